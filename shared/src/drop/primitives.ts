@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/** Park and ride ids appear in file names, paths and URLs, so they stay a safe slug. */
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes (max 63)');
+
+/** An instant in UTC, ISO 8601 with a `Z` suffix; PLC clocks are set to UTC. */
+export const utcInstantSchema = z.iso.datetime();
+
+/** Lowercase hex SHA-256. */
+export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256');
+
+export const timezoneSchema = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as Europe/Rome' },
+);
