@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type {
+  BeginInput,
+  BeginOutput,
+  ChunkInput,
+  ChunkOutput,
+  CommitInput,
+  CommitOutput,
+} from '../ingest/ingest-schemas.ts';
+import type { ParkIdentity } from './park-identity.ts';
+
+/** What the ingest procedures delegate to; the router stays a thin, typed shell. */
+export interface IngestService {
+  begin(park: ParkIdentity, input: BeginInput): Promise<BeginOutput>;
+  chunk(park: ParkIdentity, input: ChunkInput): Promise<ChunkOutput>;
+  commit(park: ParkIdentity, input: CommitInput): Promise<CommitOutput>;
+}
+
+/** Resolves a bearer token to its park, or null when unknown or revoked. */
+export interface ParkAuthenticator {
+  parkForToken(token: string): Promise<ParkIdentity | null>;
+}
+
+/** Per-request context: the long-lived services plus what the request carried. */
+export interface CentralContext {
+  ingest: IngestService;
+  auth: ParkAuthenticator;
+  log: Logger;
+  /** The raw `Authorization` header, checked only by procedures that need a park. */
+  authorization: string | undefined;
+}

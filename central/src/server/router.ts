@@ -1,0 +1,10 @@
+import { ingestRouter } from './routers/ingest.ts';
+import { router } from './trpc.ts';
+
+/** The central API as parks (and later the dashboard) see it. */
+export const appRouter = router({
+  ingest: ingestRouter,
+});
+
+/** Import with `import type` from clients; tRPC infers every call from it. */
+export type AppRouter = typeof appRouter;
