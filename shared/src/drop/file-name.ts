@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 const FILE_NAME = /^([a-z0-9][a-z0-9-]*)_([a-z0-9][a-z0-9-]*)_(\d{8}T\d{6}Z)_(\d+)\.zip$/;
 
-export const dropFileNameSchema = z.string().regex(FILE_NAME, 'expected {park}_{ride}_{YYYYMMDDTHHMMSSZ}_{seq}.zip');
+export const dropFileNameSchema = z
+  .string()
+  .regex(FILE_NAME, 'expected {park}_{ride}_{YYYYMMDDTHHMMSSZ}_{seq}.zip');
 
 export interface DropFileName {
   park: string;

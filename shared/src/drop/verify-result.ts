@@ -35,6 +35,16 @@ export const DEFAULT_DROP_LIMITS: DropLimits = {
   ratioCheckAboveBytes: 1024 * 1024,
 };
 
+/** One archive entry of a verified drop. */
+export interface VerifiedEntry {
+  path: string;
+  /** SHA-256 of the uncompressed bytes. */
+  sha256: string;
+  /** Uncompressed size. */
+  bytes: number;
+}
+
+/** Outcome of `verifyDrop`: the manifest and identities, or a stable code and a sentence. */
 export type VerifyResult =
   | {
       ok: true;
@@ -43,5 +53,7 @@ export type VerifyResult =
       sha256: string;
       /** SHA-256 of the sorted `path\tsha256\n` lines of every entry: the drop's identity. */
       contentId: string;
+      /** Every entry in archive order, `manifest.json` included. */
+      entries: VerifiedEntry[];
     }
   | { ok: false; code: DropRejectionCode; reason: string };
