@@ -1,0 +1,114 @@
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_RIDE_MODELS_PATH } from '@zra/shared';
+import { z } from 'zod';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** What an operator should put in each variable; shown next to any problem with it. */
+const HINTS: Record<string, string> = {
+  DATABASE_URL: 'set DATABASE_URL=postgres://user@host:5432/db',
+  AMQP_URL: 'set AMQP_URL=amqp://user:password@host:5672',
+  QUEUE_PREFIX: 'set QUEUE_PREFIX to letters, digits, dots, dashes or underscores (or leave unset)',
+  BLOB_DIR: 'set BLOB_DIR to an absolute directory path where drops and reports are kept',
+  PORT: 'set PORT to a TCP port number (1-65535)',
+  HOST: 'set HOST to the address to listen on, e.g. 127.0.0.1 or 0.0.0.0',
+  RIDE_MODELS_PATH: 'set RIDE_MODELS_PATH to the ride-models.json file',
+  RUST_BIN_DIR: 'set RUST_BIN_DIR to the folder holding the postprocessor and reporter binaries',
+  LOG_LEVEL: 'set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent',
+  JOB_TIMEOUT_S: 'set JOB_TIMEOUT_S to the seconds a Rust job may run before it is killed',
+  DELIVERY_LIMIT: 'set DELIVERY_LIMIT to how many deliveries a job gets before it is failed',
+};
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((u) => protocols.includes(new URL(u).protocol), {
+      message: `expected a ${protocols.join(' or ')} URL`,
+    });
+
+const absolutePath = z.string().refine((p) => p.startsWith('/'), 'expected an absolute path');
+
+const databaseEnvSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const fullEnvSchema = databaseEnvSchema.extend({
+  AMQP_URL: url(['amqp:', 'amqps:']),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/)
+    .default(''),
+  BLOB_DIR: absolutePath,
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  RIDE_MODELS_PATH: absolutePath.default(DEFAULT_RIDE_MODELS_PATH),
+  RUST_BIN_DIR: absolutePath.default(`${REPO_ROOT}rust/target/release`),
+  JOB_TIMEOUT_S: z.coerce.number().int().positive().default(600),
+  DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
+});
+
+/** Settings every command needs: where the database is and how much to log. */
+export interface DatabaseConfig {
+  databaseUrl: string;
+  logLevel: z.infer<typeof databaseEnvSchema>['LOG_LEVEL'];
+}
+
+/** Everything the API server and the worker need. */
+export interface CentralConfig extends DatabaseConfig {
+  amqpUrl: string;
+  /** Prepended to every queue name, so tests and tenants can share one broker. */
+  queuePrefix: string;
+  /** Root of blobs/, uploads/ and reports/. */
+  blobDir: string;
+  port: number;
+  host: string;
+  rideModelsPath: string;
+  rustBinDir: string;
+  jobTimeoutMs: number;
+  /** Deliveries of one message before the job is given up and dead-lettered. */
+  deliveryLimit: number;
+}
+
+/** A configuration problem, worded for the operator who has to fix the environment. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parseSync<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  // Empty strings mean "unset" so `FOO= cmd` falls back to the default instead of failing.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '?');
+    const got = env[name] === undefined ? 'it is not set' : `got ${JSON.stringify(env[name])}`;
+    return `- ${name}: ${issue.message} (${got}); ${HINTS[name] ?? 'check its value'}`;
+  });
+  throw new ConfigError(`central is not configured correctly:\n${lines.join('\n')}`);
+}
+
+/** Reads the database settings only (for `migrate`, `park create`, `report request`). */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  const e = parseSync(databaseEnvSchema, env);
+  return { databaseUrl: e.DATABASE_URL, logLevel: e.LOG_LEVEL };
+}
+
+/** Reads and validates every setting; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig {
+  const e = parseSync(fullEnvSchema, env);
+  return {
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+    amqpUrl: e.AMQP_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    blobDir: e.BLOB_DIR,
+    port: e.PORT,
+    host: e.HOST,
+    rideModelsPath: e.RIDE_MODELS_PATH,
+    rustBinDir: e.RUST_BIN_DIR,
+    jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
+    deliveryLimit: e.DELIVERY_LIMIT,
+  };
+}

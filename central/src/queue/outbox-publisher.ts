@@ -1,0 +1,157 @@
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { withTransaction } from '../db/pool.ts';
+import { assertTopology } from './amqp-topology.ts';
+import type { QueueName } from './queue-names.ts';
+import { queueName } from './queue-names.ts';
+import { sleep } from './sleep.ts';
+
+/** What the publisher needs. */
+export interface OutboxPublisherOptions {
+  pool: pg.Pool;
+  amqpUrl: string;
+  queuePrefix: string;
+  deliveryLimit: number;
+  log: Logger;
+  /** How often to look for new rows when the outbox is empty. */
+  pollMs?: number;
+  /** Rows per transaction; one confirm wait covers them all. */
+  batchSize?: number;
+}
+
+/** A running publisher loop. */
+export interface OutboxPublisher {
+  /** Look for rows now instead of at the next poll (e.g. right after a commit). */
+  kick(): void;
+  stop(): Promise<void>;
+}
+
+interface OutboxRow {
+  id: string;
+  queue: QueueName;
+  message: Record<string, unknown>;
+  message_id: string;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Publishes outbox rows to RabbitMQ with publisher confirms. A row is marked published only
+ * after the broker confirmed it, in the transaction that claimed it (FOR UPDATE SKIP LOCKED,
+ * so several API pods share the work); a crash or broker outage before that leaves the row
+ * unpublished and it is sent again. Consumers are idempotent, so a repeat is harmless.
+ */
+export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPublisher {
+  const { pool, log } = options;
+  const pollMs = options.pollMs ?? 250;
+  const batchSize = options.batchSize ?? 100;
+  const stopping = new AbortController();
+  let wake = new AbortController();
+  let connection: ChannelModel | null = null;
+  let channel: ConfirmChannel | null = null;
+
+  async function getChannel(): Promise<ConfirmChannel> {
+    if (channel) return channel;
+    connection = await amqp.connect(options.amqpUrl);
+    // Without an error listener a dropped connection would crash the process.
+    connection.on('error', (err: Error) =>
+      log.warn({ err }, 'outbox publisher: broker connection error'),
+    );
+    connection.on('close', () => {
+      connection = null;
+      channel = null;
+    });
+    const ch = await connection.createConfirmChannel();
+    ch.on('error', (err: Error) => log.warn({ err }, 'outbox publisher: channel error'));
+    ch.on('close', () => {
+      channel = null;
+    });
+    await assertTopology(ch, options.queuePrefix, options.deliveryLimit);
+    channel = ch;
+    log.info('outbox publisher connected to the broker');
+    return ch;
+  }
+
+  async function publishPending(ch: ConfirmChannel): Promise<number> {
+    return withTransaction(pool, async (c) => {
+      const { rows } = await c.query<OutboxRow>(
+        `SELECT id, queue, message, message_id FROM outbox
+          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batchSize],
+      );
+      if (rows.length === 0) return 0;
+      for (const row of rows) {
+        ch.publish(
+          '',
+          queueName(options.queuePrefix, row.queue),
+          Buffer.from(JSON.stringify(row.message)),
+          {
+            persistent: true,
+            messageId: row.message_id,
+            contentType: 'application/json',
+          },
+        );
+      }
+      await ch.waitForConfirms();
+      await c.query(
+        'UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)',
+        [rows.map((r) => r.id)],
+      );
+      const batchIds = rows.filter((r) => r.queue === 'postprocess').map((r) => r.message_id);
+      if (batchIds.length > 0) {
+        await c.query(
+          `UPDATE batches SET state = 'queued', queued_at = now(), updated_at = now()
+            WHERE id = ANY($1::uuid[]) AND state = 'stored'`,
+          [batchIds],
+        );
+      }
+      log.debug({ count: rows.length }, 'published outbox rows');
+      return rows.length;
+    });
+  }
+
+  async function run(): Promise<void> {
+    let backoff = 500;
+    let failing = false;
+    while (!stopping.signal.aborted) {
+      try {
+        const published = await publishPending(await getChannel());
+        if (failing) log.info('outbox publisher recovered');
+        failing = false;
+        backoff = 500;
+        if (published === 0) {
+          await sleep(pollMs, AbortSignal.any([stopping.signal, wake.signal]));
+          wake = new AbortController();
+        }
+      } catch (err) {
+        if (stopping.signal.aborted) break;
+        failing = true;
+        log.warn(
+          { err, retryInMs: backoff },
+          'outbox publisher: cannot publish (broker or database down?), retrying',
+        );
+        await dropConnection();
+        await sleep(backoff, stopping.signal);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  async function dropConnection(): Promise<void> {
+    const conn = connection;
+    connection = null;
+    channel = null;
+    await conn?.close().catch(() => undefined);
+  }
+
+  const running = run();
+  return {
+    kick: () => wake.abort(),
+    async stop() {
+      stopping.abort();
+      await running;
+      await dropConnection();
+    },
+  };
+}

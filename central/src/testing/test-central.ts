@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyDrop } from '@zra/shared';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpLink,
+  isNonJsonSerializable,
+  splitLink,
+  type TRPCClient,
+} from '@trpc/client';
+import pg from 'pg';
+import type { CentralConfig } from '../config.ts';
+import { runMigrations } from '../db/migrate.ts';
+import { createLogger } from '../logger.ts';
+import type { AppRouter } from '../server/router.ts';
+import { createTestDatabase, TEST_AMQP_URL, uniqueQueuePrefix } from './test-services.ts';
+
+/** A database, a blob folder and a queue prefix owned by one test file. */
+export interface TestEnvironment {
+  config: CentralConfig;
+  pool: pg.Pool;
+  cleanup(): Promise<void>;
+}
+
+/** Creates and migrates a fresh database, a temp BLOB_DIR and a unique QUEUE_PREFIX. */
+export async function createTestEnvironment(label: string): Promise<TestEnvironment> {
+  const db = await createTestDatabase(label);
+  const blobDir = await mkdtemp(join(tmpdir(), `zra-${label}-`));
+  const config: CentralConfig = {
+    databaseUrl: db.url,
+    logLevel: 'silent',
+    amqpUrl: TEST_AMQP_URL,
+    queuePrefix: uniqueQueuePrefix(label),
+    blobDir,
+    port: 0,
+    host: '127.0.0.1',
+    rideModelsPath: new URL('../../../shared/ride-models/ride-models.json', import.meta.url)
+      .pathname,
+    rustBinDir: new URL('../../../rust/target/release', import.meta.url).pathname,
+    jobTimeoutMs: 60_000,
+    deliveryLimit: 3,
+  };
+  await runMigrations(db.url, createLogger('silent'));
+  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  return {
+    config,
+    pool,
+    async cleanup() {
+      await pool.end();
+      await db.drop();
+      await rm(blobDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A tRPC client as the park agent builds it: FormData through `httpLink`, JSON batched. */
+export function createParkClient(baseUrl: string, token: string): TRPCClient<AppRouter> {
+  const url = `${baseUrl}/trpc`;
+  const headers = () => ({ authorization: `Bearer ${token}` });
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => isNonJsonSerializable(op.input),
+        true: httpLink({ url, headers }),
+        false: httpBatchLink({ url, headers }),
+      }),
+    ],
+  });
+}
+
+/** Sends one chunk the way the agent does. */
+export function sendChunk(
+  client: TRPCClient<AppRouter>,
+  uploadId: string,
+  offset: number,
+  bytes: Uint8Array,
+): Promise<{ offset: number }> {
+  const form = new FormData();
+  form.set('uploadId', uploadId);
+  form.set('offset', String(offset));
+  form.set('chunk', new Blob([bytes]));
+  return client.ingest.chunk.mutate(form);
+}
+
+/** Uploads a whole zip: begin, chunks from the offset central holds, commit. */
+export async function uploadDrop(
+  client: TRPCClient<AppRouter>,
+  zip: Buffer,
+  fileName: string,
+  chunkBytes = 64 * 1024,
+) {
+  const verdict = verifyDrop(zip);
+  // A broken zip has no content id; the agent then sends its SHA-256 in its place.
+  const sha256 = createHash('sha256').update(zip).digest('hex');
+  const contentId = verdict.ok ? verdict.contentId : sha256;
+  const begun = await client.ingest.begin.mutate({
+    sha256,
+    contentId,
+    bytes: zip.length,
+    fileName,
+  });
+  if (begun.status === 'duplicate') return begun;
+  let offset = begun.offset;
+  while (offset < zip.length) {
+    const next = await sendChunk(
+      client,
+      begun.uploadId,
+      offset,
+      zip.subarray(offset, offset + chunkBytes),
+    );
+    offset = next.offset;
+  }
+  return client.ingest.commit.mutate({ uploadId: begun.uploadId });
+}
