@@ -4,7 +4,7 @@ import { TRPCClientError } from '@trpc/client';
 import { verifyDrop, writeDropZip, writeZip } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
+import { createPark, revokeParkToken } from '../parks/park-store.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import {
   createParkClient,
@@ -62,6 +62,23 @@ describe('ingest API', () => {
     expect(err.message).toBe(UNRECOGNISED_TOKEN_MESSAGE);
     expect(await count('uploads')).toBe(before);
     expect(await count('batches')).toBe(0);
+  });
+
+  it('refuses a revoked token the same way', async () => {
+    const { token: revoked } = await createPark(env.pool, {
+      id: 'revoked-park',
+      name: 'Revoked Park',
+      timezone: 'Europe/Rome',
+    });
+    expect(await revokeParkToken(env.pool, revoked)).toBe(true);
+    const drop = buildTestDrop({ park: 'revoked-park', sequence: 1 });
+    const err = await rejection(
+      uploadDrop(createParkClient(central.url, revoked), drop.zip, drop.fileName),
+    );
+    expect(err.data?.code).toBe('UNAUTHORIZED');
+    expect(err.message).toBe(UNRECOGNISED_TOKEN_MESSAGE);
+    const r = await env.pool.query("SELECT 1 FROM uploads WHERE park_id = 'revoked-park'");
+    expect(r.rows).toHaveLength(0);
   });
 
   it('stores a valid drop once: blob verified on disk, one batch, one outbox row', async () => {

@@ -1,0 +1,111 @@
+import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type RunningCentral } from '../central.ts';
+import { createLogger } from '../logger.ts';
+import { createPark } from '../parks/park-store.ts';
+import {
+  createParkClient,
+  createTestEnvironment,
+  uploadDrop,
+  type TestEnvironment,
+} from '../testing/test-central.ts';
+import { buildTestDrop } from '../testing/test-drop.ts';
+import { startOutboxPublisher } from './outbox-publisher.ts';
+import { deadLetterQueueName, queueName } from './queue-names.ts';
+
+let env: TestEnvironment;
+let central: RunningCentral;
+let token: string;
+let broker: ChannelModel;
+let channel: Channel;
+
+beforeAll(async () => {
+  env = await createTestEnvironment('outbox');
+  central = await startCentral(env.config);
+  ({ token } = await createPark(env.pool, {
+    id: 'test-park',
+    name: 'Test Park',
+    timezone: 'Europe/Rome',
+  }));
+  broker = await amqp.connect(env.config.amqpUrl);
+  channel = await broker.createChannel();
+});
+
+afterAll(async () => {
+  await central?.close();
+  for (const q of ['postprocess', 'report'] as const) {
+    await channel?.deleteQueue(queueName(env.config.queuePrefix, q));
+    await channel?.deleteQueue(deadLetterQueueName(env.config.queuePrefix, q));
+  }
+  await broker?.close();
+  await env?.cleanup();
+});
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | false>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function batchState(id: string): Promise<string | undefined> {
+  const r = await env.pool.query<{ state: string }>('SELECT state FROM batches WHERE id = $1', [
+    id,
+  ]);
+  return r.rows[0]?.state;
+}
+
+describe('outbox publisher', () => {
+  it('publishes a committed batch to the postprocess queue and marks the batch queued', async () => {
+    const drop = buildTestDrop({ sequence: 1 });
+    const result = await uploadDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
+    expect(result.status).toBe('stored');
+
+    const queue = queueName(env.config.queuePrefix, 'postprocess');
+    const msg = await waitFor<GetMessage>('the message', () => channel.get(queue, { noAck: true }));
+    expect(JSON.parse(msg.content.toString())).toEqual({ batchId: result.batchId });
+    expect(msg.properties.messageId).toBe(result.batchId);
+    expect(msg.properties.deliveryMode).toBe(2);
+
+    await waitFor('state queued', async () => (await batchState(result.batchId)) === 'queued');
+    const outbox = await env.pool.query('SELECT published_at FROM outbox WHERE message_id = $1', [
+      result.batchId,
+    ]);
+    expect(outbox.rows[0].published_at).toBeInstanceOf(Date);
+  });
+
+  it('keeps rows unpublished while the broker is unreachable and publishes them once it is back', async () => {
+    // A second API instance whose broker URL points nowhere: it must not mark anything.
+    const silent = createLogger('silent');
+    const down = startOutboxPublisher({
+      pool: env.pool,
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:1',
+      queuePrefix: env.config.queuePrefix,
+      deliveryLimit: env.config.deliveryLimit,
+      log: silent,
+      pollMs: 50,
+    });
+    await central.close();
+    const c = await env.pool.connect();
+    const id = crypto.randomUUID();
+    await c.query(
+      "INSERT INTO outbox (queue, message, message_id) VALUES ('postprocess', $1, $2)",
+      [JSON.stringify({ batchId: id }), id],
+    );
+    c.release();
+    await new Promise((r) => setTimeout(r, 1000));
+    const pending = await env.pool.query('SELECT published_at FROM outbox WHERE message_id = $1', [
+      id,
+    ]);
+    expect(pending.rows[0].published_at).toBeNull();
+    await down.stop();
+
+    central = await startCentral(env.config);
+    const queue = queueName(env.config.queuePrefix, 'postprocess');
+    const msg = await waitFor<GetMessage>('the message', () => channel.get(queue, { noAck: true }));
+    expect(msg.properties.messageId).toBe(id);
+  });
+});
