@@ -1,0 +1,171 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../logger.ts';
+import { tempDir } from '../testing/temp-dir.ts';
+import { buildTestDrop, type TestDrop } from '../testing/test-drop.ts';
+import { DropBuffer, type PulledDrop } from './drop-buffer.ts';
+
+const log = silentLogger();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function freshDir(): Promise<string> {
+  const t = await tempDir('buffer');
+  cleanups.push(t.remove);
+  return t.dir;
+}
+
+async function open(dir: string): Promise<DropBuffer> {
+  const buffer = await DropBuffer.open(dir, log);
+  cleanups.push(() => buffer.close());
+  return buffer;
+}
+
+function pulled(drop: TestDrop, overrides: Partial<PulledDrop> = {}): PulledDrop {
+  return {
+    sha256: drop.sha256,
+    contentId: drop.contentId,
+    ride: 'r1',
+    fileName: drop.fileName,
+    sequence: 1,
+    windowStart: '2026-06-01T10:00:00Z',
+    windowEnd: '2026-06-01T11:00:00Z',
+    bytes: drop.zip.length,
+    state: 'buffered',
+    reasonCode: null,
+    reason: null,
+    ...overrides,
+  };
+}
+
+async function record(buffer: DropBuffer, drop: TestDrop, overrides: Partial<PulledDrop> = {}) {
+  const tmp = buffer.blobs.tmpPath(drop.fileName);
+  await writeFile(tmp, drop.zip);
+  const remote = { ride: 'r1', name: drop.fileName, size: drop.zip.length, mtimeMs: 1000 };
+  return buffer.recordPulledFile(tmp, remote, pulled(drop, overrides));
+}
+
+describe('DropBuffer', () => {
+  it('opens SQLite in WAL mode with synchronous=FULL and foreign keys on', async () => {
+    const buffer = await open(await freshDir());
+    expect(buffer.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // 2 = FULL
+    expect(buffer.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(buffer.db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
+  it('records each migration once, however often the buffer is opened', async () => {
+    const dir = await freshDir();
+    (await open(dir)).close();
+    const buffer = await open(dir);
+    const ids = buffer.db.prepare('SELECT id FROM schema_migrations').pluck().all();
+    expect(ids).toEqual(['20261127T2355-initial-buffer']);
+  });
+
+  it('refuses a buffer written by a newer agent instead of guessing its schema', async () => {
+    const dir = await freshDir();
+    const first = await open(dir);
+    first.db
+      .prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)')
+      .run('29990101T0000-from-the-future', new Date().toISOString());
+    first.close();
+    await expect(DropBuffer.open(dir, log)).rejects.toThrow(/written by a newer agent/);
+  });
+
+  it('keeps every drop, its state and its blob after the buffer is closed and reopened', async () => {
+    const dir = await freshDir();
+    const first = await open(dir);
+    const [a, b, c] = [1, 2, 3].map((sequence) => buildTestDrop({ sequence })) as [
+      TestDrop,
+      TestDrop,
+      TestDrop,
+    ];
+    for (const d of [a, b, c]) await record(first, d);
+    first.markUploading(a.sha256);
+    first.markAcknowledged(a.sha256, {
+      batchId: '00000000-0000-4000-8000-000000000001',
+      status: 'stored',
+    });
+    first.close();
+
+    const again = await open(dir);
+    expect(again.counts()).toEqual({ buffered: 2, uploading: 0, acknowledged: 1, quarantined: 0 });
+    expect(again.uploadQueue().map((d) => d.sha256)).toEqual([b.sha256, c.sha256]);
+    for (const d of [a, b, c]) expect(existsSync(again.blobs.blobPath(d.sha256))).toBe(true);
+  });
+
+  it('removes a blob a crash left without a record, and the temp files', async () => {
+    const dir = await freshDir();
+    const drop = buildTestDrop();
+    const first = await open(dir);
+    const orphan = first.blobs.blobPath(drop.sha256);
+    first.close();
+    await mkdir(path.dirname(orphan), { recursive: true });
+    await writeFile(orphan, drop.zip);
+    await writeFile(path.join(dir, 'tmp', 'half-downloaded.part'), 'half');
+
+    const again = await open(dir);
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(path.join(dir, 'tmp', 'half-downloaded.part'))).toBe(false);
+    expect(again.list()).toEqual([]);
+  });
+
+  it('forgets a buffered drop whose blob vanished, so the gateway copy is pulled again', async () => {
+    const dir = await freshDir();
+    const drop = buildTestDrop();
+    const first = await open(dir);
+    await record(first, drop);
+    first.close();
+    await rm(first.blobs.blobPath(drop.sha256));
+
+    const again = await open(dir);
+    expect(again.list()).toEqual([]);
+    expect(
+      again.isKnownRemoteFile({
+        ride: 'r1',
+        name: drop.fileName,
+        size: drop.zip.length,
+        mtimeMs: 1000,
+      }),
+    ).toBe(false);
+  });
+
+  it('answers a second copy of known content as a duplicate and deletes its temp file', async () => {
+    const buffer = await open(await freshDir());
+    const drop = buildTestDrop();
+    const stored = buildTestDrop({ stored: true });
+    await record(buffer, drop);
+    const tmp = buffer.blobs.tmpPath('again');
+    await writeFile(tmp, stored.zip);
+
+    const res = await buffer.recordPulledFile(
+      tmp,
+      { ride: 'r1', name: 'again.zip', size: stored.zip.length, mtimeMs: 5 },
+      pulled(stored),
+    );
+
+    expect(res.outcome).toBe('duplicate');
+    expect(res.drop.sha256).toBe(drop.sha256);
+    expect(existsSync(tmp)).toBe(false);
+    expect(existsSync(buffer.blobs.blobPath(stored.sha256))).toBe(false);
+    expect(buffer.list()).toHaveLength(1);
+  });
+
+  it('keeps a failed upload buffered with the error and one more attempt counted', async () => {
+    const buffer = await open(await freshDir());
+    const drop = buildTestDrop();
+    await record(buffer, drop);
+    buffer.markUploading(drop.sha256);
+    buffer.markUploadFailed(drop.sha256, 'connect ECONNREFUSED');
+
+    expect(buffer.get(drop.sha256)).toMatchObject({
+      state: 'buffered',
+      uploadAttempts: 1,
+      lastUploadError: 'connect ECONNREFUSED',
+    });
+  });
+});

@@ -1,0 +1,293 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { BlobStore } from './blob-store.ts';
+import {
+  DROP_STATES,
+  toDropRecord,
+  type DropRecord,
+  type DropRow,
+  type DropState,
+} from './drop-record.ts';
+import { openBufferDatabase } from './open-database.ts';
+
+/** A file as the gateway listed it. */
+export interface RemoteFileRef {
+  ride: string;
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** What the pull learned about a downloaded file, before it is recorded. */
+export interface PulledDrop {
+  sha256: string;
+  contentId: string | null;
+  ride: string;
+  fileName: string;
+  sequence: number | null;
+  windowStart: string | null;
+  windowEnd: string | null;
+  bytes: number;
+  state: 'buffered' | 'quarantined';
+  reasonCode: string | null;
+  reason: string | null;
+}
+
+/** How a pulled file was recorded. */
+export interface RecordOutcome {
+  outcome: 'new_drop' | 'duplicate';
+  /** The drop the file maps to: the new one, or the one already holding this content. */
+  drop: DropRecord;
+}
+
+/** What central answered for a drop. */
+export interface CentralAnswer {
+  batchId: string;
+  status: 'stored' | 'duplicate' | 'quarantined';
+  reasonCode?: string;
+  reason?: string;
+}
+
+/**
+ * The agent's durable buffer: SQLite for state, blobs on disk by SHA-256. A drop is recorded
+ * only after its blob is complete and fsynced, in one transaction with the remote file that
+ * produced it, so a crash leaves either nothing or a complete, recorded drop.
+ */
+export class DropBuffer {
+  private constructor(
+    readonly db: Database.Database,
+    readonly blobs: BlobStore,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens the buffer in `dataDir` (creating it) and repairs what a crash may have left. */
+  static async open(dataDir: string, log: Logger): Promise<DropBuffer> {
+    await mkdir(dataDir, { recursive: true });
+    const db = openBufferDatabase(path.join(dataDir, 'buffer.sqlite'), log);
+    const buffer = new DropBuffer(db, new BlobStore(dataDir), log);
+    try {
+      await buffer.blobs.init();
+      await buffer.recover();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return buffer;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Start-up repair. A blob without a row is what a crash between rename and insert leaves:
+   * it is deleted, and since its remote file was not recorded either, the next pull fetches
+   * it again. A buffered drop whose blob vanished (disk trouble, a person deleting files)
+   * cannot be uploaded: it is forgotten loudly, so it is pulled again while the gateway
+   * still has it.
+   */
+  private async recover(): Promise<void> {
+    const known = new Set(
+      this.db
+        .prepare('SELECT sha256 FROM drops')
+        .pluck()
+        .all()
+        .map((s) => String(s)),
+    );
+    let orphans = 0;
+    for (const sha of await this.blobs.list()) {
+      if (!known.has(sha)) {
+        await this.blobs.remove(sha);
+        orphans++;
+      }
+    }
+    if (orphans > 0) this.log.warn({ orphans }, 'removed blobs a crash left without a record');
+
+    const pending = this.db
+      .prepare(`SELECT * FROM drops WHERE state IN ('buffered', 'uploading')`)
+      .all() as DropRow[];
+    for (const row of pending) {
+      if (existsSync(this.blobs.blobPath(row.sha256))) continue;
+      this.log.error(
+        { sha256: row.sha256, ride: row.ride, fileName: row.file_name },
+        'blob of a buffered drop is missing; forgetting it so it is pulled again from the gateway',
+      );
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM remote_files WHERE drop_sha256 = ?').run(row.sha256);
+        this.db.prepare('DELETE FROM drops WHERE sha256 = ?').run(row.sha256);
+      })();
+    }
+  }
+
+  /** True when this remote file was already recorded with the same size and mtime. */
+  isKnownRemoteFile(file: RemoteFileRef): boolean {
+    const row = this.db
+      .prepare('SELECT size, mtime_ms FROM remote_files WHERE ride = ? AND name = ?')
+      .get(file.ride, file.name) as { size: number; mtime_ms: number } | undefined;
+    return row !== undefined && row.size === file.size && row.mtime_ms === Math.trunc(file.mtimeMs);
+  }
+
+  /** The drop with these zip bytes or this content, if buffered already. */
+  findExisting(sha256: string, contentId: string | null): DropRecord | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM drops WHERE sha256 = ? OR (? IS NOT NULL AND content_id = ?)')
+      .get(sha256, contentId, contentId) as DropRow | undefined;
+    return row ? toDropRecord(row) : undefined;
+  }
+
+  /**
+   * Records a downloaded, fsynced temp file. Known bytes or known content make the file a
+   * duplicate (its temp file is deleted); otherwise the temp file becomes the blob and the
+   * drop and remote file rows are inserted in one transaction.
+   */
+  async recordPulledFile(
+    tmpFile: string,
+    remote: RemoteFileRef,
+    drop: PulledDrop,
+  ): Promise<RecordOutcome> {
+    const existing = this.findExisting(drop.sha256, drop.contentId);
+    if (existing) {
+      await rm(tmpFile, { force: true });
+      this.upsertRemoteFile(remote, 'duplicate', existing.sha256);
+      return { outcome: 'duplicate', drop: existing };
+    }
+    await this.blobs.adopt(tmpFile, drop.sha256);
+    const now = new Date().toISOString();
+    try {
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO drops (sha256, content_id, ride, file_name, sequence, window_start,
+               window_end, bytes, state, reason_code, reason, pulled_at, updated_at)
+             VALUES (@sha256, @contentId, @ride, @fileName, @sequence, @windowStart,
+               @windowEnd, @bytes, @state, @reasonCode, @reason, @now, @now)`,
+          )
+          .run({ ...drop, now });
+        this.upsertRemoteFile(remote, 'new_drop', drop.sha256);
+      })();
+    } catch (err) {
+      // Nothing references the blob: remove it rather than leave it for the next start-up.
+      await this.blobs.remove(drop.sha256);
+      throw err;
+    }
+    const recorded = this.get(drop.sha256);
+    if (!recorded) throw new Error(`drop ${drop.sha256} vanished right after insert`);
+    return { outcome: 'new_drop', drop: recorded };
+  }
+
+  private upsertRemoteFile(
+    remote: RemoteFileRef,
+    outcome: 'new_drop' | 'duplicate',
+    sha256: string,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO remote_files (ride, name, size, mtime_ms, outcome, drop_sha256, seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (ride, name) DO UPDATE SET size = excluded.size,
+           mtime_ms = excluded.mtime_ms, outcome = excluded.outcome,
+           drop_sha256 = excluded.drop_sha256, seen_at = excluded.seen_at`,
+      )
+      .run(
+        remote.ride,
+        remote.name,
+        remote.size,
+        Math.trunc(remote.mtimeMs),
+        outcome,
+        sha256,
+        new Date().toISOString(),
+      );
+  }
+
+  /** One drop by the SHA-256 of its zip. */
+  get(sha256: string): DropRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM drops WHERE sha256 = ?').get(sha256) as
+      | DropRow
+      | undefined;
+    return row ? toDropRecord(row) : undefined;
+  }
+
+  /** Drops, oldest pull first, optionally of one state. */
+  list(filter: { state?: DropState; ride?: string } = {}): DropRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM drops
+         WHERE (@state IS NULL OR state = @state) AND (@ride IS NULL OR ride = @ride)
+         ORDER BY pulled_at, rowid`,
+      )
+      .all({ state: filter.state ?? null, ride: filter.ride ?? null }) as DropRow[];
+    return rows.map(toDropRecord);
+  }
+
+  /**
+   * Drops central has not acknowledged, oldest pull first. `uploading` ones are included: an
+   * upload cut by a crash resumes where central's offset says.
+   */
+  uploadQueue(): DropRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM drops WHERE state IN ('buffered', 'uploading') ORDER BY pulled_at, rowid`,
+      )
+      .all() as DropRow[];
+    return rows.map(toDropRecord);
+  }
+
+  /** Marks an upload as started. */
+  markUploading(sha256: string): void {
+    this.setState(sha256, 'uploading', `state IN ('buffered', 'uploading')`);
+  }
+
+  /** Records central's answer; from now on the drop is central's responsibility. */
+  markAcknowledged(sha256: string, answer: CentralAnswer): void {
+    const now = new Date().toISOString();
+    const res = this.db
+      .prepare(
+        `UPDATE drops SET state = 'acknowledged', central_batch_id = ?, central_status = ?,
+           reason_code = COALESCE(?, reason_code), reason = COALESCE(?, reason),
+           last_upload_error = NULL, acknowledged_at = ?, updated_at = ?
+         WHERE sha256 = ? AND state IN ('buffered', 'uploading')`,
+      )
+      .run(
+        answer.batchId,
+        answer.status,
+        answer.reasonCode ?? null,
+        answer.reason ?? null,
+        now,
+        now,
+        sha256,
+      );
+    if (res.changes !== 1) throw new Error(`drop ${sha256} is not waiting for upload`);
+  }
+
+  /** Keeps the drop buffered for the next round and remembers why this one failed. */
+  markUploadFailed(sha256: string, message: string): void {
+    this.db
+      .prepare(
+        `UPDATE drops SET state = 'buffered', upload_attempts = upload_attempts + 1,
+           last_upload_error = ?, updated_at = ?
+         WHERE sha256 = ? AND state IN ('buffered', 'uploading')`,
+      )
+      .run(message, new Date().toISOString(), sha256);
+  }
+
+  /** How many drops are in each state. */
+  counts(): Record<DropState, number> {
+    const out = Object.fromEntries(DROP_STATES.map((s) => [s, 0])) as Record<DropState, number>;
+    const rows = this.db.prepare('SELECT state, count(*) AS n FROM drops GROUP BY state').all() as {
+      state: DropState;
+      n: number;
+    }[];
+    for (const r of rows) out[r.state] = r.n;
+    return out;
+  }
+
+  private setState(sha256: string, state: DropState, guard: string): void {
+    const res = this.db
+      .prepare(`UPDATE drops SET state = ?, updated_at = ? WHERE sha256 = ? AND ${guard}`)
+      .run(state, new Date().toISOString(), sha256);
+    if (res.changes !== 1) throw new Error(`drop ${sha256} cannot move to ${state}`);
+  }
+}

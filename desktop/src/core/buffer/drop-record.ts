@@ -1,0 +1,73 @@
+/** Where a drop is in the agent's life cycle. */
+export const DROP_STATES = ['buffered', 'uploading', 'acknowledged', 'quarantined'] as const;
+export type DropState = (typeof DROP_STATES)[number];
+
+/** A drop kept in the buffer, as the rest of the agent sees it. */
+export interface DropRecord {
+  /** SHA-256 of the zip bytes; names the blob. */
+  sha256: string;
+  /** The drop's identity; null when the zip could not be read (quarantined). */
+  contentId: string | null;
+  ride: string;
+  fileName: string;
+  sequence: number | null;
+  windowStart: string | null;
+  windowEnd: string | null;
+  bytes: number;
+  state: DropState;
+  reasonCode: string | null;
+  reason: string | null;
+  centralBatchId: string | null;
+  centralStatus: string | null;
+  uploadAttempts: number;
+  lastUploadError: string | null;
+  pulledAt: string;
+  updatedAt: string;
+  acknowledgedAt: string | null;
+}
+
+/** The row as SQLite stores it. */
+export interface DropRow {
+  sha256: string;
+  content_id: string | null;
+  ride: string;
+  file_name: string;
+  sequence: number | null;
+  window_start: string | null;
+  window_end: string | null;
+  bytes: number;
+  state: DropState;
+  reason_code: string | null;
+  reason: string | null;
+  central_batch_id: string | null;
+  central_status: string | null;
+  upload_attempts: number;
+  last_upload_error: string | null;
+  pulled_at: string;
+  updated_at: string;
+  acknowledged_at: string | null;
+}
+
+/** Maps a stored row to a record. */
+export function toDropRecord(row: DropRow): DropRecord {
+  return {
+    sha256: row.sha256,
+    contentId: row.content_id,
+    ride: row.ride,
+    fileName: row.file_name,
+    sequence: row.sequence,
+    windowStart: row.window_start,
+    windowEnd: row.window_end,
+    bytes: row.bytes,
+    state: row.state,
+    reasonCode: row.reason_code,
+    reason: row.reason,
+    centralBatchId: row.central_batch_id,
+    centralStatus: row.central_status,
+    uploadAttempts: row.upload_attempts,
+    lastUploadError: row.last_upload_error,
+    pulledAt: row.pulled_at,
+    updatedAt: row.updated_at,
+    acknowledgedAt: row.acknowledged_at,
+  };
+}

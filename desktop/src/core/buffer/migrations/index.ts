@@ -1,0 +1,7 @@
+import { initialBuffer } from './20261127T2355-initial-buffer.ts';
+import type { Migration } from './migration.ts';
+
+export type { Migration } from './migration.ts';
+
+/** Every buffer migration, oldest first. Append only: never edit or reorder a shipped one. */
+export const BUFFER_MIGRATIONS: readonly Migration[] = [initialBuffer];

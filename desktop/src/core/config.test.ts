@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseAgentConfig } from './config.ts';
+
+const connection = {
+  type: 'sftp',
+  host: '10.0.0.5',
+  username: 'agent',
+  privateKeyPath: 'keys/id_ed25519',
+  hostKeySha256: 'SHA256:' + 'a'.repeat(43),
+};
+const ride = { id: 'r1', remoteDir: 'drops/r1', connection };
+const valid = {
+  park: 'gardaland',
+  dataDir: 'data',
+  central: { url: 'https://central.example/trpc', token: 'park-token-0123456789' },
+  rides: [ride],
+  pollSeconds: 30,
+};
+
+function errorOf(raw: unknown): string {
+  try {
+    parseAgentConfig(raw, '/etc/zra');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('agent config', () => {
+  it('fills defaults and resolves relative paths from the config file folder', () => {
+    const cfg = parseAgentConfig(valid, '/etc/zra');
+    expect(cfg.dataDir).toBe('/etc/zra/data');
+    expect(cfg.rides[0]?.connection.privateKeyPath).toBe('/etc/zra/keys/id_ed25519');
+    expect(cfg.rides[0]?.connection.port).toBe(22);
+    expect(cfg.minAgeSeconds).toBe(2);
+    expect(cfg.chunkBytes).toBe(4 * 1024 * 1024);
+  });
+
+  it.each([
+    [{ ...valid, park: undefined }, 'park: missing: add this field'],
+    [{ ...valid, park: 'Garda Land' }, 'park: use lowercase letters'],
+    [
+      { ...valid, central: { ...valid.central, url: 'ftp://x' } },
+      'central.url: expected the central API URL',
+    ],
+    [{ ...valid, central: { ...valid.central, token: 'x' } }, 'central.token: the park token'],
+    [{ ...valid, rides: [] }, 'rides: configure at least one ride'],
+    [
+      { ...valid, rides: [{ ...ride, connection: { type: 'ftp' } }] },
+      'rides[0].connection.type: connection.type must be "sftp"',
+    ],
+    [
+      {
+        ...valid,
+        rides: [
+          {
+            ...ride,
+            connection: { ...connection, hostKeySha256: 'abc' },
+          },
+        ],
+      },
+      'rides[0].connection.hostKeySha256: expected the fingerprint as `ssh-keygen -lf',
+    ],
+    [{ ...valid, rides: [ride, ride] }, 'rides[1].id: ride "r1" is configured twice'],
+    [{ ...valid, surprise: 1 }, 'surprise'],
+  ])('names the field and the fix: %#', (raw, expected) => {
+    expect(errorOf(raw)).toContain(expected);
+  });
+});

@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { slugSchema } from '@zra/shared';
+import { z } from 'zod';
+
+/** `SHA256:` + unpadded base64, exactly as `ssh-keygen -lf key.pub -E sha256` prints it. */
+export const hostKeyFingerprintSchema = z
+  .string()
+  .regex(
+    /^SHA256:[A-Za-z0-9+/]{43}$/,
+    'expected the fingerprint as `ssh-keygen -lf <host key>.pub -E sha256` prints it, e.g. SHA256:abc…',
+  );
+
+/** An SFTP gateway reached with a private key; its host key is pinned. */
+export const sftpConnectionSchema = z.strictObject({
+  type: z.literal('sftp'),
+  host: z.string().min(1, 'give the gateway host name or IP address'),
+  port: z.number().int().min(1).max(65535).default(22),
+  username: z.string().min(1, 'give the user name the gateway expects'),
+  privateKeyPath: z.string().min(1, 'give the path of the private key file'),
+  hostKeySha256: hostKeyFingerprintSchema,
+});
+
+/**
+ * How the agent reaches one ride's gateway. A discriminated union on `type`, so an HTTP(S)
+ * gateway is one more member here and one more `GatewayClient` implementation.
+ */
+export const connectionSchema = z.discriminatedUnion('type', [sftpConnectionSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? 'connection.type must be "sftp" (HTTP comes later)'
+      : undefined,
+});
+
+export const rideConfigSchema = z.strictObject({
+  id: slugSchema,
+  connection: connectionSchema,
+  /** Directory on the gateway holding this ride's drops; relative to the login directory. */
+  remoteDir: z.string().min(1).default('.'),
+});
+
+export const agentConfigSchema = z
+  .strictObject({
+    park: slugSchema,
+    /** Where the SQLite buffer and blobs live; relative paths resolve from the config file. */
+    dataDir: z.string().min(1),
+    central: z.strictObject({
+      url: z.url({
+        protocol: /^https?$/,
+        error: 'expected the central API URL, e.g. https://…/trpc',
+      }),
+      token: z.string().min(16, 'the park token from Zamperla is at least 16 characters'),
+    }),
+    rides: z.array(rideConfigSchema).min(1, 'configure at least one ride'),
+    pollSeconds: z.number().positive().default(60),
+    /** A remote file younger than this may still be written by the gateway; left for later. */
+    minAgeSeconds: z.number().nonnegative().default(2),
+    /** Upload chunk size; central accepts at most 8 MiB. */
+    chunkBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(8 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.rides.forEach((ride, i) => {
+      if (seen.has(ride.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rides', i, 'id'],
+          message: `ride "${ride.id}" is configured twice; give each ride its own id`,
+        });
+      }
+      seen.add(ride.id);
+    });
+  });
+
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+export type RideConfig = AgentConfig['rides'][number];
+export type ConnectionConfig = RideConfig['connection'];
+export type SftpConnectionConfig = z.output<typeof sftpConnectionSchema>;
+
+/** A config file that cannot be used; the message names each bad field and its fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Validates a parsed config object. Relative `dataDir` and `privateKeyPath` resolve from
+ * `baseDir` (the config file's folder), so a config keeps working when the agent's working
+ * directory changes.
+ */
+export function parseAgentConfig(raw: unknown, baseDir: string = process.cwd()): AgentConfig {
+  const parsed = agentConfigSchema.safeParse(raw, {
+    // zod's default for an absent field ("expected string, received undefined") hides the fix.
+    error: (issue) => (issue.input === undefined ? 'missing: add this field' : undefined),
+  });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${issue.path.length ? formatPath(issue.path) : '(file)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`the agent config is not valid:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  return {
+    ...cfg,
+    dataDir: path.resolve(baseDir, cfg.dataDir),
+    rides: cfg.rides.map((ride) => ({
+      ...ride,
+      connection: {
+        ...ride.connection,
+        privateKeyPath: path.resolve(baseDir, ride.connection.privateKeyPath),
+      },
+    })),
+  };
+}
+
+/** Reads and validates a JSON config file. */
+export async function loadAgentConfig(file: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the config file ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`the config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseAgentConfig(raw, path.dirname(path.resolve(file)));
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p
+    .map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : `${i ? '.' : ''}${String(seg)}`))
+    .join('');
+}

@@ -1,0 +1,19 @@
+/** A regular file in a gateway directory. */
+export interface RemoteFile {
+  name: string;
+  size: number;
+  /** Last modification, ms since the epoch (SFTP has one-second resolution). */
+  mtimeMs: number;
+}
+
+/**
+ * What the pull needs from a ride gateway, whatever the transport (SFTP now, HTTP later).
+ * A client is connected when it is handed out and is closed by whoever opened it.
+ */
+export interface GatewayClient {
+  /** Regular files in `dir` (directories and links are left out). */
+  list(dir: string): Promise<RemoteFile[]>;
+  /** Copies `dir/name` to `localPath`; the caller fsyncs and verifies it. */
+  download(dir: string, name: string, localPath: string): Promise<void>;
+  close(): Promise<void>;
+}

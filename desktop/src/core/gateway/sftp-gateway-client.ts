@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import SftpClient from 'ssh2-sftp-client';
+import type { SftpConnectionConfig } from '../config.ts';
+import type { GatewayClient, RemoteFile } from './gateway-client.ts';
+import { HostKeyMismatchError, hostKeyFingerprint } from './host-key.ts';
+
+/** `fastGet`'s default 32 KiB chunks roughly third the throughput against OpenSSH. */
+const FAST_GET_CHUNK_BYTES = 65536;
+
+export interface SftpGatewayOptions {
+  /** How long the SSH handshake and login may take. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Connects to an SFTP gateway with key authentication and the pinned host key. A different
+ * host key fails with `HostKeyMismatchError` before any credential is sent.
+ */
+export async function connectSftpGateway(
+  conn: SftpConnectionConfig,
+  log: Logger,
+  options: SftpGatewayOptions = {},
+): Promise<GatewayClient> {
+  let privateKey: Buffer;
+  try {
+    privateKey = await readFile(conn.privateKeyPath);
+  } catch (err) {
+    throw new Error(
+      `cannot read the gateway private key ${conn.privateKeyPath}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  // The library prints these events to the console unless it gets its own callbacks.
+  const client = new SftpClient(`${conn.username}@${conn.host}:${conn.port}`, {
+    error: (err) => log.warn({ err }, 'sftp connection error'),
+    end: () => log.debug('sftp connection ended'),
+    close: () => log.debug('sftp connection closed'),
+  });
+  let presented: string | undefined;
+  try {
+    await client.connect({
+      host: conn.host,
+      port: conn.port,
+      username: conn.username,
+      privateKey,
+      readyTimeout: options.readyTimeoutMs ?? 20_000,
+      hostVerifier: (key: Buffer) => {
+        presented = hostKeyFingerprint(key);
+        return presented === conn.hostKeySha256;
+      },
+    });
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    if (presented !== undefined && presented !== conn.hostKeySha256) {
+      throw new HostKeyMismatchError(conn.hostKeySha256, presented);
+    }
+    throw new Error(
+      `cannot connect to the gateway ${conn.username}@${conn.host}:${conn.port}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return new SftpGatewayClient(client);
+}
+
+class SftpGatewayClient implements GatewayClient {
+  constructor(private readonly client: SftpClient) {}
+
+  async list(dir: string): Promise<RemoteFile[]> {
+    const entries = await this.client.list(dir);
+    return entries
+      .filter((e) => e.type === '-')
+      .map((e) => ({ name: e.name, size: e.size, mtimeMs: e.modifyTime }));
+  }
+
+  async download(dir: string, name: string, localPath: string): Promise<void> {
+    await this.client.fastGet(path.posix.join(dir, name), localPath, {
+      chunkSize: FAST_GET_CHUNK_BYTES,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}

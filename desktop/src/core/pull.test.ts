@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { verifyDrop } from '@zra/shared';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DropBuffer } from './buffer/drop-buffer.ts';
+import { connectGateway } from './gateway/create-gateway-client.ts';
+import { silentLogger } from './logger.ts';
+import { pullRide, type PullDeps } from './pull.ts';
+import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
+import { startSftpGateway, type SftpGateway } from './testing/sftp-gateway.ts';
+import { tempDir } from './testing/temp-dir.ts';
+import { buildTestDrop, corruptZip } from './testing/test-drop.ts';
+
+const log = silentLogger();
+let gw: SftpGateway;
+const cleanups: (() => Promise<void> | void)[] = [];
+let dirCounter = 0;
+
+beforeAll(async () => {
+  gw = await startSftpGateway();
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A fresh buffer and a ride reading its own gateway directory. */
+async function setup(overrides: Partial<PullDeps> = {}) {
+  const data = await tempDir('pull');
+  const buffer = await DropBuffer.open(data.dir, log);
+  cleanups.push(data.remove, () => buffer.close());
+  const remoteDir = `ride-${++dirCounter}`;
+  const ride = rideOnGateway(gw, 'r1', remoteDir);
+  const deps: PullDeps = {
+    park: 'gardaland',
+    buffer,
+    connect: (r) => connectGateway(r.connection, log),
+    verify: verifyDrop,
+    log,
+    minAgeMs: 2000,
+    ...overrides,
+  };
+  return {
+    buffer,
+    ride,
+    remoteDir,
+    pull: () => pullRide(ride, deps),
+    put: (name: string, bytes: Buffer, ageSeconds?: number) =>
+      putOnGateway(gw, remoteDir, name, bytes, ageSeconds),
+  };
+}
+
+describe('pullRide against a real OpenSSH gateway', () => {
+  it('buffers a valid drop with a blob on disk whose sha256 matches the zip', async () => {
+    const { buffer, pull, put } = await setup();
+    const drop = buildTestDrop();
+    await put(drop.fileName, drop.zip);
+
+    const result = await pull();
+
+    expect(result).toMatchObject({ listed: 1, buffered: 1, quarantined: 0, failed: [] });
+    const [recorded] = buffer.list();
+    expect(recorded).toMatchObject({
+      sha256: drop.sha256,
+      contentId: drop.contentId,
+      ride: 'r1',
+      fileName: drop.fileName,
+      sequence: 1,
+      windowStart: '2026-06-01T10:00:00Z',
+      bytes: drop.zip.length,
+      state: 'buffered',
+    });
+    const blob = await readFile(buffer.blobs.blobPath(drop.sha256));
+    expect(createHash('sha256').update(blob).digest('hex')).toBe(drop.sha256);
+  });
+
+  it('records a drop once when the gateway is pulled twice', async () => {
+    const { buffer, pull, put } = await setup();
+    const drop = buildTestDrop();
+    await put(drop.fileName, drop.zip);
+
+    await pull();
+    const second = await pull();
+
+    expect(second).toMatchObject({ buffered: 0, known: 1 });
+    expect(buffer.list()).toHaveLength(1);
+  });
+
+  it('does not make a second drop of the same content under another file name', async () => {
+    const { buffer, pull, put } = await setup();
+    const drop = buildTestDrop();
+    const rezipped = buildTestDrop({ stored: true });
+    expect(rezipped.sha256).not.toBe(drop.sha256);
+    await put(drop.fileName, drop.zip, 120);
+    // Same bytes under another name, and the same content zipped again (sequence "01" = 1).
+    await put('copy-of-drop.zip', drop.zip, 90);
+    await put(drop.fileName.replace(/_1\.zip$/, '_01.zip'), rezipped.zip, 60);
+
+    const result = await pull();
+
+    // Known bytes are the known drop even under a name the verifier would refuse.
+    expect(result).toMatchObject({ buffered: 1, duplicates: 2, quarantined: 0 });
+    expect(buffer.list()).toMatchObject([
+      { sha256: drop.sha256, contentId: drop.contentId, state: 'buffered' },
+    ]);
+    // Both names are remembered, so they are not downloaded again.
+    expect(await pull()).toMatchObject({ known: 3, duplicates: 0 });
+  });
+
+  it('quarantines a corrupt zip and a zip with an invalid manifest, with reasons, never queued', async () => {
+    const { buffer, pull, put } = await setup();
+    const corrupt = buildTestDrop({ sequence: 1 });
+    const badManifest = buildTestDrop({ sequence: 2, manifestPatch: { timezone: 'Mars/Base' } });
+    await put(corrupt.fileName, corruptZip(corrupt));
+    await put(badManifest.fileName, badManifest.zip);
+
+    const result = await pull();
+
+    expect(result).toMatchObject({ buffered: 0, quarantined: 2 });
+    const bySeq = new Map(buffer.list().map((d) => [d.sequence, d]));
+    expect(bySeq.get(1)).toMatchObject({ state: 'quarantined', reasonCode: 'zip_corrupt' });
+    expect(bySeq.get(1)?.reason).toMatch(/damaged/);
+    expect(bySeq.get(2)).toMatchObject({ state: 'quarantined', reasonCode: 'manifest_invalid' });
+    expect(bySeq.get(2)?.reason).toMatch(/timezone/);
+    expect(buffer.uploadQueue()).toEqual([]);
+    // The blob is kept so a person can inspect what the gateway served.
+    await expect(readFile(buffer.blobs.blobPath(bySeq.get(1)?.sha256 ?? ''))).resolves.toEqual(
+      corruptZip(corrupt),
+    );
+    // Pulling again changes nothing.
+    expect(await pull()).toMatchObject({ quarantined: 0, known: 2 });
+  });
+
+  it('fails the ride with the host-key message when the gateway key changed, buffering nothing', async () => {
+    const { buffer, ride, put } = await setup();
+    const drop = buildTestDrop();
+    await put(drop.fileName, drop.zip);
+    const pinned = 'SHA256:' + 'A'.repeat(43);
+    const changed = { ...ride, connection: { ...ride.connection, hostKeySha256: pinned } };
+
+    await expect(
+      pullRide(changed, {
+        park: 'gardaland',
+        buffer,
+        connect: (r) => connectGateway(r.connection, log),
+        verify: verifyDrop,
+        log,
+        minAgeMs: 0,
+      }),
+    ).rejects.toThrow(
+      `the gateway's host key changed (expected ${pinned}, got ${gw.hostKeySha256}): ` +
+        'the ride is stopped until a technician confirms the new key',
+    );
+    expect(buffer.list()).toEqual([]);
+  });
+
+  it('leaves files younger than the minimum age for a later pull', async () => {
+    const { buffer, pull, put } = await setup();
+    const drop = buildTestDrop();
+    await put(drop.fileName, drop.zip, 0);
+
+    expect(await pull()).toMatchObject({ young: 1, buffered: 0 });
+    expect(buffer.list()).toEqual([]);
+
+    await put(drop.fileName, drop.zip, 5);
+    expect(await pull()).toMatchObject({ young: 0, buffered: 1 });
+  });
+
+  it('ignores files that are not zips', async () => {
+    const { buffer, pull, put } = await setup();
+    await put('notes.txt', Buffer.from('not a drop'));
+    await put('partial.zip.part', Buffer.from('half'));
+
+    expect(await pull()).toMatchObject({ listed: 2, buffered: 0, quarantined: 0 });
+    expect(buffer.list()).toEqual([]);
+  });
+
+  it('refuses a valid drop of another ride without recording it (the config points at the wrong folder)', async () => {
+    const { buffer, pull, put } = await setup();
+    const other = buildTestDrop({ ride: 'r2' });
+    await put(other.fileName, other.zip);
+
+    const result = await pull();
+
+    expect(result.failed).toEqual([
+      { name: other.fileName, error: expect.stringMatching(/belongs to ride "r2"/) },
+    ]);
+    expect(buffer.list()).toEqual([]);
+  });
+});
