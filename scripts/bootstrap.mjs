@@ -1,0 +1,110 @@
+// Makes a fresh clone runnable on a Debian machine: system packages, services, npm packages,
+// the Rust binaries. Plain Node with no dependencies, because node_modules may not exist yet.
+// Every step is skipped when it is already done, so running it twice is cheap.
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { commandExists, mustRun, portOpen, repoRoot, say, waitForPort } from './lib.mjs';
+
+/** Debian packages the demo and the tests need, with the file that proves each is installed. */
+const PACKAGES = [
+  { name: 'openssh-server', probe: '/usr/sbin/sshd', why: 'the SFTP park gateway' },
+  { name: 'poppler-utils', probe: '/usr/bin/pdftotext', why: 'reading report PDFs in tests' },
+  { name: 'postgresql', probe: '/usr/bin/pg_ctlcluster', why: 'the central database' },
+  { name: 'rabbitmq-server', probe: '/usr/sbin/rabbitmq-server', why: 'the central job queues' },
+];
+
+export async function bootstrap({ quiet = false } = {}) {
+  await installPackages();
+  await ensurePostgres();
+  await ensureRabbitMq();
+  await ensureNodeModules();
+  await buildRust(quiet);
+}
+
+async function installPackages() {
+  const missing = PACKAGES.filter((p) => !existsSync(p.probe));
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    console.error(
+      `Missing Debian packages: ${missing.map((p) => p.name).join(', ')}. Install them with sudo apt-get install, then run this again.`,
+    );
+    process.exit(1);
+  }
+  say(`installing ${missing.map((p) => `${p.name} (${p.why})`).join(', ')}`);
+  await mustRun('apt-get', ['update', '-qq'], 'apt-get update');
+  // One package per call: a failure in one must not hide the others' success.
+  for (const p of missing) {
+    await mustRun('apt-get', ['install', '-y', '-qq', p.name], `installing ${p.name}`, {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    if (p.name === 'postgresql') trustLoopback();
+  }
+}
+
+/** A fresh Debian PostgreSQL asks for passwords on TCP; the local dev setup uses trust on loopback. */
+function trustLoopback() {
+  for (const version of readdirSync('/etc/postgresql')) {
+    const hba = `/etc/postgresql/${version}/main/pg_hba.conf`;
+    const text = readFileSync(hba, 'utf8');
+    if (!text.includes('# zamperla: trust loopback')) {
+      writeFileSync(
+        hba,
+        `# zamperla: trust loopback (local development only)\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n${text}`,
+      );
+    }
+  }
+}
+
+async function ensurePostgres() {
+  if (await portOpen(5432)) return;
+  say('starting PostgreSQL');
+  for (const version of readdirSync('/etc/postgresql')) {
+    await mustRun(
+      'pg_ctlcluster',
+      ['--skip-systemctl-redirect', version, 'main', 'start'],
+      'starting PostgreSQL',
+    );
+  }
+  if (!(await waitForPort(5432, 30))) {
+    console.error(
+      'PostgreSQL did not start listening on 127.0.0.1:5432 within 30 s; see /var/log/postgresql/.',
+    );
+    process.exit(1);
+  }
+}
+
+async function ensureRabbitMq() {
+  if (await portOpen(5672)) return;
+  say('starting RabbitMQ (about 10 seconds)');
+  await mustRun('rabbitmq-server', ['-detached'], 'starting RabbitMQ');
+  await mustRun('rabbitmqctl', ['--timeout', '60', 'await_startup'], 'waiting for RabbitMQ');
+  if (!(await waitForPort(5672, 30))) {
+    console.error('RabbitMQ did not start listening on 127.0.0.1:5672; see /var/log/rabbitmq/.');
+    process.exit(1);
+  }
+}
+
+async function ensureNodeModules() {
+  const marker = `${repoRoot}/node_modules/.package-lock.json`;
+  const lock = `${repoRoot}/package-lock.json`;
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  say('installing npm packages (npm ci; the first time builds better-sqlite3, about 2 minutes)');
+  await mustRun('npm', ['ci', '--no-audit', '--no-fund'], 'npm ci');
+}
+
+async function buildRust(quiet) {
+  if (!commandExists('cargo')) {
+    console.error('cargo is missing: install Rust (https://rustup.rs) and run this again.');
+    process.exit(1);
+  }
+  if (!quiet) say('building the Rust postprocessor and reporter (cargo build --release)');
+  await mustRun(
+    'cargo',
+    ['build', '--release', '--quiet', '--manifest-path', `${repoRoot}/rust/Cargo.toml`],
+    'building the Rust workspace',
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await bootstrap();
+  say('ready');
+}

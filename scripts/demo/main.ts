@@ -1,0 +1,328 @@
+/**
+ * The demo: one park's day of ride data travels the whole path.
+ * Generator → OpenSSH SFTP gateway → headless park agent (SQLite buffer) → central API
+ * (PostgreSQL, blob store, outbox → RabbitMQ) → worker (Rust postprocessor) → reports (Rust
+ * reporter). It prints progress in plain words and ends with where the PDFs are.
+ */
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import amqp from 'amqplib';
+import pg from 'pg';
+import { parseDropFileName } from '@zra/shared';
+import { startSftpGateway } from '../harness/sftp-gateway.ts';
+import { PG_ADMIN_URL } from '../harness/postgres.ts';
+import { AMQP_URL } from '../harness/rabbitmq.ts';
+import { runToEnd, startPart, type RunningPart } from './child-process.ts';
+import { freePort, waitForHttp } from './net.ts';
+
+const repoRoot = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const demoDir = join(repoRoot, '.data', 'demo');
+const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+const PARK = 'parco-demo';
+const TIMEZONE = 'Europe/Rome';
+const DB_NAME = 'zra_demo';
+const QUEUE_PREFIX = 'demo.';
+
+const say = (line: string): boolean => process.stdout.write(`${line}\n`);
+const parts: RunningPart[] = [];
+let failure: string | null = null;
+
+async function main(): Promise<void> {
+  rmSync(demoDir, { recursive: true, force: true });
+  for (const d of ['gateway', 'agent', 'central', 'logs', 'generated'])
+    mkdirSync(join(demoDir, d), { recursive: true });
+  const day = yesterdayIn(TIMEZONE);
+
+  say(
+    `\n1/6  Generating ride data: park "${PARK}", 3 rides, ${day} (${TIMEZONE}), 50 Hz telemetry`,
+  );
+  const generated = join(demoDir, 'generated');
+  await runToEnd(tsx, [
+    join(repoRoot, 'shared/src/generator/cli.ts'),
+    ...['--park', PARK, '--rides', '3', '--from', day, '--hours', '24', '--seed', '20261127'],
+    ...['--timezone', TIMEZONE, '--out', generated],
+  ]);
+  const rides = spreadOverRideFolders(generated, join(demoDir, 'gateway'));
+  const total = [...rides.values()].reduce((a, b) => a + b, 0);
+  say(`     ${total} drops written: ${[...rides].map(([r, n]) => `${r} ${n}`).join(', ')}`);
+
+  say(
+    '2/6  Starting the park gateway: OpenSSH SFTP server on 127.0.0.1, key login, pinned host key',
+  );
+  const gateway = await startSftpGateway({ root: join(demoDir, 'gateway') });
+  say(
+    `     sftp://${gateway.username}@${gateway.host}:${gateway.port}  host key ${gateway.hostKeySha256}`,
+  );
+
+  say(
+    `3/6  Starting central: database "${DB_NAME}", RabbitMQ queues "${QUEUE_PREFIX}*", API and worker`,
+  );
+  await resetDemoDatabase();
+  await deleteDemoQueues();
+  const port = await freePort();
+  const centralEnv = {
+    DATABASE_URL: dbUrl(),
+    AMQP_URL,
+    QUEUE_PREFIX,
+    BLOB_DIR: join(demoDir, 'central'),
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+  };
+  const centralCli = join(repoRoot, 'central/src/cli.ts');
+  await runToEnd(tsx, [centralCli, 'migrate'], centralEnv);
+  const token = (
+    await runToEnd(
+      tsx,
+      [centralCli, 'park', 'create', '--id', PARK, '--name', 'Parco Demo', '--timezone', TIMEZONE],
+      centralEnv,
+    )
+  ).trim();
+  parts.push(
+    startPart('central API', tsx, [centralCli, 'serve'], centralEnv, log('central-api'), fail),
+  );
+  parts.push(startPart('worker', tsx, [centralCli, 'worker'], centralEnv, log('worker'), fail));
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000);
+  say(`     API on http://127.0.0.1:${port}; park token issued (only its hash is stored)`);
+
+  say('4/6  Starting the headless park agent: pull over SFTP → SQLite buffer → upload over tRPC');
+  const agentConfig = join(demoDir, 'agent', 'agent.json');
+  writeFileSync(
+    agentConfig,
+    JSON.stringify(
+      {
+        park: PARK,
+        dataDir: join(demoDir, 'agent'),
+        central: { url: `http://127.0.0.1:${port}`, token },
+        pollSeconds: 3,
+        rides: [...rides.keys()].map((id) => ({
+          id,
+          remoteDir: `/${id}`,
+          connection: {
+            type: 'sftp',
+            host: gateway.host,
+            port: gateway.port,
+            username: gateway.username,
+            privateKeyPath: gateway.privateKeyPath,
+            hostKeySha256: gateway.hostKeySha256,
+          },
+        })),
+      },
+      null,
+      2,
+    ),
+  );
+  parts.push(
+    startPart(
+      'park agent',
+      tsx,
+      [join(repoRoot, 'desktop/src/core/cli.ts'), 'agent', '--config', agentConfig],
+      {},
+      log('agent'),
+      fail,
+    ),
+  );
+
+  await waitForProcessing(total);
+
+  say('5/6  Requesting reports for the day: one per ride and one for the park');
+  const { from, to } = dayBounds(day, TIMEZONE);
+  const reportIds: string[] = [];
+  for (const ride of [...rides.keys(), null]) {
+    const rideArgs = ride ? ['--ride', ride] : [];
+    const out = await runToEnd(
+      tsx,
+      [centralCli, 'report', 'request', '--park', PARK, ...rideArgs, '--from', from, '--to', to],
+      centralEnv,
+    );
+    reportIds.push(out.trim());
+  }
+  const reports = await waitForReports(reportIds);
+
+  say('6/6  Done. The reports:');
+  for (const r of reports) say(`     ${r.ride ?? 'whole park'}:  ${r.pdf_path}`);
+  say(
+    `\nOpen a PDF (e.g. xdg-open ${reports[0]?.pdf_path ?? ''}); the same report as HTML sits beside it.`,
+  );
+  say(
+    `Logs of every part: ${join(demoDir, 'logs')}. Central's data: database "${DB_NAME}" (psql -h 127.0.0.1 -U postgres ${DB_NAME}).`,
+  );
+  say(
+    'Next: read docs/architecture.md for how the parts fit, and run `npm test` to see every guarantee checked.',
+  );
+  await gateway.stop();
+}
+
+function fail(message: string): void {
+  failure ??= message;
+}
+
+function log(name: string): string {
+  return join(demoDir, 'logs', `${name}.log`);
+}
+
+function dbUrl(): string {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${DB_NAME}`;
+  return url.toString();
+}
+
+/** Real gateways keep one folder per ride; the generator writes one flat folder. */
+function spreadOverRideFolders(from: string, gatewayRoot: string): Map<string, number> {
+  const rides = new Map<string, number>();
+  for (const name of readdirSync(from).sort()) {
+    const parsed = parseDropFileName(name);
+    if (!parsed) continue;
+    mkdirSync(join(gatewayRoot, parsed.ride), { recursive: true });
+    renameSync(join(from, name), join(gatewayRoot, parsed.ride, name));
+    rides.set(parsed.ride, (rides.get(parsed.ride) ?? 0) + 1);
+  }
+  return rides;
+}
+
+async function resetDemoDatabase(): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${DB_NAME}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A previous demo run may have left messages for batches that no longer exist. */
+async function deleteDemoQueues(): Promise<void> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    const ch = await conn.createChannel();
+    for (const q of ['postprocess', 'postprocess.dlq', 'report', 'report.dlq'])
+      await ch.deleteQueue(QUEUE_PREFIX + q);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
+
+async function waitForProcessing(total: number): Promise<void> {
+  const db = new pg.Client({ connectionString: dbUrl() });
+  await db.connect();
+  let last = '';
+  const started = Date.now();
+  try {
+    for (;;) {
+      if (failure) throw new Error(failure);
+      const { rows } = await db.query<{ state: string; n: string }>(
+        'SELECT state, count(*) AS n FROM batches GROUP BY state',
+      );
+      const by = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+      const received = Object.values(by).reduce((a, b) => a + b, 0);
+      const done = (by.processed ?? 0) + (by.failed ?? 0) + (by.quarantined ?? 0);
+      const line = `     central received ${received}/${total} drops · processed ${by.processed ?? 0} · failed ${by.failed ?? 0} · quarantined ${by.quarantined ?? 0}`;
+      if (line !== last) say(line);
+      last = line;
+      if (done >= total) {
+        say(`     all ${total} drops handled in ${Math.round((Date.now() - started) / 1000)} s`);
+        return;
+      }
+      if (Date.now() - started > 15 * 60_000)
+        throw new Error(
+          `only ${done}/${total} drops were handled after 15 minutes; see the logs in ${join(demoDir, 'logs')}`,
+        );
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+interface ReportRow {
+  id: string;
+  ride: string | null;
+  state: string;
+  pdf_path: string;
+  error: string | null;
+}
+
+async function waitForReports(ids: string[]): Promise<ReportRow[]> {
+  const db = new pg.Client({ connectionString: dbUrl() });
+  await db.connect();
+  const started = Date.now();
+  try {
+    for (;;) {
+      if (failure) throw new Error(failure);
+      const { rows } = await db.query<ReportRow>(
+        'SELECT id, ride, state, pdf_path, error FROM reports WHERE id = ANY($1)',
+        [ids],
+      );
+      const failed = rows.find((r) => r.state === 'failed');
+      if (failed)
+        throw new Error(
+          `the report for ${failed.ride ?? 'the park'} failed: ${failed.error ?? 'no reason recorded'}`,
+        );
+      if (rows.length === ids.length && rows.every((r) => r.state === 'ready')) return rows;
+      if (Date.now() - started > 5 * 60_000)
+        throw new Error(`reports not ready after 5 minutes; see ${log('worker')}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+/** Yesterday's date in the park's time zone, so the demo day is always a whole past day. */
+function yesterdayIn(timeZone: string): string {
+  const d = new Date(Date.now() - 24 * 3600_000);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(d);
+}
+
+/** UTC instants of local midnight to the next local midnight (23 or 25 h on DST days). */
+function dayBounds(day: string, timeZone: string): { from: string; to: string } {
+  const next = new Date(Date.parse(`${day}T12:00:00Z`) + 24 * 3600_000).toISOString().slice(0, 10);
+  return { from: localMidnightUtc(day, timeZone), to: localMidnightUtc(next, timeZone) };
+}
+
+function localMidnightUtc(day: string, timeZone: string): string {
+  const guess = Date.parse(`${day}T00:00:00Z`);
+  // The zone's offset at that instant; midnight local = midnight UTC minus the offset.
+  const offsetMin = zoneOffsetMinutes(guess, timeZone);
+  return new Date(guess - offsetMin * 60_000).toISOString();
+}
+
+function zoneOffsetMinutes(at: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(at));
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
+  return Math.round((asUtc - at) / 60_000);
+}
+
+try {
+  await main();
+} catch (err) {
+  process.stderr.write(
+    `\n✗ The demo stopped: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exitCode = 1;
+} finally {
+  await Promise.all(parts.map((p) => p.stop()));
+}
