@@ -1,0 +1,126 @@
+//! The `postprocessor` job: one verified drop and its ride model in, the
+//! `zamperla.postprocess/v1` result out (see `docs/job-contracts.md`).
+//!
+//! Pure and deterministic: no clock, no randomness, sorted output, so the same drop gives
+//! byte-identical results and a redelivered job is harmless.
+
+mod alarms;
+mod cli;
+mod cycles;
+mod error;
+mod hourly;
+mod output;
+mod quality;
+mod series;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+
+use drop_format::{
+    format_utc_instant, read_drop_file, DropLimits, ReadDropError, RideModel, RideModels,
+    VerifiedDrop,
+};
+
+pub use cli::Args;
+pub use error::JobError;
+pub use output::*;
+
+use series::Series;
+
+/// Runs the job with the arguments after the program name.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
+    let args = Args::parse(args)?;
+    let models_bytes = std::fs::read(&args.ride_models).map_err(|e| {
+        JobError::usage(
+            "input_unreadable",
+            format!(
+                "cannot read ride models {}: {e}",
+                args.ride_models.display()
+            ),
+        )
+    })?;
+    let models = RideModels::from_json(&models_bytes).map_err(|e| {
+        JobError::usage(
+            "ride_models_invalid",
+            format!(
+                "ride models {} are invalid: {e}",
+                args.ride_models.display()
+            ),
+        )
+    })?;
+    let drop = read_drop_file(&args.drop, &DropLimits::default()).map_err(|e| match e {
+        ReadDropError::Io(e) => JobError::usage(
+            "input_unreadable",
+            format!("cannot read drop {}: {e}", args.drop.display()),
+        ),
+        ReadDropError::Invalid(e) => JobError::from(e),
+    })?;
+    let model = models.find(&drop.manifest.model).ok_or_else(|| {
+        JobError::usage(
+            "unknown_ride_model",
+            format!(
+                "the drop is for ride model {:?}, which {} does not define (known: {}); update the ride models",
+                drop.manifest.model,
+                args.ride_models.display(),
+                models.ids().join(", ")
+            ),
+        )
+    })?;
+    let result = postprocess(&drop, model);
+    write_json(&args.out, &result)
+}
+
+/// Computes the result of a verified drop with its ride model.
+pub fn postprocess(drop: &VerifiedDrop, model: &RideModel) -> PostprocessResult {
+    let m = &drop.manifest;
+    // `Manifest::validate` already accepted the zone; UTC only guards a future refactor.
+    let tz = m.tz().unwrap_or(chrono_tz::UTC);
+    let window = (m.window.start.0, m.window.end.0);
+    let series: Vec<Series<'_>> = drop.telemetry.iter().map(|file| Series { file }).collect();
+    let (kept, repeated) = cycles::dedupe(&drop.cycles);
+
+    PostprocessResult {
+        format: RESULT_FORMAT,
+        drop: DropInfo {
+            park: m.park.clone(),
+            ride: m.ride.clone(),
+            model: m.model.clone(),
+            sequence: m.sequence,
+            timezone: m.timezone.clone(),
+            window: WindowOut {
+                start: format_utc_instant(window.0),
+                end: format_utc_instant(window.1),
+            },
+            content_id: drop.content_id.clone(),
+        },
+        cycles: cycles::cycle_features(&kept, &series),
+        alarms: alarms::alarms(&drop.alarms, model, window.1),
+        breaches: cycles::breaches(&kept, &series, model, window),
+        hourly: hourly::hourly(
+            &kept,
+            alarms::downtime(&drop.alarms, window.1),
+            &series,
+            window,
+            tz,
+        ),
+        quality: quality::findings(&series, &drop.counters, &repeated, window),
+    }
+}
+
+/// Writes through a temporary file and a rename, so a killed job never leaves a half
+/// result that a retry could mistake for a finished one.
+fn write_json(out: &Path, result: &PostprocessResult) -> Result<(), JobError> {
+    let io = |e: std::io::Error| {
+        JobError::other("io_error", format!("cannot write {}: {e}", out.display()))
+    };
+    let mut bytes = serde_json::to_vec_pretty(result)
+        .map_err(|e| JobError::other("internal", format!("cannot serialize the result: {e}")))?;
+    bytes.push(b'\n');
+    let tmp = out.with_extension("json.tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(&bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(io)?;
+    std::fs::rename(&tmp, out).map_err(io)
+}

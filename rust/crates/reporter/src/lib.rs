@@ -1,0 +1,1 @@
+//! Report rendering (in progress).

@@ -1,0 +1,3 @@
+//! `reporter --input REPORT_INPUT.json --out-dir DIR` (in progress).
+
+fn main() {}
