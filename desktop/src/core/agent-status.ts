@@ -1,0 +1,70 @@
+import type { DropState } from './buffer/drop-record.ts';
+import type { RidePullResult } from './pull.ts';
+import type { UploadRoundResult } from './upload.ts';
+
+/** One ride as the technician should see it. */
+export interface RideStatus {
+  id: string;
+  /** When the last pull of this ride ended (ISO 8601), successful or not. */
+  lastPullAt: string | null;
+  /** When a pull last reached the gateway and finished. */
+  lastSuccessAt: string | null;
+  lastResult: RidePullResult | null;
+  /** Why the last pull failed; null after a good one. */
+  lastError: string | null;
+  /** Set while the gateway presents another host key than the pinned one. */
+  hostKeyChanged: { expected: string; got: string } | null;
+}
+
+/** Everything the agent knows about itself; what the UI (and `--once`) reports. */
+export interface AgentStatus {
+  park: string;
+  running: boolean;
+  lastRunAt: string | null;
+  rides: RideStatus[];
+  upload: { lastRunAt: string | null; lastResult: UploadRoundResult | null };
+  drops: Record<DropState, number>;
+}
+
+/** What one `runOnce` did. */
+export interface RunSummary {
+  rides: { id: string; result: RidePullResult | null; error: string | null }[];
+  upload: UploadRoundResult;
+  drops: Record<DropState, number>;
+}
+
+/** One line in plain words, e.g. for `agent --once` and the tray tooltip. */
+export function summarize(run: RunSummary): string {
+  const pulled = run.rides.reduce(
+    (acc, r) => ({
+      buffered: acc.buffered + (r.result?.buffered ?? 0),
+      quarantined: acc.quarantined + (r.result?.quarantined ?? 0),
+      duplicates: acc.duplicates + (r.result?.duplicates ?? 0),
+      failedFiles: acc.failedFiles + (r.result?.failed.length ?? 0),
+    }),
+    { buffered: 0, quarantined: 0, duplicates: 0, failedFiles: 0 },
+  );
+  const failedRides = run.rides.filter((r) => r.error !== null);
+  const parts = [
+    `pulled ${plural(pulled.buffered, 'new drop')} from ${plural(run.rides.length, 'ride')}` +
+      (pulled.quarantined ? `, ${pulled.quarantined} quarantined` : '') +
+      (pulled.duplicates ? `, ${plural(pulled.duplicates, 'duplicate')} skipped` : '') +
+      (pulled.failedFiles ? `, ${plural(pulled.failedFiles, 'file')} failed` : ''),
+    `uploaded ${run.upload.acknowledged}` +
+      (run.upload.failed ? ` (${run.upload.failed} failed)` : '') +
+      (run.upload.error ? ` (stopped: ${run.upload.error})` : ''),
+    `buffer: ${run.drops.buffered + run.drops.uploading} waiting, ` +
+      `${run.drops.acknowledged} acknowledged, ${run.drops.quarantined} quarantined`,
+  ];
+  if (failedRides.length) {
+    parts.push(
+      `${plural(failedRides.length, 'ride')} failed: ` +
+        failedRides.map((r) => `${r.id}: ${r.error}`).join('; '),
+    );
+  }
+  return parts.join('; ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

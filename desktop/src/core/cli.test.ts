@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DropBuffer } from './buffer/drop-buffer.ts';
+import type { AgentConfigInput } from './config.ts';
+import { silentLogger } from './logger.ts';
+import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
+import { startSftpGateway, type SftpGateway } from './testing/sftp-gateway.ts';
+import { tempDir } from './testing/temp-dir.ts';
+import { buildTestDrop } from './testing/test-drop.ts';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+// Nothing listens on port 1: uploads fail fast and drops stay buffered.
+const UNREACHABLE_CENTRAL = 'http://127.0.0.1:1';
+
+let gw: SftpGateway;
+const removals: (() => Promise<void>)[] = [];
+beforeAll(async () => {
+  gw = await startSftpGateway();
+});
+afterAll(async () => {
+  for (const r of removals) await r();
+  await gw?.stop();
+});
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in one node process (no tsx wrapper), so a signal reaches the agent itself. */
+function runCli(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, ZRA_LOG_LEVEL: 'info' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      onStderr?.(stderr, () => child.kill('SIGKILL'));
+    });
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+async function writeConfig(remoteDir: string): Promise<{ file: string; dataDir: string }> {
+  const t = await tempDir('cli');
+  removals.push(t.remove);
+  const config: AgentConfigInput = {
+    park: 'gardaland',
+    dataDir: 'data',
+    central: { url: UNREACHABLE_CENTRAL, token: 'park-token-0123456789' },
+    rides: [rideOnGateway(gw, 'r1', remoteDir)],
+    pollSeconds: 60,
+    minAgeSeconds: 1,
+  };
+  const file = path.join(t.dir, 'agent.json');
+  await writeFile(file, JSON.stringify(config, null, 2));
+  return { file, dataDir: path.join(t.dir, 'data') };
+}
+
+describe('agent CLI', () => {
+  it('exits 2 naming the bad field when the config is invalid', async () => {
+    const t = await tempDir('cli-bad');
+    removals.push(t.remove);
+    const file = path.join(t.dir, 'agent.json');
+    await writeFile(file, JSON.stringify({ park: 'gardaland', pollSeconds: -1 }));
+
+    const run = await runCli(['agent', '--config', file, '--once']);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('dataDir: missing: add this field');
+    expect(run.stderr).toContain('pollSeconds:');
+  });
+
+  it('--once pulls, keeps drops buffered while central is unreachable, and says so in one line', async () => {
+    const remoteDir = 'cli-once';
+    for (const sequence of [1, 2]) {
+      const drop = buildTestDrop({ sequence });
+      await putOnGateway(gw, remoteDir, drop.fileName, drop.zip);
+    }
+    const { file } = await writeConfig(remoteDir);
+
+    const run = await runCli(['agent', '--config', file, '--once']);
+
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^pulled 2 new drops from 1 ride; uploaded 0 \(1 failed\) \(stopped: central is unreachable/,
+    );
+    expect(lines[0]).toContain('buffer: 2 waiting, 0 acknowledged, 0 quarantined');
+  });
+
+  it('leaves a consistent buffer when killed with SIGKILL mid-pull, and the rerun completes it', async () => {
+    const remoteDir = 'cli-kill';
+    const drops = Array.from({ length: 40 }, (_, i) => buildTestDrop({ sequence: i + 1 }));
+    for (const d of drops) await putOnGateway(gw, remoteDir, d.fileName, d.zip);
+    const { file, dataDir } = await writeConfig(remoteDir);
+
+    let killed = false;
+    const first = await runCli(['agent', '--config', file, '--once'], (text, kill) => {
+      // Kill as soon as a few drops are recorded: the agent is then mid-way through others.
+      if (!killed && (text.match(/"drop buffered"/g) ?? []).length >= 3) {
+        killed = true;
+        kill();
+      }
+    });
+    expect(first.signal).toBe('SIGKILL');
+
+    const afterKill = await DropBuffer.open(dataDir, silentLogger());
+    const partial = afterKill.list();
+    afterKill.close();
+    expect(partial.length).toBeGreaterThanOrEqual(3);
+    expect(partial.length).toBeLessThan(drops.length);
+
+    const second = await runCli(['agent', '--config', file, '--once']);
+    expect(second.code).toBe(0);
+
+    const buffer = await DropBuffer.open(dataDir, silentLogger());
+    try {
+      const recorded = buffer.list();
+      expect(recorded.map((d) => d.sha256).sort()).toEqual(drops.map((d) => d.sha256).sort());
+      for (const d of recorded) {
+        const blob = readFileSync(buffer.blobs.blobPath(d.sha256));
+        expect(createHash('sha256').update(blob).digest('hex')).toBe(d.sha256);
+      }
+      expect(readdirSync(path.join(dataDir, 'tmp'))).toEqual([]);
+      const blobs = readdirSync(path.join(dataDir, 'blobs'), { recursive: true }).filter((f) =>
+        String(f).endsWith('.zip'),
+      );
+      expect(blobs).toHaveLength(drops.length);
+    } finally {
+      buffer.close();
+    }
+  });
+});

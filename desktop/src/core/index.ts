@@ -1,0 +1,31 @@
+/** The park agent core: plain Node, used headless (cli.ts) and by the Electron shell. */
+export { createAgent, type Agent, type AgentOptions } from './agent.ts';
+export { summarize, type AgentStatus, type RideStatus, type RunSummary } from './agent-status.ts';
+export {
+  agentConfigSchema,
+  connectionSchema,
+  sftpConnectionSchema,
+  ConfigError,
+  loadAgentConfig,
+  parseAgentConfig,
+  type AgentConfig,
+  type AgentConfigInput,
+  type ConnectionConfig,
+  type RideConfig,
+  type SftpConnectionConfig,
+} from './config.ts';
+export {
+  DropBuffer,
+  type CentralAnswer,
+  type PulledDrop,
+  type RemoteFileRef,
+} from './buffer/drop-buffer.ts';
+export { DROP_STATES, type DropRecord, type DropState } from './buffer/drop-record.ts';
+export { createCentralClient, type CentralClient } from './central-client.ts';
+export { connectGateway } from './gateway/create-gateway-client.ts';
+export type { GatewayClient, RemoteFile } from './gateway/gateway-client.ts';
+export { HostKeyMismatchError, hostKeyFingerprint } from './gateway/host-key.ts';
+export { connectSftpGateway } from './gateway/sftp-gateway-client.ts';
+export { createLogger, silentLogger, type Logger } from './logger.ts';
+export { pullRide, type DropVerifier, type PullDeps, type RidePullResult } from './pull.ts';
+export { uploadBuffered, type UploadDeps, type UploadRoundResult } from './upload.ts';

@@ -1,0 +1,173 @@
+import { open } from 'node:fs/promises';
+import { TRPCClientError } from '@trpc/client';
+import type { Logger } from 'pino';
+import type { DropBuffer } from './buffer/drop-buffer.ts';
+import type { DropRecord } from './buffer/drop-record.ts';
+import type { CentralClient } from './central-client.ts';
+
+/** What one upload round did. */
+export interface UploadRoundResult {
+  /** Drops central now holds (stored, already known, or quarantined by central). */
+  acknowledged: number;
+  /** Of those, how many central already had. */
+  duplicates: number;
+  /** Of those, how many central refused as invalid (shown with the reason). */
+  quarantinedByCentral: number;
+  /** Drops whose upload failed this round; they stay buffered for the next one. */
+  failed: number;
+  /** Drops still waiting after this round. */
+  remaining: number;
+  /** Why the round stopped early (central unreachable, token refused), if it did. */
+  error: string | null;
+}
+
+export interface UploadDeps {
+  buffer: DropBuffer;
+  client: CentralClient;
+  log: Logger;
+  /** Bytes per chunk request; central accepts at most 8 MiB. */
+  chunkBytes: number;
+}
+
+/** A chunk offset central disagrees with can be re-synchronised a few times, not forever. */
+const MAX_RESYNCS = 3;
+
+/**
+ * Uploads every buffered drop, oldest pull first: `begin` (central answers "duplicate" for a
+ * SHA-256 it has), chunks from the offset central holds, `commit`. Central's answer is
+ * recorded and the drop is `acknowledged`. Any failure leaves the drop buffered with the
+ * error; a failure that would hit every drop (network, token) ends the round.
+ */
+export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResult> {
+  const result: UploadRoundResult = {
+    acknowledged: 0,
+    duplicates: 0,
+    quarantinedByCentral: 0,
+    failed: 0,
+    remaining: 0,
+    error: null,
+  };
+  for (const drop of deps.buffer.uploadQueue()) {
+    const log = deps.log.child({ sha256: drop.sha256, fileName: drop.fileName, ride: drop.ride });
+    try {
+      const status = await uploadDrop(drop, deps, log);
+      result.acknowledged++;
+      if (status === 'duplicate') result.duplicates++;
+      if (status === 'quarantined') result.quarantinedByCentral++;
+    } catch (err) {
+      const message = describeUploadError(err);
+      deps.buffer.markUploadFailed(drop.sha256, message);
+      result.failed++;
+      log.warn({ err, reason: message }, 'upload failed; the drop stays buffered');
+      if (affectsEveryDrop(err)) {
+        result.error = message;
+        break;
+      }
+    }
+  }
+  result.remaining = deps.buffer.uploadQueue().length;
+  return result;
+}
+
+async function uploadDrop(
+  drop: DropRecord,
+  deps: UploadDeps,
+  log: Logger,
+): Promise<'stored' | 'duplicate' | 'quarantined'> {
+  if (drop.contentId === null) throw new Error('a buffered drop without a content id');
+  const { buffer, client } = deps;
+  buffer.markUploading(drop.sha256);
+  const begin = () =>
+    client.ingest.begin.mutate({
+      sha256: drop.sha256,
+      contentId: drop.contentId ?? '',
+      bytes: drop.bytes,
+      fileName: drop.fileName,
+    });
+  const begun = await begin();
+  if (begun.status === 'duplicate') {
+    buffer.markAcknowledged(drop.sha256, { batchId: begun.batchId, status: 'duplicate' });
+    log.info({ batchId: begun.batchId }, 'central already has this drop');
+    return 'duplicate';
+  }
+
+  const blob = await open(buffer.blobs.blobPath(drop.sha256), 'r');
+  try {
+    let offset = begun.offset;
+    let resyncs = 0;
+    while (offset < drop.bytes) {
+      const length = Math.min(deps.chunkBytes, drop.bytes - offset);
+      const chunk = Buffer.alloc(length);
+      const { bytesRead } = await blob.read(chunk, 0, length, offset);
+      if (bytesRead !== length) {
+        throw new Error(`the blob is shorter than the ${drop.bytes} bytes recorded`);
+      }
+      const form = new FormData();
+      form.set('uploadId', begun.uploadId);
+      form.set('offset', String(offset));
+      form.set('chunk', new Blob([chunk]));
+      try {
+        offset = (await client.ingest.chunk.mutate(form)).offset;
+      } catch (err) {
+        // Central holds another end (a chunk answered after we gave up on it): ask again.
+        if (codeOf(err) !== 'CONFLICT' || ++resyncs > MAX_RESYNCS) throw err;
+        const again = await begin();
+        if (again.status === 'duplicate') {
+          buffer.markAcknowledged(drop.sha256, { batchId: again.batchId, status: 'duplicate' });
+          return 'duplicate';
+        }
+        offset = again.offset;
+      }
+    }
+  } finally {
+    await blob.close();
+  }
+
+  const committed = await client.ingest.commit.mutate({ uploadId: begun.uploadId });
+  if (committed.status === 'quarantined') {
+    buffer.markAcknowledged(drop.sha256, {
+      batchId: committed.batchId,
+      status: 'quarantined',
+      reasonCode: committed.code,
+      reason: committed.reason,
+    });
+    log.warn(
+      { batchId: committed.batchId, code: committed.code, reason: committed.reason },
+      'central quarantined the drop',
+    );
+  } else {
+    buffer.markAcknowledged(drop.sha256, {
+      batchId: committed.batchId,
+      status: committed.status,
+    });
+    log.info({ batchId: committed.batchId, status: committed.status }, 'drop acknowledged');
+  }
+  return committed.status;
+}
+
+function codeOf(err: unknown): string | undefined {
+  if (!(err instanceof TRPCClientError)) return undefined;
+  const data: unknown = err.data;
+  if (data && typeof data === 'object' && 'code' in data && typeof data.code === 'string') {
+    return data.code;
+  }
+  return undefined;
+}
+
+/** No answer from central, or a refused token: the next drop would fail the same way. */
+function affectsEveryDrop(err: unknown): boolean {
+  if (!(err instanceof TRPCClientError)) return false;
+  const code = codeOf(err);
+  return code === undefined || code === 'UNAUTHORIZED' || code === 'INTERNAL_SERVER_ERROR';
+}
+
+/** A sentence for the status view: central's own message, or what the network said. */
+function describeUploadError(err: unknown): string {
+  if (err instanceof TRPCClientError) {
+    const code = codeOf(err);
+    if (code) return `central refused (${code}): ${err.message}`;
+    const cause = (err.cause as Error | undefined)?.cause as { code?: string } | undefined;
+    return `central is unreachable${cause?.code ? ` (${cause.code})` : ''}: ${err.message}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
