@@ -1,0 +1,38 @@
+/**
+ * A real central API for the agent's upload tests: its own PostgreSQL database, blob folder
+ * and queue prefix. Central's start-up and park creation are reached by path until
+ * `@zra/central` exports them; this file is the one place to change then.
+ */
+import { startCentral } from '../../../../central/src/central.ts';
+import { createPark } from '../../../../central/src/parks/park-store.ts';
+import { createTestEnvironment } from '../../../../central/src/testing/test-central.ts';
+
+export interface TestCentral {
+  /** Base URL, as the agent config's `central.url`. */
+  url: string;
+  /** A valid token of `park`. */
+  token: string;
+  /** Rows of a table of central's database, for assertions. */
+  query<T extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** Starts central on a free port with `park` created. The outbox publisher stays off. */
+export async function startTestCentral(label: string, park: string): Promise<TestCentral> {
+  const env = await createTestEnvironment(label);
+  const central = await startCentral(env.config, { publisher: false });
+  const { token } = await createPark(env.pool, {
+    id: park,
+    name: `Test ${park}`,
+    timezone: 'Europe/Rome',
+  });
+  return {
+    url: central.url,
+    token,
+    query: async (sql, params) => (await env.pool.query(sql, params)).rows,
+    async close() {
+      await central.close();
+      await env.cleanup();
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { writeFile } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent } from './agent.ts';
+import { DropBuffer } from './buffer/drop-buffer.ts';
+import { createCentralClient } from './central-client.ts';
+import { parseAgentConfig } from './config.ts';
+import { silentLogger } from './logger.ts';
+import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
+import { startSftpGateway, type SftpGateway } from './testing/sftp-gateway.ts';
+import { startTestCentral, type TestCentral } from './testing/test-central.ts';
+import { tempDir } from './testing/temp-dir.ts';
+import { buildTestDrop, corruptZip, type TestDrop } from './testing/test-drop.ts';
+import { uploadBuffered } from './upload.ts';
+
+const log = silentLogger();
+let gw: SftpGateway;
+let central: TestCentral;
+const cleanups: (() => Promise<void> | void)[] = [];
+let counter = 0;
+
+beforeAll(async () => {
+  [gw, central] = await Promise.all([
+    startSftpGateway(),
+    startTestCentral('agent_upload', 'gardaland'),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([gw?.stop(), central?.close()]);
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function batches(): Promise<{ sha256: string; id: string; state: string }[]> {
+  return central.query('SELECT id, sha256, state FROM batches');
+}
+
+/** A buffer holding `drops` as pulled drops, without a gateway in between. */
+async function bufferWith(drops: TestDrop[]): Promise<DropBuffer> {
+  const t = await tempDir('upload');
+  const buffer = await DropBuffer.open(t.dir, log);
+  cleanups.push(t.remove, () => buffer.close());
+  for (const d of drops) {
+    const tmp = buffer.blobs.tmpPath(d.fileName);
+    await writeFile(tmp, d.zip);
+    await buffer.recordPulledFile(
+      tmp,
+      { ride: 'r1', name: d.fileName, size: d.zip.length, mtimeMs: 0 },
+      {
+        sha256: d.sha256,
+        contentId: d.contentId,
+        ride: 'r1',
+        fileName: d.fileName,
+        sequence: null,
+        windowStart: null,
+        windowEnd: null,
+        bytes: d.zip.length,
+        state: 'buffered',
+        reasonCode: null,
+        reason: null,
+      },
+    );
+  }
+  return buffer;
+}
+
+describe('upload to the real central API', () => {
+  it('acknowledges pulled drops with central batch ids, never uploads quarantined ones, and a second run uploads nothing', async () => {
+    const remoteDir = `upload-${++counter}`;
+    const good = [
+      buildTestDrop({ sequence: 101 }),
+      buildTestDrop({ sequence: 102, windowStart: '2026-06-01T11:00:00Z' }),
+    ];
+    for (const d of good) await putOnGateway(gw, remoteDir, d.fileName, d.zip);
+    const broken = buildTestDrop({ sequence: 103 });
+    await putOnGateway(gw, remoteDir, broken.fileName, corruptZip(broken));
+    const data = await tempDir('agent');
+    cleanups.push(data.remove);
+    const config = parseAgentConfig({
+      park: 'gardaland',
+      dataDir: data.dir,
+      central: { url: central.url, token: central.token },
+      rides: [rideOnGateway(gw, 'r1', remoteDir)],
+      pollSeconds: 60,
+    });
+    const agent = await createAgent(config, { log });
+    cleanups.push(() => agent.close());
+    const before = (await batches()).length;
+
+    const first = await agent.runOnce();
+
+    expect(first.upload).toMatchObject({ acknowledged: 2, failed: 0, remaining: 0, error: null });
+    expect(first.drops).toEqual({ buffered: 0, uploading: 0, acknowledged: 2, quarantined: 1 });
+    const all = await batches();
+    expect(all).toHaveLength(before + 2);
+    const status = agent.status();
+    expect(status.drops.acknowledged).toBe(2);
+    expect(status.rides[0]).toMatchObject({ id: 'r1', lastError: null });
+    for (const d of good) {
+      const batch = all.find((b) => b.sha256 === d.sha256);
+      expect(batch?.state).toBe('stored');
+    }
+
+    const second = await agent.runOnce();
+    expect(second.upload).toMatchObject({ acknowledged: 0, failed: 0, remaining: 0 });
+    expect(await batches()).toHaveLength(before + 2);
+  });
+
+  it('sends a drop in chunks from the offset central already holds (a cut upload resumes)', async () => {
+    const drop = buildTestDrop({ sequence: 201 });
+    const buffer = await bufferWith([drop]);
+    const client = createCentralClient(central.url, central.token);
+    // An earlier attempt got 512 bytes through before the link dropped.
+    const begun = await client.ingest.begin.mutate({
+      sha256: drop.sha256,
+      contentId: drop.contentId,
+      bytes: drop.zip.length,
+      fileName: drop.fileName,
+    });
+    if (begun.status !== 'upload') throw new Error('expected a fresh upload');
+    const form = new FormData();
+    form.set('uploadId', begun.uploadId);
+    form.set('offset', '0');
+    form.set('chunk', new Blob([drop.zip.subarray(0, 512)]));
+    await client.ingest.chunk.mutate(form);
+
+    const result = await uploadBuffered({ buffer, client, log, chunkBytes: 500 });
+
+    expect(result).toMatchObject({ acknowledged: 1, failed: 0 });
+    const recorded = buffer.get(drop.sha256);
+    expect(recorded).toMatchObject({ state: 'acknowledged', centralStatus: 'stored' });
+    const [batch] = await central.query<{ id: string; bytes: string }>(
+      'SELECT id, bytes FROM batches WHERE sha256 = $1',
+      [drop.sha256],
+    );
+    expect(batch?.id).toBe(recorded?.centralBatchId);
+    expect(Number(batch?.bytes)).toBe(drop.zip.length);
+  });
+
+  it('records a drop central already holds as acknowledged "duplicate" without sending it', async () => {
+    const drop = buildTestDrop({ sequence: 301 });
+    const client = createCentralClient(central.url, central.token);
+    await uploadBuffered({ buffer: await bufferWith([drop]), client, log, chunkBytes: 65536 });
+    const again = await bufferWith([drop]);
+
+    const result = await uploadBuffered({ buffer: again, client, log, chunkBytes: 65536 });
+
+    expect(result).toMatchObject({ acknowledged: 1, duplicates: 1 });
+    expect(again.get(drop.sha256)).toMatchObject({
+      state: 'acknowledged',
+      centralStatus: 'duplicate',
+    });
+  });
+
+  it("keeps drops buffered with central's message when the park token is refused", async () => {
+    const drops = [buildTestDrop({ sequence: 401 }), buildTestDrop({ sequence: 402 })];
+    const buffer = await bufferWith(drops);
+    const client = createCentralClient(central.url, 'zra_not-a-real-token');
+
+    const result = await uploadBuffered({ buffer, client, log, chunkBytes: 65536 });
+
+    expect(result).toMatchObject({ acknowledged: 0, failed: 1, remaining: 2 });
+    expect(result.error).toMatch(/UNAUTHORIZED.*park token not recognised/);
+    expect(buffer.counts()).toMatchObject({ buffered: 2, acknowledged: 0 });
+    expect(buffer.get(drops[0]?.sha256 ?? '')?.lastUploadError).toMatch(/park token/);
+  });
+
+  it('keeps drops buffered when central cannot be reached, and uploads them once it can', async () => {
+    const drop = buildTestDrop({ sequence: 501 });
+    const buffer = await bufferWith([drop]);
+    const down = createCentralClient('http://127.0.0.1:9', central.token);
+
+    const offline = await uploadBuffered({ buffer, client: down, log, chunkBytes: 65536 });
+    expect(offline).toMatchObject({ acknowledged: 0, remaining: 1 });
+    expect(offline.error).toMatch(/central is unreachable/);
+
+    const up = createCentralClient(central.url, central.token);
+    const online = await uploadBuffered({ buffer, client: up, log, chunkBytes: 65536 });
+    expect(online).toMatchObject({ acknowledged: 1, remaining: 0 });
+  });
+});
