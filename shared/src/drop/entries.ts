@@ -59,6 +59,9 @@ export const telemetryFileSchema = z.strictObject({
   values: z.array(z.number({ error: 'must be a number or null' }).nullable()),
 });
 
+export type CycleMode = z.infer<typeof cycleModeSchema>;
+export type CycleOutcome = z.infer<typeof cycleOutcomeSchema>;
+export type AlarmSeverity = z.infer<typeof alarmSeveritySchema>;
 export type Cycle = z.infer<typeof cycleSchema>;
 export type Alarm = z.infer<typeof alarmSchema>;
 export type CounterSnapshot = z.infer<typeof counterSnapshotSchema>;
