@@ -83,8 +83,9 @@ function parseSync<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.in
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '?');
-    const got = env[name] === undefined ? 'it is not set' : `got ${JSON.stringify(env[name])}`;
-    return `- ${name}: ${issue.message} (${got}); ${HINTS[name] ?? 'check its value'}`;
+    const hint = HINTS[name] ?? 'check its value';
+    if (!env[name]) return `- ${name} is required but not set; ${hint}`;
+    return `- ${name}: ${issue.message} (got ${JSON.stringify(env[name])}); ${hint}`;
   });
   throw new ConfigError(`central is not configured correctly:\n${lines.join('\n')}`);
 }

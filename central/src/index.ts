@@ -1,2 +1,23 @@
+/** What tests, the demo and other tools use to run central in-process. */
 export { appRouter } from './server/router.ts';
 export type { AppRouter } from './server/router.ts';
+export { startCentral } from './central.ts';
+export type { RunningCentral, StartCentralOptions } from './central.ts';
+export { startWorker } from './worker/worker.ts';
+export type { RunningWorker, WorkerOptions } from './worker/worker.ts';
+export { loadConfig, loadDatabaseConfig, ConfigError } from './config.ts';
+export type { CentralConfig, DatabaseConfig } from './config.ts';
+export { runMigrations } from './db/migrate.ts';
+export { createPool } from './db/pool.ts';
+export {
+  createPark,
+  issueParkToken,
+  revokeParkToken,
+  parkForToken,
+  ParkExistsError,
+} from './parks/park-store.ts';
+export type { CreateParkInput } from './parks/park-store.ts';
+export { requestReport, reportStatus, ReportRequestError } from './reports/report-store.ts';
+export type { ReportStatus, RequestReportInput } from './reports/report-store.ts';
+export { createLogger } from './logger.ts';
+export type { ParkIdentity } from './server/park-identity.ts';

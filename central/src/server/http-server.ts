@@ -45,7 +45,7 @@ export async function startHttpServer(
     onError: ({ error, path }) => {
       // Client mistakes are answered to the client; only our own failures need a person.
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error, path }, 'request failed');
-      else log.info({ code: error.code, path, msg: error.message }, 'request refused');
+      else log.info({ code: error.code, path, reason: error.message }, 'request refused');
     },
   });
 

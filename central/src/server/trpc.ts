@@ -1,7 +1,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CentralContext } from './context.ts';
 
-const t = initTRPC.context<CentralContext>().create();
+// isDev false: error responses go to parks over the internet and must not carry stack traces.
+const t = initTRPC.context<CentralContext>().create({ isDev: false });
 
 /** Builds routers; the one tRPC instance of the central API. */
 export const router = t.router;

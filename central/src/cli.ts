@@ -1,0 +1,189 @@
+/**
+ * `npx tsx central/src/cli.ts <command>`: migrate, serve, worker, park create, report
+ * request, report status. Results go to stdout (for scripts); logs go to stderr as JSON.
+ */
+import { parseArgs } from 'node:util';
+import { ZodError, z } from 'zod';
+import { startCentral } from './central.ts';
+import { ConfigError, loadConfig, loadDatabaseConfig } from './config.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createPool } from './db/pool.ts';
+import { createLogger } from './logger.ts';
+import { createPark, ParkExistsError } from './parks/park-store.ts';
+import { reportStatus, requestReport, ReportRequestError } from './reports/report-store.ts';
+import { startWorker } from './worker/worker.ts';
+
+const USAGE = `usage: cli.ts <command>
+  migrate                                   apply database migrations
+  serve                                     run the API (migrates first) and the outbox publisher
+  worker [--drain]                          run jobs; --drain exits when the queues are empty
+  park create --id ID --name NAME --timezone TZ [--language en|it]
+                                            create a park; prints its upload token once
+  report request --park P [--ride R] --from ISO --to ISO [--language en|it]
+                                            queue a report; prints its id
+  report status ID                          print a report's state and files as JSON
+environment: DATABASE_URL (all); AMQP_URL, BLOB_DIR (serve, worker); see docs/central.md`;
+
+/** A mistake in how the command was called; answered with the usage. */
+class UsageError extends Error {}
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  switch (command) {
+    case 'migrate': {
+      const config = loadDatabaseConfig();
+      const applied = await runMigrations(config.databaseUrl, createLogger(config.logLevel));
+      out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      return 0;
+    }
+    case 'serve': {
+      const central = await startCentral(loadConfig());
+      await untilSignal();
+      await central.close();
+      return 0;
+    }
+    case 'worker': {
+      const { values } = parseArgs({
+        args: [sub, ...rest].filter((a): a is string => a !== undefined),
+        options: { drain: { type: 'boolean', default: false } },
+        strict: true,
+      });
+      const worker = await startWorker(loadConfig(), { drain: values.drain });
+      if (!values.drain) {
+        await untilSignal();
+        await worker.stop();
+      }
+      await worker.done;
+      return 0;
+    }
+    case 'park':
+      if (sub !== 'create') throw new UsageError(`unknown park command: ${sub ?? '(none)'}`);
+      return parkCreate(rest);
+    case 'report':
+      if (sub === 'request') return reportRequest(rest);
+      if (sub === 'status') return reportStatusCommand(rest);
+      throw new UsageError(`unknown report command: ${sub ?? '(none)'}`);
+    default:
+      throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
+  }
+}
+
+async function parkCreate(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      timezone: { type: 'string' },
+      language: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.id || !values.name || !values.timezone) {
+    throw new UsageError('park create needs --id, --name and --timezone');
+  }
+  return withPool(async (pool) => {
+    const { token } = await createPark(pool, {
+      id: values.id as string,
+      name: values.name as string,
+      timezone: values.timezone as string,
+      language: values.language as 'en' | 'it' | undefined,
+    });
+    // Only the hash is stored: this is the one time anyone sees the token.
+    out(token);
+    return 0;
+  });
+}
+
+async function reportRequest(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      park: { type: 'string' },
+      ride: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      language: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.park || !values.from || !values.to) {
+    throw new UsageError('report request needs --park, --from and --to');
+  }
+  return withPool(async (pool) => {
+    const id = await requestReport(pool, {
+      park: values.park as string,
+      ride: values.ride,
+      from: values.from as string,
+      to: values.to as string,
+      language: values.language as 'en' | 'it' | undefined,
+    });
+    out(id);
+    return 0;
+  });
+}
+
+async function reportStatusCommand(args: string[]): Promise<number> {
+  const [id] = args;
+  if (!id || args.length > 1) throw new UsageError('report status needs exactly one report id');
+  return withPool(async (pool) => {
+    const status = await reportStatus(pool, id);
+    if (!status) {
+      process.stderr.write(`no report with id ${id}\n`);
+      return 1;
+    }
+    out(JSON.stringify(status, null, 2));
+    return 0;
+  });
+}
+
+async function withPool<T>(fn: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
+  const pool = createPool(loadDatabaseConfig().databaseUrl);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+/** Turns any failure into one plain sentence on stderr and an exit code. */
+function explain(err: unknown): { message: string; code: number } {
+  if (err instanceof UsageError) return { message: `${err.message}\n\n${USAGE}`, code: 64 };
+  if (err instanceof ConfigError) return { message: err.message, code: 78 };
+  if (err instanceof ZodError)
+    return { message: `invalid input:\n${z.prettifyError(err)}`, code: 65 };
+  if (err instanceof ParkExistsError || err instanceof ReportRequestError) {
+    return { message: err.message, code: 1 };
+  }
+  if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+    return { message: `${err.message}\n\n${USAGE}`, code: 64 };
+  }
+  const e = err as { code?: string; message?: string };
+  if (e?.code === 'ECONNREFUSED') {
+    return {
+      message: `cannot connect (${e.message}): is PostgreSQL/RabbitMQ running and DATABASE_URL/AMQP_URL right?`,
+      code: 69,
+    };
+  }
+  return { message: `failed: ${e?.message ?? String(err)}`, code: 1 };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const { message, code } = explain(err);
+    process.stderr.write(`${message}\n`);
+    process.exitCode = code;
+  },
+);

@@ -1,0 +1,144 @@
+import type pg from 'pg';
+import { z } from 'zod';
+
+const instant = z.iso.datetime();
+
+/** `zamperla.report-input/v1` (docs/job-contracts.md), checked before the reporter sees it. */
+export const reportInputSchema = z.strictObject({
+  format: z.literal('zamperla.report-input/v1'),
+  language: z.enum(['en', 'it']),
+  park: z.strictObject({ id: z.string(), name: z.string(), timezone: z.string() }),
+  ride: z.strictObject({ id: z.string(), name: z.string(), model: z.string() }).nullable(),
+  period: z.strictObject({ start: instant, end: instant }),
+  hourly: z.array(
+    z.strictObject({
+      ride: z.string(),
+      hourStart: instant,
+      localHour: z.string(),
+      cycles: z.number().int(),
+      riders: z.number().int(),
+      completed: z.number().int(),
+      aborted: z.number().int(),
+      estop: z.number().int(),
+      autoMinutes: z.number(),
+      faultMinutes: z.number(),
+      availability: z.number(),
+    }),
+  ),
+  alarms: z.array(
+    z.strictObject({
+      ride: z.string(),
+      code: z.string(),
+      severity: z.string(),
+      text: z.string(),
+      raisedAt: instant,
+      durationS: z.number(),
+    }),
+  ),
+});
+
+export type ReportInput = z.infer<typeof reportInputSchema>;
+
+/** UTC ISO 8601 with `Z` and no zero milliseconds, as the contract writes instants. */
+export const isoInstant = (d: Date): string => d.toISOString().replace('.000Z', 'Z');
+
+/** What a report covers. */
+export interface ReportScope {
+  parkId: string;
+  rideId: string | null;
+  start: Date;
+  end: Date;
+  language: 'en' | 'it';
+}
+
+/**
+ * Assembles the reporter's input from PostgreSQL. Results of superseded batches (replaced by
+ * a revision) are left out. Several batches of one ride in one hour are summed; availability
+ * is then their mean (the per-batch window minutes are not stored yet).
+ */
+export async function buildReportInput(pool: pg.Pool, scope: ReportScope): Promise<ReportInput> {
+  const park = await pool.query<{ id: string; name: string; timezone: string }>(
+    'SELECT id, name, timezone FROM parks WHERE id = $1',
+    [scope.parkId],
+  );
+  const parkRow = park.rows[0];
+  if (!parkRow) throw new Error(`park ${scope.parkId} does not exist`);
+  let ride: ReportInput['ride'] = null;
+  if (scope.rideId) {
+    const r = await pool.query<{ id: string; name: string; model: string }>(
+      'SELECT id, name, model FROM rides WHERE park_id = $1 AND id = $2',
+      [scope.parkId, scope.rideId],
+    );
+    ride = r.rows[0] ?? null;
+    if (!ride) throw new Error(`ride ${scope.parkId}/${scope.rideId} does not exist`);
+  }
+  const params = [scope.parkId, scope.rideId, scope.start, scope.end];
+  const hourly = await pool.query<{
+    ride: string;
+    hour_start: Date;
+    local_hour: string;
+    cycles: number;
+    riders: number;
+    completed: number;
+    aborted: number;
+    estop: number;
+    auto_minutes: number;
+    fault_minutes: number;
+    availability: number;
+  }>(
+    `SELECT h.ride_id AS ride, h.hour_start, min(h.local_hour) AS local_hour,
+            sum(h.cycles)::int AS cycles, sum(h.riders)::int AS riders,
+            sum(h.completed)::int AS completed, sum(h.aborted)::int AS aborted,
+            sum(h.estop)::int AS estop, sum(h.auto_minutes) AS auto_minutes,
+            sum(h.fault_minutes) AS fault_minutes, avg(h.availability) AS availability
+       FROM hourly_aggregates h JOIN batches b ON b.id = h.batch_id
+      WHERE h.park_id = $1 AND ($2::text IS NULL OR h.ride_id = $2)
+        AND h.hour_start >= $3 AND h.hour_start < $4 AND b.superseded_by IS NULL
+      GROUP BY h.ride_id, h.hour_start
+      ORDER BY h.hour_start, h.ride_id`,
+    params,
+  );
+  const alarms = await pool.query<{
+    ride: string;
+    code: string;
+    severity: string;
+    text: string;
+    raised_at: Date;
+    duration_s: number;
+  }>(
+    `SELECT a.ride_id AS ride, a.code, a.severity, a.text, a.raised_at, a.duration_s
+       FROM alarms a JOIN batches b ON b.id = a.batch_id
+      WHERE a.park_id = $1 AND ($2::text IS NULL OR a.ride_id = $2)
+        AND a.raised_at >= $3 AND a.raised_at < $4 AND b.superseded_by IS NULL
+      ORDER BY a.raised_at, a.ride_id, a.code`,
+    params,
+  );
+  return reportInputSchema.parse({
+    format: 'zamperla.report-input/v1',
+    language: scope.language,
+    park: parkRow,
+    ride,
+    period: { start: isoInstant(scope.start), end: isoInstant(scope.end) },
+    hourly: hourly.rows.map((h) => ({
+      ride: h.ride,
+      hourStart: isoInstant(h.hour_start),
+      localHour: h.local_hour,
+      cycles: h.cycles,
+      riders: h.riders,
+      completed: h.completed,
+      aborted: h.aborted,
+      estop: h.estop,
+      autoMinutes: h.auto_minutes,
+      faultMinutes: h.fault_minutes,
+      availability: h.availability,
+    })),
+    alarms: alarms.rows.map((a) => ({
+      ride: a.ride,
+      code: a.code,
+      severity: a.severity,
+      text: a.text,
+      raisedAt: isoInstant(a.raised_at),
+      durationS: a.duration_s,
+    })),
+  });
+}
