@@ -1,0 +1,183 @@
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type RunningCentral } from '../central.ts';
+import type { CentralConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { createPark } from '../parks/park-store.ts';
+import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
+import {
+  createParkClient,
+  createTestEnvironment,
+  uploadDrop,
+  type TestEnvironment,
+} from '../testing/test-central.ts';
+import { buildTestDrop, type TestDropOptions } from '../testing/test-drop.ts';
+import { startWorker } from './worker.ts';
+
+let env: TestEnvironment;
+let central: RunningCentral;
+let token: string;
+let broker: ChannelModel;
+let channel: Channel;
+
+beforeAll(async () => {
+  env = await createTestEnvironment('worker');
+  central = await startCentral(env.config);
+  ({ token } = await createPark(env.pool, {
+    id: 'test-park',
+    name: 'Test Park',
+    timezone: 'Europe/Rome',
+  }));
+  broker = await amqp.connect(env.config.amqpUrl);
+  channel = await broker.createChannel();
+});
+
+afterAll(async () => {
+  await central?.close();
+  for (const q of ['postprocess', 'report'] as const) {
+    await channel?.deleteQueue(queueName(env.config.queuePrefix, q));
+    await channel?.deleteQueue(deadLetterQueueName(env.config.queuePrefix, q));
+  }
+  await broker?.close();
+  await env?.cleanup();
+});
+
+async function waitFor(what: string, fn: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function batch(id: string): Promise<{ state: string; error: string | null }> {
+  const r = await env.pool.query('SELECT state, error FROM batches WHERE id = $1', [id]);
+  return r.rows[0];
+}
+
+/** Uploads a drop and waits until the outbox has put it on the queue. */
+async function queuedDrop(options: TestDropOptions) {
+  const drop = buildTestDrop(options);
+  const result = await uploadDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
+  if (result.status !== 'stored') throw new Error(`upload ended ${result.status}`);
+  await waitFor('queued', async () => (await batch(result.batchId)).state === 'queued');
+  return { drop, batchId: result.batchId };
+}
+
+async function drain(config: CentralConfig = env.config): Promise<void> {
+  const worker = await startWorker(config, {
+    drain: true,
+    log: createLogger('silent'),
+    retryDelayMs: 10,
+  });
+  await worker.done;
+}
+
+async function resultRows(batchId: string) {
+  const q = (sql: string) => env.pool.query(sql, [batchId]).then((r) => r.rows);
+  return {
+    cycles: await q('SELECT * FROM cycles WHERE batch_id = $1 ORDER BY ordinal'),
+    alarms: await q('SELECT * FROM alarms WHERE batch_id = $1 ORDER BY ordinal'),
+    breaches: await q('SELECT * FROM breaches WHERE batch_id = $1 ORDER BY ordinal'),
+    quality: await q('SELECT * FROM quality_findings WHERE batch_id = $1 ORDER BY ordinal'),
+    hourly: await q('SELECT * FROM hourly_aggregates WHERE batch_id = $1 ORDER BY hour_start'),
+  };
+}
+
+async function jobRuns(subject: string) {
+  const r = await env.pool.query(
+    'SELECT attempt, outcome, error FROM job_runs WHERE subject = $1 ORDER BY id',
+    [subject],
+  );
+  return r.rows;
+}
+
+/** A stand-in job binary that fails the way the contract says a job fails. */
+async function failingBinDir(exitCode: number, message: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'zra-failing-bin-'));
+  const script = `#!/bin/sh\necho '{"error":{"code":"simulated","message":"${message}"}}' >&2\nexit ${exitCode}\n`;
+  for (const name of ['postprocessor', 'reporter']) {
+    await writeFile(join(dir, name), script);
+    await chmod(join(dir, name), 0o755);
+  }
+  return dir;
+}
+
+describe('worker', () => {
+  let processedBatch: string;
+
+  it('post-processes a queued batch: processed, one cycle row per entry of cycles.json', async () => {
+    const { drop, batchId } = await queuedDrop({ sequence: 1, cycles: 4 });
+    await drain();
+    expect(await batch(batchId)).toEqual({ state: 'processed', error: null });
+    const cyclesJson = drop.entries.find((e) => e.path === 'cycles.json');
+    const expected = JSON.parse(cyclesJson?.content.toString('utf8') ?? '[]') as unknown[];
+    const rows = await resultRows(batchId);
+    expect(rows.cycles).toHaveLength(expected.length);
+    expect(rows.alarms).toHaveLength(1);
+    expect(rows.hourly.length).toBeGreaterThan(0);
+    expect(rows.hourly.reduce((n, h) => n + h.cycles, 0)).toBe(4);
+    expect(await jobRuns(batchId)).toEqual([{ attempt: 1, outcome: 'succeeded', error: null }]);
+    processedBatch = batchId;
+  });
+
+  it('processing the same message twice leaves the same rows', async () => {
+    const before = await resultRows(processedBatch);
+    channel.sendToQueue(
+      queueName(env.config.queuePrefix, 'postprocess'),
+      Buffer.from(JSON.stringify({ batchId: processedBatch })),
+      { persistent: true, messageId: processedBatch },
+    );
+    await drain();
+    expect(await resultRows(processedBatch)).toEqual(before);
+    expect((await batch(processedBatch)).state).toBe('processed');
+    expect(await jobRuns(processedBatch)).toHaveLength(2);
+  });
+
+  it('retries a failing job up to the delivery limit, then shows the batch failed with the reason', async () => {
+    const { batchId } = await queuedDrop({ sequence: 2 });
+    const rustBinDir = await failingBinDir(1, 'simulated crash');
+    await drain({ ...env.config, rustBinDir });
+    expect(await batch(batchId)).toEqual({ state: 'failed', error: 'simulated crash' });
+    const runs = await jobRuns(batchId);
+    expect(runs.map((r) => [r.attempt, r.outcome])).toEqual([
+      [1, 'retrying'],
+      [2, 'retrying'],
+      [3, 'failed'],
+    ]);
+    expect(await resultRows(batchId)).toMatchObject({ cycles: [], hourly: [] });
+  });
+
+  it('fails an invalid drop (exit 2) at once: another attempt cannot help', async () => {
+    const { batchId } = await queuedDrop({ sequence: 3 });
+    const rustBinDir = await failingBinDir(2, 'the drop is invalid');
+    await drain({ ...env.config, rustBinDir });
+    expect(await batch(batchId)).toEqual({ state: 'failed', error: 'the drop is invalid' });
+    expect((await jobRuns(batchId)).map((r) => r.outcome)).toEqual(['failed']);
+  });
+
+  it('a batch that failed is processed when its message comes again (retry)', async () => {
+    const failed = await env.pool.query<{ id: string }>(
+      "SELECT id FROM batches WHERE state = 'failed' ORDER BY received_at LIMIT 1",
+    );
+    const batchId = failed.rows[0]?.id as string;
+    channel.sendToQueue(
+      queueName(env.config.queuePrefix, 'postprocess'),
+      Buffer.from(JSON.stringify({ batchId })),
+      { persistent: true, messageId: batchId },
+    );
+    await drain();
+    expect(await batch(batchId)).toEqual({ state: 'processed', error: null });
+  });
+
+  it('fails a job whose binary is missing with a message that names the fix', async () => {
+    const { batchId } = await queuedDrop({ sequence: 4 });
+    await drain({ ...env.config, rustBinDir: '/nonexistent/bin' });
+    const b = await batch(batchId);
+    expect(b.state).toBe('failed');
+    expect(b.error).toContain('cargo build --release');
+  });
+});
