@@ -134,6 +134,25 @@ describe('DropBuffer', () => {
     ).toBe(false);
   });
 
+  it('refuses a second agent on the same data directory while the first one runs', async () => {
+    const dir = await freshDir();
+    const first = await open(dir);
+    await expect(DropBuffer.open(dir, log)).rejects.toThrow(
+      `another agent (pid ${process.pid}) is using the data directory ${dir}`,
+    );
+    first.close();
+    (await open(dir)).close();
+  });
+
+  it('takes over the lock a killed agent left behind', async () => {
+    const dir = await freshDir();
+    (await open(dir)).close();
+    // A pid above the kernel's pid_max never runs.
+    await writeFile(path.join(dir, 'agent.lock'), '99999999');
+    const buffer = await open(dir);
+    expect(buffer.list()).toEqual([]);
+  });
+
   it('answers a second copy of known content as a duplicate and deletes its temp file', async () => {
     const buffer = await open(await freshDir());
     const drop = buildTestDrop();

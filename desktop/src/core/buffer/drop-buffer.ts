@@ -4,6 +4,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { BlobStore } from './blob-store.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import {
   DROP_STATES,
   toDropRecord,
@@ -60,26 +61,33 @@ export class DropBuffer {
   private constructor(
     readonly db: Database.Database,
     readonly blobs: BlobStore,
+    private readonly lock: DataDirLock,
     private readonly log: Logger,
   ) {}
 
   /** Opens the buffer in `dataDir` (creating it) and repairs what a crash may have left. */
   static async open(dataDir: string, log: Logger): Promise<DropBuffer> {
     await mkdir(dataDir, { recursive: true });
-    const db = openBufferDatabase(path.join(dataDir, 'buffer.sqlite'), log);
-    const buffer = new DropBuffer(db, new BlobStore(dataDir), log);
+    const lock = lockDataDir(dataDir);
+    let db: Database.Database | undefined;
     try {
+      db = openBufferDatabase(path.join(dataDir, 'buffer.sqlite'), log);
+      const buffer = new DropBuffer(db, new BlobStore(dataDir), lock, log);
       await buffer.blobs.init();
       await buffer.recover();
+      return buffer;
     } catch (err) {
-      db.close();
+      db?.close();
+      lock.release();
       throw err;
     }
-    return buffer;
   }
 
+  /** Closes the database and releases the data directory. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.db.close();
+    this.lock.release();
   }
 
   /**
