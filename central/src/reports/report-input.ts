@@ -1,3 +1,4 @@
+import type { RideModels } from '@zra/shared';
 import type pg from 'pg';
 import { z } from 'zod';
 
@@ -54,9 +55,14 @@ export interface ReportScope {
 /**
  * Assembles the reporter's input from PostgreSQL. Results of superseded batches (replaced by
  * a revision) are left out. Several batches of one ride in one hour are summed; availability
- * is then their mean (the per-batch window minutes are not stored yet).
+ * is then their mean (the per-batch window minutes are not stored yet). Alarm texts are
+ * stored in English; with `rideModels` they are given in the report's language.
  */
-export async function buildReportInput(pool: pg.Pool, scope: ReportScope): Promise<ReportInput> {
+export async function buildReportInput(
+  pool: pg.Pool,
+  scope: ReportScope,
+  rideModels?: RideModels,
+): Promise<ReportInput> {
   const park = await pool.query<{ id: string; name: string; timezone: string }>(
     'SELECT id, name, timezone FROM parks WHERE id = $1',
     [scope.parkId],
@@ -100,14 +106,16 @@ export async function buildReportInput(pool: pg.Pool, scope: ReportScope): Promi
   );
   const alarms = await pool.query<{
     ride: string;
+    model: string;
     code: string;
     severity: string;
     text: string;
     raised_at: Date;
     duration_s: number;
   }>(
-    `SELECT a.ride_id AS ride, a.code, a.severity, a.text, a.raised_at, a.duration_s
+    `SELECT a.ride_id AS ride, r.model, a.code, a.severity, a.text, a.raised_at, a.duration_s
        FROM alarms a JOIN batches b ON b.id = a.batch_id
+       JOIN rides r ON r.park_id = a.park_id AND r.id = a.ride_id
       WHERE a.park_id = $1 AND ($2::text IS NULL OR a.ride_id = $2)
         AND a.raised_at >= $3 AND a.raised_at < $4 AND b.superseded_by IS NULL
       ORDER BY a.raised_at, a.ride_id, a.code`,
@@ -136,7 +144,9 @@ export async function buildReportInput(pool: pg.Pool, scope: ReportScope): Promi
       ride: a.ride,
       code: a.code,
       severity: a.severity,
-      text: a.text,
+      text:
+        rideModels?.models.find((m) => m.id === a.model)?.alarms[a.code]?.text[scope.language] ??
+        a.text,
       raisedAt: isoInstant(a.raised_at),
       durationS: a.duration_s,
     })),

@@ -1,5 +1,6 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadRideModels } from '@zra/shared';
 import { reportMessageSchema, type ReportMessage } from '../queue/messages.ts';
 import { buildReportInput } from '../reports/report-input.ts';
 import type { JobKind } from './job-kind.ts';
@@ -33,13 +34,17 @@ export const reportJob: JobKind<ReportMessage> = {
       "UPDATE reports SET state = 'running', started_at = now(), error = NULL WHERE id = $1",
       [reportId],
     );
-    const input = await buildReportInput(pool, {
-      parkId: report.park_id,
-      rideId: report.ride_id,
-      start: report.period_start,
-      end: report.period_end,
-      language: report.language,
-    });
+    const input = await buildReportInput(
+      pool,
+      {
+        parkId: report.park_id,
+        rideId: report.ride_id,
+        start: report.period_start,
+        end: report.period_end,
+        language: report.language,
+      },
+      loadRideModels(config.rideModelsPath),
+    );
     const inputPath = blobs.tmpPath('.report-input.json');
     const outDir = blobs.reportDir(reportId);
     try {

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { loadRideModels } from '@zra/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '../db/pool.ts';
+import { createPark } from '../parks/park-store.ts';
+import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
+import type { PostprocessResult } from '../worker/postprocess-result.ts';
+import { writeBatchResults } from '../worker/write-batch-results.ts';
+import { buildReportInput, reportInputSchema } from './report-input.ts';
+
+let env: TestEnvironment;
+
+beforeAll(async () => {
+  env = await createTestEnvironment('report_input');
+  await createPark(env.pool, { id: 'test-park', name: 'Test Park', timezone: 'Europe/Rome' });
+  await env.pool.query(
+    "INSERT INTO rides (park_id, id, model, name) VALUES ('test-park', 'rev-1', 'discovery-revolution', 'Revolution')",
+  );
+});
+
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+const hour = (hourStart: string, localHour: string, cycles: number) => ({
+  hourStart,
+  localHour,
+  cycles,
+  riders: cycles * 10,
+  completed: cycles,
+  aborted: 0,
+  estop: 0,
+  autoMinutes: cycles * 3,
+  faultMinutes: 0,
+  availability: 1,
+  channels: {},
+});
+
+/** Inserts a processed batch with the given hourly rows and one E-101 alarm. */
+async function processedBatch(sequence: number, cycles: number): Promise<string> {
+  const id = randomUUID();
+  const result: PostprocessResult = {
+    format: 'zamperla.postprocess/v1',
+    drop: {
+      park: 'test-park',
+      ride: 'rev-1',
+      model: 'discovery-revolution',
+      sequence,
+      timezone: 'Europe/Rome',
+      window: { start: '2026-06-01T10:00:00Z', end: '2026-06-01T11:00:00Z' },
+      contentId: id.replace(/-/g, '').padEnd(64, '0'),
+    },
+    cycles: [],
+    alarms: [
+      {
+        code: 'E-101',
+        severity: 'fault',
+        text: 'Main motor overcurrent',
+        component: 'main_motor',
+        raisedAt: '2026-06-01T10:50:00Z',
+        clearedAt: '2026-06-01T10:52:00Z',
+        durationS: 120,
+        cycleId: null,
+      },
+    ],
+    breaches: [],
+    hourly: [hour('2026-06-01T10:00:00Z', '2026-06-01T12:00:00+02:00', cycles)],
+    quality: [],
+  };
+  await withTransaction(env.pool, async (c) => {
+    await c.query(
+      `INSERT INTO batches (id, park_id, ride_id, sequence, window_start, window_end, sha256,
+                            content_id, bytes, file_name, blob_path, state)
+       VALUES ($1, 'test-park', 'rev-1', $2, '2026-06-01T10:00:00Z', '2026-06-01T11:00:00Z',
+               $3, $3, 1, 'x.zip', '/x', 'processed')`,
+      [id, sequence, result.drop.contentId],
+    );
+    await writeBatchResults(c, { batchId: id, parkId: 'test-park', rideId: 'rev-1' }, result);
+  });
+  return id;
+}
+
+describe('report input', () => {
+  it('holds the processed hours and alarms of the period, without superseded batches', async () => {
+    const old = await processedBatch(1, 7);
+    const current = await processedBatch(2, 4);
+    await env.pool.query('UPDATE batches SET superseded_by = $2 WHERE id = $1', [old, current]);
+
+    const input = await buildReportInput(
+      env.pool,
+      {
+        parkId: 'test-park',
+        rideId: 'rev-1',
+        start: new Date('2026-06-01T00:00:00Z'),
+        end: new Date('2026-06-02T00:00:00Z'),
+        language: 'it',
+      },
+      loadRideModels(),
+    );
+    expect(reportInputSchema.safeParse(input).success).toBe(true);
+    expect(input.ride).toEqual({ id: 'rev-1', name: 'Revolution', model: 'discovery-revolution' });
+    expect(input.period).toEqual({ start: '2026-06-01T00:00:00Z', end: '2026-06-02T00:00:00Z' });
+    expect(input.hourly).toEqual([
+      {
+        ride: 'rev-1',
+        hourStart: '2026-06-01T10:00:00Z',
+        localHour: '2026-06-01T12:00:00+02:00',
+        cycles: 4,
+        riders: 40,
+        completed: 4,
+        aborted: 0,
+        estop: 0,
+        autoMinutes: 12,
+        faultMinutes: 0,
+        availability: 1,
+      },
+    ]);
+    // The stored text is English; an Italian report gets the model's Italian text.
+    expect(input.alarms).toEqual([
+      {
+        ride: 'rev-1',
+        code: 'E-101',
+        severity: 'fault',
+        text: 'Sovracorrente motore principale',
+        raisedAt: '2026-06-01T10:50:00Z',
+        durationS: 120,
+      },
+    ]);
+  });
+
+  it('is empty for a period without data', async () => {
+    const input = await buildReportInput(env.pool, {
+      parkId: 'test-park',
+      rideId: null,
+      start: new Date('2026-07-01T00:00:00Z'),
+      end: new Date('2026-07-02T00:00:00Z'),
+      language: 'en',
+    });
+    expect(input.ride).toBeNull();
+    expect(input.hourly).toEqual([]);
+    expect(input.alarms).toEqual([]);
+  });
+});
