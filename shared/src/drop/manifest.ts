@@ -25,10 +25,10 @@ export const manifestSchema = z.strictObject({
   timezone: timezoneSchema,
   window: z
     .strictObject({ start: utcInstantSchema, end: utcInstantSchema })
-    .refine(
-      (w) => Date.parse(w.start) < Date.parse(w.end),
-      'window.start must be before window.end',
-    ),
+    .refine((w) => Date.parse(w.start) < Date.parse(w.end), {
+      path: ['start'],
+      message: 'must be before window.end',
+    }),
   sequence: z.number().int().nonnegative(),
   files: z.array(manifestFileSchema).min(1).max(64),
 });

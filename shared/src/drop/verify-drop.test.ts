@@ -192,6 +192,13 @@ describe('verifyDrop', () => {
       'manifest_invalid',
     );
     expect(reason).toMatch(/^manifest\.json: sequence must be at least 0/);
+    const window = { start: header.window.end, end: header.window.start };
+    expect(
+      expectRejected(
+        verifyDrop(zipWithManifest({ ...goodManifest(), window }, sampleEntries())),
+        'manifest_invalid',
+      ),
+    ).toBe('manifest.json: window.start must be before window.end.');
     const notJson = writeZip(
       [{ path: 'manifest.json', content: Buffer.from('{"format": ') }, ...sampleEntries()],
       { time: TIME },
