@@ -24,6 +24,8 @@ export interface AgentStatus {
   rides: RideStatus[];
   upload: { lastRunAt: string | null; lastResult: UploadRoundResult | null };
   drops: Record<DropState, number>;
+  /** What waits for central, and since when. */
+  backlog: { drops: number; bytes: number; oldestPulledAt: string | null };
 }
 
 /** What one `runOnce` did. */
@@ -52,6 +54,7 @@ export function summarize(run: RunSummary): string {
       (pulled.failedFiles ? `, ${plural(pulled.failedFiles, 'file')} failed` : ''),
     `uploaded ${run.upload.acknowledged}` +
       (run.upload.failed ? ` (${run.upload.failed} failed)` : '') +
+      (run.upload.damaged ? ` (${run.upload.damaged} damaged copies forgotten)` : '') +
       (run.upload.error ? ` (stopped: ${run.upload.error})` : ''),
     `buffer: ${run.drops.buffered + run.drops.uploading} waiting, ` +
       `${run.drops.acknowledged} acknowledged, ${run.drops.quarantined} quarantined`,

@@ -65,6 +65,7 @@ describe('agent', () => {
     expect(r1).toMatchObject({ lastError: null, hostKeyChanged: null });
     expect(r1?.lastSuccessAt).not.toBeNull();
     expect(agent.status().drops.buffered).toBe(1);
+    expect(agent.status().backlog).toMatchObject({ drops: 1, bytes: drop.zip.length });
   });
 
   it('joins a round already running instead of starting a second one', async () => {

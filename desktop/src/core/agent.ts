@@ -147,6 +147,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       rides: [...rides.values()].map((r) => ({ ...r })),
       upload: state.upload,
       drops: buffer.counts(),
+      backlog: buffer.backlog(),
     }),
     async close() {
       await stop();

@@ -165,6 +165,29 @@ describe('upload to the real central API', () => {
     expect(buffer.get(drops[0]?.sha256 ?? '')?.lastUploadError).toMatch(/park token/);
   });
 
+  it('forgets a buffered drop whose blob was damaged on disk instead of sending it', async () => {
+    const drop = buildTestDrop({ sequence: 601 });
+    const buffer = await bufferWith([drop]);
+    await writeFile(buffer.blobs.blobPath(drop.sha256), corruptZip(drop));
+    const client = createCentralClient(central.url, central.token);
+
+    const result = await uploadBuffered({ buffer, client, log, chunkBytes: 65536 });
+
+    expect(result).toMatchObject({ acknowledged: 0, damaged: 1, remaining: 0 });
+    expect(buffer.list()).toEqual([]);
+    expect(
+      buffer.isKnownRemoteFile({
+        ride: 'r1',
+        name: drop.fileName,
+        size: drop.zip.length,
+        mtimeMs: 0,
+      }),
+    ).toBe(false);
+    expect(await central.query('SELECT 1 FROM batches WHERE sha256 = $1', [drop.sha256])).toEqual(
+      [],
+    );
+  });
+
   it('keeps drops buffered when central cannot be reached, and uploads them once it can', async () => {
     const drop = buildTestDrop({ sequence: 501 });
     const buffer = await bufferWith([drop]);

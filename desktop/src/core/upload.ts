@@ -3,6 +3,7 @@ import { TRPCClientError } from '@trpc/client';
 import type { Logger } from 'pino';
 import type { DropBuffer } from './buffer/drop-buffer.ts';
 import type { DropRecord } from './buffer/drop-record.ts';
+import { sha256File } from './buffer/hash-file.ts';
 import type { CentralClient } from './central-client.ts';
 
 /** What one upload round did. */
@@ -17,6 +18,8 @@ export interface UploadRoundResult {
   failed: number;
   /** Drops still waiting after this round. */
   remaining: number;
+  /** Drops whose local copy was damaged; forgotten so the gateway copy is pulled again. */
+  damaged: number;
   /** Why the round stopped early (central unreachable, token refused), if it did. */
   error: string | null;
 }
@@ -45,10 +48,17 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
     quarantinedByCentral: 0,
     failed: 0,
     remaining: 0,
+    damaged: 0,
     error: null,
   };
   for (const drop of deps.buffer.uploadQueue()) {
     const log = deps.log.child({ sha256: drop.sha256, fileName: drop.fileName, ride: drop.ride });
+    if (!(await blobIntact(deps.buffer, drop))) {
+      log.error('the buffered copy is damaged; forgetting it so it is pulled again');
+      await deps.buffer.forgetDamaged(drop.sha256);
+      result.damaged++;
+      continue;
+    }
     try {
       const status = await uploadDrop(drop, deps, log);
       result.acknowledged++;
@@ -67,6 +77,15 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
   }
   result.remaining = deps.buffer.uploadQueue().length;
   return result;
+}
+
+/** Central would refuse a blob whose bytes changed on disk; checked before sending any. */
+async function blobIntact(buffer: DropBuffer, drop: DropRecord): Promise<boolean> {
+  try {
+    return (await sha256File(buffer.blobs.blobPath(drop.sha256))) === drop.sha256;
+  } catch {
+    return false;
+  }
 }
 
 async function uploadDrop(

@@ -123,10 +123,7 @@ export class DropBuffer {
         { sha256: row.sha256, ride: row.ride, fileName: row.file_name },
         'blob of a buffered drop is missing; forgetting it so it is pulled again from the gateway',
       );
-      this.db.transaction(() => {
-        this.db.prepare('DELETE FROM remote_files WHERE drop_sha256 = ?').run(row.sha256);
-        this.db.prepare('DELETE FROM drops WHERE sha256 = ?').run(row.sha256);
-      })();
+      this.forgetPending(row.sha256);
     }
   }
 
@@ -279,6 +276,36 @@ export class DropBuffer {
          WHERE sha256 = ? AND state IN ('buffered', 'uploading')`,
       )
       .run(message, new Date().toISOString(), sha256);
+  }
+
+  /** What waits for central: drop count, bytes, and when the oldest waiting drop was pulled. */
+  backlog(): { drops: number; bytes: number; oldestPulledAt: string | null } {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS drops, coalesce(sum(bytes), 0) AS bytes, min(pulled_at) AS oldest
+         FROM drops WHERE state IN ('buffered', 'uploading')`,
+      )
+      .get() as { drops: number; bytes: number; oldest: string | null };
+    return { drops: row.drops, bytes: row.bytes, oldestPulledAt: row.oldest };
+  }
+
+  /**
+   * Drops a buffered drop whose blob no longer matches its SHA-256 (disk damage), with its
+   * remote-file rows, so the gateway copy is pulled again; uploading it could never succeed.
+   */
+  async forgetDamaged(sha256: string): Promise<void> {
+    this.forgetPending(sha256);
+    await this.blobs.remove(sha256);
+  }
+
+  /** Deletes a not-yet-acknowledged drop and the remote-file rows that point at it. */
+  private forgetPending(sha256: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM remote_files WHERE drop_sha256 = ?').run(sha256);
+      this.db
+        .prepare(`DELETE FROM drops WHERE sha256 = ? AND state IN ('buffered', 'uploading')`)
+        .run(sha256);
+    })();
   }
 
   /** How many drops are in each state. */
