@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashParkToken } from './parks/park-tokens.ts';
+import { createTestEnvironment, type TestEnvironment } from './testing/test-central.ts';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+let env: TestEnvironment;
+
+beforeAll(async () => {
+  env = await createTestEnvironment('cli');
+});
+
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+function cli(args: string[], extraEnv: Record<string, string | undefined> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      TSX,
+      [CLI, ...args],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: env.config.databaseUrl,
+          LOG_LEVEL: 'warn',
+          ...extraEnv,
+        },
+      },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('cli', () => {
+  it('park create prints one token and stores only its hash', async () => {
+    const r = await cli([
+      'park',
+      'create',
+      '--id',
+      'cli-park',
+      '--name',
+      'CLI Park',
+      '--timezone',
+      'Europe/Rome',
+      '--language',
+      'it',
+    ]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const token = lines[0] as string;
+    const rows = await env.pool.query('SELECT park_id, token_sha256 FROM park_tokens');
+    expect(rows.rows).toEqual([{ park_id: 'cli-park', token_sha256: hashParkToken(token) }]);
+    const raw = await env.pool.query(
+      'SELECT count(*)::int AS n FROM park_tokens WHERE token_sha256 = $1',
+      [token],
+    );
+    expect(raw.rows[0].n).toBe(0);
+  });
+
+  it('report request prints an id that report status then describes as queued', async () => {
+    const req = await cli([
+      'report',
+      'request',
+      '--park',
+      'cli-park',
+      '--from',
+      '2026-06-01T00:00:00Z',
+      '--to',
+      '2026-06-02T00:00:00Z',
+    ]);
+    expect(req.code).toBe(0);
+    const id = req.stdout.trim();
+    const status = await cli(['report', 'status', id]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      id,
+      park: 'cli-park',
+      state: 'queued',
+      language: 'it',
+      files: null,
+    });
+  });
+
+  it('names the missing variable and what to set when the environment is incomplete', async () => {
+    const r = await cli(['worker', '--drain'], { AMQP_URL: undefined, BLOB_DIR: undefined });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('AMQP_URL is required but not set; set AMQP_URL=amqp://');
+    expect(r.stderr).toContain('BLOB_DIR is required');
+  });
+
+  it('answers an unknown command with the usage and exit code 64', async () => {
+    const r = await cli(['frobnicate']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('unknown command: frobnicate');
+    expect(r.stderr).toContain('usage:');
+  });
+});
