@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
@@ -8,6 +8,7 @@ import type { CentralConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createPark } from '../parks/park-store.ts';
 import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
+import { reportStatus, requestReport } from '../reports/report-store.ts';
 import {
   createParkClient,
   createTestEnvironment,
@@ -179,5 +180,37 @@ describe('worker', () => {
     const b = await batch(batchId);
     expect(b.state).toBe('failed');
     expect(b.error).toContain('cargo build --release');
+  });
+
+  it('builds a requested report: ready, with its PDF, HTML and a summary of the processed hours', async () => {
+    const reportId = await requestReport(env.pool, {
+      park: 'test-park',
+      ride: 'revolution-1',
+      from: '2026-06-01T00:00:00Z',
+      to: '2026-06-02T00:00:00Z',
+    });
+    await waitFor('report published', async () => {
+      const r = await env.pool.query('SELECT published_at FROM outbox WHERE message_id = $1', [
+        reportId,
+      ]);
+      return r.rows[0]?.published_at != null;
+    });
+    await drain();
+    const status = await reportStatus(env.pool, reportId);
+    expect(status).toMatchObject({ state: 'ready', error: null });
+    const files = status?.files;
+    if (!files) throw new Error('a ready report has files');
+    expect(files.pdf).toBe(join(env.config.blobDir, 'reports', reportId, 'report.pdf'));
+    expect((await readFile(files.pdf)).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(await readFile(files.html, 'utf8')).toContain('<html');
+    const summary = JSON.parse(await readFile(files.summary, 'utf8'));
+    const cycles = await env.pool.query<{ n: number }>(
+      `SELECT coalesce(sum(h.cycles), 0)::int AS n FROM hourly_aggregates h
+         JOIN batches b ON b.id = h.batch_id WHERE b.superseded_by IS NULL`,
+    );
+    expect(summary.format).toBe('zamperla.report-summary/v1');
+    expect(summary.cycles).toBe(cycles.rows[0]?.n);
+    expect(summary.cycles).toBeGreaterThan(0);
+    expect((await jobRuns(reportId)).map((r) => r.outcome)).toEqual(['succeeded']);
   });
 });
