@@ -1,7 +1,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::error::JobError;
+use job_io::JobError;
 
 /// The command line: `postprocessor --drop DROP.zip --ride-models M.json --out RESULT.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]

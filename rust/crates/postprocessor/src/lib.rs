@@ -7,14 +7,12 @@
 mod alarms;
 mod cli;
 mod cycles;
-mod error;
 mod hourly;
 mod output;
 mod quality;
 mod series;
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::Path;
 
 use drop_format::{
@@ -23,7 +21,7 @@ use drop_format::{
 };
 
 pub use cli::Args;
-pub use error::JobError;
+pub use job_io::JobError;
 pub use output::*;
 
 use series::Series;
@@ -54,7 +52,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
             "input_unreadable",
             format!("cannot read drop {}: {e}", args.drop.display()),
         ),
-        ReadDropError::Invalid(e) => JobError::from(e),
+        ReadDropError::Invalid(e) => JobError::invalid_drop(e.code.as_str(), e.message),
     })?;
     let model = models.find(&drop.manifest.model).ok_or_else(|| {
         JobError::usage(
@@ -108,19 +106,9 @@ pub fn postprocess(drop: &VerifiedDrop, model: &RideModel) -> PostprocessResult 
     }
 }
 
-/// Writes through a temporary file and a rename, so a killed job never leaves a half
-/// result that a retry could mistake for a finished one.
 fn write_json(out: &Path, result: &PostprocessResult) -> Result<(), JobError> {
-    let io = |e: std::io::Error| {
-        JobError::other("io_error", format!("cannot write {}: {e}", out.display()))
-    };
     let mut bytes = serde_json::to_vec_pretty(result)
         .map_err(|e| JobError::other("internal", format!("cannot serialize the result: {e}")))?;
     bytes.push(b'\n');
-    let tmp = out.with_extension("json.tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(&bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(io)?;
-    std::fs::rename(&tmp, out).map_err(io)
+    job_io::write_atomic(out, &bytes)
 }

@@ -1,1 +1,74 @@
-//! Report rendering (in progress).
+//! The `reporter` job: aggregated hourly data of a park or ride and a period in
+//! (`zamperla.report-input/v1`), `report.pdf`, `report.html` and `summary.json` out
+//! (see `docs/job-contracts.md`). Pure and deterministic, like the postprocessor.
+
+mod cli;
+mod html;
+mod input;
+mod labels;
+mod pdf;
+mod summary;
+mod view;
+
+use std::ffi::OsString;
+
+use job_io::{write_atomic, JobError};
+
+pub use cli::Args;
+pub use input::{AlarmRow, HourRow, Language, Park, Period, ReportInput, Ride, INPUT_FORMAT};
+pub use labels::Labels;
+pub use summary::{summarize, Day, Summary, TopAlarm, SUMMARY_FORMAT, TOP_ALARMS};
+pub use view::ReportView;
+
+/// The files a report consists of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// `report.pdf`.
+    pub pdf: Vec<u8>,
+    /// `report.html`.
+    pub html: String,
+    /// `summary.json`.
+    pub summary: Summary,
+}
+
+/// Runs the job with the arguments after the program name.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
+    let args = Args::parse(args)?;
+    let bytes = std::fs::read(&args.input).map_err(|e| {
+        JobError::usage(
+            "input_unreadable",
+            format!("cannot read {}: {e}", args.input.display()),
+        )
+    })?;
+    let input = ReportInput::from_json(&bytes).map_err(|e| {
+        JobError::usage(
+            "input_invalid",
+            format!("{} is not a valid report input: {e}", args.input.display()),
+        )
+    })?;
+    let rendered = render(&input).map_err(|e| JobError::usage("input_invalid", e))?;
+
+    let dir = &args.out_dir;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        JobError::other("io_error", format!("cannot create {}: {e}", dir.display()))
+    })?;
+    let mut summary = serde_json::to_vec_pretty(&rendered.summary)
+        .map_err(|e| JobError::other("internal", format!("cannot serialize the summary: {e}")))?;
+    summary.push(b'\n');
+    write_atomic(&dir.join("report.pdf"), &rendered.pdf)?;
+    write_atomic(&dir.join("report.html"), rendered.html.as_bytes())?;
+    // Last, so a present summary.json means the whole report is there.
+    write_atomic(&dir.join("summary.json"), &summary)
+}
+
+/// Renders all three files of a report in memory.
+pub fn render(input: &ReportInput) -> Result<Rendered, String> {
+    let tz = input.tz()?;
+    let summary = summarize(input, tz);
+    let view = ReportView::new(input, &summary, tz);
+    Ok(Rendered {
+        pdf: pdf::render(&view),
+        html: html::render(&view),
+        summary,
+    })
+}

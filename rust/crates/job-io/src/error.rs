@@ -1,7 +1,5 @@
 use std::fmt;
 
-use drop_format::DropError;
-
 /// Why a run failed, carrying the process exit code of `docs/job-contracts.md`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobError {
@@ -23,6 +21,15 @@ impl JobError {
         }
     }
 
+    /// An invalid drop (exit 2), with the drop's rejection code.
+    pub fn invalid_drop(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            exit_code: 2,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
     /// Anything else, e.g. the result cannot be written (exit 1).
     pub fn other(code: &str, message: impl Into<String>) -> Self {
         Self {
@@ -35,16 +42,6 @@ impl JobError {
     /// The one JSON line printed on stderr.
     pub fn to_json_line(&self) -> String {
         serde_json::json!({ "error": { "code": self.code, "message": self.message } }).to_string()
-    }
-}
-
-impl From<DropError> for JobError {
-    fn from(e: DropError) -> Self {
-        Self {
-            exit_code: 2,
-            code: e.code.as_str().into(),
-            message: e.message,
-        }
     }
 }
 

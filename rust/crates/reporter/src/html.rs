@@ -1,0 +1,152 @@
+//! `report.html`: one self-contained file (inline CSS and SVG, no external resources), so it
+//! can be mailed or archived and still render the same.
+
+use std::fmt::Write;
+
+use crate::view::ReportView;
+
+const CSS: &str = "body{font-family:Helvetica,Arial,sans-serif;color:#1a1a1a;max-width:800px;margin:2em auto;padding:0 1em}\
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:2px solid #c8102e;padding-bottom:.2em}\
+dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;color:#444}dl.meta dt{font-weight:bold}dl.meta dd{margin:0}\
+table{border-collapse:collapse;width:100%}th,td{padding:.3em .6em;text-align:left}th{background:#eee}\
+tr:nth-child(even) td{background:#f7f7f7}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
+p.headline{font-size:1.15em;font-weight:bold;color:#c8102e}svg{width:100%;height:auto}@media print{body{margin:0}}";
+
+/// Renders the HTML document.
+pub fn render(v: &ReportView) -> String {
+    let mut h = String::new();
+    let l = v.labels;
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n<dl class=\"meta\">",
+        v.lang,
+        esc(&v.title),
+        esc(&v.title)
+    );
+    for (k, val) in &v.meta {
+        let _ = write!(h, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(val));
+    }
+    let _ = write!(
+        h,
+        "</dl>\n<p class=\"headline\">{}</p>\n<h2>{}</h2>\n<table class=\"totals\">",
+        esc(&v.headline),
+        esc(l.totals)
+    );
+    for (k, val) in &v.totals {
+        let _ = write!(
+            h,
+            "<tr><th>{}</th><td class=\"n\">{}</td></tr>",
+            esc(k),
+            esc(val)
+        );
+    }
+    h.push_str("</table>\n");
+    if !v.chart.is_empty() {
+        let _ = write!(h, "<h2>{}</h2>\n{}", esc(l.cycles_per_day), chart(&v.chart));
+    }
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<table><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
+        esc(l.per_day),
+        esc(l.date),
+        esc(l.cycles),
+        esc(l.riders),
+        esc(l.availability)
+    );
+    for [d, c, r, a] in &v.days {
+        let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", esc(d), esc(c), esc(r), esc(a));
+    }
+    let _ = write!(h, "</table>\n<h2>{}</h2>\n", esc(l.top_alarms));
+    if v.alarms.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", esc(l.no_alarms));
+    } else {
+        let _ = write!(
+            h,
+            "<table><tr><th>{}</th><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
+            esc(l.code),
+            esc(l.alarm),
+            esc(l.count),
+            esc(l.downtime)
+        );
+        for [code, text, count, down] in &v.alarms {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(code),
+                esc(text),
+                esc(count),
+                esc(down)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+/// An inline SVG bar chart of cycles per day.
+fn chart(days: &[(String, u64)]) -> String {
+    let (w, hgt, pad) = (760.0, 180.0, 24.0);
+    let max = days.iter().map(|d| d.1).max().unwrap_or(0).max(1) as f64;
+    let slot = (w - 2.0 * pad) / days.len() as f64;
+    let mut s = format!("<svg viewBox=\"0 0 {w} {hgt}\" role=\"img\">");
+    let _ = write!(
+        s,
+        "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888\"/>",
+        hgt - pad,
+        w - pad,
+        hgt - pad
+    );
+    let _ = write!(
+        s,
+        "<text x=\"0\" y=\"{}\" font-size=\"10\">{}</text>",
+        pad - 8.0,
+        max as u64
+    );
+    for (i, (date, cycles)) in days.iter().enumerate() {
+        let bh = (hgt - 2.0 * pad) * *cycles as f64 / max;
+        let x = pad + i as f64 * slot + slot * 0.1;
+        let _ = write!(
+            s,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#c8102e\"><title>{}: {cycles}</title></rect>",
+            hgt - pad - bh,
+            slot * 0.8,
+            esc(date)
+        );
+    }
+    if let (Some(first), Some(last)) = (days.first(), days.last()) {
+        let _ = write!(
+            s,
+            "<text x=\"{pad}\" y=\"{}\" font-size=\"10\">{}</text>",
+            hgt - 6.0,
+            esc(&first.0)
+        );
+        if days.len() > 1 {
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
+                w - pad,
+                hgt - 6.0,
+                esc(&last.0)
+            );
+        }
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,151 @@
+//! `zamperla.report-input/v1`, assembled by central's worker from PostgreSQL.
+
+use chrono_tz::Tz;
+use drop_format::UtcInstant;
+use serde::Deserialize;
+
+/// The value of `format`.
+pub const INPUT_FORMAT: &str = "zamperla.report-input/v1";
+
+/// Everything a report is made of.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInput {
+    /// Always [`INPUT_FORMAT`].
+    pub format: String,
+    /// Language of the labels.
+    pub language: Language,
+    /// The park.
+    pub park: Park,
+    /// The ride, or `None` for a whole-park report.
+    pub ride: Option<Ride>,
+    /// UTC period, end exclusive.
+    pub period: Period,
+    /// Hourly rows, one per ride and hour.
+    pub hourly: Vec<HourRow>,
+    /// Alarms raised in the period.
+    pub alarms: Vec<AlarmRow>,
+}
+
+/// Report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English.
+    En,
+    /// Italian.
+    It,
+}
+
+/// The park a report is for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Park {
+    /// Park id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// IANA time zone; days are park-local days.
+    pub timezone: String,
+}
+
+/// The ride a report is for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ride {
+    /// Ride id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Ride model id.
+    pub model: String,
+}
+
+/// A UTC period, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    /// First instant.
+    pub start: UtcInstant,
+    /// First instant after the period.
+    pub end: UtcInstant,
+}
+
+/// One ride's aggregates for one UTC hour (from the postprocessor's `hourly`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HourRow {
+    /// Ride id.
+    pub ride: String,
+    /// UTC hour slot.
+    pub hour_start: UtcInstant,
+    /// The slot in park-local time.
+    pub local_hour: String,
+    /// Cycles started.
+    pub cycles: u64,
+    /// Riders.
+    pub riders: u64,
+    /// Completed cycles.
+    pub completed: u64,
+    /// Aborted cycles.
+    pub aborted: u64,
+    /// Emergency-stopped cycles.
+    pub estop: u64,
+    /// Minutes in auto cycles.
+    pub auto_minutes: f64,
+    /// Minutes under a fault.
+    pub fault_minutes: f64,
+    /// Availability in [0, 1].
+    pub availability: f64,
+}
+
+/// One alarm.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AlarmRow {
+    /// Ride id.
+    pub ride: String,
+    /// Alarm code.
+    pub code: String,
+    /// Severity.
+    pub severity: String,
+    /// Text in the report's language.
+    pub text: String,
+    /// When raised.
+    pub raised_at: UtcInstant,
+    /// How long it lasted.
+    pub duration_s: f64,
+}
+
+impl ReportInput {
+    /// Parses and validates the input; the error names the first problem.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        let input: ReportInput = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if input.format != INPUT_FORMAT {
+            return Err(format!(
+                "format must be {INPUT_FORMAT:?}, got {:?}",
+                input.format
+            ));
+        }
+        input.tz()?;
+        if input.period.start >= input.period.end {
+            return Err("period.start must be before period.end".into());
+        }
+        for (i, h) in input.hourly.iter().enumerate() {
+            if !(0.0..=1.0).contains(&h.availability) {
+                return Err(format!("hourly[{i}].availability must be within 0 and 1"));
+            }
+        }
+        Ok(input)
+    }
+
+    /// The park's time zone.
+    pub fn tz(&self) -> Result<Tz, String> {
+        self.park.timezone.parse::<Tz>().map_err(|_| {
+            format!(
+                "park.timezone {:?}: expected an IANA time zone such as Europe/Rome",
+                self.park.timezone
+            )
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! Label texts in the report languages.
+
+use crate::input::Language;
+
+/// Every label a report shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Labels {
+    /// Title of a ride report.
+    pub ride_report: &'static str,
+    /// Title of a whole-park report.
+    pub park_report: &'static str,
+    /// "Park".
+    pub park: &'static str,
+    /// "Model".
+    pub model: &'static str,
+    /// "Period".
+    pub period: &'static str,
+    /// "Time zone".
+    pub timezone: &'static str,
+    /// "Totals".
+    pub totals: &'static str,
+    /// "Cycles".
+    pub cycles: &'static str,
+    /// "Riders".
+    pub riders: &'static str,
+    /// "Availability".
+    pub availability: &'static str,
+    /// "Hours with data".
+    pub hours_with_data: &'static str,
+    /// Chart title.
+    pub cycles_per_day: &'static str,
+    /// Per-day table title.
+    pub per_day: &'static str,
+    /// "Date".
+    pub date: &'static str,
+    /// Top alarms title.
+    pub top_alarms: &'static str,
+    /// "Code".
+    pub code: &'static str,
+    /// "Alarm".
+    pub alarm: &'static str,
+    /// "Count".
+    pub count: &'static str,
+    /// "Downtime".
+    pub downtime: &'static str,
+    /// Shown instead of an empty alarm table.
+    pub no_alarms: &'static str,
+    /// Shown for a value without data.
+    pub no_data: &'static str,
+    /// "Page".
+    pub page: &'static str,
+    /// Decimal separator.
+    pub decimal: char,
+}
+
+const EN: Labels = Labels {
+    ride_report: "Ride report",
+    park_report: "Park report",
+    park: "Park",
+    model: "Model",
+    period: "Period",
+    timezone: "Time zone",
+    totals: "Totals",
+    cycles: "Cycles",
+    riders: "Riders",
+    availability: "Availability",
+    hours_with_data: "Hours with data",
+    cycles_per_day: "Cycles per day",
+    per_day: "Per day",
+    date: "Date",
+    top_alarms: "Top alarms",
+    code: "Code",
+    alarm: "Alarm",
+    count: "Count",
+    downtime: "Downtime",
+    no_alarms: "No alarms in this period.",
+    no_data: "no data",
+    page: "Page",
+    decimal: '.',
+};
+
+const IT: Labels = Labels {
+    ride_report: "Report attrazione",
+    park_report: "Report parco",
+    park: "Parco",
+    model: "Modello",
+    period: "Periodo",
+    timezone: "Fuso orario",
+    totals: "Totali",
+    cycles: "Cicli",
+    riders: "Passeggeri",
+    availability: "Disponibilità",
+    hours_with_data: "Ore con dati",
+    cycles_per_day: "Cicli al giorno",
+    per_day: "Per giorno",
+    date: "Data",
+    top_alarms: "Allarmi principali",
+    code: "Codice",
+    alarm: "Allarme",
+    count: "Occorrenze",
+    downtime: "Fermo",
+    no_alarms: "Nessun allarme nel periodo.",
+    no_data: "nessun dato",
+    page: "Pagina",
+    decimal: ',',
+};
+
+impl Labels {
+    /// The labels of a language.
+    pub fn of(language: Language) -> &'static Labels {
+        match language {
+            Language::En => &EN,
+            Language::It => &IT,
+        }
+    }
+
+    /// Availability as a percentage with one decimal, or "no data".
+    pub fn percent(&self, x: Option<f64>) -> String {
+        match x {
+            Some(x) => format!("{:.1} %", x * 100.0).replace('.', &self.decimal.to_string()),
+            None => self.no_data.to_owned(),
+        }
+    }
+}
+
+/// A duration for people: "2 h 05 min", "12 min 30 s", "45 s".
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s:02} s"),
+        (h, m, _) => format!("{h} h {m:02} min"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_for_people() {
+        assert_eq!(duration(45.2), "45 s");
+        assert_eq!(duration(750.0), "12 min 30 s");
+        assert_eq!(duration(7500.0), "2 h 05 min");
+        assert_eq!(Labels::of(Language::It).percent(Some(0.975)), "97,5 %");
+        assert_eq!(Labels::of(Language::En).percent(None), "no data");
+    }
+}

@@ -1,0 +1,476 @@
+//! `report.pdf`: A4 pages drawn with the PDF base-14 Helvetica, so the file needs no
+//! embedded font and its text stays extractable (`pdftotext`) and searchable.
+
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+
+use crate::view::ReportView;
+
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const MARGIN: f32 = 50.0;
+const ROW_H: f32 = 16.0;
+const ACCENT: [f32; 3] = [0.784, 0.063, 0.18];
+const HEADER_BG: [f32; 3] = [0.91, 0.91, 0.91];
+const ZEBRA_BG: [f32; 3] = [0.97, 0.97, 0.97];
+const GRAY: [f32; 3] = [0.35, 0.35, 0.35];
+const BLACK: [f32; 3] = [0.1, 0.1, 0.1];
+
+enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        color: [f32; 3],
+        text: String,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        color: [f32; 3],
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        color: [f32; 3],
+    },
+}
+
+/// A column of a table: left edge, width, and whether its text is right-aligned.
+struct Col<'a> {
+    header: &'a str,
+    x: f32,
+    w: f32,
+    right: bool,
+}
+
+/// Pages of drawing operations with a cursor that moves down and breaks pages.
+struct Layout {
+    pages: Vec<Vec<Op>>,
+    y: f32,
+}
+
+impl Layout {
+    fn new() -> Self {
+        Self {
+            pages: vec![Vec::new()],
+            y: PAGE_H - MARGIN,
+        }
+    }
+
+    fn ops(&mut self) -> &mut Vec<Op> {
+        self.pages.last_mut().expect("a layout always has a page")
+    }
+
+    /// Starts a new page unless `height` still fits above the footer.
+    fn need(&mut self, height: f32) {
+        if self.y - height < MARGIN + 20.0 {
+            self.pages.push(Vec::new());
+            self.y = PAGE_H - MARGIN;
+        }
+    }
+
+    fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, color: [f32; 3], text: &str) {
+        self.ops().push(Op::Text {
+            x,
+            y,
+            size,
+            bold,
+            color,
+            text: text.to_owned(),
+        });
+    }
+
+    fn heading(&mut self, text: &str) {
+        self.need(40.0 + ROW_H * 2.0);
+        self.y -= 26.0;
+        self.text(MARGIN, self.y, 13.0, true, BLACK, text);
+        self.y -= 5.0;
+        let y = self.y;
+        self.ops().push(Op::Line {
+            x1: MARGIN,
+            y1: y,
+            x2: PAGE_W - MARGIN,
+            y2: y,
+            color: ACCENT,
+        });
+        self.y -= 6.0;
+    }
+
+    /// A table whose header (if any) repeats on each page it spans.
+    fn table(&mut self, cols: &[Col<'_>], rows: &[Vec<String>]) {
+        let has_header = cols.iter().any(|c| !c.header.is_empty());
+        let header = |l: &mut Layout| {
+            if !has_header {
+                return;
+            }
+            l.row_bg(HEADER_BG);
+            for c in cols {
+                l.cell(c, c.header, true);
+            }
+            l.y -= ROW_H;
+        };
+        header(self);
+        for (i, row) in rows.iter().enumerate() {
+            if self.y - ROW_H < MARGIN + 20.0 {
+                self.need(ROW_H * 2.0);
+                header(self);
+            }
+            if i % 2 == 1 {
+                self.row_bg(ZEBRA_BG);
+            }
+            for (c, text) in cols.iter().zip(row) {
+                self.cell(c, text, false);
+            }
+            self.y -= ROW_H;
+        }
+    }
+
+    fn row_bg(&mut self, color: [f32; 3]) {
+        let y = self.y - ROW_H;
+        self.ops().push(Op::Rect {
+            x: MARGIN,
+            y,
+            w: PAGE_W - 2.0 * MARGIN,
+            h: ROW_H,
+            color,
+        });
+    }
+
+    fn cell(&mut self, c: &Col<'_>, text: &str, bold: bool) {
+        let size = 9.5;
+        let text = fit(text, c.w - 8.0, size, bold);
+        let x = if c.right {
+            c.x + c.w - 4.0 - width(&text, size, bold)
+        } else {
+            c.x + 4.0
+        };
+        self.text(x, self.y - ROW_H + 4.5, size, bold, BLACK, &text);
+    }
+
+    /// Bars of cycles per day, scaled to the busiest day.
+    fn chart(&mut self, days: &[(String, u64)]) {
+        let height = 130.0;
+        self.need(height + 30.0);
+        let (left, right) = (MARGIN + 30.0, PAGE_W - MARGIN);
+        let base = self.y - height;
+        let max = days.iter().map(|d| d.1).max().unwrap_or(0).max(1);
+        let slot = (right - left) / days.len().max(1) as f32;
+        self.ops().push(Op::Line {
+            x1: left,
+            y1: base,
+            x2: right,
+            y2: base,
+            color: GRAY,
+        });
+        self.text(MARGIN, self.y - 8.0, 8.0, false, GRAY, &max.to_string());
+        self.text(MARGIN, base, 8.0, false, GRAY, "0");
+        for (i, (_, cycles)) in days.iter().enumerate() {
+            let h = (height - 12.0) * *cycles as f32 / max as f32;
+            let x = left + i as f32 * slot + slot * 0.15;
+            self.ops().push(Op::Rect {
+                x,
+                y: base,
+                w: slot * 0.7,
+                h,
+                color: ACCENT,
+            });
+            if days.len() <= 31 && *cycles > 0 {
+                let label = cycles.to_string();
+                let lx = x + slot * 0.35 - width(&label, 7.0, false) / 2.0;
+                self.text(lx, base + h + 2.0, 7.0, false, GRAY, &label);
+            }
+        }
+        if let (Some(first), Some(last)) = (days.first(), days.last()) {
+            self.text(left, base - 11.0, 8.0, false, GRAY, &first.0);
+            if days.len() > 1 {
+                self.text(
+                    right - width(&last.0, 8.0, false),
+                    base - 11.0,
+                    8.0,
+                    false,
+                    GRAY,
+                    &last.0,
+                );
+            }
+        }
+        self.y = base - 16.0;
+    }
+}
+
+/// Renders the PDF document.
+pub fn render(v: &ReportView) -> Vec<u8> {
+    let l = v.labels;
+    let mut lay = Layout::new();
+    lay.y -= 8.0;
+    lay.text(MARGIN, lay.y, 20.0, true, BLACK, &v.title);
+    lay.y -= 8.0;
+    for (k, val) in &v.meta {
+        lay.y -= 14.0;
+        lay.text(MARGIN, lay.y, 10.0, true, GRAY, k);
+        lay.text(MARGIN + 90.0, lay.y, 10.0, false, GRAY, val);
+    }
+
+    lay.y -= 22.0;
+    lay.text(MARGIN, lay.y, 12.0, true, ACCENT, &v.headline);
+
+    lay.heading(l.totals);
+    let totals: Vec<Vec<String>> = v
+        .totals
+        .iter()
+        .map(|(k, val)| vec![(*k).to_owned(), val.clone()])
+        .collect();
+    let half = (PAGE_W - 2.0 * MARGIN) / 2.0;
+    lay.table(
+        &[
+            Col {
+                header: "",
+                x: MARGIN,
+                w: half,
+                right: false,
+            },
+            Col {
+                header: "",
+                x: MARGIN + half,
+                w: half,
+                right: true,
+            },
+        ],
+        &totals,
+    );
+
+    if !v.chart.is_empty() {
+        lay.heading(l.cycles_per_day);
+        lay.y -= 6.0;
+        lay.chart(&v.chart);
+    }
+
+    lay.heading(l.per_day);
+    let q = (PAGE_W - 2.0 * MARGIN) / 4.0;
+    let day_cols = [
+        Col {
+            header: l.date,
+            x: MARGIN,
+            w: q,
+            right: false,
+        },
+        Col {
+            header: l.cycles,
+            x: MARGIN + q,
+            w: q,
+            right: true,
+        },
+        Col {
+            header: l.riders,
+            x: MARGIN + 2.0 * q,
+            w: q,
+            right: true,
+        },
+        Col {
+            header: l.availability,
+            x: MARGIN + 3.0 * q,
+            w: q,
+            right: true,
+        },
+    ];
+    let days: Vec<Vec<String>> = v.days.iter().map(|r| r.to_vec()).collect();
+    lay.table(&day_cols, &days);
+
+    lay.heading(l.top_alarms);
+    if v.alarms.is_empty() {
+        lay.y -= 14.0;
+        lay.text(MARGIN, lay.y, 10.0, false, GRAY, l.no_alarms);
+    } else {
+        let full = PAGE_W - 2.0 * MARGIN;
+        let alarm_cols = [
+            Col {
+                header: l.code,
+                x: MARGIN,
+                w: 60.0,
+                right: false,
+            },
+            Col {
+                header: l.alarm,
+                x: MARGIN + 60.0,
+                w: full - 215.0,
+                right: false,
+            },
+            Col {
+                header: l.count,
+                x: MARGIN + full - 155.0,
+                w: 75.0,
+                right: true,
+            },
+            Col {
+                header: l.downtime,
+                x: MARGIN + full - 80.0,
+                w: 80.0,
+                right: true,
+            },
+        ];
+        let alarms: Vec<Vec<String>> = v.alarms.iter().map(|r| r.to_vec()).collect();
+        lay.table(&alarm_cols, &alarms);
+    }
+
+    let n = lay.pages.len();
+    for (i, page) in lay.pages.iter_mut().enumerate() {
+        let footer = format!("{} {} / {n}", l.page, i + 1);
+        let x = PAGE_W - MARGIN - width(&footer, 8.0, false);
+        page.push(Op::Text {
+            x: MARGIN,
+            y: 30.0,
+            size: 8.0,
+            bold: false,
+            color: GRAY,
+            text: v.title.clone(),
+        });
+        page.push(Op::Text {
+            x,
+            y: 30.0,
+            size: 8.0,
+            bold: false,
+            color: GRAY,
+            text: footer,
+        });
+    }
+    write_pdf(&lay.pages, &v.title)
+}
+
+fn write_pdf(pages: &[Vec<Op>], title: &str) -> Vec<u8> {
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let regular = Ref::new(3);
+    let bold = Ref::new(4);
+    let info = Ref::new(5);
+    let page_ids: Vec<(Ref, Ref)> = (0..pages.len() as i32)
+        .map(|i| (Ref::new(6 + 2 * i), Ref::new(7 + 2 * i)))
+        .collect();
+
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree)
+        .kids(page_ids.iter().map(|p| p.0))
+        .count(pages.len() as i32);
+    // No dates in the info dictionary: the same input must give the same bytes.
+    pdf.document_info(info)
+        .title(TextStr(title))
+        .producer(TextStr("Zamperla Ride Analytics reporter"));
+    for (id, name) in [(regular, "Helvetica"), (bold, "Helvetica-Bold")] {
+        pdf.type1_font(id)
+            .base_font(Name(name.as_bytes()))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    }
+    for (ops, &(page_id, content_id)) in pages.iter().zip(&page_ids) {
+        let mut page = pdf.page(page_id);
+        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
+        page.parent(tree);
+        page.contents(content_id);
+        page.resources()
+            .fonts()
+            .pair(Name(b"F1"), regular)
+            .pair(Name(b"F2"), bold);
+        page.finish();
+        pdf.stream(content_id, &content(ops));
+    }
+    pdf.finish()
+}
+
+fn content(ops: &[Op]) -> Vec<u8> {
+    let mut c = Content::new();
+    for op in ops {
+        match op {
+            Op::Rect { x, y, w, h, color } => {
+                c.set_fill_rgb(color[0], color[1], color[2]);
+                c.rect(*x, *y, *w, *h);
+                c.fill_nonzero();
+            }
+            Op::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                color,
+            } => {
+                c.set_stroke_rgb(color[0], color[1], color[2]);
+                c.set_line_width(0.8);
+                c.move_to(*x1, *y1);
+                c.line_to(*x2, *y2);
+                c.stroke();
+            }
+            Op::Text {
+                x,
+                y,
+                size,
+                bold,
+                color,
+                text,
+            } => {
+                c.set_fill_rgb(color[0], color[1], color[2]);
+                c.begin_text();
+                c.set_font(Name(if *bold { b"F2" } else { b"F1" }), *size);
+                c.next_line(*x, *y);
+                c.show(Str(&winansi(text)));
+                c.end_text();
+            }
+        }
+    }
+    c.finish().to_vec()
+}
+
+/// Encodes text in WinAnsiEncoding, the encoding of the base-14 fonts; characters it lacks
+/// become `?` rather than breaking the page.
+fn winansi(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| match c {
+            ' '..='~' => c as u8,
+            '\u{a0}'..='\u{ff}' => c as u32 as u8,
+            '\u{20ac}' => 0x80,
+            '\u{2026}' => 0x85,
+            '\u{2013}' => 0x96,
+            '\u{2014}' => 0x97,
+            '\u{2018}' => 0x91,
+            '\u{2019}' => 0x92,
+            '\u{201c}' => 0x93,
+            '\u{201d}' => 0x94,
+            '\u{2022}' => 0x95,
+            _ => b'?',
+        })
+        .collect()
+}
+
+/// Helvetica advance widths (1/1000 em) of ASCII 32..=126, from the font's AFM.
+const HELVETICA: [u16; 95] = [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
+    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
+    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
+    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+];
+
+/// Approximate width of text in points; bold is about 6 % wider than regular.
+fn width(s: &str, size: f32, bold: bool) -> f32 {
+    let units: u32 = s
+        .chars()
+        .map(|c| match c {
+            ' '..='~' => u32::from(HELVETICA[c as usize - 32]),
+            _ => 556,
+        })
+        .sum();
+    units as f32 * size / 1000.0 * if bold { 1.06 } else { 1.0 }
+}
+
+/// Shortens text with an ellipsis until it fits `max` points.
+fn fit(s: &str, max: f32, size: f32, bold: bool) -> String {
+    if width(s, size, bold) <= max {
+        return s.to_owned();
+    }
+    let mut t: String = s.to_owned();
+    while !t.is_empty() && width(&format!("{t}\u{2026}"), size, bold) > max {
+        t.pop();
+    }
+    format!("{}\u{2026}", t.trim_end())
+}

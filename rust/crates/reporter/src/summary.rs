@@ -1,0 +1,167 @@
+//! `summary.json` (`zamperla.report-summary/v1`): the numbers every rendering shows.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate, TimeDelta};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::input::ReportInput;
+
+/// The value of `format`.
+pub const SUMMARY_FORMAT: &str = "zamperla.report-summary/v1";
+
+/// The most alarm codes listed.
+pub const TOP_ALARMS: usize = 10;
+
+/// Totals, days and top alarms of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Always [`SUMMARY_FORMAT`].
+    pub format: &'static str,
+    /// Cycles in the period.
+    pub cycles: u64,
+    /// Riders in the period.
+    pub riders: u64,
+    /// Mean hourly availability weighted by the hour's minutes in the period, over hours
+    /// with data; `null` when no hour has data.
+    pub availability: Option<f64>,
+    /// Distinct UTC hours with at least one row.
+    pub hours_with_data: u64,
+    /// Alarm codes by count, then downtime (at most [`TOP_ALARMS`]).
+    pub top_alarms: Vec<TopAlarm>,
+    /// Every park-local day of the period.
+    pub days: Vec<Day>,
+}
+
+/// One alarm code's occurrences.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopAlarm {
+    /// Alarm code.
+    pub code: String,
+    /// Its text (of the first occurrence).
+    pub text: String,
+    /// Occurrences.
+    pub count: u64,
+    /// Total duration in seconds.
+    pub downtime_s: f64,
+}
+
+/// One park-local day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Day {
+    /// `YYYY-MM-DD` in park-local time.
+    pub date: String,
+    /// Cycles started that day.
+    pub cycles: u64,
+    /// Riders that day.
+    pub riders: u64,
+    /// Weighted mean availability of the day's hours with data; `null` without data.
+    pub availability: Option<f64>,
+}
+
+#[derive(Default)]
+struct Acc {
+    cycles: u64,
+    riders: u64,
+    weighted: f64,
+    minutes: f64,
+}
+
+impl Acc {
+    fn availability(&self) -> Option<f64> {
+        (self.minutes > 0.0).then(|| round6(self.weighted / self.minutes))
+    }
+}
+
+/// Computes the summary; rows and alarms outside the period are ignored.
+pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
+    let (start, end) = (input.period.start.0, input.period.end.0);
+    let hour = TimeDelta::hours(1);
+    let mut total = Acc::default();
+    let mut days: BTreeMap<NaiveDate, Acc> = BTreeMap::new();
+    let first_day = start.with_timezone(&tz).date_naive();
+    let last_day = (end - TimeDelta::nanoseconds(1))
+        .with_timezone(&tz)
+        .date_naive();
+    let mut d = first_day;
+    while d <= last_day {
+        days.insert(d, Acc::default());
+        d = d + Days::new(1);
+    }
+    let mut hours = std::collections::BTreeSet::new();
+    for h in input
+        .hourly
+        .iter()
+        .filter(|h| h.hour_start.0 >= start && h.hour_start.0 < end)
+    {
+        let slot_end = (h.hour_start.0 + hour).min(end);
+        let minutes = (slot_end - h.hour_start.0).num_seconds() as f64 / 60.0;
+        let day = days
+            .entry(h.hour_start.0.with_timezone(&tz).date_naive())
+            .or_default();
+        for acc in [&mut total, day] {
+            acc.cycles += h.cycles;
+            acc.riders += h.riders;
+            acc.weighted += h.availability * minutes;
+            acc.minutes += minutes;
+        }
+        hours.insert(h.hour_start);
+    }
+
+    let mut by_code: BTreeMap<&str, TopAlarm> = BTreeMap::new();
+    let mut alarms: Vec<_> = input
+        .alarms
+        .iter()
+        .filter(|a| a.raised_at.0 >= start && a.raised_at.0 < end)
+        .collect();
+    alarms.sort_by(|a, b| (a.raised_at, &a.code).cmp(&(b.raised_at, &b.code)));
+    for a in alarms {
+        let e = by_code.entry(&a.code).or_insert_with(|| TopAlarm {
+            code: a.code.clone(),
+            text: a.text.clone(),
+            count: 0,
+            downtime_s: 0.0,
+        });
+        e.count += 1;
+        e.downtime_s += a.duration_s.max(0.0);
+    }
+    let mut top: Vec<TopAlarm> = by_code.into_values().collect();
+    top.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(b.downtime_s.total_cmp(&a.downtime_s))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    top.truncate(TOP_ALARMS);
+    for a in &mut top {
+        a.downtime_s = round6(a.downtime_s);
+    }
+
+    Summary {
+        format: SUMMARY_FORMAT,
+        cycles: total.cycles,
+        riders: total.riders,
+        availability: total.availability(),
+        hours_with_data: hours.len() as u64,
+        top_alarms: top,
+        days: days
+            .into_iter()
+            .map(|(date, acc)| Day {
+                date: date.format("%Y-%m-%d").to_string(),
+                cycles: acc.cycles,
+                riders: acc.riders,
+                availability: acc.availability(),
+            })
+            .collect(),
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return 0.0;
+    }
+    format!("{x:.5e}").parse().unwrap_or(x)
+}

@@ -1,0 +1,157 @@
+//! The reporter binary end to end: input written here, the three files read back.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// Three days of a ride in Rome across the spring DST change, 10 cycles an hour from
+/// 08:00 to 19:59 UTC, one hour with 15 fault minutes.
+fn input(language: &str) -> Value {
+    let mut hourly = Vec::new();
+    for day in 28..=30 {
+        for hour in 8..20 {
+            let fault = if day == 29 && hour == 10 { 15.0 } else { 0.0 };
+            hourly.push(json!({
+                "ride": "revo-1", "hourStart": format!("2026-03-{day}T{hour:02}:00:00Z"),
+                "localHour": "", "cycles": 10, "riders": 250, "completed": 10, "aborted": 0, "estop": 0,
+                "autoMinutes": 40.0, "faultMinutes": fault, "availability": 1.0 - fault / 60.0
+            }));
+        }
+    }
+    // Outside the period: must not count.
+    hourly.push(json!({
+        "ride": "revo-1", "hourStart": "2026-03-31T10:00:00Z", "localHour": "", "cycles": 99, "riders": 1,
+        "completed": 99, "aborted": 0, "estop": 0, "autoMinutes": 1.0, "faultMinutes": 0.0, "availability": 1.0
+    }));
+    let alarm = |code: &str, text: &str, at: &str, d: f64| json!({ "ride": "revo-1", "code": code, "severity": "fault", "text": text, "raisedAt": at, "durationS": d });
+    json!({
+        "format": "zamperla.report-input/v1",
+        "language": language,
+        "park": { "id": "gardaland", "name": "Gardaland", "timezone": "Europe/Rome" },
+        "ride": { "id": "revo-1", "name": "Revolution Express", "model": "discovery-revolution" },
+        "period": { "start": "2026-03-27T23:00:00Z", "end": "2026-03-30T22:00:00Z" },
+        "hourly": hourly,
+        "alarms": [
+            alarm("W-401", "Structure vibration high", "2026-03-28T09:00:00Z", 60.0),
+            alarm("E-101", "Main motor overcurrent", "2026-03-29T10:00:00Z", 900.0),
+            alarm("W-401", "Structure vibration high", "2026-03-30T09:00:00Z", 30.0),
+            alarm("E-201", "Brake pressure low", "2026-03-30T11:00:00Z", 5000.0),
+        ]
+    })
+}
+
+fn run(name: &str, input: &Value) -> (std::process::Output, PathBuf) {
+    let dir = out_dir(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("input.json");
+    std::fs::write(&path, serde_json::to_vec(input).unwrap()).unwrap();
+    let out = dir.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_reporter"))
+        .args([
+            "--input".as_ref(),
+            path.as_os_str(),
+            "--out-dir".as_ref(),
+            out.as_os_str(),
+        ])
+        .output()
+        .unwrap();
+    (o, out)
+}
+
+#[test]
+fn writes_pdf_html_and_summary() {
+    let (o, out) = run("en", &input("en"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["format"], "zamperla.report-summary/v1");
+    assert_eq!(summary["cycles"], 360);
+    assert_eq!(summary["riders"], 9000);
+    assert_eq!(summary["hoursWithData"], 36);
+    assert_eq!(summary["availability"], 0.993056, "1 - 15 / (36 * 60)");
+    let days: Vec<&str> = summary["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-03-28", "2026-03-29", "2026-03-30"]);
+    assert_eq!(summary["days"][1]["availability"], 0.979167);
+    let top: Vec<&str> = summary["topAlarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(top, ["W-401", "E-201", "E-101"], "by count, then downtime");
+    assert_eq!(summary["topAlarms"][0]["downtimeS"], 90.0);
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Revolution Express") && html.contains("Brake pressure low"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("src="),
+        "self-contained"
+    );
+
+    let pdf = std::fs::read(out.join("report.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = Command::new("pdftotext")
+        .arg(out.join("report.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("Revolution Express"), "{text}");
+    assert!(text.contains("Cycles 360"), "{text}");
+    assert!(text.contains("Main motor overcurrent"), "{text}");
+}
+
+#[test]
+fn speaks_italian_and_is_deterministic() {
+    let (a, out_a) = run("it-a", &input("it"));
+    let (b, out_b) = run("it-b", &input("it"));
+    assert!(a.status.success() && b.status.success());
+    for f in ["report.pdf", "report.html", "summary.json"] {
+        assert_eq!(
+            std::fs::read(out_a.join(f)).unwrap(),
+            std::fs::read(out_b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let html = std::fs::read_to_string(out_a.join("report.html")).unwrap();
+    assert!(
+        html.contains("lang=\"it\"")
+            && html.contains("Cicli al giorno")
+            && html.contains("Cicli 360 \u{b7} Passeggeri 9000 \u{b7} Disponibilit\u{e0} 99,3 %")
+    );
+}
+
+#[test]
+fn invalid_input_exits_3_with_a_json_error() {
+    let mut bad = input("en");
+    bad["park"]["timezone"] = json!("Europe/Atlantis");
+    let (o, out) = run("bad", &bad);
+    assert_eq!(o.status.code(), Some(3));
+    let line: Value = serde_json::from_slice(&o.stderr).unwrap();
+    assert_eq!(line["error"]["code"], "input_invalid");
+    assert!(line["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Europe/Atlantis"));
+    assert!(!out.exists(), "nothing written");
+
+    let o = Command::new(env!("CARGO_BIN_EXE_reporter"))
+        .arg("--input")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3));
+}
