@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ZodError, z } from 'zod';
+import { BatchRetryError, retryBatch } from './batches/batch-retry.ts';
 import { startCentral } from './central.ts';
 import { ConfigError, loadConfig, loadDatabaseConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -22,6 +23,7 @@ const USAGE = `usage: cli.ts <command>
   report request --park P [--ride R] --from ISO --to ISO [--language en|it]
                                             queue a report; prints its id
   report status ID                          print a report's state and files as JSON
+  batch retry ID                            post-process a failed batch again
 environment: DATABASE_URL (all); AMQP_URL, BLOB_DIR (serve, worker); see docs/central.md`;
 
 /** A mistake in how the command was called; answered with the usage. */
@@ -61,6 +63,17 @@ async function main(argv: string[]): Promise<number> {
     case 'park':
       if (sub !== 'create') throw new UsageError(`unknown park command: ${sub ?? '(none)'}`);
       return parkCreate(rest);
+    case 'batch': {
+      const [id] = rest;
+      if (sub !== 'retry' || !id || rest.length > 1) {
+        throw new UsageError('usage: batch retry ID');
+      }
+      return withPool(async (pool) => {
+        await retryBatch(pool, id);
+        out(`batch ${id} queued again`);
+        return 0;
+      });
+    }
     case 'report':
       if (sub === 'request') return reportRequest(rest);
       if (sub === 'status') return reportStatusCommand(rest);
@@ -161,7 +174,11 @@ function explain(err: unknown): { message: string; code: number } {
   if (err instanceof ConfigError) return { message: err.message, code: 78 };
   if (err instanceof ZodError)
     return { message: `invalid input:\n${z.prettifyError(err)}`, code: 65 };
-  if (err instanceof ParkExistsError || err instanceof ReportRequestError) {
+  if (
+    err instanceof ParkExistsError ||
+    err instanceof ReportRequestError ||
+    err instanceof BatchRetryError
+  ) {
     return { message: err.message, code: 1 };
   }
   if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {

@@ -21,3 +21,4 @@ export { requestReport, reportStatus, ReportRequestError } from './reports/repor
 export type { ReportStatus, RequestReportInput } from './reports/report-store.ts';
 export { createLogger } from './logger.ts';
 export type { ParkIdentity } from './server/park-identity.ts';
+export { retryBatch, BatchRetryError } from './batches/batch-retry.ts';
