@@ -9,6 +9,7 @@ import type { GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { silentLogger } from './logger.ts';
 import { pullRide, type DropVerifier } from './pull.ts';
+import { SettleTracker } from './settle-tracker.ts';
 import { uploadBuffered } from './upload.ts';
 
 /** Seams for tests and for the Electron shell; production uses the defaults. */
@@ -59,6 +60,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     lastRunAt: null,
     upload: { lastRunAt: null, lastResult: null },
   };
+  const settle = new SettleTracker(config.minAgeSeconds * 1000);
   let current: Promise<RunSummary> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let running = false;
@@ -76,6 +78,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
           verify,
           log: log.child({ component: 'pull' }),
           minAgeMs: config.minAgeSeconds * 1000,
+          settle,
         });
         Object.assign(status, {
           lastResult: result,

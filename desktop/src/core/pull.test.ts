@@ -6,6 +6,7 @@ import { DropBuffer } from './buffer/drop-buffer.ts';
 import { connectGateway } from './gateway/create-gateway-client.ts';
 import { silentLogger } from './logger.ts';
 import { pullRide, type PullDeps } from './pull.ts';
+import { SettleTracker } from './settle-tracker.ts';
 import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
 import { startSftpGateway, type SftpGateway } from './testing/sftp-gateway.ts';
 import { tempDir } from './testing/temp-dir.ts';
@@ -166,6 +167,18 @@ describe('pullRide against a real OpenSSH gateway', () => {
 
     await put(drop.fileName, drop.zip, 5);
     expect(await pull()).toMatchObject({ young: 0, buffered: 1 });
+  });
+
+  it('pulls a file stamped in the future (gateway clock ahead) once two listings agree', async () => {
+    const settle = new SettleTracker(300);
+    const { buffer, pull, put } = await setup({ minAgeMs: 300, settle });
+    const drop = buildTestDrop();
+    await put(drop.fileName, drop.zip, -3600);
+
+    expect(await pull()).toMatchObject({ young: 1, buffered: 0 });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await pull()).toMatchObject({ young: 0, buffered: 1 });
+    expect(buffer.list()).toHaveLength(1);
   });
 
   it('ignores files that are not zips', async () => {

@@ -12,6 +12,7 @@ import type { DropBuffer, PulledDrop } from './buffer/drop-buffer.ts';
 import { fsyncFile } from './buffer/fsync.ts';
 import { sha256File } from './buffer/hash-file.ts';
 import type { GatewayClient, RemoteFile } from './gateway/gateway-client.ts';
+import { SettleTracker } from './settle-tracker.ts';
 
 /** Checks a drop zip; `verifyDrop` from `@zra/shared` in production. */
 export type DropVerifier = (zip: Buffer, options: VerifyDropOptions) => VerifyResult;
@@ -45,6 +46,8 @@ export interface PullDeps {
   log: Logger;
   /** A file modified less than this long ago may still be being written. */
   minAgeMs: number;
+  /** Remembers listings across rounds (see SettleTracker); a fresh one per pull otherwise. */
+  settle?: SettleTracker;
   now?: () => number;
 }
 
@@ -57,6 +60,7 @@ export interface PullDeps {
 export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePullResult> {
   const log = deps.log.child({ ride: ride.id });
   const now = deps.now ?? Date.now;
+  const settle = deps.settle ?? new SettleTracker(deps.minAgeMs);
   const result: RidePullResult = {
     ride: ride.id,
     listed: 0,
@@ -71,6 +75,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
   try {
     const files = await client.list(ride.remoteDir);
     result.listed = files.length;
+    settle.prune(ride.id, new Set(files.map((f) => f.name)));
     // Oldest first, so a ride's drops enter the buffer (and the upload queue) in order.
     files.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : 1));
     for (const file of files) {
@@ -80,7 +85,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
         result.known++;
         continue;
       }
-      if (now() - file.mtimeMs < deps.minAgeMs) {
+      if (!settle.isSettled(ride.id, file, now())) {
         result.young++;
         continue;
       }
