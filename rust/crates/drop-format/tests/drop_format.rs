@@ -195,3 +195,17 @@ fn checks_a_canonical_file_name_against_the_manifest() {
         assert_eq!(err.code, RejectionCode::NameMismatch, "{name}");
     }
 }
+
+#[test]
+fn agrees_with_typescript_on_a_generated_drop() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/gardaland-demo_wheel_20260329T080000Z_2.zip");
+    let d =
+        drop_format::read_drop_file(&path, &DropLimits::default()).expect("TypeScript accepts it");
+    assert_eq!(
+        d.content_id,
+        "e9b01bf6968dcffc0e26ab03c45eabf7bccaf2fb96dc31295d5cd3832da2174f"
+    );
+    assert_eq!(d.manifest.ride, "wheel");
+    assert_eq!(d.telemetry.len(), 8);
+}

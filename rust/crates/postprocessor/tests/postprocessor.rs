@@ -309,3 +309,29 @@ fn bad_arguments_and_unknown_models_exit_3() {
         "{stderr}"
     );
 }
+
+#[test]
+fn processes_a_drop_written_by_the_typescript_generator() {
+    let zip = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../drop-format/tests/data/gardaland-demo_wheel_20260329T080000Z_2.zip"
+    ))
+    .unwrap();
+    let cycles_in_drop = {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(&zip)).unwrap();
+        let c: Value = serde_json::from_reader(z.by_name("cycles.json").unwrap()).unwrap();
+        c.as_array().unwrap().len()
+    };
+    let (code, out, stderr) = run("generated", &zip);
+    assert_eq!(code, 0, "{stderr}");
+    let r: Value = serde_json::from_slice(&out.unwrap()).unwrap();
+    assert_eq!(r["cycles"].as_array().unwrap().len(), cycles_in_drop);
+    let hourly_cycles: u64 = r["hourly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["cycles"].as_u64().unwrap())
+        .sum();
+    assert_eq!(hourly_cycles as usize, cycles_in_drop);
+    assert_eq!(r["hourly"][0]["localHour"], "2026-03-29T10:00:00+02:00");
+}
