@@ -96,7 +96,7 @@ async function main(): Promise<void> {
         pollSeconds: 3,
         rides: [...rides.keys()].map((id) => ({
           id,
-          remoteDir: `/${id}`,
+          remoteDir: id,
           connection: {
             type: 'sftp',
             host: gateway.host,
