@@ -1,10 +1,9 @@
 /**
  * A real central API for the agent's upload tests: its own PostgreSQL database, blob folder
- * and queue prefix. Central's start-up and park creation are reached by path until
- * `@zra/central` exports them; this file is the one place to change then.
+ * and queue prefix. The throwaway environment comes from central's own test helper (by path:
+ * the package does not export test helpers, and desktop may not import scripts/harness).
  */
-import { startCentral } from '../../../../central/src/central.ts';
-import { createPark } from '../../../../central/src/parks/park-store.ts';
+import { createPark, startCentral } from '@zra/central';
 import { createTestEnvironment } from '../../../../central/src/testing/test-central.ts';
 
 export interface TestCentral {
