@@ -103,26 +103,34 @@ pub fn read_drop(
     check_listed_files(&manifest, &entries)?;
 
     let content_id = content_id(entries.iter().map(|(p, e)| (p.as_str(), e.sha256.as_str())));
-    let mut drop = VerifiedDrop {
-        manifest,
-        sha256,
-        content_id,
-        cycles: Vec::new(),
-        alarms: Vec::new(),
-        counters: Vec::new(),
-        telemetry: Vec::new(),
-    };
-    for f in &drop.manifest.files.clone() {
-        let bytes = &entries[&f.path].bytes;
-        parse_entry(&f.path, bytes, &mut drop).map_err(|e| {
+    let mut parsed = Parsed::default();
+    for f in &manifest.files {
+        parse_entry(&f.path, &entries[&f.path].bytes, &mut parsed).map_err(|e| {
             DropError::new(Code::EntryInvalid, format!("{} is invalid: {e}", f.path))
         })?;
     }
-    drop.telemetry.sort_by(|a, b| a.channel.cmp(&b.channel));
+    parsed.telemetry.sort_by(|a, b| a.channel.cmp(&b.channel));
+    let drop = VerifiedDrop {
+        manifest,
+        sha256,
+        content_id,
+        cycles: parsed.cycles,
+        alarms: parsed.alarms,
+        counters: parsed.counters,
+        telemetry: parsed.telemetry,
+    };
     if let Some(name) = file_name {
         check_file_name(name, &drop.manifest)?;
     }
     Ok(drop)
+}
+
+#[derive(Default)]
+struct Parsed {
+    cycles: Vec<Cycle>,
+    alarms: Vec<Alarm>,
+    counters: Vec<CounterSnapshot>,
+    telemetry: Vec<TelemetryFile>,
 }
 
 struct Entry {
@@ -309,7 +317,7 @@ fn check_listed_files(
 }
 
 /// Every listed entry must be part of format v1 and match its schema.
-fn parse_entry(path: &str, bytes: &[u8], drop: &mut VerifiedDrop) -> Result<(), String> {
+fn parse_entry(path: &str, bytes: &[u8], drop: &mut Parsed) -> Result<(), String> {
     match path {
         "cycles.json" => drop.cycles = parse_cycles(bytes)?,
         "alarms.json" => drop.alarms = parse_alarms(bytes)?,
