@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { generateDrops } from '@zra/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from './agent.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
@@ -104,6 +106,50 @@ describe('upload to the real central API', () => {
     const second = await agent.runOnce();
     expect(second.upload).toMatchObject({ acknowledged: 0, failed: 0, remaining: 0 });
     expect(await batches()).toHaveLength(before + 2);
+  });
+
+  it("uploads every drop of shared's generator for two rides exactly once", async () => {
+    const generated = generateDrops({
+      park: 'gardaland',
+      rides: [
+        { id: 'disko', model: 'disko-coaster' },
+        { id: 'revo', model: 'discovery-revolution' },
+      ],
+      from: '2026-06-06',
+      fromHour: 10,
+      hours: 3,
+      rateHz: 1,
+      seed: 11,
+      rareEvents: false,
+    });
+    const dirs = { disko: `gen-disko-${++counter}`, revo: `gen-revo-${counter}` };
+    for (const d of generated) {
+      await putOnGateway(gw, dirs[d.ride as keyof typeof dirs], d.fileName, d.zip);
+    }
+    const data = await tempDir('agent-gen');
+    cleanups.push(data.remove);
+    const agent = await createAgent(
+      parseAgentConfig({
+        park: 'gardaland',
+        dataDir: data.dir,
+        central: { url: central.url, token: central.token },
+        rides: [rideOnGateway(gw, 'disko', dirs.disko), rideOnGateway(gw, 'revo', dirs.revo)],
+      }),
+      { log },
+    );
+    cleanups.push(() => agent.close());
+
+    const run = await agent.runOnce();
+
+    expect(run.rides.map((r) => r.result?.buffered)).toEqual([3, 3]);
+    expect(run.upload).toMatchObject({ acknowledged: 6, failed: 0, remaining: 0 });
+    const shas = generated.map((d) => createHash('sha256').update(d.zip).digest('hex'));
+    const stored = await central.query<{ sha256: string }>(
+      'SELECT sha256 FROM batches WHERE sha256 = ANY($1)',
+      [shas],
+    );
+    expect(stored.map((b) => b.sha256).sort()).toEqual([...shas].sort());
+    expect((await agent.runOnce()).upload.acknowledged).toBe(0);
   });
 
   it('sends a drop in chunks from the offset central already holds (a cut upload resumes)', async () => {
