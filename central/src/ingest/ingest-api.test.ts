@@ -228,4 +228,51 @@ describe('ingest API', () => {
     const result = await uploadDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
     expect(result).toMatchObject({ status: 'quarantined', code: 'park_mismatch' });
   });
+
+  it('reports health and batch counts by state on /healthz and /metrics', async () => {
+    const health = await fetch(`${central.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true, database: 'reachable' });
+    const metrics = await (await fetch(`${central.url}/metrics`)).text();
+    const stored = await env.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM batches WHERE state = 'stored'",
+    );
+    expect(metrics).toContain(`zra_batches{state="stored"} ${stored.rows[0]?.n}`);
+    expect(metrics).toMatch(/zra_outbox_unpublished \d+/);
+  });
+
+  it('refuses a body larger than the chunk limit without touching the upload', async () => {
+    const drop = buildTestDrop({ sequence: 10 });
+    const client = createParkClient(central.url, token);
+    const begun = await client.ingest.begin.mutate({
+      sha256: sha(drop.zip),
+      contentId: (verifyDrop(drop.zip) as { contentId: string }).contentId,
+      bytes: drop.zip.length,
+      fileName: drop.fileName,
+    });
+    if (begun.status !== 'upload') throw new Error('expected an upload');
+    const err = await rejection(
+      sendChunk(client, begun.uploadId, 0, new Uint8Array(10 * 1024 * 1024)),
+    );
+    expect(err.data?.httpStatus).toBe(413);
+    const { rows } = await env.pool.query('SELECT received_bytes FROM uploads WHERE id = $1', [
+      begun.uploadId,
+    ]);
+    expect(Number(rows[0].received_bytes)).toBe(0);
+  });
+
+  it('stores other content for the same ride, window and sequence as a revision that supersedes the first', async () => {
+    const client = createParkClient(central.url, token);
+    const first = buildTestDrop({ sequence: 11 });
+    const revised = buildTestDrop({ sequence: 11, salt: 1 });
+    expect(revised.fileName).toBe(first.fileName);
+    const a = await uploadDrop(client, first.zip, first.fileName);
+    const b = await uploadDrop(client, revised.zip, revised.fileName);
+    expect(a.status).toBe('stored');
+    expect(b.status).toBe('stored');
+    const { rows } = await env.pool.query('SELECT superseded_by FROM batches WHERE id = $1', [
+      a.batchId,
+    ]);
+    expect(rows[0].superseded_by).toBe(b.batchId);
+  });
 });

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import type { IngestService, ParkAuthenticator } from './context.ts';
+import { createMetrics } from './metrics.ts';
 import { appRouter } from './router.ts';
 
 /** A chunk plus the multipart envelope and the other fields; anything larger is refused (413). */
@@ -25,7 +26,7 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-/** Serves `/trpc/*` (the API) and `/healthz` (database reachable) on node:http. */
+/** Serves `/trpc/*` (the API), `/healthz` (database reachable) and `/metrics` on node:http. */
 export async function startHttpServer(
   deps: HttpServerDeps,
   host: string,
@@ -49,10 +50,23 @@ export async function startHttpServer(
     },
   });
 
+  const metrics = createMetrics(deps.pool);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path.startsWith('/trpc/')) {
       trpc(req, res);
+    } else if (path === '/metrics') {
+      metrics.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.contentType });
+          res.end(text);
+        },
+        (err: unknown) => {
+          log.warn({ err }, 'metrics unavailable');
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          res.end('metrics unavailable: database unreachable\n');
+        },
+      );
     } else if (path === '/healthz') {
       void healthz(deps.pool).then((ok) => {
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
