@@ -156,6 +156,13 @@ fn read_entries(bytes: &[u8], limits: &DropLimits) -> Result<BTreeMap<String, En
         ));
     }
 
+    // Two entries with one name would let two readers see different content.
+    if zip.has_duplicate_names() {
+        return Err(DropError::new(
+            Code::UnsafeEntryName,
+            "an entry name appears twice in the archive; each entry must have its own name",
+        ));
+    }
     let mut central = Vec::with_capacity(zip.len());
     let mut names = BTreeSet::new();
     for i in 0..zip.len() {
@@ -169,7 +176,6 @@ fn read_entries(bytes: &[u8], limits: &DropLimits) -> Result<BTreeMap<String, En
                 ),
             ));
         }
-        // Two entries with one name would let two readers see different content.
         if !names.insert(name.clone()) {
             return Err(DropError::new(
                 Code::UnsafeEntryName,

@@ -112,6 +112,21 @@ fn rejects_each_kind_of_bad_drop_with_its_code() {
     backwards.entries[0].1 = br#"[{"id":"c1","start":"2026-06-01T08:00:10Z","end":"2026-06-01T08:00:09Z","mode":"auto","outcome":"completed","riders":1}]"#.to_vec();
     assert_eq!(code(&backwards, &limits), RejectionCode::EntryInvalid);
 
+    // The zip writer refuses duplicate names, so write a twin under another name and rename it.
+    let mut twice = valid();
+    twice.unlisted.push(("cyclez.json".into(), b"[]".to_vec()));
+    let zip = twice.build();
+    let mut patched = Vec::with_capacity(zip.len());
+    let mut rest = zip.as_slice();
+    while let Some(at) = rest.windows(11).position(|w| w == b"cyclez.json") {
+        patched.extend_from_slice(&rest[..at]);
+        patched.extend_from_slice(b"cycles.json");
+        rest = &rest[at + 11..];
+    }
+    patched.extend_from_slice(rest);
+    let err = read_drop(&patched, None, &limits).unwrap_err();
+    assert_eq!(err.code, RejectionCode::UnsafeEntryName, "{}", err.message);
+
     let mut stored = valid();
     stored.compression = CompressionMethod::Stored;
     let zip = support::corrupt(stored.build(), b"\"c1\"");
