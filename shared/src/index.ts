@@ -11,3 +11,4 @@ export * from './drop/entry-schema.ts';
 export * from './drop/verify-drop.ts';
 export * from './drop/zip-writer.ts';
 export * from './drop/write-drop-zip.ts';
+export * from './generator/generate.ts';

@@ -102,11 +102,12 @@ function checkLimits(entries: readonly CentralEntry[], limits: DropLimits): void
   let total = 0;
   for (const e of entries) {
     if (e.size > limits.ratioCheckAboveBytes) {
-      const ratio = e.size / Math.max(e.compressedSize, 1);
+      // Whole-number ratio, as the Rust crate computes it, so both sides agree at the edge.
+      const ratio = Math.floor(e.size / Math.max(e.compressedSize, 1));
       if (ratio > limits.maxRatio) {
         reject(
           'zip_bomb',
-          `${e.name}: ${formatBytes(e.size)} compressed into ${formatBytes(e.compressedSize)} (ratio ${Math.round(ratio)}, limit ${limits.maxRatio}); this looks like a zip bomb, not PLC data.`,
+          `${e.name}: ${formatBytes(e.size)} compressed into ${formatBytes(e.compressedSize)} (ratio ${ratio}, limit ${limits.maxRatio}); this looks like a zip bomb, not PLC data.`,
         );
       }
     }

@@ -1,7 +1,7 @@
 import { sha256Hex } from './content-id.ts';
 import { formatDropFileName } from './file-name.ts';
 import { DROP_FORMAT, type Manifest } from './manifest.ts';
-import { writeZip, type ZipInputEntry } from './zip-writer.ts';
+import { writeZip, writeZipAsync, type ZipInputEntry } from './zip-writer.ts';
 
 /** What a drop holds apart from the file list, which {@link writeDropZip} computes. */
 export type DropHeader = Omit<Manifest, 'files' | 'format'>;
@@ -18,16 +18,17 @@ export function stableJson(value: unknown): Buffer {
   return Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
 }
 
-/**
- * Builds a drop zip: lists every entry with its SHA-256 and size in `manifest.json`, writes the
- * manifest first, then the entries in the given order, all stamped with the window start so the
- * same content always gives the same bytes.
- */
-export function writeDropZip(
+/** Options of {@link writeDropZip}. */
+export interface DropZipOptions {
+  /** zlib level, 0 (stored) to 9; 6 by default. */
+  level?: number;
+}
+
+/** The manifest, canonical name and archive entries (manifest first) of a drop. */
+function layOut(
   header: DropHeader,
   entries: readonly ZipInputEntry[],
-  opts: { level?: number } = {},
-): WrittenDrop {
+): { manifest: Manifest; fileName: string; all: ZipInputEntry[] } {
   const manifest: Manifest = {
     format: DROP_FORMAT,
     park: header.park,
@@ -43,15 +44,47 @@ export function writeDropZip(
       bytes: e.content.length,
     })),
   };
-  const zip = writeZip([{ path: 'manifest.json', content: stableJson(manifest) }, ...entries], {
-    time: new Date(header.window.start),
-    ...(opts.level === undefined ? {} : { level: opts.level }),
-  });
   const fileName = formatDropFileName({
     park: header.park,
     ride: header.ride,
     windowStart: header.window.start,
     sequence: header.sequence,
   });
-  return { fileName, zip, manifest };
+  return {
+    manifest,
+    fileName,
+    all: [{ path: 'manifest.json', content: stableJson(manifest) }, ...entries],
+  };
+}
+
+function zipOptions(header: DropHeader, opts: DropZipOptions) {
+  // Entries carry the window start as their time, so the bytes never depend on when they were made.
+  return {
+    time: new Date(header.window.start),
+    ...(opts.level === undefined ? {} : { level: opts.level }),
+  };
+}
+
+/**
+ * Builds a drop zip: lists every entry with its SHA-256 and size in `manifest.json`, writes the
+ * manifest first, then the entries in the given order, all stamped with the window start so the
+ * same content always gives the same bytes.
+ */
+export function writeDropZip(
+  header: DropHeader,
+  entries: readonly ZipInputEntry[],
+  opts: DropZipOptions = {},
+): WrittenDrop {
+  const { manifest, fileName, all } = layOut(header, entries);
+  return { fileName, manifest, zip: writeZip(all, zipOptions(header, opts)) };
+}
+
+/** {@link writeDropZip} compressing on the thread pool; the same bytes. */
+export async function writeDropZipAsync(
+  header: DropHeader,
+  entries: readonly ZipInputEntry[],
+  opts: DropZipOptions = {},
+): Promise<WrittenDrop> {
+  const { manifest, fileName, all } = layOut(header, entries);
+  return { fileName, manifest, zip: await writeZipAsync(all, zipOptions(header, opts)) };
 }

@@ -10,7 +10,7 @@ function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const models = loadRideModels();
   let command;
   try {
@@ -25,7 +25,7 @@ function main(argv: readonly string[]): number {
     return 0;
   }
   const out = resolve(command.out);
-  const summaries = writeDrops(command.options, out, models);
+  const summaries = await writeDrops(command.options, out, models);
   let drops = 0;
   let bytes = 0;
   for (const s of summaries) {
@@ -39,9 +39,12 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  process.stderr.write(`zra-generate: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 1;
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`zra-generate: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -96,11 +96,15 @@ export function channelForAlarm(
   return named ?? candidates[0];
 }
 
-/** A value just past the channel's threshold, so the excursion is a visible breach. */
-function breachValue(channel: RideModelChannel, margin: number): number {
+/**
+ * A value just past the channel's threshold, so the excursion is a visible breach: below the
+ * minimum for alarms about something low ("Brake pressure low"), above the maximum otherwise.
+ */
+function breachValue(channel: RideModelChannel, alarmText: string, margin: number): number {
   const { min, max } = channel.threshold;
+  const low = /\blow\b/i.test(alarmText);
+  if (min !== undefined && (low || max === undefined)) return min * (1 - margin);
   if (max !== undefined) return max * (1 + margin);
-  if (min !== undefined) return min * (1 - margin);
   return channel.typical.running * (1 + margin);
 }
 
@@ -151,7 +155,7 @@ export function simulateRide(sim: RideSimulation): WindowEvents[] {
       channel: channel.channel,
       from: at - seconds * SECOND,
       to: at + SECOND,
-      value: breachValue(channel, margin),
+      value: breachValue(channel, def.text.en, margin),
     };
   };
 

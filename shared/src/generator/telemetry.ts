@@ -98,7 +98,8 @@ export function renderTelemetry(input: TelemetryInput): RenderedTelemetry {
         ? 1 + 0.12 * Math.sin((2 * Math.PI * (t - c.start)) / 1000 / SWING_S)
         : 1;
       target = idle + (running - idle) * envelope * swing;
-      sd = noiseRunning;
+      // Noise grows with load, so a ride at rest reads steady and a running one jittery.
+      sd = noiseIdle + (noiseRunning - noiseIdle) * envelope;
     }
     x += (target - x) * alpha;
     let v = x + sd * noise();

@@ -1,4 +1,5 @@
-import { stableJson, writeDropZip, type WrittenDrop } from '../drop/write-drop-zip.ts';
+import { stableJson, type DropHeader } from '../drop/write-drop-zip.ts';
+import type { ZipInputEntry } from '../drop/zip-writer.ts';
 import type { RideModel } from '../ride-model/ride-model.ts';
 import { toIso } from './iso-time.ts';
 import type { WindowEvents } from './ride-simulator.ts';
@@ -9,7 +10,7 @@ export interface PlcIdentity {
   firmware: string;
 }
 
-/** Inputs of {@link buildWindowDrop}. */
+/** Inputs of {@link windowDropParts}. */
 export interface WindowDropInput {
   park: string;
   ride: string;
@@ -24,15 +25,18 @@ export interface WindowDropInput {
 
 // zlib level 3 compresses telemetry within ~15 % of level 6 at a quarter of the time, which is
 // what keeps a day of 50 Hz data for several rides well under a minute to generate.
-const DROP_ZIP_LEVEL = 3;
+export const DROP_ZIP_LEVEL = 3;
 
 // Counters are read as decimals from the PLC; two decimals of an hour is well under a minute.
 function round2(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
-/** Assembles one window's entries in a fixed order and zips them into a drop. */
-export function buildWindowDrop(input: WindowDropInput): WrittenDrop {
+/** One window's drop header and entries, in a fixed order, ready to be zipped. */
+export function windowDropParts(input: WindowDropInput): {
+  header: DropHeader;
+  entries: ZipInputEntry[];
+} {
   const { events } = input;
   const cycles = events.cycles.map((c) => ({
     id: c.id,
@@ -55,8 +59,8 @@ export function buildWindowDrop(input: WindowDropInput): WrittenDrop {
     cycleCounter: c.cycleCounter,
     powerOnHours: round2(c.powerOnHours),
   }));
-  return writeDropZip(
-    {
+  return {
+    header: {
       park: input.park,
       ride: input.ride,
       model: input.model.id,
@@ -65,12 +69,11 @@ export function buildWindowDrop(input: WindowDropInput): WrittenDrop {
       window: { start: toIso(events.window.start), end: toIso(events.window.end) },
       sequence: input.sequence,
     },
-    [
+    entries: [
       { path: 'cycles.json', content: stableJson(cycles) },
       { path: 'alarms.json', content: stableJson(alarms) },
       { path: 'counters.json', content: stableJson(counters) },
       ...input.telemetry.map((t) => ({ path: `telemetry/${t.channel}.json`, content: t.json })),
     ],
-    { level: DROP_ZIP_LEVEL },
-  );
+  };
 }
