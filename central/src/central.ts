@@ -58,7 +58,15 @@ export async function startCentral(
     onEnqueued: () => publisher?.kick(),
   });
   const auth = { parkForToken: (token: string) => parkForToken(pool, token) };
-  const http = await startHttpServer({ pool, ingest, auth, log }, config.host, config.port);
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    http = await startHttpServer({ pool, ingest, auth, log }, config.host, config.port);
+  } catch (err) {
+    // E.g. the port is taken: release what was started so the process can exit.
+    await publisher?.stop();
+    await pool.end();
+    throw err;
+  }
   return {
     url: http.url,
     async close() {

@@ -211,4 +211,20 @@ describe('worker', () => {
     expect(summary.cycles).toBeGreaterThan(0);
     expect((await jobRuns(reportId)).map((r) => r.outcome)).toEqual(['succeeded']);
   });
+
+  it('a long-running worker processes batches as they arrive and stops cleanly', async () => {
+    const worker = await startWorker(env.config, { log: createLogger('silent'), retryDelayMs: 10 });
+    try {
+      const drop = buildTestDrop({ sequence: 20, cycles: 2 });
+      const result = await uploadDrop(
+        createParkClient(central.url, token),
+        drop.zip,
+        drop.fileName,
+      );
+      await waitFor('processed', async () => (await batch(result.batchId)).state === 'processed');
+      expect((await resultRows(result.batchId)).cycles).toHaveLength(2);
+    } finally {
+      await worker.stop();
+    }
+  });
 });
