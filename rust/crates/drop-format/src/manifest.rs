@@ -99,7 +99,8 @@ impl Manifest {
                 return Err(format!("{field} must have 1 to 64 characters"));
             }
         }
-        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+        // Case-insensitive, as JavaScript's Intl (what the zod schema asks) accepts zones.
+        if chrono_tz::Tz::from_str_insensitive(&self.timezone).is_err() {
             return Err(format!(
                 "timezone {:?}: expected an IANA time zone such as Europe/Rome",
                 self.timezone
@@ -136,6 +137,6 @@ impl Manifest {
 
     /// The park's time zone; valid after [`Manifest::validate`].
     pub fn tz(&self) -> Option<chrono_tz::Tz> {
-        self.timezone.parse::<chrono_tz::Tz>().ok()
+        chrono_tz::Tz::from_str_insensitive(&self.timezone).ok()
     }
 }

@@ -44,6 +44,13 @@ fn accepts_a_valid_drop_and_parses_its_entries() {
     );
     assert_eq!(d.telemetry[0].values, vec![Some(12.0), None, Some(310.0)]);
     assert_eq!(d.sha256.len(), 64);
+
+    let mut lower = valid();
+    lower.manifest["timezone"] = json!("europe/rome");
+    assert!(
+        read_drop(&lower.build(), None, &DropLimits::default()).is_ok(),
+        "Intl accepts any case"
+    );
 }
 
 #[test]

@@ -141,7 +141,7 @@ impl ReportInput {
 
     /// The park's time zone.
     pub fn tz(&self) -> Result<Tz, String> {
-        self.park.timezone.parse::<Tz>().map_err(|_| {
+        Tz::from_str_insensitive(&self.park.timezone).map_err(|_| {
             format!(
                 "park.timezone {:?}: expected an IANA time zone such as Europe/Rome",
                 self.park.timezone
