@@ -1,6 +1,8 @@
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSmallDrop } from '@zra/shared';
+import AdmZip from 'adm-zip';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
@@ -226,5 +228,20 @@ describe('worker', () => {
     } finally {
       await worker.stop();
     }
+  });
+
+  it('post-processes a generated drop: one cycle row per entry of its cycles.json', async () => {
+    const drop = generateSmallDrop({ park: 'test-park', ride: 'generated-1', seed: 7 });
+    const cyclesJson = new AdmZip(drop.zip).getEntry('cycles.json')?.getData().toString('utf8');
+    const expected = JSON.parse(cyclesJson ?? 'null') as unknown[];
+    expect(expected.length).toBe(drop.cycles);
+    const result = await uploadDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
+    if (result.status !== 'stored') throw new Error(`upload ended ${result.status}`);
+    await waitFor('queued', async () => (await batch(result.batchId)).state === 'queued');
+    await drain();
+    expect(await batch(result.batchId)).toEqual({ state: 'processed', error: null });
+    const rows = await resultRows(result.batchId);
+    expect(rows.cycles).toHaveLength(expected.length);
+    expect(rows.hourly.reduce((n, h) => n + h.cycles, 0)).toBe(expected.length);
   });
 });
