@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   alarmsFileSchema,
   countersFileSchema,
@@ -22,6 +22,19 @@ const FIXED: Record<string, EntrySchema> = {
 
 const TELEMETRY_PATH = /^telemetry\/([^/]+)\.json$/;
 
+// A telemetry file is mostly one long array; checking it with a plain loop rather than zod makes
+// verifying a 50 Hz drop several times faster, with the same verdict and the same sentence.
+const telemetryHeaderSchema = telemetryFileSchema.extend({ values: z.unknown() });
+
+function valuesProblem(values: unknown): string | null {
+  if (!Array.isArray(values)) return 'values must be a list ([...])';
+  for (let i = 0; i < values.length; i++) {
+    const v: unknown = values[i];
+    if (v !== null && typeof v !== 'number') return `values[${i}] must be a number or null`;
+  }
+  return null;
+}
+
 /** The schema for an entry path of format v1, or null when the path is not part of the format. */
 export function entrySchemaFor(path: string): EntrySchema | null {
   const fixed = FIXED[path];
@@ -29,13 +42,15 @@ export function entrySchemaFor(path: string): EntrySchema | null {
   const fileChannel = TELEMETRY_PATH.exec(path)?.[1];
   if (fileChannel === undefined) return null;
   return {
-    schema: telemetryFileSchema,
-    // The file name is what readers index by, so it must agree with the content.
+    schema: telemetryHeaderSchema,
     check: (value) => {
-      const channel = (value as TelemetryFile).channel;
-      return channel === fileChannel
+      const file = value as TelemetryFile;
+      const problem = valuesProblem(file.values);
+      if (problem) return problem;
+      // The file name is what readers index by, so it must agree with the content.
+      return file.channel === fileChannel
         ? null
-        : `channel is "${channel}" but the file name says "${fileChannel}"`;
+        : `channel is "${file.channel}" but the file name says "${fileChannel}"`;
     },
   };
 }
