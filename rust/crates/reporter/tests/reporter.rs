@@ -103,6 +103,12 @@ fn writes_pdf_html_and_summary() {
 
     let pdf = std::fs::read(out.join("report.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
+    let info = Command::new("pdfinfo")
+        .arg(out.join("report.pdf"))
+        .output()
+        .expect("pdfinfo (poppler-utils)");
+    let info = String::from_utf8(info.stdout).unwrap();
+    assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
     let text = Command::new("pdftotext")
         .arg(out.join("report.pdf"))
         .arg("-")
