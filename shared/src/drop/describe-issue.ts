@@ -29,7 +29,7 @@ function describeIssueBody(issue: z.core.$ZodIssue): string {
     }
     case 'invalid_format':
       if (issue.format === 'datetime') return 'must be a UTC time such as 2026-03-29T10:00:00Z';
-      return issue.message.startsWith('Invalid') ? `has an invalid ${issue.format}` : issue.message;
+      return issue.message.startsWith('Invalid') ? 'has an invalid format' : issue.message;
     case 'invalid_value':
       return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
     case 'unrecognized_keys':

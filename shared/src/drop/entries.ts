@@ -4,7 +4,10 @@ import { utcInstantSchema } from './primitives.ts';
 export const cycleModeSchema = z.enum(['auto', 'manual', 'maintenance']);
 export const cycleOutcomeSchema = z.enum(['completed', 'aborted', 'estop']);
 
-/** One ride cycle (dispatch to unload). A cycle that ends before it starts is a PLC clock fault. */
+/**
+ * One ride cycle (dispatch to unload). A cycle that ends before it starts is a PLC clock fault;
+ * the order checks are written so an unparsable time is reported once, by its own field.
+ */
 export const cycleSchema = z
   .strictObject({
     id: z.string().min(1).max(64),
@@ -14,7 +17,7 @@ export const cycleSchema = z
     outcome: cycleOutcomeSchema,
     riders: z.number().int().nonnegative().max(1000),
   })
-  .refine((c) => Date.parse(c.end) >= Date.parse(c.start), {
+  .refine((c) => !(Date.parse(c.end) < Date.parse(c.start)), {
     path: ['end'],
     message: 'must not be before start',
   });
@@ -31,7 +34,7 @@ export const alarmSchema = z
     clearedAt: utcInstantSchema.nullable(),
     cycleId: z.string().min(1).max(64).nullable(),
   })
-  .refine((a) => a.clearedAt === null || Date.parse(a.clearedAt) >= Date.parse(a.raisedAt), {
+  .refine((a) => a.clearedAt === null || !(Date.parse(a.clearedAt) < Date.parse(a.raisedAt)), {
     path: ['clearedAt'],
     message: 'must not be before raisedAt',
   });
@@ -47,7 +50,12 @@ export const counterSnapshotSchema = z.strictObject({
 export const countersFileSchema = z.array(counterSnapshotSchema);
 
 /** Channel names look like `main_motor.current`: component, dot, quantity. */
-export const channelNameSchema = z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/);
+export const channelNameSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/,
+    'must look like component.quantity, e.g. main_motor.current',
+  );
 
 /** One channel of samples at a fixed rate; sample i was taken at `start + i / rateHz` seconds. */
 export const telemetryFileSchema = z.strictObject({

@@ -25,7 +25,7 @@ export const manifestSchema = z.strictObject({
   timezone: timezoneSchema,
   window: z
     .strictObject({ start: utcInstantSchema, end: utcInstantSchema })
-    .refine((w) => Date.parse(w.start) < Date.parse(w.end), {
+    .refine((w) => !(Date.parse(w.start) >= Date.parse(w.end)), {
       path: ['start'],
       message: 'must be before window.end',
     }),
