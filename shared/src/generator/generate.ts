@@ -298,7 +298,7 @@ export interface SmallDropOptions {
 
 /**
  * One small, valid drop for other tests: one ride, one busy afternoon hour, 1 Hz telemetry
- * (about 30 KB zipped), no rare events. Milliseconds to make.
+ * (about 50 KB zipped), no rare events. Tens of milliseconds to make.
  */
 export function generateSmallDrop(opts: SmallDropOptions = {}, models?: RideModels): GeneratedDrop {
   const [drop] = generateDrops(
