@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     `\n1/6  Generating ride data: park "${PARK}", 3 rides, ${day} (${TIMEZONE}), 50 Hz telemetry`,
   );
   const generated = join(demoDir, 'generated');
+  const generationStarted = Date.now();
   await runToEnd(tsx, [
     join(repoRoot, 'shared/src/generator/cli.ts'),
     ...['--park', PARK, '--rides', '3', '--from', day, '--hours', '24', '--seed', '20261127'],
@@ -44,7 +45,9 @@ async function main(): Promise<void> {
   ]);
   const rides = spreadOverRideFolders(generated, join(demoDir, 'gateway'));
   const total = [...rides.values()].reduce((a, b) => a + b, 0);
-  say(`     ${total} drops written: ${[...rides].map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  say(
+    `     ${total} drops written in ${seconds(generationStarted)} s: ${[...rides].map(([r, n]) => `${r} ${n}`).join(', ')}`,
+  );
 
   say(
     '2/6  Starting the park gateway: OpenSSH SFTP server on 127.0.0.1, key login, pinned host key',
@@ -152,6 +155,10 @@ async function main(): Promise<void> {
   await gateway.stop();
 }
 
+function seconds(since: number): number {
+  return Math.round((Date.now() - since) / 1000);
+}
+
 function fail(message: string): void {
   failure ??= message;
 }
@@ -207,6 +214,7 @@ async function waitForProcessing(total: number): Promise<void> {
   const db = new pg.Client({ connectionString: dbUrl() });
   await db.connect();
   let last = '';
+  let lastPrintedAt = 0;
   const started = Date.now();
   try {
     for (;;) {
@@ -218,10 +226,13 @@ async function waitForProcessing(total: number): Promise<void> {
       const received = Object.values(by).reduce((a, b) => a + b, 0);
       const done = (by.processed ?? 0) + (by.failed ?? 0) + (by.quarantined ?? 0);
       const line = `     central received ${received}/${total} drops · processed ${by.processed ?? 0} · failed ${by.failed ?? 0} · quarantined ${by.quarantined ?? 0}`;
-      if (line !== last) say(line);
-      last = line;
+      if (line !== last && (Date.now() - lastPrintedAt >= 3000 || done >= total)) {
+        say(line);
+        last = line;
+        lastPrintedAt = Date.now();
+      }
       if (done >= total) {
-        say(`     all ${total} drops handled in ${Math.round((Date.now() - started) / 1000)} s`);
+        say(`     all ${total} drops handled in ${seconds(started)} s`);
         return;
       }
       if (Date.now() - started > 15 * 60_000)
@@ -251,7 +262,7 @@ async function waitForReports(ids: string[]): Promise<ReportRow[]> {
     for (;;) {
       if (failure) throw new Error(failure);
       const { rows } = await db.query<ReportRow>(
-        'SELECT id, ride, state, pdf_path, error FROM reports WHERE id = ANY($1)',
+        'SELECT id, ride_id AS ride, state, pdf_path, error FROM reports WHERE id = ANY($1)',
         [ids],
       );
       const failed = rows.find((r) => r.state === 'failed');

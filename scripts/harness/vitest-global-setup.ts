@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { portAccepts } from './port.ts';
 
 /**
  * Fails fast, with the fix, when a service the integration tests need is down.
@@ -9,19 +9,10 @@ export default async function setup(): Promise<void> {
     ['PostgreSQL', 5432],
     ['RabbitMQ', 5672],
   ] as const) {
-    if (!(await reachable(port))) {
-      throw new Error(`${name} is not listening on 127.0.0.1:${port}. Run \`npm run bootstrap\` to start it.`);
+    if (!(await portAccepts(port))) {
+      throw new Error(
+        `${name} is not listening on 127.0.0.1:${port}. Run \`npm run bootstrap\` to start it.`,
+      );
     }
   }
-}
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

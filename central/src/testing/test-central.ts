@@ -16,7 +16,8 @@ import type { CentralConfig } from '../config.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { createLogger } from '../logger.ts';
 import type { AppRouter } from '../server/router.ts';
-import { createTestDatabase, TEST_AMQP_URL, uniqueQueuePrefix } from './test-services.ts';
+import { createTestDatabase } from '../../../scripts/harness/postgres.ts';
+import { AMQP_URL, uniqueQueuePrefix } from '../../../scripts/harness/rabbitmq.ts';
 
 /** A database, a blob folder and a queue prefix owned by one test file. */
 export interface TestEnvironment {
@@ -32,7 +33,7 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
   const config: CentralConfig = {
     databaseUrl: db.url,
     logLevel: 'silent',
-    amqpUrl: TEST_AMQP_URL,
+    amqpUrl: AMQP_URL,
     queuePrefix: uniqueQueuePrefix(label),
     blobDir,
     port: 0,

@@ -3,7 +3,7 @@ import { createAgent, type Agent } from './agent.ts';
 import { parseAgentConfig, type RideConfig } from './config.ts';
 import { silentLogger } from './logger.ts';
 import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
-import { startSftpGateway, type SftpGateway } from './testing/sftp-gateway.ts';
+import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sftp-gateway.ts';
 import { tempDir } from './testing/temp-dir.ts';
 import { buildTestDrop } from './testing/test-drop.ts';
 

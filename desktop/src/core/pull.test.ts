@@ -8,7 +8,7 @@ import { silentLogger } from './logger.ts';
 import { pullRide, type PullDeps } from './pull.ts';
 import { SettleTracker } from './settle-tracker.ts';
 import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
-import { startSftpGateway, type SftpGateway } from './testing/sftp-gateway.ts';
+import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sftp-gateway.ts';
 import { tempDir } from './testing/temp-dir.ts';
 import { buildTestDrop, corruptZip } from './testing/test-drop.ts';
 

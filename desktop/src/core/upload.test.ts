@@ -8,7 +8,7 @@ import { createCentralClient } from './central-client.ts';
 import { parseAgentConfig } from './config.ts';
 import { silentLogger } from './logger.ts';
 import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
-import { startSftpGateway, type SftpGateway } from './testing/sftp-gateway.ts';
+import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sftp-gateway.ts';
 import { startTestCentral, type TestCentral } from './testing/test-central.ts';
 import { tempDir } from './testing/temp-dir.ts';
 import { buildTestDrop, corruptZip, type TestDrop } from './testing/test-drop.ts';

@@ -1,10 +1,9 @@
 /**
  * A real central API for the agent's upload tests: its own PostgreSQL database, blob folder
- * and queue prefix. The throwaway environment comes from central's own test helper (by path:
- * the package does not export test helpers, and desktop may not import scripts/harness).
+ * and queue prefix, from central's own test helper.
  */
 import { createPark, startCentral } from '@zra/central';
-import { createTestEnvironment } from '../../../../central/src/testing/test-central.ts';
+import { createTestEnvironment } from '@zra/central/testing';
 
 export interface TestCentral {
   /** Base URL, as the agent config's `central.url`. */
