@@ -14,7 +14,9 @@ beforeAll(async () => {
   env = await createTestEnvironment('report_input');
   await createPark(env.pool, { id: 'test-park', name: 'Test Park', timezone: 'Europe/Rome' });
   await env.pool.query(
-    "INSERT INTO rides (park_id, id, model, name) VALUES ('test-park', 'rev-1', 'discovery-revolution', 'Revolution')",
+    `INSERT INTO rides (park_id, id, model, name) VALUES
+       ('test-park', 'rev-1', 'discovery-revolution', 'Revolution'),
+       ('test-park', 'rev-2', 'discovery-revolution', 'Revolution 2')`,
   );
 });
 
@@ -36,18 +38,36 @@ const hour = (hourStart: string, localHour: string, cycles: number) => ({
   channels: {},
 });
 
+type Alarm = PostprocessResult['alarms'][number];
+
+interface BatchShape {
+  ride: string;
+  window: { start: string; end: string };
+  alarm: Pick<Alarm, 'raisedAt' | 'clearedAt' | 'durationS'>;
+}
+
+const DEFAULT_SHAPE: BatchShape = {
+  ride: 'rev-1',
+  window: { start: '2026-06-01T10:00:00Z', end: '2026-06-01T11:00:00Z' },
+  alarm: { raisedAt: '2026-06-01T10:50:00Z', clearedAt: '2026-06-01T10:52:00Z', durationS: 120 },
+};
+
 /** Inserts a processed batch with the given hourly rows and one E-101 alarm. */
-async function processedBatch(sequence: number, cycles: number): Promise<string> {
+async function processedBatch(
+  sequence: number,
+  cycles: number,
+  shape: BatchShape = DEFAULT_SHAPE,
+): Promise<string> {
   const id = randomUUID();
   const result: PostprocessResult = {
     format: 'zamperla.postprocess/v1',
     drop: {
       park: 'test-park',
-      ride: 'rev-1',
+      ride: shape.ride,
       model: 'discovery-revolution',
       sequence,
       timezone: 'Europe/Rome',
-      window: { start: '2026-06-01T10:00:00Z', end: '2026-06-01T11:00:00Z' },
+      window: shape.window,
       contentId: id.replace(/-/g, '').padEnd(64, '0'),
     },
     cycles: [],
@@ -57,25 +77,22 @@ async function processedBatch(sequence: number, cycles: number): Promise<string>
         severity: 'fault',
         text: 'Main motor overcurrent',
         component: 'main_motor',
-        raisedAt: '2026-06-01T10:50:00Z',
-        clearedAt: '2026-06-01T10:52:00Z',
-        durationS: 120,
+        ...shape.alarm,
         cycleId: null,
       },
     ],
     breaches: [],
-    hourly: [hour('2026-06-01T10:00:00Z', '2026-06-01T12:00:00+02:00', cycles)],
+    hourly: [hour(shape.window.start, '2026-06-01T12:00:00+02:00', cycles)],
     quality: [],
   };
   await withTransaction(env.pool, async (c) => {
     await c.query(
       `INSERT INTO batches (id, park_id, ride_id, sequence, window_start, window_end, sha256,
                             content_id, bytes, file_name, blob_path, state)
-       VALUES ($1, 'test-park', 'rev-1', $2, '2026-06-01T10:00:00Z', '2026-06-01T11:00:00Z',
-               $3, $3, 1, 'x.zip', '/x', 'processed')`,
-      [id, sequence, result.drop.contentId],
+       VALUES ($1, 'test-park', $4, $2, $5, $6, $3, $3, 1, 'x.zip', '/x', 'processed')`,
+      [id, sequence, result.drop.contentId, shape.ride, shape.window.start, shape.window.end],
     );
-    await writeBatchResults(c, { batchId: id, parkId: 'test-park', rideId: 'rev-1' }, result);
+    await writeBatchResults(c, { batchId: id, parkId: 'test-park', rideId: shape.ride }, result);
   });
   return id;
 }
@@ -124,6 +141,38 @@ describe('report input', () => {
         text: 'Sovracorrente motore principale',
         raisedAt: '2026-06-01T10:50:00Z',
         durationS: 120,
+      },
+    ]);
+  });
+
+  it('counts an alarm that spans two drops once, with the durations of both parts', async () => {
+    const raisedAt = '2026-06-03T10:50:00Z';
+    await processedBatch(1, 3, {
+      ride: 'rev-2',
+      window: { start: '2026-06-03T10:00:00Z', end: '2026-06-03T11:00:00Z' },
+      alarm: { raisedAt, clearedAt: null, durationS: 600 },
+    });
+    await processedBatch(2, 3, {
+      ride: 'rev-2',
+      window: { start: '2026-06-03T11:00:00Z', end: '2026-06-03T12:00:00Z' },
+      alarm: { raisedAt, clearedAt: '2026-06-03T11:05:00Z', durationS: 300 },
+    });
+
+    const input = await buildReportInput(env.pool, {
+      parkId: 'test-park',
+      rideId: 'rev-2',
+      start: new Date('2026-06-03T00:00:00Z'),
+      end: new Date('2026-06-04T00:00:00Z'),
+      language: 'en',
+    });
+    expect(input.alarms).toEqual([
+      {
+        ride: 'rev-2',
+        code: 'E-101',
+        severity: 'fault',
+        text: 'Main motor overcurrent',
+        raisedAt,
+        durationS: 900,
       },
     ]);
   });

@@ -113,11 +113,15 @@ export async function buildReportInput(
     raised_at: Date;
     duration_s: number;
   }>(
-    `SELECT a.ride_id AS ride, r.model, a.code, a.severity, a.text, a.raised_at, a.duration_s
+    // A PLC repeats a long alarm in every window it spans, and each drop counts only its
+    // window's share: one occurrence is one (ride, code, raisedAt), its duration the sum.
+    `SELECT a.ride_id AS ride, r.model, a.code, max(a.severity) AS severity,
+            min(a.text) AS text, a.raised_at, sum(a.duration_s)::float8 AS duration_s
        FROM alarms a JOIN batches b ON b.id = a.batch_id
        JOIN rides r ON r.park_id = a.park_id AND r.id = a.ride_id
       WHERE a.park_id = $1 AND ($2::text IS NULL OR a.ride_id = $2)
         AND a.raised_at >= $3 AND a.raised_at < $4 AND b.superseded_by IS NULL
+      GROUP BY a.ride_id, r.model, a.code, a.raised_at
       ORDER BY a.raised_at, a.ride_id, a.code`,
     params,
   );

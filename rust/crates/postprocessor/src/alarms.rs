@@ -6,13 +6,15 @@ use drop_format::{format_utc_instant, Alarm, RideModel};
 use crate::output::AlarmOut;
 use crate::series::{seconds, Interval};
 
-/// Each alarm with the model's English text and component; an alarm still active at the
-/// window's end lasts until then. Codes missing from the model's table keep a text that says
-/// so, since dropping a safety alarm over a table gap would hide it.
+/// Each alarm with the model's English text and component. Its duration is the time it was
+/// active inside this drop's window: a PLC repeats a long alarm in every window it spans, so
+/// clipping lets the occurrences' durations add up instead of counting the overlap twice.
+/// Codes missing from the model's table keep a text that says so, since dropping a safety
+/// alarm over a table gap would hide it.
 pub(crate) fn alarms(
     alarms: &[Alarm],
     model: &RideModel,
-    window_end: DateTime<Utc>,
+    (window_start, window_end): (DateTime<Utc>, DateTime<Utc>),
 ) -> Vec<AlarmOut> {
     let mut sorted: Vec<&Alarm> = alarms.iter().collect();
     sorted.sort_by(|a, b| {
@@ -33,7 +35,8 @@ pub(crate) fn alarms(
                     "unknown".to_owned(),
                 ),
             };
-            let end = a.cleared_at.map_or(window_end, |c| c.0);
+            let from = a.raised_at.0.max(window_start);
+            let to = a.cleared_at.map_or(window_end, |c| c.0).min(window_end);
             AlarmOut {
                 code: a.code.clone(),
                 severity: a.severity,
@@ -41,7 +44,7 @@ pub(crate) fn alarms(
                 component,
                 raised_at: format_utc_instant(a.raised_at.0),
                 cleared_at: a.cleared_at.map(|c| format_utc_instant(c.0)),
-                duration_s: seconds(a.raised_at.0, end.max(a.raised_at.0)),
+                duration_s: seconds(from, to.max(from)),
                 cycle_id: a.cycle_id.clone(),
             }
         })

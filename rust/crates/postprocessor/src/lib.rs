@@ -93,7 +93,7 @@ pub fn postprocess(drop: &VerifiedDrop, model: &RideModel) -> PostprocessResult 
             content_id: drop.content_id.clone(),
         },
         cycles: cycles::cycle_features(&kept, &series),
-        alarms: alarms::alarms(&drop.alarms, model, window.1),
+        alarms: alarms::alarms(&drop.alarms, model, window),
         breaches: cycles::breaches(&kept, &series, model, window),
         hourly: hourly::hourly(
             &kept,

@@ -335,3 +335,24 @@ fn processes_a_drop_written_by_the_typescript_generator() {
     assert_eq!(hourly_cycles as usize, cycles_in_drop);
     assert_eq!(r["hourly"][0]["localHour"], "2026-03-29T10:00:00+02:00");
 }
+
+#[test]
+fn counts_only_the_part_of_an_alarm_inside_the_drops_window() {
+    // The PLC repeats a long alarm in every window it spans; each drop must count only its
+    // own share, or a report would add the overlap twice.
+    let b = DropBuilder::new("discovery-revolution", "Europe/Rome", "2026-06-01T08:00:00Z", "2026-06-01T09:00:00Z")
+        .entry("cycles.json", &json!([]))
+        .entry(
+            "alarms.json",
+            &json!([
+                { "code": "E-101", "severity": "fault", "raisedAt": "2026-06-01T07:50:00Z", "clearedAt": "2026-06-01T08:04:00Z", "cycleId": null },
+                { "code": "W-401", "severity": "warning", "raisedAt": "2026-06-01T08:58:00Z", "clearedAt": "2026-06-01T09:10:00Z", "cycleId": null },
+            ]),
+        )
+        .entry("counters.json", &json!([]));
+    let r = result("alarm-clipped", &b);
+    let alarms = r["alarms"].as_array().unwrap();
+    assert_eq!(alarms[0]["durationS"], 240.0);
+    assert_eq!(alarms[1]["durationS"], 120.0);
+    assert_eq!(r["hourly"][0]["faultMinutes"], 4.0);
+}
