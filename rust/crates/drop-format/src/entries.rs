@@ -153,6 +153,13 @@ pub(crate) fn parse_alarms(bytes: &[u8]) -> Result<Vec<Alarm>, String> {
         if !(1..=32).contains(&js_len(&a.code)) {
             return Err(format!("[{i}].code must have 1 to 32 characters"));
         }
+        // TypeScript's schema refuses this too; the postprocessor would otherwise clip it
+        // to a zero or negative duration and hide a PLC clock fault.
+        if a.cleared_at.is_some_and(|c| c < a.raised_at) {
+            return Err(format!(
+                "[{i}].clearedAt must not be before raisedAt (a PLC clock fault?)"
+            ));
+        }
         if a.cycle_id
             .as_ref()
             .is_some_and(|id| !(1..=64).contains(&js_len(id)))
