@@ -25,9 +25,10 @@ import {
 import { createAgent, parseAgentConfig, type Agent } from '@zra/desktop';
 import { startSftpGateway, type SftpGateway } from '../harness/sftp-gateway.ts';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
-import { AMQP_URL, uniqueQueuePrefix } from '../harness/rabbitmq.ts';
+import { AMQP_URL, deleteQueues, uniqueQueuePrefix } from '../harness/rabbitmq.ts';
 
 const PARK = 'lago-e2e';
+const QUEUE_PREFIX = uniqueQueuePrefix('e2e');
 const RIDE = 'thunder-loop';
 
 let dir: string;
@@ -60,7 +61,7 @@ beforeAll(async () => {
     ...loadConfig({
       DATABASE_URL: db.url,
       AMQP_URL,
-      QUEUE_PREFIX: uniqueQueuePrefix('e2e'),
+      QUEUE_PREFIX,
       BLOB_DIR: join(dir, 'central'),
       LOG_LEVEL: 'silent',
     }),
@@ -77,6 +78,7 @@ afterAll(async () => {
   await central?.close();
   await pool?.end();
   await db?.drop();
+  await deleteQueues(QUEUE_PREFIX, ['postprocess', 'postprocess.dlq', 'report', 'report.dlq']);
   await gateway?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
