@@ -1,4 +1,5 @@
-import type { DropState } from './buffer/drop-record.ts';
+import type { DropRecord, DropState } from './buffer/drop-record.ts';
+import type { CentralLinkStatus } from './central-link.ts';
 import type { RidePullResult } from './pull.ts';
 import type { UploadRoundResult } from './upload.ts';
 
@@ -23,9 +24,33 @@ export interface AgentStatus {
   lastRunAt: string | null;
   rides: RideStatus[];
   upload: { lastRunAt: string | null; lastResult: UploadRoundResult | null };
+  /** Online/offline, since when, why, and when the next upload round runs. */
+  central: CentralLinkStatus;
   drops: Record<DropState, number>;
+  /** Drops central refused as bad input, with its reason; they are not sent again. */
+  rejected: ProblemDrop[];
   /** What waits for central, and since when. */
   backlog: { drops: number; bytes: number; oldestPulledAt: string | null };
+}
+
+/** A drop that needs a person, as the status view lists it. */
+export interface ProblemDrop {
+  sha256: string;
+  ride: string;
+  fileName: string;
+  reason: string | null;
+  updatedAt: string;
+}
+
+/** The fields of a drop a person needs to find it and understand why it stopped. */
+export function toProblemDrop(d: DropRecord): ProblemDrop {
+  return {
+    sha256: d.sha256,
+    ride: d.ride,
+    fileName: d.fileName,
+    reason: d.reason,
+    updatedAt: d.updatedAt,
+  };
 }
 
 /** What one `runOnce` did. */
@@ -54,10 +79,12 @@ export function summarize(run: RunSummary): string {
       (pulled.failedFiles ? `, ${plural(pulled.failedFiles, 'file')} failed` : ''),
     `uploaded ${run.upload.acknowledged}` +
       (run.upload.failed ? ` (${run.upload.failed} failed)` : '') +
+      (run.upload.rejected ? ` (${run.upload.rejected} rejected by central)` : '') +
       (run.upload.damaged ? ` (${run.upload.damaged} damaged copies forgotten)` : '') +
       (run.upload.error ? ` (stopped: ${run.upload.error})` : ''),
     `buffer: ${run.drops.buffered + run.drops.uploading} waiting, ` +
-      `${run.drops.acknowledged} acknowledged, ${run.drops.quarantined} quarantined`,
+      `${run.drops.acknowledged} acknowledged, ${run.drops.quarantined} quarantined` +
+      (run.drops.rejected ? `, ${run.drops.rejected} rejected` : ''),
   ];
   if (failedRides.length) {
     parts.push(

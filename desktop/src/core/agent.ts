@@ -1,8 +1,14 @@
 import { verifyDrop } from '@zra/shared';
 import type { Logger } from 'pino';
-import type { AgentStatus, RideStatus, RunSummary } from './agent-status.ts';
+import {
+  toProblemDrop,
+  type AgentStatus,
+  type RideStatus,
+  type RunSummary,
+} from './agent-status.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
 import { createCentralClient, type CentralClient } from './central-client.ts';
+import { CentralLink } from './central-link.ts';
 import type { AgentConfig, RideConfig } from './config.ts';
 import { connectGateway } from './gateway/create-gateway-client.ts';
 import type { GatewayClient } from './gateway/gateway-client.ts';
@@ -10,7 +16,7 @@ import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { silentLogger } from './logger.ts';
 import { pullRide, type DropVerifier } from './pull.ts';
 import { SettleTracker } from './settle-tracker.ts';
-import { uploadBuffered } from './upload.ts';
+import { uploadBuffered, type UploadRoundResult } from './upload.ts';
 
 /** Seams for tests and for the Electron shell; production uses the defaults. */
 export interface AgentOptions {
@@ -22,9 +28,15 @@ export interface AgentOptions {
 
 /** The park agent: pulls every ride into the buffer, uploads the buffer to central. */
 export interface Agent {
-  /** One round: pull all rides (one after the other), then upload. Never overlaps itself. */
+  /**
+   * One round: pull all rides, then upload, whatever the upload backoff says. Never overlaps
+   * itself.
+   */
   runOnce(): Promise<RunSummary>;
-  /** Runs a round now and then every `pollSeconds` until `stop()`. */
+  /**
+   * Pulls now and then every `pollSeconds`; uploads on their own loop (every
+   * `upload.intervalSeconds`, sooner after new drops, backing off while central is away).
+   */
   start(): void;
   /** Stops the loop and waits for a round in progress. */
   stop(): Promise<void>;
@@ -61,50 +73,124 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     upload: { lastRunAt: null, lastResult: null },
   };
   const settle = new SettleTracker(config.minAgeSeconds * 1000);
+  const link = new CentralLink({
+    retryBaseMs: config.upload.retryBaseSeconds * 1000,
+    retryMaxMs: config.upload.retryMaxSeconds * 1000,
+  });
   let current: Promise<RunSummary> | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  let pulling: Promise<RunSummary['rides']> | null = null;
+  let uploading: Promise<UploadRoundResult> | null = null;
+  let uploadAgain = false;
+  let pullTimer: NodeJS.Timeout | null = null;
+  let uploadTimer: NodeJS.Timeout | null = null;
   let running = false;
 
-  async function round(): Promise<RunSummary> {
-    const summary: RunSummary['rides'] = [];
-    for (const ride of config.rides) {
-      const status = rides.get(ride.id);
-      if (!status) continue;
-      try {
-        const result = await pullRide(ride, {
-          park: config.park,
-          buffer,
-          connect,
-          verify,
-          log: log.child({ component: 'pull' }),
-          minAgeMs: config.minAgeSeconds * 1000,
-          settle,
-        });
-        Object.assign(status, {
-          lastResult: result,
-          lastError: null,
-          hostKeyChanged: null,
-          lastSuccessAt: new Date().toISOString(),
-        });
-        summary.push({ id: ride.id, result, error: null });
-      } catch (err) {
-        const message = (err as Error).message;
-        status.lastError = message;
-        status.hostKeyChanged =
-          err instanceof HostKeyMismatchError ? { expected: err.expected, got: err.got } : null;
-        log.error({ ride: ride.id, err }, 'pull failed');
-        summary.push({ id: ride.id, result: null, error: message });
-      } finally {
-        status.lastPullAt = new Date().toISOString();
-      }
+  async function pullOne(ride: RideConfig): Promise<RunSummary['rides'][number]> {
+    const status = rides.get(ride.id);
+    if (!status) throw new Error(`ride ${ride.id} is not configured`);
+    try {
+      const result = await pullRide(ride, {
+        park: config.park,
+        buffer,
+        connect,
+        verify,
+        log: log.child({ component: 'pull' }),
+        minAgeMs: config.minAgeSeconds * 1000,
+        settle,
+      });
+      Object.assign(status, {
+        lastResult: result,
+        lastError: null,
+        hostKeyChanged: null,
+        lastSuccessAt: new Date().toISOString(),
+      });
+      return { id: ride.id, result, error: null };
+    } catch (err) {
+      const message = (err as Error).message;
+      status.lastError = message;
+      status.hostKeyChanged =
+        err instanceof HostKeyMismatchError ? { expected: err.expected, got: err.got } : null;
+      log.error({ ride: ride.id, err }, 'pull failed');
+      return { id: ride.id, result: null, error: message };
+    } finally {
+      status.lastPullAt = new Date().toISOString();
     }
-    const upload = await uploadBuffered({
-      buffer,
-      client: central,
-      log: log.child({ component: 'upload' }),
-      chunkBytes: config.chunkBytes,
+  }
+
+  function pullAll(): Promise<RunSummary['rides']> {
+    pulling ??= (async () => {
+      const summary: RunSummary['rides'] = [];
+      for (const ride of config.rides) summary.push(await pullOne(ride));
+      // New drops should not wait for the upload loop's next interval.
+      if (summary.some((r) => (r.result?.buffered ?? 0) > 0)) kickUpload();
+      return summary;
+    })().finally(() => {
+      pulling = null;
     });
-    state.upload = { lastRunAt: new Date().toISOString(), lastResult: upload };
+    return pulling;
+  }
+
+  /**
+   * One upload round, whatever the backoff says (the loop and `runOnce` decide when). Its
+   * outcome moves the central link online or offline and schedules the loop's next round.
+   */
+  function uploadNow(): Promise<UploadRoundResult> {
+    uploading ??= (async () => {
+      const result = await uploadBuffered({
+        buffer,
+        client: central,
+        log: log.child({ component: 'upload' }),
+        chunkBytes: config.chunkBytes,
+        maxRejections: config.upload.maxRejections,
+      });
+      state.upload = { lastRunAt: new Date().toISOString(), lastResult: result };
+      if (result.error !== null) {
+        const delayMs = link.recordFailure(result.error);
+        log.warn(
+          { reason: result.error, retryInSeconds: Math.round(delayMs / 1000) },
+          'central is not available; drops stay buffered and the upload is retried later',
+        );
+      } else if (result.acknowledged + result.failed + result.rejected > 0) {
+        link.recordSuccess();
+      }
+      return result;
+    })().finally(() => {
+      uploading = null;
+      scheduleUpload();
+    });
+    return uploading;
+  }
+
+  /** Asks for an upload round soon: now, after the one running, or when the backoff ends. */
+  function kickUpload(): void {
+    if (!running) return;
+    if (uploading) {
+      uploadAgain = true;
+      return;
+    }
+    if (link.waitMs() === 0) void uploadNow().catch((err: unknown) => uploadCrashed(err));
+  }
+
+  function uploadCrashed(err: unknown): void {
+    log.error({ err }, 'upload round failed unexpectedly');
+  }
+
+  function scheduleUpload(): void {
+    if (!running) return;
+    if (uploadTimer) clearTimeout(uploadTimer);
+    const offline = link.status().state === 'offline';
+    const again = uploadAgain && !offline;
+    uploadAgain = false;
+    const delayMs = offline ? link.waitMs() : again ? 0 : config.upload.intervalSeconds * 1000;
+    uploadTimer = setTimeout(() => {
+      uploadTimer = null;
+      uploadNow().catch((err: unknown) => uploadCrashed(err));
+    }, delayMs);
+  }
+
+  async function round(): Promise<RunSummary> {
+    const summary = await pullAll();
+    const upload = await uploadNow();
     state.lastRunAt = new Date().toISOString();
     return { rides: summary, upload, drops: buffer.counts() };
   }
@@ -116,21 +202,21 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     return current;
   }
 
-  function schedule(): void {
+  function schedulePull(): void {
     if (!running) return;
-    timer = setTimeout(() => {
-      timer = null;
-      runOnce()
-        .catch((err: unknown) => log.error({ err }, 'round failed'))
-        .finally(schedule);
+    pullTimer = setTimeout(() => {
+      pullTimer = null;
+      pullAll()
+        .catch((err: unknown) => log.error({ err }, 'pull round failed'))
+        .finally(schedulePull);
     }, config.pollSeconds * 1000);
   }
 
   async function stop(): Promise<void> {
     running = false;
-    if (timer) clearTimeout(timer);
-    timer = null;
-    await current?.catch(() => undefined);
+    for (const t of [pullTimer, uploadTimer]) if (t) clearTimeout(t);
+    pullTimer = uploadTimer = null;
+    await Promise.allSettled([current, pulling, uploading]);
   }
 
   return {
@@ -138,9 +224,10 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     start() {
       if (running) return;
       running = true;
-      runOnce()
-        .catch((err: unknown) => log.error({ err }, 'round failed'))
-        .finally(schedule);
+      pullAll()
+        .catch((err: unknown) => log.error({ err }, 'pull round failed'))
+        .finally(schedulePull);
+      uploadNow().catch((err: unknown) => uploadCrashed(err));
     },
     stop,
     status: () => ({
@@ -149,7 +236,9 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       lastRunAt: state.lastRunAt,
       rides: [...rides.values()].map((r) => ({ ...r })),
       upload: state.upload,
+      central: link.status(),
       drops: buffer.counts(),
+      rejected: buffer.list({ state: 'rejected' }).map(toProblemDrop),
       backlog: buffer.backlog(),
     }),
     async close() {

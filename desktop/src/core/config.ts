@@ -39,6 +39,23 @@ export const rideConfigSchema = z.strictObject({
   remoteDir: z.string().min(1).default('.'),
 });
 
+/** The upload loop: how often it looks for work, and how it backs off while central is away. */
+export const uploadConfigSchema = z
+  .strictObject({
+    /** Between upload rounds while central answers. */
+    intervalSeconds: z.number().positive().default(60),
+    /** First retry delay ceiling after a failed round; doubles per failure (full jitter). */
+    retryBaseSeconds: z.number().positive().default(5),
+    /** Largest retry delay ceiling. */
+    retryMaxSeconds: z.number().positive().default(900),
+    /** Bad-input refusals (4xx other than auth/conflict) after which a drop is `rejected`. */
+    maxRejections: z.number().int().min(1).default(3),
+  })
+  .refine((u) => u.retryMaxSeconds >= u.retryBaseSeconds, {
+    message: 'retryMaxSeconds must be at least retryBaseSeconds',
+    path: ['retryMaxSeconds'],
+  });
+
 export const agentConfigSchema = z
   .strictObject({
     park: slugSchema,
@@ -62,6 +79,7 @@ export const agentConfigSchema = z
       .min(64 * 1024)
       .max(8 * 1024 * 1024)
       .default(4 * 1024 * 1024),
+    upload: uploadConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();

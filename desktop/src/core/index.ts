@@ -1,6 +1,14 @@
 /** The park agent core: plain Node, used headless (cli.ts) and by the Electron shell. */
 export { createAgent, type Agent, type AgentOptions } from './agent.ts';
-export { summarize, type AgentStatus, type RideStatus, type RunSummary } from './agent-status.ts';
+export {
+  summarize,
+  type AgentStatus,
+  type ProblemDrop,
+  type RideStatus,
+  type RunSummary,
+} from './agent-status.ts';
+export { fullJitterDelayMs } from './backoff.ts';
+export { CentralLink, type CentralLinkStatus } from './central-link.ts';
 export {
   agentConfigSchema,
   connectionSchema,

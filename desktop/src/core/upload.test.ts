@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { generateDrops } from '@zra/shared';
+import { generateDrops, generateSmallDrop } from '@zra/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from './agent.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
@@ -12,6 +12,7 @@ import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sft
 import { startTestCentral, type TestCentral } from './testing/test-central.ts';
 import { tempDir } from './testing/temp-dir.ts';
 import { buildTestDrop, corruptZip, type TestDrop } from './testing/test-drop.ts';
+import { startTcpProxy } from './testing/tcp-proxy.ts';
 import { uploadBuffered } from './upload.ts';
 
 const log = silentLogger();
@@ -92,7 +93,13 @@ describe('upload to the real central API', () => {
     const first = await agent.runOnce();
 
     expect(first.upload).toMatchObject({ acknowledged: 2, failed: 0, remaining: 0, error: null });
-    expect(first.drops).toEqual({ buffered: 0, uploading: 0, acknowledged: 2, quarantined: 1 });
+    expect(first.drops).toEqual({
+      buffered: 0,
+      uploading: 0,
+      acknowledged: 2,
+      quarantined: 1,
+      rejected: 0,
+    });
     const all = await batches();
     expect(all).toHaveLength(before + 2);
     const status = agent.status();
@@ -234,6 +241,25 @@ describe('upload to the real central API', () => {
     );
   });
 
+  it('rejects a drop central refuses as bad input three times, with its reason, and stops sending it', async () => {
+    const drop = buildTestDrop({ sequence: 701 });
+    // Central's begin refuses a file name over 255 characters as bad input.
+    const buffer = await bufferWith([{ ...drop, fileName: `${'x'.repeat(300)}.zip` }]);
+    const client = createCentralClient(central.url, central.token);
+    const round = () =>
+      uploadBuffered({ buffer, client, log, chunkBytes: 65536, maxRejections: 3 });
+
+    expect(await round()).toMatchObject({ failed: 1, rejected: 0, remaining: 1, error: null });
+    expect(await round()).toMatchObject({ failed: 1, rejected: 0, remaining: 1 });
+    expect(await round()).toMatchObject({ failed: 0, rejected: 1, remaining: 0 });
+
+    const rejected = buffer.get(drop.sha256);
+    expect(rejected).toMatchObject({ state: 'rejected', reasonCode: 'central_rejected' });
+    expect(rejected?.reason).toMatch(/central refused \(BAD_REQUEST\)/);
+    expect(await round()).toMatchObject({ failed: 0, rejected: 0, acknowledged: 0 });
+    expect(buffer.get(drop.sha256)?.rejections).toBe(3);
+  });
+
   it('keeps drops buffered when central cannot be reached, and uploads them once it can', async () => {
     const drop = buildTestDrop({ sequence: 501 });
     const buffer = await bufferWith([drop]);
@@ -246,5 +272,85 @@ describe('upload to the real central API', () => {
     const up = createCentralClient(central.url, central.token);
     const online = await uploadBuffered({ buffer, client: up, log, chunkBytes: 65536 });
     expect(online).toMatchObject({ acknowledged: 1, remaining: 0 });
+  });
+});
+
+describe('upload through an uplink that is cut mid-upload', () => {
+  it("keeps the drop buffered and shows offline since the first failure, then resumes from central's offset and acknowledges it once", async () => {
+    const drop = generateSmallDrop({
+      park: 'gardaland',
+      ride: 'r1',
+      date: '2026-06-07',
+      rateHz: 10,
+    });
+    const sha = createHash('sha256').update(drop.zip).digest('hex');
+    const chunkBytes = 65536;
+    expect(drop.zip.length).toBeGreaterThan(4 * chunkBytes);
+    const remoteDir = `cut-${++counter}`;
+    await putOnGateway(gw, remoteDir, drop.fileName, drop.zip);
+    const proxy = await startTcpProxy(central.url);
+    const data = await tempDir('agent-cut');
+    cleanups.push(data.remove, () => proxy.close());
+    const agent = await createAgent(
+      parseAgentConfig({
+        park: 'gardaland',
+        dataDir: data.dir,
+        central: { url: proxy.url, token: central.token },
+        rides: [rideOnGateway(gw, 'r1', remoteDir)],
+        chunkBytes,
+      }),
+      { log },
+    );
+    cleanups.push(() => agent.close());
+    // begin and about three chunks get through; the fourth is cut mid-body.
+    proxy.cutAfter(3.5 * chunkBytes);
+
+    const cut = await agent.runOnce();
+
+    expect(cut.rides[0]?.result?.buffered).toBe(1);
+    expect(cut.upload).toMatchObject({ acknowledged: 0, remaining: 1 });
+    expect(cut.upload.error).toMatch(/central is unreachable/);
+    const offline = agent.status().central;
+    expect(offline).toMatchObject({ state: 'offline', failures: 1 });
+    expect(offline.lastError).toMatch(/central is unreachable/);
+    expect(offline.offlineSince).not.toBeNull();
+    expect(Date.parse(offline.nextAttemptAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(offline.offlineSince ?? ''),
+    );
+    expect(agent.status().drops).toMatchObject({ buffered: 1, acknowledged: 0 });
+    const [held] = await central.query<{ received_bytes: string }>(
+      'SELECT received_bytes FROM uploads WHERE sha256 = $1',
+      [sha],
+    );
+    const heldBytes = Number(held?.received_bytes);
+    expect(heldBytes).toBeGreaterThan(0);
+    expect(heldBytes).toBeLessThan(drop.zip.length);
+
+    // Still cut: the streak goes on and offlineSince stays at its first failure.
+    expect((await agent.runOnce()).upload.acknowledged).toBe(0);
+    expect(agent.status().central).toMatchObject({
+      state: 'offline',
+      offlineSince: offline.offlineSince,
+      failures: 2,
+    });
+
+    proxy.restore();
+    proxy.resetCount();
+    const back = await agent.runOnce();
+
+    expect(back.upload).toMatchObject({ acknowledged: 1, remaining: 0, error: null });
+    // Resumed: what crossed the link is the rest of the file (plus requests), not all of it.
+    expect(proxy.bytesToTarget).toBeLessThan(drop.zip.length - heldBytes + 16 * 1024);
+    expect(agent.status().central).toMatchObject({
+      state: 'online',
+      offlineSince: null,
+      lastError: null,
+      nextAttemptAt: null,
+    });
+    expect(agent.status().drops).toMatchObject({ buffered: 0, acknowledged: 1 });
+    const once = await central.query('SELECT id FROM batches WHERE sha256 = $1', [sha]);
+    expect(once).toHaveLength(1);
+    expect((await agent.runOnce()).upload.acknowledged).toBe(0);
+    expect(await central.query('SELECT id FROM batches WHERE sha256 = $1', [sha])).toHaveLength(1);
   });
 });

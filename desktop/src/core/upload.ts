@@ -16,6 +16,8 @@ export interface UploadRoundResult {
   quarantinedByCentral: number;
   /** Drops whose upload failed this round; they stay buffered for the next one. */
   failed: number;
+  /** Drops central refused as bad input too often; now `rejected`, never sent again. */
+  rejected: number;
   /** Drops still waiting after this round. */
   remaining: number;
   /** Drops whose local copy was damaged; forgotten so the gateway copy is pulled again. */
@@ -30,7 +32,12 @@ export interface UploadDeps {
   log: Logger;
   /** Bytes per chunk request; central accepts at most 8 MiB. */
   chunkBytes: number;
+  /** Bad-input refusals after which a drop is `rejected` (default 3). */
+  maxRejections?: number;
 }
+
+/** Refusals of central that mean "this drop, as sent, is wrong": retrying will not fix it. */
+const BAD_INPUT_CODES = new Set(['BAD_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNPROCESSABLE_CONTENT']);
 
 /** A chunk offset central disagrees with can be re-synchronised a few times, not forever. */
 const MAX_RESYNCS = 3;
@@ -39,7 +46,8 @@ const MAX_RESYNCS = 3;
  * Uploads every buffered drop, oldest pull first: `begin` (central answers "duplicate" for a
  * SHA-256 it has), chunks from the offset central holds, `commit`. Central's answer is
  * recorded and the drop is `acknowledged`. Any failure leaves the drop buffered with the
- * error; a failure that would hit every drop (network, token) ends the round.
+ * error; a failure that would hit every drop (network, token) ends the round. A drop central
+ * keeps refusing as bad input ends `rejected` with central's reason instead of looping.
  */
 export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResult> {
   const result: UploadRoundResult = {
@@ -47,6 +55,7 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
     duplicates: 0,
     quarantinedByCentral: 0,
     failed: 0,
+    rejected: 0,
     remaining: 0,
     damaged: 0,
     error: null,
@@ -66,6 +75,20 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
       if (status === 'quarantined') result.quarantinedByCentral++;
     } catch (err) {
       const message = describeUploadError(err);
+      if (BAD_INPUT_CODES.has(codeOf(err) ?? '')) {
+        const max = deps.maxRejections ?? 3;
+        if (deps.buffer.markUploadRejected(drop.sha256, message, max)) {
+          result.rejected++;
+          log.error(
+            { err, reason: message },
+            `central refused the drop as bad input ${max} times; it is rejected and not sent again`,
+          );
+        } else {
+          result.failed++;
+          log.warn({ err, reason: message }, 'central refused the drop; trying again next round');
+        }
+        continue;
+      }
       deps.buffer.markUploadFailed(drop.sha256, message);
       result.failed++;
       log.warn({ err, reason: message }, 'upload failed; the drop stays buffered');
@@ -173,11 +196,22 @@ function codeOf(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Answers about central or the park, not about one drop. */
+const ROUND_ENDING_CODES = new Set([
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'TOO_MANY_REQUESTS',
+  'INTERNAL_SERVER_ERROR',
+  'BAD_GATEWAY',
+  'SERVICE_UNAVAILABLE',
+  'GATEWAY_TIMEOUT',
+]);
+
 /** No answer from central, or a refused token: the next drop would fail the same way. */
 function affectsEveryDrop(err: unknown): boolean {
   if (!(err instanceof TRPCClientError)) return false;
   const code = codeOf(err);
-  return code === undefined || code === 'UNAUTHORIZED' || code === 'INTERNAL_SERVER_ERROR';
+  return code === undefined || ROUND_ENDING_CODES.has(code);
 }
 
 /** A sentence for the status view: central's own message, or what the network said. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,9 @@ import { silentLogger } from '../logger.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { buildTestDrop, type TestDrop } from '../testing/test-drop.ts';
 import { DropBuffer, type PulledDrop } from './drop-buffer.ts';
+import { applyMigrations } from './migrate.ts';
+import { initialBuffer } from './migrations/20261127T2355-initial-buffer.ts';
+import { BUFFER_MIGRATIONS } from './migrations/index.ts';
 
 const log = silentLogger();
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -63,7 +67,71 @@ describe('DropBuffer', () => {
     (await open(dir)).close();
     const buffer = await open(dir);
     const ids = buffer.db.prepare('SELECT id FROM schema_migrations').pluck().all();
-    expect(ids).toEqual(['20261127T2355-initial-buffer']);
+    expect(ids).toEqual(BUFFER_MIGRATIONS.map((m) => m.id));
+  });
+
+  it('keeps every drop and remote file when a buffer of the first schema gains the rejected state', async () => {
+    const dir = await freshDir();
+    const old = new Database(path.join(dir, 'buffer.sqlite'));
+    old.pragma('foreign_keys = ON');
+    applyMigrations(old, [initialBuffer], log);
+    const sha = 'a'.repeat(64);
+    old
+      .prepare(
+        `INSERT INTO drops (sha256, content_id, ride, file_name, bytes, state, central_batch_id,
+           central_status, pulled_at, updated_at, acknowledged_at)
+         VALUES (?, ?, 'r1', 'd.zip', 10, 'acknowledged', 'b-1', 'stored', 't0', 't1', 't1')`,
+      )
+      .run(sha, 'c'.repeat(64));
+    old
+      .prepare(
+        `INSERT INTO remote_files (ride, name, size, mtime_ms, outcome, drop_sha256, seen_at)
+         VALUES ('r1', 'd.zip', 10, 1000, 'new_drop', ?, 't0')`,
+      )
+      .run(sha);
+    old.close();
+
+    const buffer = await open(dir);
+
+    expect(buffer.get(sha)).toMatchObject({
+      state: 'acknowledged',
+      centralBatchId: 'b-1',
+      pulledAt: 't0',
+      rejections: 0,
+    });
+    expect(buffer.isKnownRemoteFile({ ride: 'r1', name: 'd.zip', size: 10, mtimeMs: 1000 })).toBe(
+      true,
+    );
+    expect(buffer.db.pragma('foreign_key_check')).toEqual([]);
+    // The new state is allowed, and like quarantine it needs a reason.
+    const reject = buffer.db.prepare(
+      `UPDATE drops SET state = 'rejected', reason = ? WHERE sha256 = ?`,
+    );
+    expect(() => reject.run(null, sha)).toThrow(/CHECK constraint/);
+    expect(reject.run('central refused', sha).changes).toBe(1);
+  });
+
+  it('rejects a drop only after central refused it the configured number of times', async () => {
+    const buffer = await open(await freshDir());
+    const drop = buildTestDrop();
+    await record(buffer, drop);
+
+    expect(buffer.markUploadRejected(drop.sha256, 'central refused (BAD_REQUEST): x', 2)).toBe(
+      false,
+    );
+    expect(buffer.get(drop.sha256)).toMatchObject({ state: 'buffered', rejections: 1 });
+    expect(buffer.markUploadRejected(drop.sha256, 'central refused (BAD_REQUEST): y', 2)).toBe(
+      true,
+    );
+
+    expect(buffer.get(drop.sha256)).toMatchObject({
+      state: 'rejected',
+      reasonCode: 'central_rejected',
+      reason: 'central refused (BAD_REQUEST): y',
+      rejections: 2,
+    });
+    expect(buffer.uploadQueue()).toEqual([]);
+    expect(existsSync(buffer.blobs.blobPath(drop.sha256))).toBe(true);
   });
 
   it('refuses a buffer written by a newer agent instead of guessing its schema', async () => {
@@ -93,7 +161,13 @@ describe('DropBuffer', () => {
     first.close();
 
     const again = await open(dir);
-    expect(again.counts()).toEqual({ buffered: 2, uploading: 0, acknowledged: 1, quarantined: 0 });
+    expect(again.counts()).toEqual({
+      buffered: 2,
+      uploading: 0,
+      acknowledged: 1,
+      quarantined: 0,
+      rejected: 0,
+    });
     expect(again.uploadQueue().map((d) => d.sha256)).toEqual([b.sha256, c.sha256]);
     for (const d of [a, b, c]) expect(existsSync(again.blobs.blobPath(d.sha256))).toBe(true);
   });

@@ -278,6 +278,28 @@ export class DropBuffer {
       .run(message, new Date().toISOString(), sha256);
   }
 
+  /**
+   * Central refused this drop as bad input (a 4xx other than auth or conflict). The drop
+   * stays buffered until central has refused it `maxRejections` times; then it becomes
+   * `rejected` with central's message as the reason and is never sent again. Returns whether
+   * it is now rejected.
+   */
+  markUploadRejected(sha256: string, message: string, maxRejections: number): boolean {
+    const now = new Date().toISOString();
+    const row = this.db
+      .prepare(
+        `UPDATE drops SET upload_attempts = upload_attempts + 1, rejections = rejections + 1,
+           last_upload_error = @message, updated_at = @now,
+           state = CASE WHEN rejections + 1 >= @max THEN 'rejected' ELSE 'buffered' END,
+           reason_code = CASE WHEN rejections + 1 >= @max THEN 'central_rejected' ELSE reason_code END,
+           reason = CASE WHEN rejections + 1 >= @max THEN @message ELSE reason END
+         WHERE sha256 = @sha256 AND state IN ('buffered', 'uploading')
+         RETURNING state`,
+      )
+      .get({ sha256, message, now, max: maxRejections }) as { state: DropState } | undefined;
+    return row?.state === 'rejected';
+  }
+
   /** What waits for central: drop count, bytes, and when the oldest waiting drop was pulled. */
   backlog(): { drops: number; bytes: number; oldestPulledAt: string | null } {
     const row = this.db

@@ -1,5 +1,12 @@
 /** Where a drop is in the agent's life cycle. */
-export const DROP_STATES = ['buffered', 'uploading', 'acknowledged', 'quarantined'] as const;
+export const DROP_STATES = [
+  'buffered',
+  'uploading',
+  'acknowledged',
+  'quarantined',
+  // Central refused the upload as bad input too many times; kept with central's reason.
+  'rejected',
+] as const;
 export type DropState = (typeof DROP_STATES)[number];
 
 /** A drop kept in the buffer, as the rest of the agent sees it. */
@@ -21,6 +28,8 @@ export interface DropRecord {
   centralStatus: string | null;
   uploadAttempts: number;
   lastUploadError: string | null;
+  /** Times central refused this drop as bad input. */
+  rejections: number;
   pulledAt: string;
   updatedAt: string;
   acknowledgedAt: string | null;
@@ -43,6 +52,7 @@ export interface DropRow {
   central_status: string | null;
   upload_attempts: number;
   last_upload_error: string | null;
+  rejections: number;
   pulled_at: string;
   updated_at: string;
   acknowledged_at: string | null;
@@ -66,6 +76,7 @@ export function toDropRecord(row: DropRow): DropRecord {
     centralStatus: row.central_status,
     uploadAttempts: row.upload_attempts,
     lastUploadError: row.last_upload_error,
+    rejections: row.rejections,
     pulledAt: row.pulled_at,
     updatedAt: row.updated_at,
     acknowledgedAt: row.acknowledged_at,

@@ -35,10 +35,26 @@ export function applyMigrations(
   const done: string[] = [];
   for (const m of [...migrations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     if (applied.has(m.id)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.id, new Date().toISOString());
-    })();
+    // The pragma is a no-op inside a transaction, so it is switched around it.
+    const fkWasOn = m.rebuildsTables === true && db.pragma('foreign_keys', { simple: true }) === 1;
+    if (fkWasOn) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        if (m.rebuildsTables) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) {
+            throw new Error(
+              `migration ${m.id} would leave ${broken.length} rows pointing at nothing; ` +
+                'the buffer is unchanged: report this with the data directory',
+            );
+          }
+        }
+        record.run(m.id, new Date().toISOString());
+      })();
+    } finally {
+      if (fkWasOn) db.pragma('foreign_keys = ON');
+    }
     log.info({ migration: m.id }, 'buffer migration applied');
     done.push(m.id);
   }

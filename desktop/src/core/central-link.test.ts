@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { CentralLink } from './central-link.ts';
+
+function link(start = Date.parse('2026-06-01T10:00:00Z')) {
+  const clock = { t: start };
+  const l = new CentralLink({
+    retryBaseMs: 5_000,
+    retryMaxMs: 900_000,
+    random: () => 0.5,
+    now: () => clock.t,
+  });
+  return { l, clock };
+}
+
+describe('central link', () => {
+  it('keeps offlineSince at the first failure of a streak while the retry moves out', () => {
+    const { l, clock } = link();
+    expect(l.status().state).toBe('unknown');
+    l.recordFailure('central is unreachable (ECONNREFUSED)');
+    clock.t += 10_000;
+    const delay = l.recordFailure('central is unreachable (ECONNRESET)');
+
+    expect(delay).toBe(5_000);
+    expect(l.status()).toMatchObject({
+      state: 'offline',
+      offlineSince: '2026-06-01T10:00:00.000Z',
+      lastError: 'central is unreachable (ECONNRESET)',
+      nextAttemptAt: '2026-06-01T10:00:15.000Z',
+      failures: 2,
+    });
+    expect(l.waitMs()).toBe(5_000);
+  });
+
+  it('resets the backoff and clears the offline state when central answers', () => {
+    const { l, clock } = link();
+    l.recordFailure('down');
+    l.recordFailure('down');
+    clock.t += 60_000;
+    l.recordSuccess();
+
+    expect(l.status()).toMatchObject({
+      state: 'online',
+      offlineSince: null,
+      lastError: null,
+      nextAttemptAt: null,
+      failures: 0,
+      lastContactAt: '2026-06-01T10:01:00.000Z',
+    });
+    expect(l.waitMs()).toBe(0);
+    // A new streak starts at the base delay again.
+    expect(l.recordFailure('down')).toBe(2_500);
+  });
+});

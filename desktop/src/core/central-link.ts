@@ -1,0 +1,92 @@
+import { fullJitterDelayMs } from './backoff.ts';
+
+/** How the agent sees its link to central, in the words the status view shows. */
+export interface CentralLinkStatus {
+  /** `unknown` until the first upload round talks to central. */
+  state: 'unknown' | 'online' | 'offline';
+  /** First failed round of the current streak (ISO 8601); null while online. */
+  offlineSince: string | null;
+  /** Why the last round failed, in plain words; null after a good one. */
+  lastError: string | null;
+  /** When the upload loop tries again (ISO 8601); null while online. */
+  nextAttemptAt: string | null;
+  /** Last round central answered. */
+  lastContactAt: string | null;
+  /** Failed rounds in a row. */
+  failures: number;
+}
+
+export interface CentralLinkOptions {
+  /** First retry ceiling; doubles per failed round. */
+  retryBaseMs: number;
+  /** Largest retry ceiling. */
+  retryMaxMs: number;
+  random?: () => number;
+  now?: () => number;
+}
+
+/**
+ * Online/offline state of the link to central and the backoff between upload rounds. A
+ * failed round moves the next attempt out by a full-jitter delay; a good round resets it.
+ */
+export class CentralLink {
+  private current: CentralLinkStatus = {
+    state: 'unknown',
+    offlineSince: null,
+    lastError: null,
+    nextAttemptAt: null,
+    lastContactAt: null,
+    failures: 0,
+  };
+  private nextAttemptMs = 0;
+
+  constructor(private readonly options: CentralLinkOptions) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** Central answered: online, backoff reset. */
+  recordSuccess(): void {
+    this.nextAttemptMs = 0;
+    this.current = {
+      state: 'online',
+      offlineSince: null,
+      lastError: null,
+      nextAttemptAt: null,
+      lastContactAt: new Date(this.now()).toISOString(),
+      failures: 0,
+    };
+  }
+
+  /** A round failed: offline (since the first failure of the streak); returns the delay. */
+  recordFailure(message: string): number {
+    const now = this.now();
+    const failures = this.current.failures + 1;
+    const delay = fullJitterDelayMs(
+      failures,
+      this.options.retryBaseMs,
+      this.options.retryMaxMs,
+      this.options.random,
+    );
+    this.nextAttemptMs = now + delay;
+    this.current = {
+      ...this.current,
+      state: 'offline',
+      offlineSince: this.current.offlineSince ?? new Date(now).toISOString(),
+      lastError: message,
+      nextAttemptAt: new Date(this.nextAttemptMs).toISOString(),
+      failures,
+    };
+    return delay;
+  }
+
+  /** Milliseconds the upload loop should still wait before its next round (0: go). */
+  waitMs(): number {
+    return Math.max(0, this.nextAttemptMs - this.now());
+  }
+
+  status(): CentralLinkStatus {
+    return { ...this.current };
+  }
+}
