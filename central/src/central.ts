@@ -8,8 +8,11 @@ import type { DropVerifier } from './ingest/drop-verifier.ts';
 import { createIngestService } from './ingest/ingest-service.ts';
 import { createLogger } from './logger.ts';
 import { parkForToken } from './parks/park-store.ts';
+import { createBrokerProbe } from './queue/broker-probe.ts';
 import { startOutboxPublisher } from './queue/outbox-publisher.ts';
+import type { IngestService } from './server/context.ts';
 import { startHttpServer } from './server/http-server.ts';
+import { createMetrics, type CentralMetrics } from './server/metrics.ts';
 
 /** Options of {@link startCentral}; the defaults are what `serve` runs. */
 export interface StartCentralOptions {
@@ -50,29 +53,55 @@ export async function startCentral(
           deliveryLimit: config.deliveryLimit,
           log: log.child({ component: 'outbox' }),
         });
-  const ingest = createIngestService({
-    pool,
-    blobs,
-    verifyDrop: options.verifyDrop ?? verifyDrop,
-    log: log.child({ component: 'ingest' }),
-    onEnqueued: () => publisher?.kick(),
-  });
+  const broker = createBrokerProbe(config.amqpUrl, config.queuePrefix, log);
+  const metrics = createMetrics(pool, broker, log);
+  const ingest = countIngestedBytes(
+    createIngestService({
+      pool,
+      blobs,
+      verifyDrop: options.verifyDrop ?? verifyDrop,
+      log: log.child({ component: 'ingest' }),
+      onEnqueued: () => publisher?.kick(),
+    }),
+    metrics,
+  );
   const auth = { parkForToken: (token: string) => parkForToken(pool, token) };
   let http: Awaited<ReturnType<typeof startHttpServer>>;
   try {
-    http = await startHttpServer({ pool, ingest, auth, log }, config.host, config.port);
+    http = await startHttpServer(
+      { pool, broker, ingest, auth, metrics, log, shutdownGraceMs: config.shutdownGraceMs },
+      config.host,
+      config.port,
+    );
   } catch (err) {
     // E.g. the port is taken: release what was started so the process can exit.
     await publisher?.stop();
+    await broker.close();
     await pool.end();
     throw err;
   }
   return {
     url: http.url,
     async close() {
+      // In-flight requests finish first: a commit still needs the pool and kicks the publisher.
       await http.close();
       await publisher?.stop();
+      await broker.close();
       await pool.end();
+      log.info('central API stopped');
     },
+  };
+}
+
+/** Counts the bytes of every accepted chunk; a refused chunk (wrong offset, …) counts nothing. */
+function countIngestedBytes(ingest: IngestService, metrics: CentralMetrics): IngestService {
+  return {
+    begin: (park, input) => ingest.begin(park, input),
+    async chunk(park, input) {
+      const out = await ingest.chunk(park, input);
+      metrics.bytesIngested.inc(input.chunk.size);
+      return out;
+    },
+    commit: (park, input) => ingest.commit(park, input),
   };
 }

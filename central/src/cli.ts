@@ -41,8 +41,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'serve': {
-      const central = await startCentral(loadConfig());
-      await untilSignal();
+      const config = loadConfig();
+      const log = createLogger(config.logLevel);
+      const central = await startCentral(config, { log });
+      const signal = await untilSignal();
+      log.info({ signal }, 'shutting down: finishing in-flight requests');
       await central.close();
       return 0;
     }
@@ -52,11 +55,15 @@ async function main(argv: string[]): Promise<number> {
         options: { drain: { type: 'boolean', default: false } },
         strict: true,
       });
-      const worker = await startWorker(loadConfig(), { drain: values.drain });
-      if (!values.drain) {
-        await untilSignal();
+      const config = loadConfig();
+      const log = createLogger(config.logLevel, 'worker');
+      const worker = await startWorker(config, { drain: values.drain, log });
+      // Drain mode ends by itself, but a pod can still be told to stop before the queues empty.
+      const stopped = untilSignal().then(async (signal) => {
+        log.info({ signal }, 'shutting down: finishing the job in hand');
         await worker.stop();
-      }
+      });
+      await Promise.race([worker.done, stopped]);
       await worker.done;
       return 0;
     }
@@ -161,10 +168,11 @@ async function withPool<T>(fn: (pool: ReturnType<typeof createPool>) => Promise<
   }
 }
 
-function untilSignal(): Promise<void> {
+/** Resolves with the first SIGINT or SIGTERM; the process then shuts down in order. */
+function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
 }
 

@@ -10,13 +10,15 @@ const HINTS: Record<string, string> = {
   AMQP_URL: 'set AMQP_URL=amqp://user:password@host:5672',
   QUEUE_PREFIX: 'set QUEUE_PREFIX to letters, digits, dots, dashes or underscores (or leave unset)',
   BLOB_DIR: 'set BLOB_DIR to an absolute directory path where drops and reports are kept',
-  PORT: 'set PORT to a TCP port number (1-65535)',
+  PORT: 'set PORT to a TCP port number (1-65535; 0 picks a free one)',
   HOST: 'set HOST to the address to listen on, e.g. 127.0.0.1 or 0.0.0.0',
   RIDE_MODELS_PATH: 'set RIDE_MODELS_PATH to the ride-models.json file',
   RUST_BIN_DIR: 'set RUST_BIN_DIR to the folder holding the postprocessor and reporter binaries',
   LOG_LEVEL: 'set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent',
   JOB_TIMEOUT_S: 'set JOB_TIMEOUT_S to the seconds a Rust job may run before it is killed',
   DELIVERY_LIMIT: 'set DELIVERY_LIMIT to how many deliveries a job gets before it is failed',
+  SHUTDOWN_GRACE_S:
+    'set SHUTDOWN_GRACE_S to the seconds in-flight requests get to finish after SIGTERM',
 };
 
 const url = (protocols: string[]) =>
@@ -41,12 +43,13 @@ const fullEnvSchema = databaseEnvSchema.extend({
     .regex(/^[A-Za-z0-9._-]*$/)
     .default(''),
   BLOB_DIR: absolutePath,
-  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   RIDE_MODELS_PATH: absolutePath.default(DEFAULT_RIDE_MODELS_PATH),
   RUST_BIN_DIR: absolutePath.default(`${REPO_ROOT}rust/target/release`),
   JOB_TIMEOUT_S: z.coerce.number().int().positive().default(600),
   DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
+  SHUTDOWN_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 /** Settings every command needs: where the database is and how much to log. */
@@ -69,6 +72,8 @@ export interface CentralConfig extends DatabaseConfig {
   jobTimeoutMs: number;
   /** Deliveries of one message before the job is given up and dead-lettered. */
   deliveryLimit: number;
+  /** After SIGTERM, how long in-flight requests may run before their connections are cut. */
+  shutdownGraceMs: number;
 }
 
 /** A configuration problem, worded for the operator who has to fix the environment. */
@@ -111,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     rustBinDir: e.RUST_BIN_DIR,
     jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
     deliveryLimit: e.DELIVERY_LIMIT,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
   };
 }

@@ -4,8 +4,12 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
+import type { BrokerProbe } from '../queue/broker-probe.ts';
 import type { IngestService, ParkAuthenticator } from './context.ts';
-import { createMetrics } from './metrics.ts';
+import type { CentralMetrics } from './metrics.ts';
+import { checkReadiness } from './readiness.ts';
+import { requestIdFor } from './request-id.ts';
+import { routeLabel } from './route-label.ts';
 import { appRouter } from './router.ts';
 
 /** A chunk plus the multipart envelope and the other fields; anything larger is refused (413). */
@@ -14,25 +18,35 @@ export const MAX_BODY_BYTES = MAX_CHUNK_BYTES + 1024 * 1024;
 /** What the HTTP server serves. */
 export interface HttpServerDeps {
   pool: pg.Pool;
+  broker: BrokerProbe;
   ingest: IngestService;
   auth: ParkAuthenticator;
+  metrics: CentralMetrics;
   log: Logger;
+  /** How long `close()` lets in-flight requests finish before cutting their connections. */
+  shutdownGraceMs: number;
 }
 
 /** A listening server and how to reach and stop it. */
 export interface RunningHttpServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`; the tRPC endpoint is `${url}/trpc`. */
   url: string;
+  /** Stops accepting connections at once, then waits for in-flight requests (up to the grace). */
   close(): Promise<void>;
 }
 
-/** Serves `/trpc/*` (the API), `/healthz` (database reachable) and `/metrics` on node:http. */
+/**
+ * Serves `/trpc/*` (the API), `/healthz` (process up, database reachable), `/readyz`
+ * (database and broker reachable) and `/metrics` on node:http. Every request gets an id
+ * (`x-request-id`, echoed) and a child logger carrying it.
+ */
 export async function startHttpServer(
   deps: HttpServerDeps,
   host: string,
   port: number,
 ): Promise<RunningHttpServer> {
-  const { log } = deps;
+  const { log, metrics } = deps;
+  const requestLogs = new WeakMap<http.IncomingMessage, Logger>();
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -40,29 +54,48 @@ export async function startHttpServer(
     createContext: ({ req }) => ({
       ingest: deps.ingest,
       auth: deps.auth,
-      log,
+      log: requestLogs.get(req) ?? log,
       authorization: req.headers.authorization,
     }),
-    onError: ({ error, path }) => {
+    onError: ({ error, path, req }) => {
+      const reqLog = requestLogs.get(req) ?? log;
       // Client mistakes are answered to the client; only our own failures need a person.
-      if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error, path }, 'request failed');
-      else log.info({ code: error.code, path, reason: error.message }, 'request refused');
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        reqLog.error({ err: error, path }, 'request failed');
+      else reqLog.info({ code: error.code, path, reason: error.message }, 'request refused');
     },
   });
 
-  const metrics = createMetrics(deps.pool);
+  let closing = false;
   const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = routeLabel(path);
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    const reqLog = log.child({ requestId });
+    requestLogs.set(req, reqLog);
+    res.setHeader('x-request-id', requestId);
+    // During shutdown, a kept-alive connection must not carry another request after this one.
+    if (closing) res.setHeader('connection', 'close');
+    reqLog.debug({ method: req.method, route }, 'request started');
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const status = String(res.statusCode);
+      metrics.httpDuration.observe({ route, method: req.method ?? '?', status }, seconds);
+      reqLog.debug({ route, status, ms: Math.round(seconds * 1000) }, 'request finished');
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+
     if (path.startsWith('/trpc/')) {
       trpc(req, res);
     } else if (path === '/metrics') {
-      metrics.metrics().then(
+      metrics.registry.metrics().then(
         (text) => {
-          res.writeHead(200, { 'content-type': metrics.contentType });
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
           res.end(text);
         },
         (err: unknown) => {
-          log.warn({ err }, 'metrics unavailable');
+          reqLog.warn({ err }, 'metrics unavailable');
           res.writeHead(503, { 'content-type': 'text/plain' });
           res.end('metrics unavailable: database unreachable\n');
         },
@@ -71,6 +104,12 @@ export async function startHttpServer(
       void healthz(deps.pool).then((ok) => {
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok, database: ok ? 'reachable' : 'unreachable' }));
+      });
+    } else if (path === '/readyz') {
+      void checkReadiness(deps.pool, deps.broker).then((readiness) => {
+        if (!readiness.ok) reqLog.warn({ readiness }, 'not ready');
+        res.writeHead(readiness.ok ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(readiness));
       });
     } else {
       res.writeHead(404, { 'content-type': 'application/json' });
@@ -90,11 +129,27 @@ export async function startHttpServer(
   log.info({ url }, 'central API listening');
   return {
     url,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    async close() {
+      closing = true;
+      const closed = new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
+      });
+      server.closeIdleConnections();
+      log.info(
+        { graceMs: deps.shutdownGraceMs },
+        'stopped accepting; finishing in-flight requests',
+      );
+      // A client that never finishes its body must not hold the shutdown forever.
+      const cut = setTimeout(() => {
+        log.warn('shutdown grace elapsed; cutting the remaining connections');
         server.closeAllConnections();
-      }),
+      }, deps.shutdownGraceMs);
+      try {
+        await closed;
+      } finally {
+        clearTimeout(cut);
+      }
+    },
   };
 }
 

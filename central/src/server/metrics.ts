@@ -1,14 +1,40 @@
 import type pg from 'pg';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BrokerProbe } from '../queue/broker-probe.ts';
+import { oncePerScrape, registerJobRunMetrics } from './job-run-metrics.ts';
+
+/** The API's metrics: a dedicated registry plus the instruments request handling feeds. */
+export interface CentralMetrics {
+  registry: Registry;
+  /** Seconds per HTTP request, by route (tRPC procedure path or URL path) and status code. */
+  httpDuration: Histogram<'route' | 'method' | 'status'>;
+  /** Bytes of drop chunks accepted by this process. */
+  bytesIngested: Counter;
+}
 
 /**
- * Prometheus metrics read from PostgreSQL at scrape time. Job pods are short-lived and cannot
- * be scraped, so job history comes from job_runs; every API replica reports the same numbers
- * (aggregate with max(), not sum()).
+ * Prometheus metrics. Request metrics are this process's own; everything else is read from
+ * PostgreSQL and the broker at scrape time, so every API replica reports the same numbers for
+ * those (aggregate them with max(), not sum()). Job pods are short-lived and cannot be
+ * scraped, so job history comes from job_runs.
  */
-export function createMetrics(pool: pg.Pool): Registry {
+export function createMetrics(pool: pg.Pool, broker: BrokerProbe, log: Logger): CentralMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'zra_central_' });
+
+  const httpDuration = new Histogram({
+    name: 'zra_http_request_duration_seconds',
+    help: 'HTTP request duration by route (tRPC procedure or path), method and status.',
+    labelNames: ['route', 'method', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const bytesIngested = new Counter({
+    name: 'zra_ingested_bytes_total',
+    help: 'Bytes of drop chunks accepted by this API process.',
+    registers: [registry],
+  });
 
   new Gauge({
     name: 'zra_batches',
@@ -25,7 +51,7 @@ export function createMetrics(pool: pg.Pool): Registry {
   });
   new Gauge({
     name: 'zra_outbox_unpublished',
-    help: 'Outbox messages not yet confirmed by the broker.',
+    help: 'Outbox backlog: messages not yet confirmed by the broker.',
     registers: [registry],
     async collect() {
       const r = await pool.query<{ n: number }>(
@@ -36,7 +62,7 @@ export function createMetrics(pool: pg.Pool): Registry {
   });
   new Gauge({
     name: 'zra_outbox_oldest_unpublished_seconds',
-    help: 'Age of the oldest unpublished outbox message (0 when none).',
+    help: 'Outbox lag: age of the oldest unpublished message (0 when none).',
     registers: [registry],
     async collect() {
       const r = await pool.query<{ s: number | null }>(
@@ -45,31 +71,34 @@ export function createMetrics(pool: pg.Pool): Registry {
       this.set(r.rows[0]?.s ?? 0);
     },
   });
-  const runs = new Gauge({
-    name: 'zra_job_runs',
-    help: 'Finished job attempts by type and outcome (from job_runs).',
-    labelNames: ['type', 'outcome'],
-    registers: [registry],
+  // Both broker gauges are collected in the same scrape: ask the broker once.
+  const depths = oncePerScrape(async () => {
+    try {
+      return await broker.queueDepths();
+    } catch (err) {
+      // The database-backed metrics are still worth serving while the broker is down.
+      log.warn({ err }, 'metrics: broker unreachable, queue depths left out');
+      return null;
+    }
   });
-  const seconds = new Gauge({
-    name: 'zra_job_run_seconds_total',
-    help: 'Total seconds spent in finished job attempts, by type and outcome.',
-    labelNames: ['type', 'outcome'],
+  new Gauge({
+    name: 'zra_broker_up',
+    help: '1 when the broker answered this scrape, 0 when it did not.',
     registers: [registry],
     async collect() {
-      runs.reset();
-      this.reset();
-      const r = await pool.query<{ type: string; outcome: string; n: number; s: number }>(
-        `SELECT type, outcome, count(*)::int AS n,
-                coalesce(sum(extract(epoch FROM ended_at - started_at)), 0)::float8 AS s
-           FROM job_runs WHERE outcome IS NOT NULL GROUP BY type, outcome`,
-      );
-      for (const row of r.rows) {
-        runs.set({ type: row.type, outcome: row.outcome }, row.n);
-        this.set({ type: row.type, outcome: row.outcome }, row.s);
-      }
+      this.set((await depths()) ? 1 : 0);
     },
   });
-  void seconds;
-  return registry;
+  new Gauge({
+    name: 'zra_queue_messages_ready',
+    help: 'Messages ready for delivery per broker queue (dead-letter queues included).',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const d of (await depths()) ?? []) this.set({ queue: d.queue }, d.messages);
+    },
+  });
+  registerJobRunMetrics(registry, pool);
+  return { registry, httpDuration, bytesIngested };
 }

@@ -43,6 +43,7 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     rustBinDir: new URL('../../../rust/target/release', import.meta.url).pathname,
     jobTimeoutMs: 60_000,
     deliveryLimit: 3,
+    shutdownGraceMs: 10_000,
   };
   await runMigrations(db.url, createLogger('silent'));
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPark } from './parks/park-store.ts';
+import { buildTestDrop } from './testing/test-drop.ts';
+import {
+  createParkClient,
+  createTestEnvironment,
+  type TestEnvironment,
+} from './testing/test-central.ts';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+let env: TestEnvironment;
+let child: ChildProcess | undefined;
+
+beforeAll(async () => {
+  env = await createTestEnvironment('shutdown');
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await env?.cleanup();
+});
+
+/** The JSON log lines of a process, and a way to wait for one that matches. */
+function watchLogs(proc: ChildProcess) {
+  const lines: Record<string, unknown>[] = [];
+  const waiters: {
+    match: (l: Record<string, unknown>) => boolean;
+    resolve: () => void;
+    reject: (err: Error) => void;
+  }[] = [];
+  // A process that dies early fails the test with its last words instead of a timeout.
+  proc.once('exit', (code) => {
+    const tail = lines.slice(-5).map((l) => JSON.stringify(l));
+    for (const w of waiters)
+      w.reject(new Error(`serve exited (${code}) early:\n${tail.join('\n')}`));
+  });
+  let buffered = '';
+  proc.stderr?.setEncoding('utf8');
+  proc.stderr?.on('data', (text: string) => {
+    buffered += text;
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const part of parts) {
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(part) as Record<string, unknown>;
+      } catch {
+        line = { msg: part };
+      }
+      lines.push(line);
+      for (const w of waiters.filter((x) => x.match(line))) w.resolve();
+    }
+  });
+  return {
+    lines,
+    waitFor(match: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+      const found = lines.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        waiters.push({ match, resolve: () => resolve(lines.find(match) ?? {}), reject });
+      });
+    },
+  };
+}
+
+describe('serve shutdown', () => {
+  it('finishes an upload chunk that is in flight when SIGTERM arrives, refuses new connections, and exits 0', async () => {
+    const { token } = await createPark(env.pool, {
+      id: 'shutdown-park',
+      name: 'Shutdown Park',
+      timezone: 'Europe/Rome',
+    });
+    child = spawn(TSX, [CLI, 'serve'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: env.config.databaseUrl,
+        AMQP_URL: env.config.amqpUrl,
+        BLOB_DIR: env.config.blobDir,
+        QUEUE_PREFIX: env.config.queuePrefix,
+        PORT: '0',
+        LOG_LEVEL: 'debug',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
+    const logs = watchLogs(child);
+    const listening = await logs.waitFor((l) => l.msg === 'central API listening');
+    const url = String(listening.url);
+
+    const drop = buildTestDrop({ park: 'shutdown-park', sequence: 1 });
+    const begun = await createParkClient(url, token).ingest.begin.mutate({
+      sha256: createHash('sha256').update(drop.zip).digest('hex'),
+      contentId: 'c'.repeat(64),
+      bytes: drop.zip.length,
+      fileName: drop.fileName,
+    });
+    if (begun.status !== 'upload') throw new Error(`expected a new upload, got ${begun.status}`);
+
+    // The chunk request as the agent sends it, written in two halves around the SIGTERM.
+    const form = new FormData();
+    form.set('uploadId', begun.uploadId);
+    form.set('offset', '0');
+    form.set('chunk', new Blob([drop.zip]));
+    const encoded = new Request('http://x/', { method: 'POST', body: form });
+    const body = Buffer.from(await encoded.arrayBuffer());
+    const req = http.request(`${url}/trpc/ingest.chunk`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': encoded.headers.get('content-type') ?? '',
+        'content-length': body.length,
+        'x-request-id': 'slow-chunk-1',
+      },
+    });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.once('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.once('error', reject);
+    });
+    const half = Math.floor(body.length / 2);
+    req.write(body.subarray(0, half));
+    await logs.waitFor((l) => l.msg === 'request started' && l.requestId === 'slow-chunk-1');
+
+    child.kill('SIGTERM');
+    await logs.waitFor((l) => l.msg === 'stopped accepting; finishing in-flight requests');
+    const refused = await fetch(`${url}/healthz`).then(
+      () => 'answered',
+      (err: Error) => String((err.cause as { code?: string } | undefined)?.code ?? err.message),
+    );
+    expect(refused).toBe('ECONNREFUSED');
+
+    req.end(body.subarray(half));
+    const answer = await response;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ result: { data: { offset: drop.zip.length } } });
+    expect(await exited).toBe(0);
+    const row = await env.pool.query<{ received_bytes: string }>(
+      'SELECT received_bytes FROM uploads WHERE id = $1',
+      [begun.uploadId],
+    );
+    expect(Number(row.rows[0]?.received_bytes)).toBe(drop.zip.length);
+    expect(logs.lines.some((l) => l.msg === 'central API stopped')).toBe(true);
+  });
+});
