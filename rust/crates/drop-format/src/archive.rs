@@ -1,5 +1,5 @@
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Read};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -7,13 +7,13 @@ use zip::ZipArchive;
 
 use crate::content_id::{content_id, hex};
 use crate::entries::{
-    parse_alarms, parse_counters, parse_cycles, parse_telemetry, Alarm, CounterSnapshot, Cycle,
-    TelemetryFile,
+    parse_alarms, parse_counters, parse_cycles, Alarm, CounterSnapshot, Cycle, TelemetryFile,
 };
 use crate::file_name::parse_drop_file_name;
 use crate::limits::DropLimits;
 use crate::manifest::Manifest;
 use crate::rejection::{DropError, RejectionCode as Code};
+use crate::telemetry_stream::{stream_telemetry, CollectSink, DropHead, TelemetrySink};
 
 const MANIFEST: &str = "manifest.json";
 
@@ -36,19 +36,48 @@ pub struct VerifiedDrop {
     pub telemetry: Vec<TelemetryFile>,
 }
 
+/// A drop that passed every check, whose telemetry went to a [`TelemetrySink`] instead of
+/// memory.
+#[derive(Debug, Clone)]
+pub struct StreamedDrop {
+    /// The manifest, cycles, alarms and counters.
+    pub head: DropHead,
+    /// SHA-256 of the zip file's bytes.
+    pub sha256: String,
+    /// The drop's content identity (see [`content_id`]).
+    pub content_id: String,
+}
+
 /// Reads and verifies a drop from a file. The file name is checked against the manifest
 /// only when it is a canonical drop name: blobs stored under their SHA-256 have none.
 pub fn read_drop_file(path: &Path, limits: &DropLimits) -> Result<VerifiedDrop, ReadDropError> {
-    let size = std::fs::metadata(path)?.len();
+    let mut sink = CollectSink::default();
+    let drop = stream_drop_file(path, limits, &mut sink)?;
+    Ok(verified(drop, sink))
+}
+
+/// Like [`read_drop_file`], but hands the telemetry to `sink` sample by sample: memory
+/// holds the zip's central directory, the small entries and one decompression buffer,
+/// whatever the size of the telemetry.
+pub fn stream_drop_file(
+    path: &Path,
+    limits: &DropLimits,
+    sink: &mut dyn TelemetrySink,
+) -> Result<StreamedDrop, ReadDropError> {
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
     if size > limits.max_zip_bytes {
         return Err(too_large_zip(size, limits).into());
     }
-    let bytes = std::fs::read(path)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut BufReader::new(&mut file), &mut hasher)?;
+    file.seek(SeekFrom::Start(0))?;
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .filter(|n| parse_drop_file_name(n).is_some());
-    Ok(read_drop(&bytes, name, limits)?)
+    let reader = BufReader::with_capacity(64 * 1024, file);
+    Ok(verify(reader, hex(&hasher.finalize()), name, limits, sink)?)
 }
 
 /// Why [`read_drop_file`] produced no drop: the file could not be read, or it is not a
@@ -85,44 +114,172 @@ pub fn read_drop(
     if bytes.len() as u64 > limits.max_zip_bytes {
         return Err(too_large_zip(bytes.len() as u64, limits));
     }
-    let entries = read_entries(bytes, limits)?;
+    let mut sink = CollectSink::default();
     let sha256 = hex(&Sha256::digest(bytes));
+    let drop = verify(Cursor::new(bytes), sha256, file_name, limits, &mut sink)?;
+    Ok(verified(drop, sink))
+}
 
-    let manifest_entry = entries.get(MANIFEST).ok_or_else(|| {
-        DropError::new(
-            Code::ManifestMissing,
-            "the zip has no manifest.json at its root",
-        )
-    })?;
-    let manifest = Manifest::from_json(&manifest_entry.bytes).map_err(|e| {
-        DropError::new(
-            Code::ManifestInvalid,
-            format!("manifest.json is invalid: {e}"),
-        )
-    })?;
-    check_listed_files(&manifest, &entries)?;
-
-    let content_id = content_id(entries.iter().map(|(p, e)| (p.as_str(), e.sha256.as_str())));
-    let mut parsed = Parsed::default();
-    for f in &manifest.files {
-        parse_entry(&f.path, &entries[&f.path].bytes, &mut parsed).map_err(|e| {
-            DropError::new(Code::EntryInvalid, format!("{} is invalid: {e}", f.path))
-        })?;
+fn verified(drop: StreamedDrop, sink: CollectSink) -> VerifiedDrop {
+    let mut telemetry = sink.files;
+    telemetry.sort_by(|a, b| a.channel.cmp(&b.channel));
+    VerifiedDrop {
+        manifest: drop.head.manifest,
+        sha256: drop.sha256,
+        content_id: drop.content_id,
+        cycles: drop.head.cycles,
+        alarms: drop.head.alarms,
+        counters: drop.head.counters,
+        telemetry,
     }
-    parsed.telemetry.sort_by(|a, b| a.channel.cmp(&b.channel));
-    let drop = VerifiedDrop {
-        manifest,
+}
+
+/// Telemetry entries are the bulk: they are streamed, never held.
+fn is_streamed(path: &str) -> bool {
+    path.starts_with("telemetry/")
+}
+
+/// Everything learnt about one entry while reading it; the verdict is decided from these
+/// facts afterwards, in the contract's order, whatever order the entries were read in.
+struct Entry {
+    size: u64,
+    sha256: String,
+    /// The content of a small entry; `None` for streamed telemetry.
+    bytes: Option<Vec<u8>>,
+}
+
+fn verify<R: Read + Seek>(
+    reader: R,
+    sha256: String,
+    file_name: Option<&str>,
+    limits: &DropLimits,
+    sink: &mut dyn TelemetrySink,
+) -> Result<StreamedDrop, DropError> {
+    let corrupt = |e: zip::result::ZipError| {
+        DropError::new(Code::ZipCorrupt, format!("the zip cannot be read: {e}"))
+    };
+    let mut zip = ZipArchive::new(reader).map_err(corrupt)?;
+    let central = check_central_directory(&mut zip, limits)?;
+
+    // Small entries first, so the sink has the cycles before the first sample.
+    let mut entries = BTreeMap::new();
+    for (i, name) in central.iter().enumerate() {
+        if !is_streamed(name) {
+            let mut bytes = Vec::new();
+            let (size, sha) = read_entry(&mut zip, i, |r| r.read_to_end(&mut bytes).map(drop))?;
+            entries.insert(
+                name.clone(),
+                Entry {
+                    size,
+                    sha256: sha,
+                    bytes: Some(bytes),
+                },
+            );
+        }
+    }
+    let manifest = entries
+        .get(MANIFEST)
+        .and_then(|e| e.bytes.as_deref())
+        .map(Manifest::from_json);
+    let mut schema_errors: BTreeMap<String, String> = BTreeMap::new();
+    let mut head = None;
+    if let Some(Ok(manifest)) = &manifest {
+        let mut parsed = Parsed::default();
+        for f in &manifest.files {
+            if let Some(bytes) = entries.get(&f.path).and_then(|e| e.bytes.as_deref()) {
+                if let Err(e) = parse_small_entry(&f.path, bytes, &mut parsed) {
+                    schema_errors.insert(f.path.clone(), e);
+                }
+            }
+        }
+        if schema_errors.is_empty() {
+            let h = DropHead {
+                manifest: manifest.clone(),
+                cycles: parsed.cycles,
+                alarms: parsed.alarms,
+                counters: parsed.counters,
+            };
+            sink.start(&h);
+            head = Some(h);
+        }
+    }
+    let listed: BTreeSet<&str> = match &manifest {
+        Some(Ok(m)) => m.files.iter().map(|f| f.path.as_str()).collect(),
+        _ => BTreeSet::new(),
+    };
+
+    // Sorted by path, so a sink sees the channels in the same order whatever the zip's order.
+    let mut streamed: Vec<(usize, &String)> = central
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| is_streamed(n))
+        .collect();
+    streamed.sort_by_key(|(_, n)| *n);
+    for (i, name) in streamed {
+        // Only a listed entry of a drop whose other entries are valid is worth parsing:
+        // any other problem decides the verdict before this entry's schema could.
+        let channel = telemetry_channel(name);
+        let parse = head.is_some() && listed.contains(name.as_str()) && channel.is_some();
+        let mut schema = Ok(());
+        let (size, sha) = read_entry(&mut zip, i, |r| {
+            if parse {
+                let reader = BufReader::with_capacity(64 * 1024, &mut *r);
+                schema = stream_telemetry(reader, channel.unwrap_or_default(), sink);
+            }
+            // Hash to the end even after a schema error: the hash decides first.
+            std::io::copy(r, &mut std::io::sink()).map(drop)
+        })?;
+        if let Err(e) = schema {
+            schema_errors.insert(name.clone(), e);
+        }
+        entries.insert(
+            name.clone(),
+            Entry {
+                size,
+                sha256: sha,
+                bytes: None,
+            },
+        );
+    }
+
+    let manifest = manifest
+        .ok_or_else(|| {
+            DropError::new(
+                Code::ManifestMissing,
+                "the zip has no manifest.json at its root",
+            )
+        })?
+        .map_err(|e| {
+            DropError::new(
+                Code::ManifestInvalid,
+                format!("manifest.json is invalid: {e}"),
+            )
+        })?;
+    check_listed_files(&manifest, &entries)?;
+    let content_id = content_id(entries.iter().map(|(p, e)| (p.as_str(), e.sha256.as_str())));
+    for f in &manifest.files {
+        let problem = if is_streamed(&f.path) && telemetry_channel(&f.path).is_none() {
+            Some(NOT_V1.to_owned())
+        } else {
+            schema_errors.remove(&f.path)
+        };
+        if let Some(e) = problem {
+            return Err(DropError::new(
+                Code::EntryInvalid,
+                format!("{} is invalid: {e}", f.path),
+            ));
+        }
+    }
+    let head = head
+        .ok_or_else(|| DropError::new(Code::EntryInvalid, "an entry does not match its schema"))?;
+    if let Some(name) = file_name {
+        check_file_name(name, &head.manifest)?;
+    }
+    Ok(StreamedDrop {
+        head,
         sha256,
         content_id,
-        cycles: parsed.cycles,
-        alarms: parsed.alarms,
-        counters: parsed.counters,
-        telemetry: parsed.telemetry,
-    };
-    if let Some(name) = file_name {
-        check_file_name(name, &drop.manifest)?;
-    }
-    Ok(drop)
+    })
 }
 
 #[derive(Default)]
@@ -130,21 +287,81 @@ struct Parsed {
     cycles: Vec<Cycle>,
     alarms: Vec<Alarm>,
     counters: Vec<CounterSnapshot>,
-    telemetry: Vec<TelemetryFile>,
 }
 
-struct Entry {
-    bytes: Vec<u8>,
-    sha256: String,
+/// A reader that hashes and counts what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+    /// The first read error (a CRC mismatch shows up as one), kept because a JSON parser
+    /// that meets it reports a parse error and the reader may then look finished.
+    failed: Option<std::io::Error>,
 }
 
-/// Checks names and sizes from the central directory before decompressing anything, then
-/// reads every entry fully so the zip crate verifies each CRC-32.
-fn read_entries(bytes: &[u8], limits: &DropLimits) -> Result<BTreeMap<String, Entry>, DropError> {
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                let again = std::io::Error::new(e.kind(), e.to_string());
+                self.failed.get_or_insert(e);
+                return Err(again);
+            }
+        };
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Decompresses entry `i` through `consume`, which must read it to the end so the zip
+/// crate verifies its CRC-32; returns its size and SHA-256.
+fn read_entry<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    i: usize,
+    consume: impl FnOnce(&mut dyn Read) -> std::io::Result<()>,
+) -> Result<(u64, String), DropError> {
+    let mut f = zip
+        .by_index(i)
+        .map_err(|e| DropError::new(Code::ZipCorrupt, format!("the zip cannot be read: {e}")))?;
+    let name = f.name().unwrap_or_default().into_owned();
+    let declared = f.size();
+    // Never trust the declared size: read at most one byte past it.
+    let mut r = Hashing {
+        inner: (&mut f).take(declared + 1),
+        hasher: Sha256::new(),
+        bytes: 0,
+        failed: None,
+    };
+    let consumed = consume(&mut r);
+    if let Some(e) = r.failed.take().map(Err).unwrap_or(consumed).err() {
+        return Err(DropError::new(
+            Code::ZipCorrupt,
+            format!("entry {name} is corrupt: {e}"),
+        ));
+    }
+    if r.bytes != declared {
+        return Err(DropError::new(
+            Code::ZipCorrupt,
+            format!(
+                "entry {name} unpacks to {} bytes but the zip declares {declared}",
+                r.bytes
+            ),
+        ));
+    }
+    Ok((r.bytes, hex(&r.hasher.finalize())))
+}
+
+/// Checks names, sizes and ratios from the central directory before decompressing
+/// anything; returns the entry names by index.
+fn check_central_directory<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    limits: &DropLimits,
+) -> Result<Vec<String>, DropError> {
     let corrupt = |e: zip::result::ZipError| {
         DropError::new(Code::ZipCorrupt, format!("the zip cannot be read: {e}"))
     };
-    let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(corrupt)?;
     if zip.len() > limits.max_entries {
         return Err(DropError::new(
             Code::TooLarge,
@@ -217,33 +434,7 @@ fn read_entries(bytes: &[u8], limits: &DropLimits) -> Result<BTreeMap<String, En
             ),
         ));
     }
-
-    let mut entries = BTreeMap::new();
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).map_err(corrupt)?;
-        let name = f.name().map_err(corrupt)?.into_owned();
-        let declared = f.size();
-        let mut buf = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
-        // Never trust the declared size: read at most one byte past it.
-        (&mut f)
-            .take(declared + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| {
-                DropError::new(Code::ZipCorrupt, format!("entry {name} is corrupt: {e}"))
-            })?;
-        if buf.len() as u64 != declared {
-            return Err(DropError::new(
-                Code::ZipCorrupt,
-                format!(
-                    "entry {name} unpacks to {} bytes but the zip declares {declared}",
-                    buf.len()
-                ),
-            ));
-        }
-        let sha256 = hex(&Sha256::digest(&buf));
-        entries.insert(name, Entry { bytes: buf, sha256 });
-    }
-    Ok(entries)
+    Ok(central.into_iter().map(|(name, _, _)| name).collect())
 }
 
 fn unsafe_name(name: &str) -> Option<&'static str> {
@@ -280,14 +471,12 @@ fn check_listed_files(
     // Sizes before hashes, as TypeScript's verifyDrop does, so both report the same code.
     for f in &manifest.files {
         let entry = listed_entry(&f.path)?;
-        if entry.bytes.len() as u64 != f.bytes {
+        if entry.size != f.bytes {
             return Err(DropError::new(
                 Code::SizeMismatch,
                 format!(
                     "{} has {} bytes but the manifest says {}",
-                    f.path,
-                    entry.bytes.len(),
-                    f.bytes
+                    f.path, entry.size, f.bytes
                 ),
             ));
         }
@@ -322,22 +511,22 @@ fn check_listed_files(
     Ok(())
 }
 
-/// Every listed entry must be part of format v1 and match its schema.
-fn parse_entry(path: &str, bytes: &[u8], drop: &mut Parsed) -> Result<(), String> {
+const NOT_V1: &str = "it is not part of drop format v1 (expected cycles.json, alarms.json, counters.json or telemetry/{channel}.json)";
+
+/// The channel a telemetry entry's path names, if it has the v1 shape.
+fn telemetry_channel(path: &str) -> Option<&str> {
+    path.strip_prefix("telemetry/")
+        .and_then(|p| p.strip_suffix(".json"))
+        .filter(|c| !c.is_empty() && !c.contains('/'))
+}
+
+/// Every listed entry that is not telemetry must be one of v1's and match its schema.
+fn parse_small_entry(path: &str, bytes: &[u8], drop: &mut Parsed) -> Result<(), String> {
     match path {
         "cycles.json" => drop.cycles = parse_cycles(bytes)?,
         "alarms.json" => drop.alarms = parse_alarms(bytes)?,
         "counters.json" => drop.counters = parse_counters(bytes)?,
-        _ => {
-            let channel = path
-                .strip_prefix("telemetry/")
-                .and_then(|p| p.strip_suffix(".json"))
-                .filter(|c| !c.is_empty() && !c.contains('/'))
-                .ok_or_else(|| {
-                    "it is not part of drop format v1 (expected cycles.json, alarms.json, counters.json or telemetry/{channel}.json)".to_owned()
-                })?;
-            drop.telemetry.push(parse_telemetry(bytes, channel)?);
-        }
+        _ => return Err(NOT_V1.to_owned()),
     }
     Ok(())
 }

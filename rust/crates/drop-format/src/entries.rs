@@ -1,7 +1,7 @@
 use serde::Deserialize;
 
 use crate::instant::UtcInstant;
-use crate::text::{is_channel_name, js_len};
+use crate::text::js_len;
 
 /// How a cycle was run.
 #[derive(
@@ -182,31 +182,4 @@ pub(crate) fn parse_counters(bytes: &[u8]) -> Result<Vec<CounterSnapshot>, Strin
         }
     }
     Ok(counters)
-}
-
-/// Parses `telemetry/{channel}.json`; `expected_channel` comes from the entry path.
-pub(crate) fn parse_telemetry(
-    bytes: &[u8],
-    expected_channel: &str,
-) -> Result<TelemetryFile, String> {
-    let t: TelemetryFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    if !is_channel_name(&t.channel) {
-        return Err(format!(
-            "channel {:?}: expected component.quantity in lowercase, e.g. main_motor.current",
-            t.channel
-        ));
-    }
-    if t.channel != expected_channel {
-        return Err(format!(
-            "channel {:?} does not match the file name (expected {expected_channel:?})",
-            t.channel
-        ));
-    }
-    if !(1..=16).contains(&js_len(&t.unit)) {
-        return Err("unit must have 1 to 16 characters".into());
-    }
-    if !(t.rate_hz > 0.0 && t.rate_hz <= 10_000.0) {
-        return Err(format!("rateHz must be in (0, 10000], got {}", t.rate_hz));
-    }
-    Ok(t)
 }

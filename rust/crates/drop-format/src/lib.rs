@@ -15,9 +15,12 @@ mod limits;
 mod manifest;
 mod rejection;
 mod ride_models;
+mod telemetry_stream;
 mod text;
 
-pub use archive::{read_drop, read_drop_file, ReadDropError, VerifiedDrop};
+pub use archive::{
+    read_drop, read_drop_file, stream_drop_file, ReadDropError, StreamedDrop, VerifiedDrop,
+};
 pub use content_id::content_id;
 pub use entries::{
     Alarm, AlarmSeverity, CounterSnapshot, Cycle, CycleMode, CycleOutcome, TelemetryFile,
@@ -31,3 +34,4 @@ pub use ride_models::{
     AlarmDefinition, AlarmTexts, RideModel, RideModelChannel, RideModels, Threshold, Typical,
     RIDE_MODELS_FORMAT,
 };
+pub use telemetry_stream::{DropHead, NullSink, TelemetryHeader, TelemetrySink};

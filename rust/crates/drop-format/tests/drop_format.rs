@@ -231,3 +231,28 @@ fn agrees_with_typescript_on_a_generated_drop() {
     assert_eq!(d.manifest.ride, "wheel");
     assert_eq!(d.telemetry.len(), 8);
 }
+
+#[test]
+fn streams_telemetry_whatever_the_key_order_and_catches_its_corruption() {
+    // The header after the values: the reader must wait for it rather than guess.
+    let mut b = valid();
+    b.entries.retain(|(p, _)| !p.starts_with("telemetry/"));
+    let b = b.entry(
+        "telemetry/main_motor.current.json",
+        &json!({ "values": [1.5, null], "start": "2026-06-01T08:00:00Z", "rateHz": 2, "unit": "A", "channel": "main_motor.current" }),
+    );
+    let d = read_drop(&b.build(), None, &DropLimits::default()).unwrap();
+    assert_eq!(d.telemetry[0].values, vec![Some(1.5), None]);
+    assert_eq!(d.telemetry[0].rate_hz, 2.0);
+
+    // A flipped byte inside a streamed entry is a CRC failure, not a schema complaint.
+    let mut stored = valid();
+    stored.compression = CompressionMethod::Stored;
+    let zip = support::corrupt(stored.build(), b"310.0");
+    assert_eq!(
+        read_drop(&zip, None, &DropLimits::default())
+            .unwrap_err()
+            .code,
+        RejectionCode::ZipCorrupt
+    );
+}

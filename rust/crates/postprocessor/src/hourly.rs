@@ -6,8 +6,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use drop_format::{format_utc_instant, Cycle, CycleMode, CycleOutcome};
 
-use crate::output::{ChannelStats, HourOut};
-use crate::series::{covered_seconds, hour_of, merge, round6, Interval, Series};
+use crate::channel::ChannelResult;
+use crate::output::HourOut;
+use crate::series::{covered_seconds, hour_of, merge, round6, Interval};
 
 /// One row per UTC hour slot of the window, plus any slot in which a cycle starts (so the
 /// hourly cycle counts always add up to the cycles). Slots are UTC, so a DST change only
@@ -15,7 +16,7 @@ use crate::series::{covered_seconds, hour_of, merge, round6, Interval, Series};
 pub(crate) fn hourly(
     cycles: &[&Cycle],
     downtime: Vec<Interval>,
-    series: &[Series<'_>],
+    channels: &[ChannelResult],
     window: Interval,
     tz: Tz,
 ) -> Vec<HourOut> {
@@ -59,9 +60,11 @@ pub(crate) fn hourly(
         row.auto_minutes = round6(auto_min);
         row.fault_minutes = round6(fault_min);
         row.availability = round6((1.0 - fault_min / inside).clamp(0.0, 1.0));
-        for s in series {
-            if let Some(stats) = stats(s, s.range(from, to)) {
-                row.channels.insert(s.file.channel.clone(), stats);
+    }
+    for r in channels {
+        for (h, stats) in &r.hours {
+            if let Some(row) = slots.get_mut(h) {
+                row.channels.insert(r.channel.clone(), *stats);
             }
         }
     }
@@ -85,27 +88,4 @@ fn empty(h: DateTime<Utc>, tz: Tz) -> HourOut {
         availability: 1.0,
         channels: BTreeMap::new(),
     }
-}
-
-/// Nearest-rank percentiles of the non-null samples.
-fn stats(s: &Series<'_>, range: std::ops::Range<usize>) -> Option<ChannelStats> {
-    let mut v: Vec<f64> = s.file.values[range].iter().flatten().copied().collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_unstable_by(f64::total_cmp);
-    let rank = |p: f64| {
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss
-        )]
-        let r = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
-        v[r - 1]
-    };
-    Some(ChannelStats {
-        p50: round6(rank(0.5)),
-        p95: round6(rank(0.95)),
-        max: round6(v[v.len() - 1]),
-    })
 }

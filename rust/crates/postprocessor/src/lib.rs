@@ -5,6 +5,8 @@
 //! byte-identical results and a redelivered job is harmless.
 
 mod alarms;
+mod analysis;
+mod channel;
 mod cli;
 mod cycles;
 mod hourly;
@@ -16,15 +18,16 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use drop_format::{
-    format_utc_instant, read_drop_file, DropLimits, ReadDropError, RideModel, RideModels,
-    VerifiedDrop,
+    format_utc_instant, stream_drop_file, DropLimits, ReadDropError, RideModel, RideModels,
+    StreamedDrop,
 };
 
 pub use cli::Args;
 pub use job_io::JobError;
 pub use output::*;
 
-use series::Series;
+use analysis::Analysis;
+use channel::ChannelResult;
 
 /// Runs the job with the arguments after the program name.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
@@ -47,36 +50,46 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
             ),
         )
     })?;
-    let drop = read_drop_file(&args.drop, &DropLimits::default()).map_err(|e| match e {
-        ReadDropError::Io(e) => JobError::usage(
-            "input_unreadable",
-            format!("cannot read drop {}: {e}", args.drop.display()),
-        ),
-        ReadDropError::Invalid(e) => JobError::invalid_drop(e.code.as_str(), e.message),
-    })?;
-    let model = models.find(&drop.manifest.model).ok_or_else(|| {
+    // The telemetry is analysed while the zip is verified, so it is read once and never held.
+    let mut analysis = Analysis::new(&models);
+    let drop = stream_drop_file(&args.drop, &DropLimits::default(), &mut analysis).map_err(
+        |e| match e {
+            ReadDropError::Io(e) => JobError::usage(
+                "input_unreadable",
+                format!("cannot read drop {}: {e}", args.drop.display()),
+            ),
+            ReadDropError::Invalid(e) => JobError::invalid_drop(e.code.as_str(), e.message),
+        },
+    )?;
+    let m = &drop.head.manifest;
+    let model = models.find(&m.model).ok_or_else(|| {
         JobError::usage(
             "unknown_ride_model",
             format!(
                 "the drop is for ride model {:?}, which {} does not define (known: {}); update the ride models",
-                drop.manifest.model,
+                m.model,
                 args.ride_models.display(),
                 models.ids().join(", ")
             ),
         )
     })?;
-    let result = postprocess(&drop, model);
+    let result = postprocess(&drop, model, &analysis.results);
     write_json(&args.out, &result)
 }
 
-/// Computes the result of a verified drop with its ride model.
-pub fn postprocess(drop: &VerifiedDrop, model: &RideModel) -> PostprocessResult {
-    let m = &drop.manifest;
+/// Assembles the result of a verified drop from its head and what the telemetry stream
+/// measured.
+fn postprocess(
+    drop: &StreamedDrop,
+    model: &RideModel,
+    channels: &[ChannelResult],
+) -> PostprocessResult {
+    let head = &drop.head;
+    let m = &head.manifest;
     // `Manifest::validate` already accepted the zone; UTC only guards a future refactor.
     let tz = m.tz().unwrap_or(chrono_tz::UTC);
     let window = (m.window.start.0, m.window.end.0);
-    let series: Vec<Series<'_>> = drop.telemetry.iter().map(|file| Series { file }).collect();
-    let (kept, repeated) = cycles::dedupe(&drop.cycles);
+    let (kept, repeated) = cycles::dedupe(&head.cycles);
 
     PostprocessResult {
         format: RESULT_FORMAT,
@@ -92,17 +105,17 @@ pub fn postprocess(drop: &VerifiedDrop, model: &RideModel) -> PostprocessResult 
             },
             content_id: drop.content_id.clone(),
         },
-        cycles: cycles::cycle_features(&kept, &series),
-        alarms: alarms::alarms(&drop.alarms, model, window),
-        breaches: cycles::breaches(&kept, &series, model, window),
+        cycles: cycles::cycle_out(&kept, channels),
+        alarms: alarms::alarms(&head.alarms, model, window),
+        breaches: cycles::breaches(channels),
         hourly: hourly::hourly(
             &kept,
-            alarms::downtime(&drop.alarms, window.1),
-            &series,
+            alarms::downtime(&head.alarms, window.1),
+            channels,
             window,
             tz,
         ),
-        quality: quality::findings(&series, &drop.counters, &repeated, window),
+        quality: quality::findings(channels, &head.counters, &repeated),
     }
 }
 

@@ -1,37 +1,32 @@
 //! Time arithmetic on implicit sample times (`start + i / rateHz`) and number rounding.
 
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
-use drop_format::TelemetryFile;
 
-/// A telemetry channel with its sample clock.
-pub(crate) struct Series<'a> {
-    pub file: &'a TelemetryFile,
+/// A channel's sample clock: sample `i` was taken at `start + i / rate_hz`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clock {
+    pub start: DateTime<Utc>,
+    pub rate_hz: f64,
 }
 
-impl Series<'_> {
-    pub fn len(&self) -> usize {
-        self.file.values.len()
-    }
-
+impl Clock {
     /// The time of sample `i`, to the nanosecond.
     pub fn time_of(&self, i: usize) -> DateTime<Utc> {
-        let ns = (i as f64 * 1e9 / self.file.rate_hz).round() as i64;
-        self.file.start.0 + Duration::nanoseconds(ns)
+        let ns = (i as f64 * 1e9 / self.rate_hz).round() as i64;
+        self.start + Duration::nanoseconds(ns)
     }
 
-    /// The index of the first sample at or after `t`, clamped to `0..=len`.
+    /// The index of the first sample at or after `t` (0 when `t` is before the start). Not
+    /// clamped to the sample count, which a stream only knows at its end.
     pub fn index_at(&self, t: DateTime<Utc>) -> usize {
-        let delta_ns = (t - self.file.start.0)
-            .num_nanoseconds()
-            .unwrap_or(i64::MAX);
-        let x = delta_ns as f64 * self.file.rate_hz / 1e9;
+        let delta_ns = (t - self.start).num_nanoseconds().unwrap_or(i64::MAX);
+        let x = delta_ns as f64 * self.rate_hz / 1e9;
         // A sample exactly on `t` belongs at or after it despite float noise in the product.
         let i = (x - 1e-6).ceil();
         if i <= 0.0 {
             0
         } else {
-            let i = i as usize;
-            i.min(self.len())
+            i as usize
         }
     }
 

@@ -356,3 +356,79 @@ fn counts_only_the_part_of_an_alarm_inside_the_drops_window() {
     assert_eq!(alarms[1]["durationS"], 120.0);
     assert_eq!(r["hourly"][0]["faultMinutes"], 4.0);
 }
+
+/// `hours` of 4 channels at 50 Hz with pseudo-random noise (so deflate cannot shrink them
+/// past the zip-bomb ratio) and two cycles an hour.
+fn sized_drop(hours: usize) -> Vec<u8> {
+    let start = "2026-06-01T08:00:00Z";
+    let end = format!("2026-06-01T{:02}:00:00Z", 8 + hours);
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % 1000) as f64 / 10.0
+    };
+    let cycles: Vec<Value> = (0..hours * 2)
+        .map(|k| {
+            let (h, m) = (8 + k / 2, (k % 2) * 30 + 5);
+            json!({ "id": format!("c{k}"), "start": format!("2026-06-01T{h:02}:{m:02}:00Z"),
+                    "end": format!("2026-06-01T{h:02}:{:02}:30Z", m + 2), "mode": "auto",
+                    "outcome": "completed", "riders": 30 })
+        })
+        .collect();
+    let mut b = DropBuilder::new("discovery-revolution", "Europe/Rome", start, &end)
+        .entry("cycles.json", &Value::Array(cycles));
+    for channel in [
+        "main_motor.current",
+        "brake.pressure",
+        "structure.vibration",
+        "gondola.speed",
+    ] {
+        let values: Vec<Option<f64>> = (0..hours * 3600 * 50).map(|_| Some(noise())).collect();
+        b = b.telemetry(channel, "x", 50.0, start, &values);
+    }
+    b.build()
+}
+
+/// Peak resident set size in KiB of the postprocessor on `zip`, from GNU time.
+fn peak_rss_kib(name: &str, zip: &[u8]) -> u64 {
+    let drop = tmp(&format!("{name}.zip"));
+    let out = tmp(&format!("{name}.result.json"));
+    std::fs::write(&drop, zip).unwrap();
+    let o = Command::new("/usr/bin/time")
+        .args(["-f", "%M", env!("CARGO_BIN_EXE_postprocessor")])
+        .args([
+            "--drop".as_ref(),
+            drop.as_os_str(),
+            "--ride-models".as_ref(),
+            RIDE_MODELS.as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ])
+        .output()
+        .expect("GNU time at /usr/bin/time");
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert!(o.status.success(), "{stderr}");
+    stderr.trim().lines().last().unwrap().parse().unwrap()
+}
+
+#[test]
+fn peak_memory_does_not_grow_with_telemetry_size() {
+    let (small, large) = (sized_drop(1), sized_drop(4));
+    let (rss1, rss4) = (
+        peak_rss_kib("rss-1x", &small),
+        peak_rss_kib("rss-4x", &large),
+    );
+    println!(
+        "peak RSS: 1x ({} bytes zipped) {rss1} KiB, 4x ({} bytes zipped) {rss4} KiB",
+        small.len(),
+        large.len()
+    );
+    // Holding the telemetry would make the 4x drop need about four times the memory; the
+    // margin covers the result, which does grow with the number of cycles.
+    assert!(
+        rss4 < rss1 + rss1 / 4 + 1024,
+        "1x {rss1} KiB, 4x {rss4} KiB"
+    );
+}

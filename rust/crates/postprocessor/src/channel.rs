@@ -1,0 +1,348 @@
+//! One telemetry channel, analysed sample by sample as the drop is read: per-cycle
+//! features and breaches, the idle breach, hourly percentiles, gaps and samples outside the
+//! window. Memory holds the cycles' accumulators and the samples of one hour (for exact
+//! nearest-rank percentiles), never the whole channel.
+
+use chrono::{DateTime, Utc};
+use drop_format::{format_utc_instant, Threshold};
+
+use crate::output::{
+    BreachKind, BreachOut, ChannelFeatures, ChannelStats, QualityKind, QualityOut,
+};
+use crate::series::{round6, seconds, Clock, Interval};
+
+/// What the stream needs to know about the drop, prepared once per drop.
+pub(crate) struct Layout {
+    pub window: Interval,
+    /// Kept cycles' `[start, end)`, sorted by start.
+    pub cycles: Vec<Interval>,
+    /// Time inside the window and outside every cycle.
+    pub idle: Vec<Interval>,
+    /// The hour slots' parts inside the window, in order.
+    pub hours: Vec<(DateTime<Utc>, Interval)>,
+}
+
+/// What one channel contributes to the result.
+pub(crate) struct ChannelResult {
+    pub channel: String,
+    /// Per kept cycle (same order as [`Layout::cycles`]), when it has samples.
+    pub features: Vec<Option<ChannelFeatures>>,
+    pub breaches: Vec<BreachOut>,
+    pub hours: Vec<(DateTime<Utc>, ChannelStats)>,
+    pub quality: Vec<QualityOut>,
+}
+
+#[derive(Clone)]
+struct Acc {
+    peak: f64,
+    sum: f64,
+    sum_sq: f64,
+    n: u64,
+    worst: Option<Worst>,
+}
+
+impl Acc {
+    const EMPTY: Acc = Acc {
+        peak: f64::NEG_INFINITY,
+        sum: 0.0,
+        sum_sq: 0.0,
+        n: 0,
+        worst: None,
+    };
+
+    fn features(&self) -> Option<ChannelFeatures> {
+        if self.n == 0 {
+            return None;
+        }
+        let nf = self.n as f64;
+        Some(ChannelFeatures {
+            peak: round6(self.peak),
+            mean: round6(self.sum / nf),
+            rms: round6((self.sum_sq / nf).sqrt()),
+            samples: self.n,
+        })
+    }
+}
+
+#[derive(Clone)]
+struct Worst {
+    index: usize,
+    value: f64,
+    limit: f64,
+    kind: BreachKind,
+    excess: f64,
+}
+
+/// Keeps the sample furthest beyond a limit; the earliest wins a tie.
+fn consider(best: &mut Option<Worst>, t: Threshold, index: usize, v: f64) {
+    let candidate = match (t.max, t.min) {
+        (Some(max), _) if v > max => (max, BreachKind::Max, v - max),
+        (_, Some(min)) if v < min => (min, BreachKind::Min, min - v),
+        _ => return,
+    };
+    if best.as_ref().is_none_or(|b| candidate.2 > b.excess) {
+        *best = Some(Worst {
+            index,
+            value: v,
+            limit: candidate.0,
+            kind: candidate.1,
+            excess: candidate.2,
+        });
+    }
+}
+
+/// The streaming state of one channel.
+pub(crate) struct ChannelStream {
+    channel: String,
+    clock: Clock,
+    threshold: Option<Threshold>,
+    window_idx: (usize, usize),
+    /// Index of the next sample.
+    i: usize,
+    /// The next index at which a cycle, hour or idle span starts or ends.
+    next_event: usize,
+
+    cycle_ranges: Vec<(usize, usize)>,
+    next_cycle: usize,
+    active: Vec<usize>,
+    accs: Vec<Acc>,
+
+    idle_ranges: Vec<(usize, usize)>,
+    idle_pos: usize,
+    in_idle: bool,
+    idle_worst: Option<Worst>,
+
+    hour_ranges: Vec<(DateTime<Utc>, usize, usize)>,
+    hour_pos: usize,
+    in_hour: bool,
+    hour_samples: Vec<f64>,
+    hours: Vec<(DateTime<Utc>, ChannelStats)>,
+
+    gap_start: Option<usize>,
+    quality: Vec<QualityOut>,
+}
+
+impl ChannelStream {
+    pub fn new(channel: &str, clock: Clock, threshold: Option<Threshold>, layout: &Layout) -> Self {
+        let idx = |&(a, b): &Interval| {
+            let r = clock.range(a, b);
+            (r.start, r.end)
+        };
+        let cycle_ranges: Vec<(usize, usize)> = layout.cycles.iter().map(idx).collect();
+        let mut s = Self {
+            channel: channel.to_owned(),
+            clock,
+            threshold,
+            window_idx: (
+                clock.index_at(layout.window.0),
+                clock.index_at(layout.window.1),
+            ),
+            i: 0,
+            next_event: 0,
+            accs: vec![Acc::EMPTY; cycle_ranges.len()],
+            cycle_ranges,
+            next_cycle: 0,
+            active: Vec::new(),
+            idle_ranges: layout.idle.iter().map(idx).filter(|r| r.0 < r.1).collect(),
+            idle_pos: 0,
+            in_idle: false,
+            idle_worst: None,
+            hour_ranges: layout
+                .hours
+                .iter()
+                .map(|(h, iv)| {
+                    let (a, b) = idx(iv);
+                    (*h, a, b)
+                })
+                .filter(|r| r.1 < r.2)
+                .collect(),
+            hour_pos: 0,
+            in_hour: false,
+            hour_samples: Vec::new(),
+            hours: Vec::new(),
+            gap_start: None,
+            quality: Vec::new(),
+        };
+        s.advance();
+        s
+    }
+
+    /// Takes the next sample.
+    #[inline]
+    pub fn sample(&mut self, value: Option<f64>) {
+        if self.i >= self.next_event {
+            self.advance();
+        }
+        let i = self.i;
+        match value {
+            None => {
+                if self.gap_start.is_none() {
+                    self.gap_start = Some(i);
+                }
+            }
+            Some(v) => {
+                if let Some(start) = self.gap_start.take() {
+                    self.gap(start, i);
+                }
+                for &c in &self.active {
+                    let acc = &mut self.accs[c];
+                    acc.peak = acc.peak.max(v);
+                    acc.sum += v;
+                    acc.sum_sq += v * v;
+                    acc.n += 1;
+                    if let Some(t) = self.threshold {
+                        consider(&mut acc.worst, t, i, v);
+                    }
+                }
+                if self.in_idle {
+                    if let Some(t) = self.threshold {
+                        consider(&mut self.idle_worst, t, i, v);
+                    }
+                }
+                if self.in_hour {
+                    self.hour_samples.push(v);
+                }
+            }
+        }
+        self.i += 1;
+    }
+
+    /// Moves the cycle, idle and hour cursors to sample `self.i` and finds the next index
+    /// where one of them changes, so the per-sample path stays a few comparisons.
+    fn advance(&mut self) {
+        let i = self.i;
+        let mut next = usize::MAX;
+
+        while self.next_cycle < self.cycle_ranges.len() && self.cycle_ranges[self.next_cycle].0 <= i
+        {
+            self.active.push(self.next_cycle);
+            self.next_cycle += 1;
+        }
+        let ranges = &self.cycle_ranges;
+        self.active.retain(|&c| ranges[c].1 > i);
+        for &c in &self.active {
+            next = next.min(ranges[c].1);
+        }
+        if let Some(r) = ranges.get(self.next_cycle) {
+            next = next.min(r.0);
+        }
+
+        while self
+            .idle_ranges
+            .get(self.idle_pos)
+            .is_some_and(|r| r.1 <= i)
+        {
+            self.idle_pos += 1;
+        }
+        self.in_idle = false;
+        if let Some(&(a, b)) = self.idle_ranges.get(self.idle_pos) {
+            self.in_idle = a <= i;
+            next = next.min(if self.in_idle { b } else { a });
+        }
+
+        while self
+            .hour_ranges
+            .get(self.hour_pos)
+            .is_some_and(|r| r.2 <= i)
+        {
+            self.finish_hour();
+            self.hour_pos += 1;
+        }
+        self.in_hour = false;
+        if let Some(&(_, a, b)) = self.hour_ranges.get(self.hour_pos) {
+            self.in_hour = a <= i;
+            next = next.min(if self.in_hour { b } else { a });
+        }
+        self.next_event = next;
+    }
+
+    /// Nearest-rank percentiles of the current hour's samples; frees them.
+    fn finish_hour(&mut self) {
+        let v = &mut self.hour_samples;
+        if v.is_empty() {
+            return;
+        }
+        v.sort_unstable_by(f64::total_cmp);
+        let rank = |p: f64| {
+            let r = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
+            v[r - 1]
+        };
+        let stats = ChannelStats {
+            p50: round6(rank(0.5)),
+            p95: round6(rank(0.95)),
+            max: round6(v[v.len() - 1]),
+        };
+        self.hours.push((self.hour_ranges[self.hour_pos].0, stats));
+        v.clear();
+    }
+
+    /// A run of nulls `[start, end)` is a gap when it lasts at least one second.
+    fn gap(&mut self, start: usize, end: usize) {
+        let secs = (end - start) as f64 / self.clock.rate_hz;
+        if secs >= 1.0 {
+            self.quality.push(QualityOut {
+                kind: QualityKind::Gap,
+                channel: Some(self.channel.clone()),
+                at: format_utc_instant(self.clock.time_of(start)),
+                detail: format!(
+                    "{} samples ({} s) missing",
+                    end - start,
+                    seconds(self.clock.time_of(start), self.clock.time_of(end))
+                ),
+            });
+        }
+    }
+
+    fn breach(&self, w: Worst, cycle_id: Option<String>) -> BreachOut {
+        BreachOut {
+            channel: self.channel.clone(),
+            cycle_id,
+            at: format_utc_instant(self.clock.time_of(w.index)),
+            value: round6(w.value),
+            limit: round6(w.limit),
+            kind: w.kind,
+        }
+    }
+
+    /// Closes the channel; `cycle_ids` are the kept cycles' ids in layout order.
+    pub fn finish(mut self, cycle_ids: &[&str]) -> ChannelResult {
+        let n = self.i;
+        if let Some(start) = self.gap_start.take() {
+            self.gap(start, n);
+        }
+        if self.hour_pos < self.hour_ranges.len() {
+            self.finish_hour();
+        }
+        let (before, after) = (self.window_idx.0.min(n), self.window_idx.1.min(n));
+        let mut quality = std::mem::take(&mut self.quality);
+        let outside = |first: usize, count: usize, side: &str| QualityOut {
+            kind: QualityKind::OutsideWindow,
+            channel: Some(self.channel.clone()),
+            at: format_utc_instant(self.clock.time_of(first)),
+            detail: format!("{count} samples {side} the window; they are ignored"),
+        };
+        if before > 0 {
+            quality.push(outside(0, before, "before"));
+        }
+        if after < n {
+            quality.push(outside(after, n - after, "after"));
+        }
+        let features = self.accs.iter().map(Acc::features).collect();
+        let mut breaches: Vec<BreachOut> = Vec::new();
+        for (acc, id) in self.accs.iter().zip(cycle_ids) {
+            if let Some(w) = acc.worst.clone() {
+                breaches.push(self.breach(w, Some((*id).to_owned())));
+            }
+        }
+        if let Some(w) = self.idle_worst.clone() {
+            breaches.push(self.breach(w, None));
+        }
+        ChannelResult {
+            channel: self.channel,
+            features,
+            breaches,
+            hours: self.hours,
+            quality,
+        }
+    }
+}
