@@ -35,6 +35,13 @@ describe('agent config', () => {
     expect(cfg.rides[0]?.connection.port).toBe(22);
     expect(cfg.minAgeSeconds).toBe(2);
     expect(cfg.chunkBytes).toBe(4 * 1024 * 1024);
+    expect(cfg.rides[0]?.afterBuffer).toBe('keep');
+    expect(cfg.upload).toEqual({
+      intervalSeconds: 60,
+      retryBaseSeconds: 5,
+      retryMaxSeconds: 900,
+      maxRejections: 3,
+    });
   });
 
   it.each([
@@ -64,6 +71,14 @@ describe('agent config', () => {
     ],
     [{ ...valid, rides: [ride, ride] }, 'rides[1].id: ride "r1" is configured twice'],
     [{ ...valid, surprise: 1 }, 'surprise'],
+    [
+      { ...valid, rides: [{ ...ride, afterBuffer: 'move' }] },
+      'rides[0].afterBuffer: afterBuffer must be "keep", "delete" or { "moveTo"',
+    ],
+    [
+      { ...valid, upload: { retryBaseSeconds: 60, retryMaxSeconds: 5 } },
+      'upload.retryMaxSeconds: retryMaxSeconds must be at least retryBaseSeconds',
+    ],
   ])('names the field and the fix: %#', (raw, expected) => {
     expect(errorOf(raw)).toContain(expected);
   });

@@ -32,11 +32,22 @@ export const connectionSchema = z.discriminatedUnion('type', [sftpConnectionSche
       : undefined,
 });
 
+/**
+ * What happens to a gateway file once its drop is durably buffered (or known to be a
+ * duplicate): left in place, deleted, or moved to a done folder (relative paths resolve from
+ * the login directory, like `remoteDir`). Quarantined files always stay on the gateway.
+ */
+export const afterBufferSchema = z.union(
+  [z.enum(['keep', 'delete']), z.strictObject({ moveTo: z.string().min(1) })],
+  { error: 'afterBuffer must be "keep", "delete" or { "moveTo": "<folder on the gateway>" }' },
+);
+
 export const rideConfigSchema = z.strictObject({
   id: slugSchema,
   connection: connectionSchema,
   /** Directory on the gateway holding this ride's drops; relative to the login directory. */
   remoteDir: z.string().min(1).default('.'),
+  afterBuffer: afterBufferSchema.default('keep'),
 });
 
 /** The upload loop: how often it looks for work, and how it backs off while central is away. */
@@ -99,6 +110,7 @@ export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;
 export type RideConfig = AgentConfig['rides'][number];
 export type ConnectionConfig = RideConfig['connection'];
+export type AfterBuffer = z.output<typeof afterBufferSchema>;
 export type SftpConnectionConfig = z.output<typeof sftpConnectionSchema>;
 
 /** A config file that cannot be used; the message names each bad field and its fix. */

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { verifyDrop } from '@zra/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DropBuffer } from './buffer/drop-buffer.ts';
+import type { AfterBuffer } from './config.ts';
 import { connectGateway } from './gateway/create-gateway-client.ts';
 import { silentLogger } from './logger.ts';
 import { pullRide, type PullDeps } from './pull.ts';
@@ -27,13 +30,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** Zip names in a gateway folder (empty when the folder does not exist). */
+async function gatewayZips(dir: string): Promise<string[]> {
+  const names = await readdir(path.join(gw.root, dir)).catch(() => []);
+  return names.filter((n) => n.endsWith('.zip')).sort();
+}
+
 /** A fresh buffer and a ride reading its own gateway directory. */
-async function setup(overrides: Partial<PullDeps> = {}) {
+async function setup(overrides: Partial<PullDeps> = {}, afterBuffer: AfterBuffer = 'keep') {
   const data = await tempDir('pull');
   const buffer = await DropBuffer.open(data.dir, log);
   cleanups.push(data.remove, () => buffer.close());
   const remoteDir = `ride-${++dirCounter}`;
-  const ride = rideOnGateway(gw, 'r1', remoteDir);
+  const ride = rideOnGateway(gw, 'r1', remoteDir, afterBuffer);
   const deps: PullDeps = {
     park: 'gardaland',
     buffer,
@@ -47,7 +56,9 @@ async function setup(overrides: Partial<PullDeps> = {}) {
     buffer,
     ride,
     remoteDir,
+    deps,
     pull: () => pullRide(ride, deps),
+    onGateway: (sub = remoteDir) => gatewayZips(sub),
     put: (name: string, bytes: Buffer, ageSeconds?: number) =>
       putOnGateway(gw, remoteDir, name, bytes, ageSeconds),
   };
@@ -201,5 +212,83 @@ describe('pullRide against a real OpenSSH gateway', () => {
       { name: other.fileName, error: expect.stringMatching(/belongs to ride "r2"/) },
     ]);
     expect(buffer.list()).toEqual([]);
+  });
+});
+
+describe('remote handling after buffering, against a real OpenSSH gateway', () => {
+  it('deletes a drop from the gateway only once it is recorded with its blob, and keeps quarantined files there', async () => {
+    const { buffer, deps, ride, put, onGateway } = await setup({ minAgeMs: 0 }, 'delete');
+    const good = buildTestDrop({ sequence: 1 });
+    const broken = buildTestDrop({ sequence: 2 });
+    await put(good.fileName, good.zip);
+    await put(broken.fileName, corruptZip(broken));
+    // What the buffer held at the moment the agent asked the gateway to delete each file.
+    const seenAtDelete: { name: string; recorded: boolean; blob: boolean }[] = [];
+    const connect: PullDeps['connect'] = async (r) => {
+      const client = await connectGateway(r.connection, log);
+      return {
+        list: (dir) => client.list(dir),
+        download: (dir, name, to) => client.download(dir, name, to),
+        move: (dir, name, to) => client.move(dir, name, to),
+        close: () => client.close(),
+        remove: async (dir, name) => {
+          const drop = buffer.list().find((d) => d.fileName === name);
+          seenAtDelete.push({
+            name,
+            recorded: drop !== undefined,
+            blob: drop !== undefined && existsSync(buffer.blobs.blobPath(drop.sha256)),
+          });
+          await client.remove(dir, name);
+        },
+      };
+    };
+
+    const result = await pullRide(ride, { ...deps, connect });
+
+    expect(result).toMatchObject({ buffered: 1, quarantined: 1, cleanedUp: 1, cleanupFailed: [] });
+    expect(seenAtDelete).toEqual([{ name: good.fileName, recorded: true, blob: true }]);
+    expect(await onGateway()).toEqual([broken.fileName]);
+    expect(buffer.get(good.sha256)?.state).toBe('buffered');
+  });
+
+  it('moves a drop and a duplicate of it into the done folder, leaving nothing to pull again', async () => {
+    const done = 'done-moved';
+    const { buffer, pull, put, onGateway } = await setup({ minAgeMs: 0 }, { moveTo: done });
+    const drop = buildTestDrop();
+    await put(drop.fileName, drop.zip, 120);
+    await put('copy-of-drop.zip', drop.zip, 60);
+
+    const first = await pull();
+
+    expect(first).toMatchObject({ buffered: 1, duplicates: 1, cleanedUp: 2, cleanupFailed: [] });
+    expect(await onGateway()).toEqual([]);
+    expect(await onGateway(done)).toEqual(['copy-of-drop.zip', drop.fileName].sort());
+    expect(await readFile(path.join(gw.root, done, drop.fileName))).toEqual(drop.zip);
+    expect(await pull()).toMatchObject({ listed: 0, buffered: 0, cleanedUp: 0 });
+    expect(buffer.list()).toHaveLength(1);
+  });
+
+  it('keeps gateway files by default', async () => {
+    const { pull, put, onGateway } = await setup({ minAgeMs: 0 });
+    const drop = buildTestDrop();
+    await put(drop.fileName, drop.zip);
+
+    expect(await pull()).toMatchObject({ buffered: 1, cleanedUp: 0 });
+    expect(await onGateway()).toEqual([drop.fileName]);
+  });
+
+  it('finishes the deletion on the next pull when the agent stopped between recording and deleting', async () => {
+    const { buffer, deps, ride, put, onGateway } = await setup({ minAgeMs: 0 }, 'delete');
+    const drop = buildTestDrop();
+    await put(drop.fileName, drop.zip);
+    // The first pull records the drop but its deletion never happens (as if killed there).
+    await pullRide({ ...ride, afterBuffer: 'keep' }, deps);
+    expect(await onGateway()).toEqual([drop.fileName]);
+
+    const next = await pullRide(ride, deps);
+
+    expect(next).toMatchObject({ known: 1, buffered: 0, cleanedUp: 1 });
+    expect(await onGateway()).toEqual([]);
+    expect(buffer.list()).toHaveLength(1);
   });
 });

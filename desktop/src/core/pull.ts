@@ -34,6 +34,10 @@ export interface RidePullResult {
   known: number;
   /** Files that failed to download; the next round tries again. */
   failed: { name: string; error: string }[];
+  /** Files deleted or moved on the gateway after buffering (`afterBuffer`). */
+  cleanedUp: number;
+  /** Files whose deletion or move failed; the next pull tries again. */
+  cleanupFailed: { name: string; error: string }[];
 }
 
 export interface PullDeps {
@@ -70,6 +74,8 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     young: 0,
     known: 0,
     failed: [],
+    cleanedUp: 0,
+    cleanupFailed: [],
   };
   const client = await deps.connect(ride);
   try {
@@ -83,6 +89,13 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
       const ref = { ride: ride.id, name: file.name, size: file.size, mtimeMs: file.mtimeMs };
       if (deps.buffer.isKnownRemoteFile(ref)) {
         result.known++;
+        // Recorded earlier but still here: the cleanup failed or the agent stopped before it.
+        if (ride.afterBuffer !== 'keep') {
+          const state = deps.buffer.remoteFileDropState(ride.id, file.name);
+          if (state !== undefined && state !== 'quarantined') {
+            await cleanUp(client, ride, file.name, result, log);
+          }
+        }
         continue;
       }
       if (!settle.isSettled(ride.id, file, now())) {
@@ -92,6 +105,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
       try {
         const outcome = await pullFile(client, ride, file, deps, log);
         result[outcome]++;
+        if (outcome !== 'quarantined') await cleanUp(client, ride, file.name, result, log);
       } catch (err) {
         const error = (err as Error).message;
         log.warn({ file: file.name, err }, 'pulling a file failed; trying again next round');
@@ -102,6 +116,34 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     await client.close();
   }
   return result;
+}
+
+/**
+ * Applies the ride's `afterBuffer` to a file whose drop is recorded (so the gateway copy is
+ * no longer the only one). A failure is reported and retried on the next pull.
+ */
+async function cleanUp(
+  client: GatewayClient,
+  ride: RideConfig,
+  name: string,
+  result: RidePullResult,
+  log: Logger,
+): Promise<void> {
+  const action = ride.afterBuffer;
+  if (action === 'keep') return;
+  try {
+    if (action === 'delete') await client.remove(ride.remoteDir, name);
+    else await client.move(ride.remoteDir, name, action.moveTo);
+    result.cleanedUp++;
+    log.info(
+      { file: name, action: action === 'delete' ? 'deleted' : `moved to ${action.moveTo}` },
+      'gateway file handled after buffering',
+    );
+  } catch (err) {
+    const error = `could not ${action === 'delete' ? 'delete' : `move to ${action.moveTo}`} the file on the gateway: ${(err as Error).message}; the next pull tries again`;
+    log.warn({ file: name, err }, error);
+    result.cleanupFailed.push({ name, error });
+  }
 }
 
 async function pullFile(

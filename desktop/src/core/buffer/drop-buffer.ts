@@ -135,6 +135,17 @@ export class DropBuffer {
     return row !== undefined && row.size === file.size && row.mtime_ms === Math.trunc(file.mtimeMs);
   }
 
+  /** State of the drop a recorded remote file maps to (itself or the drop it duplicates). */
+  remoteFileDropState(ride: string, name: string): DropState | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT d.state FROM remote_files f JOIN drops d ON d.sha256 = f.drop_sha256
+         WHERE f.ride = ? AND f.name = ?`,
+      )
+      .get(ride, name) as { state: DropState } | undefined;
+    return row?.state;
+  }
+
   /** The drop with these zip bytes or this content, if buffered already. */
   findExisting(sha256: string, contentId: string | null): DropRecord | undefined {
     const row = this.db

@@ -15,5 +15,9 @@ export interface GatewayClient {
   list(dir: string): Promise<RemoteFile[]>;
   /** Copies `dir/name` to `localPath`; the caller fsyncs and verifies it. */
   download(dir: string, name: string, localPath: string): Promise<void>;
+  /** Deletes `dir/name`. */
+  remove(dir: string, name: string): Promise<void>;
+  /** Moves `dir/name` into `toDir` (created if missing), replacing a file of that name there. */
+  move(dir: string, name: string, toDir: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -80,6 +80,16 @@ class SftpGatewayClient implements GatewayClient {
     });
   }
 
+  async remove(dir: string, name: string): Promise<void> {
+    await this.client.delete(path.posix.join(dir, name));
+  }
+
+  async move(dir: string, name: string, toDir: string): Promise<void> {
+    if ((await this.client.exists(toDir)) !== 'd') await this.client.mkdir(toDir, true);
+    // Plain SFTP rename fails when the target exists; OpenSSH's posix-rename replaces it.
+    await this.client.posixRename(path.posix.join(dir, name), path.posix.join(toDir, name));
+  }
+
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }

@@ -1,6 +1,6 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RideConfig } from '../config.ts';
+import type { AfterBuffer, RideConfig } from '../config.ts';
 
 /** What a test needs of the SFTP gateway harness (`scripts/harness/sftp-gateway.ts`). */
 export interface GatewayAccess {
@@ -13,10 +13,16 @@ export interface GatewayAccess {
 }
 
 /** A ride whose drops sit in `remoteDir` under the gateway's root. */
-export function rideOnGateway(gw: GatewayAccess, id: string, remoteDir: string): RideConfig {
+export function rideOnGateway(
+  gw: GatewayAccess,
+  id: string,
+  remoteDir: string,
+  afterBuffer: AfterBuffer = 'keep',
+): RideConfig {
   return {
     id,
     remoteDir,
+    afterBuffer,
     connection: {
       type: 'sftp',
       host: gw.host,
