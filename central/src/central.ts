@@ -1,5 +1,7 @@
 import { verifyDrop } from '@zra/shared';
 import type { Logger } from 'pino';
+import type { HeartbeatInput } from './agents/heartbeat-schemas.ts';
+import { recordHeartbeat } from './agents/heartbeat-store.ts';
 import { BlobStore } from './blob/blob-store.ts';
 import type { CentralConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -13,6 +15,7 @@ import { startOutboxPublisher } from './queue/outbox-publisher.ts';
 import type { IngestService } from './server/context.ts';
 import { startHttpServer } from './server/http-server.ts';
 import { createMetrics, type CentralMetrics } from './server/metrics.ts';
+import type { ParkIdentity } from './server/park-identity.ts';
 
 /** Options of {@link startCentral}; the defaults are what `serve` runs. */
 export interface StartCentralOptions {
@@ -54,7 +57,7 @@ export async function startCentral(
           log: log.child({ component: 'outbox' }),
         });
   const broker = createBrokerProbe(config.amqpUrl, config.queuePrefix, log);
-  const metrics = createMetrics(pool, broker, log);
+  const metrics = createMetrics(pool, broker, log, { silentAfterMs: config.heartbeatSilentMs });
   const ingest = countIngestedBytes(
     createIngestService({
       pool,
@@ -66,10 +69,22 @@ export async function startCentral(
     metrics,
   );
   const auth = { parkForToken: (token: string) => parkForToken(pool, token) };
+  const heartbeats = {
+    record: (park: ParkIdentity, hb: HeartbeatInput) => recordHeartbeat(pool, park, hb),
+  };
   let http: Awaited<ReturnType<typeof startHttpServer>>;
   try {
     http = await startHttpServer(
-      { pool, broker, ingest, auth, metrics, log, shutdownGraceMs: config.shutdownGraceMs },
+      {
+        pool,
+        broker,
+        ingest,
+        auth,
+        heartbeats,
+        metrics,
+        log,
+        shutdownGraceMs: config.shutdownGraceMs,
+      },
       config.host,
       config.port,
     );

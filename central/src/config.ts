@@ -17,6 +17,8 @@ const HINTS: Record<string, string> = {
   LOG_LEVEL: 'set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent',
   JOB_TIMEOUT_S: 'set JOB_TIMEOUT_S to the seconds a Rust job may run before it is killed',
   DELIVERY_LIMIT: 'set DELIVERY_LIMIT to how many deliveries a job gets before it is failed',
+  HEARTBEAT_SILENT_MIN:
+    'set HEARTBEAT_SILENT_MIN to the minutes without a heartbeat after which a park counts as silent',
   SHUTDOWN_GRACE_S:
     'set SHUTDOWN_GRACE_S to the seconds in-flight requests get to finish after SIGTERM',
 };
@@ -50,6 +52,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   JOB_TIMEOUT_S: z.coerce.number().int().positive().default(600),
   DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
   SHUTDOWN_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
+  HEARTBEAT_SILENT_MIN: z.coerce.number().positive().max(10_080).default(10),
 });
 
 /** Settings every command needs: where the database is and how much to log. */
@@ -74,6 +77,8 @@ export interface CentralConfig extends DatabaseConfig {
   deliveryLimit: number;
   /** After SIGTERM, how long in-flight requests may run before their connections are cut. */
   shutdownGraceMs: number;
+  /** A park whose agent sent no heartbeat for this long is flagged silent. */
+  heartbeatSilentMs: number;
 }
 
 /** A configuration problem, worded for the operator who has to fix the environment. */
@@ -117,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
     deliveryLimit: e.DELIVERY_LIMIT,
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
+    heartbeatSilentMs: e.HEARTBEAT_SILENT_MIN * 60_000,
   };
 }

@@ -22,3 +22,6 @@ export type { ReportStatus, RequestReportInput } from './reports/report-store.ts
 export { createLogger } from './logger.ts';
 export type { ParkIdentity } from './server/park-identity.ts';
 export { retryBatch, BatchRetryError } from './batches/batch-retry.ts';
+export { parkAgentHealth } from './agents/heartbeat-store.ts';
+export type { ParkAgentHealth } from './agents/heartbeat-store.ts';
+export type { HeartbeatInput } from './agents/heartbeat-schemas.ts';

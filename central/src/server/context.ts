@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { HeartbeatInput, HeartbeatOutput } from '../agents/heartbeat-schemas.ts';
 import type {
   BeginInput,
   BeginOutput,
@@ -21,10 +22,16 @@ export interface ParkAuthenticator {
   parkForToken(token: string): Promise<ParkIdentity | null>;
 }
 
+/** Keeps each park's latest agent heartbeat. */
+export interface HeartbeatService {
+  record(park: ParkIdentity, input: HeartbeatInput): Promise<HeartbeatOutput>;
+}
+
 /** Per-request context: the long-lived services plus what the request carried. */
 export interface CentralContext {
   ingest: IngestService;
   auth: ParkAuthenticator;
+  heartbeats: HeartbeatService;
   log: Logger;
   /** The raw `Authorization` header, checked only by procedures that need a park. */
   authorization: string | undefined;

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
-import type { IngestService, ParkAuthenticator } from './context.ts';
+import type { HeartbeatService, IngestService, ParkAuthenticator } from './context.ts';
 import type { CentralMetrics } from './metrics.ts';
 import { checkReadiness } from './readiness.ts';
 import { requestIdFor } from './request-id.ts';
@@ -21,6 +21,7 @@ export interface HttpServerDeps {
   broker: BrokerProbe;
   ingest: IngestService;
   auth: ParkAuthenticator;
+  heartbeats: HeartbeatService;
   metrics: CentralMetrics;
   log: Logger;
   /** How long `close()` lets in-flight requests finish before cutting their connections. */
@@ -54,6 +55,7 @@ export async function startHttpServer(
     createContext: ({ req }) => ({
       ingest: deps.ingest,
       auth: deps.auth,
+      heartbeats: deps.heartbeats,
       log: requestLogs.get(req) ?? log,
       authorization: req.headers.authorization,
     }),

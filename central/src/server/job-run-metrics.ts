@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Metric, Registry } from 'prom-client';
+import { oncePerScrape } from './once-per-scrape.ts';
 
 /** Upper bounds (seconds) of the job duration buckets: seconds for drops, minutes for reports. */
 export const JOB_DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -90,19 +91,5 @@ function tableMetric(name: string, type: 'counter' | 'histogram', values: () => 
     async get() {
       return { name, help: this.help, type, aggregator: this.aggregator, values: await values() };
     },
-  };
-}
-
-/**
- * Wraps a read so that callers overlapping in time (the collectors of one scrape, which
- * prom-client runs concurrently) share one call; the next scrape reads afresh.
- */
-export function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | null = null;
-  return () => {
-    pending ??= read().finally(() => {
-      pending = null;
-    });
-    return pending;
   };
 }

@@ -2,7 +2,9 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
-import { oncePerScrape, registerJobRunMetrics } from './job-run-metrics.ts';
+import { registerAgentMetrics } from './agent-metrics.ts';
+import { registerJobRunMetrics } from './job-run-metrics.ts';
+import { oncePerScrape } from './once-per-scrape.ts';
 
 /** The API's metrics: a dedicated registry plus the instruments request handling feeds. */
 export interface CentralMetrics {
@@ -19,7 +21,12 @@ export interface CentralMetrics {
  * those (aggregate them with max(), not sum()). Job pods are short-lived and cannot be
  * scraped, so job history comes from job_runs.
  */
-export function createMetrics(pool: pg.Pool, broker: BrokerProbe, log: Logger): CentralMetrics {
+export function createMetrics(
+  pool: pg.Pool,
+  broker: BrokerProbe,
+  log: Logger,
+  options: { silentAfterMs: number },
+): CentralMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'zra_central_' });
 
@@ -100,5 +107,6 @@ export function createMetrics(pool: pg.Pool, broker: BrokerProbe, log: Logger): 
     },
   });
   registerJobRunMetrics(registry, pool);
+  registerAgentMetrics(registry, pool, options.silentAfterMs);
   return { registry, httpDuration, bytesIngested };
 }

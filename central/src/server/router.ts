@@ -1,9 +1,11 @@
+import { agentRouter } from './routers/agent.ts';
 import { ingestRouter } from './routers/ingest.ts';
 import { router } from './trpc.ts';
 
 /** The central API as parks (and later the dashboard) see it. */
 export const appRouter = router({
   ingest: ingestRouter,
+  agent: agentRouter,
 });
 
 /** Import with `import type` from clients; tRPC infers every call from it. */

@@ -44,6 +44,7 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     jobTimeoutMs: 60_000,
     deliveryLimit: 3,
     shutdownGraceMs: 10_000,
+    heartbeatSilentMs: 600_000,
   };
   await runMigrations(db.url, createLogger('silent'));
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });

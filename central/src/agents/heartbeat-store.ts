@@ -1,0 +1,120 @@
+import type pg from 'pg';
+import type { ParkIdentity } from '../server/park-identity.ts';
+import type { HeartbeatInput, HeartbeatOutput } from './heartbeat-schemas.ts';
+
+/** Heartbeats kept per park to judge whether the backlog keeps growing. */
+export const BACKLOG_WINDOW = 3;
+
+/**
+ * Stores a park's latest heartbeat, replacing the previous one, and appends its backlog to
+ * the last {@link BACKLOG_WINDOW} backlog counts. `received_at` is central's clock: a park
+ * with a wrong clock must not look alive (or silent) because of it.
+ */
+export async function recordHeartbeat(
+  pool: pg.Pool,
+  park: ParkIdentity,
+  hb: HeartbeatInput,
+): Promise<HeartbeatOutput> {
+  const r = await pool.query<{ received_at: Date }>(
+    `INSERT INTO agent_heartbeats AS h (park_id, version, buffer_drops, buffer_bytes,
+        buffer_cap_bytes, backlog_drops, backlog_bytes, backlog_oldest_pulled_at, offline_since,
+        recent_backlog_drops)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ARRAY[$6::integer])
+     ON CONFLICT (park_id) DO UPDATE SET
+       version = EXCLUDED.version,
+       buffer_drops = EXCLUDED.buffer_drops,
+       buffer_bytes = EXCLUDED.buffer_bytes,
+       buffer_cap_bytes = EXCLUDED.buffer_cap_bytes,
+       backlog_drops = EXCLUDED.backlog_drops,
+       backlog_bytes = EXCLUDED.backlog_bytes,
+       backlog_oldest_pulled_at = EXCLUDED.backlog_oldest_pulled_at,
+       offline_since = EXCLUDED.offline_since,
+       recent_backlog_drops = (h.recent_backlog_drops || EXCLUDED.backlog_drops)[
+         greatest(1, cardinality(h.recent_backlog_drops) + 2 - $10::integer):],
+       received_at = now()
+     RETURNING received_at`,
+    [
+      park.id,
+      hb.version,
+      hb.buffer.drops,
+      hb.buffer.bytes,
+      hb.buffer.capBytes,
+      hb.backlog.drops,
+      hb.backlog.bytes,
+      hb.backlog.oldestPulledAt,
+      hb.offlineSince,
+      BACKLOG_WINDOW,
+    ],
+  );
+  const row = r.rows[0];
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return { receivedAt: row.received_at.toISOString() };
+}
+
+/** One park as the fleet overview and the metrics see its agent. */
+export interface ParkAgentHealth {
+  park: string;
+  /** Null when the agent never sent a heartbeat. */
+  lastHeartbeatAt: string | null;
+  version: string | null;
+  backlogDrops: number | null;
+  backlogBytes: number | null;
+  bufferBytes: number | null;
+  bufferCapBytes: number | null;
+  offlineSince: string | null;
+  /** No heartbeat for longer than the threshold, or none ever. */
+  silent: boolean;
+  /** The backlog rose at each of the last {@link BACKLOG_WINDOW} heartbeats. */
+  backlogGrowing: boolean;
+}
+
+interface HealthRow {
+  park: string;
+  received_at: Date | null;
+  version: string | null;
+  backlog_drops: number | null;
+  backlog_bytes: string | null;
+  buffer_bytes: string | null;
+  buffer_cap_bytes: string | null;
+  offline_since: Date | null;
+  recent_backlog_drops: number[] | null;
+  silent: boolean;
+}
+
+/**
+ * Every park with its agent's latest heartbeat, flagged silent when the last one is older
+ * than `silentAfterMs` (or there never was one) and backlog-growing when the backlog went up
+ * at each of the last three heartbeats (a park that uploads slower than it produces).
+ */
+export async function parkAgentHealth(
+  pool: pg.Pool,
+  silentAfterMs: number,
+): Promise<ParkAgentHealth[]> {
+  const r = await pool.query<HealthRow>(
+    `SELECT p.id AS park, h.received_at, h.version, h.backlog_drops, h.backlog_bytes,
+            h.buffer_bytes, h.buffer_cap_bytes, h.offline_since, h.recent_backlog_drops,
+            (h.received_at IS NULL OR h.received_at < now() - $1::float8 * interval '1 millisecond')
+              AS silent
+       FROM parks p LEFT JOIN agent_heartbeats h ON h.park_id = p.id
+      ORDER BY p.id`,
+    [silentAfterMs],
+  );
+  return r.rows.map((row) => ({
+    park: row.park,
+    lastHeartbeatAt: row.received_at?.toISOString() ?? null,
+    version: row.version,
+    backlogDrops: row.backlog_drops,
+    backlogBytes: row.backlog_bytes === null ? null : Number(row.backlog_bytes),
+    bufferBytes: row.buffer_bytes === null ? null : Number(row.buffer_bytes),
+    bufferCapBytes: row.buffer_cap_bytes === null ? null : Number(row.buffer_cap_bytes),
+    offlineSince: row.offline_since?.toISOString() ?? null,
+    silent: row.silent,
+    backlogGrowing: isGrowing(row.recent_backlog_drops ?? []),
+  }));
+}
+
+/** True when there are a full window of counts and each is larger than the one before. */
+export function isGrowing(counts: number[]): boolean {
+  if (counts.length < BACKLOG_WINDOW) return false;
+  return counts.slice(-BACKLOG_WINDOW).every((n, i, a) => i === 0 || n > (a[i - 1] ?? n));
+}
