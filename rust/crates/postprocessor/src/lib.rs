@@ -50,31 +50,36 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
             ),
         )
     })?;
+    let result = process(&args.drop, &models)?;
+    write_json(&args.out, &result)
+}
+
+/// Verifies and analyses the drop at `drop_path` in one streaming pass.
+pub fn process(drop_path: &Path, models: &RideModels) -> Result<PostprocessResult, JobError> {
     // The telemetry is analysed while the zip is verified, so it is read once and never held.
-    let mut analysis = Analysis::new(&models);
-    let drop = stream_drop_file(&args.drop, &DropLimits::default(), &mut analysis).map_err(
-        |e| match e {
-            ReadDropError::Io(e) => JobError::usage(
-                "input_unreadable",
-                format!("cannot read drop {}: {e}", args.drop.display()),
-            ),
-            ReadDropError::Invalid(e) => JobError::invalid_drop(e.code.as_str(), e.message),
-        },
-    )?;
+    let mut analysis = Analysis::new(models);
+    let drop =
+        stream_drop_file(drop_path, &DropLimits::default(), &mut analysis).map_err(
+            |e| match e {
+                ReadDropError::Io(e) => JobError::usage(
+                    "input_unreadable",
+                    format!("cannot read drop {}: {e}", drop_path.display()),
+                ),
+                ReadDropError::Invalid(e) => JobError::invalid_drop(e.code.as_str(), e.message),
+            },
+        )?;
     let m = &drop.head.manifest;
     let model = models.find(&m.model).ok_or_else(|| {
         JobError::usage(
             "unknown_ride_model",
             format!(
-                "the drop is for ride model {:?}, which {} does not define (known: {}); update the ride models",
+                "the drop is for ride model {:?}, which the ride models do not define (known: {}); update the ride models",
                 m.model,
-                args.ride_models.display(),
                 models.ids().join(", ")
             ),
         )
     })?;
-    let result = postprocess(&drop, model, &analysis.results);
-    write_json(&args.out, &result)
+    Ok(postprocess(&drop, model, &analysis.results))
 }
 
 /// Assembles the result of a verified drop from its head and what the telemetry stream

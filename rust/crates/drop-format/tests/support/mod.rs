@@ -17,7 +17,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A drop under construction: entries plus a manifest generated to list them.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct DropBuilder {
     pub manifest: Value,
     pub entries: Vec<(String, Vec<u8>)>,
