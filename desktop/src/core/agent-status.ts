@@ -1,4 +1,5 @@
 import type { DropRecord, DropState } from './buffer/drop-record.ts';
+import type { BufferSpaceStatus } from './buffer-space.ts';
 import type { CentralLinkStatus } from './central-link.ts';
 import type { RidePullResult } from './pull.ts';
 import type { UploadRoundResult } from './upload.ts';
@@ -15,6 +16,8 @@ export interface RideStatus {
   lastError: string | null;
   /** Set while the gateway presents another host key than the pinned one. */
   hostKeyChanged: { expected: string; got: string } | null;
+  /** Why this ride's pulling is paused (the buffer is full); null while it pulls. */
+  pausedReason: string | null;
 }
 
 /** Everything the agent knows about itself; what the UI (and `--once`) reports. */
@@ -27,6 +30,8 @@ export interface AgentStatus {
   /** Online/offline, since when, why, and when the next upload round runs. */
   central: CentralLinkStatus;
   drops: Record<DropState, number>;
+  /** Disk use against the cap, and why pulling is paused when it is full. */
+  buffer: BufferSpaceStatus;
   /** Drops central refused as bad input, with its reason; they are not sent again. */
   rejected: ProblemDrop[];
   /** What waits for central, and since when. */
@@ -55,7 +60,13 @@ export function toProblemDrop(d: DropRecord): ProblemDrop {
 
 /** What one `runOnce` did. */
 export interface RunSummary {
-  rides: { id: string; result: RidePullResult | null; error: string | null }[];
+  rides: {
+    id: string;
+    result: RidePullResult | null;
+    error: string | null;
+    /** Why the ride was not (fully) pulled: the buffer is full. */
+    paused: string | null;
+  }[];
   upload: UploadRoundResult;
   drops: Record<DropState, number>;
 }
@@ -86,6 +97,8 @@ export function summarize(run: RunSummary): string {
       `${run.drops.acknowledged} acknowledged, ${run.drops.quarantined} quarantined` +
       (run.drops.rejected ? `, ${run.drops.rejected} rejected` : ''),
   ];
+  const paused = [...new Set(run.rides.flatMap((r) => (r.paused ? [r.paused] : [])))];
+  if (paused.length) parts.push(`pulling paused: ${paused.join('; ')}`);
   if (failedRides.length) {
     parts.push(
       `${plural(failedRides.length, 'ride')} failed: ` +

@@ -7,6 +7,7 @@ import {
   type RunSummary,
 } from './agent-status.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
+import { bufferSpace, makeRoom } from './buffer-space.ts';
 import { createCentralClient, type CentralClient } from './central-client.ts';
 import { CentralLink } from './central-link.ts';
 import type { AgentConfig, RideConfig } from './config.ts';
@@ -65,6 +66,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         lastResult: null,
         lastError: null,
         hostKeyChanged: null,
+        pausedReason: null,
       },
     ]),
   );
@@ -85,11 +87,23 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   let uploadTimer: NodeJS.Timeout | null = null;
   let running = false;
 
+  const bufferLog = log.child({ component: 'buffer' });
+  const room = (): Promise<boolean> => makeRoom(buffer, config.buffer, bufferLog);
+  const pausedReason = (): string =>
+    bufferSpace(buffer, config.buffer).pullPausedReason ?? 'the buffer is full';
+
   async function pullOne(ride: RideConfig): Promise<RunSummary['rides'][number]> {
     const status = rides.get(ride.id);
     if (!status) throw new Error(`ride ${ride.id} is not configured`);
+    if (!(await room())) {
+      // The gateway still holds the files; nothing is lost by waiting.
+      status.pausedReason = pausedReason();
+      return { id: ride.id, result: null, error: null, paused: status.pausedReason };
+    }
+    status.pausedReason = null;
     try {
       const result = await pullRide(ride, {
+        room,
         park: config.park,
         buffer,
         connect,
@@ -103,15 +117,16 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         lastError: null,
         hostKeyChanged: null,
         lastSuccessAt: new Date().toISOString(),
+        pausedReason: result.pausedForSpace ? pausedReason() : null,
       });
-      return { id: ride.id, result, error: null };
+      return { id: ride.id, result, error: null, paused: status.pausedReason };
     } catch (err) {
       const message = (err as Error).message;
       status.lastError = message;
       status.hostKeyChanged =
         err instanceof HostKeyMismatchError ? { expected: err.expected, got: err.got } : null;
       log.error({ ride: ride.id, err }, 'pull failed');
-      return { id: ride.id, result: null, error: message };
+      return { id: ride.id, result: null, error: message, paused: null };
     } finally {
       status.lastPullAt = new Date().toISOString();
     }
@@ -144,6 +159,8 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         maxRejections: config.upload.maxRejections,
       });
       state.upload = { lastRunAt: new Date().toISOString(), lastResult: result };
+      // Acknowledged drops may now leave the disk, which is what un-pauses a full buffer.
+      if (result.acknowledged > 0) await room();
       if (result.error !== null) {
         const delayMs = link.recordFailure(result.error);
         log.warn(
@@ -238,6 +255,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       upload: state.upload,
       central: link.status(),
       drops: buffer.counts(),
+      buffer: bufferSpace(buffer, config.buffer),
       rejected: buffer.list({ state: 'rejected' }).map(toProblemDrop),
       backlog: buffer.backlog(),
     }),

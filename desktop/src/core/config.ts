@@ -50,6 +50,18 @@ export const rideConfigSchema = z.strictObject({
   afterBuffer: afterBufferSchema.default('keep'),
 });
 
+/** The buffer's disk budget. */
+export const bufferConfigSchema = z.strictObject({
+  /** Blob bytes at which pulling pauses; drops central has not acknowledged are never deleted. */
+  maxBytes: z
+    .number()
+    .int()
+    .positive('give the cap in bytes, e.g. 2147483648 for 2 GiB')
+    .default(2 * 1024 ** 3),
+  /** How long an acknowledged drop's blob stays on disk (its record stays for good). */
+  retainAcknowledgedHours: z.number().nonnegative().default(168),
+});
+
 /** The upload loop: how often it looks for work, and how it backs off while central is away. */
 export const uploadConfigSchema = z
   .strictObject({
@@ -91,6 +103,7 @@ export const agentConfigSchema = z
       .max(8 * 1024 * 1024)
       .default(4 * 1024 * 1024),
     upload: uploadConfigSchema.prefault({}),
+    buffer: bufferConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();

@@ -8,9 +8,20 @@ export {
   type RunSummary,
 } from './agent-status.ts';
 export { fullJitterDelayMs } from './backoff.ts';
+export {
+  bufferSpace,
+  formatBytes,
+  makeRoom,
+  type BufferSpaceConfig,
+  type BufferSpaceStatus,
+} from './buffer-space.ts';
 export { CentralLink, type CentralLinkStatus } from './central-link.ts';
 export {
+  afterBufferSchema,
   agentConfigSchema,
+  bufferConfigSchema,
+  uploadConfigSchema,
+  type AfterBuffer,
   connectionSchema,
   sftpConnectionSchema,
   ConfigError,

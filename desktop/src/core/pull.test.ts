@@ -192,6 +192,24 @@ describe('pullRide against a real OpenSSH gateway', () => {
     expect(buffer.list()).toHaveLength(1);
   });
 
+  it('stops pulling mid-ride when the buffer is full, leaving the rest on the gateway unrecorded', async () => {
+    let roomFor = 1;
+    const { buffer, pull, put } = await setup({
+      minAgeMs: 0,
+      room: () => Promise.resolve(roomFor-- > 0),
+    });
+    const first = buildTestDrop({ sequence: 1 });
+    const second = buildTestDrop({ sequence: 2 });
+    await put(first.fileName, first.zip, 120);
+    await put(second.fileName, second.zip, 60);
+
+    const result = await pull();
+
+    expect(result).toMatchObject({ buffered: 1, pausedForSpace: true });
+    expect(buffer.list().map((d) => d.sha256)).toEqual([first.sha256]);
+    expect(buffer.remoteFileDropState('r1', second.fileName)).toBeUndefined();
+  });
+
   it('ignores files that are not zips', async () => {
     const { buffer, pull, put } = await setup();
     await put('notes.txt', Buffer.from('not a drop'));

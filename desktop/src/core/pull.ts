@@ -38,6 +38,8 @@ export interface RidePullResult {
   cleanedUp: number;
   /** Files whose deletion or move failed; the next pull tries again. */
   cleanupFailed: { name: string; error: string }[];
+  /** The buffer reached its cap during this pull; the remaining files wait on the gateway. */
+  pausedForSpace: boolean;
 }
 
 export interface PullDeps {
@@ -50,6 +52,11 @@ export interface PullDeps {
   log: Logger;
   /** A file modified less than this long ago may still be being written. */
   minAgeMs: number;
+  /**
+   * Frees what may be freed and answers whether one more file fits in the buffer; asked
+   * before each download. Unlimited when absent.
+   */
+  room?: () => Promise<boolean>;
   /** Remembers listings across rounds (see SettleTracker); a fresh one per pull otherwise. */
   settle?: SettleTracker;
   now?: () => number;
@@ -76,6 +83,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     failed: [],
     cleanedUp: 0,
     cleanupFailed: [],
+    pausedForSpace: false,
   };
   const client = await deps.connect(ride);
   try {
@@ -101,6 +109,12 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
       if (!settle.isSettled(ride.id, file, now())) {
         result.young++;
         continue;
+      }
+      if (deps.room && !(await deps.room())) {
+        // The gateway keeps the file; a later pull takes it once uploads have freed space.
+        result.pausedForSpace = true;
+        log.warn('the buffer is full; pulling pauses until uploads free space');
+        break;
       }
       try {
         const outcome = await pullFile(client, ride, file, deps, log);

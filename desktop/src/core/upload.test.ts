@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { generateDrops, generateSmallDrop } from '@zra/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from './agent.ts';
+import { summarize } from './agent-status.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
 import { createCentralClient } from './central-client.ts';
 import { parseAgentConfig } from './config.ts';
@@ -352,5 +353,67 @@ describe('upload through an uplink that is cut mid-upload', () => {
     expect(once).toHaveLength(1);
     expect((await agent.runOnce()).upload.acknowledged).toBe(0);
     expect(await central.query('SELECT id FROM batches WHERE sha256 = $1', [sha])).toHaveLength(1);
+  });
+});
+
+describe('buffer cap with the real central', () => {
+  it('pauses pulling for every ride with the reason while the buffer is full, and resumes once central acknowledged what it holds', async () => {
+    const d1 = buildTestDrop({ ride: 'r1', sequence: 801 });
+    const d2 = buildTestDrop({ ride: 'r2', sequence: 802 });
+    const dirs = { r1: `full-r1-${++counter}`, r2: `full-r2-${counter}` };
+    await putOnGateway(gw, dirs.r1, d1.fileName, d1.zip);
+    await putOnGateway(gw, dirs.r2, d2.fileName, d2.zip);
+    const proxy = await startTcpProxy(central.url);
+    proxy.cut();
+    const data = await tempDir('agent-full');
+    cleanups.push(data.remove, () => proxy.close());
+    const agent = await createAgent(
+      parseAgentConfig({
+        park: 'gardaland',
+        dataDir: data.dir,
+        central: { url: proxy.url, token: central.token },
+        rides: [rideOnGateway(gw, 'r1', dirs.r1), rideOnGateway(gw, 'r2', dirs.r2)],
+        buffer: { maxBytes: d1.zip.length },
+      }),
+      { log },
+    );
+    cleanups.push(() => agent.close());
+    const fullReason =
+      /^buffer full: .* waiting for central; pulling resumes when uploads free space$/;
+
+    const filling = await agent.runOnce();
+    expect(filling.rides.map((r) => [r.id, r.result?.buffered ?? null])).toEqual([
+      ['r1', 1],
+      ['r2', null],
+    ]);
+    const full = await agent.runOnce();
+
+    for (const ride of full.rides) expect(ride.paused).toMatch(fullReason);
+    const status = agent.status();
+    expect(status.rides.map((r) => r.pausedReason)).toEqual([
+      status.buffer.pullPausedReason,
+      status.buffer.pullPausedReason,
+    ]);
+    expect(status.buffer).toMatchObject({ bytes: d1.zip.length, waitingBytes: d1.zip.length });
+    expect(summarize(full)).toMatch(/pulling paused: buffer full/);
+
+    proxy.restore();
+    const draining = await agent.runOnce();
+    expect(draining.upload.acknowledged).toBe(1);
+    expect(agent.status().buffer).toMatchObject({ bytes: 0, pullPausedReason: null });
+
+    const resumed = await agent.runOnce();
+
+    expect(resumed.rides.map((r) => [r.id, r.paused])).toEqual([
+      ['r1', null],
+      ['r2', null],
+    ]);
+    expect(resumed.rides[1]?.result?.buffered).toBe(1);
+    expect(resumed.upload.acknowledged).toBe(1);
+    const stored = await central.query<{ sha256: string }>(
+      'SELECT sha256 FROM batches WHERE sha256 = ANY($1)',
+      [[d1.sha256, d2.sha256]],
+    );
+    expect(stored.map((x) => x.sha256).sort()).toEqual([d1.sha256, d2.sha256].sort());
   });
 });

@@ -98,9 +98,10 @@ export class DropBuffer {
    * still has it.
    */
   private async recover(): Promise<void> {
+    // An evicted drop's blob still on disk is what a crash mid-eviction leaves: removed too.
     const known = new Set(
       this.db
-        .prepare('SELECT sha256 FROM drops')
+        .prepare('SELECT sha256 FROM drops WHERE blob_evicted_at IS NULL')
         .pluck()
         .all()
         .map((s) => String(s)),
@@ -339,6 +340,62 @@ export class DropBuffer {
         .prepare(`DELETE FROM drops WHERE sha256 = ? AND state IN ('buffered', 'uploading')`)
         .run(sha256);
     })();
+  }
+
+  /** Bytes of the blobs on disk (every drop whose blob was not evicted). */
+  storedBytes(): number {
+    return this.db
+      .prepare('SELECT coalesce(sum(bytes), 0) FROM drops WHERE blob_evicted_at IS NULL')
+      .pluck()
+      .get() as number;
+  }
+
+  /** Blobs on disk by what holds them: waiting for central, acknowledged, or kept for a person. */
+  storedBytesByKind(): { waiting: number; acknowledged: number; kept: number } {
+    const row = this.db
+      .prepare(
+        `SELECT
+           coalesce(sum(CASE WHEN state IN ('buffered', 'uploading') THEN bytes END), 0) AS waiting,
+           coalesce(sum(CASE WHEN state = 'acknowledged' THEN bytes END), 0) AS acknowledged,
+           coalesce(sum(CASE WHEN state IN ('quarantined', 'rejected') THEN bytes END), 0) AS kept
+         FROM drops WHERE blob_evicted_at IS NULL`,
+      )
+      .get() as { waiting: number; acknowledged: number; kept: number };
+    return row;
+  }
+
+  /**
+   * Acknowledged drops whose blob is still on disk, oldest acknowledgement first; only those
+   * acknowledged before `before` when given. Nothing else may ever be evicted.
+   */
+  evictable(before?: string): DropRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM drops
+         WHERE state = 'acknowledged' AND blob_evicted_at IS NULL
+           AND (@before IS NULL OR acknowledged_at < @before)
+         ORDER BY acknowledged_at, rowid`,
+      )
+      .all({ before: before ?? null }) as DropRow[];
+    return rows.map(toDropRecord);
+  }
+
+  /**
+   * Deletes an acknowledged drop's blob and keeps its row (marked evicted), so its remote
+   * file stays known. The row is marked first: a crash before the file is gone leaves a blob
+   * that start-up removes, never a row that claims a blob it lacks.
+   */
+  async evictBlob(sha256: string): Promise<void> {
+    const res = this.db
+      .prepare(
+        `UPDATE drops SET blob_evicted_at = ?, updated_at = ?
+         WHERE sha256 = ? AND state = 'acknowledged' AND blob_evicted_at IS NULL`,
+      )
+      .run(new Date().toISOString(), new Date().toISOString(), sha256);
+    if (res.changes !== 1) {
+      throw new Error(`drop ${sha256} is not acknowledged with a blob on disk; not evicting it`);
+    }
+    await this.blobs.remove(sha256);
   }
 
   /** How many drops are in each state. */

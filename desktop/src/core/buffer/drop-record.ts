@@ -33,6 +33,8 @@ export interface DropRecord {
   pulledAt: string;
   updatedAt: string;
   acknowledgedAt: string | null;
+  /** When the blob was deleted after acknowledgement (the row is kept); null while on disk. */
+  blobEvictedAt: string | null;
 }
 
 /** The row as SQLite stores it. */
@@ -56,6 +58,7 @@ export interface DropRow {
   pulled_at: string;
   updated_at: string;
   acknowledged_at: string | null;
+  blob_evicted_at: string | null;
 }
 
 /** Maps a stored row to a record. */
@@ -80,5 +83,6 @@ export function toDropRecord(row: DropRow): DropRecord {
     pulledAt: row.pulled_at,
     updatedAt: row.updated_at,
     acknowledgedAt: row.acknowledged_at,
+    blobEvictedAt: row.blob_evicted_at,
   };
 }

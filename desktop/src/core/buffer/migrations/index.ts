@@ -1,8 +1,9 @@
 import { initialBuffer } from './20261127T2355-initial-buffer.ts';
 import { rejectedDrops } from './20261128T0040-rejected-drops.ts';
+import { blobEviction } from './20261128T0100-blob-eviction.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
 /** Every buffer migration, oldest first. Append only: never edit or reorder a shipped one. */
-export const BUFFER_MIGRATIONS: readonly Migration[] = [initialBuffer, rejectedDrops];
+export const BUFFER_MIGRATIONS: readonly Migration[] = [initialBuffer, rejectedDrops, blobEviction];
