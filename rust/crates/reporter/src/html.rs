@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::labels::Labels;
 use crate::view::ReportView;
 
 const CSS: &str = "body{font-family:Helvetica,Arial,sans-serif;color:#1a1a1a;max-width:800px;margin:2em auto;padding:0 1em}\
@@ -28,8 +29,10 @@ pub fn render(v: &ReportView) -> String {
     }
     let _ = write!(
         h,
-        "</dl>\n<p class=\"headline\">{}</p>\n<h2>{}</h2>\n<table class=\"totals\">",
+        "</dl>\n<p class=\"headline\">{}</p>\n<h2>{}</h2>\n<p class=\"summary\">{}</p>\n<h2>{}</h2>\n<table class=\"totals\">",
         esc(&v.headline),
+        esc(l.summary),
+        esc(&v.narrative),
         esc(l.totals)
     );
     for (k, val) in &v.totals {
@@ -56,32 +59,38 @@ pub fn render(v: &ReportView) -> String {
     for [d, c, r, a] in &v.days {
         let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", esc(d), esc(c), esc(r), esc(a));
     }
-    let _ = write!(h, "</table>\n<h2>{}</h2>\n", esc(l.top_alarms));
-    if v.alarms.is_empty() {
-        let _ = writeln!(h, "<p>{}</p>", esc(l.no_alarms));
-    } else {
-        let _ = write!(
-            h,
-            "<table><tr><th>{}</th><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
-            esc(l.code),
-            esc(l.alarm),
-            esc(l.count),
-            esc(l.downtime)
-        );
-        for [code, text, count, down] in &v.alarms {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(code),
-                esc(text),
-                esc(count),
-                esc(down)
-            );
-        }
-        h.push_str("</table>\n");
-    }
+    h.push_str("</table>\n");
+    alarm_table(&mut h, l, l.top_alarms, &v.alarms);
+    alarm_table(&mut h, l, l.top_alarms_by_downtime, &v.alarms_by_downtime);
     h.push_str("</body>\n</html>\n");
     h
+}
+
+fn alarm_table(h: &mut String, l: &Labels, title: &str, rows: &[[String; 4]]) {
+    let _ = writeln!(h, "<h2>{}</h2>", esc(title));
+    if rows.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", esc(l.no_alarms));
+        return;
+    }
+    let _ = write!(
+        h,
+        "<table><tr><th>{}</th><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
+        esc(l.code),
+        esc(l.alarm),
+        esc(l.count),
+        esc(l.downtime)
+    );
+    for [code, text, count, down] in rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(code),
+            esc(text),
+            esc(count),
+            esc(down)
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 /// An inline SVG bar chart of cycles per day.

@@ -49,6 +49,18 @@ pub struct Labels {
     pub no_data: &'static str,
     /// "Page".
     pub page: &'static str,
+    /// Title of the plain-language paragraph.
+    pub summary: &'static str,
+    /// Fault and critical alarms.
+    pub failures: &'static str,
+    /// Mean time between failures.
+    pub mtbf: &'static str,
+    /// Mean time to repair.
+    pub mttr: &'static str,
+    /// Hours with data against operating hours.
+    pub completeness: &'static str,
+    /// Top alarms by downtime title.
+    pub top_alarms_by_downtime: &'static str,
     /// Decimal separator.
     pub decimal: char,
 }
@@ -68,7 +80,7 @@ const EN: Labels = Labels {
     cycles_per_day: "Cycles per day",
     per_day: "Per day",
     date: "Date",
-    top_alarms: "Top alarms",
+    top_alarms: "Top alarms by count",
     code: "Code",
     alarm: "Alarm",
     count: "Count",
@@ -76,6 +88,12 @@ const EN: Labels = Labels {
     no_alarms: "No alarms in this period.",
     no_data: "no data",
     page: "Page",
+    summary: "Summary",
+    failures: "Faults (fault and critical alarms)",
+    mtbf: "MTBF (mean time between faults)",
+    mttr: "MTTR (mean time to repair)",
+    completeness: "Data completeness (hours with data / operating hours)",
+    top_alarms_by_downtime: "Top alarms by downtime",
     decimal: '.',
 };
 
@@ -94,7 +112,7 @@ const IT: Labels = Labels {
     cycles_per_day: "Cicli al giorno",
     per_day: "Per giorno",
     date: "Data",
-    top_alarms: "Allarmi principali",
+    top_alarms: "Allarmi più frequenti",
     code: "Codice",
     alarm: "Allarme",
     count: "Occorrenze",
@@ -102,6 +120,12 @@ const IT: Labels = Labels {
     no_alarms: "Nessun allarme nel periodo.",
     no_data: "nessun dato",
     page: "Pagina",
+    summary: "Sintesi",
+    failures: "Guasti (allarmi fault e critical)",
+    mtbf: "MTBF (tempo medio tra guasti)",
+    mttr: "MTTR (tempo medio di ripristino)",
+    completeness: "Completezza dati (ore con dati / ore di esercizio)",
+    top_alarms_by_downtime: "Allarmi per durata del fermo",
     decimal: ',',
 };
 

@@ -6,6 +6,7 @@ mod cli;
 mod html;
 mod input;
 mod labels;
+mod narrative;
 mod pdf;
 mod summary;
 mod view;
@@ -17,7 +18,7 @@ use job_io::{write_atomic, JobError};
 pub use cli::Args;
 pub use input::{AlarmRow, HourRow, Language, Park, Period, ReportInput, Ride, INPUT_FORMAT};
 pub use labels::Labels;
-pub use summary::{summarize, Day, Summary, TopAlarm, SUMMARY_FORMAT, TOP_ALARMS};
+pub use summary::{summarize, Completeness, Day, Summary, TopAlarm, SUMMARY_FORMAT, TOP_ALARMS};
 pub use view::ReportView;
 
 /// The files a report consists of.

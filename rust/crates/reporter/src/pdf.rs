@@ -152,6 +152,71 @@ impl Layout {
         self.text(x, self.y - ROW_H + 4.5, size, bold, BLACK, &text);
     }
 
+    /// Text wrapped at word boundaries to the page's width.
+    fn paragraph(&mut self, text: &str, size: f32) {
+        let max = PAGE_W - 2.0 * MARGIN;
+        let mut line = String::new();
+        let mut lines = Vec::new();
+        for word in text.split_whitespace() {
+            let candidate = if line.is_empty() {
+                word.to_owned()
+            } else {
+                format!("{line} {word}")
+            };
+            if width(&candidate, size, false) > max && !line.is_empty() {
+                lines.push(std::mem::replace(&mut line, word.to_owned()));
+            } else {
+                line = candidate;
+            }
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        for l in lines {
+            self.need(size * 1.45);
+            self.y -= size * 1.45;
+            self.text(MARGIN, self.y, size, false, BLACK, &l);
+        }
+    }
+
+    /// Code, text, count and downtime of alarms, or a sentence when there are none.
+    fn alarm_table(&mut self, l: &crate::labels::Labels, rows: &[[String; 4]]) {
+        if rows.is_empty() {
+            self.y -= 14.0;
+            self.text(MARGIN, self.y, 10.0, false, GRAY, l.no_alarms);
+            return;
+        }
+        let full = PAGE_W - 2.0 * MARGIN;
+        let cols = [
+            Col {
+                header: l.code,
+                x: MARGIN,
+                w: 60.0,
+                right: false,
+            },
+            Col {
+                header: l.alarm,
+                x: MARGIN + 60.0,
+                w: full - 215.0,
+                right: false,
+            },
+            Col {
+                header: l.count,
+                x: MARGIN + full - 155.0,
+                w: 75.0,
+                right: true,
+            },
+            Col {
+                header: l.downtime,
+                x: MARGIN + full - 80.0,
+                w: 80.0,
+                right: true,
+            },
+        ];
+        let rows: Vec<Vec<String>> = rows.iter().map(|r| r.to_vec()).collect();
+        self.table(&cols, &rows);
+    }
+
     /// Bars of cycles per day, scaled to the busiest day.
     fn chart(&mut self, days: &[(String, u64)]) {
         let height = 130.0;
@@ -218,25 +283,29 @@ pub fn render(v: &ReportView) -> Vec<u8> {
     lay.y -= 22.0;
     lay.text(MARGIN, lay.y, 12.0, true, ACCENT, &v.headline);
 
+    lay.heading(l.summary);
+    lay.paragraph(&v.narrative, 10.0);
+
     lay.heading(l.totals);
     let totals: Vec<Vec<String>> = v
         .totals
         .iter()
         .map(|(k, val)| vec![(*k).to_owned(), val.clone()])
         .collect();
-    let half = (PAGE_W - 2.0 * MARGIN) / 2.0;
+    // Wide labels (MTBF, completeness) need more room than their values.
+    let label_w = (PAGE_W - 2.0 * MARGIN) * 0.68;
     lay.table(
         &[
             Col {
                 header: "",
                 x: MARGIN,
-                w: half,
+                w: label_w,
                 right: false,
             },
             Col {
                 header: "",
-                x: MARGIN + half,
-                w: half,
+                x: MARGIN + label_w,
+                w: PAGE_W - 2.0 * MARGIN - label_w,
                 right: true,
             },
         ],
@@ -281,40 +350,9 @@ pub fn render(v: &ReportView) -> Vec<u8> {
     lay.table(&day_cols, &days);
 
     lay.heading(l.top_alarms);
-    if v.alarms.is_empty() {
-        lay.y -= 14.0;
-        lay.text(MARGIN, lay.y, 10.0, false, GRAY, l.no_alarms);
-    } else {
-        let full = PAGE_W - 2.0 * MARGIN;
-        let alarm_cols = [
-            Col {
-                header: l.code,
-                x: MARGIN,
-                w: 60.0,
-                right: false,
-            },
-            Col {
-                header: l.alarm,
-                x: MARGIN + 60.0,
-                w: full - 215.0,
-                right: false,
-            },
-            Col {
-                header: l.count,
-                x: MARGIN + full - 155.0,
-                w: 75.0,
-                right: true,
-            },
-            Col {
-                header: l.downtime,
-                x: MARGIN + full - 80.0,
-                w: 80.0,
-                right: true,
-            },
-        ];
-        let alarms: Vec<Vec<String>> = v.alarms.iter().map(|r| r.to_vec()).collect();
-        lay.table(&alarm_cols, &alarms);
-    }
+    lay.alarm_table(l, &v.alarms);
+    lay.heading(l.top_alarms_by_downtime);
+    lay.alarm_table(l, &v.alarms_by_downtime);
 
     let n = lay.pages.len();
     for (i, page) in lay.pages.iter_mut().enumerate() {

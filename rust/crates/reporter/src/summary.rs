@@ -31,8 +31,39 @@ pub struct Summary {
     pub hours_with_data: u64,
     /// Alarm codes by count, then downtime (at most [`TOP_ALARMS`]).
     pub top_alarms: Vec<TopAlarm>,
+    /// Alarm codes by downtime, then count (at most [`TOP_ALARMS`], only codes with
+    /// downtime).
+    pub top_alarms_by_downtime: Vec<TopAlarm>,
     /// Every park-local day of the period.
     pub days: Vec<Day>,
+    /// Fault and critical alarms raised in the period: the failures of MTBF and MTTR.
+    pub failures: u64,
+    /// Operating time in seconds: each hour with data counts its minutes in the period
+    /// times its availability (so fault time is not operating time), summed over rides.
+    pub operating_s: f64,
+    /// Mean time between failures in seconds: `operatingS / failures`; `null` without
+    /// failures.
+    pub mtbf_s: Option<f64>,
+    /// Mean time to repair in seconds: the failures' total duration / `failures`; `null`
+    /// without failures.
+    pub mttr_s: Option<f64>,
+    /// Hours with data against the hours the rides were in operation.
+    pub completeness: Completeness,
+    /// One paragraph for people, in the report's language, generated from these numbers.
+    pub narrative: String,
+}
+
+/// Data completeness, counted in ride-hours.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Completeness {
+    /// (ride, UTC hour) pairs with a row.
+    pub ride_hours_with_data: u64,
+    /// (ride, UTC hour) pairs expected: per ride and park-local day, every hour from the
+    /// first to the last hour with data (the day's operating span).
+    pub ride_hours_expected: u64,
+    /// `rideHoursWithData / rideHoursExpected`; `null` when nothing is expected.
+    pub ratio: Option<f64>,
 }
 
 /// One alarm code's occurrences.
@@ -92,6 +123,9 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
         d = d + Days::new(1);
     }
     let mut hours = std::collections::BTreeSet::new();
+    let mut operating_s = 0.0;
+    // Per (ride, local day): the UTC hours with data.
+    let mut spans: BTreeMap<(&str, NaiveDate), std::collections::BTreeSet<i64>> = BTreeMap::new();
     for h in input
         .hourly
         .iter()
@@ -109,8 +143,18 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
             acc.minutes += minutes;
         }
         hours.insert(h.hour_start);
+        operating_s += h.availability * minutes * 60.0;
+        spans
+            .entry((
+                h.ride.as_str(),
+                h.hour_start.0.with_timezone(&tz).date_naive(),
+            ))
+            .or_default()
+            .insert(h.hour_start.0.timestamp() / 3600);
     }
+    let completeness = completeness(&spans);
 
+    let (mut failures, mut repair_s) = (0u64, 0.0);
     let mut by_code: BTreeMap<&str, TopAlarm> = BTreeMap::new();
     let mut alarms: Vec<_> = input
         .alarms
@@ -127,8 +171,16 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
         });
         e.count += 1;
         e.downtime_s += a.duration_s.max(0.0);
+        if matches!(a.severity.as_str(), "fault" | "critical") {
+            failures += 1;
+            repair_s += a.duration_s.max(0.0);
+        }
     }
-    let mut top: Vec<TopAlarm> = by_code.into_values().collect();
+    let mut all: Vec<TopAlarm> = by_code.into_values().collect();
+    for a in &mut all {
+        a.downtime_s = round6(a.downtime_s);
+    }
+    let mut top = all.clone();
     top.sort_by(|a, b| {
         b.count
             .cmp(&a.count)
@@ -136,17 +188,24 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
             .then_with(|| a.code.cmp(&b.code))
     });
     top.truncate(TOP_ALARMS);
-    for a in &mut top {
-        a.downtime_s = round6(a.downtime_s);
-    }
+    let mut by_downtime: Vec<TopAlarm> = all.into_iter().filter(|a| a.downtime_s > 0.0).collect();
+    by_downtime.sort_by(|a, b| {
+        b.downtime_s
+            .total_cmp(&a.downtime_s)
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    by_downtime.truncate(TOP_ALARMS);
+    let per_failure = |x: f64| (failures > 0).then(|| round6(x / failures as f64));
 
-    Summary {
+    let mut summary = Summary {
         format: SUMMARY_FORMAT,
         cycles: total.cycles,
         riders: total.riders,
         availability: total.availability(),
         hours_with_data: hours.len() as u64,
         top_alarms: top,
+        top_alarms_by_downtime: by_downtime,
         days: days
             .into_iter()
             .map(|(date, acc)| Day {
@@ -156,6 +215,31 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
                 availability: acc.availability(),
             })
             .collect(),
+        failures,
+        operating_s: round6(operating_s),
+        mtbf_s: per_failure(operating_s),
+        mttr_s: per_failure(repair_s),
+        completeness,
+        narrative: String::new(),
+    };
+    summary.narrative = crate::narrative::narrative(input, &summary);
+    summary
+}
+
+fn completeness(
+    spans: &BTreeMap<(&str, NaiveDate), std::collections::BTreeSet<i64>>,
+) -> Completeness {
+    let (mut with, mut expected) = (0u64, 0u64);
+    for hours in spans.values() {
+        if let (Some(first), Some(last)) = (hours.first(), hours.last()) {
+            with += hours.len() as u64;
+            expected += (last - first + 1) as u64;
+        }
+    }
+    Completeness {
+        ride_hours_with_data: with,
+        ride_hours_expected: expected,
+        ratio: (expected > 0).then(|| round6(with as f64 / expected as f64)),
     }
 }
 

@@ -5,7 +5,16 @@ use chrono_tz::Tz;
 
 use crate::input::ReportInput;
 use crate::labels::{duration, Labels};
-use crate::summary::Summary;
+use crate::summary::{Summary, TopAlarm};
+
+fn alarm_row(a: &TopAlarm) -> [String; 4] {
+    [
+        a.code.clone(),
+        a.text.clone(),
+        a.count.to_string(),
+        duration(a.downtime_s),
+    ]
+}
 
 /// A report laid out as titled sections of text, independent of the output format.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,8 +36,12 @@ pub struct ReportView {
     pub days: Vec<[String; 4]>,
     /// (date, cycles) for the bar chart.
     pub chart: Vec<(String, u64)>,
-    /// Top alarm rows: code, text, count, downtime.
+    /// Top alarm rows by count: code, text, count, downtime.
     pub alarms: Vec<[String; 4]>,
+    /// Top alarm rows by downtime, same columns.
+    pub alarms_by_downtime: Vec<[String; 4]>,
+    /// The plain-language paragraph.
+    pub narrative: String,
 }
 
 impl ReportView {
@@ -79,6 +92,24 @@ impl ReportView {
                 (labels.riders, summary.riders.to_string()),
                 (labels.availability, labels.percent(summary.availability)),
                 (labels.hours_with_data, summary.hours_with_data.to_string()),
+                (labels.failures, summary.failures.to_string()),
+                (
+                    labels.mtbf,
+                    summary.mtbf_s.map_or("\u{2013}".into(), duration),
+                ),
+                (
+                    labels.mttr,
+                    summary.mttr_s.map_or("\u{2013}".into(), duration),
+                ),
+                (
+                    labels.completeness,
+                    format!(
+                        "{} / {} h ({})",
+                        summary.completeness.ride_hours_with_data,
+                        summary.completeness.ride_hours_expected,
+                        labels.percent(summary.completeness.ratio)
+                    ),
+                ),
             ],
             days: summary
                 .days
@@ -97,18 +128,13 @@ impl ReportView {
                 .iter()
                 .map(|d| (d.date.clone(), d.cycles))
                 .collect(),
-            alarms: summary
-                .top_alarms
+            alarms: summary.top_alarms.iter().map(alarm_row).collect(),
+            alarms_by_downtime: summary
+                .top_alarms_by_downtime
                 .iter()
-                .map(|a| {
-                    [
-                        a.code.clone(),
-                        a.text.clone(),
-                        a.count.to_string(),
-                        duration(a.downtime_s),
-                    ]
-                })
+                .map(alarm_row)
                 .collect(),
+            narrative: summary.narrative.clone(),
         }
     }
 }

@@ -161,3 +161,114 @@ fn invalid_input_exits_3_with_a_json_error() {
         .unwrap();
     assert_eq!(o.status.code(), Some(3));
 }
+
+#[test]
+fn computes_mtbf_mttr_completeness_and_a_narrative() {
+    let mut input = input("en");
+    // A missing hour inside an operating day, and the vibration alarms only warnings.
+    input["hourly"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|h| h["hourStart"] != "2026-03-29T12:00:00Z");
+    for a in input["alarms"].as_array_mut().unwrap() {
+        if a["code"] == "W-401" {
+            a["severity"] = json!("warning");
+        }
+    }
+    let (o, out) = run("depth", &input);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+
+    assert_eq!(
+        s["failures"], 2,
+        "E-101 and E-201; warnings are not failures"
+    );
+    assert_eq!(
+        s["operatingS"], 125_100.0,
+        "(35 h * 60 - 15 fault min) * 60"
+    );
+    assert_eq!(s["mtbfS"], 62_550.0);
+    assert_eq!(s["mttrS"], 2950.0, "(900 + 5000) / 2");
+    assert_eq!(s["completeness"]["rideHoursWithData"], 35);
+    assert_eq!(s["completeness"]["rideHoursExpected"], 36);
+    assert_eq!(s["completeness"]["ratio"], 0.972222);
+    let by_downtime: Vec<&str> = s["topAlarmsByDowntime"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(by_downtime, ["E-201", "E-101", "W-401"]);
+
+    let n = s["narrative"].as_str().unwrap();
+    for part in [
+        "Revolution Express ran 350 cycles with 8750 riders over 35 hours with data.",
+        "with 2 faults: on average one every 17 h 22 min of operation, each taking 49 min 10 s to clear.",
+        "The most frequent alarm was W-401",
+        "the most downtime came from E-201",
+        "Data is missing for 1 of 36 operating hours (97.2 % complete).",
+    ] {
+        assert!(n.contains(part), "{part:?} not in {n:?}");
+    }
+
+    // The PDF shows it too, and renders to as many pictures as it has pages.
+    let pdf = out.join("report.pdf");
+    let text = Command::new("pdftotext")
+        .args([pdf.as_os_str(), "-".as_ref()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("MTBF") && text.contains("17 h 22 min") && text.contains("35 / 36 h"),
+        "{text}"
+    );
+    let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    let pages: usize = String::from_utf8(info.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        pages >= 2,
+        "summary, tables and two alarm lists need two pages"
+    );
+    let prefix = out.join("page");
+    let ppm = Command::new("pdftoppm")
+        .args(["-png", "-r", "30"])
+        .args([pdf.as_os_str(), prefix.as_os_str()])
+        .status()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(ppm.success());
+    let pngs = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("page") && name.ends_with(".png")
+        })
+        .count();
+    assert_eq!(pngs, pages);
+}
+
+#[test]
+fn says_so_in_italian_when_there_were_no_faults() {
+    let mut input = input("it");
+    input["alarms"] = json!([]);
+    let (o, out) = run("it-calm", &input);
+    assert!(o.status.success());
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["failures"], 0);
+    assert_eq!(s["mtbfS"], Value::Null);
+    assert_eq!(s["mttrS"], Value::Null);
+    let n = s["narrative"].as_str().unwrap();
+    assert!(
+        n.contains("La disponibilità è stata del 99,3 %, senza guasti.")
+            && n.contains("I dati sono completi per tutte le 36 ore di esercizio."),
+        "{n}"
+    );
+}

@@ -1,0 +1,133 @@
+//! The report's plain-language paragraph, written from the summary's numbers in English or
+//! Italian. Sentences are chosen by the numbers (no faults, complete data, …) so that the
+//! paragraph never states something the tables do not show.
+
+use crate::input::{Language, ReportInput};
+use crate::labels::{duration, Labels};
+use crate::summary::Summary;
+
+/// The paragraph for `summary` of `input`, in the input's language.
+pub(crate) fn narrative(input: &ReportInput, s: &Summary) -> String {
+    let l = Labels::of(input.language);
+    let subject = match &input.ride {
+        Some(r) => r.name.as_str(),
+        None => input.park.name.as_str(),
+    };
+    let it = input.language == Language::It;
+    if s.hours_with_data == 0 {
+        return if it {
+            format!("Nessun dato ricevuto per {subject} in questo periodo.")
+        } else {
+            format!("No data was received for {subject} in this period.")
+        };
+    }
+    let mut out = Vec::new();
+    out.push(if it {
+        format!(
+            "{subject} ha effettuato {} cicli con {} passeggeri in {} ore con dati.",
+            s.cycles, s.riders, s.hours_with_data
+        )
+    } else {
+        format!(
+            "{subject} ran {} cycles with {} riders over {} hours with data.",
+            s.cycles, s.riders, s.hours_with_data
+        )
+    });
+
+    let pct = l.percent(s.availability);
+    out.push(match (s.mtbf_s, s.mttr_s, it) {
+        (Some(mtbf), Some(mttr), false) => format!(
+            "Availability was {pct}, with {} {}: on average one every {} of operation, each taking {} to clear.",
+            s.failures,
+            if s.failures == 1 { "fault" } else { "faults" },
+            duration(mtbf),
+            duration(mttr)
+        ),
+        (Some(mtbf), Some(mttr), true) => format!(
+            "La disponibilità è stata del {pct}, con {} {}: in media uno ogni {} di funzionamento, risolto in {}.",
+            s.failures,
+            if s.failures == 1 { "guasto" } else { "guasti" },
+            duration(mtbf),
+            duration(mttr)
+        ),
+        (_, _, false) => format!("Availability was {pct}, with no faults."),
+        (_, _, true) => format!("La disponibilità è stata del {pct}, senza guasti."),
+    });
+
+    if let Some(top) = s.top_alarms.first() {
+        let mut sentence = if it {
+            format!(
+                "L'allarme più frequente è stato {} \u{ab}{}\u{bb} ({} volte)",
+                top.code, top.text, top.count
+            )
+        } else {
+            format!(
+                "The most frequent alarm was {} \u{201c}{}\u{201d} ({} times)",
+                top.code, top.text, top.count
+            )
+        };
+        if let Some(long) = s
+            .top_alarms_by_downtime
+            .first()
+            .filter(|d| d.code != top.code)
+        {
+            sentence += &if it {
+                format!(
+                    "; il fermo più lungo è dovuto a {} \u{ab}{}\u{bb} ({})",
+                    long.code,
+                    long.text,
+                    duration(long.downtime_s)
+                )
+            } else {
+                format!(
+                    "; the most downtime came from {} \u{201c}{}\u{201d} ({})",
+                    long.code,
+                    long.text,
+                    duration(long.downtime_s)
+                )
+            };
+        }
+        sentence.push('.');
+        out.push(sentence);
+    }
+
+    let busiest = s
+        .days
+        .iter()
+        .filter(|d| d.cycles > 0)
+        .max_by(|a, b| a.cycles.cmp(&b.cycles).then(b.date.cmp(&a.date)));
+    if let Some(d) = busiest.filter(|_| s.days.len() > 1) {
+        out.push(if it {
+            format!(
+                "Il giorno con più cicli è stato il {} ({} cicli).",
+                d.date, d.cycles
+            )
+        } else {
+            format!("The busiest day was {} ({} cycles).", d.date, d.cycles)
+        });
+    }
+
+    let c = s.completeness;
+    let missing = c.ride_hours_expected - c.ride_hours_with_data;
+    out.push(match (missing, it) {
+        (0, false) => format!(
+            "Data is complete for all {} operating hours.",
+            c.ride_hours_expected
+        ),
+        (0, true) => format!(
+            "I dati sono completi per tutte le {} ore di esercizio.",
+            c.ride_hours_expected
+        ),
+        (m, false) => format!(
+            "Data is missing for {m} of {} operating hours ({} complete).",
+            c.ride_hours_expected,
+            l.percent(c.ratio)
+        ),
+        (m, true) => format!(
+            "Mancano i dati di {m} ore su {} ore di esercizio (completezza {}).",
+            c.ride_hours_expected,
+            l.percent(c.ratio)
+        ),
+    });
+    out.join(" ")
+}
