@@ -13,6 +13,7 @@ import { parkForToken } from './parks/park-store.ts';
 import { createBrokerProbe } from './queue/broker-probe.ts';
 import { startOutboxPublisher } from './queue/outbox-publisher.ts';
 import type { IngestService } from './server/context.ts';
+import { startReportScheduler } from './scheduler/report-scheduler.ts';
 import { startHttpServer } from './server/http-server.ts';
 import { createMetrics, type CentralMetrics } from './server/metrics.ts';
 import type { ParkIdentity } from './server/park-identity.ts';
@@ -22,6 +23,8 @@ export interface StartCentralOptions {
   log?: Logger;
   /** Run the outbox publisher in this process (default true). */
   publisher?: boolean;
+  /** Run the report scheduler in this process (default true). */
+  scheduler?: boolean;
   /** Replaces shared's `verifyDrop` (tests of odd verdicts). */
   verifyDrop?: DropVerifier;
 }
@@ -35,7 +38,7 @@ export interface RunningCentral {
 
 /**
  * Starts the central API the way `serve` does: applies migrations, prepares BLOB_DIR, serves
- * HTTP and publishes the outbox. `close()` stops all of it and releases the pool.
+ * HTTP, publishes the outbox and runs the report scheduler. `close()` stops all of it and releases the pool.
  */
 export async function startCentral(
   config: CentralConfig,
@@ -68,6 +71,14 @@ export async function startCentral(
     }),
     metrics,
   );
+  const scheduler =
+    options.scheduler === false
+      ? null
+      : startReportScheduler({
+          pool,
+          log: log.child({ component: 'scheduler' }),
+          onEnqueued: () => publisher?.kick(),
+        });
   const auth = { parkForToken: (token: string) => parkForToken(pool, token) };
   const heartbeats = {
     record: (park: ParkIdentity, hb: HeartbeatInput) => recordHeartbeat(pool, park, hb),
@@ -90,6 +101,7 @@ export async function startCentral(
     );
   } catch (err) {
     // E.g. the port is taken: release what was started so the process can exit.
+    await scheduler?.stop();
     await publisher?.stop();
     await broker.close();
     await pool.end();
@@ -100,6 +112,8 @@ export async function startCentral(
     async close() {
       // In-flight requests finish first: a commit still needs the pool and kicks the publisher.
       await http.close();
+      // A firing in progress still needs the pool; its outbox row waits for the next publisher.
+      await scheduler?.stop();
       await publisher?.stop();
       await broker.close();
       await pool.end();

@@ -86,6 +86,52 @@ describe('cli', () => {
     });
   });
 
+  it('report rule add stores a rule that report rule list then shows', async () => {
+    const add = await cli([
+      'report',
+      'rule',
+      'add',
+      '--park',
+      'cli-park',
+      '--cron',
+      '0 6 * * 1',
+      '--period',
+      'week',
+    ]);
+    expect(add.code).toBe(0);
+    const id = add.stdout.trim();
+    const list = await cli(['report', 'rule', 'list']);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({
+        id,
+        park: 'cli-park',
+        ride: null,
+        cron: '0 6 * * 1',
+        period: 'week',
+        language: 'it',
+        enabled: true,
+        timezone: 'Europe/Rome',
+      }),
+    ]);
+  });
+
+  it('report rule add explains an invalid cron expression with exit code 65', async () => {
+    const r = await cli([
+      'report',
+      'rule',
+      'add',
+      '--park',
+      'cli-park',
+      '--cron',
+      '61 * * * *',
+      '--period',
+      'day',
+    ]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('not a valid cron expression');
+  });
+
   it('names the missing variable and what to set when the environment is incomplete', async () => {
     const r = await cli(['worker', '--drain'], { AMQP_URL: undefined, BLOB_DIR: undefined });
     expect(r.code).toBe(78);

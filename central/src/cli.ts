@@ -1,6 +1,6 @@
 /**
  * `npx tsx central/src/cli.ts <command>`: migrate, serve, worker, park create, report
- * request, report status. Results go to stdout (for scripts); logs go to stderr as JSON.
+ * request, report status, report rule add / list, batch retry. Results go to stdout (for scripts); logs go to stderr as JSON.
  */
 import { parseArgs } from 'node:util';
 import { ZodError, z } from 'zod';
@@ -12,6 +12,7 @@ import { createPool } from './db/pool.ts';
 import { createLogger } from './logger.ts';
 import { createPark, ParkExistsError } from './parks/park-store.ts';
 import { reportStatus, requestReport, ReportRequestError } from './reports/report-store.ts';
+import { addReportRule, listReportRules } from './scheduler/report-rules.ts';
 import { startWorker } from './worker/worker.ts';
 
 const USAGE = `usage: cli.ts <command>
@@ -23,6 +24,9 @@ const USAGE = `usage: cli.ts <command>
   report request --park P [--ride R] --from ISO --to ISO [--language en|it]
                                             queue a report; prints its id
   report status ID                          print a report's state and files as JSON
+  report rule add --park P [--ride R] --cron EXPR --period day|week|month [--language en|it] [--disabled]
+                                            schedule a report (cron in the park's time zone)
+  report rule list                          print the report rules as JSON
   batch retry ID                            post-process a failed batch again
 environment: DATABASE_URL (all); AMQP_URL, BLOB_DIR (serve, worker); see docs/central.md`;
 
@@ -84,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
     case 'report':
       if (sub === 'request') return reportRequest(rest);
       if (sub === 'status') return reportStatusCommand(rest);
+      if (sub === 'rule') return reportRuleCommand(rest);
       throw new UsageError(`unknown report command: ${sub ?? '(none)'}`);
     default:
       throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
@@ -155,6 +160,45 @@ async function reportStatusCommand(args: string[]): Promise<number> {
       return 1;
     }
     out(JSON.stringify(status, null, 2));
+    return 0;
+  });
+}
+
+async function reportRuleCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === 'list') {
+    if (rest.length > 0) throw new UsageError('report rule list takes no arguments');
+    return withPool(async (pool) => {
+      out(JSON.stringify(await listReportRules(pool), null, 2));
+      return 0;
+    });
+  }
+  if (action !== 'add') throw new UsageError(`unknown report rule command: ${action ?? '(none)'}`);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      park: { type: 'string' },
+      ride: { type: 'string' },
+      cron: { type: 'string' },
+      period: { type: 'string' },
+      language: { type: 'string' },
+      disabled: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.park || !values.cron || !values.period) {
+    throw new UsageError('report rule add needs --park, --cron and --period');
+  }
+  return withPool(async (pool) => {
+    const rule = await addReportRule(pool, {
+      park: values.park as string,
+      ride: values.ride,
+      cron: values.cron as string,
+      period: values.period as 'day' | 'week' | 'month',
+      language: values.language as 'en' | 'it' | undefined,
+      enabled: !values.disabled,
+    });
+    out(rule.id);
     return 0;
   });
 }

@@ -48,32 +48,41 @@ export class ReportRequestError extends Error {
  */
 export async function requestReport(pool: pg.Pool, input: RequestReportInput): Promise<string> {
   const req = requestReportInputSchema.parse(input);
-  const id = randomUUID();
-  await withTransaction(pool, async (c) => {
-    const park = await c.query<{ language: 'en' | 'it' }>(
-      'SELECT language FROM parks WHERE id = $1',
-      [req.park],
-    );
-    const parkRow = park.rows[0];
-    if (!parkRow) throw new ReportRequestError(`there is no park "${req.park}"`);
-    if (req.ride) {
-      const ride = await c.query('SELECT 1 FROM rides WHERE park_id = $1 AND id = $2', [
-        req.park,
-        req.ride,
-      ]);
-      if (ride.rowCount === 0) {
-        throw new ReportRequestError(
-          `park "${req.park}" has no ride "${req.ride}" (rides appear with their first drop)`,
-        );
-      }
+  return withTransaction(pool, (c) => insertReportRequest(c, req));
+}
+
+/**
+ * The body of {@link requestReport}, for callers that need the report in a transaction of
+ * their own (the scheduler records the firing in the same one). Returns the report id.
+ */
+export async function insertReportRequest(
+  c: pg.PoolClient,
+  req: z.output<typeof requestReportInputSchema>,
+  id: string = randomUUID(),
+): Promise<string> {
+  const park = await c.query<{ language: 'en' | 'it' }>(
+    'SELECT language FROM parks WHERE id = $1',
+    [req.park],
+  );
+  const parkRow = park.rows[0];
+  if (!parkRow) throw new ReportRequestError(`there is no park "${req.park}"`);
+  if (req.ride) {
+    const ride = await c.query('SELECT 1 FROM rides WHERE park_id = $1 AND id = $2', [
+      req.park,
+      req.ride,
+    ]);
+    if (ride.rowCount === 0) {
+      throw new ReportRequestError(
+        `park "${req.park}" has no ride "${req.ride}" (rides appear with their first drop)`,
+      );
     }
-    await c.query(
-      `INSERT INTO reports (id, park_id, ride_id, period_start, period_end, language)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, req.park, req.ride ?? null, req.from, req.to, req.language ?? parkRow.language],
-    );
-    await enqueue(c, 'report', { reportId: id }, id);
-  });
+  }
+  await c.query(
+    `INSERT INTO reports (id, park_id, ride_id, period_start, period_end, language)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [id, req.park, req.ride ?? null, req.from, req.to, req.language ?? parkRow.language],
+  );
+  await enqueue(c, 'report', { reportId: id }, id);
   return id;
 }
 
