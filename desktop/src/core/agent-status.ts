@@ -18,6 +18,11 @@ export interface RideStatus {
   hostKeyChanged: { expected: string; got: string } | null;
   /** Why this ride's pulling is paused (the buffer is full); null while it pulls. */
   pausedReason: string | null;
+  /** Its cron rules, in the park's time zone. */
+  schedule: string[];
+  /** When a rule fires next (ISO 8601); null while the agent is not started. */
+  nextPullAt: string | null;
+  pulling: 'running' | 'waiting' | 'idle';
 }
 
 /** Everything the agent knows about itself; what the UI (and `--once`) reports. */

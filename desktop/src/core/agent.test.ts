@@ -21,7 +21,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function agentFor(rides: RideConfig[], pollSeconds = 60): Promise<Agent> {
+async function agentFor(rides: RideConfig[], maxConcurrentPulls = 2): Promise<Agent> {
   const data = await tempDir('agent');
   const agent = await createAgent(
     parseAgentConfig({
@@ -30,7 +30,7 @@ async function agentFor(rides: RideConfig[], pollSeconds = 60): Promise<Agent> {
       // Central stays out of these tests: uploads fail and drops stay buffered.
       central: { url: 'http://127.0.0.1:9', token: 'park-token-0123456789' },
       rides,
-      pollSeconds,
+      maxConcurrentPulls,
       minAgeSeconds: 0,
     }),
     { log },
@@ -75,15 +75,39 @@ describe('agent', () => {
     await a;
   });
 
-  it('pulls again every pollSeconds after start(), until stop()', async () => {
-    const agent = await agentFor([rideOnGateway(gw, 'r1', 'agent-loop')], 0.2);
+  it("pulls a ride on its cron rule after start() and shows the rule's next firing, until stop()", async () => {
+    // Every second (node-cron's six-field form), so the test need not wait for a minute.
+    const ride = { ...rideOnGateway(gw, 'r1', 'agent-loop'), schedule: ['* * * * * *'] };
+    const agent = await agentFor([ride]);
     agent.start();
-    expect(agent.status().running).toBe(true);
-    const drop = buildTestDrop({ sequence: 7 });
-    await putOnGateway(gw, 'agent-loop', drop.fileName, drop.zip);
-
+    expect(agent.status().rides[0]?.nextPullAt).not.toBeNull();
+    const first = buildTestDrop({ sequence: 7 });
+    await putOnGateway(gw, 'agent-loop', first.fileName, first.zip);
     await expect.poll(() => agent.status().drops.buffered, { timeout: 10_000 }).toBe(1);
+
+    // The start-up pull is over by now: only the rule can fetch this one.
+    const second = buildTestDrop({ sequence: 9 });
+    await putOnGateway(gw, 'agent-loop', second.fileName, second.zip);
+    await expect.poll(() => agent.status().drops.buffered, { timeout: 10_000 }).toBe(2);
     await agent.stop();
     expect(agent.status().running).toBe(false);
+    expect(agent.status().rides[0]?.nextPullAt).toBeNull();
+  });
+
+  it('pulls one ride on demand and refuses a ride that is not configured', async () => {
+    const drop = buildTestDrop({ sequence: 8 });
+    await putOnGateway(gw, 'agent-now', drop.fileName, drop.zip);
+    const agent = await agentFor([
+      rideOnGateway(gw, 'r1', 'agent-now'),
+      rideOnGateway(gw, 'r2', 'agent-now-other'),
+    ]);
+
+    const pulled = await agent.pullNow('r1');
+
+    expect(pulled.map((r) => [r.id, r.result?.buffered])).toEqual([['r1', 1]]);
+    expect(agent.status().rides.map((r) => r.lastPullAt !== null)).toEqual([true, false]);
+    await expect(agent.pullNow('r9')).rejects.toThrow(
+      'no ride "r9" in the config; configured rides: r1, r2',
+    );
   });
 });

@@ -16,6 +16,8 @@ import type { GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { silentLogger } from './logger.ts';
 import { pullRide, type DropVerifier } from './pull.ts';
+import { startPullRules, type PullRules } from './pull-rules.ts';
+import { PullScheduler } from './pull-scheduler.ts';
 import { SettleTracker } from './settle-tracker.ts';
 import { uploadBuffered, type UploadRoundResult } from './upload.ts';
 
@@ -35,11 +37,17 @@ export interface Agent {
    */
   runOnce(): Promise<RunSummary>;
   /**
-   * Pulls now and then every `pollSeconds`; uploads on their own loop (every
-   * `upload.intervalSeconds`, sooner after new drops, backing off while central is away).
+   * Pulls every ride once now, then each on its cron rules (`rides[].schedule`, in the
+   * park's time zone); uploads run on their own loop (every `upload.intervalSeconds`, sooner
+   * after new drops, backing off while central is away).
    */
   start(): void;
-  /** Stops the loop and waits for a round in progress. */
+  /**
+   * Pulls one ride (or all) now, joining a pull of that ride already running or waiting;
+   * at most `maxConcurrentPulls` rides at once.
+   */
+  pullNow(rideId?: string): Promise<RunSummary['rides']>;
+  /** Stops the rules and loops and waits for the pulls and upload in progress. */
   stop(): Promise<void>;
   status(): AgentStatus;
   /** Stops and closes the buffer. */
@@ -67,6 +75,9 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         lastError: null,
         hostKeyChanged: null,
         pausedReason: null,
+        schedule: r.schedule,
+        nextPullAt: null,
+        pulling: 'idle',
       },
     ]),
   );
@@ -80,10 +91,14 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     retryMaxMs: config.upload.retryMaxSeconds * 1000,
   });
   let current: Promise<RunSummary> | null = null;
-  let pulling: Promise<RunSummary['rides']> | null = null;
+  const pulls = new PullScheduler(config.maxConcurrentPulls, (rideId) => {
+    const ride = config.rides.find((r) => r.id === rideId);
+    if (!ride) throw new Error(`ride ${rideId} is not configured`);
+    return pullOne(ride);
+  });
+  let rules: PullRules | null = null;
   let uploading: Promise<UploadRoundResult> | null = null;
   let uploadAgain = false;
-  let pullTimer: NodeJS.Timeout | null = null;
   let uploadTimer: NodeJS.Timeout | null = null;
   let running = false;
 
@@ -119,6 +134,8 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         lastSuccessAt: new Date().toISOString(),
         pausedReason: result.pausedForSpace ? pausedReason() : null,
       });
+      // New drops should not wait for the upload loop's next interval.
+      if (result.buffered > 0) kickUpload();
       return { id: ride.id, result, error: null, paused: status.pausedReason };
     } catch (err) {
       const message = (err as Error).message;
@@ -132,17 +149,16 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     }
   }
 
-  function pullAll(): Promise<RunSummary['rides']> {
-    pulling ??= (async () => {
-      const summary: RunSummary['rides'] = [];
-      for (const ride of config.rides) summary.push(await pullOne(ride));
-      // New drops should not wait for the upload loop's next interval.
-      if (summary.some((r) => (r.result?.buffered ?? 0) > 0)) kickUpload();
-      return summary;
-    })().finally(() => {
-      pulling = null;
-    });
-    return pulling;
+  function pullNow(rideId?: string): Promise<RunSummary['rides']> {
+    if (rideId !== undefined && !rides.has(rideId)) {
+      return Promise.reject(
+        new Error(
+          `no ride "${rideId}" in the config; configured rides: ${[...rides.keys()].join(', ')}`,
+        ),
+      );
+    }
+    const ids = rideId === undefined ? config.rides.map((r) => r.id) : [rideId];
+    return Promise.all(ids.map((id) => pulls.request(id)));
   }
 
   /**
@@ -206,7 +222,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   }
 
   async function round(): Promise<RunSummary> {
-    const summary = await pullAll();
+    const summary = await pullNow();
     const upload = await uploadNow();
     state.lastRunAt = new Date().toISOString();
     return { rides: summary, upload, drops: buffer.counts() };
@@ -219,21 +235,13 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     return current;
   }
 
-  function schedulePull(): void {
-    if (!running) return;
-    pullTimer = setTimeout(() => {
-      pullTimer = null;
-      pullAll()
-        .catch((err: unknown) => log.error({ err }, 'pull round failed'))
-        .finally(schedulePull);
-    }, config.pollSeconds * 1000);
-  }
-
   async function stop(): Promise<void> {
     running = false;
-    for (const t of [pullTimer, uploadTimer]) if (t) clearTimeout(t);
-    pullTimer = uploadTimer = null;
-    await Promise.allSettled([current, pulling, uploading]);
+    rules?.stop();
+    rules = null;
+    if (uploadTimer) clearTimeout(uploadTimer);
+    uploadTimer = null;
+    await Promise.allSettled([current, pulls.idle(), uploading]);
   }
 
   return {
@@ -241,17 +249,26 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     start() {
       if (running) return;
       running = true;
-      pullAll()
-        .catch((err: unknown) => log.error({ err }, 'pull round failed'))
-        .finally(schedulePull);
+      rules = startPullRules(config.rides, config.timezone, (rideId) => {
+        if (!pulls.tick(rideId)) {
+          log.info({ ride: rideId }, 'rule fired while this ride is still pulling; skipped');
+        }
+      });
+      // Catch up at start-up (the agent may have been off for a while), then follow the rules.
+      for (const ride of config.rides) pulls.tick(ride.id);
       uploadNow().catch((err: unknown) => uploadCrashed(err));
     },
+    pullNow,
     stop,
     status: () => ({
       park: config.park,
       running,
       lastRunAt: state.lastRunAt,
-      rides: [...rides.values()].map((r) => ({ ...r })),
+      rides: [...rides.values()].map((r) => ({
+        ...r,
+        nextPullAt: rules?.nextRunAt(r.id) ?? null,
+        pulling: pulls.state(r.id),
+      })),
       upload: state.upload,
       central: link.status(),
       drops: buffer.counts(),

@@ -59,7 +59,6 @@ async function writeConfig(remoteDir: string): Promise<{ file: string; dataDir: 
     dataDir: 'data',
     central: { url: UNREACHABLE_CENTRAL, token: 'park-token-0123456789' },
     rides: [rideOnGateway(gw, 'r1', remoteDir)],
-    pollSeconds: 60,
     minAgeSeconds: 1,
   };
   const file = path.join(t.dir, 'agent.json');
@@ -72,13 +71,13 @@ describe('agent CLI', () => {
     const t = await tempDir('cli-bad');
     removals.push(t.remove);
     const file = path.join(t.dir, 'agent.json');
-    await writeFile(file, JSON.stringify({ park: 'gardaland', pollSeconds: -1 }));
+    await writeFile(file, JSON.stringify({ park: 'gardaland', maxConcurrentPulls: 0 }));
 
     const run = await runCli(['agent', '--config', file, '--once']);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('dataDir: missing: add this field');
-    expect(run.stderr).toContain('pollSeconds:');
+    expect(run.stderr).toContain('maxConcurrentPulls:');
   });
 
   it('--once pulls, keeps drops buffered while central is unreachable, and says so in one line', async () => {

@@ -9,7 +9,8 @@ const USAGE = 'usage: agent --config <file.json> [--once]';
 /**
  * `tsx desktop/src/core/cli.ts agent --config <file> [--once]`: the headless park agent.
  * `--once` pulls and uploads one round, prints one line and exits 0; without it the agent
- * polls every `pollSeconds` until SIGINT/SIGTERM. Config errors exit 2 with the fix.
+ * pulls each ride on its cron rules and uploads on its own loop until SIGINT/SIGTERM. Config
+ * errors exit 2 with the fix.
  */
 async function main(argv: string[]): Promise<number> {
   let values: { config?: string; once?: boolean; help?: boolean };

@@ -14,7 +14,6 @@ const valid = {
   dataDir: 'data',
   central: { url: 'https://central.example/trpc', token: 'park-token-0123456789' },
   rides: [ride],
-  pollSeconds: 30,
 };
 
 function errorOf(raw: unknown): string {
@@ -36,6 +35,9 @@ describe('agent config', () => {
     expect(cfg.minAgeSeconds).toBe(2);
     expect(cfg.chunkBytes).toBe(4 * 1024 * 1024);
     expect(cfg.rides[0]?.afterBuffer).toBe('keep');
+    expect(cfg.rides[0]?.schedule).toEqual(['*/15 * * * *']);
+    expect(cfg.maxConcurrentPulls).toBe(2);
+    expect(cfg.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
     expect(cfg.upload).toEqual({
       intervalSeconds: 60,
       retryBaseSeconds: 5,
@@ -71,6 +73,12 @@ describe('agent config', () => {
     ],
     [{ ...valid, rides: [ride, ride] }, 'rides[1].id: ride "r1" is configured twice'],
     [{ ...valid, surprise: 1 }, 'surprise'],
+    [
+      { ...valid, rides: [{ ...ride, schedule: ['every 15 minutes'] }] },
+      'rides[0].schedule[0]: "every 15 minutes" is not a cron rule; write "minute hour day month weekday"',
+    ],
+    [{ ...valid, rides: [{ ...ride, schedule: [] }] }, 'rides[0].schedule: give at least one rule'],
+    [{ ...valid, timezone: 'Mars/Base' }, 'timezone: expected an IANA time zone'],
     [
       { ...valid, rides: [{ ...ride, afterBuffer: 'move' }] },
       'rides[0].afterBuffer: afterBuffer must be "keep", "delete" or { "moveTo"',

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { slugSchema } from '@zra/shared';
 import { z } from 'zod';
+import { isCronExpression } from './pull-rules.ts';
 
 /** `SHA256:` + unpadded base64, exactly as `ssh-keygen -lf key.pub -E sha256` prints it. */
 export const hostKeyFingerprintSchema = z
@@ -48,7 +49,29 @@ export const rideConfigSchema = z.strictObject({
   /** Directory on the gateway holding this ride's drops; relative to the login directory. */
   remoteDir: z.string().min(1).default('.'),
   afterBuffer: afterBufferSchema.default('keep'),
+  /** When to pull: node-cron rules in the park's time zone; any of them firing pulls. */
+  schedule: z
+    .array(
+      z.string().refine(isCronExpression, {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not a cron rule; write "minute hour day month weekday", e.g. "*/15 7-23 * * *" (every 15 minutes from 7:00 to 23:45)`,
+      }),
+    )
+    .min(1, 'give at least one rule, e.g. ["*/15 * * * *"]')
+    .default(['*/15 * * * *']),
 });
+
+/** The machine's time zone, the default for the park's. */
+const SYSTEM_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The buffer's disk budget. */
 export const bufferConfigSchema = z.strictObject({
@@ -92,7 +115,13 @@ export const agentConfigSchema = z
       token: z.string().min(16, 'the park token from Zamperla is at least 16 characters'),
     }),
     rides: z.array(rideConfigSchema).min(1, 'configure at least one ride'),
-    pollSeconds: z.number().positive().default(60),
+    /** The park's IANA time zone; the rides' rules are read in it. */
+    timezone: z
+      .string()
+      .refine(isTimeZone, 'expected an IANA time zone, e.g. "Europe/Rome"')
+      .default(SYSTEM_TIME_ZONE),
+    /** Rides pulled at the same time, at most. */
+    maxConcurrentPulls: z.number().int().min(1).max(16).default(2),
     /** A remote file younger than this may still be written by the gateway; left for later. */
     minAgeSeconds: z.number().nonnegative().default(2),
     /** Upload chunk size; central accepts at most 8 MiB. */

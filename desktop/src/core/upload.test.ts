@@ -85,7 +85,6 @@ describe('upload to the real central API', () => {
       dataDir: data.dir,
       central: { url: central.url, token: central.token },
       rides: [rideOnGateway(gw, 'r1', remoteDir)],
-      pollSeconds: 60,
     });
     const agent = await createAgent(config, { log });
     cleanups.push(() => agent.close());
@@ -374,6 +373,8 @@ describe('buffer cap with the real central', () => {
         central: { url: proxy.url, token: central.token },
         rides: [rideOnGateway(gw, 'r1', dirs.r1), rideOnGateway(gw, 'r2', dirs.r2)],
         buffer: { maxBytes: d1.zip.length },
+        // One ride after the other, so which ride fills the buffer is known.
+        maxConcurrentPulls: 1,
       }),
       { log },
     );

@@ -134,6 +134,24 @@ describe('DropBuffer', () => {
     expect(existsSync(buffer.blobs.blobPath(drop.sha256))).toBe(true);
   });
 
+  it('records the same bytes pulled by two rides at once as one drop and keeps its blob', async () => {
+    const buffer = await open(await freshDir());
+    const drop = buildTestDrop();
+    const recordAs = async (ride: string) => {
+      const tmp = buffer.blobs.tmpPath(drop.fileName);
+      await writeFile(tmp, drop.zip);
+      const remote = { ride, name: drop.fileName, size: drop.zip.length, mtimeMs: 1000 };
+      return buffer.recordPulledFile(tmp, remote, pulled(drop, { ride }));
+    };
+
+    const outcomes = await Promise.all([recordAs('r1'), recordAs('r2')]);
+
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['duplicate', 'new_drop']);
+    expect(buffer.list()).toHaveLength(1);
+    expect(existsSync(buffer.blobs.blobPath(drop.sha256))).toBe(true);
+    expect(buffer.remoteFileDropState('r2', drop.fileName)).toBe('buffered');
+  });
+
   it('refuses a buffer written by a newer agent instead of guessing its schema', async () => {
     const dir = await freshDir();
     const first = await open(dir);

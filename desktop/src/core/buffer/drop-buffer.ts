@@ -186,6 +186,14 @@ export class DropBuffer {
         this.upsertRemoteFile(remote, 'new_drop', drop.sha256);
       })();
     } catch (err) {
+      // Another ride's pull recorded the same bytes or content while this blob was being
+      // moved in (pulls of different rides run concurrently): this file is a duplicate.
+      const raced = this.findExisting(drop.sha256, drop.contentId);
+      if (raced) {
+        if (raced.sha256 !== drop.sha256) await this.blobs.remove(drop.sha256);
+        this.upsertRemoteFile(remote, 'duplicate', raced.sha256);
+        return { outcome: 'duplicate', drop: raced };
+      }
       // Nothing references the blob: remove it rather than leave it for the next start-up.
       await this.blobs.remove(drop.sha256);
       throw err;

@@ -23,6 +23,7 @@ export function rideOnGateway(
     id,
     remoteDir,
     afterBuffer,
+    schedule: ['*/15 * * * *'],
     connection: {
       type: 'sftp',
       host: gw.host,
