@@ -256,21 +256,31 @@ impl ChannelStream {
         self.next_event = next;
     }
 
-    /// Nearest-rank percentiles of the current hour's samples; frees them.
+    /// Nearest-rank percentiles of the current hour's samples; frees them. Selection
+    /// instead of a full sort: the k-th value under `total_cmp` is the same either way.
     fn finish_hour(&mut self) {
         let v = &mut self.hour_samples;
         if v.is_empty() {
             return;
         }
-        v.sort_unstable_by(f64::total_cmp);
-        let rank = |p: f64| {
-            let r = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
-            v[r - 1]
+        let n = v.len();
+        let rank = |p: f64| ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
+        let (i50, i95) = (rank(0.5), rank(0.95));
+        let (below, p95, above) = v.select_nth_unstable_by(i95, f64::total_cmp);
+        let p95 = *p95;
+        let max = above
+            .iter()
+            .copied()
+            .fold(p95, |m, x| if x.total_cmp(&m).is_gt() { x } else { m });
+        let p50 = if i50 == i95 {
+            p95
+        } else {
+            *below.select_nth_unstable_by(i50, f64::total_cmp).1
         };
         let stats = ChannelStats {
-            p50: round6(rank(0.5)),
-            p95: round6(rank(0.95)),
-            max: round6(v[v.len() - 1]),
+            p50: round6(p50),
+            p95: round6(p95),
+            max: round6(max),
         };
         self.hours.push((self.hour_ranges[self.hour_pos].0, stats));
         v.clear();

@@ -180,4 +180,32 @@ proptest! {
             prop_assert!(close(got.rms, rms), "rms {} vs {}", got.rms, rms);
         }
     }
+
+    #[test]
+    fn hourly_percentiles_match_a_sorted_nearest_rank(c in case()) {
+        let r = run(&c);
+        let base_ms = START_S * 1000 + c.telemetry_start;
+        for h in &r.hourly {
+            let from = chrono::DateTime::parse_from_rfc3339(&h.hour_start).unwrap().timestamp_millis();
+            let (a, b) = (from.max(START_S * 1000), (from + 3_600_000).min((START_S + WINDOW_S) * 1000));
+            let mut inside: Vec<f64> = c.values.iter().enumerate()
+                .filter_map(|(k, v)| {
+                    let t10 = base_ms * 10 + (k as f64 * 10_000.0 / c.rate_hz) as i64;
+                    (t10 >= a * 10 && t10 < b * 10).then_some(*v).flatten()
+                })
+                .collect();
+            let got = h.channels.get("main_motor.current");
+            if inside.is_empty() {
+                prop_assert!(got.is_none(), "{:?}", h);
+                continue;
+            }
+            inside.sort_by(f64::total_cmp);
+            let n = inside.len();
+            let rank = |p: f64| inside[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+            let got = got.unwrap();
+            prop_assert!(close(got.p50, rank(0.5)), "p50 {} vs {}", got.p50, rank(0.5));
+            prop_assert!(close(got.p95, rank(0.95)), "p95 {} vs {}", got.p95, rank(0.95));
+            prop_assert!(close(got.max, inside[n - 1]), "max {} vs {}", got.max, inside[n - 1]);
+        }
+    }
 }
