@@ -110,13 +110,13 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   async function pullOne(ride: RideConfig): Promise<RunSummary['rides'][number]> {
     const status = rides.get(ride.id);
     if (!status) throw new Error(`ride ${ride.id} is not configured`);
-    if (!(await room())) {
-      // The gateway still holds the files; nothing is lost by waiting.
-      status.pausedReason = pausedReason();
-      return { id: ride.id, result: null, error: null, paused: status.pausedReason };
-    }
-    status.pausedReason = null;
     try {
+      if (!(await room())) {
+        // The gateway still holds the files; nothing is lost by waiting.
+        status.pausedReason = pausedReason();
+        return { id: ride.id, result: null, error: null, paused: status.pausedReason };
+      }
+      status.pausedReason = null;
       const result = await pullRide(ride, {
         room,
         park: config.park,

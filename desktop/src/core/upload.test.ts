@@ -355,6 +355,42 @@ describe('upload through an uplink that is cut mid-upload', () => {
   });
 });
 
+describe('the running agent and a central that comes back', () => {
+  it('drains the backlog by itself once central is reachable again, without a manual round', async () => {
+    const drop = buildTestDrop({ sequence: 901 });
+    const remoteDir = `drain-${++counter}`;
+    await putOnGateway(gw, remoteDir, drop.fileName, drop.zip);
+    const proxy = await startTcpProxy(central.url);
+    proxy.cut();
+    const data = await tempDir('agent-drain');
+    cleanups.push(data.remove, () => proxy.close());
+    const agent = await createAgent(
+      parseAgentConfig({
+        park: 'gardaland',
+        dataDir: data.dir,
+        central: { url: proxy.url, token: central.token },
+        rides: [rideOnGateway(gw, 'r1', remoteDir)],
+        // Quick retries; the idle interval is long, so only the backoff can bring it back.
+        upload: { intervalSeconds: 3600, retryBaseSeconds: 0.05, retryMaxSeconds: 0.2 },
+      }),
+      { log },
+    );
+    cleanups.push(() => agent.close());
+
+    agent.start();
+    await expect.poll(() => agent.status().central.state, { timeout: 20_000 }).toBe('offline');
+    // Buffered or in a retry that is failing right now: waiting for central either way.
+    expect(agent.status().backlog.drops).toBe(1);
+    proxy.restore();
+
+    await expect.poll(() => agent.status().drops.acknowledged, { timeout: 20_000 }).toBe(1);
+    expect(agent.status().central).toMatchObject({ state: 'online', offlineSince: null });
+    expect(
+      await central.query('SELECT id FROM batches WHERE sha256 = $1', [drop.sha256]),
+    ).toHaveLength(1);
+  });
+});
+
 describe('buffer cap with the real central', () => {
   it('pauses pulling for every ride with the reason while the buffer is full, and resumes once central acknowledged what it holds', async () => {
     const d1 = buildTestDrop({ ride: 'r1', sequence: 801 });
