@@ -35,7 +35,10 @@ interface Run {
 }
 
 /** Runs the CLI in one node process (no tsx wrapper), so a signal reaches the agent itself. */
-function runCli(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<Run> {
+function runCli(
+  args: string[],
+  onStderr?: (text: string, kill: (signal?: NodeJS.Signals) => void) => void,
+): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       env: { ...process.env, ZRA_LOG_LEVEL: 'info' },
@@ -45,7 +48,7 @@ function runCli(args: string[], onStderr?: (text: string, kill: () => void) => v
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
-      onStderr?.(stderr, () => child.kill('SIGKILL'));
+      onStderr?.(stderr, (signal = 'SIGKILL') => child.kill(signal));
     });
     child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
@@ -137,6 +140,31 @@ describe('agent CLI', () => {
         String(f).endsWith('.zip'),
       );
       expect(blobs).toHaveLength(drops.length);
+    } finally {
+      buffer.close();
+    }
+  });
+
+  it('runs on its rules until SIGTERM, then stops its rules and loops and exits 0', async () => {
+    const remoteDir = 'cli-term';
+    const drop = buildTestDrop({ sequence: 1 });
+    await putOnGateway(gw, remoteDir, drop.fileName, drop.zip);
+    const { file, dataDir } = await writeConfig(remoteDir);
+
+    let sent = false;
+    const run = await runCli(['agent', '--config', file], (text, kill) => {
+      if (!sent && text.includes('"drop buffered"')) {
+        sent = true;
+        kill('SIGTERM');
+      }
+    });
+
+    // A cron task or retry timer left running would keep the process alive past the test.
+    expect(run).toMatchObject({ code: 0, signal: null });
+    expect(run.stderr).toContain('"stopping"');
+    const buffer = await DropBuffer.open(dataDir, silentLogger());
+    try {
+      expect(buffer.list().map((d) => d.sha256)).toEqual([drop.sha256]);
     } finally {
       buffer.close();
     }
