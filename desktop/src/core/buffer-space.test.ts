@@ -129,6 +129,24 @@ describe('buffer size cap and retention', () => {
     expect(bufferSpace(buffer, config).pullPausedReason).toBeNull();
   });
 
+  it('evicts each blob once when pulls and the upload loop make room at the same time', async () => {
+    const { buffer } = await openBuffer();
+    for (const x of [a, b, c]) await record(buffer, x);
+    acknowledge(buffer, a, 48);
+    acknowledge(buffer, b, 47);
+    const config = { maxBytes: 10_000_000, retainAcknowledgedHours: 24 };
+
+    const rooms = await Promise.all([
+      makeRoom(buffer, config, log),
+      makeRoom(buffer, config, log),
+      makeRoom(buffer, config, log),
+    ]);
+
+    expect(rooms).toEqual([true, true, true]);
+    expect(buffer.list().filter((x) => x.blobEvictedAt !== null)).toHaveLength(2);
+    expect(buffer.storedBytes()).toBe(total(c));
+  });
+
   it('removes at start-up a blob whose eviction a crash interrupted', async () => {
     const first = await openBuffer();
     await record(first.buffer, a);

@@ -36,26 +36,31 @@ export async function makeRoom(
   now: number = Date.now(),
 ): Promise<boolean> {
   const cutoff = new Date(now - config.retainAcknowledgedHours * 3_600_000).toISOString();
-  let freed = 0;
-  const expired = buffer.evictable(cutoff);
-  for (const drop of expired) {
-    await buffer.evictBlob(drop.sha256);
-    freed += drop.bytes;
-  }
-  let bytes = buffer.storedBytes();
+  let expired = 0;
   let early = 0;
-  if (bytes >= config.maxBytes) {
-    for (const drop of buffer.evictable()) {
-      if (bytes < config.maxBytes) break;
-      await buffer.evictBlob(drop.sha256);
-      bytes -= drop.bytes;
+  let freed = 0;
+  // Pulls of several rides and the upload loop may run this at once: a drop another call
+  // evicted first is skipped (evictBlob answers false), and the size is read afresh.
+  for (const drop of buffer.evictable(cutoff)) {
+    if (await buffer.evictBlob(drop.sha256)) {
+      expired++;
       freed += drop.bytes;
-      early++;
     }
   }
-  if (expired.length + early > 0) {
+  let bytes = buffer.storedBytes();
+  if (bytes >= config.maxBytes) {
+    for (const drop of buffer.evictable()) {
+      if (await buffer.evictBlob(drop.sha256)) {
+        early++;
+        freed += drop.bytes;
+      }
+      bytes = buffer.storedBytes();
+      if (bytes < config.maxBytes) break;
+    }
+  }
+  if (expired + early > 0) {
     log.info(
-      { pastRetention: expired.length, beforeRetention: early, freedBytes: freed },
+      { pastRetention: expired, beforeRetention: early, freedBytes: freed },
       'deleted blobs of acknowledged drops; their records are kept',
     );
   }

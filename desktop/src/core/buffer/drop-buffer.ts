@@ -391,19 +391,21 @@ export class DropBuffer {
   /**
    * Deletes an acknowledged drop's blob and keeps its row (marked evicted), so its remote
    * file stays known. The row is marked first: a crash before the file is gone leaves a blob
-   * that start-up removes, never a row that claims a blob it lacks.
+   * that start-up removes, never a row that claims a blob it lacks. Returns false, deleting
+   * nothing, when the drop is not acknowledged or its blob is already evicted (a concurrent
+   * eviction got there first).
    */
-  async evictBlob(sha256: string): Promise<void> {
+  async evictBlob(sha256: string): Promise<boolean> {
+    const now = new Date().toISOString();
     const res = this.db
       .prepare(
         `UPDATE drops SET blob_evicted_at = ?, updated_at = ?
          WHERE sha256 = ? AND state = 'acknowledged' AND blob_evicted_at IS NULL`,
       )
-      .run(new Date().toISOString(), new Date().toISOString(), sha256);
-    if (res.changes !== 1) {
-      throw new Error(`drop ${sha256} is not acknowledged with a blob on disk; not evicting it`);
-    }
+      .run(now, now, sha256);
+    if (res.changes !== 1) return false;
     await this.blobs.remove(sha256);
+    return true;
   }
 
   /** How many drops are in each state. */
