@@ -8,6 +8,7 @@ import { runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import type { DropVerifier } from './ingest/drop-verifier.ts';
 import { createIngestService } from './ingest/ingest-service.ts';
+import { startUploadSweeper } from './ingest/upload-sweeper.ts';
 import { createLogger } from './logger.ts';
 import { parkForToken } from './parks/park-store.ts';
 import { createBrokerProbe } from './queue/broker-probe.ts';
@@ -23,6 +24,8 @@ export interface StartCentralOptions {
   log?: Logger;
   /** Run the outbox publisher in this process (default true). */
   publisher?: boolean;
+  /** Sweep abandoned uploads in this process (default true). */
+  uploadSweeper?: boolean;
   /** Run the report scheduler in this process (default true). */
   scheduler?: boolean;
   /** Replaces shared's `verifyDrop` (tests of odd verdicts). */
@@ -38,7 +41,7 @@ export interface RunningCentral {
 
 /**
  * Starts the central API the way `serve` does: applies migrations, prepares BLOB_DIR, serves
- * HTTP, publishes the outbox and runs the report scheduler. `close()` stops all of it and releases the pool.
+ * HTTP, publishes the outbox, runs the report scheduler and sweeps abandoned uploads. `close()` stops all of it and releases the pool.
  */
 export async function startCentral(
   config: CentralConfig,
@@ -46,7 +49,7 @@ export async function startCentral(
 ): Promise<RunningCentral> {
   const log = options.log ?? createLogger(config.logLevel);
   await runMigrations(config.databaseUrl, log);
-  const pool = createPool(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, log);
   const blobs = new BlobStore(config.blobDir);
   await blobs.init();
   const publisher =
@@ -79,6 +82,17 @@ export async function startCentral(
           log: log.child({ component: 'scheduler' }),
           onEnqueued: () => publisher?.kick(),
         });
+  const sweeper =
+    options.uploadSweeper === false
+      ? null
+      : startUploadSweeper({
+          pool,
+          blobs,
+          idleMs: config.abandonedUploadMs,
+          // Often enough that a file outlives its limit by a quarter at most, at most every 15 min.
+          intervalMs: Math.min(15 * 60_000, config.abandonedUploadMs / 4),
+          log: log.child({ component: 'upload-sweeper' }),
+        });
   const auth = { parkForToken: (token: string) => parkForToken(pool, token) };
   const heartbeats = {
     record: (park: ParkIdentity, hb: HeartbeatInput) => recordHeartbeat(pool, park, hb),
@@ -102,6 +116,7 @@ export async function startCentral(
   } catch (err) {
     // E.g. the port is taken: release what was started so the process can exit.
     await scheduler?.stop();
+    await sweeper?.stop();
     await publisher?.stop();
     await broker.close();
     await pool.end();
@@ -114,6 +129,7 @@ export async function startCentral(
       await http.close();
       // A firing in progress still needs the pool; its outbox row waits for the next publisher.
       await scheduler?.stop();
+      await sweeper?.stop();
       await publisher?.stop();
       await broker.close();
       await pool.end();

@@ -19,6 +19,8 @@ const HINTS: Record<string, string> = {
   DELIVERY_LIMIT: 'set DELIVERY_LIMIT to how many deliveries a job gets before it is failed',
   HEARTBEAT_SILENT_MIN:
     'set HEARTBEAT_SILENT_MIN to the minutes without a heartbeat after which a park counts as silent',
+  ABANDONED_UPLOAD_H:
+    'set ABANDONED_UPLOAD_H to the hours an unfinished upload may sit idle before it is deleted',
   SHUTDOWN_GRACE_S:
     'set SHUTDOWN_GRACE_S to the seconds in-flight requests get to finish after SIGTERM',
 };
@@ -53,6 +55,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
   SHUTDOWN_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
   HEARTBEAT_SILENT_MIN: z.coerce.number().positive().max(10_080).default(10),
+  ABANDONED_UPLOAD_H: z.coerce.number().positive().max(8_760).default(24),
 });
 
 /** Settings every command needs: where the database is and how much to log. */
@@ -79,6 +82,8 @@ export interface CentralConfig extends DatabaseConfig {
   shutdownGraceMs: number;
   /** A park whose agent sent no heartbeat for this long is flagged silent. */
   heartbeatSilentMs: number;
+  /** An upload not touched for this long is deleted (row and temp file). */
+  abandonedUploadMs: number;
 }
 
 /** A configuration problem, worded for the operator who has to fix the environment. */
@@ -123,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     deliveryLimit: e.DELIVERY_LIMIT,
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     heartbeatSilentMs: e.HEARTBEAT_SILENT_MIN * 60_000,
+    abandonedUploadMs: e.ABANDONED_UPLOAD_H * 3_600_000,
   };
 }

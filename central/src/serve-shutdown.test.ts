@@ -133,10 +133,15 @@ describe('serve shutdown', () => {
 
     child.kill('SIGTERM');
     await logs.waitFor((l) => l.msg === 'stopped accepting; finishing in-flight requests');
-    const refused = await fetch(`${url}/healthz`).then(
-      () => 'answered',
-      (err: Error) => String((err.cause as { code?: string } | undefined)?.code ?? err.message),
-    );
+    // A new TCP connection (agent: false), not a kept-alive one from the begin call.
+    const refused = await new Promise<string>((resolve) => {
+      http
+        .get(`${url}/healthz`, { agent: false }, (res) => {
+          res.resume();
+          resolve(`answered ${res.statusCode}`);
+        })
+        .once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    });
     expect(refused).toBe('ECONNREFUSED');
 
     req.end(body.subarray(half));

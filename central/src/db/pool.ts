@@ -1,8 +1,17 @@
 import pg from 'pg';
+import type { Logger } from 'pino';
+import { createLogger } from '../logger.ts';
 
-/** One connection pool per process; every query of central goes through it. */
-export function createPool(databaseUrl: string): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max: 10 });
+/**
+ * One connection pool per process; every query of central goes through it. An idle
+ * connection that the server ends (a database restart, a dropped database, an ending pool
+ * whose sockets are still closing) makes the pool emit `error`; without a listener that
+ * would crash the process, so it is logged and the pool opens a new connection when needed.
+ */
+export function createPool(databaseUrl: string, log: Logger = createLogger('warn')): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  pool.on('error', (err) => log.warn({ err }, 'idle database connection lost; will reconnect'));
+  return pool;
 }
 
 /** Runs `fn` in one transaction: commits on success, rolls back on any throw. */

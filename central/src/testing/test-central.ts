@@ -45,6 +45,7 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     deliveryLimit: 3,
     shutdownGraceMs: 10_000,
     heartbeatSilentMs: 600_000,
+    abandonedUploadMs: 24 * 3_600_000,
   };
   await runMigrations(db.url, createLogger('silent'));
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });

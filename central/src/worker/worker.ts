@@ -47,7 +47,7 @@ export async function startWorker(
   options: WorkerOptions = {},
 ): Promise<RunningWorker> {
   const log = options.log ?? createLogger(config.logLevel, 'worker');
-  const pool = createPool(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, log);
   const blobs = new BlobStore(config.blobDir);
   await blobs.init();
   const deps: JobDeps = { pool, config, blobs, log };

@@ -1,0 +1,89 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { BlobStore } from '../blob/blob-store.ts';
+import { sleep } from '../queue/sleep.ts';
+
+/** What one sweep removed. */
+export interface SweepResult {
+  /** Upload rows (and their temp files) idle for longer than the limit. */
+  uploads: number;
+  /** `.part` files with no upload row (a crash between the file and the row), just as old. */
+  orphanFiles: number;
+}
+
+/**
+ * Deletes uploads nobody touched for `idleMs`: the row and its temp file. An agent that comes
+ * back later is told "call begin again" and starts that upload from byte 0; its buffer still
+ * holds the drop, so nothing is lost. Rows a chunk is writing right now hold a row lock and
+ * are skipped (SKIP LOCKED), so a sweep never races a live upload.
+ */
+export async function sweepAbandonedUploads(
+  pool: pg.Pool,
+  blobs: BlobStore,
+  idleMs: number,
+  log: Logger,
+): Promise<SweepResult> {
+  const r = await pool.query<{ id: string; park_id: string; temp_path: string }>(
+    `DELETE FROM uploads WHERE id IN (
+       SELECT id FROM uploads WHERE updated_at < now() - $1::float8 * interval '1 millisecond'
+          FOR UPDATE SKIP LOCKED)
+     RETURNING id, park_id, temp_path`,
+    [idleMs],
+  );
+  for (const row of r.rows) {
+    await rm(row.temp_path, { force: true });
+    log.info({ uploadId: row.id, park: row.park_id }, 'abandoned upload removed');
+  }
+
+  // Files first, rows second: a row that appears after this listing has a fresh file anyway.
+  const dir = join(blobs.root, 'uploads');
+  const cutoff = Date.now() - idleMs;
+  let orphanFiles = 0;
+  for (const name of await readdir(dir)) {
+    const id = /^([0-9a-f-]{36})\.part$/.exec(name)?.[1];
+    if (!id) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => null);
+    if (!info || info.mtimeMs >= cutoff) continue;
+    const row = await pool.query('SELECT 1 FROM uploads WHERE id = $1', [id]);
+    if (row.rowCount !== 0) continue;
+    await rm(path, { force: true });
+    orphanFiles++;
+    log.info({ file: path }, 'orphaned upload file removed');
+  }
+  return { uploads: r.rows.length, orphanFiles };
+}
+
+/** A running sweep loop. */
+export interface UploadSweeper {
+  stop(): Promise<void>;
+}
+
+/** Sweeps at start-up and then every `intervalMs`; a failed sweep is logged and retried later. */
+export function startUploadSweeper(options: {
+  pool: pg.Pool;
+  blobs: BlobStore;
+  idleMs: number;
+  intervalMs: number;
+  log: Logger;
+}): UploadSweeper {
+  const stopping = new AbortController();
+  const running = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await sweepAbandonedUploads(options.pool, options.blobs, options.idleMs, options.log);
+      } catch (err) {
+        options.log.warn({ err }, 'upload sweep failed (database down?); trying again later');
+      }
+      await sleep(options.intervalMs, stopping.signal);
+    }
+  })();
+  return {
+    async stop() {
+      stopping.abort();
+      await running;
+    },
+  };
+}
