@@ -20,6 +20,8 @@ export interface RideStatus {
   pausedReason: string | null;
   /** Its cron rules, in the park's time zone. */
   schedule: string[];
+  /** The same rules in words, e.g. "every 15 minutes from 07:00 to 23:59, every day". */
+  scheduleInWords: string[];
   /** When a rule fires next (ISO 8601); null while the agent is not started. */
   nextPullAt: string | null;
   pulling: 'running' | 'waiting' | 'idle';

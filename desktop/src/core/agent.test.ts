@@ -80,6 +80,10 @@ describe('agent', () => {
     const ride = { ...rideOnGateway(gw, 'r1', 'agent-loop'), schedule: ['* * * * * *'] };
     const agent = await agentFor([ride]);
     agent.start();
+    expect(agent.status().rides[0]).toMatchObject({
+      schedule: ['* * * * * *'],
+      scheduleInWords: ['cron rule "* * * * * *"'],
+    });
     expect(agent.status().rides[0]?.nextPullAt).not.toBeNull();
     const first = buildTestDrop({ sequence: 7 });
     await putOnGateway(gw, 'agent-loop', first.fileName, first.zip);

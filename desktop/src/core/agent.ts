@@ -15,6 +15,7 @@ import { connectGateway } from './gateway/create-gateway-client.ts';
 import type { GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { silentLogger } from './logger.ts';
+import { describePullRule } from './describe-pull-rule.ts';
 import { pullRide, type DropVerifier } from './pull.ts';
 import { startPullRules, type PullRules } from './pull-rules.ts';
 import { PullScheduler } from './pull-scheduler.ts';
@@ -76,6 +77,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         hostKeyChanged: null,
         pausedReason: null,
         schedule: r.schedule,
+        scheduleInWords: r.schedule.map(describePullRule),
         nextPullAt: null,
         pulling: 'idle',
       },

@@ -47,6 +47,7 @@ export { HostKeyMismatchError, hostKeyFingerprint } from './gateway/host-key.ts'
 export { connectSftpGateway } from './gateway/sftp-gateway-client.ts';
 export { createLogger, silentLogger, type Logger } from './logger.ts';
 export { pullRide, type DropVerifier, type PullDeps, type RidePullResult } from './pull.ts';
+export { describePullRule } from './describe-pull-rule.ts';
 export { isCronExpression, startPullRules, type PullRules } from './pull-rules.ts';
 export { PullScheduler } from './pull-scheduler.ts';
 export { SettleTracker } from './settle-tracker.ts';
