@@ -29,18 +29,13 @@ pub use output::*;
 use analysis::Analysis;
 use channel::ChannelResult;
 
+/// The largest ride-models file read: the repository's is a few KiB.
+pub const MAX_RIDE_MODELS_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Runs the job with the arguments after the program name.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
     let args = Args::parse(args)?;
-    let models_bytes = std::fs::read(&args.ride_models).map_err(|e| {
-        JobError::usage(
-            "input_unreadable",
-            format!(
-                "cannot read ride models {}: {e}",
-                args.ride_models.display()
-            ),
-        )
-    })?;
+    let models_bytes = job_io::read_input(&args.ride_models, "ride models", MAX_RIDE_MODELS_BYTES)?;
     let models = RideModels::from_json(&models_bytes).map_err(|e| {
         JobError::usage(
             "ride_models_invalid",

@@ -32,15 +32,13 @@ pub struct Rendered {
     pub summary: Summary,
 }
 
+/// The largest report input read. A park-year of 20 rides is about 60 MB of hourly rows.
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Runs the job with the arguments after the program name.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
     let args = Args::parse(args)?;
-    let bytes = std::fs::read(&args.input).map_err(|e| {
-        JobError::usage(
-            "input_unreadable",
-            format!("cannot read {}: {e}", args.input.display()),
-        )
-    })?;
+    let bytes = job_io::read_input(&args.input, "report input", MAX_INPUT_BYTES)?;
     let input = ReportInput::from_json(&bytes).map_err(|e| {
         JobError::usage(
             "input_invalid",
