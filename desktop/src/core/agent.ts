@@ -9,7 +9,6 @@ import {
 import { DropBuffer } from './buffer/drop-buffer.ts';
 import { bufferSpace, makeRoom } from './buffer-space.ts';
 import { createCentralClient, type CentralClient } from './central-client.ts';
-import { CentralLink } from './central-link.ts';
 import type { AgentConfig, RideConfig } from './config.ts';
 import { connectGateway } from './gateway/create-gateway-client.ts';
 import type { GatewayClient } from './gateway/gateway-client.ts';
@@ -20,7 +19,7 @@ import { pullRide, type DropVerifier } from './pull.ts';
 import { startPullRules, type PullRules } from './pull-rules.ts';
 import { PullScheduler } from './pull-scheduler.ts';
 import { SettleTracker } from './settle-tracker.ts';
-import { uploadBuffered, type UploadRoundResult } from './upload.ts';
+import { UploadLoop } from './upload-loop.ts';
 
 /** Seams for tests and for the Electron shell; production uses the defaults. */
 export interface AgentOptions {
@@ -83,15 +82,8 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       },
     ]),
   );
-  const state: { lastRunAt: string | null; upload: AgentStatus['upload'] } = {
-    lastRunAt: null,
-    upload: { lastRunAt: null, lastResult: null },
-  };
+  let lastRunAt: string | null = null;
   const settle = new SettleTracker(config.minAgeSeconds * 1000);
-  const link = new CentralLink({
-    retryBaseMs: config.upload.retryBaseSeconds * 1000,
-    retryMaxMs: config.upload.retryMaxSeconds * 1000,
-  });
   let current: Promise<RunSummary> | null = null;
   const pulls = new PullScheduler(config.maxConcurrentPulls, (rideId) => {
     const ride = config.rides.find((r) => r.id === rideId);
@@ -99,13 +91,19 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     return pullOne(ride);
   });
   let rules: PullRules | null = null;
-  let uploading: Promise<UploadRoundResult> | null = null;
-  let uploadAgain = false;
-  let uploadTimer: NodeJS.Timeout | null = null;
   let running = false;
 
   const bufferLog = log.child({ component: 'buffer' });
   const room = (): Promise<boolean> => makeRoom(buffer, config.buffer, bufferLog);
+  const uploads = new UploadLoop({
+    buffer,
+    client: central,
+    log: log.child({ component: 'upload' }),
+    chunkBytes: config.chunkBytes,
+    upload: config.upload,
+    // Acknowledged drops may now leave the disk, which is what un-pauses a full buffer.
+    afterAcknowledged: room,
+  });
   const pausedReason = (): string =>
     bufferSpace(buffer, config.buffer).pullPausedReason ?? 'the buffer is full';
 
@@ -137,7 +135,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         pausedReason: result.pausedForSpace ? pausedReason() : null,
       });
       // New drops should not wait for the upload loop's next interval.
-      if (result.buffered > 0) kickUpload();
+      if (result.buffered > 0) uploads.kick();
       return { id: ride.id, result, error: null, paused: status.pausedReason };
     } catch (err) {
       const message = (err as Error).message;
@@ -163,70 +161,10 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     return Promise.all(ids.map((id) => pulls.request(id)));
   }
 
-  /**
-   * One upload round, whatever the backoff says (the loop and `runOnce` decide when). Its
-   * outcome moves the central link online or offline and schedules the loop's next round.
-   */
-  function uploadNow(): Promise<UploadRoundResult> {
-    uploading ??= (async () => {
-      const result = await uploadBuffered({
-        buffer,
-        client: central,
-        log: log.child({ component: 'upload' }),
-        chunkBytes: config.chunkBytes,
-        maxRejections: config.upload.maxRejections,
-      });
-      state.upload = { lastRunAt: new Date().toISOString(), lastResult: result };
-      // Acknowledged drops may now leave the disk, which is what un-pauses a full buffer.
-      if (result.acknowledged > 0) await room();
-      if (result.error !== null) {
-        const delayMs = link.recordFailure(result.error);
-        log.warn(
-          { reason: result.error, retryInSeconds: Math.round(delayMs / 1000) },
-          'central is not available; drops stay buffered and the upload is retried later',
-        );
-      } else if (result.acknowledged + result.failed + result.rejected > 0) {
-        link.recordSuccess();
-      }
-      return result;
-    })().finally(() => {
-      uploading = null;
-      scheduleUpload();
-    });
-    return uploading;
-  }
-
-  /** Asks for an upload round soon: now, after the one running, or when the backoff ends. */
-  function kickUpload(): void {
-    if (!running) return;
-    if (uploading) {
-      uploadAgain = true;
-      return;
-    }
-    if (link.waitMs() === 0) void uploadNow().catch((err: unknown) => uploadCrashed(err));
-  }
-
-  function uploadCrashed(err: unknown): void {
-    log.error({ err }, 'upload round failed unexpectedly');
-  }
-
-  function scheduleUpload(): void {
-    if (!running) return;
-    if (uploadTimer) clearTimeout(uploadTimer);
-    const offline = link.status().state === 'offline';
-    const again = uploadAgain && !offline;
-    uploadAgain = false;
-    const delayMs = offline ? link.waitMs() : again ? 0 : config.upload.intervalSeconds * 1000;
-    uploadTimer = setTimeout(() => {
-      uploadTimer = null;
-      uploadNow().catch((err: unknown) => uploadCrashed(err));
-    }, delayMs);
-  }
-
   async function round(): Promise<RunSummary> {
     const summary = await pullNow();
-    const upload = await uploadNow();
-    state.lastRunAt = new Date().toISOString();
+    const upload = await uploads.runNow();
+    lastRunAt = new Date().toISOString();
     return { rides: summary, upload, drops: buffer.counts() };
   }
 
@@ -241,9 +179,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     running = false;
     rules?.stop();
     rules = null;
-    if (uploadTimer) clearTimeout(uploadTimer);
-    uploadTimer = null;
-    await Promise.allSettled([current, pulls.idle(), uploading]);
+    await Promise.allSettled([current, pulls.idle(), uploads.stop()]);
   }
 
   return {
@@ -258,21 +194,21 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       });
       // Catch up at start-up (the agent may have been off for a while), then follow the rules.
       for (const ride of config.rides) pulls.tick(ride.id);
-      uploadNow().catch((err: unknown) => uploadCrashed(err));
+      uploads.start();
     },
     pullNow,
     stop,
     status: () => ({
       park: config.park,
       running,
-      lastRunAt: state.lastRunAt,
+      lastRunAt,
       rides: [...rides.values()].map((r) => ({
         ...r,
         nextPullAt: rules?.nextRunAt(r.id) ?? null,
         pulling: pulls.state(r.id),
       })),
-      upload: state.upload,
-      central: link.status(),
+      upload: uploads.status(),
+      central: uploads.link.status(),
       drops: buffer.counts(),
       buffer: bufferSpace(buffer, config.buffer),
       rejected: buffer.list({ state: 'rejected' }).map(toProblemDrop),

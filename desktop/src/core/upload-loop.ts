@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import type { DropBuffer } from './buffer/drop-buffer.ts';
+import type { CentralClient } from './central-client.ts';
+import { CentralLink } from './central-link.ts';
+import type { AgentConfig } from './config.ts';
+import { uploadBuffered, type UploadRoundResult } from './upload.ts';
+
+export interface UploadLoopDeps {
+  buffer: DropBuffer;
+  client: CentralClient;
+  log: Logger;
+  chunkBytes: number;
+  upload: AgentConfig['upload'];
+  /** Runs after a round that acknowledged drops (to free buffer space). */
+  afterAcknowledged?: () => Promise<unknown>;
+}
+
+/**
+ * The upload side of the agent: rounds every `intervalSeconds` while central answers, right
+ * after new drops (`kick`), and after a full-jitter backoff while it does not. Rounds never
+ * overlap; each one moves the central link online or offline.
+ */
+export class UploadLoop {
+  readonly link: CentralLink;
+  private current: Promise<UploadRoundResult> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private last: { lastRunAt: string | null; lastResult: UploadRoundResult | null } = {
+    lastRunAt: null,
+    lastResult: null,
+  };
+
+  constructor(private readonly deps: UploadLoopDeps) {
+    this.link = new CentralLink({
+      retryBaseMs: deps.upload.retryBaseSeconds * 1000,
+      retryMaxMs: deps.upload.retryMaxSeconds * 1000,
+    });
+  }
+
+  /** Starts the loop with a round now. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.runInBackground();
+  }
+
+  /** Stops the loop and waits for a round in progress. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.current?.catch(() => undefined);
+  }
+
+  /**
+   * One round now, whatever the backoff says (`runOnce` and the loop's timer call it); joins
+   * a round in progress.
+   */
+  runNow(): Promise<UploadRoundResult> {
+    this.current ??= this.round().finally(() => {
+      this.current = null;
+      this.scheduleNext();
+    });
+    return this.current;
+  }
+
+  /** New drops: a round now, after the one running, or when the backoff ends. */
+  kick(): void {
+    if (!this.running) return;
+    if (this.current) {
+      this.again = true;
+      return;
+    }
+    if (this.link.waitMs() === 0) this.runInBackground();
+  }
+
+  /** The last round, for the status view. */
+  status(): { lastRunAt: string | null; lastResult: UploadRoundResult | null } {
+    return { ...this.last };
+  }
+
+  private async round(): Promise<UploadRoundResult> {
+    const { deps } = this;
+    const result = await uploadBuffered({
+      buffer: deps.buffer,
+      client: deps.client,
+      log: deps.log,
+      chunkBytes: deps.chunkBytes,
+      maxRejections: deps.upload.maxRejections,
+    });
+    this.last = { lastRunAt: new Date().toISOString(), lastResult: result };
+    if (result.acknowledged > 0) await deps.afterAcknowledged?.();
+    if (result.error !== null) {
+      const delayMs = this.link.recordFailure(result.error);
+      deps.log.warn(
+        { reason: result.error, retryInSeconds: Math.round(delayMs / 1000) },
+        'central is not available; drops stay buffered and the upload is retried later',
+      );
+    } else if (result.acknowledged + result.failed + result.rejected > 0) {
+      // Only a round that talked to central says anything about the link.
+      this.link.recordSuccess();
+    }
+    return result;
+  }
+
+  private runInBackground(): void {
+    this.runNow().catch((err: unknown) =>
+      this.deps.log.error({ err }, 'upload round failed unexpectedly'),
+    );
+  }
+
+  private scheduleNext(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    const offline = this.link.status().state === 'offline';
+    const again = this.again && !offline;
+    this.again = false;
+    const delayMs = offline
+      ? this.link.waitMs()
+      : again
+        ? 0
+        : this.deps.upload.intervalSeconds * 1000;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.runInBackground();
+    }, delayMs);
+  }
+}
