@@ -51,4 +51,5 @@ export { describePullRule } from './describe-pull-rule.ts';
 export { isCronExpression, startPullRules, type PullRules } from './pull-rules.ts';
 export { PullScheduler } from './pull-scheduler.ts';
 export { SettleTracker } from './settle-tracker.ts';
+export { UploadLoop, type UploadLoopDeps } from './upload-loop.ts';
 export { uploadBuffered, type UploadDeps, type UploadRoundResult } from './upload.ts';
