@@ -109,7 +109,7 @@ describe('report firing', () => {
     });
     const log = createLogger('silent');
     // One pool each, as three API processes would have.
-    const pools = [1, 2, 3].map(() => createPool(env.config.databaseUrl));
+    const pools = [1, 2, 3].map(() => createPool(env.config.databaseUrl, log));
     const schedulers = pools.map((pool) => startReportScheduler({ pool, log, reloadMs: 60_000 }));
     const firings = async () => {
       const r = await env.pool.query<{ n: number }>(

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPark } from './parks/park-store.ts';
+import { assertTopology } from './queue/amqp-topology.ts';
+import { deadLetterQueueName, queueName } from './queue/queue-names.ts';
+import { requestReport } from './reports/report-store.ts';
+import { watchLogs } from './testing/process-logs.ts';
+import { createTestEnvironment, type TestEnvironment } from './testing/test-central.ts';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+let env: TestEnvironment;
+let binDir: string;
+let child: ChildProcess | undefined;
+
+beforeAll(async () => {
+  env = await createTestEnvironment('worker-shutdown');
+  binDir = await mkdtemp(join(tmpdir(), 'zra-slow-bin-'));
+  // A reporter that runs until the test lets it go, then fails the way a job fails.
+  const script = `#!/bin/sh
+touch "${binDir}/started"
+while [ ! -f "${binDir}/go" ]; do sleep 0.05; done
+echo '{"error":{"code":"simulated","message":"released by the test"}}' >&2
+exit 1
+`;
+  await writeFile(join(binDir, 'reporter'), script);
+  await chmod(join(binDir, 'reporter'), 0o755);
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  const conn = await amqp.connect(env.config.amqpUrl);
+  const ch = await conn.createChannel();
+  for (const q of ['postprocess', 'report'] as const) {
+    await ch.deleteQueue(queueName(env.config.queuePrefix, q));
+    await ch.deleteQueue(deadLetterQueueName(env.config.queuePrefix, q));
+  }
+  await conn.close();
+  await rm(binDir, { recursive: true, force: true });
+  await env?.cleanup();
+});
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+describe('worker shutdown', () => {
+  it('finishes and records the job in hand when SIGTERM arrives, returns its message to the queue, and exits 0', async () => {
+    await createPark(env.pool, { id: 'stop-park', name: 'Stop Park', timezone: 'Europe/Rome' });
+    const reportId = await requestReport(env.pool, {
+      park: 'stop-park',
+      from: '2026-06-01T00:00:00Z',
+      to: '2026-06-02T00:00:00Z',
+    });
+    const conn = await amqp.connect(env.config.amqpUrl);
+    try {
+      const ch = await conn.createConfirmChannel();
+      await assertTopology(ch, env.config.queuePrefix, env.config.deliveryLimit);
+      const reportQueue = queueName(env.config.queuePrefix, 'report');
+      ch.sendToQueue(reportQueue, Buffer.from(JSON.stringify({ reportId })), {
+        persistent: true,
+        messageId: reportId,
+      });
+      await ch.waitForConfirms();
+
+      child = spawn(TSX, [CLI, 'worker'], {
+        env: {
+          ...process.env,
+          DATABASE_URL: env.config.databaseUrl,
+          AMQP_URL: env.config.amqpUrl,
+          BLOB_DIR: env.config.blobDir,
+          QUEUE_PREFIX: env.config.queuePrefix,
+          RUST_BIN_DIR: binDir,
+          DELIVERY_LIMIT: String(env.config.deliveryLimit),
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
+      const logs = watchLogs(child);
+      while (!(await exists(join(binDir, 'started')))) {
+        if (child.exitCode !== null) throw new Error(`worker exited early (${child.exitCode})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+
+      child.kill('SIGTERM');
+      await logs.waitFor((l) => l.msg === 'shutting down: finishing the job in hand');
+      await writeFile(join(binDir, 'go'), '');
+
+      expect(await exited).toBe(0);
+      const runs = await env.pool.query<{ outcome: string | null; ended: boolean }>(
+        'SELECT outcome, ended_at IS NOT NULL AS ended FROM job_runs WHERE subject = $1',
+        [reportId],
+      );
+      expect(runs.rows).toEqual([{ outcome: 'retrying', ended: true }]);
+      const check = await ch.checkQueue(reportQueue);
+      expect(check.messageCount).toBe(1);
+    } finally {
+      await conn.close();
+    }
+  });
+});
