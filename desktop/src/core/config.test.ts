@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseAgentConfig } from './config.ts';
+import { ConfigError, parseAgentConfig, ruleForPollSeconds } from './config.ts';
 
 const connection = {
   type: 'sftp',
@@ -44,6 +44,20 @@ describe('agent config', () => {
       retryMaxSeconds: 900,
       maxRejections: 3,
     });
+  });
+
+  it('turns the older pollSeconds into a rule for rides that give none', () => {
+    const cfg = parseAgentConfig(
+      { ...valid, pollSeconds: 3, rides: [ride, { ...ride, id: 'r2', schedule: ['0 6 * * *'] }] },
+      '/etc/zra',
+    );
+    expect(cfg.rides.map((r) => r.schedule)).toEqual([['*/3 * * * * *'], ['0 6 * * *']]);
+    expect([90, 600, 7200].map(ruleForPollSeconds)).toEqual([
+      '*/2 * * * *',
+      '*/10 * * * *',
+      '0 */2 * * *',
+    ]);
+    expect('pollSeconds' in cfg).toBe(false);
   });
 
   it.each([

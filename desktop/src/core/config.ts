@@ -58,8 +58,22 @@ export const rideConfigSchema = z.strictObject({
       }),
     )
     .min(1, 'give at least one rule, e.g. ["*/15 * * * *"]')
-    .default(['*/15 * * * *']),
+    // Filled in by the agent schema: the default depends on the deprecated `pollSeconds`.
+    .optional(),
 });
+
+/** Pull rule of a ride that gives none. */
+export const DEFAULT_PULL_SCHEDULE: readonly string[] = ['*/15 * * * *'];
+
+/**
+ * The cron rule closest to "every `seconds` seconds", for configs written before rules
+ * existed (`pollSeconds`). Steps restart at each minute or hour, so odd values are rounded.
+ */
+export function ruleForPollSeconds(seconds: number): string {
+  if (seconds < 60) return `*/${Math.max(1, Math.round(seconds))} * * * * *`;
+  if (seconds < 3600) return `*/${Math.min(59, Math.round(seconds / 60))} * * * *`;
+  return `0 */${Math.min(23, Math.round(seconds / 3600))} * * *`;
+}
 
 /** The machine's time zone, the default for the park's. */
 const SYSTEM_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -120,6 +134,8 @@ export const agentConfigSchema = z
       .string()
       .refine(isTimeZone, 'expected an IANA time zone, e.g. "Europe/Rome"')
       .default(SYSTEM_TIME_ZONE),
+    /** Deprecated: rides without `schedule` are pulled about this often. Use `schedule`. */
+    pollSeconds: z.number().positive().optional(),
     /** Rides pulled at the same time, at most. */
     maxConcurrentPulls: z.number().int().min(1).max(16).default(2),
     /** A remote file younger than this may still be written by the gateway; left for later. */
@@ -146,7 +162,18 @@ export const agentConfigSchema = z
       }
       seen.add(ride.id);
     });
-  });
+  })
+  .transform(({ pollSeconds, ...cfg }) => ({
+    ...cfg,
+    rides: cfg.rides.map((ride) => ({
+      ...ride,
+      schedule:
+        ride.schedule ??
+        (pollSeconds === undefined
+          ? [...DEFAULT_PULL_SCHEDULE]
+          : [ruleForPollSeconds(pollSeconds)]),
+    })),
+  }));
 
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;
