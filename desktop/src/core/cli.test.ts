@@ -104,7 +104,8 @@ describe('agent CLI', () => {
 
   it('leaves a consistent buffer when killed with SIGKILL mid-pull, and the rerun completes it', async () => {
     const remoteDir = 'cli-kill';
-    const drops = Array.from({ length: 40 }, (_, i) => buildTestDrop({ sequence: i + 1 }));
+    // Enough drops that the kill always lands mid-pull, even when a busy machine delays stderr.
+    const drops = Array.from({ length: 100 }, (_, i) => buildTestDrop({ sequence: i + 1 }));
     for (const d of drops) await putOnGateway(gw, remoteDir, d.fileName, d.zip);
     const { file, dataDir } = await writeConfig(remoteDir);
 
