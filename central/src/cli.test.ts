@@ -116,6 +116,18 @@ describe('cli', () => {
     ]);
   });
 
+  it('report rule disable turns a rule off, and names a rule that does not exist', async () => {
+    const list = JSON.parse((await cli(['report', 'rule', 'list'])).stdout) as { id: string }[];
+    const id = list[0]?.id ?? '';
+    const off = await cli(['report', 'rule', 'disable', id]);
+    expect(off.code).toBe(0);
+    const r = await env.pool.query('SELECT enabled FROM report_rules WHERE id = $1', [id]);
+    expect(r.rows).toEqual([{ enabled: false }]);
+    const missing = await cli(['report', 'rule', 'enable', '999999']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('there is no report rule 999999');
+  });
+
   it('report rule add explains an invalid cron expression with exit code 65', async () => {
     const r = await cli([
       'report',

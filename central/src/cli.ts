@@ -12,7 +12,7 @@ import { createPool } from './db/pool.ts';
 import { createLogger } from './logger.ts';
 import { createPark, ParkExistsError } from './parks/park-store.ts';
 import { reportStatus, requestReport, ReportRequestError } from './reports/report-store.ts';
-import { addReportRule, listReportRules } from './scheduler/report-rules.ts';
+import { addReportRule, listReportRules, setReportRuleEnabled } from './scheduler/report-rules.ts';
 import { startWorker } from './worker/worker.ts';
 
 const USAGE = `usage: cli.ts <command>
@@ -27,6 +27,7 @@ const USAGE = `usage: cli.ts <command>
   report rule add --park P [--ride R] --cron EXPR --period day|week|month [--language en|it] [--disabled]
                                             schedule a report (cron in the park's time zone)
   report rule list                          print the report rules as JSON
+  report rule enable|disable ID             turn a rule on or off (schedulers reload in 30 s)
   batch retry ID                            post-process a failed batch again
 environment: DATABASE_URL (all); AMQP_URL, BLOB_DIR (serve, worker); see docs/central.md`;
 
@@ -170,6 +171,15 @@ async function reportRuleCommand(args: string[]): Promise<number> {
     if (rest.length > 0) throw new UsageError('report rule list takes no arguments');
     return withPool(async (pool) => {
       out(JSON.stringify(await listReportRules(pool), null, 2));
+      return 0;
+    });
+  }
+  if (action === 'enable' || action === 'disable') {
+    const [id] = rest;
+    if (!id || rest.length > 1) throw new UsageError(`report rule ${action} needs one rule id`);
+    return withPool(async (pool) => {
+      await setReportRuleEnabled(pool, id, action === 'enable');
+      out(`report rule ${id} ${action}d`);
       return 0;
     });
   }

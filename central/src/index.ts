@@ -25,6 +25,6 @@ export { retryBatch, BatchRetryError } from './batches/batch-retry.ts';
 export { parkAgentHealth } from './agents/heartbeat-store.ts';
 export type { ParkAgentHealth } from './agents/heartbeat-store.ts';
 export type { HeartbeatInput } from './agents/heartbeat-schemas.ts';
-export { addReportRule, listReportRules } from './scheduler/report-rules.ts';
+export { addReportRule, listReportRules, setReportRuleEnabled } from './scheduler/report-rules.ts';
 export type { AddReportRuleInput, ReportRule } from './scheduler/report-rules.ts';
 export { startReportScheduler } from './scheduler/report-scheduler.ts';

@@ -74,6 +74,23 @@ export async function addReportRule(pool: pg.Pool, input: AddReportRuleInput): P
   return added;
 }
 
+/**
+ * Turns a rule on or off; running schedulers pick the change up at their next reload.
+ * Throws when there is no such rule.
+ */
+export async function setReportRuleEnabled(
+  pool: pg.Pool,
+  id: string,
+  enabled: boolean,
+): Promise<void> {
+  const r = /^\d{1,18}$/.test(id)
+    ? await pool.query('UPDATE report_rules SET enabled = $2 WHERE id = $1', [id, enabled])
+    : null;
+  if (!r?.rowCount) {
+    throw new ReportRequestError(`there is no report rule ${id} (see "report rule list")`);
+  }
+}
+
 interface RuleRow {
   id: string;
   park_id: string;
