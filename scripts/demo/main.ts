@@ -96,10 +96,13 @@ async function main(): Promise<void> {
         park: PARK,
         dataDir: join(demoDir, 'agent'),
         central: { url: `http://127.0.0.1:${port}`, token },
-        pollSeconds: 3,
+        timezone: TIMEZONE,
+        // A real park pulls every 15 minutes; the demo is impatient.
+        upload: { intervalSeconds: 2 },
         rides: [...rides.keys()].map((id) => ({
           id,
           remoteDir: id,
+          schedule: ['*/5 * * * * *'],
           connection: {
             type: 'sftp',
             host: gateway.host,
