@@ -59,6 +59,8 @@ export interface ParkAgentHealth {
   version: string | null;
   backlogDrops: number | null;
   backlogBytes: number | null;
+  /** When the oldest drop in the backlog was pulled from the gateway (agent's clock). */
+  backlogOldestPulledAt: string | null;
   bufferBytes: number | null;
   bufferCapBytes: number | null;
   offlineSince: string | null;
@@ -74,6 +76,7 @@ interface HealthRow {
   version: string | null;
   backlog_drops: number | null;
   backlog_bytes: string | null;
+  backlog_oldest_pulled_at: Date | null;
   buffer_bytes: string | null;
   buffer_cap_bytes: string | null;
   offline_since: Date | null;
@@ -92,7 +95,7 @@ export async function parkAgentHealth(
 ): Promise<ParkAgentHealth[]> {
   const r = await pool.query<HealthRow>(
     `SELECT p.id AS park, h.received_at, h.version, h.backlog_drops, h.backlog_bytes,
-            h.buffer_bytes, h.buffer_cap_bytes, h.offline_since, h.recent_backlog_drops,
+            h.backlog_oldest_pulled_at, h.buffer_bytes, h.buffer_cap_bytes, h.offline_since, h.recent_backlog_drops,
             (h.received_at IS NULL OR h.received_at < now() - $1::float8 * interval '1 millisecond')
               AS silent
        FROM parks p LEFT JOIN agent_heartbeats h ON h.park_id = p.id
@@ -105,6 +108,7 @@ export async function parkAgentHealth(
     version: row.version,
     backlogDrops: row.backlog_drops,
     backlogBytes: row.backlog_bytes === null ? null : Number(row.backlog_bytes),
+    backlogOldestPulledAt: row.backlog_oldest_pulled_at?.toISOString() ?? null,
     bufferBytes: row.buffer_bytes === null ? null : Number(row.buffer_bytes),
     bufferCapBytes: row.buffer_cap_bytes === null ? null : Number(row.buffer_cap_bytes),
     offlineSince: row.offline_since?.toISOString() ?? null,

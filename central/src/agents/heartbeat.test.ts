@@ -68,6 +68,7 @@ describe('agent heartbeat', () => {
       version: '1.1.0',
       backlogDrops: 4,
       backlogBytes: 4000,
+      backlogOldestPulledAt: '2026-06-01T08:00:00.000Z',
       bufferBytes: 7_000_000,
       bufferCapBytes: 1_000_000_000,
       lastHeartbeatAt: answer.receivedAt,
@@ -126,5 +127,6 @@ describe('agent heartbeat', () => {
     expect(text).toContain('zra_park_silent{park="gamma"} 1');
     expect(text).toContain('zra_park_backlog_growing{park="beta"} 1');
     expect(text).toContain('zra_park_backlog_drops{park="beta"} 3');
+    expect(text).toMatch(/zra_park_backlog_oldest_seconds\{park="beta"\} [1-9]/);
   });
 });

@@ -43,6 +43,16 @@ export function registerAgentMetrics(registry: Registry, pool: pg.Pool, silentAf
     'Drops waiting in the agent to be uploaded.',
     (h) => h.backlogDrops,
   );
+  gauge(
+    'zra_park_backlog_oldest_seconds',
+    'Age of the oldest drop waiting in the agent (0 when the backlog is empty).',
+    (h) =>
+      h.lastHeartbeatAt === null
+        ? null
+        : h.backlogOldestPulledAt === null
+          ? 0
+          : Math.max(0, (Date.now() - Date.parse(h.backlogOldestPulledAt)) / 1000),
+  );
   gauge('zra_park_heartbeat_age_seconds', 'Seconds since the last heartbeat.', (h) =>
     h.lastHeartbeatAt === null ? null : (Date.now() - Date.parse(h.lastHeartbeatAt)) / 1000,
   );
