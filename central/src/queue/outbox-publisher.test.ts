@@ -11,7 +11,7 @@ import {
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startOutboxPublisher } from './outbox-publisher.ts';
-import { deadLetterQueueName, queueName } from './queue-names.ts';
+import { queueName } from './queue-names.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -33,10 +33,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await central?.close();
-  for (const q of ['postprocess', 'report'] as const) {
-    await channel?.deleteQueue(queueName(env.config.queuePrefix, q));
-    await channel?.deleteQueue(deadLetterQueueName(env.config.queuePrefix, q));
-  }
   await broker?.close();
   await env?.cleanup();
 });

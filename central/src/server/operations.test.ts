@@ -161,11 +161,6 @@ describe('/metrics', () => {
       ).toBe(0);
       expect(sample(text, 'zra_broker_up')).toBe(1);
     } finally {
-      const ch = await conn.createChannel();
-      for (const q of ['postprocess', 'report'] as const) {
-        await ch.deleteQueue(`${env.config.queuePrefix}${q}`);
-        await ch.deleteQueue(deadLetterQueueName(env.config.queuePrefix, q));
-      }
       await conn.close();
     }
   });

@@ -17,7 +17,8 @@ import { runMigrations } from '../db/migrate.ts';
 import { createLogger } from '../logger.ts';
 import type { AppRouter } from '../server/router.ts';
 import { createTestDatabase } from '../../../scripts/harness/postgres.ts';
-import { AMQP_URL, uniqueQueuePrefix } from '../../../scripts/harness/rabbitmq.ts';
+import { AMQP_URL, deleteQueues, uniqueQueuePrefix } from '../../../scripts/harness/rabbitmq.ts';
+import { deadLetterQueueName, QUEUES, queueName } from '../queue/queue-names.ts';
 
 /** A database, a blob folder and a queue prefix owned by one test file. */
 export interface TestEnvironment {
@@ -59,6 +60,14 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     async cleanup() {
       await pool.end();
       await db.drop();
+      // Whether or not this file's tests declared them: deleting a missing queue is a no-op.
+      await deleteQueues(
+        '',
+        QUEUES.flatMap((q) => [
+          queueName(config.queuePrefix, q),
+          deadLetterQueueName(config.queuePrefix, q),
+        ]),
+      );
       await rm(blobDir, { recursive: true, force: true });
     },
   };

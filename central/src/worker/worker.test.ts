@@ -9,7 +9,7 @@ import { startCentral, type RunningCentral } from '../central.ts';
 import type { CentralConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createPark } from '../parks/park-store.ts';
-import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
+import { queueName } from '../queue/queue-names.ts';
 import { reportStatus, requestReport } from '../reports/report-store.ts';
 import { retryBatch } from '../batches/batch-retry.ts';
 import {
@@ -41,10 +41,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await central?.close();
-  for (const q of ['postprocess', 'report'] as const) {
-    await channel?.deleteQueue(queueName(env.config.queuePrefix, q));
-    await channel?.deleteQueue(deadLetterQueueName(env.config.queuePrefix, q));
-  }
   await broker?.close();
   await env?.cleanup();
 });
