@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import pg from 'pg';
-import { parseDropFileName } from '@zra/shared';
+import { localParts, localToUtc, parseDropFileName } from '@zra/shared';
 import { startSftpGateway } from '../harness/sftp-gateway.ts';
 import { PG_ADMIN_URL } from '../harness/postgres.ts';
 import { AMQP_URL } from '../harness/rabbitmq.ts';
@@ -285,49 +285,18 @@ async function waitForReports(ids: string[]): Promise<ReportRow[]> {
 
 /** Yesterday's date in the park's time zone, so the demo day is always a whole past day. */
 function yesterdayIn(timeZone: string): string {
-  const d = new Date(Date.now() - 24 * 3600_000);
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(d);
+  const p = localParts(Date.now(), timeZone);
+  const d = new Date(Date.UTC(p.year, p.month - 1, p.day - 1));
+  return d.toISOString().slice(0, 10);
 }
 
 /** UTC instants of local midnight to the next local midnight (23 or 25 h on DST days). */
 function dayBounds(day: string, timeZone: string): { from: string; to: string } {
-  const next = new Date(Date.parse(`${day}T12:00:00Z`) + 24 * 3600_000).toISOString().slice(0, 10);
-  return { from: localMidnightUtc(day, timeZone), to: localMidnightUtc(next, timeZone) };
-}
-
-function localMidnightUtc(day: string, timeZone: string): string {
-  const guess = Date.parse(`${day}T00:00:00Z`);
-  // The zone's offset at that instant; midnight local = midnight UTC minus the offset.
-  const offsetMin = zoneOffsetMinutes(guess, timeZone);
-  return new Date(guess - offsetMin * 60_000).toISOString();
-}
-
-function zoneOffsetMinutes(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return Math.round((asUtc - at) / 60_000);
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return {
+    from: new Date(localToUtc(timeZone, y, m, d)).toISOString(),
+    to: new Date(localToUtc(timeZone, y, m, d + 1)).toISOString(),
+  };
 }
 
 try {

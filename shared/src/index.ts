@@ -12,3 +12,4 @@ export * from './drop/verify-drop.ts';
 export * from './drop/zip-writer.ts';
 export * from './drop/write-drop-zip.ts';
 export * from './generator/generate.ts';
+export * from './time/local-time.ts';

@@ -1,59 +1,7 @@
+import { localParts, localToUtc } from '@zra/shared';
+
 /** The periods a report rule can cover. */
 export type ReportPeriod = 'day' | 'week' | 'month';
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Wall-clock fields of an instant in a zone, from the platform's tz database. */
-function wallClock(utcMs: number, timeZone: string): Record<string, number> {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(utcMs)) parts[p.type] = Number(p.value);
-  return parts;
-}
-
-/** The park-local calendar date of an instant. */
-function localDate(at: Date, timeZone: string): { year: number; month: number; day: number } {
-  const parts = wallClock(at.getTime(), timeZone);
-  return { year: parts['year'] ?? 0, month: parts['month'] ?? 0, day: parts['day'] ?? 0 };
-}
-
-/** Offset of the zone from UTC at an instant, in ms (e.g. +2 h in Rome in summer). */
-function offsetMs(utcMs: number, timeZone: string): number {
-  const parts = wallClock(utcMs, timeZone);
-  const asUtc = Date.UTC(
-    parts['year'] ?? 0,
-    (parts['month'] ?? 1) - 1,
-    parts['day'] ?? 1,
-    parts['hour'] ?? 0,
-    parts['minute'] ?? 0,
-    parts['second'] ?? 0,
-  );
-  return asUtc - Math.floor(utcMs / 1000) * 1000;
-}
-
-/**
- * The instant of local midnight starting a calendar date (month/day may overflow; Date.UTC
- * normalises them). Two passes settle the offset on either side of a DST change.
- */
-function localMidnight(year: number, month: number, day: number, timeZone: string): Date {
-  const wall = Date.UTC(year, month - 1, day);
-  let t = wall - offsetMs(wall, timeZone);
-  t = wall - offsetMs(t, timeZone);
-  return new Date(t);
-}
 
 /**
  * The period that just ended at a firing, in the park's calendar: for `day` the previous
@@ -66,7 +14,10 @@ export function periodEndingAt(
   period: ReportPeriod,
   timeZone: string,
 ): { from: Date; to: Date } {
-  const { year, month, day } = localDate(firing, timeZone);
+  const { year, month, day } = localParts(firing.getTime(), timeZone);
+  // Date.UTC normalises an overflowing month or day (day 0 = the last of the month before).
+  const localMidnight = (y: number, m: number, d: number, tz: string): Date =>
+    new Date(localToUtc(tz, y, m, d));
   switch (period) {
     case 'day':
       return {

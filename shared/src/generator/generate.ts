@@ -20,7 +20,7 @@ import {
   type GenerateOptionsInput,
   type RideSpec,
 } from './generate-options.ts';
-import { localParts } from './local-time.ts';
+import { localParts } from '../time/local-time.ts';
 import { DEFAULT_OPENING_HOURS, planWindows, type PlannedWindow } from './park-plan.ts';
 import { createRandom, hashString, type Random } from './random.ts';
 import { simulateRide, type WindowEvents } from './ride-simulator.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localToUtc } from './local-time.ts';
+import { localToUtc } from '../time/local-time.ts';
 import { demandAt, planWindows } from './park-plan.ts';
 
 const ROME = 'Europe/Rome';

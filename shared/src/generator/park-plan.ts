@@ -1,4 +1,4 @@
-import { localHourOf, localParts, localToUtc } from './local-time.ts';
+import { localHourOf, localParts, localToUtc } from '../time/local-time.ts';
 
 const HOUR_MS = 3_600_000;
 

@@ -1,6 +1,6 @@
 import type { AlarmSeverity, CycleMode, CycleOutcome } from '../drop/entries.ts';
 import type { RideModel, RideModelChannel } from '../ride-model/ride-model.ts';
-import { localHourOf } from './local-time.ts';
+import { localHourOf } from '../time/local-time.ts';
 import { demandAt, isOpen, type OpeningHours, type PlannedWindow } from './park-plan.ts';
 import type { Random } from './random.ts';
 
