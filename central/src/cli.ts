@@ -48,8 +48,11 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const config = loadConfig();
       const log = createLogger(config.logLevel);
+      // Listen before starting: a SIGTERM during start-up (the API may already be listening)
+      // must still shut down in order, not kill the process mid-request.
+      const signalled = untilSignal();
       const central = await startCentral(config, { log });
-      const signal = await untilSignal();
+      const signal = await signalled;
       log.info({ signal }, 'shutting down: finishing in-flight requests');
       await central.close();
       return 0;
@@ -62,9 +65,11 @@ async function main(argv: string[]): Promise<number> {
       });
       const config = loadConfig();
       const log = createLogger(config.logLevel, 'worker');
+      // Listen before starting, for the same reason as `serve`.
+      const signalled = untilSignal();
       const worker = await startWorker(config, { drain: values.drain, log });
       // Drain mode ends by itself, but a pod can still be told to stop before the queues empty.
-      const stopped = untilSignal().then(async (signal) => {
+      const stopped = signalled.then(async (signal) => {
         log.info({ signal }, 'shutting down: finishing the job in hand');
         await worker.stop();
       });

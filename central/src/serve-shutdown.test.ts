@@ -13,7 +13,6 @@ import {
 } from './testing/test-central.ts';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 let env: TestEnvironment;
 let child: ChildProcess | undefined;
@@ -34,7 +33,9 @@ describe('serve shutdown', () => {
       name: 'Shutdown Park',
       timezone: 'Europe/Rome',
     });
-    child = spawn(TSX, [CLI, 'serve'], {
+    // Node itself, not the tsx wrapper: the signal must reach the process that handles it,
+    // not a relay whose timing depends on the machine's load.
+    child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
       env: {
         ...process.env,
         DATABASE_URL: env.config.databaseUrl,

@@ -13,7 +13,6 @@ import { watchLogs } from './testing/process-logs.ts';
 import { createTestEnvironment, type TestEnvironment } from './testing/test-central.ts';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 let env: TestEnvironment;
 let binDir: string;
@@ -71,7 +70,9 @@ describe('worker shutdown', () => {
       });
       await ch.waitForConfirms();
 
-      child = spawn(TSX, [CLI, 'worker'], {
+      // Node itself, not the tsx wrapper: the signal must reach the process that handles it,
+      // not a relay whose timing depends on the machine's load.
+      child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
         env: {
           ...process.env,
           DATABASE_URL: env.config.databaseUrl,
