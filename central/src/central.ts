@@ -11,6 +11,8 @@ import { createIngestService } from './ingest/ingest-service.ts';
 import { startUploadSweeper } from './ingest/upload-sweeper.ts';
 import { createLogger } from './logger.ts';
 import { parkForToken } from './parks/park-store.ts';
+import type { DropsInput, ReportsInput } from './parks/park-read-schemas.ts';
+import { parkDrops, parkReports, parkStanding } from './parks/park-reads.ts';
 import { createBrokerProbe } from './queue/broker-probe.ts';
 import { startOutboxPublisher } from './queue/outbox-publisher.ts';
 import type { IngestService } from './server/context.ts';
@@ -97,6 +99,11 @@ export async function startCentral(
   const heartbeats = {
     record: (park: ParkIdentity, hb: HeartbeatInput) => recordHeartbeat(pool, park, hb),
   };
+  const parkReads = {
+    drops: (park: ParkIdentity, input: DropsInput) => parkDrops(pool, park, input),
+    reports: (park: ParkIdentity, input: ReportsInput) => parkReports(pool, park, input),
+    standing: (park: ParkIdentity) => parkStanding(pool, park),
+  };
   let http: Awaited<ReturnType<typeof startHttpServer>>;
   try {
     http = await startHttpServer(
@@ -106,6 +113,7 @@ export async function startCentral(
         ingest,
         auth,
         heartbeats,
+        parkReads,
         metrics,
         log,
         shutdownGraceMs: config.shutdownGraceMs,

@@ -5,7 +5,12 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
-import type { HeartbeatService, IngestService, ParkAuthenticator } from './context.ts';
+import type {
+  HeartbeatService,
+  IngestService,
+  ParkAuthenticator,
+  ParkReadService,
+} from './context.ts';
 import type { CentralMetrics } from './metrics.ts';
 import { checkReadiness } from './readiness.ts';
 import { requestIdFor } from './request-id.ts';
@@ -22,6 +27,7 @@ export interface HttpServerDeps {
   ingest: IngestService;
   auth: ParkAuthenticator;
   heartbeats: HeartbeatService;
+  parkReads: ParkReadService;
   metrics: CentralMetrics;
   log: Logger;
   /** How long `close()` lets in-flight requests finish before cutting their connections. */
@@ -56,6 +62,7 @@ export async function startHttpServer(
       ingest: deps.ingest,
       auth: deps.auth,
       heartbeats: deps.heartbeats,
+      parkReads: deps.parkReads,
       log: requestLogs.get(req) ?? log,
       authorization: req.headers.authorization,
     }),
