@@ -1,6 +1,7 @@
 import type { DropRecord, DropState } from './buffer/drop-record.ts';
 import type { BufferSpaceStatus } from './buffer-space.ts';
 import type { CentralLinkStatus } from './central-link.ts';
+import type { HeartbeatStatus } from './heartbeat-loop.ts';
 import type { RidePullResult } from './pull.ts';
 import type { UploadRoundResult } from './upload.ts';
 
@@ -36,6 +37,8 @@ export interface AgentStatus {
   upload: { lastRunAt: string | null; lastResult: UploadRoundResult | null };
   /** Online/offline, since when, why, and when the next upload round runs. */
   central: CentralLinkStatus;
+  /** When central last took a heartbeat, and why the last one failed. */
+  heartbeat: HeartbeatStatus;
   drops: Record<DropState, number>;
   /** Disk use against the cap, and why pulling is paused when it is full. */
   buffer: BufferSpaceStatus;

@@ -13,6 +13,7 @@ import type { AgentConfig, RideConfig } from './config.ts';
 import { connectGateway } from './gateway/create-gateway-client.ts';
 import type { GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
+import { HeartbeatLoop } from './heartbeat-loop.ts';
 import { silentLogger } from './logger.ts';
 import { describePullRule } from './describe-pull-rule.ts';
 import { pullRide, type DropVerifier } from './pull.ts';
@@ -49,6 +50,11 @@ export interface Agent {
   pullNow(rideId?: string): Promise<RunSummary['rides']>;
   /** Stops the rules and loops and waits for the pulls and upload in progress. */
   stop(): Promise<void>;
+  /**
+   * Sends central a heartbeat now (version, buffer, backlog, offline since); resolves whether
+   * central recorded it. Never throws: a failure only moves the central link offline.
+   */
+  sendHeartbeat(): Promise<boolean>;
   status(): AgentStatus;
   /** Stops and closes the buffer. */
   close(): Promise<void>;
@@ -103,6 +109,21 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     upload: config.upload,
     // Acknowledged drops may now leave the disk, which is what un-pauses a full buffer.
     afterAcknowledged: room,
+  });
+  const heartbeats = new HeartbeatLoop({
+    client: central,
+    link: uploads.link,
+    log: log.child({ component: 'heartbeat' }),
+    intervalSeconds: config.heartbeatSeconds,
+    snapshot: () => ({
+      buffer: {
+        drops: buffer.storedDrops(),
+        bytes: buffer.storedBytes(),
+        capBytes: config.buffer.maxBytes,
+      },
+      backlog: buffer.backlog(),
+      offlineSince: uploads.link.status().offlineSince,
+    }),
   });
   const pausedReason = (): string =>
     bufferSpace(buffer, config.buffer).pullPausedReason ?? 'the buffer is full';
@@ -164,6 +185,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   async function round(): Promise<RunSummary> {
     const summary = await pullNow();
     const upload = await uploads.runNow();
+    await heartbeats.beat();
     lastRunAt = new Date().toISOString();
     return { rides: summary, upload, drops: buffer.counts() };
   }
@@ -179,7 +201,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     running = false;
     rules?.stop();
     rules = null;
-    await Promise.allSettled([current, pulls.idle(), uploads.stop()]);
+    await Promise.allSettled([current, pulls.idle(), uploads.stop(), heartbeats.stop()]);
   }
 
   return {
@@ -195,9 +217,11 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       // Catch up at start-up (the agent may have been off for a while), then follow the rules.
       for (const ride of config.rides) pulls.tick(ride.id);
       uploads.start();
+      heartbeats.start();
     },
     pullNow,
     stop,
+    sendHeartbeat: () => heartbeats.beat(),
     status: () => ({
       park: config.park,
       running,
@@ -209,6 +233,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       })),
       upload: uploads.status(),
       central: uploads.link.status(),
+      heartbeat: heartbeats.status(),
       drops: buffer.counts(),
       buffer: bufferSpace(buffer, config.buffer),
       rejected: buffer.list({ state: 'rejected' }).map(toProblemDrop),

@@ -50,4 +50,42 @@ describe('central link', () => {
     // A new streak starts at the base delay again.
     expect(l.recordFailure('down')).toBe(2_500);
   });
+
+  it('lets a failed heartbeat mark the link offline without touching the upload backoff', () => {
+    const { l, clock } = link();
+    l.recordHeartbeat('heartbeat to central failed: fetch failed');
+    expect(l.status()).toMatchObject({
+      state: 'offline',
+      offlineSince: '2026-06-01T10:00:00.000Z',
+      lastError: 'heartbeat to central failed: fetch failed',
+      failures: 0,
+    });
+    expect(l.waitMs()).toBe(0);
+
+    clock.t += 60_000;
+    l.recordHeartbeat(null);
+    expect(l.status()).toMatchObject({
+      state: 'online',
+      offlineSince: null,
+      lastError: null,
+      lastContactAt: '2026-06-01T10:01:00.000Z',
+    });
+  });
+
+  it('keeps the upload streak offline when only a heartbeat gets through', () => {
+    const { l, clock } = link();
+    l.recordFailure('central answered 503');
+    clock.t += 1_000;
+    l.recordHeartbeat('heartbeat to central failed: 503');
+    l.recordHeartbeat(null);
+
+    expect(l.status()).toMatchObject({
+      state: 'offline',
+      offlineSince: '2026-06-01T10:00:00.000Z',
+      lastError: 'central answered 503',
+      failures: 1,
+      lastContactAt: '2026-06-01T10:00:01.000Z',
+    });
+    expect(l.waitMs()).toBe(1_500);
+  });
 });

@@ -81,6 +81,28 @@ export class CentralLink {
     return delay;
   }
 
+  /**
+   * A heartbeat's outcome. It moves the state but never the upload backoff or `failures`:
+   * a failure marks an online (or unknown) link offline; a success counts as contact and
+   * brings back online a link only heartbeats had marked offline (the upload loop decides
+   * once its rounds fail).
+   */
+  recordHeartbeat(error: string | null): void {
+    const now = new Date(this.now()).toISOString();
+    if (error === null) {
+      const heartbeatOnly = this.current.failures === 0;
+      this.current = {
+        ...this.current,
+        lastContactAt: now,
+        ...(heartbeatOnly
+          ? { state: 'online', offlineSince: null, lastError: null, nextAttemptAt: null }
+          : {}),
+      };
+    } else if (this.current.state !== 'offline') {
+      this.current = { ...this.current, state: 'offline', offlineSince: now, lastError: error };
+    }
+  }
+
   /** Milliseconds the upload loop should still wait before its next round (0: go). */
   waitMs(): number {
     return Math.max(0, this.nextAttemptMs - this.now());

@@ -148,6 +148,8 @@ export const agentConfigSchema = z
       .max(8 * 1024 * 1024)
       .default(4 * 1024 * 1024),
     upload: uploadConfigSchema.prefault({}),
+    /** Between heartbeats to central (version, buffer, backlog, offline since). */
+    heartbeatSeconds: z.number().positive().default(60),
     buffer: bufferConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {

@@ -45,6 +45,13 @@ export { connectGateway } from './gateway/create-gateway-client.ts';
 export type { GatewayClient, RemoteFile } from './gateway/gateway-client.ts';
 export { HostKeyMismatchError, hostKeyFingerprint } from './gateway/host-key.ts';
 export { connectSftpGateway } from './gateway/sftp-gateway-client.ts';
+export {
+  AGENT_VERSION,
+  HeartbeatLoop,
+  type Heartbeat,
+  type HeartbeatLoopDeps,
+  type HeartbeatStatus,
+} from './heartbeat-loop.ts';
 export { createLogger, silentLogger, type Logger } from './logger.ts';
 export { pullRide, type DropVerifier, type PullDeps, type RidePullResult } from './pull.ts';
 export { describePullRule } from './describe-pull-rule.ts';

@@ -113,7 +113,8 @@ export class UploadLoop {
   private scheduleNext(): void {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    const offline = this.link.status().state === 'offline';
+    // Backing off after failed rounds (a heartbeat marking the link offline does not count).
+    const offline = this.link.status().failures > 0;
     const again = this.again && !offline;
     this.again = false;
     const delayMs = offline

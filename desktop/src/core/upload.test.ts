@@ -378,7 +378,11 @@ describe('the running agent and a central that comes back', () => {
     cleanups.push(() => agent.close());
 
     agent.start();
-    await expect.poll(() => agent.status().central.state, { timeout: 20_000 }).toBe('offline');
+    // An upload round failed (a failed heartbeat alone marks the link offline sooner).
+    await expect
+      .poll(() => agent.status().central.failures, { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    expect(agent.status().central.state).toBe('offline');
     // Buffered or in a retry that is failing right now: waiting for central either way.
     expect(agent.status().backlog.drops).toBe(1);
     proxy.restore();

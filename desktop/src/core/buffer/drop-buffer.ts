@@ -358,6 +358,14 @@ export class DropBuffer {
       .get() as number;
   }
 
+  /** Drops whose blob is on disk (not evicted), whatever their state. */
+  storedDrops(): number {
+    return this.db
+      .prepare('SELECT count(*) FROM drops WHERE blob_evicted_at IS NULL')
+      .pluck()
+      .get() as number;
+  }
+
   /** Blobs on disk by what holds them: waiting for central, acknowledged, or kept for a person. */
   storedBytesByKind(): { waiting: number; acknowledged: number; kept: number } {
     const row = this.db
