@@ -21,6 +21,7 @@ import { startPullRules, type PullRules } from './pull-rules.ts';
 import { PullScheduler } from './pull-scheduler.ts';
 import { SettleTracker } from './settle-tracker.ts';
 import { UploadLoop } from './upload-loop.ts';
+import type { UploadRoundResult } from './upload.ts';
 
 /** Seams for tests and for the Electron shell; production uses the defaults. */
 export interface AgentOptions {
@@ -28,6 +29,14 @@ export interface AgentOptions {
   verify?: DropVerifier;
   connect?: (ride: RideConfig) => Promise<GatewayClient>;
   central?: CentralClient;
+  /** Told about each pull and upload round (the status server's `/metrics`). */
+  observer?: AgentObserver;
+}
+
+/** What happened, for counters outside the agent. */
+export interface AgentObserver {
+  pulled(ride: string, outcome: 'ok' | 'failed' | 'paused', bytes: number): void;
+  uploaded(result: UploadRoundResult): void;
 }
 
 /** The park agent: pulls every ride into the buffer, uploads the buffer to central. */
@@ -109,6 +118,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     upload: config.upload,
     // Acknowledged drops may now leave the disk, which is what un-pauses a full buffer.
     afterAcknowledged: room,
+    afterRound: (result) => options.observer?.uploaded(result),
   });
   const heartbeats = new HeartbeatLoop({
     client: central,
@@ -135,6 +145,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       if (!(await room())) {
         // The gateway still holds the files; nothing is lost by waiting.
         status.pausedReason = pausedReason();
+        options.observer?.pulled(ride.id, 'paused', 0);
         return { id: ride.id, result: null, error: null, paused: status.pausedReason };
       }
       status.pausedReason = null;
@@ -157,6 +168,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       });
       // New drops should not wait for the upload loop's next interval.
       if (result.buffered > 0) uploads.kick();
+      options.observer?.pulled(ride.id, 'ok', result.bytes);
       return { id: ride.id, result, error: null, paused: status.pausedReason };
     } catch (err) {
       const message = (err as Error).message;
@@ -164,6 +176,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       status.hostKeyChanged =
         err instanceof HostKeyMismatchError ? { expected: err.expected, got: err.got } : null;
       log.error({ ride: ride.id, err }, 'pull failed');
+      options.observer?.pulled(ride.id, 'failed', 0);
       return { id: ride.id, result: null, error: message, paused: null };
     } finally {
       status.lastPullAt = new Date().toISOString();

@@ -170,4 +170,34 @@ describe('agent CLI', () => {
       buffer.close();
     }
   });
+
+  it('--serve-status serves the status API on 127.0.0.1 with the token from the data dir, until SIGTERM', async () => {
+    const { file, dataDir } = await writeConfig('cli-serve');
+    let answer: Promise<{ status: number; park: unknown }> | null = null;
+    const run = await runCli(['agent', '--config', file, '--serve-status'], (text, kill) => {
+      const line = text.split('\n').find((l) => l.includes('local status API listening'));
+      if (answer || !line) return;
+      const { port } = JSON.parse(line) as { port: number };
+      answer = (async () => {
+        const token = readFileSync(path.join(dataDir, 'status-token'), 'utf8').trim();
+        const res = await fetch(`http://127.0.0.1:${port}/trpc/status`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const body = (await res.json()) as { result: { data: { park: unknown } } };
+        return { status: res.status, park: body.result.data.park };
+      })().finally(() => kill('SIGTERM'));
+    });
+
+    expect(run).toMatchObject({ code: 0, signal: null });
+    expect(await answer).toEqual({ status: 200, park: 'gardaland' });
+  });
+
+  it('refuses --status-port without --serve-status, and a port that is not a number', async () => {
+    const { file } = await writeConfig('cli-port');
+    const alone = await runCli(['agent', '--config', file, '--status-port', '9100']);
+    const bad = await runCli(['agent', '--config', file, '--serve-status', '--status-port', 'x']);
+    expect([alone.code, bad.code]).toEqual([64, 64]);
+    expect(alone.stderr).toContain('--status-port needs --serve-status');
+    expect(bad.stderr).toContain('--status-port must be a port number');
+  });
 });

@@ -1,19 +1,29 @@
 import { parseArgs } from 'node:util';
 import { createAgent } from './agent.ts';
+import { createAgentMetrics } from './agent-metrics.ts';
 import { summarize } from './agent-status.ts';
 import { ConfigError, loadAgentConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { startStatusServer, type StatusServer } from './status-server.ts';
 
-const USAGE = 'usage: agent --config <file.json> [--once]';
+const USAGE = 'usage: agent --config <file.json> [--once | --serve-status [--status-port <port>]]';
 
 /**
  * `tsx desktop/src/core/cli.ts agent --config <file> [--once]`: the headless park agent.
  * `--once` pulls and uploads one round, prints one line and exits 0; without it the agent
- * pulls each ride on its cron rules and uploads on its own loop until SIGINT/SIGTERM. Config
+ * pulls each ride on its cron rules and uploads on its own loop until SIGINT/SIGTERM.
+ * `--serve-status` also serves the local status API and `/metrics` on 127.0.0.1
+ * (`--status-port`, default a free port; the token is in `<dataDir>/status-token`). Config
  * errors exit 2 with the fix.
  */
 async function main(argv: string[]): Promise<number> {
-  let values: { config?: string; once?: boolean; help?: boolean };
+  let values: {
+    config?: string;
+    once?: boolean;
+    help?: boolean;
+    'serve-status'?: boolean;
+    'status-port'?: string;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -22,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string', short: 'c' },
         once: { type: 'boolean' },
+        'serve-status': { type: 'boolean' },
+        'status-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -36,6 +48,16 @@ async function main(argv: string[]): Promise<number> {
     return fail(`unknown command "${positionals.join(' ')}"\n${USAGE}`, 64);
   }
   if (!values.config) return fail(`--config is required\n${USAGE}`, 64);
+  const statusPort = parsePort(values['status-port']);
+  if (statusPort === null) {
+    return fail(`--status-port must be a port number (0-65535)\n${USAGE}`, 64);
+  }
+  if (values['status-port'] !== undefined && !values['serve-status']) {
+    return fail(`--status-port needs --serve-status\n${USAGE}`, 64);
+  }
+  if (values.once && values['serve-status']) {
+    return fail(`--once and --serve-status do not go together\n${USAGE}`, 64);
+  }
 
   let config;
   try {
@@ -45,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const log = createLogger();
-  const agent = await createAgent(config, { log });
+  const metrics = values['serve-status'] ? createAgentMetrics() : null;
+  const agent = await createAgent(config, { log, observer: metrics?.observer });
 
   if (values.once) {
     try {
@@ -57,6 +80,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  let server: StatusServer | null = null;
+  if (metrics) {
+    server = await startStatusServer({
+      agent,
+      metrics,
+      dataDir: config.dataDir,
+      port: statusPort,
+      log: log.child({ component: 'status-server' }),
+    });
+  }
   agent.start();
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
@@ -66,8 +99,16 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   });
+  await server?.close();
   await agent.close();
   return 0;
+}
+
+/** `--status-port`: undefined when absent, null when not a port. */
+function parsePort(value: string | undefined): number | undefined | null {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return /^\d+$/.test(value) && n <= 65535 ? n : null;
 }
 
 function fail(message: string, code: number): number {

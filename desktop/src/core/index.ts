@@ -1,5 +1,8 @@
 /** The park agent core: plain Node, used headless (cli.ts) and by the Electron shell. */
-export { createAgent, type Agent, type AgentOptions } from './agent.ts';
+export { createAgent, type Agent, type AgentObserver, type AgentOptions } from './agent.ts';
+export { createAgentMetrics, type AgentMetrics } from './agent-metrics.ts';
+export { createStatusRouter, type AgentRouter, type StatusContext } from './status-router.ts';
+export { startStatusServer, type StatusServer, type StatusServerOptions } from './status-server.ts';
 export {
   summarize,
   type AgentStatus,

@@ -38,6 +38,8 @@ export interface RidePullResult {
   cleanedUp: number;
   /** Files whose deletion or move failed; the next pull tries again. */
   cleanupFailed: { name: string; error: string }[];
+  /** Bytes downloaded into the buffer as new drops (buffered or quarantined). */
+  bytes: number;
   /** The buffer reached its cap during this pull; the remaining files wait on the gateway. */
   pausedForSpace: boolean;
 }
@@ -84,6 +86,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     cleanedUp: 0,
     cleanupFailed: [],
     pausedForSpace: false,
+    bytes: 0,
   };
   const client = await deps.connect(ride);
   try {
@@ -119,6 +122,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
       try {
         const outcome = await pullFile(client, ride, file, deps, log);
         result[outcome]++;
+        if (outcome !== 'duplicates') result.bytes += file.size;
         if (outcome !== 'quarantined') await cleanUp(client, ride, file.name, result, log);
       } catch (err) {
         const error = (err as Error).message;

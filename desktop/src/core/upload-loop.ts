@@ -13,6 +13,8 @@ export interface UploadLoopDeps {
   upload: AgentConfig['upload'];
   /** Runs after a round that acknowledged drops (to free buffer space). */
   afterAcknowledged?: () => Promise<unknown>;
+  /** Told about every round's result (metrics). */
+  afterRound?: (result: UploadRoundResult) => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export class UploadLoop {
       maxRejections: deps.upload.maxRejections,
     });
     this.last = { lastRunAt: new Date().toISOString(), lastResult: result };
+    deps.afterRound?.(result);
     if (result.acknowledged > 0) await deps.afterAcknowledged?.();
     if (result.error !== null) {
       const delayMs = this.link.recordFailure(result.error);
