@@ -26,6 +26,7 @@ import { createAgent, parseAgentConfig, type Agent } from '@zra/desktop';
 import { startSftpGateway, type SftpGateway } from '../harness/sftp-gateway.ts';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { AMQP_URL, deleteQueues, uniqueQueuePrefix } from '../harness/rabbitmq.ts';
+import { waitFor } from '../harness/wait-for.ts';
 
 const PARK = 'lago-e2e';
 const QUEUE_PREFIX = uniqueQueuePrefix('e2e');
@@ -117,20 +118,6 @@ function cyclesInZips(): number {
   }, 0);
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | null>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function tableCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of ['batches', 'cycles', 'alarms', 'hourly_aggregates', 'outbox']) {
@@ -156,7 +143,7 @@ describe('one park, one ride, three drops, every part real', () => {
     const agent = await agentFor(token, 'agent');
     const first = await agent.runOnce();
     expect(first.upload.acknowledged).toBe(drops.length);
-    await waitFor('three processed batches', processedBatches);
+    await waitFor('three processed batches', processedBatches, { timeoutMs: 60_000 });
 
     const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM cycles');
     expect(Number(rows[0]?.n)).toBe(expectedCycles);
@@ -179,11 +166,15 @@ describe('one park, one ride, three drops, every part real', () => {
       from: '2026-06-06T00:00:00Z',
       to: '2026-06-07T00:00:00Z',
     });
-    const report = await waitFor('the report', async () => {
-      const s = await reportStatus(pool, reportId);
-      if (s?.state === 'failed') throw new Error(`report failed: ${s.error}`);
-      return s?.state === 'ready' ? s : null;
-    });
+    const report = await waitFor(
+      'the report',
+      async () => {
+        const s = await reportStatus(pool, reportId);
+        if (s?.state === 'failed') throw new Error(`report failed: ${s.error}`);
+        return s?.state === 'ready' ? s : null;
+      },
+      { timeoutMs: 60_000 },
+    );
     const pdf = report.files?.pdf;
     if (!pdf) throw new Error('a ready report has no PDF path');
     const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });

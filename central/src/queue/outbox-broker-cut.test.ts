@@ -11,6 +11,7 @@ import {
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.ts';
 import { queueName } from './queue-names.ts';
+import { waitFor } from '../../../scripts/harness/wait-for.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -56,14 +57,6 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-async function waitFor(what: string, fn: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 45_000;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out after 45 s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function unpublished(): Promise<number> {
   const r = await env.pool.query<{ n: string }>(
     'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL',
@@ -83,20 +76,28 @@ describe('outbox publisher when the broker connection is cut while publishing', 
 
     const batches: string[] = [];
     for (let s = 1; s <= 3; s++) batches.push(await upload(s));
-    await waitFor('the first drops to be published', async () => (await unpublished()) === 0);
+    await waitFor('the first drops to be published', async () => (await unpublished()) === 0, {
+      timeoutMs: 45_000,
+    });
 
     armed = true;
     for (let s = 4; s <= 10; s++) batches.push(await upload(s));
-    await waitFor('the publisher to send a drop through the proxy', async () => proxy.cuts > 0);
+    await waitFor('the publisher to send a drop through the proxy', async () => proxy.cuts > 0, {
+      timeoutMs: 45_000,
+    });
     expect(proxy.cuts).toBe(1);
     proxy.restore();
 
-    await waitFor('the outbox to empty after the broker came back', async () => {
-      const r = await env.pool.query<{ n: string }>(
-        "SELECT count(*) AS n FROM batches WHERE state <> 'queued'",
-      );
-      return (await unpublished()) === 0 && Number(r.rows[0]?.n) === 0;
-    });
+    await waitFor(
+      'the outbox to empty after the broker came back',
+      async () => {
+        const r = await env.pool.query<{ n: string }>(
+          "SELECT count(*) AS n FROM batches WHERE state <> 'queued'",
+        );
+        return (await unpublished()) === 0 && Number(r.rows[0]?.n) === 0;
+      },
+      { timeoutMs: 45_000 },
+    );
 
     // Every publish was confirmed, so every message is in the queue: read it directly.
     const broker = await amqp.connect(env.config.amqpUrl);

@@ -12,6 +12,7 @@ import {
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startOutboxPublisher } from './outbox-publisher.ts';
 import { queueName } from './queue-names.ts';
+import { waitFor } from '../../../scripts/harness/wait-for.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -37,16 +38,6 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | false>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function batchState(id: string): Promise<string | undefined> {
   const r = await env.pool.query<{ state: string }>('SELECT state FROM batches WHERE id = $1', [
     id,
@@ -66,7 +57,9 @@ describe('outbox publisher', () => {
     expect(msg.properties.messageId).toBe(result.batchId);
     expect(msg.properties.deliveryMode).toBe(2);
 
-    await waitFor('state queued', async () => (await batchState(result.batchId)) === 'queued');
+    await waitFor('state queued', async () => (await batchState(result.batchId)) === 'queued', {
+      timeoutMs: 15_000,
+    });
     const outbox = await env.pool.query('SELECT published_at FROM outbox WHERE message_id = $1', [
       result.batchId,
     ]);

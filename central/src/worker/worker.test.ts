@@ -20,6 +20,7 @@ import {
 } from '../testing/test-central.ts';
 import { buildTestDrop, type TestDropOptions } from '../testing/test-drop.ts';
 import { startWorker } from './worker.ts';
+import { waitFor } from '../../../scripts/harness/wait-for.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -45,14 +46,6 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-async function waitFor(what: string, fn: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function batch(id: string): Promise<{ state: string; error: string | null }> {
   const r = await env.pool.query('SELECT state, error FROM batches WHERE id = $1', [id]);
   return r.rows[0];
@@ -63,7 +56,9 @@ async function queuedDrop(options: TestDropOptions) {
   const drop = buildTestDrop(options);
   const result = await uploadDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
   if (result.status !== 'stored') throw new Error(`upload ended ${result.status}`);
-  await waitFor('queued', async () => (await batch(result.batchId)).state === 'queued');
+  await waitFor('queued', async () => (await batch(result.batchId)).state === 'queued', {
+    timeoutMs: 20_000,
+  });
   return { drop, batchId: result.batchId };
 }
 
@@ -165,7 +160,9 @@ describe('worker', () => {
     );
     const batchId = failed.rows[0]?.id as string;
     await retryBatch(env.pool, batchId);
-    await waitFor('queued', async () => (await batch(batchId)).state === 'queued');
+    await waitFor('queued', async () => (await batch(batchId)).state === 'queued', {
+      timeoutMs: 20_000,
+    });
     await drain();
     expect(await batch(batchId)).toEqual({ state: 'processed', error: null });
   });
@@ -185,12 +182,16 @@ describe('worker', () => {
       from: '2026-06-01T00:00:00Z',
       to: '2026-06-02T00:00:00Z',
     });
-    await waitFor('report published', async () => {
-      const r = await env.pool.query('SELECT published_at FROM outbox WHERE message_id = $1', [
-        reportId,
-      ]);
-      return r.rows[0]?.published_at != null;
-    });
+    await waitFor(
+      'report published',
+      async () => {
+        const r = await env.pool.query('SELECT published_at FROM outbox WHERE message_id = $1', [
+          reportId,
+        ]);
+        return r.rows[0]?.published_at != null;
+      },
+      { timeoutMs: 20_000 },
+    );
     await drain();
     const status = await reportStatus(env.pool, reportId);
     expect(status).toMatchObject({ state: 'ready', error: null });
@@ -219,7 +220,9 @@ describe('worker', () => {
         drop.zip,
         drop.fileName,
       );
-      await waitFor('processed', async () => (await batch(result.batchId)).state === 'processed');
+      await waitFor('processed', async () => (await batch(result.batchId)).state === 'processed', {
+        timeoutMs: 20_000,
+      });
       expect((await resultRows(result.batchId)).cycles).toHaveLength(2);
     } finally {
       await worker.stop();
@@ -233,7 +236,9 @@ describe('worker', () => {
     expect(expected.length).toBe(drop.cycles);
     const result = await uploadDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
     if (result.status !== 'stored') throw new Error(`upload ended ${result.status}`);
-    await waitFor('queued', async () => (await batch(result.batchId)).state === 'queued');
+    await waitFor('queued', async () => (await batch(result.batchId)).state === 'queued', {
+      timeoutMs: 20_000,
+    });
     await drain();
     expect(await batch(result.batchId)).toEqual({ state: 'processed', error: null });
     const rows = await resultRows(result.batchId);
