@@ -10,6 +10,7 @@ const PACKAGES = [
   { name: 'poppler-utils', probe: '/usr/bin/pdftotext', why: 'reading report PDFs in tests' },
   { name: 'postgresql', probe: '/usr/bin/pg_ctlcluster', why: 'the central database' },
   { name: 'rabbitmq-server', probe: '/usr/sbin/rabbitmq-server', why: 'the central job queues' },
+  { name: 'prometheus', probe: '/usr/bin/promtool', why: 'checking the alert rules (promtool)' },
 ];
 
 export async function bootstrap({ quiet = false } = {}) {
