@@ -9,7 +9,7 @@ import {
   type TestEnvironment,
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
-import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.ts';
+import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { queueName } from './queue-names.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 

@@ -13,7 +13,7 @@ import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sft
 import { startTestCentral, type TestCentral } from './testing/test-central.ts';
 import { tempDir } from './testing/temp-dir.ts';
 import { buildTestDrop, corruptZip, type TestDrop } from './testing/test-drop.ts';
-import { startTcpProxy } from './testing/tcp-proxy.ts';
+import { startTcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { uploadBuffered } from './upload.ts';
 
 const log = silentLogger();
