@@ -4,14 +4,15 @@
 use std::fmt::Write;
 
 use crate::labels::Labels;
-use crate::view::ReportView;
+use crate::view::{HealthRow, ReportView};
 
 const CSS: &str = "body{font-family:Helvetica,Arial,sans-serif;color:#1a1a1a;max-width:800px;margin:2em auto;padding:0 1em}\
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:2px solid #c8102e;padding-bottom:.2em}\
 dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;color:#444}dl.meta dt{font-weight:bold}dl.meta dd{margin:0}\
 table{border-collapse:collapse;width:100%}th,td{padding:.3em .6em;text-align:left}th{background:#eee}\
 tr:nth-child(even) td{background:#f7f7f7}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
-p.headline{font-size:1.15em;font-weight:bold;color:#c8102e}svg{width:100%;height:auto}@media print{body{margin:0}}";
+p.headline{font-size:1.15em;font-weight:bold;color:#c8102e}svg{width:100%;height:auto}svg.spark{width:160px;height:32px;display:block}\
+tr.flag td{color:#c8102e;font-weight:bold}p.note{color:#555;font-size:.9em}@media print{body{margin:0}}";
 
 /// Renders the HTML document.
 pub fn render(v: &ReportView) -> String {
@@ -44,8 +45,20 @@ pub fn render(v: &ReportView) -> String {
         );
     }
     h.push_str("</table>\n");
-    if !v.chart.is_empty() {
-        let _ = write!(h, "<h2>{}</h2>\n{}", esc(l.cycles_per_day), chart(&v.chart));
+    if let Some(hours) = &v.hourly_chart {
+        let _ = write!(
+            h,
+            "<h2>{}</h2>\n{}",
+            esc(l.cycles_per_hour),
+            chart(hours, true)
+        );
+    } else if !v.chart.is_empty() {
+        let _ = write!(
+            h,
+            "<h2>{}</h2>\n{}",
+            esc(l.cycles_per_day),
+            chart(&v.chart, false)
+        );
     }
     let _ = write!(
         h,
@@ -62,6 +75,34 @@ pub fn render(v: &ReportView) -> String {
     h.push_str("</table>\n");
     alarm_table(&mut h, l, l.top_alarms, &v.alarms);
     alarm_table(&mut h, l, l.top_alarms_by_downtime, &v.alarms_by_downtime);
+    for (i, g) in v.health.iter().enumerate() {
+        let _ = writeln!(h, "<h2 class=\"health\">{}</h2>", esc(&g.title));
+        if i == 0 {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(l.channel_health_note));
+        }
+        let _ = write!(
+            h,
+            "<table class=\"health\"><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th>{}</th><th class=\"n\">{}</th></tr>",
+            esc(l.channel),
+            esc(l.limit),
+            esc(l.highest_p95),
+            esc(l.trend),
+            esc(l.status)
+        );
+        for r in &g.rows {
+            let class = if r.flagged { " class=\"flag\"" } else { "" };
+            let _ = write!(
+                h,
+                "<tr{class}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                esc(&r.channel),
+                esc(&r.limit),
+                esc(&r.max_p95),
+                sparkline(r),
+                esc(&r.status)
+            );
+        }
+        h.push_str("</table>\n");
+    }
     h.push_str("</body>\n</html>\n");
     h
 }
@@ -93,8 +134,85 @@ fn alarm_table(h: &mut String, l: &Labels, title: &str, rows: &[[String; 4]]) {
     h.push_str("</table>\n");
 }
 
-/// An inline SVG bar chart of cycles per day.
-fn chart(days: &[(String, u64)]) -> String {
+/// An inline SVG of a channel's daily p95 (a line broken on days without data), its
+/// threshold (dashed) and a marker on each day above it.
+fn sparkline(r: &HealthRow) -> String {
+    let (w, hgt) = (160.0, 32.0);
+    let values = r.points.iter().flatten().copied().chain(r.threshold);
+    let (mut lo, mut hi) = values.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    if lo > hi {
+        return String::new();
+    }
+    if hi - lo < 1e-9 {
+        (lo, hi) = (lo - 1.0, hi + 1.0);
+    }
+    let pad = (hi - lo) * 0.08;
+    (lo, hi) = (lo - pad, hi + pad);
+    let n = r.points.len().max(1);
+    let px = |i: usize| {
+        if n == 1 {
+            w / 2.0
+        } else {
+            2.0 + (w - 4.0) * i as f64 / (n - 1) as f64
+        }
+    };
+    let py = |v: f64| hgt - 2.0 - (hgt - 4.0) * (v - lo) / (hi - lo);
+    let mut s = format!(
+        "<svg class=\"spark\" viewBox=\"0 0 {w} {hgt}\" width=\"{w}\" height=\"{hgt}\" role=\"img\">"
+    );
+    if let Some(t) = r.threshold {
+        let _ = write!(
+            s,
+            "<line x1=\"0\" y1=\"{y:.1}\" x2=\"{w}\" y2=\"{y:.1}\" stroke=\"#c8102e\" stroke-dasharray=\"4 3\"/>",
+            y = py(t)
+        );
+    }
+    let mut run = Vec::new();
+    let flush = |s: &mut String, run: &mut Vec<String>| {
+        match run.len() {
+            0 => {}
+            1 => {
+                let _ = write!(
+                    s,
+                    "<circle cx=\"{}\" r=\"1.5\" fill=\"#26508c\"/>",
+                    run[0].replace(',', "\" cy=\"")
+                );
+            }
+            _ => {
+                let _ = write!(
+                    s,
+                    "<polyline points=\"{}\" fill=\"none\" stroke=\"#26508c\" stroke-width=\"1.5\"/>",
+                    run.join(" ")
+                );
+            }
+        }
+        run.clear();
+    };
+    for (i, p) in r.points.iter().enumerate() {
+        match p {
+            Some(v) => run.push(format!("{:.1},{:.1}", px(i), py(*v))),
+            None => flush(&mut s, &mut run),
+        }
+    }
+    flush(&mut s, &mut run);
+    for (i, p) in r.points.iter().enumerate() {
+        if let (Some(v), Some(t)) = (p, r.threshold) {
+            if *v > t {
+                let _ = write!(
+                    s,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\" fill=\"#c8102e\"/>",
+                    px(i),
+                    py(*v)
+                );
+            }
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// An inline SVG bar chart of cycles per day (or per hour, with `label_all`).
+fn chart(days: &[(String, u64)], label_all: bool) -> String {
     let (w, hgt, pad) = (760.0, 180.0, 24.0);
     let max = days.iter().map(|d| d.1).max().unwrap_or(0).max(1) as f64;
     let slot = (w - 2.0 * pad) / days.len() as f64;
@@ -123,7 +241,17 @@ fn chart(days: &[(String, u64)]) -> String {
             esc(date)
         );
     }
-    if let (Some(first), Some(last)) = (days.first(), days.last()) {
+    if label_all {
+        for (i, (name, _)) in days.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+                pad + (i as f64 + 0.5) * slot,
+                hgt - 6.0,
+                esc(name)
+            );
+        }
+    } else if let (Some(first), Some(last)) = (days.first(), days.last()) {
         let _ = write!(
             s,
             "<text x=\"{pad}\" y=\"{}\" font-size=\"10\">{}</text>",

@@ -25,6 +25,50 @@ pub struct ReportInput {
     pub hourly: Vec<HourRow>,
     /// Alarms raised in the period.
     pub alarms: Vec<AlarmRow>,
+    /// Optional: per ride and channel, the daily p95 of per-cycle peaks and the ride
+    /// model's threshold (absent in inputs written before channel health existed).
+    #[serde(default)]
+    pub channels: Vec<ChannelRow>,
+}
+
+/// One channel of one ride: its threshold and the daily p95 of its per-cycle peaks.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ChannelRow {
+    /// Ride id.
+    pub ride: String,
+    /// Channel name, e.g. `main_motor.current`.
+    pub channel: String,
+    /// Unit from the ride model, `null` when the model does not list the channel.
+    pub unit: Option<String>,
+    /// The ride model's threshold, `null` when the model has none for the channel.
+    pub threshold: Option<Threshold>,
+    /// One row per park-local day with at least one cycle that measured the channel.
+    pub days: Vec<ChannelDay>,
+}
+
+/// A ride model's limits for a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    /// Lower limit.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Upper limit.
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+/// One park-local day of a channel.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ChannelDay {
+    /// `YYYY-MM-DD`, park-local.
+    pub date: String,
+    /// Cycles that day with samples of the channel.
+    pub cycles: u64,
+    /// Nearest-rank p95 of those cycles' peaks.
+    pub p95_peak: f64,
 }
 
 /// Report language.
@@ -134,6 +178,17 @@ impl ReportInput {
         for (i, h) in input.hourly.iter().enumerate() {
             if !(0.0..=1.0).contains(&h.availability) {
                 return Err(format!("hourly[{i}].availability must be within 0 and 1"));
+            }
+        }
+        for (i, c) in input.channels.iter().enumerate() {
+            for (j, d) in c.days.iter().enumerate() {
+                if chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").is_err()
+                    || !d.p95_peak.is_finite()
+                {
+                    return Err(format!(
+                        "channels[{i}].days[{j}] needs a YYYY-MM-DD date and a finite p95Peak"
+                    ));
+                }
             }
         }
         Ok(input)

@@ -61,6 +61,30 @@ pub struct Labels {
     pub completeness: &'static str,
     /// Top alarms by downtime title.
     pub top_alarms_by_downtime: &'static str,
+    /// Park reports: distinct hours in which any ride sent data.
+    pub hours_with_data_any: &'static str,
+    /// Park reports: completeness counted in ride-hours.
+    pub completeness_rides: &'static str,
+    /// Chart title of a one-day report.
+    pub cycles_per_hour: &'static str,
+    /// Channel-health heading (followed by the ride).
+    pub channel_health: &'static str,
+    /// What the channel-health table shows.
+    pub channel_health_note: &'static str,
+    /// "Channel".
+    pub channel: &'static str,
+    /// "Threshold".
+    pub limit: &'static str,
+    /// "Highest daily p95".
+    pub highest_p95: &'static str,
+    /// Trend chart column.
+    pub trend: &'static str,
+    /// Status column.
+    pub status: &'static str,
+    /// Flag of a channel above its threshold (followed by days above / days).
+    pub above: &'static str,
+    /// Status of a channel that stayed below its threshold.
+    pub within: &'static str,
     /// Decimal separator.
     pub decimal: char,
 }
@@ -94,6 +118,18 @@ const EN: Labels = Labels {
     mttr: "MTTR (mean time to repair)",
     completeness: "Data completeness (hours with data / operating hours)",
     top_alarms_by_downtime: "Top alarms by downtime",
+    hours_with_data_any: "Hours with data (from any ride)",
+    completeness_rides: "Data completeness (ride-hours with data / ride-hours of operation)",
+    cycles_per_hour: "Cycles per hour (park-local time)",
+    channel_health: "Channel health",
+    channel_health_note: "Daily 95th percentile of the per-cycle peaks against the ride model's threshold (dashed line); days above it are flagged.",
+    channel: "Channel",
+    limit: "Threshold",
+    highest_p95: "Max daily p95",
+    trend: "Daily p95",
+    status: "Status",
+    above: "ABOVE",
+    within: "within",
     decimal: '.',
 };
 
@@ -126,6 +162,18 @@ const IT: Labels = Labels {
     mttr: "MTTR (tempo medio di ripristino)",
     completeness: "Completezza dati (ore con dati / ore di esercizio)",
     top_alarms_by_downtime: "Allarmi per durata del fermo",
+    hours_with_data_any: "Ore con dati (da almeno un'attrazione)",
+    completeness_rides: "Completezza dati (ore-attrazione con dati / ore-attrazione di esercizio)",
+    cycles_per_hour: "Cicli per ora (ora locale del parco)",
+    channel_health: "Stato dei canali",
+    channel_health_note: "95° percentile giornaliero dei picchi per ciclo rispetto alla soglia del modello (linea tratteggiata); i giorni sopra soglia sono segnalati.",
+    channel: "Canale",
+    limit: "Soglia",
+    highest_p95: "p95 massimo",
+    trend: "p95 giornaliero",
+    status: "Stato",
+    above: "SOPRA",
+    within: "entro soglia",
     decimal: ',',
 };
 

@@ -3,6 +3,7 @@
 //! (see `docs/job-contracts.md`). Pure and deterministic, like the postprocessor.
 
 mod cli;
+mod font;
 mod html;
 mod input;
 mod labels;
@@ -16,9 +17,15 @@ use std::ffi::OsString;
 use job_io::{write_atomic, JobError};
 
 pub use cli::Args;
-pub use input::{AlarmRow, HourRow, Language, Park, Period, ReportInput, Ride, INPUT_FORMAT};
+pub use input::{
+    AlarmRow, ChannelDay, ChannelRow, HourRow, Language, Park, Period, ReportInput, Ride,
+    Threshold, INPUT_FORMAT,
+};
 pub use labels::Labels;
-pub use summary::{summarize, Completeness, Day, Summary, TopAlarm, SUMMARY_FORMAT, TOP_ALARMS};
+pub use summary::{
+    summarize, ChannelHealth, ChannelHealthDay, Completeness, Day, Summary, TopAlarm,
+    SUMMARY_FORMAT, TOP_ALARMS,
+};
 pub use view::ReportView;
 
 /// The files a report consists of.
@@ -66,7 +73,7 @@ pub fn render(input: &ReportInput) -> Result<Rendered, String> {
     let summary = summarize(input, tz);
     let view = ReportView::new(input, &summary, tz);
     Ok(Rendered {
-        pdf: pdf::render(&view),
+        pdf: pdf::render(&view)?,
         html: html::render(&view),
         summary,
     })

@@ -22,16 +22,26 @@ pub(crate) fn narrative(input: &ReportInput, s: &Summary) -> String {
         };
     }
     let mut out = Vec::new();
-    out.push(if it {
-        format!(
+    // A park report counts distinct hours across rides but completeness in ride-hours:
+    // the words say which.
+    let park = input.ride.is_none();
+    out.push(match (it, park) {
+        (true, false) => format!(
             "{subject} ha effettuato {} cicli con {} passeggeri in {} ore con dati.",
             s.cycles, s.riders, s.hours_with_data
-        )
-    } else {
-        format!(
+        ),
+        (true, true) => format!(
+            "Le attrazioni di {subject} hanno effettuato {} cicli con {} passeggeri in {} ore in cui almeno un'attrazione ha inviato dati.",
+            s.cycles, s.riders, s.hours_with_data
+        ),
+        (false, false) => format!(
             "{subject} ran {} cycles with {} riders over {} hours with data.",
             s.cycles, s.riders, s.hours_with_data
-        )
+        ),
+        (false, true) => format!(
+            "The rides of {subject} ran {} cycles with {} riders over {} hours in which at least one ride sent data.",
+            s.cycles, s.riders, s.hours_with_data
+        ),
     });
 
     let pct = l.percent(s.availability);
@@ -107,24 +117,68 @@ pub(crate) fn narrative(input: &ReportInput, s: &Summary) -> String {
         });
     }
 
+    let flagged: Vec<_> = s.channel_health.iter().filter(|c| c.flagged).collect();
+    if !flagged.is_empty() {
+        let names: Vec<String> = flagged
+            .iter()
+            .take(3)
+            .map(|c| {
+                if park {
+                    format!("{} ({})", c.channel, c.ride)
+                } else {
+                    c.channel.clone()
+                }
+            })
+            .collect();
+        let more = flagged.len().saturating_sub(3);
+        let mut list = names.join(", ");
+        if more > 0 {
+            list += &if it {
+                format!(" e altri {more}")
+            } else {
+                format!(" and {more} more")
+            };
+        }
+        out.push(if it {
+            format!(
+                "Canali sopra soglia (p95 giornaliero dei picchi per ciclo) in almeno un giorno: {list}."
+            )
+        } else {
+            format!(
+                "Channels whose daily p95 of cycle peaks exceeded the model's threshold on at least one day: {list}."
+            )
+        });
+    } else if s.channel_health.iter().any(|c| c.limit.is_some()) {
+        out.push(if it {
+            "Tutti i canali con soglia sono rimasti sotto soglia (p95 giornaliero dei picchi per ciclo).".to_owned()
+        } else {
+            "Every channel with a threshold stayed below it (daily p95 of cycle peaks).".to_owned()
+        });
+    }
+
     let c = s.completeness;
     let missing = c.ride_hours_expected - c.ride_hours_with_data;
+    let (unit_en, unit_it) = if park {
+        ("ride-hours of operation", "ore-attrazione di esercizio")
+    } else {
+        ("operating hours", "ore di esercizio")
+    };
     out.push(match (missing, it) {
         (0, false) => format!(
-            "Data is complete for all {} operating hours.",
+            "Data is complete for all {} {unit_en}.",
             c.ride_hours_expected
         ),
         (0, true) => format!(
-            "I dati sono completi per tutte le {} ore di esercizio.",
+            "I dati sono completi per tutte le {} {unit_it}.",
             c.ride_hours_expected
         ),
         (m, false) => format!(
-            "Data is missing for {m} of {} operating hours ({} complete).",
+            "Data is missing for {m} of {} {unit_en} ({} complete).",
             c.ride_hours_expected,
             l.percent(c.ratio)
         ),
         (m, true) => format!(
-            "Mancano i dati di {m} ore su {} ore di esercizio (completezza {}).",
+            "Mancano i dati di {m} su {} {unit_it} (completezza {}).",
             c.ride_hours_expected,
             l.percent(c.ratio)
         ),

@@ -1,9 +1,10 @@
-//! `report.pdf`: A4 pages drawn with the PDF base-14 Helvetica, so the file needs no
-//! embedded font and its text stays extractable (`pdftotext`) and searchable.
+//! `report.pdf`: A4 pages with embedded DejaVu Sans subsets (`font.rs`) and vector charts;
+//! the text stays extractable (`pdftotext`) and searchable.
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use crate::view::ReportView;
+use crate::font::{face, Embed};
+use crate::view::{HealthRow, ReportView};
 
 const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
@@ -37,6 +38,13 @@ enum Op {
         x2: f32,
         y2: f32,
         color: [f32; 3],
+    },
+    /// An open polyline; `dash` draws it dashed (thresholds).
+    Path {
+        points: Vec<(f32, f32)>,
+        color: [f32; 3],
+        width: f32,
+        dash: bool,
     },
 }
 
@@ -157,7 +165,19 @@ impl Layout {
         let max = PAGE_W - 2.0 * MARGIN;
         let mut line = String::new();
         let mut lines = Vec::new();
-        for word in text.split_whitespace() {
+        // A unit ("%", "h") stays on the line of its number.
+        let mut words: Vec<String> = Vec::new();
+        for w in text.split_whitespace() {
+            match words.last_mut() {
+                Some(prev) if w.starts_with('%') => {
+                    prev.push('\u{a0}');
+                    prev.push_str(w);
+                }
+                _ => words.push(w.to_owned()),
+            }
+        }
+        for word in &words {
+            let word = word.as_str();
             let candidate = if line.is_empty() {
                 word.to_owned()
             } else {
@@ -217,8 +237,9 @@ impl Layout {
         self.table(&cols, &rows);
     }
 
-    /// Bars of cycles per day, scaled to the busiest day.
-    fn chart(&mut self, days: &[(String, u64)]) {
+    /// Bars of cycles per slot (day or hour), scaled to the busiest; `label_all` names every
+    /// slot under its bar, otherwise only the first and the last.
+    fn chart(&mut self, days: &[(String, u64)], label_all: bool) {
         let height = 130.0;
         self.need(height + 30.0);
         let (left, right) = (MARGIN + 30.0, PAGE_W - MARGIN);
@@ -250,7 +271,13 @@ impl Layout {
                 self.text(lx, base + h + 2.0, 7.0, false, GRAY, &label);
             }
         }
-        if let (Some(first), Some(last)) = (days.first(), days.last()) {
+        if label_all {
+            for (i, (name, _)) in days.iter().enumerate() {
+                let cx = left + i as f32 * slot + slot * 0.5;
+                let w = width(name, 7.0, false);
+                self.text(cx - w / 2.0, base - 10.0, 7.0, false, GRAY, name);
+            }
+        } else if let (Some(first), Some(last)) = (days.first(), days.last()) {
             self.text(left, base - 11.0, 8.0, false, GRAY, &first.0);
             if days.len() > 1 {
                 self.text(
@@ -267,8 +294,186 @@ impl Layout {
     }
 }
 
+const HEALTH_ROW_H: f32 = 30.0;
+const TREND: [f32; 3] = [0.15, 0.3, 0.55];
+
+impl Layout {
+    /// Channel, threshold, highest daily p95, a trend chart of the daily p95 against the
+    /// threshold, and the status; rows above their threshold in the accent colour.
+    fn health_table(&mut self, l: &crate::labels::Labels, rows: &[HealthRow]) {
+        let full = PAGE_W - 2.0 * MARGIN;
+        let cols = [
+            Col {
+                header: l.channel,
+                x: MARGIN,
+                w: 140.0,
+                right: false,
+            },
+            Col {
+                header: l.limit,
+                x: MARGIN + 140.0,
+                w: 62.0,
+                right: true,
+            },
+            Col {
+                header: l.highest_p95,
+                x: MARGIN + 202.0,
+                w: 88.0,
+                right: true,
+            },
+            Col {
+                header: l.trend,
+                x: MARGIN + 298.0,
+                w: 122.0,
+                right: false,
+            },
+            Col {
+                header: l.status,
+                x: MARGIN + 420.0,
+                w: full - 420.0,
+                right: true,
+            },
+        ];
+        let header = |lay: &mut Layout| {
+            lay.row_bg(HEADER_BG);
+            for c in &cols {
+                lay.cell(c, c.header, true);
+            }
+            lay.y -= ROW_H;
+        };
+        self.need(ROW_H + HEALTH_ROW_H);
+        header(self);
+        for (i, r) in rows.iter().enumerate() {
+            if self.y - HEALTH_ROW_H < MARGIN + 20.0 {
+                self.need(ROW_H + HEALTH_ROW_H * 2.0);
+                header(self);
+            }
+            let top = self.y;
+            let bottom = top - HEALTH_ROW_H;
+            if i % 2 == 1 {
+                self.ops().push(Op::Rect {
+                    x: MARGIN,
+                    y: bottom,
+                    w: full,
+                    h: HEALTH_ROW_H,
+                    color: ZEBRA_BG,
+                });
+            }
+            let text_y = bottom + HEALTH_ROW_H / 2.0 - 3.0;
+            let color = if r.flagged { ACCENT } else { BLACK };
+            for (c, text, bold) in [
+                (&cols[0], &r.channel, false),
+                (&cols[1], &r.limit, false),
+                (&cols[2], &r.max_p95, r.flagged),
+                (&cols[4], &r.status, r.flagged),
+            ] {
+                let t = fit(text, c.w - 8.0, 9.0, bold);
+                let x = if c.right {
+                    c.x + c.w - 4.0 - width(&t, 9.0, bold)
+                } else {
+                    c.x + 4.0
+                };
+                let col = if std::ptr::eq(c, &cols[0]) {
+                    BLACK
+                } else {
+                    color
+                };
+                self.text(x, text_y, 9.0, bold, col, &t);
+            }
+            let chart = &cols[3];
+            self.sparkline(
+                r,
+                chart.x + 4.0,
+                bottom + 4.0,
+                chart.w - 8.0,
+                HEALTH_ROW_H - 8.0,
+            );
+            self.y = bottom;
+        }
+    }
+
+    /// The daily p95 as a line (broken on days without data), the threshold dashed, and
+    /// a marker on each day above it.
+    fn sparkline(&mut self, r: &HealthRow, x: f32, y: f32, w: f32, h: f32) {
+        let values = r.points.iter().flatten().copied().chain(r.threshold);
+        let (mut lo, mut hi) = values.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        if lo > hi {
+            return;
+        }
+        if hi - lo < 1e-9 {
+            (lo, hi) = (lo - 1.0, hi + 1.0);
+        }
+        let pad = (hi - lo) * 0.08;
+        (lo, hi) = (lo - pad, hi + pad);
+        let n = r.points.len().max(1);
+        let px = |i: usize| {
+            if n == 1 {
+                x + w / 2.0
+            } else {
+                x + w * i as f32 / (n - 1) as f32
+            }
+        };
+        let py = |v: f64| y + h * ((v - lo) / (hi - lo)) as f32;
+        self.ops().push(Op::Line {
+            x1: x,
+            y1: y,
+            x2: x + w,
+            y2: y,
+            color: HEADER_BG,
+        });
+        if let Some(t) = r.threshold {
+            self.ops().push(Op::Path {
+                points: vec![(x, py(t)), (x + w, py(t))],
+                color: ACCENT,
+                width: 0.7,
+                dash: true,
+            });
+        }
+        let mut run: Vec<(f32, f32)> = Vec::new();
+        let mut runs = Vec::new();
+        for (i, p) in r.points.iter().enumerate() {
+            match p {
+                Some(v) => run.push((px(i), py(*v))),
+                None => runs.push(std::mem::take(&mut run)),
+            }
+        }
+        runs.push(run);
+        for run in runs {
+            match run.as_slice() {
+                [] => {}
+                [(cx, cy)] => self.ops().push(Op::Rect {
+                    x: cx - 1.2,
+                    y: cy - 1.2,
+                    w: 2.4,
+                    h: 2.4,
+                    color: TREND,
+                }),
+                _ => self.ops().push(Op::Path {
+                    points: run,
+                    color: TREND,
+                    width: 1.1,
+                    dash: false,
+                }),
+            }
+        }
+        for (i, p) in r.points.iter().enumerate() {
+            if let (Some(v), Some(t)) = (p, r.threshold) {
+                if *v > t {
+                    self.ops().push(Op::Rect {
+                        x: px(i) - 1.8,
+                        y: py(*v) - 1.8,
+                        w: 3.6,
+                        h: 3.6,
+                        color: ACCENT,
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// Renders the PDF document.
-pub fn render(v: &ReportView) -> Vec<u8> {
+pub fn render(v: &ReportView) -> Result<Vec<u8>, String> {
     let l = v.labels;
     let mut lay = Layout::new();
     lay.y -= 8.0;
@@ -312,10 +517,14 @@ pub fn render(v: &ReportView) -> Vec<u8> {
         &totals,
     );
 
-    if !v.chart.is_empty() {
+    if let Some(hours) = &v.hourly_chart {
+        lay.heading(l.cycles_per_hour);
+        lay.y -= 6.0;
+        lay.chart(hours, true);
+    } else if !v.chart.is_empty() {
         lay.heading(l.cycles_per_day);
         lay.y -= 6.0;
-        lay.chart(&v.chart);
+        lay.chart(&v.chart, false);
     }
 
     lay.heading(l.per_day);
@@ -354,6 +563,21 @@ pub fn render(v: &ReportView) -> Vec<u8> {
     lay.heading(l.top_alarms_by_downtime);
     lay.alarm_table(l, &v.alarms_by_downtime);
 
+    for (i, g) in v.health.iter().enumerate() {
+        if i == 0 {
+            // Its own page: the section is read on its own, and a trend cut by a page
+            // break is hard to follow.
+            lay.pages.push(Vec::new());
+            lay.y = PAGE_H - MARGIN + 26.0;
+        }
+        lay.heading(&g.title);
+        if i == 0 {
+            lay.paragraph(l.channel_health_note, 8.5);
+            lay.y -= 4.0;
+        }
+        lay.health_table(l, &g.rows);
+    }
+
     let n = lay.pages.len();
     for (i, page) in lay.pages.iter_mut().enumerate() {
         let footer = format!("{} {} / {n}", l.page, i + 1);
@@ -378,7 +602,7 @@ pub fn render(v: &ReportView) -> Vec<u8> {
     write_pdf(&lay.pages, &v.title)
 }
 
-fn write_pdf(pages: &[Vec<Op>], title: &str) -> Vec<u8> {
+fn write_pdf(pages: &[Vec<Op>], title: &str) -> Result<Vec<u8>, String> {
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let regular = Ref::new(3);
@@ -387,6 +611,7 @@ fn write_pdf(pages: &[Vec<Op>], title: &str) -> Vec<u8> {
     let page_ids: Vec<(Ref, Ref)> = (0..pages.len() as i32)
         .map(|i| (Ref::new(6 + 2 * i), Ref::new(7 + 2 * i)))
         .collect();
+    let mut next = 6 + 2 * pages.len() as i32;
 
     let mut pdf = Pdf::new();
     pdf.catalog(catalog).pages(tree);
@@ -397,11 +622,7 @@ fn write_pdf(pages: &[Vec<Op>], title: &str) -> Vec<u8> {
     pdf.document_info(info)
         .title(TextStr(title))
         .producer(TextStr("Zamperla Ride Analytics reporter"));
-    for (id, name) in [(regular, "Helvetica"), (bold, "Helvetica-Bold")] {
-        pdf.type1_font(id)
-            .base_font(Name(name.as_bytes()))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-    }
+    let mut fonts = [Embed::new(false), Embed::new(true)];
     for (ops, &(page_id, content_id)) in pages.iter().zip(&page_ids) {
         let mut page = pdf.page(page_id);
         page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
@@ -412,12 +633,15 @@ fn write_pdf(pages: &[Vec<Op>], title: &str) -> Vec<u8> {
             .pair(Name(b"F1"), regular)
             .pair(Name(b"F2"), bold);
         page.finish();
-        pdf.stream(content_id, &content(ops));
+        pdf.stream(content_id, &content(ops, &mut fonts));
     }
-    pdf.finish()
+    let [r, b] = &fonts;
+    r.write(&mut pdf, regular, &mut next)?;
+    b.write(&mut pdf, bold, &mut next)?;
+    Ok(pdf.finish())
 }
 
-fn content(ops: &[Op]) -> Vec<u8> {
+fn content(ops: &[Op], fonts: &mut [Embed; 2]) -> Vec<u8> {
     let mut c = Content::new();
     for op in ops {
         match op {
@@ -439,6 +663,28 @@ fn content(ops: &[Op]) -> Vec<u8> {
                 c.line_to(*x2, *y2);
                 c.stroke();
             }
+            Op::Path {
+                points,
+                color,
+                width,
+                dash,
+            } => {
+                let Some((first, rest)) = points.split_first() else {
+                    continue;
+                };
+                c.save_state();
+                c.set_stroke_rgb(color[0], color[1], color[2]);
+                c.set_line_width(*width);
+                if *dash {
+                    c.set_dash_pattern([3.0, 2.0], 0.0);
+                }
+                c.move_to(first.0, first.1);
+                for p in rest {
+                    c.line_to(p.0, p.1);
+                }
+                c.stroke();
+                c.restore_state();
+            }
             Op::Text {
                 x,
                 y,
@@ -451,7 +697,7 @@ fn content(ops: &[Op]) -> Vec<u8> {
                 c.begin_text();
                 c.set_font(Name(if *bold { b"F2" } else { b"F1" }), *size);
                 c.next_line(*x, *y);
-                c.show(Str(&winansi(text)));
+                c.show(Str(&fonts[usize::from(*bold)].encode(text)));
                 c.end_text();
             }
         }
@@ -459,46 +705,9 @@ fn content(ops: &[Op]) -> Vec<u8> {
     c.finish().to_vec()
 }
 
-/// Encodes text in WinAnsiEncoding, the encoding of the base-14 fonts; characters it lacks
-/// become `?` rather than breaking the page.
-fn winansi(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| match c {
-            ' '..='~' => c as u8,
-            '\u{a0}'..='\u{ff}' => c as u32 as u8,
-            '\u{20ac}' => 0x80,
-            '\u{2026}' => 0x85,
-            '\u{2013}' => 0x96,
-            '\u{2014}' => 0x97,
-            '\u{2018}' => 0x91,
-            '\u{2019}' => 0x92,
-            '\u{201c}' => 0x93,
-            '\u{201d}' => 0x94,
-            '\u{2022}' => 0x95,
-            _ => b'?',
-        })
-        .collect()
-}
-
-/// Helvetica advance widths (1/1000 em) of ASCII 32..=126, from the font's AFM.
-const HELVETICA: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
-    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
-    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
-    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
-];
-
-/// Approximate width of text in points; bold is about 6 % wider than regular.
+/// Width of text in points, from the embedded font's advances.
 fn width(s: &str, size: f32, bold: bool) -> f32 {
-    let units: u32 = s
-        .chars()
-        .map(|c| match c {
-            ' '..='~' => u32::from(HELVETICA[c as usize - 32]),
-            _ => 556,
-        })
-        .sum();
-    units as f32 * size / 1000.0 * if bold { 1.06 } else { 1.0 }
+    face(bold).width(s, size)
 }
 
 /// Shortens text with an ellipsis until it fits `max` points.

@@ -49,8 +49,46 @@ pub struct Summary {
     pub mttr_s: Option<f64>,
     /// Hours with data against the hours the rides were in operation.
     pub completeness: Completeness,
+    /// Per ride and channel (sorted), the daily p95 of per-cycle peaks against the ride
+    /// model's upper threshold; empty when the input carries no channel rows.
+    pub channel_health: Vec<ChannelHealth>,
     /// One paragraph for people, in the report's language, generated from these numbers.
     pub narrative: String,
+}
+
+/// One channel of one ride over the period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelHealth {
+    /// Ride id.
+    pub ride: String,
+    /// Channel name.
+    pub channel: String,
+    /// Unit, when the ride model knows the channel.
+    pub unit: Option<String>,
+    /// The ride model's upper threshold (`threshold.max`); peaks are maxima, so a lower
+    /// threshold is not compared with them.
+    pub limit: Option<f64>,
+    /// Park-local days of the period with data, oldest first.
+    pub days: Vec<ChannelHealthDay>,
+    /// The highest daily p95.
+    pub max_p95_peak: f64,
+    /// Days whose p95 is above `limit`.
+    pub days_above: u64,
+    /// `daysAbove > 0`.
+    pub flagged: bool,
+}
+
+/// One day of [`ChannelHealth`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelHealthDay {
+    /// `YYYY-MM-DD`, park-local.
+    pub date: String,
+    /// Cycles that measured the channel.
+    pub cycles: u64,
+    /// p95 of the cycles' peaks.
+    pub p95_peak: f64,
 }
 
 /// Data completeness, counted in ride-hours.
@@ -196,6 +234,7 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
             .then_with(|| a.code.cmp(&b.code))
     });
     by_downtime.truncate(TOP_ALARMS);
+    let channel_health = channel_health(input, first_day, last_day);
     let per_failure = |x: f64| (failures > 0).then(|| round6(x / failures as f64));
 
     let mut summary = Summary {
@@ -220,10 +259,56 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
         mtbf_s: per_failure(operating_s),
         mttr_s: per_failure(repair_s),
         completeness,
+        channel_health,
         narrative: String::new(),
     };
     summary.narrative = crate::narrative::narrative(input, &summary);
     summary
+}
+
+fn channel_health(input: &ReportInput, first: NaiveDate, last: NaiveDate) -> Vec<ChannelHealth> {
+    let (first, last) = (
+        first.format("%Y-%m-%d").to_string(),
+        last.format("%Y-%m-%d").to_string(),
+    );
+    let mut out: Vec<ChannelHealth> = input
+        .channels
+        .iter()
+        .filter(|c| input.ride.as_ref().is_none_or(|r| r.id == c.ride))
+        .filter_map(|c| {
+            let mut days: Vec<ChannelHealthDay> = c
+                .days
+                .iter()
+                .filter(|d| d.date >= first && d.date <= last)
+                .map(|d| ChannelHealthDay {
+                    date: d.date.clone(),
+                    cycles: d.cycles,
+                    p95_peak: round6(d.p95_peak),
+                })
+                .collect();
+            if days.is_empty() {
+                return None;
+            }
+            days.sort_by(|a, b| a.date.cmp(&b.date));
+            let limit = c.threshold.and_then(|t| t.max);
+            let days_above = days
+                .iter()
+                .filter(|d| limit.is_some_and(|l| d.p95_peak > l))
+                .count() as u64;
+            Some(ChannelHealth {
+                ride: c.ride.clone(),
+                channel: c.channel.clone(),
+                unit: c.unit.clone(),
+                limit,
+                max_p95_peak: days.iter().map(|d| d.p95_peak).fold(f64::MIN, f64::max),
+                days,
+                days_above,
+                flagged: days_above > 0,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.ride, &a.channel).cmp(&(&b.ride, &b.channel)));
+    out
 }
 
 fn completeness(

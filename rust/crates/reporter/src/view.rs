@@ -42,6 +42,127 @@ pub struct ReportView {
     pub alarms_by_downtime: Vec<[String; 4]>,
     /// The plain-language paragraph.
     pub narrative: String,
+    /// Channel health, one group per ride.
+    pub health: Vec<HealthGroup>,
+    /// Cycles per park-local hour for a one-day report (24 slots, 23 or 25 on DST days
+    /// are folded onto the local hour), `None` for longer periods.
+    pub hourly_chart: Option<Vec<(String, u64)>>,
+}
+
+/// The channel-health rows of one ride.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthGroup {
+    /// Heading: "Channel health – {ride}".
+    pub title: String,
+    /// One row per channel.
+    pub rows: Vec<HealthRow>,
+}
+
+/// One channel: texts of the table and the points of its trend chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthRow {
+    /// "main_motor.current (A)".
+    pub channel: String,
+    /// The threshold as text, or "–".
+    pub limit: String,
+    /// The highest daily p95 as text.
+    pub max_p95: String,
+    /// "2 / 7" days above, or "ok".
+    pub status: String,
+    /// Whether any day was above the threshold.
+    pub flagged: bool,
+    /// Daily p95 per day of the period (`None` without data), for the chart.
+    pub points: Vec<Option<f64>>,
+    /// The threshold, drawn as a line.
+    pub threshold: Option<f64>,
+}
+
+/// A measured value for people: at most 4 significant digits, the language's decimal sign.
+pub(crate) fn number(l: &Labels, x: f64) -> String {
+    let decimals = match x.abs() {
+        a if a >= 1000.0 => 0,
+        a if a >= 100.0 => 1,
+        a if a >= 10.0 => 2,
+        _ => 3,
+    };
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    };
+    s.replace('.', &l.decimal.to_string())
+}
+
+fn health(input: &ReportInput, summary: &Summary, labels: &Labels) -> Vec<HealthGroup> {
+    let mut groups: Vec<HealthGroup> = Vec::new();
+    let dates: Vec<&str> = summary.days.iter().map(|d| d.date.as_str()).collect();
+    for c in &summary.channel_health {
+        let ride_name = match &input.ride {
+            Some(r) if r.id == c.ride => r.name.clone(),
+            _ => c.ride.clone(),
+        };
+        let title = format!("{} \u{2013} {}", labels.channel_health, ride_name);
+        if groups.last().is_none_or(|g| g.title != title) {
+            groups.push(HealthGroup {
+                title,
+                rows: Vec::new(),
+            });
+        }
+        let unit = c
+            .unit
+            .as_deref()
+            .map(|u| format!(" ({u})"))
+            .unwrap_or_default();
+        let points = dates
+            .iter()
+            .map(|d| c.days.iter().find(|x| x.date == *d).map(|x| x.p95_peak))
+            .collect();
+        let row = HealthRow {
+            channel: format!("{}{unit}", c.channel),
+            limit: c.limit.map_or("\u{2013}".into(), |x| number(labels, x)),
+            max_p95: number(labels, c.max_p95_peak),
+            status: if c.flagged {
+                format!("{} {} / {}", labels.above, c.days_above, c.days.len())
+            } else if c.limit.is_some() {
+                labels.within.to_owned()
+            } else {
+                "\u{2013}".to_owned()
+            },
+            flagged: c.flagged,
+            points,
+            threshold: c.limit,
+        };
+        if let Some(g) = groups.last_mut() {
+            g.rows.push(row);
+        }
+    }
+    groups
+}
+
+/// Cycles per park-local hour of a one-day report; DST's repeated hour adds to its label.
+fn hourly_chart(input: &ReportInput, summary: &Summary, tz: Tz) -> Option<Vec<(String, u64)>> {
+    if summary.days.len() != 1 {
+        return None;
+    }
+    let mut slots = vec![0u64; 24];
+    for h in input
+        .hourly
+        .iter()
+        .filter(|h| h.hour_start >= input.period.start && h.hour_start < input.period.end)
+    {
+        let local = h.hour_start.0.with_timezone(&tz);
+        if let Some(s) = slots.get_mut(chrono::Timelike::hour(&local) as usize) {
+            *s += h.cycles;
+        }
+    }
+    Some(
+        slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (format!("{i:02}"), n))
+            .collect(),
+    )
 }
 
 impl ReportView {
@@ -91,7 +212,14 @@ impl ReportView {
                 (labels.cycles, summary.cycles.to_string()),
                 (labels.riders, summary.riders.to_string()),
                 (labels.availability, labels.percent(summary.availability)),
-                (labels.hours_with_data, summary.hours_with_data.to_string()),
+                (
+                    if input.ride.is_some() {
+                        labels.hours_with_data
+                    } else {
+                        labels.hours_with_data_any
+                    },
+                    summary.hours_with_data.to_string(),
+                ),
                 (labels.failures, summary.failures.to_string()),
                 (
                     labels.mtbf,
@@ -102,7 +230,11 @@ impl ReportView {
                     summary.mttr_s.map_or("\u{2013}".into(), duration),
                 ),
                 (
-                    labels.completeness,
+                    if input.ride.is_some() {
+                        labels.completeness
+                    } else {
+                        labels.completeness_rides
+                    },
                     format!(
                         "{} / {} h ({})",
                         summary.completeness.ride_hours_with_data,
@@ -135,6 +267,8 @@ impl ReportView {
                 .map(alarm_row)
                 .collect(),
             narrative: summary.narrative.clone(),
+            health: health(input, summary, labels),
+            hourly_chart: hourly_chart(input, summary, tz),
         }
     }
 }

@@ -30,6 +30,20 @@ fn input(language: &str) -> Value {
         "ride": "revo-1", "hourStart": "2026-03-31T10:00:00Z", "localHour": "", "cycles": 99, "riders": 1,
         "completed": 99, "aborted": 0, "estop": 0, "autoMinutes": 1.0, "faultMinutes": 0.0, "availability": 1.0
     }));
+    let day = |date: &str, cycles: u64, p95: f64| json!({ "date": date, "cycles": cycles, "p95Peak": p95 });
+    let channels = json!([
+        { "ride": "revo-1", "channel": "main_motor.current", "unit": "A", "threshold": { "max": 420.0 },
+          "days": [day("2026-03-28", 120, 401.5), day("2026-03-29", 120, 433.25), day("2026-03-30", 120, 410.0),
+                   // Outside the period: must not count.
+                   day("2026-03-31", 99, 999.0)] },
+        { "ride": "revo-1", "channel": "brake.pressure", "unit": "bar", "threshold": { "min": 120.0, "max": 210.0 },
+          "days": [day("2026-03-28", 120, 181.0), day("2026-03-30", 120, 183.5)] },
+        { "ride": "revo-1", "channel": "cabin.humidity", "unit": null, "threshold": null,
+          "days": [day("2026-03-29", 120, 55.0)] },
+        // Another ride's rows do not belong in this ride's report.
+        { "ride": "other", "channel": "main_motor.current", "unit": "A", "threshold": { "max": 1.0 },
+          "days": [day("2026-03-29", 5, 300.0)] },
+    ]);
     let alarm = |code: &str, text: &str, at: &str, d: f64| json!({ "ride": "revo-1", "code": code, "severity": "fault", "text": text, "raisedAt": at, "durationS": d });
     json!({
         "format": "zamperla.report-input/v1",
@@ -43,7 +57,8 @@ fn input(language: &str) -> Value {
             alarm("E-101", "Main motor overcurrent", "2026-03-29T10:00:00Z", 900.0),
             alarm("W-401", "Structure vibration high", "2026-03-30T09:00:00Z", 30.0),
             alarm("E-201", "Brake pressure low", "2026-03-30T11:00:00Z", 5000.0),
-        ]
+        ],
+        "channels": channels
     })
 }
 
@@ -270,5 +285,158 @@ fn says_so_in_italian_when_there_were_no_faults() {
         n.contains("La disponibilità è stata del 99,3 %, senza guasti.")
             && n.contains("I dati sono completi per tutte le 36 ore di esercizio."),
         "{n}"
+    );
+}
+
+#[test]
+fn shows_channel_health_against_thresholds() {
+    let (o, out) = run("health", &input("en"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let health = s["channelHealth"].as_array().unwrap();
+    let names: Vec<&str> = health
+        .iter()
+        .map(|c| c["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["brake.pressure", "cabin.humidity", "main_motor.current"],
+        "sorted, only this ride"
+    );
+    let motor = &health[2];
+    assert_eq!(motor["limit"], 420.0);
+    assert_eq!(
+        motor["days"].as_array().unwrap().len(),
+        3,
+        "31st is outside"
+    );
+    assert_eq!(motor["maxP95Peak"], 433.25);
+    assert_eq!(motor["daysAbove"], 1);
+    assert_eq!(motor["flagged"], true);
+    assert_eq!(
+        health[0]["limit"], 210.0,
+        "peaks are compared with the upper limit"
+    );
+    assert_eq!(health[0]["flagged"], false);
+    assert_eq!(health[1]["limit"], Value::Null);
+    assert_eq!(health[1]["flagged"], false);
+    assert!(s["narrative"]
+        .as_str()
+        .unwrap()
+        .contains("exceeded the model's threshold on at least one day: main_motor.current."));
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Channel health \u{2013} Revolution Express"));
+    assert!(html.contains("<tr class=\"flag\"><td>main_motor.current (A)</td>"));
+    assert!(html.contains("<polyline"));
+
+    let pdf = out.join("report.pdf");
+    let text = Command::new("pdftotext")
+        .args(["-layout".as_ref(), pdf.as_os_str(), "-".as_ref()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.contains("main_motor.current (A)"))
+        .unwrap_or_else(|| panic!("no motor row in {text}"));
+    assert!(
+        row.contains("420") && row.contains("433.2") && row.contains("ABOVE 1 / 3"),
+        "{row}"
+    );
+}
+
+#[test]
+fn older_inputs_without_channels_still_render() {
+    let mut old = input("en");
+    old.as_object_mut().unwrap().remove("channels");
+    let (o, out) = run("no-channels", &old);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["channelHealth"], json!([]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("Channel health"));
+}
+
+#[test]
+fn embeds_its_fonts_and_prints_italian_accents() {
+    let mut it = input("it");
+    it["park"]["name"] = json!("Parco Città d\u{2019}Été \u{2264} °C");
+    let (o, out) = run("fonts", &it);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pdf = out.join("report.pdf");
+    let fonts = Command::new("pdffonts")
+        .arg(&pdf)
+        .output()
+        .expect("pdffonts");
+    let fonts = String::from_utf8(fonts.stdout).unwrap();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(rows.len(), 2, "{fonts}");
+    for row in rows {
+        // name, type, encoding, emb, sub, uni, ...
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert!(cols[0].contains("+DejaVuSans"), "{row}");
+        assert_eq!(
+            &cols[cols.len() - 5..cols.len() - 2],
+            ["yes", "yes", "yes"],
+            "embedded, subset, unicode: {row}"
+        );
+    }
+    let text = Command::new("pdftotext")
+        .args([pdf.as_os_str(), "-".as_ref()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    for part in [
+        "Parco Città d\u{2019}Été \u{2264} °C",
+        "Disponibilità",
+        "Allarmi più frequenti",
+        "Stato dei canali",
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
+}
+
+#[test]
+fn a_day_report_of_a_park_charts_hours_and_names_ride_hours() {
+    let mut day = input("en");
+    day["ride"] = Value::Null;
+    day["period"] = json!({ "start": "2026-03-28T23:00:00Z", "end": "2026-03-29T22:00:00Z" });
+    // A second ride for two hours: 12 + 2 ride-hours, 12 distinct hours.
+    for hour in [9, 10] {
+        day["hourly"].as_array_mut().unwrap().push(json!({
+            "ride": "wheel", "hourStart": format!("2026-03-29T{hour:02}:00:00Z"), "localHour": "",
+            "cycles": 3, "riders": 30, "completed": 3, "aborted": 0, "estop": 0,
+            "autoMinutes": 10.0, "faultMinutes": 0.0, "availability": 1.0
+        }));
+    }
+    let (o, out) = run("park-day", &day);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["hoursWithData"], 12);
+    assert_eq!(s["completeness"]["rideHoursWithData"], 14);
+    let n = s["narrative"].as_str().unwrap();
+    assert!(
+        n.contains("over 12 hours in which at least one ride sent data")
+            && n.contains("for all 14 ride-hours of operation"),
+        "{n}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Cycles per hour (park-local time)"));
+    assert!(html.contains("Hours with data (from any ride)"));
+    // 08:00 UTC is 10:00 in Rome after the change to summer time on the 29th.
+    assert!(html.contains(">10</text>") && html.contains(">23</text>"));
+    let pdf = out.join("report.pdf");
+    let text = Command::new("pdftotext")
+        .args(["-layout".as_ref(), pdf.as_os_str(), "-".as_ref()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("Cycles per hour") && text.contains("ride-hours"),
+        "{text}"
     );
 }
