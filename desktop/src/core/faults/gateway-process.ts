@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,7 @@ const run = promisify(execFile);
  * pid file and keys next to `root`; this helper relies on that layout and says so if it moved.
  */
 export interface GatewayProcess {
-  /** kill -9 of the listening sshd and of every session it forked (the process group). */
+  /** kill -9 of the listening sshd and of every session process it forked. */
   kill(): void;
   /** Starts sshd again on the same port with the same host key; resolves once it listens. */
   restart(): Promise<void>;
@@ -36,12 +36,15 @@ export function controlGateway(gw: SftpGateway): GatewayProcess {
   }
   let restarted: ChildProcess | null = null;
 
-  const killGroup = (pid: number): void => {
-    try {
-      // sshd runs detached, so its pid is its process group: sessions die with it.
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // Already gone.
+  const killTree = (pid: number): void => {
+    // sshd's per-connection processes call setsid(), so the listener's process group does not
+    // hold them: a server crash is the listener and every descendant, found through /proc.
+    for (const p of [pid, ...descendants(pid)]) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
     }
   };
 
@@ -65,12 +68,12 @@ export function controlGateway(gw: SftpGateway): GatewayProcess {
   return {
     kill() {
       if (restarted?.pid !== undefined) {
-        killGroup(restarted.pid);
+        killTree(restarted.pid);
         return;
       }
       // Read synchronously: the kill must happen at the exact moment the caller chose.
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      killGroup(pid);
+      killTree(pid);
     },
     async restart() {
       await waitClosed();
@@ -104,8 +107,36 @@ export function controlGateway(gw: SftpGateway): GatewayProcess {
       const child = restarted;
       if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      killGroup(child.pid);
+      killTree(child.pid);
       await exited;
     },
   };
+}
+
+/** Every live descendant of `pid`, read from /proc (Linux). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // The command name may hold spaces and parentheses: fields resume after the last ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(name));
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const child of children.get(next) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
 }
