@@ -44,6 +44,7 @@ interface BatchShape {
   ride: string;
   window: { start: string; end: string };
   alarm: Pick<Alarm, 'raisedAt' | 'clearedAt' | 'durationS'>;
+  cycles?: PostprocessResult['cycles'];
 }
 
 const DEFAULT_SHAPE: BatchShape = {
@@ -70,7 +71,7 @@ async function processedBatch(
       window: shape.window,
       contentId: id.replace(/-/g, '').padEnd(64, '0'),
     },
-    cycles: [],
+    cycles: shape.cycles ?? [],
     alarms: [
       {
         code: 'E-101',
@@ -177,6 +178,85 @@ describe('report input', () => {
     ]);
   });
 
+  it('gives the daily p95 of per-cycle peaks per channel with the model threshold', async () => {
+    const cycle = (id: string, start: string, peaks: Record<string, number>) => ({
+      id,
+      start,
+      end: start.replace(/:00Z$/, ':30Z'),
+      mode: 'auto' as const,
+      outcome: 'completed' as const,
+      riders: 10,
+      durationS: 30,
+      channels: Object.fromEntries(
+        Object.entries(peaks).map(([k, peak]) => [k, { peak, mean: 1, rms: 1, samples: 5 }]),
+      ),
+    });
+    // 20 cycles with motor peaks 1..20 on the 5th (Rome), nearest-rank p95 = 19; one more at
+    // 22:30 UTC, which is already the 6th in Rome.
+    const day5 = Array.from({ length: 20 }, (_, i) =>
+      cycle(`c${i}`, `2026-06-05T10:${String(i).padStart(2, '0')}:00Z`, {
+        'main_motor.current': i + 1,
+        'cabin.custom': 7,
+      }),
+    );
+    const shape = (start: string, cycles: PostprocessResult['cycles']): BatchShape => ({
+      ride: 'rev-1',
+      window: { start, end: start.replace('T10:', 'T11:').replace('T22:', 'T23:') },
+      alarm: { raisedAt: start, clearedAt: start, durationS: 0 },
+      cycles,
+    });
+    await processedBatch(1, 20, shape('2026-06-05T10:00:00Z', day5));
+    // The same cycle id in a later batch counts once; a superseded batch does not count.
+    await processedBatch(
+      2,
+      2,
+      shape('2026-06-05T22:00:00Z', [
+        cycle('c0', '2026-06-05T10:00:00Z', { 'main_motor.current': 1000 }),
+        cycle('late', '2026-06-05T22:30:00Z', { 'main_motor.current': 500 }),
+      ]),
+    );
+    const old = await processedBatch(
+      3,
+      1,
+      shape('2026-06-06T10:00:00Z', [
+        cycle('gone', '2026-06-06T10:10:00Z', { 'main_motor.current': 9999 }),
+      ]),
+    );
+    const current = await processedBatch(4, 0, shape('2026-06-06T10:00:00Z', []));
+    await env.pool.query('UPDATE batches SET superseded_by = $2 WHERE id = $1', [old, current]);
+
+    const input = await buildReportInput(
+      env.pool,
+      {
+        parkId: 'test-park',
+        rideId: 'rev-1',
+        start: new Date('2026-06-04T22:00:00Z'),
+        end: new Date('2026-06-06T22:00:00Z'),
+        language: 'en',
+      },
+      loadRideModels(),
+    );
+    expect(input.channels).toEqual([
+      {
+        ride: 'rev-1',
+        channel: 'cabin.custom',
+        unit: null,
+        threshold: null,
+        days: [{ date: '2026-06-05', cycles: 20, p95Peak: 7 }],
+      },
+      {
+        ride: 'rev-1',
+        channel: 'main_motor.current',
+        unit: 'A',
+        threshold: { max: 420 },
+        days: [
+          { date: '2026-06-05', cycles: 20, p95Peak: 19 },
+          { date: '2026-06-06', cycles: 1, p95Peak: 500 },
+        ],
+      },
+    ]);
+  });
+
   it('is empty for a period without data', async () => {
     const input = await buildReportInput(env.pool, {
       parkId: 'test-park',
@@ -188,5 +268,6 @@ describe('report input', () => {
     expect(input.ride).toBeNull();
     expect(input.hourly).toEqual([]);
     expect(input.alarms).toEqual([]);
+    expect(input.channels).toEqual([]);
   });
 });

@@ -36,6 +36,26 @@ export const reportInputSchema = z.strictObject({
       durationS: z.number(),
     }),
   ),
+  // Optional: inputs written before channel health existed have no `channels`.
+  channels: z
+    .array(
+      z.strictObject({
+        ride: z.string(),
+        channel: z.string(),
+        unit: z.string().nullable(),
+        threshold: z
+          .strictObject({ min: z.number().optional(), max: z.number().optional() })
+          .nullable(),
+        days: z.array(
+          z.strictObject({
+            date: z.iso.date(),
+            cycles: z.number().int(),
+            p95Peak: z.number(),
+          }),
+        ),
+      }),
+    )
+    .optional(),
 });
 
 export type ReportInput = z.infer<typeof reportInputSchema>;
@@ -125,6 +145,54 @@ export async function buildReportInput(
       ORDER BY a.raised_at, a.ride_id, a.code`,
     params,
   );
+  // Channel health: per ride, channel and park-local day, the nearest-rank p95
+  // (percentile_disc) of the per-cycle peaks the postprocessor stored in cycles.channels.
+  // A cycle id repeated in two batches of a ride counts once (from the earliest batch).
+  const channelDays = await pool.query<{
+    ride: string;
+    model: string;
+    channel: string;
+    date: string;
+    cycles: number;
+    p95_peak: number;
+  }>(
+    `SELECT ride, model, channel, date, count(*)::int AS cycles,
+            percentile_disc(0.95) WITHIN GROUP (ORDER BY peak) AS p95_peak
+       FROM (SELECT DISTINCT ON (c.ride_id, c.cycle_id, ch.key)
+                    c.ride_id AS ride, r.model, ch.key AS channel,
+                    to_char(c.start_at AT TIME ZONE p.timezone, 'YYYY-MM-DD') AS date,
+                    (ch.value->>'peak')::float8 AS peak
+               FROM cycles c JOIN batches b ON b.id = c.batch_id
+               JOIN parks p ON p.id = c.park_id
+               JOIN rides r ON r.park_id = c.park_id AND r.id = c.ride_id
+               CROSS JOIN LATERAL jsonb_each(c.channels) ch
+              WHERE c.park_id = $1 AND ($2::text IS NULL OR c.ride_id = $2)
+                AND c.start_at >= $3 AND c.start_at < $4 AND b.superseded_by IS NULL
+                AND ch.value ? 'peak'
+              ORDER BY c.ride_id, c.cycle_id, ch.key, b.window_start, b.sequence, c.ordinal) per_cycle
+      GROUP BY ride, model, channel, date
+      ORDER BY ride, channel, date`,
+    params,
+  );
+  const channels: NonNullable<ReportInput['channels']> = [];
+  for (const row of channelDays.rows) {
+    let entry = channels.at(-1);
+    if (entry?.ride !== row.ride || entry.channel !== row.channel) {
+      const spec = rideModels?.models
+        .find((m) => m.id === row.model)
+        ?.channels.find((c) => c.channel === row.channel);
+      entry = {
+        ride: row.ride,
+        channel: row.channel,
+        unit: spec?.unit ?? null,
+        threshold: spec?.threshold ?? null,
+        days: [],
+      };
+      channels.push(entry);
+    }
+    entry.days.push({ date: row.date, cycles: row.cycles, p95Peak: row.p95_peak });
+  }
+
   return reportInputSchema.parse({
     format: 'zamperla.report-input/v1',
     language: scope.language,
@@ -154,5 +222,6 @@ export async function buildReportInput(
       raisedAt: isoInstant(a.raised_at),
       durationS: a.duration_s,
     })),
+    channels,
   });
 }
