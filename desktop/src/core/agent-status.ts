@@ -1,6 +1,9 @@
 import type { DropRecord, DropState } from './buffer/drop-record.ts';
 import type { BufferSpaceStatus } from './buffer-space.ts';
 import type { CentralLinkStatus } from './central-link.ts';
+import type { GlobalView } from './central-view.ts';
+import type { HostKeyStatus } from './connection-test.ts';
+import type { RideSource } from './store/ride-store.ts';
 import type { HeartbeatStatus } from './heartbeat-loop.ts';
 import type { RidePullResult } from './pull.ts';
 import type { UploadRoundResult } from './upload.ts';
@@ -8,6 +11,10 @@ import type { UploadRoundResult } from './upload.ts';
 /** One ride as the technician should see it. */
 export interface RideStatus {
   id: string;
+  /** How the agent reaches the gateway. */
+  type: 'sftp' | 'http';
+  /** `file`: from the config file; `stored`: added or edited through the status API. */
+  source: RideSource;
   /** When the last pull of this ride ended (ISO 8601), successful or not. */
   lastPullAt: string | null;
   /** When a pull last reached the gateway and finished. */
@@ -17,6 +24,8 @@ export interface RideStatus {
   lastError: string | null;
   /** Set while the gateway presents another host key than the pinned one. */
   hostKeyChanged: { expected: string; got: string } | null;
+  /** The gateway's SSH host key: pinned, waiting to be accepted, or changed (ride stopped). */
+  hostKey: HostKeyStatus;
   /** Why this ride's pulling is paused (the buffer is full); null while it pulls. */
   pausedReason: string | null;
   /** Its cron rules, in the park's time zone. */
@@ -35,6 +44,8 @@ export interface AgentStatus {
   lastRunAt: string | null;
   rides: RideStatus[];
   upload: { lastRunAt: string | null; lastResult: UploadRoundResult | null };
+  /** The upload bandwidth limit in force; null for none. */
+  uploadBytesPerSecond: number | null;
   /** Online/offline, since when, why, and when the next upload round runs. */
   central: CentralLinkStatus;
   /** When central last took a heartbeat, and why the last one failed. */
@@ -42,10 +53,14 @@ export interface AgentStatus {
   drops: Record<DropState, number>;
   /** Disk use against the cap, and why pulling is paused when it is full. */
   buffer: BufferSpaceStatus;
+  /** Drops kept aside as invalid, with the reason; never uploaded (delete or re-check them). */
+  quarantined: ProblemDrop[];
   /** Drops central refused as bad input, with its reason; they are not sent again. */
   rejected: ProblemDrop[];
   /** What waits for central, and since when. */
   backlog: { drops: number; bytes: number; oldestPulledAt: string | null };
+  /** What central did with the park's drops, and its reports (fetched periodically). */
+  global: GlobalView;
 }
 
 /** A drop that needs a person, as the status view lists it. */

@@ -1,26 +1,50 @@
+import path from 'node:path';
 import { verifyDrop } from '@zra/shared';
 import type { Logger } from 'pino';
 import {
   toProblemDrop,
   type AgentStatus,
+  type ProblemDrop,
   type RideStatus,
   type RunSummary,
 } from './agent-status.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
-import { bufferSpace, makeRoom } from './buffer-space.ts';
+import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer-space.ts';
 import { createCentralClient, type CentralClient } from './central-client.ts';
-import type { AgentConfig, RideConfig } from './config.ts';
+import { CentralViewLoop, type GlobalView } from './central-view.ts';
+import type { AgentConfig, RideConfig, RideDraft } from './config.ts';
+import {
+  hostKeyAfterError,
+  hostKeyAfterLogin,
+  initialHostKey,
+  testConnection,
+  type ConnectionTestResult,
+} from './connection-test.ts';
+import { describePullRule } from './describe-pull-rule.ts';
 import { connectGateway } from './gateway/create-gateway-client.ts';
 import type { GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { HeartbeatLoop } from './heartbeat-loop.ts';
 import { silentLogger } from './logger.ts';
-import { describePullRule } from './describe-pull-rule.ts';
 import { pullRide, type DropVerifier } from './pull.ts';
 import { startPullRules, type PullRules } from './pull-rules.ts';
 import { PullScheduler } from './pull-scheduler.ts';
+import { recheckQuarantined, type RecheckResult } from './quarantine.ts';
+import { completeRide, connectionView, RideDraftError, type ConnectionView } from './ride-draft.ts';
+import { KeyFileSecretStore } from './secrets/key-file-secret-store.ts';
+import type { SecretStore } from './secrets/secret-store.ts';
 import { SettleTracker } from './settle-tracker.ts';
+import { RideStore, type LoadedRide, type RideSource } from './store/ride-store.ts';
+import { SecretTable } from './store/secret-table.ts';
+import {
+  agentSettingsPatchSchema,
+  SettingsStore,
+  type AgentSettings,
+  type AgentSettingsPatch,
+} from './store/settings-store.ts';
+import { switchableCentralClient } from './switchable-central-client.ts';
 import { UploadLoop } from './upload-loop.ts';
+import { UploadThrottle, type ThrottleClock } from './upload-throttle.ts';
 import type { UploadRoundResult } from './upload.ts';
 
 /** Seams for tests and for the Electron shell; production uses the defaults. */
@@ -28,15 +52,46 @@ export interface AgentOptions {
   log?: Logger;
   verify?: DropVerifier;
   connect?: (ride: RideConfig) => Promise<GatewayClient>;
+  /** A fixed central client (tests); otherwise one is made from the settings, and remade
+   * when the central URL or park token changes. */
   central?: CentralClient;
   /** Told about each pull and upload round (the status server's `/metrics`). */
   observer?: AgentObserver;
+  /**
+   * Seals credentials before they reach SQLite: Electron's `safeStorage` in the app; by
+   * default an AES-256-GCM key in `<dataDir>/secrets.key` (0600).
+   */
+  secrets?: SecretStore;
+  /** The upload bandwidth limit's clock (tests inject one that only advances when slept). */
+  throttleClock?: ThrottleClock;
 }
 
 /** What happened, for counters outside the agent. */
 export interface AgentObserver {
   pulled(ride: string, outcome: 'ok' | 'failed' | 'paused', bytes: number): void;
   uploaded(result: UploadRoundResult): void;
+}
+
+/** A ride as the UI's ride list shows it: its settings without credentials. */
+export interface RideView {
+  id: string;
+  /** `file`: from the config file, untouched; `stored`: added or edited through the API. */
+  source: RideSource;
+  connection: ConnectionView;
+  remoteDir: string;
+  afterBuffer: RideConfig['afterBuffer'];
+  schedule: string[];
+  scheduleInWords: string[];
+  /** Why the ride's stored credential cannot be read (wrong key file); null when it can. */
+  credentialError: string | null;
+}
+
+/** The settings as the UI shows them: the park token is never sent back, only a hint. */
+export interface SettingsView extends Omit<AgentSettings, 'parkToken'> {
+  /** The token's last four characters, to tell tokens apart. */
+  parkTokenHint: string;
+  /** Why the stored park token cannot be read; null when it can. */
+  parkTokenError: string | null;
 }
 
 /** The park agent: pulls every ride into the buffer, uploads the buffer to central. */
@@ -65,6 +120,37 @@ export interface Agent {
    */
   sendHeartbeat(): Promise<boolean>;
   status(): AgentStatus;
+  /** Rides with their settings (no credentials), for the ride list and the edit form. */
+  rides(): RideView[];
+  /** Adds a ride (its id must be new); credentials are sealed before they are stored. */
+  addRide(draft: RideDraft): RideView;
+  /** Replaces a ride's settings; credentials left out are kept. */
+  editRide(draft: RideDraft): RideView;
+  /** Removes a ride (a pull in progress finishes); its buffered drops stay and are uploaded. */
+  removeRide(rideId: string): void;
+  /**
+   * Pins the host key a ride's gateway presented (shown in the ride's `hostKey.presented`
+   * after a pull or a connection test). `fingerprint` must be that key: a key nobody saw is
+   * never pinned.
+   */
+  acceptHostKey(rideId: string, fingerprint: string): RideView;
+  /**
+   * Tries a ride's connection: a configured ride by id, or a form's draft (credentials left
+   * out of an edit are taken from the stored ride of that id). Never sends a credential to a
+   * host key nobody accepted. Never throws.
+   */
+  testConnection(target: { rideId: string } | { draft: RideDraft }): Promise<ConnectionTestResult>;
+  settings(): SettingsView;
+  /** Changes the settings given; they apply at once and survive restarts. */
+  updateSettings(patch: AgentSettingsPatch): SettingsView;
+  /** Drops kept aside as invalid, with their reason, oldest first. */
+  quarantined(): ProblemDrop[];
+  /** Deletes a quarantined (or rejected) drop; its gateway file is not pulled again. */
+  deleteQuarantined(sha256: string): Promise<void>;
+  /** Verifies a quarantined drop again; a now-valid one becomes buffered and is uploaded. */
+  recheckQuarantined(sha256: string): Promise<RecheckResult>;
+  /** Fetches the park's global view from central now (also done every `globalViewSeconds`). */
+  refreshGlobalView(): Promise<GlobalView>;
   /** Stops and closes the buffer. */
   close(): Promise<void>;
 }
@@ -73,43 +159,96 @@ export interface Agent {
 export async function createAgent(config: AgentConfig, options: AgentOptions = {}): Promise<Agent> {
   const log = (options.log ?? silentLogger()).child({ park: config.park });
   const buffer = await DropBuffer.open(config.dataDir, log.child({ component: 'buffer' }));
-  const central = options.central ?? createCentralClient(config.central.url, config.central.token);
+  let secretStore: SecretStore;
+  try {
+    secretStore =
+      options.secrets ?? KeyFileSecretStore.openOrCreate(path.join(config.dataDir, 'secrets.key'));
+  } catch (err) {
+    buffer.close();
+    throw err;
+  }
+  const secretTable = new SecretTable(buffer.db, secretStore);
+  const rideStore = new RideStore(buffer.db, secretTable, config.rides);
+  const settingsStore = new SettingsStore(buffer.db, secretTable, config);
+  let { settings, tokenError } = settingsStore.load();
+  if (tokenError) log.error({ reason: tokenError }, 'stored park token unreadable');
+  // Read on every use by the buffer-space functions, so a settings change applies at once.
+  const bufferConfig: BufferSpaceConfig = {
+    maxBytes: settings.bufferMaxBytes,
+    retainAcknowledgedHours: settings.retainAcknowledgedHours,
+  };
+  const centralSwitch = switchableCentralClient(
+    options.central ?? createCentralClient(settings.centralUrl, settings.parkToken),
+  );
+  const central = centralSwitch.client;
   const verify = options.verify ?? verifyDrop;
   const connect =
     options.connect ??
     ((ride: RideConfig) => connectGateway(ride.connection, log.child({ ride: ride.id })));
 
-  const rides = new Map<string, RideStatus>(
-    config.rides.map((r) => [
-      r.id,
-      {
-        id: r.id,
-        lastPullAt: null,
-        lastSuccessAt: null,
-        lastResult: null,
-        lastError: null,
-        hostKeyChanged: null,
-        pausedReason: null,
-        schedule: r.schedule,
-        scheduleInWords: r.schedule.map(describePullRule),
-        nextPullAt: null,
-        pulling: 'idle',
-      },
-    ]),
-  );
+  let loaded = new Map<string, LoadedRide>();
+  const rides = new Map<string, RideStatus>();
   let lastRunAt: string | null = null;
   const settle = new SettleTracker(config.minAgeSeconds * 1000);
   let current: Promise<RunSummary> | null = null;
   const pulls = new PullScheduler(config.maxConcurrentPulls, (rideId) => {
-    const ride = config.rides.find((r) => r.id === rideId);
-    if (!ride) throw new Error(`ride ${rideId} is not configured`);
-    return pullOne(ride);
+    const entry = loaded.get(rideId);
+    if (!entry) throw new Error(`ride ${rideId} was removed`);
+    return pullOne(entry);
   });
   let rules: PullRules | null = null;
   let running = false;
 
+  /** Reads the rides again (after an edit) and brings status and rules in line. */
+  function reloadRides(): void {
+    loaded = new Map(rideStore.list().map((l) => [l.ride.id, l]));
+    const previous = new Map(rides);
+    rides.clear();
+    for (const { ride, source, credentialError } of loaded.values()) {
+      const before = previous.get(ride.id);
+      const hostKey = initialHostKey(ride);
+      rides.set(ride.id, {
+        id: ride.id,
+        type: ride.connection.type,
+        source,
+        lastPullAt: before?.lastPullAt ?? null,
+        lastSuccessAt: before?.lastSuccessAt ?? null,
+        lastResult: before?.lastResult ?? null,
+        lastError: credentialError ?? before?.lastError ?? null,
+        hostKeyChanged: before?.hostKeyChanged ?? null,
+        // A key the gateway presented stays known across edits, so it can be accepted.
+        hostKey:
+          before && before.hostKey.pinned === hostKey.pinned
+            ? before.hostKey
+            : { ...hostKey, presented: before?.hostKey.presented ?? null },
+        pausedReason: before?.pausedReason ?? null,
+        schedule: ride.schedule,
+        scheduleInWords: ride.schedule.map(describePullRule),
+        nextPullAt: null,
+        pulling: 'idle',
+      });
+    }
+    if (running) startRules();
+  }
+
+  function startRules(): void {
+    rules?.stop();
+    rules = startPullRules(
+      [...loaded.values()].map((l) => l.ride),
+      config.timezone,
+      (rideId) => {
+        if (!pulls.tick(rideId)) {
+          log.info({ ride: rideId }, 'rule fired while this ride is still pulling; skipped');
+        }
+      },
+    );
+  }
+
+  reloadRides();
+
   const bufferLog = log.child({ component: 'buffer' });
-  const room = (): Promise<boolean> => makeRoom(buffer, config.buffer, bufferLog);
+  const room = (): Promise<boolean> => makeRoom(buffer, bufferConfig, bufferLog);
+  const throttle = new UploadThrottle(() => settings.uploadBytesPerSecond, options.throttleClock);
   const uploads = new UploadLoop({
     buffer,
     client: central,
@@ -119,6 +258,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     // Acknowledged drops may now leave the disk, which is what un-pauses a full buffer.
     afterAcknowledged: room,
     afterRound: (result) => options.observer?.uploaded(result),
+    throttle: (bytes) => throttle.take(bytes),
   });
   const heartbeats = new HeartbeatLoop({
     client: central,
@@ -129,19 +269,28 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       buffer: {
         drops: buffer.storedDrops(),
         bytes: buffer.storedBytes(),
-        capBytes: config.buffer.maxBytes,
+        capBytes: bufferConfig.maxBytes,
       },
       backlog: buffer.backlog(),
       offlineSince: uploads.link.status().offlineSince,
     }),
   });
+  const globalView = new CentralViewLoop({
+    client: central,
+    log: log.child({ component: 'global-view' }),
+    intervalSeconds: config.globalViewSeconds,
+  });
   const pausedReason = (): string =>
-    bufferSpace(buffer, config.buffer).pullPausedReason ?? 'the buffer is full';
+    bufferSpace(buffer, bufferConfig).pullPausedReason ?? 'the buffer is full';
 
-  async function pullOne(ride: RideConfig): Promise<RunSummary['rides'][number]> {
+  async function pullOne({
+    ride,
+    credentialError,
+  }: LoadedRide): Promise<RunSummary['rides'][number]> {
     const status = rides.get(ride.id);
     if (!status) throw new Error(`ride ${ride.id} is not configured`);
     try {
+      if (credentialError) throw new Error(credentialError);
       if (!(await room())) {
         // The gateway still holds the files; nothing is lost by waiting.
         status.pausedReason = pausedReason();
@@ -163,6 +312,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         lastResult: result,
         lastError: null,
         hostKeyChanged: null,
+        hostKey: hostKeyAfterLogin(ride),
         lastSuccessAt: new Date().toISOString(),
         pausedReason: result.pausedForSpace ? pausedReason() : null,
       });
@@ -175,6 +325,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       status.lastError = message;
       status.hostKeyChanged =
         err instanceof HostKeyMismatchError ? { expected: err.expected, got: err.got } : null;
+      status.hostKey = hostKeyAfterError(ride, err) ?? status.hostKey;
       log.error({ ride: ride.id, err }, 'pull failed');
       options.observer?.pulled(ride.id, 'failed', 0);
       return { id: ride.id, result: null, error: message, paused: null };
@@ -183,15 +334,15 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     }
   }
 
+  function unknownRide(rideId: string): Error {
+    return new Error(
+      `no ride "${rideId}" in the config; configured rides: ${[...loaded.keys()].join(', ') || 'none'}`,
+    );
+  }
+
   function pullNow(rideId?: string): Promise<RunSummary['rides']> {
-    if (rideId !== undefined && !rides.has(rideId)) {
-      return Promise.reject(
-        new Error(
-          `no ride "${rideId}" in the config; configured rides: ${[...rides.keys()].join(', ')}`,
-        ),
-      );
-    }
-    const ids = rideId === undefined ? config.rides.map((r) => r.id) : [rideId];
+    if (rideId !== undefined && !loaded.has(rideId)) return Promise.reject(unknownRide(rideId));
+    const ids = rideId === undefined ? [...loaded.keys()] : [rideId];
     return Promise.all(ids.map((id) => pulls.request(id)));
   }
 
@@ -214,7 +365,34 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     running = false;
     rules?.stop();
     rules = null;
-    await Promise.allSettled([current, pulls.idle(), uploads.stop(), heartbeats.stop()]);
+    await Promise.allSettled([
+      current,
+      pulls.idle(),
+      uploads.stop(),
+      heartbeats.stop(),
+      globalView.stop(),
+    ]);
+  }
+
+  function viewOf(id: string): RideView {
+    const entry = loaded.get(id);
+    if (!entry) throw unknownRide(id);
+    const { ride, source, credentialError } = entry;
+    return {
+      id: ride.id,
+      source,
+      connection: connectionView(ride.connection),
+      remoteDir: ride.remoteDir,
+      afterBuffer: ride.afterBuffer,
+      schedule: ride.schedule,
+      scheduleInWords: ride.schedule.map(describePullRule),
+      credentialError,
+    };
+  }
+
+  function settingsView(): SettingsView {
+    const { parkToken, ...rest } = settings;
+    return { ...rest, parkTokenHint: `…${parkToken.slice(-4)}`, parkTokenError: tokenError };
   }
 
   return {
@@ -222,15 +400,12 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     start() {
       if (running) return;
       running = true;
-      rules = startPullRules(config.rides, config.timezone, (rideId) => {
-        if (!pulls.tick(rideId)) {
-          log.info({ ride: rideId }, 'rule fired while this ride is still pulling; skipped');
-        }
-      });
+      startRules();
       // Catch up at start-up (the agent may have been off for a while), then follow the rules.
-      for (const ride of config.rides) pulls.tick(ride.id);
+      for (const id of loaded.keys()) pulls.tick(id);
       uploads.start();
       heartbeats.start();
+      globalView.start();
     },
     pullNow,
     stop,
@@ -245,13 +420,143 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         pulling: pulls.state(r.id),
       })),
       upload: uploads.status(),
+      uploadBytesPerSecond: settings.uploadBytesPerSecond,
       central: uploads.link.status(),
       heartbeat: heartbeats.status(),
       drops: buffer.counts(),
-      buffer: bufferSpace(buffer, config.buffer),
+      buffer: bufferSpace(buffer, bufferConfig),
+      quarantined: buffer.list({ state: 'quarantined' }).map(toProblemDrop),
       rejected: buffer.list({ state: 'rejected' }).map(toProblemDrop),
       backlog: buffer.backlog(),
+      global: globalView.status(),
     }),
+    rides: () => [...loaded.keys()].map(viewOf),
+    addRide(draft) {
+      if (loaded.has(draft.id)) {
+        throw new RideDraftError(
+          `a ride "${draft.id}" exists already: edit it, or pick another id`,
+        );
+      }
+      rideStore.save(completeRide(draft));
+      reloadRides();
+      log.info({ ride: draft.id }, 'ride added');
+      return viewOf(draft.id);
+    },
+    editRide(draft) {
+      const existing = loaded.get(draft.id);
+      if (!existing) throw unknownRide(draft.id);
+      rideStore.save(completeRide(draft, existing.ride));
+      reloadRides();
+      log.info({ ride: draft.id }, 'ride edited');
+      return viewOf(draft.id);
+    },
+    removeRide(rideId) {
+      if (!rideStore.remove(rideId)) throw unknownRide(rideId);
+      reloadRides();
+      log.info({ ride: rideId }, 'ride removed');
+    },
+    acceptHostKey(rideId, fingerprint) {
+      const entry = loaded.get(rideId);
+      const status = rides.get(rideId);
+      if (!entry || !status) throw unknownRide(rideId);
+      const conn = entry.ride.connection;
+      if (conn.type !== 'sftp') {
+        throw new RideDraftError(
+          `ride "${rideId}" uses HTTP(S): there is no SSH host key to accept`,
+        );
+      }
+      if (status.hostKey.presented !== fingerprint) {
+        throw new RideDraftError(
+          status.hostKey.presented === null
+            ? `the agent has not seen the gateway's host key of ride "${rideId}" yet: test the connection first`
+            : `the gateway of ride "${rideId}" presented ${status.hostKey.presented}, not ${fingerprint}: test the connection again and compare`,
+        );
+      }
+      rideStore.save({ ...entry.ride, connection: { ...conn, hostKeySha256: fingerprint } });
+      reloadRides();
+      const after = rides.get(rideId);
+      if (after) {
+        after.hostKey = { state: 'pinned', pinned: fingerprint, presented: fingerprint };
+        after.hostKeyChanged = null;
+        after.lastError = null;
+      }
+      log.info({ ride: rideId, fingerprint }, 'gateway host key accepted');
+      return viewOf(rideId);
+    },
+    async testConnection(target) {
+      let ride: RideConfig;
+      try {
+        if ('rideId' in target) {
+          const entry = loaded.get(target.rideId);
+          if (!entry) throw unknownRide(target.rideId);
+          if (entry.credentialError) throw new Error(entry.credentialError);
+          ride = entry.ride;
+        } else {
+          ride = completeRide(target.draft, loaded.get(target.draft.id)?.ride);
+        }
+      } catch (err) {
+        return {
+          reachable: false,
+          hostKey: { state: 'unconfirmed', pinned: null, presented: null },
+          loggedIn: false,
+          folderExists: null,
+          zipFiles: null,
+          error: (err as Error).message,
+        };
+      }
+      const result = await testConnection(ride, connect, log);
+      // What the gateway presented is remembered on the configured ride, to be accepted.
+      const status = rides.get(ride.id);
+      const stored = loaded.get(ride.id)?.ride.connection;
+      const samePin =
+        stored?.type === 'sftp' &&
+        ride.connection.type === 'sftp' &&
+        stored.host === ride.connection.host &&
+        stored.port === ride.connection.port;
+      if (status && samePin && result.hostKey.presented !== null) {
+        status.hostKey = { ...status.hostKey, presented: result.hostKey.presented };
+      }
+      return result;
+    },
+    settings: settingsView,
+    updateSettings(patch) {
+      const parsed = agentSettingsPatchSchema.safeParse(patch);
+      if (!parsed.success) {
+        throw new RideDraftError(
+          `the settings are not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
+      }
+      const before = settings;
+      settings = settingsStore.save(parsed.data);
+      if (parsed.data.parkToken !== undefined) tokenError = null;
+      bufferConfig.maxBytes = settings.bufferMaxBytes;
+      bufferConfig.retainAcknowledgedHours = settings.retainAcknowledgedHours;
+      if (
+        !options.central &&
+        (before.centralUrl !== settings.centralUrl || before.parkToken !== settings.parkToken)
+      ) {
+        centralSwitch.switchTo(createCentralClient(settings.centralUrl, settings.parkToken));
+        uploads.kick();
+      }
+      log.info({ changed: Object.keys(parsed.data) }, 'settings changed');
+      return settingsView();
+    },
+    quarantined: () => buffer.list({ state: 'quarantined' }).map(toProblemDrop),
+    async deleteQuarantined(sha256) {
+      if (!(await buffer.deleteProblemDrop(sha256))) {
+        throw new Error(
+          `no quarantined or rejected drop ${sha256}: it may have been deleted or checked again meanwhile`,
+        );
+      }
+      log.info({ sha256 }, 'quarantined drop deleted by a person');
+    },
+    async recheckQuarantined(sha256) {
+      const result = await recheckQuarantined(buffer, sha256, verify, config.park);
+      log.info({ sha256, outcome: result.outcome }, 'quarantined drop checked again');
+      if (result.outcome === 'buffered') uploads.kick();
+      return result;
+    },
+    refreshGlobalView: () => globalView.refresh(),
     async close() {
       await stop();
       buffer.close();

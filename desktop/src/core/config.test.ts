@@ -30,8 +30,9 @@ describe('agent config', () => {
   it('fills defaults and resolves relative paths from the config file folder', () => {
     const cfg = parseAgentConfig(valid, '/etc/zra');
     expect(cfg.dataDir).toBe('/etc/zra/data');
-    expect(cfg.rides[0]?.connection.privateKeyPath).toBe('/etc/zra/keys/id_ed25519');
-    expect(cfg.rides[0]?.connection.port).toBe(22);
+    const conn = cfg.rides[0]?.connection;
+    expect(conn?.type === 'sftp' && conn.privateKeyPath).toBe('/etc/zra/keys/id_ed25519');
+    expect(conn?.type === 'sftp' && conn.port).toBe(22);
     expect(cfg.minAgeSeconds).toBe(2);
     expect(cfg.chunkBytes).toBe(4 * 1024 * 1024);
     expect(cfg.rides[0]?.afterBuffer).toBe('keep');
@@ -68,10 +69,26 @@ describe('agent config', () => {
       'central.url: expected the central API URL',
     ],
     [{ ...valid, central: { ...valid.central, token: 'x' } }, 'central.token: the park token'],
-    [{ ...valid, rides: [] }, 'rides: configure at least one ride'],
+    [
+      { ...valid, rides: [{ ...ride, connection: { ...ride.connection, password: 'pw' } }] },
+      'rides[0].connection: give exactly one of privateKeyPath, privateKey or password',
+    ],
+    [
+      {
+        ...valid,
+        rides: [
+          {
+            ...ride,
+            afterBuffer: { moveTo: 'done' },
+            connection: { type: 'http', url: 'http://10.0.0.1/drops' },
+          },
+        ],
+      },
+      'rides[0].afterBuffer: an HTTP gateway cannot move files',
+    ],
     [
       { ...valid, rides: [{ ...ride, connection: { type: 'ftp' } }] },
-      'rides[0].connection.type: connection.type must be "sftp"',
+      'rides[0].connection.type: connection.type must be "sftp" or "http"',
     ],
     [
       {

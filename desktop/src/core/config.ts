@@ -12,26 +12,77 @@ export const hostKeyFingerprintSchema = z
     'expected the fingerprint as `ssh-keygen -lf <host key>.pub -E sha256` prints it, e.g. SHA256:abc…',
   );
 
-/** An SFTP gateway reached with a private key; its host key is pinned. */
-export const sftpConnectionSchema = z.strictObject({
+/**
+ * An SFTP gateway. Exactly one credential: a private key file (`privateKeyPath`), a private
+ * key given inline (`privateKey`, PEM/OpenSSH text, as the UI sends it) or a `password`.
+ * `hostKeySha256` pins the gateway's host key; without it the first contact records the key
+ * the gateway presents and the ride waits until a person accepts it (`acceptHostKey`).
+ */
+const sftpConnectionFields = z.strictObject({
   type: z.literal('sftp'),
   host: z.string().min(1, 'give the gateway host name or IP address'),
   port: z.number().int().min(1).max(65535).default(22),
   username: z.string().min(1, 'give the user name the gateway expects'),
-  privateKeyPath: z.string().min(1, 'give the path of the private key file'),
-  hostKeySha256: hostKeyFingerprintSchema,
+  privateKeyPath: z.string().min(1, 'give the path of the private key file').optional(),
+  privateKey: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  hostKeySha256: hostKeyFingerprintSchema.optional(),
 });
 
+export const sftpConnectionSchema = sftpConnectionFields.refine(
+  (c) => [c.privateKeyPath, c.privateKey, c.password].filter((v) => v !== undefined).length === 1,
+  { error: 'give exactly one of privateKeyPath, privateKey or password' },
+);
+
 /**
- * How the agent reaches one ride's gateway. A discriminated union on `type`, so an HTTP(S)
- * gateway is one more member here and one more `GatewayClient` implementation.
+ * An HTTP(S) gateway (docs/agent.md, "HTTP listing contract"): `GET {url}/{remoteDir}/`
+ * answers a JSON list of files, `GET {url}/{remoteDir}/{name}` the file, `DELETE` the same
+ * URL removes it (only for `afterBuffer: "delete"`). Basic auth when `username` is given.
  */
-export const connectionSchema = z.discriminatedUnion('type', [sftpConnectionSchema], {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? 'connection.type must be "sftp" (HTTP comes later)'
-      : undefined,
+const httpConnectionFields = z.strictObject({
+  type: z.literal('http'),
+  url: z.url({
+    protocol: /^https?$/,
+    error: 'expected the gateway base URL, e.g. https://10.20.0.5:8443/drops',
+  }),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /** Per request; a download that stalls longer than this fails and is retried next pull. */
+  timeoutSeconds: z.number().positive().default(60),
 });
+
+export const httpConnectionSchema = httpConnectionFields.refine(
+  (c) => (c.username === undefined) === (c.password === undefined),
+  {
+    error: 'give both username and password for basic auth, or neither',
+  },
+);
+
+/**
+ * How the agent reaches one ride's gateway. A discriminated union on `type`; each member
+ * has one `GatewayClient` implementation (`gateway/create-gateway-client.ts`).
+ */
+export const connectionSchema = z.discriminatedUnion(
+  'type',
+  [sftpConnectionSchema, httpConnectionSchema],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'connection.type must be "sftp" or "http"' : undefined,
+  },
+);
+
+/**
+ * A connection as a form sends it: the credentials may be left out of an edit (the stored
+ * ones are kept), so only the fields are checked here; `connectionSchema` checks the whole.
+ */
+export const connectionDraftSchema = z.discriminatedUnion('type', [
+  sftpConnectionFields,
+  httpConnectionFields,
+]);
+
+/** Fields of a connection that are credentials: kept only sealed by the secret store. */
+export const CREDENTIAL_FIELDS = ['password', 'privateKey'] as const;
+export type CredentialField = (typeof CREDENTIAL_FIELDS)[number];
 
 /**
  * What happens to a gateway file once its drop is durably buffered (or known to be a
@@ -43,24 +94,38 @@ export const afterBufferSchema = z.union(
   { error: 'afterBuffer must be "keep", "delete" or { "moveTo": "<folder on the gateway>" }' },
 );
 
-export const rideConfigSchema = z.strictObject({
-  id: slugSchema,
-  connection: connectionSchema,
-  /** Directory on the gateway holding this ride's drops; relative to the login directory. */
-  remoteDir: z.string().min(1).default('.'),
-  afterBuffer: afterBufferSchema.default('keep'),
-  /** When to pull: node-cron rules in the park's time zone; any of them firing pulls. */
-  schedule: z
-    .array(
-      z.string().refine(isCronExpression, {
-        error: (issue) =>
-          `${JSON.stringify(issue.input)} is not a cron rule; write "minute hour day month weekday", e.g. "*/15 7-23 * * *" (every 15 minutes from 7:00 to 23:45)`,
-      }),
-    )
-    .min(1, 'give at least one rule, e.g. ["*/15 * * * *"]')
-    // Filled in by the agent schema: the default depends on the deprecated `pollSeconds`.
-    .optional(),
-});
+function rideShape<C extends z.ZodType>(connection: C) {
+  return z.strictObject({
+    id: slugSchema,
+    connection,
+    /** Directory on the gateway holding this ride's drops; relative to the login directory. */
+    remoteDir: z.string().min(1).default('.'),
+    afterBuffer: afterBufferSchema.default('keep'),
+    /** When to pull: node-cron rules in the park's time zone; any of them firing pulls. */
+    schedule: z
+      .array(
+        z.string().refine(isCronExpression, {
+          error: (issue) =>
+            `${JSON.stringify(issue.input)} is not a cron rule; write "minute hour day month weekday", e.g. "*/15 7-23 * * *" (every 15 minutes from 7:00 to 23:45)`,
+        }),
+      )
+      .min(1, 'give at least one rule, e.g. ["*/15 * * * *"]')
+      // Filled in by the agent schema: the default depends on the deprecated `pollSeconds`.
+      .optional(),
+  });
+}
+
+/** A ride as the UI's form sends it: credentials may be left out of an edit. */
+export const rideDraftSchema = rideShape(connectionDraftSchema);
+export type RideDraft = z.input<typeof rideDraftSchema>;
+
+export const rideConfigSchema = rideShape(connectionSchema).refine(
+  (r) => r.connection.type !== 'http' || typeof r.afterBuffer === 'string',
+  {
+    error: 'an HTTP gateway cannot move files: use afterBuffer "keep" or "delete"',
+    path: ['afterBuffer'],
+  },
+);
 
 /** Pull rule of a ride that gives none. */
 export const DEFAULT_PULL_SCHEDULE: readonly string[] = ['*/15 * * * *'];
@@ -110,6 +175,8 @@ export const uploadConfigSchema = z
     retryMaxSeconds: z.number().positive().default(900),
     /** Bad-input refusals (4xx other than auth/conflict) after which a drop is `rejected`. */
     maxRejections: z.number().int().min(1).default(3),
+    /** Upload bandwidth limit in bytes per second; none when absent. */
+    bytesPerSecond: z.number().int().min(1024, 'give at least 1024 bytes per second').optional(),
   })
   .refine((u) => u.retryMaxSeconds >= u.retryBaseSeconds, {
     message: 'retryMaxSeconds must be at least retryBaseSeconds',
@@ -128,7 +195,8 @@ export const agentConfigSchema = z
       }),
       token: z.string().min(16, 'the park token from Zamperla is at least 16 characters'),
     }),
-    rides: z.array(rideConfigSchema).min(1, 'configure at least one ride'),
+    /** Rides of the file; rides added or edited through the status API live in SQLite. */
+    rides: z.array(rideConfigSchema).default([]),
     /** The park's IANA time zone; the rides' rules are read in it. */
     timezone: z
       .string()
@@ -150,6 +218,8 @@ export const agentConfigSchema = z
     upload: uploadConfigSchema.prefault({}),
     /** Between heartbeats to central (version, buffer, backlog, offline since). */
     heartbeatSeconds: z.number().positive().default(60),
+    /** Between fetches of the park's global view from central (drops, reports, standing). */
+    globalViewSeconds: z.number().positive().default(300),
     buffer: bufferConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
@@ -183,6 +253,7 @@ export type RideConfig = AgentConfig['rides'][number];
 export type ConnectionConfig = RideConfig['connection'];
 export type AfterBuffer = z.output<typeof afterBufferSchema>;
 export type SftpConnectionConfig = z.output<typeof sftpConnectionSchema>;
+export type HttpConnectionConfig = z.output<typeof httpConnectionSchema>;
 
 /** A config file that cannot be used; the message names each bad field and its fix. */
 export class ConfigError extends Error {
@@ -209,13 +280,17 @@ export function parseAgentConfig(raw: unknown, baseDir: string = process.cwd()):
   return {
     ...cfg,
     dataDir: path.resolve(baseDir, cfg.dataDir),
-    rides: cfg.rides.map((ride) => ({
-      ...ride,
-      connection: {
-        ...ride.connection,
-        privateKeyPath: path.resolve(baseDir, ride.connection.privateKeyPath),
-      },
-    })),
+    rides: cfg.rides.map((ride) => resolveKeyPath(ride, baseDir)),
+  };
+}
+
+/** A relative `privateKeyPath` resolves from `baseDir`. */
+export function resolveKeyPath(ride: RideConfig, baseDir: string): RideConfig {
+  const conn = ride.connection;
+  if (conn.type !== 'sftp' || conn.privateKeyPath === undefined) return ride;
+  return {
+    ...ride,
+    connection: { ...conn, privateKeyPath: path.resolve(baseDir, conn.privateKeyPath) },
   };
 }
 

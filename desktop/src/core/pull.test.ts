@@ -248,6 +248,7 @@ describe('remote handling after buffering, against a real OpenSSH gateway', () =
         list: (dir) => client.list(dir),
         download: (dir, name, to) => client.download(dir, name, to),
         move: (dir, name, to) => client.move(dir, name, to),
+        exists: (dir) => client.exists(dir),
         close: () => client.close(),
         remove: async (dir, name) => {
           const drop = buffer.list().find((d) => d.fileName === name);

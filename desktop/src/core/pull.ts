@@ -216,7 +216,7 @@ async function pullFile(
  * directory. It is not recorded (quarantine is final, and the fix is in the config), so it
  * fails loudly each round until the config is corrected.
  */
-function checkBelongs(manifest: Manifest, park: string, ride: string): void {
+export function checkBelongs(manifest: Manifest, park: string, ride: string): void {
   if (manifest.park !== park) {
     throw new Error(
       `the drop belongs to park "${manifest.park}", but this agent serves park "${park}": check the park id in the config`,

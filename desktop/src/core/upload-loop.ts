@@ -15,6 +15,8 @@ export interface UploadLoopDeps {
   afterAcknowledged?: () => Promise<unknown>;
   /** Told about every round's result (metrics). */
   afterRound?: (result: UploadRoundResult) => void;
+  /** The bandwidth limit on chunks (`UploadThrottle.take`); none when absent. */
+  throttle?: (bytes: number) => Promise<void>;
 }
 
 /**
@@ -90,6 +92,7 @@ export class UploadLoop {
       log: deps.log,
       chunkBytes: deps.chunkBytes,
       maxRejections: deps.upload.maxRejections,
+      throttle: deps.throttle,
     });
     this.last = { lastRunAt: new Date().toISOString(), lastResult: result };
     deps.afterRound?.(result);

@@ -34,6 +34,8 @@ export interface UploadDeps {
   chunkBytes: number;
   /** Bad-input refusals after which a drop is `rejected` (default 3). */
   maxRejections?: number;
+  /** Waits until a chunk of this many bytes may be sent (the bandwidth limit); none when absent. */
+  throttle?: (bytes: number) => Promise<void>;
 }
 
 /** Refusals of central that mean "this drop, as sent, is wrong": retrying will not fix it. */
@@ -144,6 +146,7 @@ async function uploadDrop(
       if (bytesRead !== length) {
         throw new Error(`the blob is shorter than the ${drop.bytes} bytes recorded`);
       }
+      await deps.throttle?.(length);
       const form = new FormData();
       form.set('uploadId', begun.uploadId);
       form.set('offset', String(offset));

@@ -128,12 +128,94 @@ export class DropBuffer {
     }
   }
 
-  /** True when this remote file was already recorded with the same size and mtime. */
+  /**
+   * True when this remote file was already recorded with the same size and mtime, or its
+   * quarantined drop was deleted by a person (`deleteProblemDrop`).
+   */
   isKnownRemoteFile(file: RemoteFileRef): boolean {
     const row = this.db
-      .prepare('SELECT size, mtime_ms FROM remote_files WHERE ride = ? AND name = ?')
-      .get(file.ride, file.name) as { size: number; mtime_ms: number } | undefined;
-    return row !== undefined && row.size === file.size && row.mtime_ms === Math.trunc(file.mtimeMs);
+      .prepare(
+        `SELECT size, mtime_ms FROM remote_files WHERE ride = @ride AND name = @name
+         UNION ALL
+         SELECT size, mtime_ms FROM dismissed_files WHERE ride = @ride AND name = @name`,
+      )
+      .all({ ride: file.ride, name: file.name }) as { size: number; mtime_ms: number }[];
+    return row.some((r) => r.size === file.size && r.mtime_ms === Math.trunc(file.mtimeMs));
+  }
+
+  /**
+   * Deletes a quarantined or rejected drop (a person decided it is of no use): its blob goes,
+   * and its gateway files are remembered as dismissed so they are not pulled and quarantined
+   * again (a gateway file that changes is pulled as new). Returns false when the drop is not
+   * quarantined or rejected.
+   */
+  async deleteProblemDrop(sha256: string): Promise<boolean> {
+    const now = new Date().toISOString();
+    const deleted = this.db.transaction(() => {
+      const drop = this.get(sha256);
+      if (!drop || (drop.state !== 'quarantined' && drop.state !== 'rejected')) return false;
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO dismissed_files (ride, name, size, mtime_ms, sha256, reason, dismissed_at)
+           SELECT ride, name, size, mtime_ms, drop_sha256, ?, ? FROM remote_files WHERE drop_sha256 = ?`,
+        )
+        .run(drop.reason, now, sha256);
+      this.db.prepare('DELETE FROM remote_files WHERE drop_sha256 = ?').run(sha256);
+      this.db.prepare('DELETE FROM drops WHERE sha256 = ?').run(sha256);
+      return true;
+    })();
+    // After the commit: a crash in between leaves a blob without a row, which start-up removes.
+    if (deleted) await this.blobs.remove(sha256);
+    return deleted;
+  }
+
+  /**
+   * A quarantined drop found valid on a second look (e.g. after a validator fix) becomes
+   * buffered with what the verifier learned. When another drop already holds the same content,
+   * this one is folded into it instead (its gateway files point there, its blob goes).
+   */
+  async releaseQuarantined(
+    sha256: string,
+    valid: Pick<PulledDrop, 'contentId' | 'sequence' | 'windowStart' | 'windowEnd'>,
+  ): Promise<'buffered' | 'duplicate'> {
+    const now = new Date().toISOString();
+    const outcome = this.db.transaction(() => {
+      const drop = this.get(sha256);
+      if (drop?.state !== 'quarantined') {
+        throw new Error(`drop ${sha256} is not quarantined`);
+      }
+      const other = this.findExisting('', valid.contentId);
+      if (other && other.sha256 !== sha256) {
+        this.db
+          .prepare(
+            `UPDATE remote_files SET drop_sha256 = ?, outcome = 'duplicate' WHERE drop_sha256 = ?`,
+          )
+          .run(other.sha256, sha256);
+        this.db.prepare('DELETE FROM drops WHERE sha256 = ?').run(sha256);
+        return 'duplicate' as const;
+      }
+      this.db
+        .prepare(
+          `UPDATE drops SET state = 'buffered', content_id = @contentId, sequence = @sequence,
+             window_start = @windowStart, window_end = @windowEnd, reason_code = NULL,
+             reason = NULL, updated_at = @now
+           WHERE sha256 = @sha256 AND state = 'quarantined'`,
+        )
+        .run({ ...valid, now, sha256 });
+      return 'buffered' as const;
+    })();
+    if (outcome === 'duplicate') await this.blobs.remove(sha256);
+    return outcome;
+  }
+
+  /** A quarantined drop checked again and still invalid: its reason is brought up to date. */
+  updateQuarantineReason(sha256: string, reasonCode: string, reason: string): void {
+    this.db
+      .prepare(
+        `UPDATE drops SET reason_code = ?, reason = ?, updated_at = ?
+         WHERE sha256 = ? AND state = 'quarantined'`,
+      )
+      .run(reasonCode, reason, new Date().toISOString(), sha256);
   }
 
   /** State of the drop a recorded remote file maps to (itself or the drop it duplicates). */
@@ -208,6 +290,10 @@ export class DropBuffer {
     outcome: 'new_drop' | 'duplicate',
     sha256: string,
   ): void {
+    // A dismissed file that changed on the gateway was pulled anew: it is known again here.
+    this.db
+      .prepare('DELETE FROM dismissed_files WHERE ride = ? AND name = ?')
+      .run(remote.ride, remote.name);
     this.db
       .prepare(
         `INSERT INTO remote_files (ride, name, size, mtime_ms, outcome, drop_sha256, seen_at)

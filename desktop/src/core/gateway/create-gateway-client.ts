@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.ts';
 import type { GatewayClient } from './gateway-client.ts';
+import { connectHttpGateway } from './http-gateway-client.ts';
 import { connectSftpGateway } from './sftp-gateway-client.ts';
 
-/** Opens a client for a ride's configured connection; one place to add HTTP(S) gateways. */
+/** Opens a client for a ride's configured connection (SFTP or HTTP(S)). */
 export function connectGateway(conn: ConnectionConfig, log: Logger): Promise<GatewayClient> {
   switch (conn.type) {
     case 'sftp':
       return connectSftpGateway(conn, log);
+    case 'http':
+      return Promise.resolve(connectHttpGateway(conn, log));
   }
 }

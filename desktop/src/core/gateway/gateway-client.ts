@@ -7,7 +7,7 @@ export interface RemoteFile {
 }
 
 /**
- * What the pull needs from a ride gateway, whatever the transport (SFTP now, HTTP later).
+ * What the pull needs from a ride gateway, whatever the transport (SFTP or HTTP(S)).
  * A client is connected when it is handed out and is closed by whoever opened it.
  */
 export interface GatewayClient {
@@ -19,5 +19,12 @@ export interface GatewayClient {
   remove(dir: string, name: string): Promise<void>;
   /** Moves `dir/name` into `toDir` (created if missing), replacing a file of that name there. */
   move(dir: string, name: string, toDir: string): Promise<void>;
+  /** Whether `dir` exists and is a directory (the connection test). */
+  exists(dir: string): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The gateway could not be reached at all (no answer, no host key): network or address. */
+export class GatewayUnreachableError extends Error {
+  override readonly name = 'GatewayUnreachableError';
 }

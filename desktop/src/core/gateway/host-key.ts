@@ -21,3 +21,18 @@ export class HostKeyMismatchError extends Error {
     );
   }
 }
+
+/**
+ * First contact with a gateway whose host key is not pinned yet: the key it presented is
+ * shown, and nothing is sent or pulled until a person accepts it (`acceptHostKey`).
+ */
+export class HostKeyUnconfirmedError extends Error {
+  override readonly name = 'HostKeyUnconfirmedError';
+  constructor(readonly presented: string) {
+    super(
+      `the gateway presented host key ${presented}, which nobody has accepted yet: compare it ` +
+        'with `ssh-keygen -lf <host key>.pub -E sha256` on the gateway and accept it in the ' +
+        'ride settings; nothing is pulled until then',
+    );
+  }
+}

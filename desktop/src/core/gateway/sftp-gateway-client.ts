@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import SftpClient from 'ssh2-sftp-client';
 import type { SftpConnectionConfig } from '../config.ts';
-import type { GatewayClient, RemoteFile } from './gateway-client.ts';
-import { HostKeyMismatchError, hostKeyFingerprint } from './host-key.ts';
+import { GatewayUnreachableError, type GatewayClient, type RemoteFile } from './gateway-client.ts';
+import { HostKeyMismatchError, HostKeyUnconfirmedError, hostKeyFingerprint } from './host-key.ts';
 
 /** `fastGet`'s default 32 KiB chunks roughly third the throughput against OpenSSH. */
 const FAST_GET_CHUNK_BYTES = 65536;
@@ -15,23 +15,16 @@ export interface SftpGatewayOptions {
 }
 
 /**
- * Connects to an SFTP gateway with key authentication and the pinned host key. A different
- * host key fails with `HostKeyMismatchError` before any credential is sent.
+ * Connects to an SFTP gateway with key or password authentication and the pinned host key.
+ * A different host key fails with `HostKeyMismatchError`, and no pin at all with
+ * `HostKeyUnconfirmedError` (carrying the key presented), both before any credential is sent.
  */
 export async function connectSftpGateway(
   conn: SftpConnectionConfig,
   log: Logger,
   options: SftpGatewayOptions = {},
 ): Promise<GatewayClient> {
-  let privateKey: Buffer;
-  try {
-    privateKey = await readFile(conn.privateKeyPath);
-  } catch (err) {
-    throw new Error(
-      `cannot read the gateway private key ${conn.privateKeyPath}: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
+  const credential = await credentialOf(conn);
   // The library prints these events to the console unless it gets its own callbacks.
   const client = new SftpClient(`${conn.username}@${conn.host}:${conn.port}`, {
     error: (err) => log.warn({ err }, 'sftp connection error'),
@@ -44,7 +37,9 @@ export async function connectSftpGateway(
       host: conn.host,
       port: conn.port,
       username: conn.username,
-      privateKey,
+      ...credential,
+      // Only the credential given: ssh2 would otherwise also try an SSH agent.
+      tryKeyboard: false,
       readyTimeout: options.readyTimeoutMs ?? 20_000,
       hostVerifier: (key: Buffer) => {
         presented = hostKeyFingerprint(key);
@@ -54,14 +49,37 @@ export async function connectSftpGateway(
   } catch (err) {
     await client.end().catch(() => undefined);
     if (presented !== undefined && presented !== conn.hostKeySha256) {
+      if (conn.hostKeySha256 === undefined) throw new HostKeyUnconfirmedError(presented);
       throw new HostKeyMismatchError(conn.hostKeySha256, presented);
     }
+    const message = (err as Error).message;
+    const hint = /authentication methods failed/i.test(message)
+      ? ': the gateway refused the user name or credential; check them in the ride settings'
+      : '';
+    const text = `cannot connect to the gateway ${conn.username}@${conn.host}:${conn.port}: ${message}${hint}`;
+    // No host key came back: the gateway was not reached at all.
+    if (presented === undefined) throw new GatewayUnreachableError(text, { cause: err });
+    throw new Error(text, { cause: err });
+  }
+  return new SftpGatewayClient(client);
+}
+
+async function credentialOf(
+  conn: SftpConnectionConfig,
+): Promise<{ privateKey: string | Buffer } | { password: string }> {
+  if (conn.password !== undefined) return { password: conn.password };
+  if (conn.privateKey !== undefined) return { privateKey: conn.privateKey };
+  if (conn.privateKeyPath === undefined) {
+    throw new Error('the ride has no gateway credential: give a password or a private key');
+  }
+  try {
+    return { privateKey: await readFile(conn.privateKeyPath) };
+  } catch (err) {
     throw new Error(
-      `cannot connect to the gateway ${conn.username}@${conn.host}:${conn.port}: ${(err as Error).message}`,
+      `cannot read the gateway private key ${conn.privateKeyPath}: ${(err as Error).message}`,
       { cause: err },
     );
   }
-  return new SftpGatewayClient(client);
 }
 
 class SftpGatewayClient implements GatewayClient {
@@ -88,6 +106,10 @@ class SftpGatewayClient implements GatewayClient {
     if ((await this.client.exists(toDir)) !== 'd') await this.client.mkdir(toDir, true);
     // Plain SFTP rename fails when the target exists; OpenSSH's posix-rename replaces it.
     await this.client.posixRename(path.posix.join(dir, name), path.posix.join(toDir, name));
+  }
+
+  async exists(dir: string): Promise<boolean> {
+    return (await this.client.exists(dir)) === 'd';
   }
 
   async close(): Promise<void> {

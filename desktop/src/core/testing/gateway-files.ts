@@ -1,6 +1,6 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AfterBuffer, RideConfig } from '../config.ts';
+import type { AfterBuffer, RideConfig, SftpConnectionConfig } from '../config.ts';
 
 /** What a test needs of the SFTP gateway harness (`scripts/harness/sftp-gateway.ts`). */
 export interface GatewayAccess {
@@ -18,7 +18,7 @@ export function rideOnGateway(
   id: string,
   remoteDir: string,
   afterBuffer: AfterBuffer = 'keep',
-): RideConfig {
+): RideConfig & { connection: SftpConnectionConfig } {
   return {
     id,
     remoteDir,

@@ -1,9 +1,15 @@
 import { initialBuffer } from './20261127T2355-initial-buffer.ts';
 import { rejectedDrops } from './20261128T0040-rejected-drops.ts';
 import { blobEviction } from './20261128T0100-blob-eviction.ts';
+import { ridesSettingsSecrets } from './20261128T0300-rides-settings-secrets.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
 /** Every buffer migration, oldest first. Append only: never edit or reorder a shipped one. */
-export const BUFFER_MIGRATIONS: readonly Migration[] = [initialBuffer, rejectedDrops, blobEviction];
+export const BUFFER_MIGRATIONS: readonly Migration[] = [
+  initialBuffer,
+  rejectedDrops,
+  blobEviction,
+  ridesSettingsSecrets,
+];

@@ -1,0 +1,100 @@
+import type { inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from '@zra/central/router';
+import type { Logger } from 'pino';
+import type { CentralClient } from './central-client.ts';
+
+type ParkReads = inferRouterOutputs<AppRouter>['park'];
+
+/** What central did with the park's drops, as last fetched (`park.*` read API). */
+export interface GlobalView {
+  /** When central last answered (agent clock, ISO 8601); null before the first answer. */
+  fetchedAt: string | null;
+  /** Why the last fetch failed; null after a good one (the last good view is kept). */
+  error: string | null;
+  /** Today's counts by state, the last upload, the oldest unprocessed drop. */
+  standing: ParkReads['standing'] | null;
+  /** The newest drops (up to `GLOBAL_VIEW_DROPS`), each with central's state and error. */
+  drops: ParkReads['drops']['drops'];
+  /** The newest finished reports (ready or failed). */
+  reports: ParkReads['reports']['reports'];
+}
+
+/** Drops and reports fetched per refresh: what a status page shows, not the history. */
+export const GLOBAL_VIEW_DROPS = 100;
+export const GLOBAL_VIEW_REPORTS = 20;
+
+export interface CentralViewDeps {
+  client: CentralClient;
+  log: Logger;
+  intervalSeconds: number;
+}
+
+/**
+ * Fetches the park's global view from central every `intervalSeconds` (and on `refresh`).
+ * A failure keeps the last good view and records the error; it never touches the upload
+ * link (reading is not uploading).
+ */
+export class CentralViewLoop {
+  private timer: NodeJS.Timeout | null = null;
+  private current: Promise<GlobalView> | null = null;
+  private view: GlobalView = {
+    fetchedAt: null,
+    error: null,
+    standing: null,
+    drops: [],
+    reports: [],
+  };
+
+  constructor(private readonly deps: CentralViewDeps) {}
+
+  /** Fetches now (joining a fetch in flight) and answers the view; never throws. */
+  refresh(): Promise<GlobalView> {
+    this.current ??= this.fetch().finally(() => {
+      this.current = null;
+    });
+    return this.current;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const tick = (): void => {
+      void this.refresh().finally(() => {
+        if (this.timer) this.timer = setTimeout(tick, this.deps.intervalSeconds * 1000);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.current;
+  }
+
+  status(): GlobalView {
+    return this.view;
+  }
+
+  private async fetch(): Promise<GlobalView> {
+    const { client } = this.deps;
+    try {
+      const [standing, drops, reports] = await Promise.all([
+        client.park.standing.query(),
+        client.park.drops.query({ limit: GLOBAL_VIEW_DROPS }),
+        client.park.reports.query({ limit: GLOBAL_VIEW_REPORTS }),
+      ]);
+      this.view = {
+        fetchedAt: new Date().toISOString(),
+        error: null,
+        standing,
+        drops: drops.drops,
+        reports: reports.reports,
+      };
+    } catch (err) {
+      const error = `cannot fetch the park's view from central: ${(err as Error).message}`;
+      this.deps.log.warn({ reason: error }, 'global view not refreshed; keeping the last one');
+      this.view = { ...this.view, error };
+    }
+    return this.view;
+  }
+}
