@@ -8,6 +8,7 @@ import { runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import type { DropVerifier } from './ingest/drop-verifier.ts';
 import { createIngestService } from './ingest/ingest-service.ts';
+import { TokenBucketLimiter } from './ingest/rate-limiter.ts';
 import { startUploadSweeper } from './ingest/upload-sweeper.ts';
 import { createLogger } from './logger.ts';
 import { parkForToken } from './parks/park-store.ts';
@@ -114,6 +115,14 @@ export async function startCentral(
         auth,
         heartbeats,
         parkReads,
+        settings: {
+          sessionTtlMs: config.sessionTtlMs,
+          cookieSecure: config.sessionCookieSecure,
+          silentAfterMs: config.heartbeatSilentMs,
+          queuePrefix: config.queuePrefix,
+        },
+        ingestLimiter: new TokenBucketLimiter(config.ingestRateLimit),
+        onEnqueued: () => publisher?.kick(),
         metrics,
         log,
         shutdownGraceMs: config.shutdownGraceMs,

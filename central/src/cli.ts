@@ -13,6 +13,7 @@ import { createLogger } from './logger.ts';
 import { createPark, ParkExistsError } from './parks/park-store.ts';
 import { reportStatus, requestReport, ReportRequestError } from './reports/report-store.ts';
 import { addReportRule, listReportRules, setReportRuleEnabled } from './scheduler/report-rules.ts';
+import { createUser, listUsers, setUserRole, UserError } from './users/user-store.ts';
 import { startWorker } from './worker/worker.ts';
 
 const USAGE = `usage: cli.ts <command>
@@ -29,6 +30,12 @@ const USAGE = `usage: cli.ts <command>
   report rule list                          print the report rules as JSON
   report rule enable|disable ID             turn a rule on or off (schedulers reload in 30 s)
   batch retry ID                            post-process a failed batch again
+  user add --username NAME (--admin | --role admin|viewer)
+                                            create a dashboard user; the password is read
+                                            from stdin (e.g. printf '%s' "$PW" | cli.ts user add …)
+  user role --username NAME --role admin|viewer
+                                            change a user's role
+  user list                                 print the users as JSON
 environment: DATABASE_URL (all); AMQP_URL, BLOB_DIR (serve, worker); see docs/central.md`;
 
 /** A mistake in how the command was called; answered with the usage. */
@@ -91,6 +98,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'user':
+      return userCommand(sub, rest);
     case 'report':
       if (sub === 'request') return reportRequest(rest);
       if (sub === 'status') return reportStatusCommand(rest);
@@ -218,6 +227,57 @@ async function reportRuleCommand(args: string[]): Promise<number> {
   });
 }
 
+async function userCommand(sub: string | undefined, args: string[]): Promise<number> {
+  if (sub === 'list') {
+    if (args.length > 0) throw new UsageError('user list takes no arguments');
+    return withPool(async (pool) => {
+      out(JSON.stringify(await listUsers(pool), null, 2));
+      return 0;
+    });
+  }
+  const { values } = parseArgs({
+    args,
+    options: {
+      username: { type: 'string' },
+      role: { type: 'string' },
+      admin: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.username) throw new UsageError(`user ${sub ?? ''} needs --username`);
+  const role = values.admin ? 'admin' : values.role;
+  if (role !== 'admin' && role !== 'viewer') {
+    throw new UsageError('give --admin, or --role admin or --role viewer');
+  }
+  if (sub === 'role') {
+    return withPool(async (pool) => {
+      const user = await setUserRole(pool, values.username as string, role);
+      out(`${user.username} is now ${user.role}`);
+      return 0;
+    });
+  }
+  if (sub !== 'add') throw new UsageError(`unknown user command: ${sub ?? '(none)'}`);
+  // Never on the command line: other users of the machine can read it in `ps`.
+  const password = (await readStdin()).replace(/\r?\n$/, '');
+  if (!password) {
+    throw new UsageError(
+      'user add reads the password from stdin: printf \'%s\' "$PW" | cli.ts user add …',
+    );
+  }
+  return withPool(async (pool) => {
+    const user = await createUser(pool, { username: values.username as string, password, role });
+    out(`created ${user.role} ${user.username} (id ${user.id})`);
+    return 0;
+  });
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function withPool<T>(fn: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
   const pool = createPool(loadDatabaseConfig().databaseUrl);
   try {
@@ -244,7 +304,8 @@ function explain(err: unknown): { message: string; code: number } {
   if (
     err instanceof ParkExistsError ||
     err instanceof ReportRequestError ||
-    err instanceof BatchRetryError
+    err instanceof BatchRetryError ||
+    err instanceof UserError
   ) {
     return { message: err.message, code: 1 };
   }

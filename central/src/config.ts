@@ -23,6 +23,17 @@ const HINTS: Record<string, string> = {
     'set ABANDONED_UPLOAD_H to the hours an unfinished upload may sit idle before it is deleted',
   SHUTDOWN_GRACE_S:
     'set SHUTDOWN_GRACE_S to the seconds in-flight requests get to finish after SIGTERM',
+  SESSION_TTL_H: 'set SESSION_TTL_H to the hours a dashboard login lasts',
+  SESSION_COOKIE_SECURE:
+    'set SESSION_COOKIE_SECURE to true (HTTPS, the default) or false (plain HTTP on a trusted network)',
+  INGEST_RATE_PER_S: 'set INGEST_RATE_PER_S to the ingest calls per second one park token may make',
+  INGEST_BURST: 'set INGEST_BURST to the ingest calls one park token may make at once',
+  WORKER_CONCURRENCY:
+    'set WORKER_CONCURRENCY to how many jobs one long-running worker runs at once',
+  STUCK_JOB_MIN:
+    'set STUCK_JOB_MIN to the minutes after which a job with no end is taken as abandoned',
+  REPORT_CATCHUP_D:
+    'set REPORT_CATCHUP_D to how many days back missed report firings are made up (0: none)',
 };
 
 const url = (protocols: string[]) =>
@@ -56,6 +67,17 @@ const fullEnvSchema = databaseEnvSchema.extend({
   SHUTDOWN_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
   HEARTBEAT_SILENT_MIN: z.coerce.number().positive().max(10_080).default(10),
   ABANDONED_UPLOAD_H: z.coerce.number().positive().max(8_760).default(24),
+  SESSION_TTL_H: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
+  SESSION_COOKIE_SECURE: z.enum(['true', 'false']).default('true'),
+  INGEST_RATE_PER_S: z.coerce.number().positive().max(100_000).default(20),
+  INGEST_BURST: z.coerce.number().int().min(1).max(100_000).default(100),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  STUCK_JOB_MIN: z.coerce.number().positive().max(10_080).optional(),
+  REPORT_CATCHUP_D: z.coerce.number().min(0).max(366).default(35),
 });
 
 /** Settings every command needs: where the database is and how much to log. */
@@ -84,6 +106,18 @@ export interface CentralConfig extends DatabaseConfig {
   heartbeatSilentMs: number;
   /** An upload not touched for this long is deleted (row and temp file). */
   abandonedUploadMs: number;
+  /** How long a dashboard session lasts after login. */
+  sessionTtlMs: number;
+  /** Whether the session cookie is `Secure` (HTTPS only). */
+  sessionCookieSecure: boolean;
+  /** Per-park-token token bucket on ingest calls. */
+  ingestRateLimit: { perSecond: number; burst: number };
+  /** Jobs one long-running worker runs at once (prefetch per queue, independent acks). */
+  workerConcurrency: number;
+  /** A job run without an end after this long is abandoned: the sweeper requeues its subject. */
+  stuckJobMs: number;
+  /** Missed report firings younger than this are made up at start-up (0 = none). */
+  reportCatchUpMs: number;
 }
 
 /** A configuration problem, worded for the operator who has to fix the environment. */
@@ -129,5 +163,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     heartbeatSilentMs: e.HEARTBEAT_SILENT_MIN * 60_000,
     abandonedUploadMs: e.ABANDONED_UPLOAD_H * 3_600_000,
+    sessionTtlMs: e.SESSION_TTL_H * 3_600_000,
+    sessionCookieSecure: e.SESSION_COOKIE_SECURE === 'true',
+    ingestRateLimit: { perSecond: e.INGEST_RATE_PER_S, burst: e.INGEST_BURST },
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    // A live job is killed at JOB_TIMEOUT_S; give it five more minutes to record its end.
+    stuckJobMs: e.STUCK_JOB_MIN ? e.STUCK_JOB_MIN * 60_000 : e.JOB_TIMEOUT_S * 1000 + 300_000,
+    reportCatchUpMs: e.REPORT_CATCHUP_D * 86_400_000,
   };
 }

@@ -13,7 +13,7 @@ import {
 
 type BatchState = (typeof BATCH_STATES)[number];
 
-interface BatchRow {
+export interface BatchRow {
   id: string;
   sha256: string;
   content_id: string | null;
@@ -32,9 +32,9 @@ interface BatchRow {
   updated_at: Date;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+export const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-function dropView(r: BatchRow): DropView {
+export function dropView(r: BatchRow): DropView {
   return {
     batchId: r.id,
     sha256: r.sha256,

@@ -81,3 +81,62 @@ export async function parkForToken(pool: pg.Pool, token: string): Promise<ParkId
   );
   return r.rows[0] ?? null;
 }
+
+/** Thrown when a park, ride or token named by an admin does not exist. */
+export class ParkNotFoundError extends Error {
+  override name = 'ParkNotFoundError';
+}
+
+/** Issues a new token for a park and returns it with its id (the dashboard shows it once). */
+export async function createParkToken(
+  pool: pg.Pool,
+  parkId: string,
+): Promise<{ tokenId: string; token: string }> {
+  const token = generateParkToken();
+  const r = await pool.query<{ id: string }>(
+    `INSERT INTO park_tokens (park_id, token_sha256)
+     SELECT id, $2 FROM parks WHERE id = $1 RETURNING id`,
+    [parkId, hashParkToken(token)],
+  );
+  const id = r.rows[0]?.id;
+  if (id === undefined) throw new ParkNotFoundError(`there is no park "${parkId}"`);
+  return { tokenId: String(id), token };
+}
+
+/**
+ * Revokes a token by its id (what the dashboard lists); the next request carrying it is
+ * refused. Revoking a revoked token keeps its first revocation time.
+ */
+export async function revokeParkTokenById(
+  pool: pg.Pool,
+  tokenId: string,
+): Promise<{ tokenId: string; park: string; revokedAt: string }> {
+  const r = await pool.query<{ id: string; park_id: string; revoked_at: Date }>(
+    `UPDATE park_tokens SET revoked_at = coalesce(revoked_at, now())
+      WHERE id = $1::bigint RETURNING id, park_id, revoked_at`,
+    [tokenId],
+  );
+  const row = r.rows[0];
+  if (!row) throw new ParkNotFoundError(`there is no park token ${tokenId}`);
+  return { tokenId: String(row.id), park: row.park_id, revokedAt: row.revoked_at.toISOString() };
+}
+
+/** Gives a ride a name people know it by (rides start named after their id). */
+export async function renameRide(
+  pool: pg.Pool,
+  parkId: string,
+  rideId: string,
+  name: string,
+): Promise<{ park: string; id: string; name: string; model: string }> {
+  const r = await pool.query<{ park_id: string; id: string; name: string; model: string }>(
+    'UPDATE rides SET name = $3 WHERE park_id = $1 AND id = $2 RETURNING park_id, id, name, model',
+    [parkId, rideId, name],
+  );
+  const row = r.rows[0];
+  if (!row) {
+    throw new ParkNotFoundError(
+      `park "${parkId}" has no ride "${rideId}" (rides appear with their first drop)`,
+    );
+  }
+  return { park: row.park_id, id: row.id, name: row.name, model: row.model };
+}

@@ -9,8 +9,8 @@ const CONNECT_TIMEOUT_MS = 3000;
 export interface BrokerProbe {
   /** Resolves when the broker answers on a channel; rejects with why it does not. */
   ping(): Promise<void>;
-  /** Ready messages per broker-side queue name (main queues and their DLQs). */
-  queueDepths(): Promise<{ queue: string; messages: number }[]>;
+  /** Ready messages and consumers per broker-side queue name (main queues and their DLQs). */
+  queueDepths(): Promise<{ queue: string; messages: number; consumers: number }[]>;
   close(): Promise<void>;
 }
 
@@ -61,11 +61,11 @@ export function createBrokerProbe(amqpUrl: string, queuePrefix: string, log: Log
   return {
     ping: () => withChannel(async () => undefined),
     async queueDepths() {
-      const depths: { queue: string; messages: number }[] = [];
+      const depths: { queue: string; messages: number; consumers: number }[] = [];
       for (const queue of names) {
         try {
           const ok = await withChannel((channel) => channel.checkQueue(queue));
-          depths.push({ queue, messages: ok.messageCount });
+          depths.push({ queue, messages: ok.messageCount, consumers: ok.consumerCount });
         } catch (err) {
           // A 404 only means no publisher or worker declared it yet; anything else is an outage.
           if ((err as { code?: number }).code !== 404) throw err;

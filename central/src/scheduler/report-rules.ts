@@ -84,7 +84,12 @@ export async function setReportRuleEnabled(
   enabled: boolean,
 ): Promise<void> {
   const r = /^\d{1,18}$/.test(id)
-    ? await pool.query('UPDATE report_rules SET enabled = $2 WHERE id = $1', [id, enabled])
+    ? await pool.query(
+        `UPDATE report_rules SET enabled = $2,
+                enabled_changed_at = CASE WHEN enabled = $2 THEN enabled_changed_at ELSE now() END
+          WHERE id = $1`,
+        [id, enabled],
+      )
     : null;
   if (!r?.rowCount) {
     throw new ReportRequestError(`there is no report rule ${id} (see "report rule list")`);

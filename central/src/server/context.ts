@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { HeartbeatInput, HeartbeatOutput } from '../agents/heartbeat-schemas.ts';
 import type {
@@ -15,6 +16,8 @@ import type {
   ReportsOutput,
   StandingOutput,
 } from '../parks/park-read-schemas.ts';
+import type { TokenBucketLimiter } from '../ingest/rate-limiter.ts';
+import type { BrokerProbe } from '../queue/broker-probe.ts';
 import type { ParkIdentity } from './park-identity.ts';
 
 /** What the ingest procedures delegate to; the router stays a thin, typed shell. */
@@ -41,13 +44,43 @@ export interface ParkReadService {
   standing(park: ParkIdentity): Promise<StandingOutput>;
 }
 
-/** Per-request context: the long-lived services plus what the request carried. */
-export interface CentralContext {
+/** Settings of the dashboard side (users, sessions, fleet flags). */
+export interface DashboardSettings {
+  /** How long a session lasts after login (absolute, not sliding). */
+  sessionTtlMs: number;
+  /** Mark the session cookie `Secure` (only sent over HTTPS; browsers exempt localhost). */
+  cookieSecure: boolean;
+  /** A park without a heartbeat for this long is flagged silent. */
+  silentAfterMs: number;
+  /** QUEUE_PREFIX, to name the broker's queues in `dashboard.queues`. */
+  queuePrefix: string;
+}
+
+/** The long-lived part of the context, shared by every request. */
+export interface CentralServices {
   ingest: IngestService;
   auth: ParkAuthenticator;
   heartbeats: HeartbeatService;
   parkReads: ParkReadService;
+  /** The dashboard procedures query PostgreSQL directly through the functions they call. */
+  pool: pg.Pool;
+  broker: BrokerProbe;
+  settings: DashboardSettings;
+  /** Per-park-token limit on ingest calls. */
+  ingestLimiter: TokenBucketLimiter;
+  /** Something was written to the outbox: publish it now rather than at the next poll. */
+  onEnqueued(): void;
+}
+
+/** Per-request context: the long-lived services plus what the request carried. */
+export interface CentralContext extends CentralServices {
   log: Logger;
   /** The raw `Authorization` header, checked only by procedures that need a park. */
   authorization: string | undefined;
+  /** The session cookie's value, checked only by dashboard procedures. */
+  sessionId: string | undefined;
+  /** The `x-zra-csrf` header, required on dashboard mutations. */
+  csrfHeader: string | undefined;
+  /** Adds a `Set-Cookie` header to the response. */
+  setCookie(cookie: string): void;
 }

@@ -4,13 +4,11 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
-import type { BrokerProbe } from '../queue/broker-probe.ts';
-import type {
-  HeartbeatService,
-  IngestService,
-  ParkAuthenticator,
-  ParkReadService,
-} from './context.ts';
+import { RateLimitedError } from '../ingest/rate-limiter.ts';
+import { cookieValue } from '../users/cookies.ts';
+import { SESSION_COOKIE } from '../users/session-store.ts';
+import type { CentralServices } from './context.ts';
+import { serveReportFile } from './report-files.ts';
 import type { CentralMetrics } from './metrics.ts';
 import { checkReadiness } from './readiness.ts';
 import { requestIdFor } from './request-id.ts';
@@ -21,13 +19,7 @@ import { appRouter } from './router.ts';
 export const MAX_BODY_BYTES = MAX_CHUNK_BYTES + 1024 * 1024;
 
 /** What the HTTP server serves. */
-export interface HttpServerDeps {
-  pool: pg.Pool;
-  broker: BrokerProbe;
-  ingest: IngestService;
-  auth: ParkAuthenticator;
-  heartbeats: HeartbeatService;
-  parkReads: ParkReadService;
+export interface HttpServerDeps extends CentralServices {
   metrics: CentralMetrics;
   log: Logger;
   /** How long `close()` lets in-flight requests finish before cutting their connections. */
@@ -58,14 +50,31 @@ export async function startHttpServer(
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req }) => ({
+    createContext: ({ req, res }) => ({
       ingest: deps.ingest,
       auth: deps.auth,
       heartbeats: deps.heartbeats,
       parkReads: deps.parkReads,
+      pool: deps.pool,
+      broker: deps.broker,
+      settings: deps.settings,
+      ingestLimiter: deps.ingestLimiter,
+      onEnqueued: deps.onEnqueued,
       log: requestLogs.get(req) ?? log,
       authorization: req.headers.authorization,
+      sessionId: cookieValue(req.headers.cookie, SESSION_COOKIE),
+      csrfHeader: headerValue(req.headers['x-zra-csrf']),
+      setCookie: (cookie: string) => res.appendHeader('set-cookie', cookie),
     }),
+    responseMeta: ({ errors }) => {
+      // The agent's back-off honours `retry-after` (seconds) on a rate-limited call.
+      const waits = errors
+        .map((e) => (e.cause instanceof RateLimitedError ? e.cause.retryAfterMs : 0))
+        .filter((ms) => ms > 0);
+      return waits.length > 0
+        ? { headers: { 'retry-after': String(Math.ceil(Math.max(...waits) / 1000)) } }
+        : {};
+    },
     onError: ({ error, path, req }) => {
       const reqLog = requestLogs.get(req) ?? log;
       // Client mistakes are answered to the client; only our own failures need a person.
@@ -97,6 +106,12 @@ export async function startHttpServer(
 
     if (path.startsWith('/trpc/')) {
       trpc(req, res);
+    } else if (path.startsWith('/files/reports/')) {
+      void serveReportFile(deps.pool, path, req, res).catch((err: unknown) => {
+        reqLog.error({ err }, 'report download failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'report download failed; see the central logs' }));
+      });
     } else if (path === '/metrics') {
       metrics.registry.metrics().then(
         (text) => {
@@ -160,6 +175,10 @@ export async function startHttpServer(
       }
     },
   };
+}
+
+function headerValue(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h[0] : h;
 }
 
 async function healthz(pool: pg.Pool): Promise<boolean> {

@@ -15,5 +15,6 @@ export function routeLabel(path: string): string {
     // A batch may repeat and reorder calls; the set of procedures is what bounds the labels.
     return [...new Set(names)].sort().join(',');
   }
+  if (path.startsWith('/files/reports/')) return '/files/reports';
   return PLAIN_PATHS.has(path) ? path : 'other';
 }

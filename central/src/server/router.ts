@@ -1,13 +1,22 @@
+import { adminRouter } from './routers/admin.ts';
 import { agentRouter } from './routers/agent.ts';
+import { authRouter } from './routers/auth.ts';
+import { dashboardRouter } from './routers/dashboard.ts';
 import { ingestRouter } from './routers/ingest.ts';
 import { parkRouter } from './routers/park.ts';
 import { router } from './trpc.ts';
 
-/** The central API as parks (and later the dashboard) see it. */
+/**
+ * The central API: `ingest`, `agent`, `park` for park agents (bearer park token); `auth`,
+ * `dashboard` (viewer or admin) and `admin` for the dashboard (session cookie).
+ */
 export const appRouter = router({
   ingest: ingestRouter,
   agent: agentRouter,
   park: parkRouter,
+  auth: authRouter,
+  dashboard: dashboardRouter,
+  admin: adminRouter,
 });
 
 /** Import with `import type` from clients; tRPC infers every call from it. */

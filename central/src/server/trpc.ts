@@ -1,13 +1,26 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { hashParkToken } from '../parks/park-tokens.ts';
+import { RateLimitedError } from '../ingest/rate-limiter.ts';
+import { csrfMatches, sessionFor } from '../users/session-store.ts';
 import type { CentralContext } from './context.ts';
 
 // isDev false: error responses go to parks over the internet and must not carry stack traces.
-const t = initTRPC.context<CentralContext>().create({ isDev: false });
+const t = initTRPC.context<CentralContext>().create({
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    // A refused ingest call tells the agent how long to wait (also the `retry-after` header).
+    const retryAfterS =
+      error.cause instanceof RateLimitedError
+        ? Math.ceil(error.cause.retryAfterMs / 1000)
+        : undefined;
+    return retryAfterS === undefined ? shape : { ...shape, data: { ...shape.data, retryAfterS } };
+  },
+});
 
 /** Builds routers; the one tRPC instance of the central API. */
 export const router = t.router;
 
-/** A procedure anyone may call (none of the ingest ones). */
+/** A procedure anyone may call (only `auth.login`). */
 export const publicProcedure = t.procedure;
 
 /** The sentence a park technician sees for any token problem; it names the fix. */
@@ -17,7 +30,65 @@ export const UNRECOGNISED_TOKEN_MESSAGE =
 /** A procedure that requires `Authorization: Bearer <park token>` and puts the park in ctx. */
 export const parkProcedure = t.procedure.use(async ({ ctx, next }) => {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.authorization ?? '');
-  const park = match?.[1] ? await ctx.auth.parkForToken(match[1]) : null;
-  if (!park) throw new TRPCError({ code: 'UNAUTHORIZED', message: UNRECOGNISED_TOKEN_MESSAGE });
-  return next({ ctx: { ...ctx, park, log: ctx.log.child({ park: park.id }) } });
+  const token = match?.[1];
+  const park = token ? await ctx.auth.parkForToken(token) : null;
+  if (!park || !token) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: UNRECOGNISED_TOKEN_MESSAGE });
+  }
+  return next({
+    ctx: { ...ctx, park, tokenHash: hashParkToken(token), log: ctx.log.child({ park: park.id }) },
+  });
+});
+
+/** An ingest call: a park token, and one token of that park token's rate-limit bucket. */
+export const ingestProcedure = parkProcedure.use(({ ctx, next }) => {
+  try {
+    ctx.ingestLimiter.take(ctx.tokenHash);
+  } catch (err) {
+    if (!(err instanceof RateLimitedError)) throw err;
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message, cause: err });
+  }
+  return next();
+});
+
+/** The message of a mutation without the right CSRF header. */
+export const CSRF_MESSAGE =
+  'missing or wrong x-zra-csrf header: send the csrfToken from auth.login or auth.me with every change';
+
+/**
+ * A dashboard procedure for any signed-in user (viewer or admin). The session comes from the
+ * HttpOnly cookie; a mutation must also carry the session's CSRF token in `x-zra-csrf`, which
+ * another site's page cannot read or set (custom headers need a CORS preflight we never grant).
+ */
+export const userProcedure = t.procedure.use(async ({ ctx, next, type }) => {
+  const session = ctx.sessionId ? await sessionFor(ctx.pool, ctx.sessionId) : null;
+  if (!session || !ctx.sessionId) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'not signed in, or the session expired: sign in again',
+    });
+  }
+  if (type === 'mutation' && !csrfMatches(ctx.csrfHeader, session.csrfToken)) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: CSRF_MESSAGE });
+  }
+  return next({
+    ctx: {
+      ...ctx,
+      session,
+      sessionId: ctx.sessionId,
+      user: session.user,
+      log: ctx.log.child({ user: session.user.username }),
+    },
+  });
+});
+
+/** A dashboard procedure only admins may call; a viewer gets FORBIDDEN. */
+export const adminProcedure = userProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role !== 'admin') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `this needs the admin role; "${ctx.user.username}" is a ${ctx.user.role}`,
+    });
+  }
+  return next();
 });

@@ -47,6 +47,12 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     shutdownGraceMs: 10_000,
     heartbeatSilentMs: 600_000,
     abandonedUploadMs: 24 * 3_600_000,
+    sessionTtlMs: 3_600_000,
+    sessionCookieSecure: false,
+    ingestRateLimit: { perSecond: 1000, burst: 10_000 },
+    workerConcurrency: 1,
+    stuckJobMs: 660_000,
+    reportCatchUpMs: 35 * 86_400_000,
   };
   await runMigrations(db.url, createLogger('silent'));
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });

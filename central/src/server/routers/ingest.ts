@@ -6,19 +6,19 @@ import {
   commitInputSchema,
   commitOutputSchema,
 } from '../../ingest/ingest-schemas.ts';
-import { parkProcedure, router } from '../trpc.ts';
+import { ingestProcedure, router } from '../trpc.ts';
 
 /** Chunked, resumable, deduplicated drop upload (docs/job-contracts.md, "Ingest API"). */
 export const ingestRouter = router({
-  begin: parkProcedure
+  begin: ingestProcedure
     .input(beginInputSchema)
     .output(beginOutputSchema)
     .mutation(({ ctx, input }) => ctx.ingest.begin(ctx.park, input)),
-  chunk: parkProcedure
+  chunk: ingestProcedure
     .input(chunkInputSchema)
     .output(chunkOutputSchema)
     .mutation(({ ctx, input }) => ctx.ingest.chunk(ctx.park, input)),
-  commit: parkProcedure
+  commit: ingestProcedure
     .input(commitInputSchema)
     .output(commitOutputSchema)
     .mutation(({ ctx, input }) => ctx.ingest.commit(ctx.park, input)),

@@ -1,0 +1,111 @@
+import { TRPCError } from '@trpc/server';
+import { adminInputs } from '../../admin/admin-schemas.ts';
+import { BatchRetryError, retryBatch } from '../../batches/batch-retry.ts';
+import {
+  createPark,
+  createParkToken,
+  ParkExistsError,
+  ParkNotFoundError,
+  renameRide,
+  revokeParkTokenById,
+} from '../../parks/park-store.ts';
+import { ReportRequestError, requestReport } from '../../reports/report-store.ts';
+import { addReportRule, setReportRuleEnabled } from '../../scheduler/report-rules.ts';
+import { createUser, listUsers, setUserRole, UserError } from '../../users/user-store.ts';
+import { adminProcedure, router } from '../trpc.ts';
+
+/** Turns the domain's errors into tRPC codes a client can act on; the message is kept. */
+function asTrpcError(err: unknown): unknown {
+  if (err instanceof ParkExistsError)
+    return new TRPCError({ code: 'CONFLICT', message: err.message });
+  if (err instanceof ParkNotFoundError || err instanceof ReportRequestError) {
+    return new TRPCError({ code: 'NOT_FOUND', message: err.message });
+  }
+  if (err instanceof UserError) {
+    const code = {
+      exists: 'CONFLICT',
+      not_found: 'NOT_FOUND',
+      last_admin: 'PRECONDITION_FAILED',
+    } as const;
+    return new TRPCError({ code: code[err.reason], message: err.message });
+  }
+  if (err instanceof BatchRetryError) {
+    const missing = err.message.startsWith('there is no batch');
+    return new TRPCError({
+      code: missing ? 'NOT_FOUND' : 'PRECONDITION_FAILED',
+      message: err.message,
+    });
+  }
+  return err;
+}
+
+async function mapped<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw asTrpcError(err);
+  }
+}
+
+/** What admins change; a viewer gets FORBIDDEN, a mutation without `x-zra-csrf` too. */
+export const adminRouter = router({
+  /** Creates a park and its first token; the token is in this answer only. */
+  createPark: adminProcedure.input(adminInputs.createPark).mutation(async ({ ctx, input }) => {
+    const { park, token } = await mapped(createPark(ctx.pool, input));
+    ctx.log.info({ park: park.id }, 'park created');
+    return { park, token };
+  }),
+  renameRide: adminProcedure
+    .input(adminInputs.renameRide)
+    .mutation(({ ctx, input }) => mapped(renameRide(ctx.pool, input.park, input.ride, input.name))),
+  /** A new token for a park (rotation: revoke the old one once the agent uses this one). */
+  createParkToken: adminProcedure
+    .input(adminInputs.createParkToken)
+    .mutation(async ({ ctx, input }) => {
+      const created = await mapped(createParkToken(ctx.pool, input.park));
+      ctx.log.info({ park: input.park, tokenId: created.tokenId }, 'park token created');
+      return { park: input.park, ...created };
+    }),
+  revokeParkToken: adminProcedure
+    .input(adminInputs.revokeParkToken)
+    .mutation(async ({ ctx, input }) => {
+      const revoked = await mapped(revokeParkTokenById(ctx.pool, input.tokenId));
+      ctx.log.info(revoked, 'park token revoked');
+      return revoked;
+    }),
+  users: adminProcedure.query(async ({ ctx }) => ({ users: await listUsers(ctx.pool) })),
+  createUser: adminProcedure.input(adminInputs.createUser).mutation(async ({ ctx, input }) => {
+    const user = await mapped(createUser(ctx.pool, input));
+    ctx.log.info({ created: user.username, role: user.role }, 'user created');
+    return user;
+  }),
+  setUserRole: adminProcedure.input(adminInputs.setUserRole).mutation(async ({ ctx, input }) => {
+    const user = await mapped(setUserRole(ctx.pool, input.username, input.role));
+    ctx.log.info({ changed: user.username, role: user.role }, 'user role changed');
+    return user;
+  }),
+  /** A `failed` batch back to `stored` with a new outbox row: post-processed again. */
+  requeueBatch: adminProcedure.input(adminInputs.requeueBatch).mutation(async ({ ctx, input }) => {
+    await mapped(retryBatch(ctx.pool, input.batchId));
+    ctx.onEnqueued();
+    ctx.log.info({ batchId: input.batchId }, 'failed batch requeued');
+    return { batchId: input.batchId, state: 'stored' as const };
+  }),
+  /** Queues a report now (any park, ride and period). */
+  requestReport: adminProcedure
+    .input(adminInputs.requestReport)
+    .mutation(async ({ ctx, input }) => {
+      const reportId = await mapped(requestReport(ctx.pool, input));
+      ctx.onEnqueued();
+      return { reportId };
+    }),
+  addReportRule: adminProcedure
+    .input(adminInputs.addReportRule)
+    .mutation(({ ctx, input }) => mapped(addReportRule(ctx.pool, input))),
+  setReportRuleEnabled: adminProcedure
+    .input(adminInputs.setReportRuleEnabled)
+    .mutation(async ({ ctx, input }) => {
+      await mapped(setReportRuleEnabled(ctx.pool, input.ruleId, input.enabled));
+      return { ruleId: input.ruleId, enabled: input.enabled };
+    }),
+});

@@ -1,0 +1,102 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import { isUniqueViolation, withTransaction } from '../db/pool.ts';
+import {
+  ROLES,
+  newPasswordSchema,
+  usernameSchema,
+  type Role,
+  type UserView,
+} from './auth-schemas.ts';
+import { hashPassword } from './password.ts';
+
+export const createUserInputSchema = z.strictObject({
+  username: usernameSchema,
+  password: newPasswordSchema,
+  role: z.enum(ROLES),
+});
+export type CreateUserInput = z.input<typeof createUserInputSchema>;
+
+/** A user change that cannot be made; the message says why. */
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(
+    message: string,
+    readonly reason: 'exists' | 'not_found' | 'last_admin',
+  ) {
+    super(message);
+  }
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  role: Role;
+  created_at: Date;
+}
+
+export function userView(row: UserRow): UserView {
+  return {
+    id: String(row.id),
+    username: row.username,
+    role: row.role,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** Creates a user with a fresh scrypt hash of the password. */
+export async function createUser(pool: pg.Pool, input: CreateUserInput): Promise<UserView> {
+  const user = createUserInputSchema.parse(input);
+  const pw = await hashPassword(user.password);
+  try {
+    const r = await pool.query<UserRow>(
+      `INSERT INTO users (username, role, password_hash, password_salt, scrypt_n, scrypt_r, scrypt_p)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, username, role, created_at`,
+      [user.username, user.role, pw.hash, pw.salt, pw.n, pw.r, pw.p],
+    );
+    const row = r.rows[0];
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    return userView(row);
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new UserError(`a user named "${user.username}" already exists`, 'exists');
+    }
+    throw err;
+  }
+}
+
+/** Every user, by name. */
+export async function listUsers(pool: pg.Pool): Promise<UserView[]> {
+  const r = await pool.query<UserRow>(
+    'SELECT id, username, role, created_at FROM users ORDER BY username',
+  );
+  return r.rows.map(userView);
+}
+
+/**
+ * Changes a user's role; takes effect on their next request (roles are read per request).
+ * Refuses to demote the last admin, which would leave nobody able to manage users.
+ */
+export async function setUserRole(pool: pg.Pool, username: string, role: Role): Promise<UserView> {
+  const name = usernameSchema.parse(username);
+  return withTransaction(pool, async (c) => {
+    // Serialise role changes: two admins demoting each other at once must not both succeed.
+    await c.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+    const r = await c.query<UserRow>(
+      'UPDATE users SET role = $2 WHERE username = $1 RETURNING id, username, role, created_at',
+      [name, role],
+    );
+    const row = r.rows[0];
+    if (!row) throw new UserError(`there is no user "${name}"`, 'not_found');
+    const admins = await c.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM users WHERE role = 'admin'",
+    );
+    if ((admins.rows[0]?.n ?? 0) === 0) {
+      throw new UserError(
+        `"${name}" is the last admin; make another user admin first`,
+        'last_admin',
+      );
+    }
+    return userView(row);
+  });
+}
