@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,11 @@ export interface SftpGateway {
   hostKeySha256: string;
   /** Directory the SFTP session starts in; relative remote paths resolve against it. */
   root: string;
+  /**
+   * With `passwordAuth`: a second login (`PASSWORD_USER`, an unprivileged local user) that
+   * authenticates with this password; it can read the served files but not change them.
+   */
+  password?: { username: string; password: string };
   /** Stops sshd and every session it forked, then removes the temp dir it created. */
   stop(): Promise<void>;
 }
@@ -30,7 +35,12 @@ export interface SftpGateway {
 export interface SftpGatewayOptions {
   /** Directory to serve; a fresh temp dir when omitted (removed again on stop). */
   root?: string;
+  /** Also accept a password login (see `SftpGateway.password`). */
+  passwordAuth?: boolean;
 }
+
+/** The local user the password login uses; created on first use, with no shell. */
+export const PASSWORD_USER = 'zra-sftp-test';
 
 /**
  * Starts `/usr/sbin/sshd -D -e` with its own config, host key and authorized client key on
@@ -55,13 +65,22 @@ export async function startSftpGateway(options: SftpGatewayOptions = {}): Promis
   await writeFile(path.join(dir, 'authorized_keys'), await readFile(`${clientKey}.pub`));
   const hostKeySha256 = await fingerprint(`${hostKey}.pub`);
   const username = os.userInfo().username;
+  const password = options.passwordAuth ? await ensurePasswordUser() : undefined;
+  if (password) {
+    // The unprivileged login must reach and read the served folder.
+    await chmod(dir, 0o755);
+    await chmod(root, 0o755);
+  }
 
   let lastError: unknown;
   // A port found free can be taken before sshd binds it; a few attempts make that race moot.
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const configPath = path.join(dir, 'sshd_config');
-    await writeFile(configPath, sshdConfig({ dir, port, hostKey, root, username }));
+    await writeFile(
+      configPath,
+      sshdConfig({ dir, port, hostKey, root, username, passwordUser: password?.username }),
+    );
     const child = spawn(SSHD, ['-D', '-e', '-f', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
       // Own process group, so stop() also ends the per-connection processes sshd forks.
@@ -88,6 +107,7 @@ export async function startSftpGateway(options: SftpGatewayOptions = {}): Promis
       privateKeyPath: clientKey,
       hostKeySha256,
       root,
+      password,
       stop: async () => {
         process.removeListener('exit', killOnExit);
         await stopChild(child);
@@ -105,6 +125,7 @@ function sshdConfig(o: {
   hostKey: string;
   root: string;
   username: string;
+  passwordUser?: string;
 }): string {
   return [
     `ListenAddress 127.0.0.1`,
@@ -112,9 +133,10 @@ function sshdConfig(o: {
     `HostKey ${o.hostKey}`,
     `PidFile ${path.join(o.dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${path.join(o.dir, 'authorized_keys')}`,
-    `AllowUsers ${o.username}`,
+    `AllowUsers ${o.username}${o.passwordUser ? ` ${o.passwordUser}` : ''}`,
     `PubkeyAuthentication yes`,
-    `PasswordAuthentication no`,
+    `PasswordAuthentication ${o.passwordUser ? 'yes' : 'no'}`,
+    `PermitEmptyPasswords no`,
     `KbdInteractiveAuthentication no`,
     `UsePAM no`,
     // Keys live under /tmp, whose permissions StrictModes would reject.
@@ -129,6 +151,26 @@ function sshdConfig(o: {
     '',
   ].join('\n');
 }
+
+/**
+ * Creates `PASSWORD_USER` (no home, no shell) with a random password on first use and answers
+ * its credentials. The password is kept in a root-only file so parallel test files agree on
+ * it; a flock serialises the creation. sshd checks it against /etc/shadow (`UsePAM no`).
+ */
+async function ensurePasswordUser(): Promise<{ username: string; password: string }> {
+  const script = [
+    'set -e',
+    `id -u ${PASSWORD_USER} >/dev/null 2>&1 || useradd -M -d /nonexistent -s /usr/sbin/nologin ${PASSWORD_USER}`,
+    `if [ ! -s ${PASSWORD_FILE} ]; then`,
+    `  umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > ${PASSWORD_FILE}`,
+    `  printf '%s:%s\n' ${PASSWORD_USER} "$(cat ${PASSWORD_FILE})" | chpasswd`,
+    'fi',
+  ].join('\n');
+  await run('flock', ['/tmp/zra-sftp-test-user.lock', 'sh', '-c', script]);
+  return { username: PASSWORD_USER, password: (await readFile(PASSWORD_FILE, 'utf8')).trim() };
+}
+
+const PASSWORD_FILE = '/root/.zra-sftp-test-password';
 
 async function keygen(file: string, comment: string): Promise<void> {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);

@@ -38,8 +38,8 @@ export function completeRide(draftInput: RideDraft, existing?: RideConfig): Ride
       conn.password = old.password;
     }
   }
-  for (const key of Object.keys(conn)) if (conn[key] === undefined) delete conn[key];
-  const parsed = rideConfigSchema.safeParse({ ...draft, connection: conn });
+  const defined = Object.fromEntries(Object.entries(conn).filter(([, v]) => v !== undefined));
+  const parsed = rideConfigSchema.safeParse({ ...draft, connection: defined });
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
       (i) => `${i.path.length ? i.path.join('.') : 'ride'}: ${i.message}`,

@@ -1,6 +1,10 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Agent } from './agent.ts';
+import { hostKeyFingerprintSchema, rideDraftSchema } from './config.ts';
+import { describePullRule } from './describe-pull-rule.ts';
+import { isCronExpression } from './pull-rules.ts';
+import { agentSettingsPatchSchema } from './store/settings-store.ts';
 
 /** Per request: whether it carried the local access token. */
 export interface StatusContext {
@@ -20,19 +24,80 @@ const localProcedure = t.procedure.use(({ ctx, next }) => {
   return next();
 });
 
-/** The local status API of a headless agent: its status, and a pull on demand. */
+/** Agent errors are the caller's to fix (unknown ride, invalid form): shown as they are. */
+async function asBadRequest<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: (err as Error).message, cause: err });
+  }
+}
+
+const rideIdInput = z.strictObject({ rideId: z.string().min(1) });
+const sha256Input = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+
+/**
+ * The agent's API for the UI (Electron over IPC, headless over HTTP on 127.0.0.1): status,
+ * pull on demand, rides, settings, quarantine and the global view. docs/agent.md lists every
+ * procedure with its input and answer.
+ */
 export function createStatusRouter(agent: Agent) {
   return t.router({
     status: localProcedure.query(() => agent.status()),
     pullNow: localProcedure
       .input(z.strictObject({ ride: z.string().min(1).optional() }).optional())
-      .mutation(async ({ input }) => {
-        try {
-          return await agent.pullNow(input?.ride);
-        } catch (err) {
-          throw new TRPCError({ code: 'BAD_REQUEST', message: (err as Error).message });
-        }
-      }),
+      .mutation(({ input }) => asBadRequest(() => agent.pullNow(input?.ride))),
+
+    rides: t.router({
+      list: localProcedure.query(() => agent.rides()),
+      add: localProcedure
+        .input(rideDraftSchema)
+        .mutation(({ input }) => asBadRequest(() => agent.addRide(input))),
+      edit: localProcedure
+        .input(rideDraftSchema)
+        .mutation(({ input }) => asBadRequest(() => agent.editRide(input))),
+      remove: localProcedure
+        .input(rideIdInput)
+        .mutation(({ input }) => asBadRequest(() => agent.removeRide(input.rideId))),
+      testConnection: localProcedure
+        .input(z.union([rideIdInput, z.strictObject({ draft: rideDraftSchema })]))
+        .mutation(({ input }) => agent.testConnection(input)),
+      acceptHostKey: localProcedure
+        .input(z.strictObject({ rideId: z.string().min(1), fingerprint: hostKeyFingerprintSchema }))
+        .mutation(({ input }) =>
+          asBadRequest(() => agent.acceptHostKey(input.rideId, input.fingerprint)),
+        ),
+      /** The schedule preview of the ride form: each rule checked and put in words. */
+      describeSchedule: localProcedure
+        .input(z.strictObject({ rules: z.array(z.string()).max(50) }))
+        .query(({ input }) =>
+          input.rules.map((rule) => {
+            const valid = isCronExpression(rule);
+            return { rule, valid, words: valid ? describePullRule(rule) : null };
+          }),
+        ),
+    }),
+
+    settings: t.router({
+      get: localProcedure.query(() => agent.settings()),
+      update: localProcedure
+        .input(agentSettingsPatchSchema)
+        .mutation(({ input }) => asBadRequest(() => agent.updateSettings(input))),
+    }),
+
+    quarantine: t.router({
+      list: localProcedure.query(() => agent.quarantined()),
+      delete: localProcedure
+        .input(sha256Input)
+        .mutation(({ input }) => asBadRequest(() => agent.deleteQuarantined(input.sha256))),
+      recheck: localProcedure
+        .input(sha256Input)
+        .mutation(({ input }) => asBadRequest(() => agent.recheckQuarantined(input.sha256))),
+    }),
+
+    globalView: t.router({
+      refresh: localProcedure.mutation(() => agent.refreshGlobalView()),
+    }),
   });
 }
 

@@ -88,7 +88,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found: use /trpc/status, /trpc/pullNow or /metrics\n');
+    res.end('not found: use /trpc/<procedure> (see docs/agent.md) or /metrics\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
