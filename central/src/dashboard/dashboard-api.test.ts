@@ -1,0 +1,412 @@
+import { createHash } from 'node:crypto';
+import { TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type RunningCentral } from '../central.ts';
+import type { CentralConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { createPark } from '../parks/park-store.ts';
+import type { AppRouter } from '../server/router.ts';
+import { createDashboardClient, type DashboardSession } from '../testing/dashboard-client.ts';
+import { failingBinDir } from '../testing/failing-bin.ts';
+import {
+  createParkClient,
+  createTestEnvironment,
+  uploadDrop,
+  type TestEnvironment,
+} from '../testing/test-central.ts';
+import { buildTestDrop } from '../testing/test-drop.ts';
+import { createUser } from '../users/user-store.ts';
+import { startWorker } from '../worker/worker.ts';
+import { waitFor } from '../../../scripts/harness/wait-for.ts';
+
+let env: TestEnvironment;
+let central: RunningCentral;
+let admin: DashboardSession;
+let viewer: DashboardSession;
+const tokens: Record<string, string> = {};
+/** Park-local midnight of today in Rome plus one hour: "today" whatever the time of the run. */
+let todayStart: string;
+const batches: Record<string, string> = {};
+
+async function drain(config: CentralConfig = env.config): Promise<void> {
+  const worker = await startWorker(config, {
+    drain: true,
+    log: createLogger('silent'),
+    retryDelayMs: 10,
+  });
+  await worker.done;
+}
+
+async function state(batchId: string): Promise<string | undefined> {
+  const r = await env.pool.query<{ state: string }>('SELECT state FROM batches WHERE id = $1', [
+    batchId,
+  ]);
+  return r.rows[0]?.state;
+}
+
+async function upload(park: string, opts: Parameters<typeof buildTestDrop>[0]): Promise<string> {
+  const drop = buildTestDrop({ park, ...opts });
+  const r = await uploadDrop(
+    createParkClient(central.url, tokens[park] ?? ''),
+    drop.zip,
+    drop.fileName,
+  );
+  return r.batchId;
+}
+
+async function allQueued(): Promise<void> {
+  await waitFor(
+    'the outbox to publish every batch',
+    async () => {
+      const r = await env.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM batches WHERE state = 'stored'",
+      );
+      return r.rows[0]?.n === 0;
+    },
+    { timeoutMs: 30_000 },
+  );
+}
+
+async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TRPCClientError);
+  const e = err as TRPCClientError<AppRouter>;
+  return { code: e.data?.code, message: e.message };
+}
+
+beforeAll(async () => {
+  env = await createTestEnvironment('dashboard');
+  central = await startCentral(env.config, { scheduler: false, uploadSweeper: false });
+  await createUser(env.pool, { username: 'admin', password: 'admin password 1', role: 'admin' });
+  await createUser(env.pool, { username: 'view', password: 'viewer password 1', role: 'viewer' });
+  admin = createDashboardClient(central.url);
+  await admin.login('admin', 'admin password 1');
+  viewer = createDashboardClient(central.url);
+  await viewer.login('view', 'viewer password 1');
+  for (const id of ['alpha', 'bravo']) {
+    ({ token: tokens[id] as string } = await createPark(env.pool, {
+      id,
+      name: id.toUpperCase(),
+      timezone: 'Europe/Rome',
+    }));
+  }
+  const r = await env.pool.query<{ t: Date }>(
+    `SELECT date_trunc('day', now() AT TIME ZONE 'Europe/Rome') AT TIME ZONE 'Europe/Rome'
+            + interval '1 hour' AS t`,
+  );
+  todayStart = (r.rows[0]?.t ?? new Date()).toISOString().replace('.000Z', 'Z');
+  const hour = (n: number) =>
+    new Date(Date.parse(todayStart) + n * 3_600_000).toISOString().replace('.000Z', 'Z');
+  // Through the real pipeline: upload, publish, post-process with the Rust binary.
+  batches.one = await upload('alpha', { sequence: 1, start: hour(0), cycles: 3 });
+  batches.two = await upload('alpha', { sequence: 2, start: hour(1), cycles: 2 });
+  batches.bravo = await upload('bravo', { sequence: 1, start: hour(0), cycles: 1 });
+  await allQueued();
+  await drain();
+  // One that fails for good (the postprocessor calls it invalid) …
+  batches.failed = await upload('alpha', { sequence: 3, start: hour(2), cycles: 1 });
+  await allQueued();
+  await drain({ ...env.config, rustBinDir: await failingBinDir(2, 'the drop is invalid') });
+  // … and one that is not a drop at all.
+  const junk = Buffer.from('not a zip at all');
+  const sha = createHash('sha256').update(junk).digest('hex');
+  const client = createParkClient(central.url, tokens.alpha ?? '');
+  const begun = await client.ingest.begin.mutate({
+    sha256: sha,
+    contentId: sha,
+    bytes: junk.length,
+    fileName: 'junk.zip',
+  });
+  if (begun.status !== 'upload') throw new Error('junk upload not begun');
+  const form = new FormData();
+  form.set('uploadId', begun.uploadId);
+  form.set('offset', '0');
+  form.set('chunk', new Blob([junk]));
+  await client.ingest.chunk.mutate(form);
+  batches.junk = (await client.ingest.commit.mutate({ uploadId: begun.uploadId })).batchId;
+  // The agent of alpha reports a backlog whose oldest drop waits for ten minutes.
+  await client.agent.heartbeat.mutate({
+    version: '1.2.3',
+    buffer: { drops: 4, bytes: 4000, capBytes: null },
+    backlog: {
+      drops: 2,
+      bytes: 2000,
+      oldestPulledAt: new Date(Date.now() - 600_000).toISOString(),
+    },
+    offlineSince: null,
+  });
+});
+
+afterAll(async () => {
+  await central?.close();
+  await env?.cleanup();
+});
+
+describe('dashboard read API', () => {
+  it('fleet: every park with last upload, backlog age, flags, drops today by state, failures, availability', async () => {
+    const fleet = await viewer.client.dashboard.fleet.query();
+    expect(fleet.parks.map((p) => p.id)).toEqual(['alpha', 'bravo']);
+    const [alpha, bravo] = fleet.parks;
+    expect(alpha).toMatchObject({
+      rides: 1,
+      failedNow: 1,
+      today: {
+        drops: 4,
+        byState: { processed: 2, failed: 1, quarantined: 1, stored: 0, queued: 0, processing: 0 },
+      },
+      agent: { version: '1.2.3', backlogDrops: 2, silent: false, backlogGrowing: false },
+    });
+    expect(alpha?.lastUploadAt).not.toBeNull();
+    expect(alpha?.agent.backlogAgeS).toBeGreaterThanOrEqual(600);
+    expect(alpha?.agent.backlogAgeS).toBeLessThan(3600);
+    // One two-minute fault alarm per hour of data: availability just under 1.
+    expect(alpha?.today.availability).toBeGreaterThan(0.9);
+    expect(alpha?.today.availability).toBeLessThan(1);
+    expect(bravo?.agent).toMatchObject({ silent: true, lastHeartbeatAt: null, backlogAgeS: null });
+    expect(bravo?.today.byState.processed).toBe(1);
+  });
+
+  it('park: rides, drops per park-local day by state, agent and token metadata', async () => {
+    const park = await viewer.client.dashboard.park.query({ park: 'alpha', days: 7 });
+    expect(park.park).toMatchObject({ id: 'alpha', name: 'ALPHA', timezone: 'Europe/Rome' });
+    expect(park.rides.map((r) => r.id)).toEqual(['revolution-1']);
+    expect(park.rides[0]?.availabilityToday).toBeGreaterThan(0.9);
+    expect(park.dropsByDay).toHaveLength(7);
+    const today = park.dropsByDay.at(-1);
+    expect(today).toMatchObject({ drops: 4, byState: { processed: 2, failed: 1, quarantined: 1 } });
+    expect(park.dropsByDay.slice(0, -1).every((d) => d.drops === 0)).toBe(true);
+    expect(park.tokens).toHaveLength(1);
+    expect(JSON.stringify(park)).not.toMatch(/[0-9a-f]{64}/);
+    const missing = await failure(viewer.client.dashboard.park.query({ park: 'nowhere' }));
+    expect(missing.code).toBe('NOT_FOUND');
+  });
+
+  it('ride: cycles, riders and availability per day, and the top alarms', async () => {
+    const ride = await viewer.client.dashboard.ride.query({
+      park: 'alpha',
+      ride: 'revolution-1',
+      days: 3,
+    });
+    expect(ride.days).toHaveLength(3);
+    const today = ride.days.at(-1);
+    // Drops 1 and 2 (3 + 2 cycles of 20, 21, 22 riders); the failed drop has no results.
+    expect(today).toMatchObject({ cycles: 5, riders: 20 + 21 + 22 + 20 + 21, hoursWithData: 2 });
+    expect(today?.availability).toBeGreaterThan(0.9);
+    expect(ride.days[0]).toMatchObject({ cycles: 0, availability: null, hoursWithData: 0 });
+    expect(ride.topAlarms).toEqual([
+      expect.objectContaining({ code: 'E-101', count: 2, downtimeS: 240 }),
+    ]);
+  });
+
+  it('drops: filters by park, state and ride, and pages through each drop exactly once', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await viewer.client.dashboard.drops.query({ park: 'alpha', limit: 3, cursor });
+      expect(page.drops.length).toBeLessThanOrEqual(3);
+      seen.push(...page.drops.map((d) => d.batchId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen.sort()).toEqual([batches.one, batches.two, batches.failed, batches.junk].sort());
+    const quarantined = await viewer.client.dashboard.drops.query({ state: 'quarantined' });
+    expect(quarantined.drops.map((d) => [d.park, d.batchId])).toEqual([['alpha', batches.junk]]);
+    expect(quarantined.drops[0]?.error?.code).toBe('zip_corrupt');
+    const all = await viewer.client.dashboard.drops.query({ ride: 'revolution-1', limit: 500 });
+    expect(all.drops).toHaveLength(4);
+    const future = await viewer.client.dashboard.drops.query({
+      from: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(future.drops).toEqual([]);
+  });
+
+  it('failures, job runs and queues show the failed batch and where the jobs stand', async () => {
+    const failures = await viewer.client.dashboard.failures.query({});
+    expect(failures.failed.map((f) => [f.batchId, f.attempts])).toEqual([[batches.failed, 1]]);
+    expect(failures.failed[0]?.error?.reason).toContain('the drop is invalid');
+    expect(failures.quarantined.map((q) => q.batchId)).toEqual([batches.junk]);
+    const runs = await viewer.client.dashboard.jobRuns.query({ subject: batches.failed });
+    expect(runs.runs).toEqual([
+      expect.objectContaining({
+        type: 'postprocess',
+        park: 'alpha',
+        attempt: 1,
+        outcome: 'failed',
+      }),
+    ]);
+    const ok = await viewer.client.dashboard.jobRuns.query({ outcome: 'succeeded', limit: 2 });
+    expect(ok.runs).toHaveLength(2);
+    expect(ok.nextCursor).not.toBeNull();
+    const rest = await viewer.client.dashboard.jobRuns.query({
+      outcome: 'succeeded',
+      cursor: ok.nextCursor ?? undefined,
+    });
+    expect(rest.runs).toHaveLength(1);
+    expect(await viewer.client.dashboard.jobRuns.query({ outcome: 'running' })).toEqual({
+      runs: [],
+      nextCursor: null,
+    });
+    const queues = await viewer.client.dashboard.queues.query();
+    expect(queues.broker).toBe('reachable');
+    expect(queues.queues.map((q) => [q.queue, q.deadLetter])).toEqual([
+      ['postprocess', false],
+      ['postprocess', true],
+      ['report', false],
+      ['report', true],
+    ]);
+    expect(queues.queues.every((q) => q.messages === 0)).toBe(true);
+    expect(queues.outbox.unpublished).toBe(0);
+    expect(queues.batchesByState).toMatchObject({ processed: 3, failed: 1, quarantined: 1 });
+  });
+});
+
+describe('admin API', () => {
+  it('requeues a failed batch: back to the queue through the outbox, then processed', async () => {
+    const done = await viewer.client.admin.requeueBatch
+      .mutate({ batchId: batches.failed ?? '' })
+      .catch((e: unknown) => e);
+    expect((done as TRPCClientError<AppRouter>).data?.code).toBe('FORBIDDEN');
+    expect(await admin.client.admin.requeueBatch.mutate({ batchId: batches.failed ?? '' })).toEqual(
+      {
+        batchId: batches.failed,
+        state: 'stored',
+      },
+    );
+    await waitFor(
+      'the requeued batch to be queued',
+      async () => (await state(batches.failed ?? '')) === 'queued',
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    await drain();
+    expect(await state(batches.failed ?? '')).toBe('processed');
+    const again = await failure(
+      admin.client.admin.requeueBatch.mutate({ batchId: batches.failed ?? '' }),
+    );
+    expect(again.code).toBe('PRECONDITION_FAILED');
+    expect(again.message).toContain('only failed batches');
+  });
+
+  it('generates a report now; the list links its files, which need a session to download', async () => {
+    const { reportId } = await admin.client.admin.requestReport.mutate({
+      park: 'alpha',
+      ride: 'revolution-1',
+      from: new Date(Date.parse(todayStart) - 3_600_000).toISOString(),
+      to: new Date(Date.parse(todayStart) + 23 * 3_600_000).toISOString(),
+    });
+    const queued = await viewer.client.dashboard.reports.query({ park: 'alpha' });
+    expect(queued.reports.map((r) => [r.id, r.files])).toEqual([[reportId, null]]);
+    await waitFor(
+      'the report message to be published',
+      async () => {
+        const r = await env.pool.query(
+          'SELECT 1 FROM outbox WHERE message_id = $1 AND published_at IS NOT NULL',
+          [reportId],
+        );
+        return r.rowCount === 1;
+      },
+      { timeoutMs: 30_000 },
+    );
+    await drain();
+    const ready = await viewer.client.dashboard.reports.query({ state: 'ready' });
+    const report = ready.reports[0];
+    expect(report).toMatchObject({
+      id: reportId,
+      park: 'alpha',
+      ride: 'revolution-1',
+      state: 'ready',
+    });
+    expect(JSON.stringify(ready)).not.toContain(env.config.blobDir);
+    const pdf = await fetch(`${central.url}${report?.files?.pdf ?? ''}`, {
+      headers: { cookie: viewer.cookie() ?? '' },
+    });
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+    const html = await fetch(`${central.url}${report?.files?.html ?? ''}`, {
+      headers: { cookie: viewer.cookie() ?? '' },
+    });
+    expect(html.headers.get('content-security-policy')).toBe('sandbox');
+    const anonymous = await fetch(`${central.url}${report?.files?.pdf ?? ''}`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('creates a park whose token uploads; a revoked token is refused by ingest', async () => {
+    const created = await admin.client.admin.createPark.mutate({
+      id: 'charlie',
+      name: 'Charlie',
+      timezone: 'Europe/Rome',
+    });
+    expect(created.token).toMatch(/^zra_/);
+    tokens.charlie = created.token;
+    expect(await upload('charlie', { sequence: 1 })).toMatch(/^[0-9a-f-]{36}$/);
+    const taken = await failure(
+      admin.client.admin.createPark.mutate({ id: 'charlie', name: 'C', timezone: 'Europe/Rome' }),
+    );
+    expect(taken.code).toBe('CONFLICT');
+    const second = await admin.client.admin.createParkToken.mutate({ park: 'charlie' });
+    const park = await viewer.client.dashboard.park.query({ park: 'charlie' });
+    expect(park.tokens.map((t) => t.id)).toContain(second.tokenId);
+    const first = park.tokens.find((t) => t.id !== second.tokenId);
+    const revoked = await admin.client.admin.revokeParkToken.mutate({ tokenId: first?.id ?? '' });
+    expect(revoked).toMatchObject({ park: 'charlie', tokenId: first?.id });
+    const refused = await failure(
+      createParkClient(central.url, created.token).agent.heartbeat.mutate({
+        version: '1',
+        buffer: { drops: 0, bytes: 0, capBytes: null },
+        backlog: { drops: 0, bytes: 0, oldestPulledAt: null },
+        offlineSince: null,
+      }),
+    );
+    expect(refused.code).toBe('UNAUTHORIZED');
+    const drop = buildTestDrop({ park: 'charlie', sequence: 2 });
+    const ingest = await failure(
+      uploadDrop(createParkClient(central.url, created.token), drop.zip, drop.fileName),
+    );
+    expect(ingest.code).toBe('UNAUTHORIZED');
+    // The new token still works.
+    const ok = await uploadDrop(
+      createParkClient(central.url, second.token),
+      drop.zip,
+      drop.fileName,
+    );
+    expect(ok.status).toBe('stored');
+    const missing = await failure(admin.client.admin.revokeParkToken.mutate({ tokenId: '999999' }));
+    expect(missing.code).toBe('NOT_FOUND');
+  });
+
+  it('names a ride, and refuses a ride the park does not have', async () => {
+    const ride = await admin.client.admin.renameRide.mutate({
+      park: 'alpha',
+      ride: 'revolution-1',
+      name: 'Discovery Revolution',
+    });
+    expect(ride).toMatchObject({ id: 'revolution-1', name: 'Discovery Revolution' });
+    const park = await viewer.client.dashboard.park.query({ park: 'alpha' });
+    expect(park.rides[0]?.name).toBe('Discovery Revolution');
+    const missing = await failure(
+      admin.client.admin.renameRide.mutate({ park: 'alpha', ride: 'nope', name: 'X' }),
+    );
+    expect(missing.code).toBe('NOT_FOUND');
+  });
+
+  it('adds and disables a report rule', async () => {
+    const rule = await admin.client.admin.addReportRule.mutate({
+      park: 'alpha',
+      cron: '0 6 * * *',
+      period: 'day',
+    });
+    await admin.client.admin.setReportRuleEnabled.mutate({ ruleId: rule.id, enabled: false });
+    const { rules } = await viewer.client.dashboard.reportRules.query();
+    expect(rules).toEqual([
+      expect.objectContaining({ id: rule.id, enabled: false, park: 'alpha' }),
+    ]);
+  });
+});
