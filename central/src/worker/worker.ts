@@ -24,6 +24,8 @@ export interface WorkerOptions {
   log?: Logger;
   /** Base of the back-off before a failed job is requeued (default 1 s). */
   retryDelayMs?: number;
+  /** Jobs run at once in long-running mode (default WORKER_CONCURRENCY); drain mode runs one. */
+  concurrency?: number;
 }
 
 /** A running worker. */
@@ -38,8 +40,8 @@ export interface RunningWorker {
 const KINDS: JobKind<any>[] = [postprocessJob, reportJob];
 
 /**
- * The worker shell: consumes `postprocess` and `report` with manual ack and prefetch 1, one
- * job at a time, and reconnects (with back-off) when the broker goes away. Unacked messages
+ * The worker shell: consumes `postprocess` and `report` with manual ack, one job at a time
+ * (or `concurrency` jobs in long-running mode, each acked on its own), and reconnects (with back-off) when the broker goes away. Unacked messages
  * return to the queue when a connection drops, so a crash costs a retry, never a job.
  */
 export async function startWorker(
@@ -51,6 +53,7 @@ export async function startWorker(
   const blobs = new BlobStore(config.blobDir);
   await blobs.init();
   const deps: JobDeps = { pool, config, blobs, log };
+  const concurrency = options.concurrency ?? config.workerConcurrency;
   const stopping = new AbortController();
   const policy = {
     deliveryLimit: config.deliveryLimit,
@@ -59,13 +62,14 @@ export async function startWorker(
   };
   let connection: ChannelModel | null = null;
 
-  async function connect(): Promise<Channel> {
+  async function connect(prefetch = 1): Promise<Channel> {
     connection = await amqp.connect(config.amqpUrl);
     connection.on('error', (err: Error) => log.warn({ err }, 'worker: broker connection error'));
     const channel = await connection.createChannel();
     channel.on('error', (err: Error) => log.warn({ err }, 'worker: channel error'));
     await assertTopology(channel, config.queuePrefix, config.deliveryLimit);
-    await channel.prefetch(1);
+    // Per consumer: quorum queues do not support a channel-wide (global) prefetch.
+    await channel.prefetch(prefetch);
     return channel;
   }
 
@@ -106,21 +110,26 @@ export async function startWorker(
     }
   }
 
-  /** Long-running: consume, and reconnect whenever the connection is lost. */
+  /**
+   * Long-running: consume, and reconnect whenever the connection is lost. Up to `concurrency`
+   * jobs run at once: each consumer may hold that many unacked messages (quorum queues only
+   * know per-consumer prefetch) and one shared set of slots bounds the jobs across queues.
+   * Every message is acked or nacked on its own as its job ends, in whatever order.
+   */
   async function consume(): Promise<void> {
     let backoff = 500;
+    const slots = createSlots(concurrency);
     while (!stopping.signal.aborted) {
       try {
-        const channel = await connect();
-        // One job at a time per process, whichever queue it came from.
-        let chain: Promise<void> = Promise.resolve();
+        const channel = await connect(concurrency);
+        const inFlight = new Set<Promise<void>>();
         const tags: string[] = [];
         for (const source of sources) {
           const { consumerTag } = await channel.consume(
             source.queue,
             (msg) => {
               if (!msg) return;
-              chain = chain.then(async () => {
+              const job = slots.run(async () => {
                 try {
                   settle(channel, msg, await handle(source.kind, source.dead, msg));
                 } catch (err) {
@@ -129,12 +138,14 @@ export async function startWorker(
                   await connection?.close().catch(() => undefined);
                 }
               });
+              inFlight.add(job);
+              void job.finally(() => inFlight.delete(job));
             },
             { noAck: false },
           );
           tags.push(consumerTag);
         }
-        log.info({ queues: sources.map((s) => s.queue) }, 'worker consuming');
+        log.info({ queues: sources.map((s) => s.queue), concurrency }, 'worker consuming');
         backoff = 500;
         await new Promise<void>((resolve) => {
           connection?.once('close', resolve);
@@ -142,7 +153,7 @@ export async function startWorker(
         });
         if (stopping.signal.aborted) {
           for (const tag of tags) await channel.cancel(tag).catch(() => undefined);
-          await chain;
+          await Promise.all(inFlight);
           return;
         }
         log.warn('worker: broker connection closed; reconnecting');
@@ -164,6 +175,25 @@ export async function startWorker(
     async stop() {
       stopping.abort();
       await done;
+    },
+  };
+}
+
+/** At most `n` tasks at once; the others wait their turn in arrival order. */
+function createSlots(n: number): { run(task: () => Promise<void>): Promise<void> } {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  return {
+    async run(task) {
+      if (free > 0) free--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else free++;
+      }
     },
   };
 }
