@@ -61,8 +61,17 @@ describe('agent', () => {
     const [r2, r1] = agent.status().rides;
     expect(r2?.lastError).toMatch(/the gateway's host key changed/);
     expect(r2?.hostKeyChanged).toEqual({ expected: wrongPin, got: gw.hostKeySha256 });
+    expect(r2?.hostKey).toEqual({
+      state: 'changed',
+      pinned: wrongPin,
+      presented: gw.hostKeySha256,
+    });
     expect(r2?.lastSuccessAt).toBeNull();
-    expect(r1).toMatchObject({ lastError: null, hostKeyChanged: null });
+    expect(r1).toMatchObject({
+      lastError: null,
+      hostKeyChanged: null,
+      hostKey: { state: 'pinned', pinned: gw.hostKeySha256 },
+    });
     expect(r1?.lastSuccessAt).not.toBeNull();
     expect(agent.status().drops.buffered).toBe(1);
     expect(agent.status().backlog).toMatchObject({ drops: 1, bytes: drop.zip.length });
