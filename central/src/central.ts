@@ -84,6 +84,7 @@ export async function startCentral(
           pool,
           log: log.child({ component: 'scheduler' }),
           onEnqueued: () => publisher?.kick(),
+          catchUpMs: config.reportCatchUpMs,
         });
   const sweeper =
     options.uploadSweeper === false

@@ -34,6 +34,8 @@ export interface ReportRule {
   enabled: boolean;
   timezone: string;
   createdAt: string;
+  /** When the rule was last switched on or off (missed firings are made up from then on). */
+  enabledChangedAt: string;
 }
 
 /** Adds a rule; its park (and ride) must exist. Returns the rule. */
@@ -106,6 +108,7 @@ interface RuleRow {
   enabled: boolean;
   timezone: string;
   created_at: Date;
+  enabled_changed_at: Date;
 }
 
 /** Every rule (or only the enabled ones), oldest first. */
@@ -115,7 +118,7 @@ export async function listReportRules(
 ): Promise<ReportRule[]> {
   const r = await db.query<RuleRow>(
     `SELECT r.id, r.park_id, r.ride_id, r.cron, r.period, r.language, r.enabled, p.timezone,
-            r.created_at
+            r.created_at, r.enabled_changed_at
        FROM report_rules r JOIN parks p ON p.id = r.park_id
       WHERE r.enabled OR NOT $1
       ORDER BY r.id`,
@@ -131,5 +134,6 @@ export async function listReportRules(
     enabled: row.enabled,
     timezone: row.timezone,
     createdAt: row.created_at.toISOString(),
+    enabledChangedAt: row.enabled_changed_at.toISOString(),
   }));
 }

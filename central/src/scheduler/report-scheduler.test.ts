@@ -7,6 +7,7 @@ import { fireReportRule } from './report-firing.ts';
 import { periodEndingAt } from './report-period.ts';
 import { addReportRule, listReportRules } from './report-rules.ts';
 import { startReportScheduler } from './report-scheduler.ts';
+import { waitFor } from '../../../scripts/harness/wait-for.ts';
 
 let env: TestEnvironment;
 
@@ -142,5 +143,87 @@ describe('report firing', () => {
     expect(stats.every((s) => s.fired > 0)).toBe(true);
     expect(stats.reduce((n, s) => n + s.fired, 0)).toBeGreaterThan(rows.rows.length);
     expect((await listReportRules(env.pool)).some((r) => r.id === rule.id)).toBe(true);
+  });
+});
+
+describe('missed firings', () => {
+  async function oldRule(park: string, ageMs: number, enabled = true) {
+    const rule = await addReportRule(env.pool, { park, cron: '0 6 * * *', period: 'day', enabled });
+    // The rule has existed (and been on) for a while, but no scheduler ran meanwhile.
+    await env.pool.query(
+      `UPDATE report_rules SET created_at = now() - $2::float8 * interval '1 millisecond',
+              enabled_changed_at = now() - $2::float8 * interval '1 millisecond' WHERE id = $1`,
+      [rule.id, ageMs],
+    );
+    return rule;
+  }
+
+  async function firingsOf(ruleId: string) {
+    const r = await env.pool.query<{ scheduled_at: Date; period_start: Date; published: number }>(
+      `SELECT f.scheduled_at, r.period_start,
+              (SELECT count(*)::int FROM outbox o WHERE o.message_id = r.id::text) AS published
+         FROM report_firings f JOIN reports r ON r.id = f.report_id
+        WHERE f.rule_id = $1 ORDER BY f.scheduled_at`,
+      [ruleId],
+    );
+    return r.rows;
+  }
+
+  it('makes up each firing missed during three days of downtime once, with two schedulers starting', async () => {
+    await createPark(env.pool, { id: 'catchup-park', name: 'Catch-up', timezone: 'Europe/Rome' });
+    const rule = await oldRule('catchup-park', 3 * 86_400_000);
+    const log = createLogger('silent');
+    const pools = [1, 2].map(() => createPool(env.config.databaseUrl, log));
+    const schedulers = pools.map((pool) =>
+      startReportScheduler({ pool, log, reloadMs: 200, catchUpMs: 35 * 86_400_000 }),
+    );
+    try {
+      // Several reloads of both: later passes must find nothing more to make up.
+      await waitFor(
+        'both schedulers to reload a few times',
+        async () =>
+          (await firingsOf(rule.id)).length >= 3 && schedulers.every((s) => s.stats().fired >= 3),
+        { timeoutMs: 30_000 },
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      await Promise.all(schedulers.map((s) => s.stop()));
+      await Promise.all(pools.map((p) => p.end()));
+    }
+    const firings = await firingsOf(rule.id);
+    // One 06:00 (Rome) in every 24 hours: exactly three in the three days.
+    expect(firings).toHaveLength(3);
+    for (const f of firings) {
+      expect(f.published).toBe(1);
+      expect(
+        new Date(f.scheduled_at).toLocaleTimeString('en-GB', { timeZone: 'Europe/Rome' }),
+      ).toBe('06:00:00');
+    }
+    // Three different days, each covering the day before its firing.
+    expect(new Set(firings.map((f) => f.period_start.toISOString())).size).toBe(3);
+    const reports = await env.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM reports WHERE park_id = 'catchup-park'",
+    );
+    expect(reports.rows[0]?.n).toBe(3);
+  });
+
+  it('makes up nothing for a disabled rule, nor for the time before it was switched on', async () => {
+    await createPark(env.pool, { id: 'quiet-park', name: 'Quiet', timezone: 'Europe/Rome' });
+    const off = await oldRule('quiet-park', 3 * 86_400_000, false);
+    const on = await oldRule('quiet-park', 3 * 86_400_000);
+    await env.pool.query('UPDATE report_rules SET enabled_changed_at = now() WHERE id = $1', [
+      on.id,
+    ]);
+    const log = createLogger('silent');
+    const scheduler = startReportScheduler({
+      pool: env.pool,
+      log,
+      reloadMs: 60_000,
+      catchUpMs: 35 * 86_400_000,
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    await scheduler.stop();
+    expect(await firingsOf(off.id)).toEqual([]);
+    expect(await firingsOf(on.id)).toEqual([]);
   });
 });

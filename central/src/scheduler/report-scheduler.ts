@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { missedFirings } from './missed-firings.ts';
 import { fireReportRule } from './report-firing.ts';
 import { listReportRules, type ReportRule } from './report-rules.ts';
 
@@ -12,6 +13,11 @@ export interface ReportSchedulerOptions {
   reloadMs?: number;
   /** Called after this process queued a report (e.g. to kick the outbox publisher). */
   onEnqueued?: (reportId: string) => void;
+  /**
+   * Firings missed up to this long ago (no process ran, the database was down, the event loop
+   * was blocked) are made up at every reload, each once (default 0: none).
+   */
+  catchUpMs?: number;
 }
 
 /** A running scheduler. */
@@ -25,7 +31,8 @@ export interface ReportScheduler {
 /**
  * Runs every enabled report rule as a node-cron task in its park's time zone. Every API
  * replica runs one; each firing is claimed by exactly one of them through the firing key
- * (see `fireReportRule`). Firings missed while no scheduler ran are not made up for.
+ * (see `fireReportRule`). At start-up and at every reload, firings missed within `catchUpMs`
+ * (after downtime, or a firing whose transaction failed) are fired too, through the same key.
  */
 export function startReportScheduler(options: ReportSchedulerOptions): ReportScheduler {
   const { pool, log } = options;
@@ -74,6 +81,12 @@ export function startReportScheduler(options: ReportSchedulerOptions): ReportSch
         name: `report-rule-${rule.id}`,
       });
       tasks.set(rule.id, { signature: signatureOf(rule), task });
+    }
+    const missed = await missedFirings(pool, rules, new Date(), options.catchUpMs ?? 0);
+    for (const { rule, at } of missed) {
+      if (stopped) break;
+      log.debug({ rule: rule.id, park: rule.park, scheduledAt: at }, 'making up a missed firing');
+      fire(rule, at);
     }
   }
 
