@@ -1,5 +1,36 @@
 /** The park agent core: plain Node, used headless (cli.ts) and by the Electron shell. */
-export { createAgent, type Agent, type AgentObserver, type AgentOptions } from './agent.ts';
+export {
+  createAgent,
+  type Agent,
+  type AgentObserver,
+  type AgentOptions,
+  type RideView,
+  type SettingsView,
+} from './agent.ts';
+export {
+  CentralViewLoop,
+  type GlobalView,
+  GLOBAL_VIEW_DROPS,
+  GLOBAL_VIEW_REPORTS,
+} from './central-view.ts';
+export {
+  testConnection,
+  type ConnectionTestResult,
+  type HostKeyStatus,
+} from './connection-test.ts';
+export { recheckQuarantined, type RecheckResult } from './quarantine.ts';
+export { completeRide, connectionView, RideDraftError, type ConnectionView } from './ride-draft.ts';
+export { KeyFileSecretStore } from './secrets/key-file-secret-store.ts';
+export { SecretStoreError, type SecretStore } from './secrets/secret-store.ts';
+export { RideStore, type LoadedRide, type RideSource } from './store/ride-store.ts';
+export {
+  agentSettingsPatchSchema,
+  agentSettingsSchema,
+  SettingsStore,
+  type AgentSettings,
+  type AgentSettingsPatch,
+} from './store/settings-store.ts';
+export { UploadThrottle, realClock, type ThrottleClock } from './upload-throttle.ts';
 export { createAgentMetrics, type AgentMetrics } from './agent-metrics.ts';
 export { createStatusRouter, type AgentRouter, type StatusContext } from './status-router.ts';
 export { startStatusServer, type StatusServer, type StatusServerOptions } from './status-server.ts';
@@ -26,7 +57,12 @@ export {
   uploadConfigSchema,
   type AfterBuffer,
   connectionSchema,
+  connectionDraftSchema,
+  httpConnectionSchema,
+  rideConfigSchema,
+  rideDraftSchema,
   sftpConnectionSchema,
+  CREDENTIAL_FIELDS,
   ConfigError,
   loadAgentConfig,
   parseAgentConfig,
@@ -35,6 +71,8 @@ export {
   type ConnectionConfig,
   type RideConfig,
   type SftpConnectionConfig,
+  type HttpConnectionConfig,
+  type RideDraft,
 } from './config.ts';
 export {
   DropBuffer,
@@ -46,7 +84,13 @@ export { DROP_STATES, type DropRecord, type DropState } from './buffer/drop-reco
 export { createCentralClient, type CentralClient } from './central-client.ts';
 export { connectGateway } from './gateway/create-gateway-client.ts';
 export type { GatewayClient, RemoteFile } from './gateway/gateway-client.ts';
-export { HostKeyMismatchError, hostKeyFingerprint } from './gateway/host-key.ts';
+export {
+  HostKeyMismatchError,
+  HostKeyUnconfirmedError,
+  hostKeyFingerprint,
+} from './gateway/host-key.ts';
+export { GatewayUnreachableError } from './gateway/gateway-client.ts';
+export { connectHttpGateway } from './gateway/http-gateway-client.ts';
 export { connectSftpGateway } from './gateway/sftp-gateway-client.ts';
 export {
   AGENT_VERSION,
