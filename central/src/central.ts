@@ -2,6 +2,7 @@ import { verifyDrop } from '@zra/shared';
 import type { Logger } from 'pino';
 import type { HeartbeatInput } from './agents/heartbeat-schemas.ts';
 import { recordHeartbeat } from './agents/heartbeat-store.ts';
+import { startStuckJobSweeper } from './batches/stuck-job-sweeper.ts';
 import { BlobStore } from './blob/blob-store.ts';
 import type { CentralConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -31,6 +32,8 @@ export interface StartCentralOptions {
   uploadSweeper?: boolean;
   /** Run the report scheduler in this process (default true). */
   scheduler?: boolean;
+  /** Requeue jobs abandoned by dead workers, in this process (default true). */
+  stuckJobSweeper?: boolean;
   /** Replaces shared's `verifyDrop` (tests of odd verdicts). */
   verifyDrop?: DropVerifier;
 }
@@ -97,6 +100,17 @@ export async function startCentral(
           intervalMs: Math.min(15 * 60_000, config.abandonedUploadMs / 4),
           log: log.child({ component: 'upload-sweeper' }),
         });
+  const stuckJobs =
+    options.stuckJobSweeper === false
+      ? null
+      : startStuckJobSweeper({
+          pool,
+          stuckAfterMs: config.stuckJobMs,
+          maxAttempts: config.deliveryLimit,
+          intervalMs: Math.min(60_000, config.stuckJobMs / 4),
+          log: log.child({ component: 'stuck-job-sweeper' }),
+          onRequeued: () => publisher?.kick(),
+        });
   const auth = { parkForToken: (token: string) => parkForToken(pool, token) };
   const heartbeats = {
     record: (park: ParkIdentity, hb: HeartbeatInput) => recordHeartbeat(pool, park, hb),
@@ -135,6 +149,7 @@ export async function startCentral(
     // E.g. the port is taken: release what was started so the process can exit.
     await scheduler?.stop();
     await sweeper?.stop();
+    await stuckJobs?.stop();
     await publisher?.stop();
     await broker.close();
     await pool.end();
@@ -148,6 +163,7 @@ export async function startCentral(
       // A firing in progress still needs the pool; its outbox row waits for the next publisher.
       await scheduler?.stop();
       await sweeper?.stop();
+      await stuckJobs?.stop();
       await publisher?.stop();
       await broker.close();
       await pool.end();
