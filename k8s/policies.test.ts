@@ -1,0 +1,405 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { containers, podTemplates, selects } from './test-support/pod-specs.ts';
+import { idOf, OVERLAYS, REPO_ROOT, render, type K8sObject } from './test-support/render.ts';
+
+const LABELS = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/component',
+  'app.kubernetes.io/part-of',
+  'app.kubernetes.io/managed-by',
+  'app.kubernetes.io/instance',
+];
+/** Pods that talk to the Kubernetes API and so need their ServiceAccount token. */
+const NEEDS_API_TOKEN = new Set(['prometheus', 'kube-state-metrics']);
+/** Prod keeps no credentials in git: the operator creates these (docs/operations.md). */
+const operationsDoc = readFileSync(`${REPO_ROOT}docs/operations.md`, 'utf8');
+
+const one = (objects: K8sObject[], kind: string, name: string): K8sObject => {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind} ${name} is not rendered`);
+  return found;
+};
+
+/** Names of the Secrets the rendered objects read (env, envFrom, volumes, KEDA, TLS). */
+function referencedSecrets(objects: K8sObject[]): Set<string> {
+  const names = new Set<string>();
+  for (const { container } of containers(objects)) {
+    for (const env of container.env ?? []) {
+      if (env.valueFrom?.secretKeyRef) names.add(env.valueFrom.secretKeyRef.name);
+    }
+    for (const from of container.envFrom ?? []) if (from.secretRef) names.add(from.secretRef.name);
+  }
+  for (const pod of podTemplates(objects)) {
+    for (const v of pod.spec.volumes ?? []) if (v.secret) names.add(v.secret.secretName);
+  }
+  for (const o of objects) {
+    if (o.kind === 'TriggerAuthentication') {
+      for (const ref of o.spec.secretTargetRef ?? []) names.add(ref.name);
+    }
+    if (o.kind === 'Ingress') for (const tls of o.spec.tls ?? []) names.add(tls.secretName);
+  }
+  return names;
+}
+
+describe.each(OVERLAYS)('overlay %s', (overlay) => {
+  let objects: K8sObject[];
+  beforeAll(async () => {
+    objects = await render(`overlays/${overlay}`);
+  });
+
+  it('labels every object and every pod template with app.kubernetes.io/*', () => {
+    const missing: string[] = [];
+    for (const o of objects) {
+      for (const l of LABELS) if (!o.metadata.labels?.[l]) missing.push(`${idOf(o)} ${l}`);
+    }
+    for (const pod of podTemplates(objects)) {
+      for (const l of LABELS) {
+        if (!pod.metadata?.labels?.[l]) missing.push(`${idOf(pod.owner)} pod template ${l}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('gives every container requests and limits for CPU and memory', () => {
+    const missing = containers(objects)
+      .filter(({ container: c }) =>
+        ['requests', 'limits'].some((k) => !c.resources?.[k]?.cpu || !c.resources?.[k]?.memory),
+      )
+      .map(({ pod, container }) => `${idOf(pod.owner)} ${container.name}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('probes every long-running container for readiness and liveness', () => {
+    const missing = containers(objects)
+      .filter(({ pod, init }) => pod.longRunning && !init)
+      .filter(({ container: c }) => !c.readinessProbe || !c.livenessProbe)
+      .map(({ pod, container }) => `${idOf(pod.owner)} ${container.name}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('runs every pod as non-root with RuntimeDefault seccomp, and every container read-only without capabilities', () => {
+    const wrong: string[] = [];
+    for (const pod of podTemplates(objects)) {
+      const sc = pod.spec.securityContext ?? {};
+      if (sc.runAsNonRoot !== true) wrong.push(`${idOf(pod.owner)} runAsNonRoot`);
+      if (!(sc.runAsUser > 0)) wrong.push(`${idOf(pod.owner)} runAsUser`);
+      if (sc.seccompProfile?.type !== 'RuntimeDefault') wrong.push(`${idOf(pod.owner)} seccomp`);
+    }
+    for (const { pod, container: c } of containers(objects)) {
+      const sc = c.securityContext ?? {};
+      const at = `${idOf(pod.owner)} ${c.name}`;
+      if (sc.readOnlyRootFilesystem !== true) wrong.push(`${at} readOnlyRootFilesystem`);
+      if (sc.allowPrivilegeEscalation !== false) wrong.push(`${at} allowPrivilegeEscalation`);
+      if (JSON.stringify(sc.capabilities?.drop) !== '["ALL"]') wrong.push(`${at} drop ALL`);
+      if (sc.capabilities?.add?.length) wrong.push(`${at} adds capabilities`);
+      if (sc.runAsUser === 0 || sc.privileged) wrong.push(`${at} root or privileged`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('gives every pod its own ServiceAccount, with no token unless it calls the Kubernetes API', () => {
+    const wrong: string[] = [];
+    const accounts = new Map(
+      objects
+        .filter((o) => o.kind === 'ServiceAccount')
+        .map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]),
+    );
+    for (const pod of podTemplates(objects)) {
+      const name = pod.spec.serviceAccountName as string | undefined;
+      const account = accounts.get(`${pod.owner.metadata.namespace}/${name}`);
+      if (!name || name === 'default' || !account) {
+        wrong.push(`${idOf(pod.owner)}: ServiceAccount ${name ?? '(none)'} not rendered`);
+        continue;
+      }
+      const wantsToken = NEEDS_API_TOKEN.has(name);
+      if (pod.spec.automountServiceAccountToken !== wantsToken) {
+        wrong.push(`${idOf(pod.owner)}: automountServiceAccountToken should be ${wantsToken}`);
+      }
+      if (account.automountServiceAccountToken !== wantsToken) {
+        wrong.push(`ServiceAccount ${name}: automountServiceAccountToken should be ${wantsToken}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('pins every image to a version tag (no :latest, no untagged image)', () => {
+    const images = containers(objects).map(({ container }) => container.image as string);
+    expect(images.length).toBeGreaterThan(5);
+    const unpinned = images.filter((image) => {
+      const tag = /:([^/:@]+)$/.exec(image)?.[1];
+      return !image.includes('@sha256:') && (!tag || tag === 'latest' || !/\d/.test(tag));
+    });
+    expect(unpinned).toEqual([]);
+  });
+
+  it('keeps credentials out of ConfigMaps', () => {
+    const suspicious: string[] = [];
+    for (const o of objects.filter((x) => x.kind === 'ConfigMap')) {
+      for (const [key, value] of Object.entries((o.data ?? {}) as Record<string, string>)) {
+        const at = `${idOf(o)} ${key}`;
+        if (/pass(word)?|secret|token|credential|api.?key/i.test(key)) suspicious.push(at);
+        // user:password@ in a URL, a park token, a private key, a password assignment.
+        if (/\/\/[^/\s:@]+:[^/\s@]+@/.test(value)) suspicious.push(`${at}: URL with a password`);
+        // A park token: zra_ + 43 base64url characters (metric names are lowercase words).
+        if (/\bzra_(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{43}(?![\w-])/.test(value)) {
+          suspicious.push(`${at}: park token`);
+        }
+        if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) suspicious.push(`${at}: key`);
+        if (/^\s*[\w.]*(pass(word)?|secret)\s*[=:]\s*\S+/im.test(value)) {
+          suspicious.push(`${at}: password setting`);
+        }
+      }
+    }
+    expect(suspicious).toEqual([]);
+  });
+
+  it('has every Secret a workload reads: rendered in dev, documented for the operator in prod', () => {
+    const wanted = [...referencedSecrets(objects)].sort();
+    expect(wanted).toContain('central-database');
+    const rendered = objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name);
+    if (overlay === 'dev') {
+      expect(wanted.filter((n) => n !== 'central-api-tls' && !rendered.includes(n))).toEqual([]);
+    } else {
+      // No credentials in git for production.
+      expect(rendered).toEqual([]);
+      expect(wanted.filter((n) => !operationsDoc.includes(`\`${n}\``))).toEqual([]);
+    }
+  });
+
+  it('follows the priority table: always-up for API, database and broker; jobs never preempt, post-processing above reports', () => {
+    const classes = new Map(
+      objects.filter((o) => o.kind === 'PriorityClass').map((o) => [o.metadata.name, o]),
+    );
+    const expected: [string, number, string][] = [
+      ['zamperla-always-up', 1000000, 'PreemptLowerPriority'],
+      ['zamperla-jobs-high', 100000, 'Never'],
+      ['zamperla-jobs-mid', 10000, 'Never'],
+      ['zamperla-jobs-low', 1000, 'Never'],
+    ];
+    for (const [name, value, policy] of expected) {
+      expect(classes.get(name)?.value, name).toBe(value);
+      expect(classes.get(name)?.preemptionPolicy, name).toBe(policy);
+    }
+    const priorityOf = (kind: string, name: string) => {
+      const pod = podTemplates([one(objects, kind, name)])[0];
+      return pod?.spec.priorityClassName as string;
+    };
+    expect(priorityOf('Deployment', 'central-api')).toBe('zamperla-always-up');
+    expect(priorityOf('StatefulSet', 'postgres')).toBe('zamperla-always-up');
+    expect(priorityOf('StatefulSet', 'rabbitmq')).toBe('zamperla-always-up');
+    const post = classes.get(priorityOf('ScaledJob', 'central-postprocess'))?.value;
+    const report = classes.get(priorityOf('ScaledJob', 'central-report'))?.value;
+    expect(post).toBeGreaterThan(report ?? Infinity);
+    // Every job-like pod has a job class (never preempting).
+    for (const pod of podTemplates(objects).filter((p) => !p.longRunning)) {
+      expect(classes.get(pod.spec.priorityClassName)?.preemptionPolicy, idOf(pod.owner)).toBe(
+        'Never',
+      );
+    }
+  });
+
+  it('runs the API with 2+ replicas, a rolling update that never drops below them, a PDB, probes on /healthz and /readyz, and migrations before serving', () => {
+    const api = one(objects, 'Deployment', 'central-api');
+    expect(api.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(api.spec.strategy.type).toBe('RollingUpdate');
+    expect(api.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    const pod = api.spec.template.spec;
+    const main = pod.containers.find((c: { name: string }) => c.name === 'api');
+    expect(main.startupProbe.httpGet.path).toBe('/healthz');
+    expect(main.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(main.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(main.args).toEqual(['serve']);
+    expect(pod.initContainers.map((c: { args: string[] }) => c.args)).toEqual([['migrate']]);
+    expect(pod.initContainers[0].image).toBe(main.image);
+    const pdb = objects.find(
+      (o) =>
+        o.kind === 'PodDisruptionBudget' &&
+        selects(o.spec.selector.matchLabels, api.spec.template.metadata.labels),
+    );
+    expect(pdb?.spec.minAvailable).toBeGreaterThanOrEqual(1);
+    expect(pdb?.spec.minAvailable).toBeLessThan(api.spec.replicas);
+  });
+
+  it('exposes only /trpc through the Ingress, with room for 9 MiB chunks, and TLS in prod', () => {
+    const ingress = one(objects, 'Ingress', 'central-api');
+    const paths = ingress.spec.rules.flatMap((r: { http: { paths: { path: string }[] } }) =>
+      r.http.paths.map((p) => p.path),
+    );
+    expect(paths).toEqual(['/trpc']);
+    const bodySize = ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'];
+    expect(Number.parseInt(bodySize ?? '0', 10)).toBeGreaterThan(9);
+    if (overlay === 'prod') {
+      expect(ingress.spec.tls?.[0]?.hosts).toEqual([ingress.spec.rules[0].host]);
+    }
+  });
+
+  it('scales jobs exactly: http protocol (counts in-flight messages), one message per job, none idle, bounded history and deadlines', () => {
+    const auths = new Set(
+      objects.filter((o) => o.kind === 'TriggerAuthentication').map((o) => o.metadata.name),
+    );
+    const scaledJobs = objects.filter((o) => o.kind === 'ScaledJob');
+    expect(scaledJobs.map((o) => o.metadata.name).sort()).toEqual([
+      'central-postprocess',
+      'central-report',
+    ]);
+    for (const sj of scaledJobs) {
+      const s = sj.spec;
+      expect(s.minReplicaCount ?? 0, sj.metadata.name).toBe(0);
+      expect(s.pollingInterval).toBeGreaterThanOrEqual(2);
+      expect(s.pollingInterval).toBeLessThanOrEqual(30);
+      expect(s.scalingStrategy.strategy).toBe('default');
+      expect(s.successfulJobsHistoryLimit).toBeGreaterThan(0);
+      expect(s.failedJobsHistoryLimit).toBeGreaterThan(0);
+      expect(s.jobTargetRef.activeDeadlineSeconds).toBeGreaterThan(0);
+      expect(s.jobTargetRef.backoffLimit).toBeDefined();
+      expect(s.jobTargetRef.template.spec.containers[0].args).toEqual(['worker', '--drain']);
+      expect(s.triggers.length).toBeGreaterThan(0);
+      for (const t of s.triggers) {
+        expect(t.type).toBe('rabbitmq');
+        expect(t.metadata).toMatchObject({ protocol: 'http', mode: 'QueueLength', value: '1' });
+        // Unacknowledged messages must count (the default); never exclude them.
+        expect(t.metadata.excludeUnacknowledged ?? 'false').toBe('false');
+        expect(t.metadata.host).toBeUndefined();
+        expect(auths).toContain(t.authenticationRef.name);
+      }
+    }
+  });
+
+  it('gives the broker a consumer timeout longer than any job pod may live, and jobs a timeout shorter than their deadline', () => {
+    const conf = one(objects, 'ConfigMap', 'rabbitmq-config').data['rabbitmq.conf'] as string;
+    const consumerTimeoutMs = Number(/^consumer_timeout\s*=\s*(\d+)/m.exec(conf)?.[1]);
+    const jobTimeoutS = Number(one(objects, 'ConfigMap', 'central-config').data.JOB_TIMEOUT_S);
+    for (const sj of objects.filter((o) => o.kind === 'ScaledJob')) {
+      const deadline = sj.spec.jobTargetRef.activeDeadlineSeconds as number;
+      expect(consumerTimeoutMs).toBeGreaterThan(deadline * 1000);
+      expect(jobTimeoutS).toBeLessThan(deadline);
+    }
+  });
+
+  it('fits the job ceilings into the PostgreSQL connection budget', () => {
+    const pg = one(objects, 'StatefulSet', 'postgres').spec.template.spec.containers[0];
+    const setting = (name: string) =>
+      Number(
+        (pg.args as string[]).find((a) => a.startsWith(`${name}=`))?.split('=')[1] ?? Number.NaN,
+      );
+    const maxConnections = setting('max_connections');
+    const reserved = setting('superuser_reserved_connections');
+    const api = one(objects, 'Deployment', 'central-api');
+    const poolMax = 10; // central/src/db/pool.ts
+    const apiPeak = (api.spec.replicas + api.spec.strategy.rollingUpdate.maxSurge) * poolMax;
+    // A job pod runs one job at a time and its queries one after the other: one connection.
+    const jobs = objects
+      .filter((o) => o.kind === 'ScaledJob')
+      .reduce((n, o) => n + (o.spec.maxReplicaCount as number), 0);
+    const backupAndCli = 2;
+    expect(reserved + apiPeak + jobs + backupAndCli).toBeLessThanOrEqual(maxConnections);
+  });
+
+  it('points every Service, PDB and NetworkPolicy selector at pods that exist', () => {
+    const pods = podTemplates(objects).map((p) => ({
+      ns: p.owner.metadata.namespace,
+      labels: p.metadata?.labels,
+    }));
+    const dangling: string[] = [];
+    for (const o of objects) {
+      const selector =
+        o.kind === 'Service'
+          ? o.spec.selector
+          : o.kind === 'PodDisruptionBudget' || o.kind === 'NetworkPolicy'
+            ? (o.spec.podSelector?.matchLabels ?? o.spec.selector?.matchLabels)
+            : undefined;
+      if (selector === undefined || Object.keys(selector).length === 0) continue;
+      if (!pods.some((p) => p.ns === o.metadata.namespace && selects(selector, p.labels))) {
+        dangling.push(idOf(o));
+      }
+    }
+    expect(dangling).toEqual([]);
+  });
+
+  it('mounts only ConfigMaps and claims that exist', () => {
+    const have = new Set(
+      objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
+    );
+    const missing: string[] = [];
+    for (const pod of podTemplates(objects)) {
+      const ns = pod.owner.metadata.namespace;
+      const claimTemplates = new Set(
+        (pod.owner.spec.volumeClaimTemplates ?? []).map((t: K8sObject) => t.metadata.name),
+      );
+      for (const v of pod.spec.volumes ?? []) {
+        if (v.configMap && !have.has(`ConfigMap/${ns}/${v.configMap.name}`))
+          missing.push(v.configMap.name);
+        if (
+          v.persistentVolumeClaim &&
+          !have.has(`PersistentVolumeClaim/${ns}/${v.persistentVolumeClaim.claimName}`)
+        ) {
+          missing.push(v.persistentVolumeClaim.claimName);
+        }
+      }
+      for (const c of [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])]) {
+        for (const m of c.volumeMounts ?? []) {
+          const declared = (pod.spec.volumes ?? []).some(
+            (v: { name: string }) => v.name === m.name,
+          );
+          if (!declared && !claimTemplates.has(m.name))
+            missing.push(`${idOf(pod.owner)} mount ${m.name}`);
+        }
+        for (const from of c.envFrom ?? []) {
+          if (from.configMapRef && !have.has(`ConfigMap/${ns}/${from.configMapRef.name}`)) {
+            missing.push(from.configMapRef.name);
+          }
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('denies all traffic by default; only the API, jobs and backup reach PostgreSQL; only the ingress and Prometheus reach the API', () => {
+    const policies = objects.filter(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'zamperla',
+    );
+    const deny = policies.find(
+      (p) => Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress && !p.spec.egress,
+    );
+    expect(deny?.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const ingressFrom = (app: string) =>
+      policies
+        .filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === app)
+        .flatMap((p) => p.spec.ingress ?? [])
+        .flatMap((rule: { from: unknown[] }) => rule.from)
+        .map((peer) => JSON.stringify(peer));
+    expect(ingressFrom('postgres').sort()).toEqual(
+      ['central-api', 'central-jobs', 'postgres-backup']
+        .map((name) =>
+          JSON.stringify({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } }),
+        )
+        .sort(),
+    );
+    const api = ingressFrom('central-api');
+    expect(api).toHaveLength(2);
+    expect(api.join()).toContain('ingress-nginx');
+    expect(api.join()).toContain('prometheus');
+    expect(ingressFrom('central-jobs')).toEqual([]);
+  });
+});
+
+describe('storage per environment', () => {
+  it('shares the blob store ReadWriteMany in prod and ReadWriteOnce on the single dev node; Prometheus keeps its data on a claim in prod', async () => {
+    const dev = await render('overlays/dev');
+    const prod = await render('overlays/prod');
+    expect(one(dev, 'PersistentVolumeClaim', 'blob-store').spec.accessModes).toEqual([
+      'ReadWriteOnce',
+    ]);
+    expect(one(prod, 'PersistentVolumeClaim', 'blob-store').spec.accessModes).toEqual([
+      'ReadWriteMany',
+    ]);
+    const prom = one(prod, 'Deployment', 'prometheus').spec.template.spec.volumes.find(
+      (v: { name: string }) => v.name === 'data',
+    );
+    expect(prom).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'prometheus-data' } });
+    expect(one(prod, 'PersistentVolumeClaim', 'prometheus-data').metadata.namespace).toBe(
+      'zamperla-monitoring',
+    );
+  });
+});
