@@ -439,6 +439,8 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       }
       rideStore.save(completeRide(draft));
       reloadRides();
+      // A running agent pulls a new ride at once, as it does every ride at start-up.
+      if (running) pulls.tick(draft.id);
       log.info({ ride: draft.id }, 'ride added');
       return viewOf(draft.id);
     },

@@ -159,6 +159,37 @@ describe('rides through the status API, against a real OpenSSH gateway with pass
     await expect(second.api.pullNow({ ride: 'r9' })).rejects.toThrow('no ride "r9"');
   });
 
+  it('stops a ride whose gateway key changed until the new key is accepted, and keeps the pin across restarts', async () => {
+    const drop = buildTestDrop({ sequence: 3 });
+    await putOnGateway(gw, 'rm-changed', drop.fileName, drop.zip);
+    const dir = await dataDir();
+    const base = rideOnGateway(gw, 'r1', 'rm-changed');
+    const oldPin = `SHA256:${'B'.repeat(43)}`;
+    const fileRide = { ...base, connection: { ...base.connection, hostKeySha256: oldPin } };
+    const first = await open(dir, [fileRide]);
+
+    const [stopped] = await first.api.pullNow({ ride: 'r1' });
+    expect(stopped?.error).toMatch(/the gateway's host key changed \(expected SHA256:B+, got /);
+    expect(first.agent.status().rides[0]?.hostKey).toEqual({
+      state: 'changed',
+      pinned: oldPin,
+      presented: gw.hostKeySha256,
+    });
+    await first.api.rides.acceptHostKey({ rideId: 'r1', fingerprint: gw.hostKeySha256 });
+    const [pulled] = await first.api.pullNow({ ride: 'r1' });
+    expect(pulled?.result?.buffered).toBe(1);
+    await first.agent.close();
+
+    // The accepted key is stored with the ride and wins over the file's old pin.
+    const second = await open(dir, [fileRide]);
+    expect((await second.api.rides.list())[0]).toMatchObject({
+      source: 'stored',
+      connection: { hostKeySha256: gw.hostKeySha256 },
+    });
+    const [again] = await second.api.pullNow({ ride: 'r1' });
+    expect(again?.error).toBeNull();
+  });
+
   it('says the gateway refused the credential when the password is wrong', async () => {
     const { api } = await open(await dataDir());
     const draft = passwordDraft('r1', '.');

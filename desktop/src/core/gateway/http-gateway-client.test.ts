@@ -19,7 +19,12 @@ const AUTH = { username: 'plc', password: 'gateway-secret-42' };
 
 /** A gateway folder served over HTTP, an agent with one HTTP ride on it. */
 async function setup(
-  ride: { username?: string; password?: string; afterBuffer?: 'keep' | 'delete' } = {},
+  ride: {
+    username?: string;
+    password?: string;
+    afterBuffer?: 'keep' | 'delete';
+    timeoutSeconds?: number;
+  } = {},
   server: HttpGatewayOptions = { auth: AUTH },
 ) {
   const gwDir = await tempDir('http-gw');
@@ -41,6 +46,7 @@ async function setup(
           url: `${gateway.url}/plc`,
           username: ride.username ?? AUTH.username,
           password: ride.password ?? AUTH.password,
+          timeoutSeconds: ride.timeoutSeconds ?? 60,
         },
       },
     ],
@@ -128,5 +134,22 @@ describe('HTTP(S) gateway (JSON listing as nginx autoindex writes it), against a
     expect(pulled?.error).toMatch(
       /listing at .* is not a JSON list of \{name, size, mtime\} \(see docs\/agent.md/,
     );
+  });
+
+  it('fails a download that stops mid-file after the timeout, and the next pull completes it', async () => {
+    const server: HttpGatewayOptions = { auth: AUTH, stallAfterBytes: 100 };
+    const { agent, put } = await setup({ timeoutSeconds: 1 }, server);
+    const drop = buildTestDrop();
+    await put(drop.fileName, drop.zip);
+
+    const [stalled] = await agent.pullNow('r1');
+    expect(stalled?.result?.failed).toEqual([
+      { name: drop.fileName, error: expect.stringMatching(/stopped sending .* for 1 s/) as string },
+    ]);
+    expect(agent.status().drops.buffered).toBe(0);
+
+    server.stallAfterBytes = null;
+    const [again] = await agent.pullNow('r1');
+    expect(again?.result?.buffered).toBe(1);
   });
 });

@@ -92,7 +92,22 @@ class HttpGatewayClient implements GatewayClient {
       (res.data as unknown as { resume?: () => void }).resume?.();
       this.check(res.status, url, 'download');
     }
-    await pipeline(res.data, createWriteStream(localPath));
+    // axios' timeout ends with the headers: a body that stops flowing is caught here.
+    const body = res.data as NodeJS.ReadableStream & { destroy(err: Error): void };
+    const stallMs = this.conn.timeoutSeconds * 1000;
+    let timer = setTimeout(stalled, stallMs);
+    function stalled(): void {
+      body.destroy(new Error(`the HTTP gateway stopped sending ${url} for ${stallMs / 1000} s`));
+    }
+    body.on('data', () => {
+      clearTimeout(timer);
+      timer = setTimeout(stalled, stallMs);
+    });
+    try {
+      await pipeline(body, createWriteStream(localPath));
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async remove(dir: string, name: string): Promise<void> {

@@ -45,7 +45,13 @@ export class SettingsStore {
       name: string;
       value: string;
     }[];
-    const stored = Object.fromEntries(rows.map((r) => [r.name, JSON.parse(r.value) as unknown]));
+    // Only names this agent knows: a setting written by a newer agent must not stop this one.
+    const known = new Set(Object.keys(agentSettingsSchema.shape));
+    const stored = Object.fromEntries(
+      rows
+        .filter((r) => known.has(r.name) && r.name !== 'parkToken')
+        .map((r) => [r.name, JSON.parse(r.value) as unknown]),
+    );
     let parkToken = this.config.central.token;
     let tokenError: string | null = null;
     try {

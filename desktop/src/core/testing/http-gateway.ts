@@ -17,6 +17,11 @@ export interface HttpGatewayOptions {
   auth?: { username: string; password: string };
   /** Answers this body to every listing instead of the real one (a broken gateway). */
   listingOverride?: unknown;
+  /**
+   * While true, a download sends this many bytes and then nothing more, keeping the
+   * connection open (a gateway that hangs mid-file).
+   */
+  stallAfterBytes?: number | null;
 }
 
 /**
@@ -95,6 +100,11 @@ async function serve(
   if (method === 'GET') {
     const s = await stat(local);
     res.writeHead(200, { 'content-length': s.size, 'content-type': 'application/zip' });
+    const stall = options.stallAfterBytes;
+    if (stall !== undefined && stall !== null) {
+      createReadStream(local, { end: stall - 1 }).on('data', (d) => res.write(d));
+      return;
+    }
     createReadStream(local).pipe(res);
     return;
   }
