@@ -2,6 +2,7 @@ import AdmZip from 'adm-zip';
 import { crc32, inflateRawSync } from 'node:zlib';
 import type { z } from 'zod';
 import { computeContentId, sha256Hex } from './content-id.ts';
+import { findDuplicateKey } from './duplicate-key.ts';
 import { describeIssues } from './describe-issue.ts';
 import { entrySchemaFor } from './entry-schema.ts';
 import { unsafeEntryNameReason } from './entry-name.ts';
@@ -187,11 +188,20 @@ function parseJson(path: string, data: Buffer, code: DropRejectionCode): unknown
   } catch {
     return reject(code, `${path} is not UTF-8 text.`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     return reject(code, `${path} is not valid JSON (${errorText(err)}).`);
   }
+  const repeated = findDuplicateKey(text);
+  if (repeated !== null) {
+    reject(
+      code,
+      `${path} has the key "${repeated}" twice in one object; JSON readers disagree on which one counts, so the PLC export must write each key once.`,
+    );
+  }
+  return value;
 }
 
 function validate<T>(

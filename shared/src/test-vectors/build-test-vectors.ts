@@ -222,6 +222,42 @@ export function buildTestVectors(): TestVector[] {
       'entry_invalid',
     ),
     v(
+      'telemetry-repeated-key.zip',
+      'telemetry "unit" twice (JSON.parse would keep the last one)',
+      writeDropZip(header, [
+        cycles,
+        alarms,
+        counters,
+        {
+          path: brake.path,
+          content: Buffer.from(
+            brake.content
+              .toString('utf8')
+              .replace('"unit": "bar",', '"unit": "A",\n  "unit": "bar",'),
+          ),
+        },
+      ]).zip,
+      'entry_invalid',
+    ),
+    v(
+      'cycle-repeated-key.zip',
+      'a cycle with "riders" twice',
+      writeDropZip(header, [
+        {
+          path: cycles.path,
+          content: Buffer.from(
+            cycles.content
+              .toString('utf8')
+              .replace('"riders": 32', '"riders": 1,\n    "riders": 32'),
+          ),
+        },
+        alarms,
+        counters,
+        brake,
+      ]).zip,
+      'entry_invalid',
+    ),
+    v(
       'name-mismatch.zip',
       'a valid drop verified under another sequence',
       good.zip,
