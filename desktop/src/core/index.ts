@@ -21,6 +21,10 @@ export {
 export { recheckQuarantined, type RecheckResult } from './quarantine.ts';
 export { completeRide, connectionView, RideDraftError, type ConnectionView } from './ride-draft.ts';
 export { KeyFileSecretStore } from './secrets/key-file-secret-store.ts';
+export {
+  safeStorageSecretStore,
+  type SafeStorageLike,
+} from './secrets/safe-storage-secret-store.ts';
 export { SecretStoreError, type SecretStore } from './secrets/secret-store.ts';
 export { RideStore, type LoadedRide, type RideSource } from './store/ride-store.ts';
 export {
