@@ -7,7 +7,8 @@ import { BlobStore } from './blob/blob-store.ts';
 import type { CentralConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
-import type { DropVerifier } from './ingest/drop-verifier.ts';
+import { checkUploadFile, type DropVerifier } from './ingest/drop-verifier.ts';
+import { createVerifierPool } from './ingest/verifier-pool.ts';
 import { createIngestService } from './ingest/ingest-service.ts';
 import { TokenBucketLimiter } from './ingest/rate-limiter.ts';
 import { startUploadSweeper } from './ingest/upload-sweeper.ts';
@@ -34,7 +35,7 @@ export interface StartCentralOptions {
   scheduler?: boolean;
   /** Requeue jobs abandoned by dead workers, in this process (default true). */
   stuckJobSweeper?: boolean;
-  /** Replaces shared's `verifyDrop` (tests of odd verdicts). */
+  /** Replaces shared's `verifyDrop`, run in-process instead of on the thread pool (tests of odd verdicts). */
   verifyDrop?: DropVerifier;
 }
 
@@ -70,11 +71,15 @@ export async function startCentral(
         });
   const broker = createBrokerProbe(config.amqpUrl, config.queuePrefix, log);
   const metrics = createMetrics(pool, broker, log, { silentAfterMs: config.heartbeatSilentMs });
+  const custom = options.verifyDrop;
+  const verifiers = custom ? null : createVerifierPool(config.verifyThreads, log);
   const ingest = countIngestedBytes(
     createIngestService({
       pool,
       blobs,
-      verifyDrop: options.verifyDrop ?? verifyDrop,
+      checkUpload: verifiers
+        ? verifiers.check
+        : (path, fileName) => checkUploadFile(custom ?? verifyDrop, path, fileName),
       log: log.child({ component: 'ingest' }),
       onEnqueued: () => publisher?.kick(),
     }),
@@ -151,6 +156,7 @@ export async function startCentral(
     await sweeper?.stop();
     await stuckJobs?.stop();
     await publisher?.stop();
+    await verifiers?.close();
     await broker.close();
     await pool.end();
     throw err;
@@ -165,6 +171,7 @@ export async function startCentral(
       await sweeper?.stop();
       await stuckJobs?.stop();
       await publisher?.stop();
+      await verifiers?.close();
       await broker.close();
       await pool.end();
       log.info('central API stopped');

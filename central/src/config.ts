@@ -32,6 +32,7 @@ const HINTS: Record<string, string> = {
     'set WORKER_CONCURRENCY to how many jobs one long-running worker runs at once',
   STUCK_JOB_MIN:
     'set STUCK_JOB_MIN to the minutes after which a job with no end is taken as abandoned',
+  VERIFY_THREADS: 'set VERIFY_THREADS to how many threads verify committed drops (1-16)',
   REPORT_CATCHUP_D:
     'set REPORT_CATCHUP_D to how many days back missed report firings are made up (0: none)',
 };
@@ -78,6 +79,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   STUCK_JOB_MIN: z.coerce.number().positive().max(10_080).optional(),
   REPORT_CATCHUP_D: z.coerce.number().min(0).max(366).default(35),
+  VERIFY_THREADS: z.coerce.number().int().min(1).max(16).default(2),
 });
 
 /** Settings every command needs: where the database is and how much to log. */
@@ -118,6 +120,8 @@ export interface CentralConfig extends DatabaseConfig {
   stuckJobMs: number;
   /** Missed report firings younger than this are made up at start-up (0 = none). */
   reportCatchUpMs: number;
+  /** Worker threads that verify committed drops off the event loop. */
+  verifyThreads: number;
 }
 
 /** A configuration problem, worded for the operator who has to fix the environment. */
@@ -170,5 +174,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     // A live job is killed at JOB_TIMEOUT_S; give it five more minutes to record its end.
     stuckJobMs: e.STUCK_JOB_MIN ? e.STUCK_JOB_MIN * 60_000 : e.JOB_TIMEOUT_S * 1000 + 300_000,
     reportCatchUpMs: e.REPORT_CATCHUP_D * 86_400_000,
+    verifyThreads: e.VERIFY_THREADS,
   };
 }

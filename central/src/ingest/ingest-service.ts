@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { open, rm, writeFile } from 'node:fs/promises';
 import { TRPCError } from '@trpc/server';
 import type { DropRejectionCode, VerifyResult } from '@zra/shared';
 import type pg from 'pg';
@@ -9,7 +9,7 @@ import { isUniqueViolation, withTransaction } from '../db/pool.ts';
 import { enqueue } from '../queue/outbox.ts';
 import type { IngestService } from '../server/context.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
-import type { DropVerifier } from './drop-verifier.ts';
+import type { UploadChecker } from './drop-verifier.ts';
 import type { BeginInput, CommitOutput } from './ingest-schemas.ts';
 
 /** shared's verdict, plus the one check only central can make: the token's park. */
@@ -32,7 +32,8 @@ interface UploadRow {
 export interface IngestDeps {
   pool: pg.Pool;
   blobs: BlobStore;
-  verifyDrop: DropVerifier;
+  /** Reads, hashes and verifies an uploaded file (a worker-thread pool in `serve`). */
+  checkUpload: UploadChecker;
   log: Logger;
   /** Called after a commit queued work, so the outbox publisher need not wait for its poll. */
   onEnqueued?: () => void;
@@ -141,20 +142,19 @@ export function createIngestService(deps: IngestDeps): IngestService {
           message: `upload is incomplete: central holds ${received} of ${declared} bytes; send the rest from offset ${received}`,
         });
       }
-      const zip = await readFile(upload.temp_path).catch((err: NodeJS.ErrnoException) => {
-        // A concurrent commit of this upload finished first and removed the file.
-        throw err.code === 'ENOENT' ? uploadNotFound(input.uploadId) : err;
-      });
-      const sha256 = createHash('sha256').update(zip).digest('hex');
-      if (zip.length !== declared || sha256 !== upload.sha256) {
+      // Off the event loop: reading, hashing and verifying a big drop takes CPU seconds.
+      const check = await deps.checkUpload(upload.temp_path, upload.file_name);
+      // A concurrent commit of this upload finished first and removed the file.
+      if (!check.found) throw uploadNotFound(input.uploadId);
+      const { sha256 } = check;
+      if (check.bytes !== declared || sha256 !== upload.sha256) {
         await resetUpload(upload, declared);
         throw new TRPCError({
           code: 'BAD_REQUEST',
-          message: `the uploaded bytes do not match the declared file (SHA-256 ${sha256}, ${zip.length} bytes; expected ${upload.sha256}, ${declared} bytes); the upload was reset, send it again from offset 0`,
+          message: `the uploaded bytes do not match the declared file (SHA-256 ${sha256}, ${check.bytes} bytes; expected ${upload.sha256}, ${declared} bytes); the upload was reset, send it again from offset 0`,
         });
       }
-
-      const verdict = verify(zip, upload, park);
+      const verdict = withPark(check.verdict, park);
       const blobPath = await blobs.storeBlob(upload.temp_path, sha256);
       const batchId = randomUUID();
       const base = [batchId, park.id, sha256, declared, upload.file_name, blobPath];
@@ -232,8 +232,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     },
   };
 
-  function verify(zip: Buffer, upload: UploadRow, park: ParkIdentity): Verdict {
-    const verdict = deps.verifyDrop(zip, { fileName: upload.file_name });
+  function withPark(verdict: VerifyResult, park: ParkIdentity): Verdict {
     if (verdict.ok && verdict.manifest.park !== park.id) {
       return {
         ok: false,

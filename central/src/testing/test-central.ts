@@ -53,6 +53,7 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     workerConcurrency: 1,
     stuckJobMs: 660_000,
     reportCatchUpMs: 35 * 86_400_000,
+    verifyThreads: 1,
   };
   await runMigrations(db.url, createLogger('silent'));
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
