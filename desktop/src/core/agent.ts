@@ -193,7 +193,15 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   let current: Promise<RunSummary> | null = null;
   const pulls = new PullScheduler(config.maxConcurrentPulls, (rideId) => {
     const entry = loaded.get(rideId);
-    if (!entry) throw new Error(`ride ${rideId} was removed`);
+    // Removed while its pull waited for a slot: nothing to pull, and not a failure of the round.
+    if (!entry) {
+      return Promise.resolve({
+        id: rideId,
+        result: null,
+        error: `ride "${rideId}" was removed before its pull started`,
+        paused: null,
+      });
+    }
     return pullOne(entry);
   });
   let rules: PullRules | null = null;

@@ -112,4 +112,19 @@ describe('local status server', () => {
     expect(text).toContain(`zra_agent_pulled_bytes_total ${drop.zip.length}`);
     expect(text).toContain('zra_agent_backlog_drops 1');
   });
+
+  it('serves the UI procedures over HTTP: rides, schedule preview, settings, quarantine', async () => {
+    const { server } = await serve('status-ui');
+    const api = client(server, server.token);
+
+    expect((await api.rides.list.query()).map((r) => [r.id, r.source, r.connection.type])).toEqual([
+      ['r1', 'file', 'sftp'],
+    ]);
+    const [rule] = await api.rides.describeSchedule.query({ rules: ['0 6 * * 1-5'] });
+    expect(rule).toMatchObject({ valid: true });
+    await api.settings.update.mutate({ uploadBytesPerSecond: 1_048_576 });
+    expect(await api.settings.get.query()).toMatchObject({ uploadBytesPerSecond: 1_048_576 });
+    expect(await api.quarantine.list.query()).toEqual([]);
+    await expect(api.rides.remove.mutate({ rideId: 'r9' })).rejects.toThrow('no ride "r9"');
+  });
 });
