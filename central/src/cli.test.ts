@@ -1,7 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashParkToken } from './parks/park-tokens.ts';
+import { login } from './users/session-store.ts';
 import { createTestEnvironment, type TestEnvironment } from './testing/test-central.ts';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -32,6 +33,20 @@ function cli(args: string[], extraEnv: Record<string, string | undefined> = {}) 
       },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
     );
+  });
+}
+
+function cliWithStdin(args: string[], stdin: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(TSX, [CLI, ...args], {
+      env: { ...process.env, DATABASE_URL: env.config.databaseUrl, LOG_LEVEL: 'warn' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin);
   });
 }
 
@@ -149,6 +164,38 @@ describe('cli', () => {
     expect(r.code).toBe(78);
     expect(r.stderr).toContain('AMQP_URL is required but not set; set AMQP_URL=amqp://');
     expect(r.stderr).toContain('BLOB_DIR is required');
+  });
+
+  it('user add --admin reads the password from stdin and creates an admin who can sign in', async () => {
+    const r = await cliWithStdin(
+      ['user', 'add', '--username', 'Root', '--admin'],
+      'first admin pw 42\n',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^created admin root \(id \d+\)\n$/);
+    expect(await login(env.pool, 'root', 'first admin pw 42', 60_000)).not.toBeNull();
+    expect(await login(env.pool, 'root', 'first admin pw 42\n', 60_000)).toBeNull();
+    const list = await cli(['user', 'list']);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({ username: 'root', role: 'admin' }),
+    ]);
+    // Nobody can be left without an admin, from the CLI either.
+    const demote = await cli(['user', 'role', '--username', 'root', '--role', 'viewer']);
+    expect(demote.code).toBe(1);
+    expect(demote.stderr).toContain('last admin');
+  });
+
+  it('user add refuses an empty password and a short one', async () => {
+    const empty = await cliWithStdin(['user', 'add', '--username', 'eve', '--role', 'viewer'], '');
+    expect(empty.code).toBe(64);
+    expect(empty.stderr).toContain('reads the password from stdin');
+    const short = await cliWithStdin(
+      ['user', 'add', '--username', 'eve', '--role', 'viewer'],
+      'short',
+    );
+    expect(short.code).toBe(65);
+    expect(short.stderr).toContain('at least 12 characters');
   });
 
   it('answers an unknown command with the usage and exit code 64', async () => {

@@ -11,11 +11,20 @@ export { runMigrations } from './db/migrate.ts';
 export { createPool } from './db/pool.ts';
 export {
   createPark,
+  createParkToken,
   issueParkToken,
   revokeParkToken,
+  revokeParkTokenById,
+  renameRide,
   parkForToken,
   ParkExistsError,
+  ParkNotFoundError,
 } from './parks/park-store.ts';
+export { createUser, listUsers, setUserRole, UserError } from './users/user-store.ts';
+export type { CreateUserInput } from './users/user-store.ts';
+export type { Role, SessionView, UserView } from './users/auth-schemas.ts';
+export type * from './dashboard/dashboard-schemas.ts';
+export { sweepStuckJobs } from './batches/stuck-job-sweeper.ts';
 export type { CreateParkInput } from './parks/park-store.ts';
 export { requestReport, reportStatus, ReportRequestError } from './reports/report-store.ts';
 export type { ReportStatus, RequestReportInput } from './reports/report-store.ts';
