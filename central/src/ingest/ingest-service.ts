@@ -155,7 +155,12 @@ export function createIngestService(deps: IngestDeps): IngestService {
         });
       }
       const verdict = withPark(check.verdict, park);
-      const blobPath = await blobs.storeBlob(upload.temp_path, sha256);
+      const blobPath = await blobs.storeBlob(upload.temp_path, sha256).catch((err: unknown) => {
+        // The concurrent commit may also remove the file between the check and this copy.
+        throw (err as NodeJS.ErrnoException).code === 'ENOENT'
+          ? uploadNotFound(input.uploadId)
+          : err;
+      });
       const batchId = randomUUID();
       const base = [batchId, park.id, sha256, declared, upload.file_name, blobPath];
       let result: CommitOutput;
