@@ -142,6 +142,8 @@ export async function startCentral(
           queuePrefix: config.queuePrefix,
         },
         ingestLimiter: new TokenBucketLimiter(config.ingestRateLimit),
+        // Ten tries at once, then one every six seconds per address and username.
+        loginLimiter: new TokenBucketLimiter({ perSecond: 1 / 6, burst: 10 }),
         onEnqueued: () => publisher?.kick(),
         metrics,
         log,

@@ -68,6 +68,8 @@ export interface CentralServices {
   settings: DashboardSettings;
   /** Per-park-token limit on ingest calls. */
   ingestLimiter: TokenBucketLimiter;
+  /** Per (client address, username) limit on login attempts: slows password guessing. */
+  loginLimiter: TokenBucketLimiter;
   /** Something was written to the outbox: publish it now rather than at the next poll. */
   onEnqueued(): void;
 }
@@ -81,6 +83,8 @@ export interface CentralContext extends CentralServices {
   sessionId: string | undefined;
   /** The `x-zra-csrf` header, required on dashboard mutations. */
   csrfHeader: string | undefined;
+  /** The client's address (the socket's; behind a proxy, the proxy's). */
+  remoteAddress: string;
   /** Adds a `Set-Cookie` header to the response. */
   setCookie(cookie: string): void;
 }

@@ -59,6 +59,8 @@ export async function startHttpServer(
       broker: deps.broker,
       settings: deps.settings,
       ingestLimiter: deps.ingestLimiter,
+      loginLimiter: deps.loginLimiter,
+      remoteAddress: req.socket.remoteAddress ?? 'unknown',
       onEnqueued: deps.onEnqueued,
       log: requestLogs.get(req) ?? log,
       authorization: req.headers.authorization,

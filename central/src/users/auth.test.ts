@@ -194,4 +194,26 @@ describe('dashboard auth', () => {
     await b.login('bob', 'bob password 1234');
     expect((await b.client.auth.me.query()).user.role).toBe('viewer');
   });
+
+  it('slows password guessing: after ten tries a name is refused for a while, others are not', async () => {
+    await createUser(env.pool, {
+      username: 'target',
+      password: 'target password 1',
+      role: 'viewer',
+    });
+    const s = createDashboardClient(central.url);
+    for (let i = 0; i < 10; i++) {
+      const wrong = await failure(
+        s.client.auth.login.mutate({ username: 'target', password: `guess ${i}` }),
+      );
+      expect(wrong.code).toBe('UNAUTHORIZED');
+    }
+    const throttled = await failure(
+      s.client.auth.login.mutate({ username: 'target', password: 'target password 1' }),
+    );
+    expect(throttled.code).toBe('TOO_MANY_REQUESTS');
+    expect(throttled.message).toContain('too many sign-in attempts');
+    await s.login('victor', VIEWER_PW);
+    expect((await s.client.auth.me.query()).user.username).toBe('victor');
+  });
 });

@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import { RateLimitedError } from '../../ingest/rate-limiter.ts';
 import { loginInputSchema, type SessionView } from '../../users/auth-schemas.ts';
 import { clearedSessionCookie, sessionCookie } from '../../users/cookies.ts';
 import { login, logout, WRONG_LOGIN_MESSAGE } from '../../users/session-store.ts';
@@ -10,6 +11,16 @@ export const authRouter = router({
   login: publicProcedure.input(loginInputSchema).mutation(async ({ ctx, input }) => {
     // No session yet, so no token to match; a header at all is what another site cannot send.
     if (!ctx.csrfHeader) throw new TRPCError({ code: 'FORBIDDEN', message: CSRF_MESSAGE });
+    try {
+      ctx.loginLimiter.take(`${ctx.remoteAddress}|${input.username.trim().toLowerCase()}`);
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err;
+      throw new TRPCError({
+        code: 'TOO_MANY_REQUESTS',
+        message: `too many sign-in attempts: wait ${Math.ceil(err.retryAfterMs / 1000)} s and try again`,
+        cause: err,
+      });
+    }
     const session = await login(
       ctx.pool,
       input.username,
