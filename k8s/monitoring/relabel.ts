@@ -35,7 +35,8 @@ export function relabel(
         const replaced = (c.replacement ?? '$1').replace(/\$\{?(\d+)\}?/g, (_, n: string) =>
           String(match[Number(n)] ?? ''),
         );
-        if (replaced === '') delete out[c.target_label];
+        // Prometheus removes a label set to the empty string.
+        if (replaced === '') Reflect.deleteProperty(out, c.target_label);
         else out[c.target_label] = replaced;
         break;
       }

@@ -3,7 +3,6 @@ import type { K8sObject } from './render.ts';
 /** A pod template found inside a workload, with what kind of life its pods have. */
 export interface PodTemplate {
   owner: K8sObject;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read by path
   metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read by path
   spec: any;
