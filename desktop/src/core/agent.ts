@@ -5,7 +5,6 @@ import {
   toProblemDrop,
   type AgentStatus,
   type ProblemDrop,
-  type RideStatus,
   type RunSummary,
 } from './agent-status.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
@@ -16,11 +15,8 @@ import type { AgentConfig, RideConfig, RideDraft } from './config.ts';
 import {
   hostKeyAfterError,
   hostKeyAfterLogin,
-  initialHostKey,
-  testConnection,
   type ConnectionTestResult,
 } from './connection-test.ts';
-import { describePullRule } from './describe-pull-rule.ts';
 import { connectGateway } from './gateway/create-gateway-client.ts';
 import type { GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
@@ -30,11 +26,12 @@ import { pullRide, type DropVerifier } from './pull.ts';
 import { startPullRules, type PullRules } from './pull-rules.ts';
 import { PullScheduler } from './pull-scheduler.ts';
 import { recheckQuarantined, type RecheckResult } from './quarantine.ts';
-import { completeRide, connectionView, RideDraftError, type ConnectionView } from './ride-draft.ts';
+import { RideDraftError } from './ride-draft.ts';
+import { RideRegistry, type RideView } from './ride-registry.ts';
 import { KeyFileSecretStore } from './secrets/key-file-secret-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { SettleTracker } from './settle-tracker.ts';
-import { RideStore, type LoadedRide, type RideSource } from './store/ride-store.ts';
+import { RideStore, type LoadedRide } from './store/ride-store.ts';
 import { SecretTable } from './store/secret-table.ts';
 import {
   agentSettingsPatchSchema,
@@ -66,24 +63,12 @@ export interface AgentOptions {
   throttleClock?: ThrottleClock;
 }
 
+export type { RideView } from './ride-registry.ts';
+
 /** What happened, for counters outside the agent. */
 export interface AgentObserver {
   pulled(ride: string, outcome: 'ok' | 'failed' | 'paused', bytes: number): void;
   uploaded(result: UploadRoundResult): void;
-}
-
-/** A ride as the UI's ride list shows it: its settings without credentials. */
-export interface RideView {
-  id: string;
-  /** `file`: from the config file, untouched; `stored`: added or edited through the API. */
-  source: RideSource;
-  connection: ConnectionView;
-  remoteDir: string;
-  afterBuffer: RideConfig['afterBuffer'];
-  schedule: string[];
-  scheduleInWords: string[];
-  /** Why the ride's stored credential cannot be read (wrong key file); null when it can. */
-  credentialError: string | null;
 }
 
 /** The settings as the UI shows them: the park token is never sent back, only a hint. */
@@ -186,13 +171,11 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     options.connect ??
     ((ride: RideConfig) => connectGateway(ride.connection, log.child({ ride: ride.id })));
 
-  let loaded = new Map<string, LoadedRide>();
-  const rides = new Map<string, RideStatus>();
   let lastRunAt: string | null = null;
   const settle = new SettleTracker(config.minAgeSeconds * 1000);
   let current: Promise<RunSummary> | null = null;
   const pulls = new PullScheduler(config.maxConcurrentPulls, (rideId) => {
-    const entry = loaded.get(rideId);
+    const entry = registry.get(rideId);
     // Removed while its pull waited for a slot: nothing to pull, and not a failure of the round.
     if (!entry) {
       return Promise.resolve({
@@ -207,52 +190,24 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   let rules: PullRules | null = null;
   let running = false;
 
-  /** Reads the rides again (after an edit) and brings status and rules in line. */
-  function reloadRides(): void {
-    loaded = new Map(rideStore.list().map((l) => [l.ride.id, l]));
-    const previous = new Map(rides);
-    rides.clear();
-    for (const { ride, source, credentialError } of loaded.values()) {
-      const before = previous.get(ride.id);
-      const hostKey = initialHostKey(ride);
-      rides.set(ride.id, {
-        id: ride.id,
-        type: ride.connection.type,
-        source,
-        lastPullAt: before?.lastPullAt ?? null,
-        lastSuccessAt: before?.lastSuccessAt ?? null,
-        lastResult: before?.lastResult ?? null,
-        lastError: credentialError ?? before?.lastError ?? null,
-        hostKeyChanged: before?.hostKeyChanged ?? null,
-        // A key the gateway presented stays known across edits, so it can be accepted.
-        hostKey:
-          before && before.hostKey.pinned === hostKey.pinned
-            ? before.hostKey
-            : { ...hostKey, presented: before?.hostKey.presented ?? null },
-        pausedReason: before?.pausedReason ?? null,
-        schedule: ride.schedule,
-        scheduleInWords: ride.schedule.map(describePullRule),
-        nextPullAt: null,
-        pulling: 'idle',
-      });
-    }
-    if (running) startRules();
-  }
-
   function startRules(): void {
     rules?.stop();
-    rules = startPullRules(
-      [...loaded.values()].map((l) => l.ride),
-      config.timezone,
-      (rideId) => {
-        if (!pulls.tick(rideId)) {
-          log.info({ ride: rideId }, 'rule fired while this ride is still pulling; skipped');
-        }
-      },
-    );
+    rules = startPullRules(registry.rides(), config.timezone, (rideId) => {
+      if (!pulls.tick(rideId)) {
+        log.info({ ride: rideId }, 'rule fired while this ride is still pulling; skipped');
+      }
+    });
   }
 
-  reloadRides();
+  const registry = new RideRegistry({
+    store: rideStore,
+    connect,
+    log: log.child({ component: 'rides' }),
+    // New or changed rules apply at once while the agent runs.
+    changed: () => {
+      if (running) startRules();
+    },
+  });
 
   const bufferLog = log.child({ component: 'buffer' });
   const room = (): Promise<boolean> => makeRoom(buffer, bufferConfig, bufferLog);
@@ -295,7 +250,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     ride,
     credentialError,
   }: LoadedRide): Promise<RunSummary['rides'][number]> {
-    const status = rides.get(ride.id);
+    const status = registry.status(ride.id);
     if (!status) throw new Error(`ride ${ride.id} is not configured`);
     try {
       if (credentialError) throw new Error(credentialError);
@@ -342,15 +297,11 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     }
   }
 
-  function unknownRide(rideId: string): Error {
-    return new Error(
-      `no ride "${rideId}" in the config; configured rides: ${[...loaded.keys()].join(', ') || 'none'}`,
-    );
-  }
-
   function pullNow(rideId?: string): Promise<RunSummary['rides']> {
-    if (rideId !== undefined && !loaded.has(rideId)) return Promise.reject(unknownRide(rideId));
-    const ids = rideId === undefined ? [...loaded.keys()] : [rideId];
+    if (rideId !== undefined && !registry.get(rideId)) {
+      return Promise.reject(registry.unknown(rideId));
+    }
+    const ids = rideId === undefined ? registry.ids() : [rideId];
     return Promise.all(ids.map((id) => pulls.request(id)));
   }
 
@@ -382,22 +333,6 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     ]);
   }
 
-  function viewOf(id: string): RideView {
-    const entry = loaded.get(id);
-    if (!entry) throw unknownRide(id);
-    const { ride, source, credentialError } = entry;
-    return {
-      id: ride.id,
-      source,
-      connection: connectionView(ride.connection),
-      remoteDir: ride.remoteDir,
-      afterBuffer: ride.afterBuffer,
-      schedule: ride.schedule,
-      scheduleInWords: ride.schedule.map(describePullRule),
-      credentialError,
-    };
-  }
-
   function settingsView(): SettingsView {
     const { parkToken, ...rest } = settings;
     return { ...rest, parkTokenHint: `…${parkToken.slice(-4)}`, parkTokenError: tokenError };
@@ -410,7 +345,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       running = true;
       startRules();
       // Catch up at start-up (the agent may have been off for a while), then follow the rules.
-      for (const id of loaded.keys()) pulls.tick(id);
+      for (const id of registry.ids()) pulls.tick(id);
       uploads.start();
       heartbeats.start();
       globalView.start();
@@ -422,7 +357,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       park: config.park,
       running,
       lastRunAt,
-      rides: [...rides.values()].map((r) => ({
+      rides: registry.allStatuses().map((r) => ({
         ...r,
         nextPullAt: rules?.nextRunAt(r.id) ?? null,
         pulling: pulls.state(r.id),
@@ -438,96 +373,17 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       backlog: buffer.backlog(),
       global: globalView.status(),
     }),
-    rides: () => [...loaded.keys()].map(viewOf),
+    rides: () => registry.views(),
     addRide(draft) {
-      if (loaded.has(draft.id)) {
-        throw new RideDraftError(
-          `a ride "${draft.id}" exists already: edit it, or pick another id`,
-        );
-      }
-      rideStore.save(completeRide(draft));
-      reloadRides();
+      const view = registry.add(draft);
       // A running agent pulls a new ride at once, as it does every ride at start-up.
       if (running) pulls.tick(draft.id);
-      log.info({ ride: draft.id }, 'ride added');
-      return viewOf(draft.id);
+      return view;
     },
-    editRide(draft) {
-      const existing = loaded.get(draft.id);
-      if (!existing) throw unknownRide(draft.id);
-      rideStore.save(completeRide(draft, existing.ride));
-      reloadRides();
-      log.info({ ride: draft.id }, 'ride edited');
-      return viewOf(draft.id);
-    },
-    removeRide(rideId) {
-      if (!rideStore.remove(rideId)) throw unknownRide(rideId);
-      reloadRides();
-      log.info({ ride: rideId }, 'ride removed');
-    },
-    acceptHostKey(rideId, fingerprint) {
-      const entry = loaded.get(rideId);
-      const status = rides.get(rideId);
-      if (!entry || !status) throw unknownRide(rideId);
-      const conn = entry.ride.connection;
-      if (conn.type !== 'sftp') {
-        throw new RideDraftError(
-          `ride "${rideId}" uses HTTP(S): there is no SSH host key to accept`,
-        );
-      }
-      if (status.hostKey.presented !== fingerprint) {
-        throw new RideDraftError(
-          status.hostKey.presented === null
-            ? `the agent has not seen the gateway's host key of ride "${rideId}" yet: test the connection first`
-            : `the gateway of ride "${rideId}" presented ${status.hostKey.presented}, not ${fingerprint}: test the connection again and compare`,
-        );
-      }
-      rideStore.save({ ...entry.ride, connection: { ...conn, hostKeySha256: fingerprint } });
-      reloadRides();
-      const after = rides.get(rideId);
-      if (after) {
-        after.hostKey = { state: 'pinned', pinned: fingerprint, presented: fingerprint };
-        after.hostKeyChanged = null;
-        after.lastError = null;
-      }
-      log.info({ ride: rideId, fingerprint }, 'gateway host key accepted');
-      return viewOf(rideId);
-    },
-    async testConnection(target) {
-      let ride: RideConfig;
-      try {
-        if ('rideId' in target) {
-          const entry = loaded.get(target.rideId);
-          if (!entry) throw unknownRide(target.rideId);
-          if (entry.credentialError) throw new Error(entry.credentialError);
-          ride = entry.ride;
-        } else {
-          ride = completeRide(target.draft, loaded.get(target.draft.id)?.ride);
-        }
-      } catch (err) {
-        return {
-          reachable: false,
-          hostKey: { state: 'unconfirmed', pinned: null, presented: null },
-          loggedIn: false,
-          folderExists: null,
-          zipFiles: null,
-          error: (err as Error).message,
-        };
-      }
-      const result = await testConnection(ride, connect, log);
-      // What the gateway presented is remembered on the configured ride, to be accepted.
-      const status = rides.get(ride.id);
-      const stored = loaded.get(ride.id)?.ride.connection;
-      const samePin =
-        stored?.type === 'sftp' &&
-        ride.connection.type === 'sftp' &&
-        stored.host === ride.connection.host &&
-        stored.port === ride.connection.port;
-      if (status && samePin && result.hostKey.presented !== null) {
-        status.hostKey = { ...status.hostKey, presented: result.hostKey.presented };
-      }
-      return result;
-    },
+    editRide: (draft) => registry.edit(draft),
+    removeRide: (rideId) => registry.remove(rideId),
+    acceptHostKey: (rideId, fingerprint) => registry.acceptHostKey(rideId, fingerprint),
+    testConnection: (target) => registry.testConnection(target),
     settings: settingsView,
     updateSettings(patch) {
       const parsed = agentSettingsPatchSchema.safeParse(patch);
