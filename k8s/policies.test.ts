@@ -42,6 +42,28 @@ function referencedSecrets(objects: K8sObject[]): Set<string> {
   return names;
 }
 
+/** ConfigMap entries that look like credentials: by key name or by value. */
+function secretLookingEntries(objects: K8sObject[]): string[] {
+  const suspicious: string[] = [];
+  for (const o of objects.filter((x) => x.kind === 'ConfigMap')) {
+    for (const [key, value] of Object.entries((o.data ?? {}) as Record<string, string>)) {
+      const at = `${idOf(o)} ${key}`;
+      if (/pass(word)?|secret|token|credential|api.?key/i.test(key)) suspicious.push(at);
+      // user:password@ in a URL, a park token, a private key, a password assignment.
+      if (/\/\/[^/\s:@]+:[^/\s@]+@/.test(value)) suspicious.push(`${at}: URL with a password`);
+      // A park token: zra_ + 43 base64url characters (metric names are lowercase words).
+      if (/\bzra_(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{43}(?![\w-])/.test(value)) {
+        suspicious.push(`${at}: park token`);
+      }
+      if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) suspicious.push(`${at}: key`);
+      if (/^\s*[\w.]*(pass(word)?|secret)\s*[=:]\s*\S+/im.test(value)) {
+        suspicious.push(`${at}: password setting`);
+      }
+    }
+  }
+  return suspicious;
+}
+
 describe.each(OVERLAYS)('overlay %s', (overlay) => {
   let objects: K8sObject[];
   beforeAll(async () => {
@@ -134,24 +156,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   it('keeps credentials out of ConfigMaps', () => {
-    const suspicious: string[] = [];
-    for (const o of objects.filter((x) => x.kind === 'ConfigMap')) {
-      for (const [key, value] of Object.entries((o.data ?? {}) as Record<string, string>)) {
-        const at = `${idOf(o)} ${key}`;
-        if (/pass(word)?|secret|token|credential|api.?key/i.test(key)) suspicious.push(at);
-        // user:password@ in a URL, a park token, a private key, a password assignment.
-        if (/\/\/[^/\s:@]+:[^/\s@]+@/.test(value)) suspicious.push(`${at}: URL with a password`);
-        // A park token: zra_ + 43 base64url characters (metric names are lowercase words).
-        if (/\bzra_(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{43}(?![\w-])/.test(value)) {
-          suspicious.push(`${at}: park token`);
-        }
-        if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) suspicious.push(`${at}: key`);
-        if (/^\s*[\w.]*(pass(word)?|secret)\s*[=:]\s*\S+/im.test(value)) {
-          suspicious.push(`${at}: password setting`);
-        }
-      }
-    }
-    expect(suspicious).toEqual([]);
+    expect(secretLookingEntries(objects)).toEqual([]);
   });
 
   it('has every Secret a workload reads: rendered in dev, documented for the operator in prod', () => {
@@ -381,6 +386,35 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(api.join()).toContain('ingress-nginx');
     expect(api.join()).toContain('prometheus');
     expect(ingressFrom('central-jobs')).toEqual([]);
+  });
+});
+
+describe('the credential check', () => {
+  it('flags a password in a URL, a park token, a key, and a password setting in a ConfigMap', () => {
+    const configMap = (data: Record<string, string>): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'leaky', namespace: 'zamperla' },
+      data,
+    });
+    const cases: Record<string, string>[] = [
+      { DATABASE_URL: 'postgres://zra:hunter2@postgres:5432/zra' },
+      { AGENT: `central.token: zra_${'Ab3'.repeat(14)}x` },
+      { 'tls.key': '-----BEGIN PRIVATE KEY-----' },
+      { 'rabbitmq.conf': 'default_pass = hunter2' },
+      { DB_PASSWORD: 'x' },
+    ];
+    for (const data of cases)
+      expect(secretLookingEntries([configMap(data)]), JSON.stringify(data)).not.toEqual([]);
+    // Metric names and plain settings are not credentials.
+    expect(
+      secretLookingEntries([
+        configMap({
+          rules: 'max(zra_park_backlog_oldest_seconds_and_more_words) > 1',
+          HOST: '0.0.0.0',
+        }),
+      ]),
+    ).toEqual([]);
   });
 });
 

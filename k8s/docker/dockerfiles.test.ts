@@ -119,6 +119,9 @@ describe.each(Object.entries(DOCKERFILES))('%s (%s)', (image, file) => {
     );
     expect(uses.length).toBeGreaterThan(0);
     for (const { container } of uses) {
+      // The image's ENTRYPOINT and WORKDIR (tsx resolves from /app) must stay in force.
+      expect(container.command).toBeUndefined();
+      expect(container.workingDir).toBeUndefined();
       const command = (container.args as string[])[0] ?? '';
       expect(cli).toContain(`case '${command}':`);
       expect(readFileSync(`${REPO_ROOT}${file}`, 'utf8')).toContain(
