@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.ts';
@@ -216,6 +216,28 @@ describe('DropBuffer', () => {
 
     const again = await open(dir);
     expect(again.list()).toEqual([]);
+    expect(
+      again.isKnownRemoteFile({
+        ride: 'r1',
+        name: drop.fileName,
+        size: drop.zip.length,
+        mtimeMs: 1000,
+      }),
+    ).toBe(false);
+  });
+
+  it('forgets a buffered drop whose blob was cut short on disk, and deletes the damaged copy', async () => {
+    const dir = await freshDir();
+    const drop = buildTestDrop();
+    const first = await open(dir);
+    await record(first, drop);
+    first.close();
+    const blob = first.blobs.blobPath(drop.sha256);
+    await truncate(blob, 10);
+
+    const again = await open(dir);
+    expect(again.list()).toEqual([]);
+    expect(existsSync(blob)).toBe(false);
     expect(
       again.isKnownRemoteFile({
         ride: 'r1',

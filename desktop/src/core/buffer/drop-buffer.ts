@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -119,11 +118,20 @@ export class DropBuffer {
       .prepare(`SELECT * FROM drops WHERE state IN ('buffered', 'uploading')`)
       .all() as DropRow[];
     for (const row of pending) {
-      if (existsSync(this.blobs.blobPath(row.sha256))) continue;
-      this.log.error(
-        { sha256: row.sha256, ride: row.ride, fileName: row.file_name },
-        'blob of a buffered drop is missing; forgetting it so it is pulled again from the gateway',
+      // The size is checked here (cheap, catches the truncation a power loss can leave on
+      // some filesystems); the full SHA-256 is checked before each upload.
+      const size = await stat(this.blobs.blobPath(row.sha256)).then(
+        (st) => st.size,
+        () => null,
       );
+      if (size === row.bytes) continue;
+      this.log.error(
+        { sha256: row.sha256, ride: row.ride, fileName: row.file_name, size, expected: row.bytes },
+        size === null
+          ? 'blob of a buffered drop is missing; forgetting it so it is pulled again from the gateway'
+          : 'blob of a buffered drop has the wrong size (damaged); forgetting it so it is pulled again from the gateway',
+      );
+      if (size !== null) await this.blobs.remove(row.sha256);
       this.forgetPending(row.sha256);
     }
   }
