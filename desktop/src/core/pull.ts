@@ -125,6 +125,13 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
         if (outcome !== 'duplicates') result.bytes += file.size;
         if (outcome !== 'quarantined') await cleanUp(client, ride, file.name, result, log);
       } catch (err) {
+        if (isDiskFull(err)) {
+          // Every further download would fail the same way: the rest waits on the gateway.
+          const error = `the agent's disk is full (no space left in ${deps.buffer.blobs.tmpDir}): free space there; the file stays on the gateway and the next pull tries again`;
+          log.error({ file: file.name, err }, error);
+          result.failed.push({ name: file.name, error });
+          break;
+        }
         const error = (err as Error).message;
         log.warn({ file: file.name, err }, 'pulling a file failed; trying again next round');
         result.failed.push({ name: file.name, error });
@@ -134,6 +141,12 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     await client.close();
   }
   return result;
+}
+
+/** ENOSPC, as Node reports it or as ssh2-sftp-client rewraps it (code kept, text prefixed). */
+function isDiskFull(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return e.code === 'ENOSPC' || (typeof e.message === 'string' && e.message.includes('ENOSPC'));
 }
 
 /**
