@@ -11,6 +11,11 @@ const PACKAGES = [
   { name: 'postgresql', probe: '/usr/bin/pg_ctlcluster', why: 'the central database' },
   { name: 'rabbitmq-server', probe: '/usr/sbin/rabbitmq-server', why: 'the central job queues' },
   { name: 'prometheus', probe: '/usr/bin/promtool', why: 'checking the alert rules (promtool)' },
+  {
+    name: 'prometheus-alertmanager',
+    probe: '/usr/bin/amtool',
+    why: 'checking the Alertmanager config (amtool)',
+  },
 ];
 
 export async function bootstrap({ quiet = false } = {}) {

@@ -210,6 +210,18 @@ describe('scrape configuration', () => {
   });
 });
 
+describe('Alertmanager configuration', () => {
+  it('passes amtool check-config, and its inhibit rules name alerts that exist', async () => {
+    const file = `${K8S_DIR}overlays/dev/alertmanager.yml`;
+    const { stdout } = await run('/usr/bin/amtool', ['check-config', file]);
+    expect(stdout).toContain('SUCCESS');
+    const alerts = new Set(rules.map((r) => r.alert));
+    const named = [...readFileSync(file, 'utf8').matchAll(/Zra[A-Za-z]+/g)].map((m) => m[0]);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((n) => !alerts.has(n))).toEqual([]);
+  });
+});
+
 describe('Grafana provisioning', () => {
   const datasources = parse(readFileSync(`${GRAFANA_DIR}datasources.yaml`, 'utf8')) as {
     datasources: { uid: string; url: string }[];
