@@ -386,6 +386,27 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(api.join()).toContain('ingress-nginx');
     expect(api.join()).toContain('prometheus');
     expect(ingressFrom('central-jobs')).toEqual([]);
+    // AMQP only from the API and the jobs; the management API only from KEDA's namespace.
+    const broker = policies.find(
+      (p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'rabbitmq',
+    );
+    const byPort = (port: number) =>
+      (broker?.spec.ingress ?? [])
+        .filter((r: { ports: { port: number }[] }) => r.ports.some((x) => x.port === port))
+        .flatMap((r: { from: unknown[] }) => r.from)
+        .map((peer: unknown) => JSON.stringify(peer));
+    expect(byPort(5672).sort()).toEqual(
+      ['central-api', 'central-jobs']
+        .map((name) =>
+          JSON.stringify({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } }),
+        )
+        .sort(),
+    );
+    expect(byPort(15672)).toEqual([
+      JSON.stringify({
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } },
+      }),
+    ]);
   });
 });
 
