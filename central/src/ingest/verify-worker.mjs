@@ -1,12 +1,10 @@
-// A worker thread of the verifier pool (verifier-pool.ts). Plain JavaScript, because a thread
-// does not always inherit the TypeScript loader: under `node --import tsx` (the image) and the
-// tsx CLI it does; under vitest it does not, so it is registered here in that case.
+// A worker thread of the verifier pool (verifier-pool.ts). Plain JavaScript, because a worker
+// thread does not inherit the TypeScript loader on Node 20 (not under `node --import tsx`, the
+// image's entrypoint, nor the tsx CLI, nor vitest): it registers tsx itself, then imports.
 import { parentPort } from 'node:worker_threads';
+import { register } from 'tsx/esm/api';
 
-if (!process.execArgv.some((arg) => arg.includes('tsx'))) {
-  const { register } = await import('tsx/esm/api');
-  register();
-}
+register();
 const { verifyDrop } = await import('@zra/shared');
 const { checkUploadFile } = await import('./drop-verifier.ts');
 
