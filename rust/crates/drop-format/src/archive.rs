@@ -223,8 +223,8 @@ fn verify<R: Read + Seek>(
         let mut schema = Ok(());
         let (size, sha) = read_entry(&mut zip, i, |r| {
             if parse {
-                let reader = BufReader::with_capacity(64 * 1024, &mut *r);
-                schema = stream_telemetry(reader, channel.unwrap_or_default(), sink);
+                // The telemetry reader buffers on its own.
+                schema = stream_telemetry(&mut *r, channel.unwrap_or_default(), sink);
             }
             // Hash to the end even after a schema error: the hash decides first.
             std::io::copy(r, &mut std::io::sink()).map(drop)

@@ -15,6 +15,7 @@ mod limits;
 mod manifest;
 mod rejection;
 mod ride_models;
+mod telemetry_scan;
 mod telemetry_stream;
 mod text;
 

@@ -1,12 +1,9 @@
 //! Parsing `telemetry/{channel}.json` without holding its `values`: each sample goes to a
 //! [`TelemetrySink`] as the JSON parser reaches it, so memory does not grow with the file.
 
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-
 use crate::entries::TelemetryFile;
 use crate::instant::UtcInstant;
+use crate::telemetry_scan::{scan, Header, ValuesHandler};
 use crate::text::{is_channel_name, js_len};
 
 /// A telemetry file's fields other than `values`.
@@ -93,33 +90,56 @@ impl TelemetrySink for CollectSink {
 }
 
 /// Parses one telemetry entry from `reader`, feeding `sink`; the error is the schema's
-/// complaint, for `entry_invalid`.
+/// complaint, for `entry_invalid`. See `telemetry_scan.rs` for how it reads.
 pub(crate) fn stream_telemetry<R: std::io::Read>(
     reader: R,
     expected_channel: &str,
     sink: &mut dyn TelemetrySink,
 ) -> Result<(), String> {
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    TelemetrySeed {
+    struct Handler<'a> {
+        expected_channel: &'a str,
+        sink: &'a mut dyn TelemetrySink,
+    }
+    impl ValuesHandler for Handler<'_> {
+        fn header_ready(&mut self, h: &Header) -> Result<(), String> {
+            let header = complete(h)?;
+            check_header(&header, self.expected_channel)?;
+            self.sink.begin_channel(&header);
+            Ok(())
+        }
+        #[inline]
+        fn sample(&mut self, value: Option<f64>) {
+            self.sink.sample(value);
+        }
+    }
+    let mut handler = Handler {
         expected_channel,
         sink,
+    };
+    // Streamed when the header precedes `values`, as every writer we know puts it;
+    // otherwise the values were buffered until the header was known.
+    let scanned = scan(reader, &mut handler)?;
+    if let Some(values) = scanned.buffered {
+        let header = complete(&scanned.header)?;
+        check_header(&header, expected_channel)?;
+        handler.sink.begin_channel(&header);
+        for v in values {
+            handler.sink.sample(v);
+        }
     }
-    .deserialize(&mut de)
-    .map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())
+    handler.sink.end_channel();
+    Ok(())
 }
 
-const FIELDS: &[&str] = &["channel", "unit", "rateHz", "start", "values"];
-
-struct TelemetrySeed<'a> {
-    expected_channel: &'a str,
-    sink: &'a mut dyn TelemetrySink,
-}
-
-impl<'de> DeserializeSeed<'de> for TelemetrySeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+fn complete(h: &Header) -> Result<TelemetryHeader, String> {
+    match (&h.channel, &h.unit, h.rate_hz, h.start) {
+        (Some(channel), Some(unit), Some(rate_hz), Some(start)) => Ok(TelemetryHeader {
+            channel: channel.clone(),
+            unit: unit.clone(),
+            rate_hz,
+            start,
+        }),
+        _ => Err("the telemetry header is incomplete".into()),
     }
 }
 
@@ -143,108 +163,4 @@ fn check_header(h: &TelemetryHeader, expected_channel: &str) -> Result<(), Strin
         return Err(format!("rateHz must be in (0, 10000], got {}", h.rate_hz));
     }
     Ok(())
-}
-
-impl<'de> Visitor<'de> for TelemetrySeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a telemetry object {channel, unit, rateHz, start, values}")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let (mut channel, mut unit, mut rate_hz, mut start) = (None, None, None, None);
-        // Streamed when the header precedes `values`, as every writer we know puts it;
-        // otherwise the values wait here until the header is known.
-        let mut streamed = false;
-        let mut buffered: Option<Vec<Option<f64>>> = None;
-        fn once<T, E: de::Error>(slot: &Option<T>, name: &'static str) -> Result<(), E> {
-            match slot {
-                Some(_) => Err(E::duplicate_field(name)),
-                None => Ok(()),
-            }
-        }
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "channel" => {
-                    once(&channel, "channel")?;
-                    channel = Some(map.next_value::<String>()?);
-                }
-                "unit" => {
-                    once(&unit, "unit")?;
-                    unit = Some(map.next_value::<String>()?);
-                }
-                "rateHz" => {
-                    once(&rate_hz, "rateHz")?;
-                    rate_hz = Some(map.next_value::<f64>()?);
-                }
-                "start" => {
-                    once(&start, "start")?;
-                    start = Some(map.next_value::<UtcInstant>()?);
-                }
-                "values" => {
-                    if streamed || buffered.is_some() {
-                        return Err(de::Error::duplicate_field("values"));
-                    }
-                    match (&channel, &unit, rate_hz, start) {
-                        (Some(channel), Some(unit), Some(rate_hz), Some(start)) => {
-                            let header = TelemetryHeader {
-                                channel: channel.clone(),
-                                unit: unit.clone(),
-                                rate_hz,
-                                start,
-                            };
-                            check_header(&header, self.expected_channel)
-                                .map_err(de::Error::custom)?;
-                            self.sink.begin_channel(&header);
-                            map.next_value_seed(Samples(&mut *self.sink))?;
-                            streamed = true;
-                        }
-                        _ => buffered = Some(map.next_value()?),
-                    }
-                }
-                other => return Err(de::Error::unknown_field(other, FIELDS)),
-            }
-        }
-        let header = TelemetryHeader {
-            channel: channel.ok_or_else(|| de::Error::missing_field("channel"))?,
-            unit: unit.ok_or_else(|| de::Error::missing_field("unit"))?,
-            rate_hz: rate_hz.ok_or_else(|| de::Error::missing_field("rateHz"))?,
-            start: start.ok_or_else(|| de::Error::missing_field("start"))?,
-        };
-        if !streamed {
-            let values = buffered.ok_or_else(|| de::Error::missing_field("values"))?;
-            check_header(&header, self.expected_channel).map_err(de::Error::custom)?;
-            self.sink.begin_channel(&header);
-            for v in values {
-                self.sink.sample(v);
-            }
-        }
-        self.sink.end_channel();
-        Ok(())
-    }
-}
-
-struct Samples<'a>(&'a mut dyn TelemetrySink);
-
-impl<'de> DeserializeSeed<'de> for Samples<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Samples<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of numbers or nulls")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(v) = seq.next_element::<Option<f64>>()? {
-            self.0.sample(v);
-        }
-        Ok(())
-    }
 }
