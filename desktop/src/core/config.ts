@@ -49,6 +49,14 @@ const httpConnectionFields = z.strictObject({
   password: z.string().min(1).optional(),
   /** Per request; a download that stalls longer than this fails and is retried next pull. */
   timeoutSeconds: z.number().positive().default(60),
+  /**
+   * PEM certificate(s) to trust for an `https://` gateway with its own (self-signed or
+   * private-CA) certificate, instead of the system's CAs. The name must still match.
+   */
+  caCertificate: z
+    .string()
+    .includes('-----BEGIN CERTIFICATE-----', { error: 'expected a PEM certificate' })
+    .optional(),
 });
 
 export const httpConnectionSchema = httpConnectionFields.refine(

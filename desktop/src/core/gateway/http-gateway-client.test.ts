@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../agent.ts';
@@ -24,6 +26,7 @@ async function setup(
     password?: string;
     afterBuffer?: 'keep' | 'delete';
     timeoutSeconds?: number;
+    caCertificate?: string;
   } = {},
   server: HttpGatewayOptions = { auth: AUTH },
 ) {
@@ -47,6 +50,7 @@ async function setup(
           username: ride.username ?? AUTH.username,
           password: ride.password ?? AUTH.password,
           timeoutSeconds: ride.timeoutSeconds ?? 60,
+          ...(ride.caCertificate ? { caCertificate: ride.caCertificate } : {}),
         },
       },
     ],
@@ -151,5 +155,48 @@ describe('HTTP(S) gateway (JSON listing as nginx autoindex writes it), against a
     server.stallAfterBytes = null;
     const [again] = await agent.pullNow('r1');
     expect(again?.result?.buffered).toBe(1);
+  });
+
+  it('verifies an HTTPS gateway certificate: refused by default, trusted when given as caCertificate', async () => {
+    const certDir = await tempDir('http-tls');
+    cleanups.push(certDir.remove);
+    const [key, cert] = ['key.pem', 'cert.pem'].map((f) => path.join(certDir.dir, f));
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key ?? '',
+      '-out',
+      cert ?? '',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
+    const tls = {
+      key: await readFile(key ?? '', 'utf8'),
+      cert: await readFile(cert ?? '', 'utf8'),
+    };
+    const drop = buildTestDrop();
+
+    const untrusted = await setup({}, { auth: AUTH, tls });
+    await untrusted.put(drop.fileName, drop.zip);
+    const [refused] = await untrusted.agent.pullNow('r1');
+    expect(refused?.error).toMatch(
+      /cannot reach the HTTP gateway https:.*self.signed certificate/i,
+    );
+
+    const trusted = await setup({ caCertificate: tls.cert }, { auth: AUTH, tls });
+    await trusted.put(drop.fileName, drop.zip);
+    const [pulled] = await trusted.agent.pullNow('r1');
+    expect(pulled?.error).toBeNull();
+    expect(pulled?.result?.buffered).toBe(1);
   });
 });

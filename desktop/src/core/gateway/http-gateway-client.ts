@@ -28,7 +28,8 @@ const listingSchema = z.array(listingEntrySchema);
  */
 export function connectHttpGateway(conn: HttpConnectionConfig, log: Logger): GatewayClient {
   const httpAgent = new http.Agent({ keepAlive: true });
-  const httpsAgent = new https.Agent({ keepAlive: true });
+  // Certificates are always verified; `caCertificate` only changes whom to trust.
+  const httpsAgent = new https.Agent({ keepAlive: true, ca: conn.caCertificate });
   const client = axios.create({
     timeout: conn.timeoutSeconds * 1000,
     auth:

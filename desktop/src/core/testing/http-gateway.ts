@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
@@ -17,6 +18,8 @@ export interface HttpGatewayOptions {
   auth?: { username: string; password: string };
   /** Answers this body to every listing instead of the real one (a broken gateway). */
   listingOverride?: unknown;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
   /**
    * While true, a download sends this many bytes and then nothing more, keeping the
    * connection open (a gateway that hangs mid-file).
@@ -36,7 +39,7 @@ export async function startHttpGateway(
   const expected = options.auth
     ? `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}`
     : null;
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push(`${req.method} ${urlPath}`);
     if (expected !== null && req.headers.authorization !== expected) {
@@ -52,11 +55,14 @@ export async function startHttpGateway(
       if (!res.headersSent) res.writeHead(404);
       res.end();
     });
-  });
+  };
+  const server = options.tls
+    ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
+    : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
