@@ -33,7 +33,7 @@ export interface StatusServerOptions {
 }
 
 /**
- * Serves the agent's status API on 127.0.0.1 only: tRPC (`status`, `pullNow`) under `/trpc`
+ * Serves the agent's status API on 127.0.0.1 only: tRPC (`status-router.ts`) under `/trpc`
  * and Prometheus text at `/metrics`, all requiring `Authorization: Bearer <token>`. A new
  * random token is written to `<dataDir>/status-token` (mode 0600) at each start.
  */
