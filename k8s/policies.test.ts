@@ -360,6 +360,45 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(missing).toEqual([]);
   });
 
+  it('lets Prometheus through the NetworkPolicies to every annotated port it scrapes', () => {
+    const blocked: string[] = [];
+    for (const pod of podTemplates(objects)) {
+      const ann = pod.metadata?.annotations ?? {};
+      const ns = pod.owner.metadata.namespace;
+      if (ann['prometheus.io/scrape'] !== 'true' || ns === 'zamperla-monitoring') continue;
+      const port = Number(ann['prometheus.io/port']);
+      const allowed = objects
+        .filter((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns)
+        .filter((o) => selects(o.spec.podSelector.matchLabels, pod.metadata?.labels))
+        .flatMap((o) => o.spec.ingress ?? [])
+        .some(
+          (rule: { from?: unknown[]; ports?: { port: number }[] }) =>
+            (rule.ports ?? []).some((x) => x.port === port) &&
+            JSON.stringify(rule.from ?? []).includes('"app.kubernetes.io/name":"prometheus"'),
+        );
+      if (!allowed) blocked.push(`${idOf(pod.owner)}:${port}`);
+    }
+    expect(blocked).toEqual([]);
+  });
+
+  it('probes only ports the container declares', () => {
+    const wrong: string[] = [];
+    for (const { pod, container: c } of containers(objects)) {
+      const names = new Set((c.ports ?? []).map((p: { name?: string }) => p.name));
+      const numbers = new Set(
+        (c.ports ?? []).map((p: { containerPort: number }) => p.containerPort),
+      );
+      for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
+        const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
+        if (port === undefined) continue;
+        if (!(typeof port === 'string' ? names.has(port) : numbers.has(port))) {
+          wrong.push(`${idOf(pod.owner)} ${c.name} probe port ${port}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('denies all traffic by default; only the API, jobs and backup reach PostgreSQL; only the ingress and Prometheus reach the API', () => {
     const policies = objects.filter(
       (o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'zamperla',
