@@ -57,6 +57,8 @@ export interface CentralAnswer {
  * produced it, so a crash leaves either nothing or a complete, recorded drop.
  */
 export class DropBuffer {
+  private knownFileQuery: Database.Statement | undefined;
+
   private constructor(
     readonly db: Database.Database,
     readonly blobs: BlobStore,
@@ -141,13 +143,16 @@ export class DropBuffer {
    * quarantined drop was deleted by a person (`deleteProblemDrop`).
    */
   isKnownRemoteFile(file: RemoteFileRef): boolean {
-    const row = this.db
-      .prepare(
-        `SELECT size, mtime_ms FROM remote_files WHERE ride = @ride AND name = @name
-         UNION ALL
-         SELECT size, mtime_ms FROM dismissed_files WHERE ride = @ride AND name = @name`,
-      )
-      .all({ ride: file.ride, name: file.name }) as { size: number; mtime_ms: number }[];
+    // Asked once per listed file (10,000+ in a large folder): prepared once.
+    this.knownFileQuery ??= this.db.prepare(
+      `SELECT size, mtime_ms FROM remote_files WHERE ride = @ride AND name = @name
+       UNION ALL
+       SELECT size, mtime_ms FROM dismissed_files WHERE ride = @ride AND name = @name`,
+    );
+    const row = this.knownFileQuery.all({ ride: file.ride, name: file.name }) as {
+      size: number;
+      mtime_ms: number;
+    }[];
     return row.some((r) => r.size === file.size && r.mtime_ms === Math.trunc(file.mtimeMs));
   }
 
