@@ -57,6 +57,9 @@ fn baseline(path: &Path) -> u64 {
     total
 }
 
+/// One pass over the drop set: uncompressed bytes and the three timings.
+type Pass = (u64, Duration, Duration, Duration);
+
 fn postprocessor_bench(dir: &Path, min_mb: f64) {
     let mut drops: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -72,8 +75,8 @@ fn postprocessor_bench(dir: &Path, min_mb: f64) {
     let models = RideModels::from_json(&std::fs::read(models_path).unwrap()).unwrap();
 
     let (mut bytes, mut passes) = (0u64, 0u32);
-    // Per pass over the set: (uncompressed bytes, baseline, verification, postprocessor).
-    let mut per_pass: Vec<(u64, Duration, Duration, Duration)> = Vec::new();
+    // Per pass over the set: uncompressed bytes, baseline, verification, postprocessor.
+    let mut per_pass: Vec<Pass> = Vec::new();
     // Interleaved per drop, so both see the same cache and machine load.
     while mb(bytes) < min_mb {
         let mut pass = (0u64, Duration::ZERO, Duration::ZERO, Duration::ZERO);
@@ -107,16 +110,15 @@ fn postprocessor_bench(dir: &Path, min_mb: f64) {
         mb(set_bytes),
         mb(bytes)
     );
-    let median = |f: &dyn Fn(&(u64, Duration, Duration, Duration)) -> Duration| {
+    let median = |f: &dyn Fn(&Pass) -> Duration| {
         let mut v: Vec<Duration> = per_pass.iter().map(f).collect();
         v.sort();
         v[v.len() / 2]
     };
     let (base, verify, post) = (median(&|p| p.1), median(&|p| p.2), median(&|p| p.3));
     let rate = |t: Duration| mb(set_bytes) / t.as_secs_f64();
-    let total = |f: &dyn Fn(&(u64, Duration, Duration, Duration)) -> Duration| {
-        per_pass.iter().map(f).sum::<Duration>().as_secs_f64()
-    };
+    let total =
+        |f: &dyn Fn(&Pass) -> Duration| per_pass.iter().map(f).sum::<Duration>().as_secs_f64();
     println!("median pass (MB/s per core = uncompressed MB / time on one thread):");
     for (name, t, sum) in [
         ("baseline (inflate + serde_json)", base, total(&|p| p.1)),
