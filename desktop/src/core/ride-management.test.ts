@@ -190,6 +190,34 @@ describe('rides through the status API, against a real OpenSSH gateway with pass
     expect(again?.error).toBeNull();
   });
 
+  it('pulls with a private key given as text (as the UI sends it), kept sealed', async () => {
+    const drop = buildTestDrop({ sequence: 5 });
+    await putOnGateway(gw, 'rm-inline-key', drop.fileName, drop.zip);
+    const dir = await dataDir();
+    const { api } = await open(dir);
+    const privateKey = await readFile(gw.privateKeyPath, 'utf8');
+
+    const view = await api.rides.add({
+      id: 'r1',
+      remoteDir: 'rm-inline-key',
+      connection: {
+        type: 'sftp',
+        host: gw.host,
+        port: gw.port,
+        username: gw.username,
+        privateKey,
+        hostKeySha256: gw.hostKeySha256,
+      },
+    });
+
+    expect(view.connection).toMatchObject({ hasPrivateKey: true, hasPassword: false });
+    const [pulled] = await api.pullNow({ ride: 'r1' });
+    expect(pulled?.result?.buffered).toBe(1);
+    const keyBody = privateKey.split('\n')[1] ?? '';
+    expect(keyBody.length).toBeGreaterThan(20);
+    expect((await storedBytes(dir)).includes(Buffer.from(keyBody))).toBe(false);
+  });
+
   it('says the gateway refused the credential when the password is wrong', async () => {
     const { api } = await open(await dataDir());
     const draft = passwordDraft('r1', '.');
