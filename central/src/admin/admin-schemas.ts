@@ -20,6 +20,7 @@ export const adminInputs = {
   createUser: createUserInputSchema,
   setUserRole: z.strictObject({ username: usernameSchema, role: z.enum(ROLES) }),
   requeueBatch: z.strictObject({ batchId: z.uuid() }),
+  requeueReport: z.strictObject({ reportId: z.uuid() }),
   requestReport: requestReportInputSchema,
   addReportRule: addReportRuleInputSchema,
   setReportRuleEnabled: z.strictObject({ ruleId: id, enabled: z.boolean() }),

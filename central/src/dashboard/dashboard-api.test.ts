@@ -222,6 +222,23 @@ describe('dashboard read API', () => {
     expect(future.drops).toEqual([]);
   });
 
+  it('drop: one batch with its results, quality findings and attempts', async () => {
+    const one = await viewer.client.dashboard.drop.query({ batchId: batches.one ?? '' });
+    expect(one.drop).toMatchObject({ batchId: batches.one, park: 'alpha', state: 'processed' });
+    expect(one.drop.bytes).toBeGreaterThan(0);
+    expect(one.results).toMatchObject({ cycles: 3, alarms: 1 });
+    expect(one.results.hours).toBeGreaterThan(0);
+    expect(one.jobRuns.map((r) => r.outcome)).toEqual(['succeeded']);
+    expect(one).toMatchObject({ supersededBy: null, replaces: [] });
+    const junk = await viewer.client.dashboard.drop.query({ batchId: batches.junk ?? '' });
+    expect(junk.results).toEqual({ cycles: 0, alarms: 0, breaches: 0, hours: 0 });
+    expect(junk.drop.error?.code).toBe('zip_corrupt');
+    const missing = await failure(
+      viewer.client.dashboard.drop.query({ batchId: '00000000-0000-4000-8000-000000000000' }),
+    );
+    expect(missing.code).toBe('NOT_FOUND');
+  });
+
   it('failures, job runs and queues show the failed batch and where the jobs stand', async () => {
     const failures = await viewer.client.dashboard.failures.query({});
     expect(failures.failed.map((f) => [f.batchId, f.attempts])).toEqual([[batches.failed, 1]]);
@@ -336,6 +353,40 @@ describe('admin API', () => {
     expect(html.headers.get('content-security-policy')).toBe('sandbox');
     const anonymous = await fetch(`${central.url}${report?.files?.pdf ?? ''}`);
     expect(anonymous.status).toBe(401);
+  });
+
+  it('requeues a failed report, which is then built', async () => {
+    const { reportId } = await admin.client.admin.requestReport.mutate({
+      park: 'alpha',
+      from: new Date(Date.parse(todayStart) - 3_600_000).toISOString(),
+      to: new Date(Date.parse(todayStart) + 23 * 3_600_000).toISOString(),
+    });
+    const published = () =>
+      waitFor(
+        'the report message to be published',
+        async () => {
+          const r = await env.pool.query(
+            'SELECT 1 FROM outbox WHERE message_id = $1 AND published_at IS NULL',
+            [reportId],
+          );
+          return r.rowCount === 0;
+        },
+        { timeoutMs: 30_000 },
+      );
+    await published();
+    await drain({ ...env.config, rustBinDir: await failingBinDir(2, 'reporter refused') });
+    const failures = await viewer.client.dashboard.failures.query({ park: 'alpha' });
+    expect(failures.reports.map((r) => r.id)).toContain(reportId);
+    expect(await admin.client.admin.requeueReport.mutate({ reportId })).toEqual({
+      reportId,
+      state: 'queued',
+    });
+    await published();
+    await drain();
+    const ready = await viewer.client.dashboard.reports.query({ state: 'ready', park: 'alpha' });
+    expect(ready.reports.map((r) => r.id)).toContain(reportId);
+    const again = await failure(admin.client.admin.requeueReport.mutate({ reportId }));
+    expect(again.code).toBe('PRECONDITION_FAILED');
   });
 
   it('creates a park whose token uploads; a revoked token is refused by ingest', async () => {

@@ -48,6 +48,8 @@ export const jobRunListInputSchema = z.strictObject({
     .optional(),
 });
 
+export const dropDetailInputSchema = z.strictObject({ batchId: z.uuid() });
+
 export const failureListInputSchema = z.strictObject({
   park: slugSchema.optional(),
   limit: limit(500, 50),
@@ -172,6 +174,20 @@ export type DashboardDrop = DropView & { park: string };
 export interface DropList {
   drops: DashboardDrop[];
   nextCursor: string | null;
+}
+
+export interface DropDetail {
+  drop: DashboardDrop & { bytes: number };
+  /** The batch (a revision) that replaced this one, if any. */
+  supersededBy: string | null;
+  /** Earlier batches this one replaced. */
+  replaces: string[];
+  /** Result rows post-processing wrote (0 before it ran). */
+  results: { cycles: number; alarms: number; breaches: number; hours: number };
+  /** Data-quality findings of the postprocessor (at most 200). */
+  quality: { kind: string; channel: string | null; at: string; detail: string }[];
+  /** Every attempt, newest first. */
+  jobRuns: JobRunView[];
 }
 
 export interface JobRunView {

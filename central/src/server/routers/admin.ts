@@ -1,5 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { adminInputs } from '../../admin/admin-schemas.ts';
+import { ReportRetryError, retryReport } from '../../admin/report-retry.ts';
 import { BatchRetryError, retryBatch } from '../../batches/batch-retry.ts';
 import {
   createPark,
@@ -33,6 +34,12 @@ function asTrpcError(err: unknown): unknown {
     const missing = err.message.startsWith('there is no batch');
     return new TRPCError({
       code: missing ? 'NOT_FOUND' : 'PRECONDITION_FAILED',
+      message: err.message,
+    });
+  }
+  if (err instanceof ReportRetryError) {
+    return new TRPCError({
+      code: err.missing ? 'NOT_FOUND' : 'PRECONDITION_FAILED',
       message: err.message,
     });
   }
@@ -91,6 +98,15 @@ export const adminRouter = router({
     ctx.log.info({ batchId: input.batchId }, 'failed batch requeued');
     return { batchId: input.batchId, state: 'stored' as const };
   }),
+  /** A `failed` report back to `queued` with a new outbox row: built again. */
+  requeueReport: adminProcedure
+    .input(adminInputs.requeueReport)
+    .mutation(async ({ ctx, input }) => {
+      await mapped(retryReport(ctx.pool, input.reportId));
+      ctx.onEnqueued();
+      ctx.log.info({ reportId: input.reportId }, 'failed report requeued');
+      return { reportId: input.reportId, state: 'queued' as const };
+    }),
   /** Queues a report now (any park, ride and period). */
   requestReport: adminProcedure
     .input(adminInputs.requestReport)

@@ -1,4 +1,6 @@
+import { dropDetail } from '../../dashboard/drop-detail.ts';
 import {
+  dropDetailInputSchema,
   dropListInputSchema,
   failureListInputSchema,
   jobRunListInputSchema,
@@ -27,6 +29,9 @@ export const dashboardRouter = router({
   drops: userProcedure
     .input(dropListInputSchema)
     .query(({ ctx, input }) => dropList(ctx.pool, input)),
+  drop: userProcedure
+    .input(dropDetailInputSchema)
+    .query(({ ctx, input }) => dropDetail(ctx.pool, input.batchId)),
   jobRuns: userProcedure
     .input(jobRunListInputSchema)
     .query(({ ctx, input }) => jobRunList(ctx.pool, input)),
