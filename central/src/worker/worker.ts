@@ -122,6 +122,10 @@ export async function startWorker(
     while (!stopping.signal.aborted) {
       try {
         const channel = await connect(concurrency);
+        // This link's own connection: after a reconnect, `connection` is already the next one.
+        const link = connection;
+        let linkOpen = true;
+        channel.on('close', () => (linkOpen = false));
         const inFlight = new Set<Promise<void>>();
         const tags: string[] = [];
         for (const source of sources) {
@@ -130,12 +134,14 @@ export async function startWorker(
             (msg) => {
               if (!msg) return;
               const job = slots.run(async () => {
+                // Its link died while it waited for a slot: the broker has requeued it.
+                if (!linkOpen) return;
                 try {
                   settle(channel, msg, await handle(source.kind, source.dead, msg));
                 } catch (err) {
                   // Database down mid-job, channel gone: the message returns to the queue.
                   log.error({ err, queue: source.queue }, 'worker: delivery not settled');
-                  await connection?.close().catch(() => undefined);
+                  await link?.close().catch(() => undefined);
                 }
               });
               inFlight.add(job);
