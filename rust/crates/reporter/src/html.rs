@@ -167,22 +167,25 @@ fn sparkline(r: &HealthRow) -> String {
             y = py(t)
         );
     }
-    let mut run = Vec::new();
-    let flush = |s: &mut String, run: &mut Vec<String>| {
-        match run.len() {
-            0 => {}
-            1 => {
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    let flush = |s: &mut String, run: &mut Vec<(f64, f64)>| {
+        match run.as_slice() {
+            [] => {}
+            [(x, y)] => {
                 let _ = write!(
                     s,
-                    "<circle cx=\"{}\" r=\"1.5\" fill=\"#26508c\"/>",
-                    run[0].replace(',', "\" cy=\"")
+                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.5\" fill=\"#26508c\"/>"
                 );
             }
-            _ => {
+            points => {
+                let points: Vec<String> = points
+                    .iter()
+                    .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                    .collect();
                 let _ = write!(
                     s,
                     "<polyline points=\"{}\" fill=\"none\" stroke=\"#26508c\" stroke-width=\"1.5\"/>",
-                    run.join(" ")
+                    points.join(" ")
                 );
             }
         }
@@ -190,7 +193,7 @@ fn sparkline(r: &HealthRow) -> String {
     };
     for (i, p) in r.points.iter().enumerate() {
         match p {
-            Some(v) => run.push(format!("{:.1},{:.1}", px(i), py(*v))),
+            Some(v) => run.push((px(i), py(*v))),
             None => flush(&mut s, &mut run),
         }
     }
