@@ -8,8 +8,12 @@ import { createLogger } from '../logger.ts';
  * whose sockets are still closing) makes the pool emit `error`; without a listener that
  * would crash the process, so it is logged and the pool opens a new connection when needed.
  */
-export function createPool(databaseUrl: string, log: Logger = createLogger('warn')): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+export function createPool(
+  databaseUrl: string,
+  log: Logger = createLogger('warn'),
+  max = 10,
+): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max });
   pool.on('error', (err) => log.warn({ err }, 'idle database connection lost; will reconnect'));
   return pool;
 }

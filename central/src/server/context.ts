@@ -18,6 +18,7 @@ import type {
 } from '../parks/park-read-schemas.ts';
 import type { TokenBucketLimiter } from '../ingest/rate-limiter.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
+import type { SessionView } from '../users/auth-schemas.ts';
 import type { ParkIdentity } from './park-identity.ts';
 
 /** What the ingest procedures delegate to; the router stays a thin, typed shell. */
@@ -81,6 +82,8 @@ export interface CentralContext extends CentralServices {
   authorization: string | undefined;
   /** The session cookie's value, checked only by dashboard procedures. */
   sessionId: string | undefined;
+  /** The cookie's live session, looked up once per HTTP request (a batch shares it). */
+  currentSession(): Promise<SessionView | null>;
   /** The `x-zra-csrf` header, required on dashboard mutations. */
   csrfHeader: string | undefined;
   /** The client's address (the socket's; behind a proxy, the proxy's). */

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { cookieValue } from '../users/cookies.ts';
-import { SESSION_COOKIE } from '../users/session-store.ts';
+import type { SessionView } from '../users/auth-schemas.ts';
+import { SESSION_COOKIE, sessionFor } from '../users/session-store.ts';
 import type { CentralServices } from './context.ts';
 import { serveReportFile } from './report-files.ts';
 import type { CentralMetrics } from './metrics.ts';
@@ -50,24 +51,30 @@ export async function startHttpServer(
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req, res }) => ({
-      ingest: deps.ingest,
-      auth: deps.auth,
-      heartbeats: deps.heartbeats,
-      parkReads: deps.parkReads,
-      pool: deps.pool,
-      broker: deps.broker,
-      settings: deps.settings,
-      ingestLimiter: deps.ingestLimiter,
-      loginLimiter: deps.loginLimiter,
-      remoteAddress: req.socket.remoteAddress ?? 'unknown',
-      onEnqueued: deps.onEnqueued,
-      log: requestLogs.get(req) ?? log,
-      authorization: req.headers.authorization,
-      sessionId: cookieValue(req.headers.cookie, SESSION_COOKIE),
-      csrfHeader: headerValue(req.headers['x-zra-csrf']),
-      setCookie: (cookie: string) => res.appendHeader('set-cookie', cookie),
-    }),
+    createContext: ({ req, res }) => {
+      const sessionId = cookieValue(req.headers.cookie, SESSION_COOKIE);
+      let session: Promise<SessionView | null> | undefined;
+      return {
+        ingest: deps.ingest,
+        auth: deps.auth,
+        heartbeats: deps.heartbeats,
+        parkReads: deps.parkReads,
+        pool: deps.pool,
+        broker: deps.broker,
+        settings: deps.settings,
+        ingestLimiter: deps.ingestLimiter,
+        loginLimiter: deps.loginLimiter,
+        remoteAddress: req.socket.remoteAddress ?? 'unknown',
+        onEnqueued: deps.onEnqueued,
+        log: requestLogs.get(req) ?? log,
+        authorization: req.headers.authorization,
+        sessionId,
+        currentSession: () =>
+          (session ??= sessionId ? sessionFor(deps.pool, sessionId) : Promise.resolve(null)),
+        csrfHeader: headerValue(req.headers['x-zra-csrf']),
+        setCookie: (cookie: string) => res.appendHeader('set-cookie', cookie),
+      };
+    },
     responseMeta: ({ errors }) => {
       // The agent's back-off honours `retry-after` (seconds) on a rate-limited call.
       const waits = errors

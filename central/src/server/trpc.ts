@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { hashParkToken } from '../parks/park-tokens.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
-import { csrfMatches, sessionFor } from '../users/session-store.ts';
+import { csrfMatches } from '../users/session-store.ts';
 import type { CentralContext } from './context.ts';
 
 // isDev false: error responses go to parks over the internet and must not carry stack traces.
@@ -61,7 +61,7 @@ export const CSRF_MESSAGE =
  * another site's page cannot read or set (custom headers need a CORS preflight we never grant).
  */
 export const userProcedure = t.procedure.use(async ({ ctx, next, type }) => {
-  const session = ctx.sessionId ? await sessionFor(ctx.pool, ctx.sessionId) : null;
+  const session = await ctx.currentSession();
   if (!session || !ctx.sessionId) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',

@@ -49,11 +49,12 @@ export async function startWorker(
   options: WorkerOptions = {},
 ): Promise<RunningWorker> {
   const log = options.log ?? createLogger(config.logLevel, 'worker');
-  const pool = createPool(config.databaseUrl, log);
+  const concurrency = options.concurrency ?? config.workerConcurrency;
+  // A job holds at most one connection at a time (plus a moment for its job run row).
+  const pool = createPool(config.databaseUrl, log, Math.max(10, concurrency + 2));
   const blobs = new BlobStore(config.blobDir);
   await blobs.init();
   const deps: JobDeps = { pool, config, blobs, log };
-  const concurrency = options.concurrency ?? config.workerConcurrency;
   const stopping = new AbortController();
   const policy = {
     deliveryLimit: config.deliveryLimit,
