@@ -5,6 +5,7 @@ import type { DropRejectionCode, VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
+import { isConnectionLost } from '../db/connection-lost.ts';
 import { isUniqueViolation, withTransaction } from '../db/pool.ts';
 import { enqueue } from '../queue/outbox.ts';
 import type { IngestService } from '../server/context.ts';
@@ -219,6 +220,16 @@ export function createIngestService(deps: IngestDeps): IngestService {
           await pool.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
           await rm(upload.temp_path, { force: true });
           return { status: 'duplicate', batchId: existing };
+        }
+        if (isConnectionLost(err)) {
+          // The COMMIT may or may not have reached PostgreSQL: the outcome is unknown here, and
+          // a retried commit (then begin, on NOT_FOUND) finds out without storing twice.
+          throw new TRPCError({
+            code: 'SERVICE_UNAVAILABLE',
+            message:
+              'the database connection was lost while committing; retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)',
+            cause: err,
+          });
         }
         throw err;
       }

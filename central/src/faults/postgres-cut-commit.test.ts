@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { verifyDrop } from '@zra/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type RunningCentral } from '../central.ts';
+import { createPark } from '../parks/park-store.ts';
+import {
+  createParkClient,
+  createTestEnvironment,
+  sendChunk,
+  type TestEnvironment,
+} from '../testing/test-central.ts';
+import { buildTestDrop, type TestDrop } from '../testing/test-drop.ts';
+import {
+  startTcpProxy,
+  type ProxyDirection,
+  type TcpProxy,
+} from '../../../scripts/harness/tcp-proxy.ts';
+import { trpcCode } from './agent-like-upload.ts';
+
+let env: TestEnvironment;
+let central: RunningCentral;
+let proxy: TcpProxy;
+let token: string;
+
+/** Which side of the COMMIT the next cut lands on, or null when unarmed. */
+let armed: ProxyDirection | null = null;
+// A simple-query COMMIT ('Q' … "COMMIT\0") going to the server; its CommandComplete
+// ('C' … "COMMIT\0") coming back.
+const COMMIT = Buffer.from('COMMIT\0', 'latin1');
+
+beforeAll(async () => {
+  env = await createTestEnvironment('fault-pg-cut');
+  const db = new URL(env.config.databaseUrl);
+  proxy = await startTcpProxy({
+    targetHost: db.hostname,
+    targetPort: Number(db.port || 5432),
+    onData: (direction, chunk) => {
+      if (armed === direction && chunk.includes(COMMIT)) {
+        armed = null;
+        proxy.cut();
+      }
+    },
+  });
+  const viaProxy = new URL(env.config.databaseUrl);
+  viaProxy.port = String(proxy.port);
+  // Nothing else may commit on the API's pool meanwhile: no publisher, scheduler or sweepers.
+  central = await startCentral(
+    { ...env.config, databaseUrl: viaProxy.toString() },
+    { publisher: false, scheduler: false, uploadSweeper: false, stuckJobSweeper: false },
+  );
+  ({ token } = await createPark(env.pool, {
+    id: 'test-park',
+    name: 'Test Park',
+    timezone: 'Europe/Rome',
+  }));
+});
+
+afterAll(async () => {
+  await central?.close();
+  await proxy?.close();
+  await env?.cleanup();
+});
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Begins and sends a whole drop; returns the upload id, ready to commit. */
+async function sentUpload(drop: TestDrop): Promise<string> {
+  const verdict = verifyDrop(drop.zip);
+  if (!verdict.ok) throw new Error('test drop must be valid');
+  const client = createParkClient(central.url, token);
+  const begun = await client.ingest.begin.mutate({
+    sha256: sha(drop.zip),
+    contentId: verdict.contentId,
+    bytes: drop.zip.length,
+    fileName: drop.fileName,
+  });
+  if (begun.status !== 'upload') throw new Error(`expected an upload, got ${begun.status}`);
+  await sendChunk(client, begun.uploadId, 0, drop.zip);
+  return begun.uploadId;
+}
+
+async function rows(drop: TestDrop) {
+  const batches = await env.pool.query<{ id: string }>('SELECT id FROM batches WHERE sha256 = $1', [
+    sha(drop.zip),
+  ]);
+  const outbox = await env.pool.query('SELECT 1 FROM outbox WHERE message_id = ANY($1::text[])', [
+    batches.rows.map((b) => b.id),
+  ]);
+  const uploads = await env.pool.query<{ received_bytes: string }>(
+    'SELECT received_bytes FROM uploads WHERE sha256 = $1',
+    [sha(drop.zip)],
+  );
+  return {
+    batches: batches.rows.map((b) => b.id),
+    outboxRows: outbox.rowCount,
+    uploadBytes: uploads.rows.map((u) => Number(u.received_bytes)),
+  };
+}
+
+async function blobFiles(drop: TestDrop): Promise<string[]> {
+  const dir = join(env.config.blobDir, 'blobs', sha(drop.zip).slice(0, 2));
+  return readdir(dir).catch(() => []);
+}
+
+async function commitError(uploadId: string) {
+  const err = await createParkClient(central.url, token)
+    .ingest.commit.mutate({ uploadId })
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
+  if (!(err instanceof Error)) throw new Error('the commit should have failed');
+  const data = (err as { data?: { httpStatus?: number } }).data;
+  return { code: trpcCode(err), status: data?.httpStatus, message: err.message };
+}
+
+// The API runs in this test process: had the dropped connection become an uncaught 'error'
+// event (as it did before withTransaction listened for it), vitest would fail the run.
+describe('PostgreSQL connection cut during commit', () => {
+  it('before the COMMIT reaches the server: a retryable 503, nothing half-written, and a retry stores the drop once', async () => {
+    const drop = buildTestDrop({ sequence: 1 });
+    const uploadId = await sentUpload(drop);
+    armed = 'to-target';
+    const err = await commitError(uploadId);
+    expect(proxy.cuts).toBe(1);
+    expect(err).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    expect(err.message).toMatch(/database/i);
+    expect(err.message).toMatch(/retry|again/i);
+    // The transaction died with the connection: no batch, no outbox row; the upload is intact.
+    expect(await rows(drop)).toEqual({
+      batches: [],
+      outboxRows: 0,
+      uploadBytes: [drop.zip.length],
+    });
+
+    proxy.restore();
+    const retried = await createParkClient(central.url, token).ingest.commit.mutate({ uploadId });
+    expect(retried.status).toBe('stored');
+    expect(await rows(drop)).toEqual({
+      batches: [retried.batchId],
+      outboxRows: 1,
+      uploadBytes: [],
+    });
+    // The blob was written twice under one name: one file, no temp files left.
+    expect(await blobFiles(drop)).toEqual([`${sha(drop.zip)}.zip`]);
+    expect((await fetch(`${central.url}/healthz`)).status).toBe(200);
+  });
+
+  it('after the server committed but before the answer: the retry learns duplicate with the same batch', async () => {
+    const drop = buildTestDrop({ sequence: 2 });
+    const uploadId = await sentUpload(drop);
+    armed = 'to-client';
+    const err = await commitError(uploadId);
+    expect(err.status).toBe(503);
+    proxy.restore();
+    const committed = await rows(drop);
+    expect(committed.batches).toHaveLength(1);
+    expect(committed.outboxRows).toBe(1);
+
+    // The agent retries the commit: the upload is gone, so it begins again and is told.
+    const client = createParkClient(central.url, token);
+    const again = await commitError(uploadId);
+    expect(again.code).toBe('NOT_FOUND');
+    const verdict = verifyDrop(drop.zip);
+    if (!verdict.ok) throw new Error('test drop must be valid');
+    const begun = await client.ingest.begin.mutate({
+      sha256: sha(drop.zip),
+      contentId: verdict.contentId,
+      bytes: drop.zip.length,
+      fileName: drop.fileName,
+    });
+    expect(begun).toEqual({ status: 'duplicate', batchId: committed.batches[0] });
+    expect(await rows(drop)).toEqual({ ...committed, uploadBytes: [] });
+    expect(await blobFiles(drop)).toEqual([`${sha(drop.zip)}.zip`]);
+  });
+});
