@@ -167,4 +167,32 @@ describe('a gateway that refuses the credential', () => {
     expect(buffer.list()).toEqual([]);
     expect(await readdir(path.join(dir, 'tmp'))).toEqual([]);
   });
+
+  it('fails the ride on a wrong password with a message that says to check it, and downloads nothing', async () => {
+    const { gw, proc } = await gateway();
+    const drop = buildTestDrop();
+    await putOnGateway(gw, 'wrong-password', drop.fileName, drop.zip);
+    // The gateway now takes passwords. The test user has no usable password (root's is "*"
+    // here), so any password is a wrong one: the server checks it and says no.
+    proc.kill();
+    await proc.restartWithConfig((c) =>
+      c
+        .replace(/^PasswordAuthentication no$/m, 'PasswordAuthentication yes')
+        .replace(/^PermitRootLogin .*$/m, 'PermitRootLogin yes'),
+    );
+    const ride = rideOnGateway(gw, 'r1', 'wrong-password');
+    const withPassword: RideConfig = {
+      ...ride,
+      connection: { ...ride.connection, privateKeyPath: undefined, password: 'not-the-password' },
+    };
+    const { buffer, dir } = await bufferIn('faults-wrong-password');
+
+    await expect(pullRide(withPassword, deps(buffer))).rejects.toThrow(
+      new RegExp(
+        `cannot connect to the gateway ${gw.username}@127\\.0\\.0\\.1:${gw.port}: .*authentication methods failed: the gateway refused the user name or credential; check them in the ride settings`,
+      ),
+    );
+    expect(buffer.list()).toEqual([]);
+    expect(await readdir(path.join(dir, 'tmp'))).toEqual([]);
+  });
 });

@@ -21,6 +21,8 @@ export interface GatewayProcess {
   restart(): Promise<void>;
   /** Restarts sshd with a freshly generated host key; resolves with its fingerprint. */
   restartWithNewHostKey(): Promise<string>;
+  /** Restarts sshd with its config changed by `edit` (e.g. to allow password logins). */
+  restartWithConfig(edit: (config: string) => string): Promise<void>;
   /** Stops a restarted sshd (call before the harness's `stop()`). */
   stop(): Promise<void>;
 }
@@ -80,7 +82,6 @@ export function controlGateway(gw: SftpGateway): GatewayProcess {
       await start(configPath);
     },
     async restartWithNewHostKey() {
-      await waitClosed();
       const key = path.join(dir, `host_ed25519_new_${Date.now()}`);
       await run('ssh-keygen', [
         '-q',
@@ -93,15 +94,15 @@ export function controlGateway(gw: SftpGateway): GatewayProcess {
         '-f',
         key,
       ]);
-      const config = (await readFile(configPath, 'utf8')).replace(
-        /^HostKey .*$/m,
-        `HostKey ${key}`,
-      );
-      const newConfig = path.join(dir, 'sshd_config_new_key');
-      await writeFile(newConfig, config);
-      await start(newConfig);
+      await this.restartWithConfig((c) => c.replace(/^HostKey .*$/m, `HostKey ${key}`));
       const { stdout } = await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${key}.pub`]);
       return stdout.split(/\s+/)[1] ?? '';
+    },
+    async restartWithConfig(edit) {
+      await waitClosed();
+      const newConfig = path.join(dir, `sshd_config_${Date.now()}`);
+      await writeFile(newConfig, edit(await readFile(configPath, 'utf8')));
+      await start(newConfig);
     },
     async stop() {
       const child = restarted;
