@@ -75,6 +75,28 @@ pub fn render(v: &ReportView) -> String {
     h.push_str("</table>\n");
     alarm_table(&mut h, l, l.top_alarms, &v.alarms);
     alarm_table(&mut h, l, l.top_alarms_by_downtime, &v.alarms_by_downtime);
+    let _ = writeln!(h, "<h2>{}</h2>", esc(l.anomalies));
+    if v.anomalies.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", esc(l.no_anomalies));
+    } else {
+        let skip = usize::from(!v.anomalies_with_ride);
+        let headers = [l.ride, l.what, l.channel, l.count, l.first, l.worst];
+        h.push_str("<table class=\"anomalies\"><tr>");
+        for (i, t) in headers.iter().enumerate().skip(skip) {
+            let class = if i == 3 || i == 5 { " class=\"n\"" } else { "" };
+            let _ = write!(h, "<th{class}>{}</th>", esc(t));
+        }
+        h.push_str("</tr>");
+        for row in &v.anomalies {
+            h.push_str("<tr>");
+            for (i, t) in row.iter().enumerate().skip(skip) {
+                let class = if i == 3 || i == 5 { " class=\"n\"" } else { "" };
+                let _ = write!(h, "<td{class}>{}</td>", esc(t));
+            }
+            h.push_str("</tr>");
+        }
+        h.push_str("</table>\n");
+    }
     for (i, g) in v.health.iter().enumerate() {
         let _ = writeln!(h, "<h2 class=\"health\">{}</h2>", esc(&g.title));
         if i == 0 {

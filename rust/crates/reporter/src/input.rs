@@ -29,6 +29,31 @@ pub struct ReportInput {
     /// model's threshold (absent in inputs written before channel health existed).
     #[serde(default)]
     pub channels: Vec<ChannelRow>,
+    /// Optional: threshold breaches and data-quality findings, counted per ride, kind and
+    /// channel (absent in inputs written before anomalies existed).
+    #[serde(default)]
+    pub anomalies: Vec<AnomalyRow>,
+}
+
+/// Occurrences of one kind of anomaly on one ride (and channel) in the period.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AnomalyRow {
+    /// Ride id.
+    pub ride: String,
+    /// `breach_max`, `breach_min` (threshold breaches from the postprocessor's `breaches`),
+    /// or a quality finding: `gap`, `outside_window`, `counter_reset`, `duplicate_cycle`.
+    pub kind: String,
+    /// Channel, `null` for findings that concern no channel.
+    pub channel: Option<String>,
+    /// Occurrences.
+    pub count: u64,
+    /// The first occurrence.
+    pub first: UtcInstant,
+    /// Breaches: the value furthest beyond the limit; `null` for quality findings.
+    pub worst: Option<f64>,
+    /// Breaches: the limit; `null` for quality findings.
+    pub limit: Option<f64>,
 }
 
 /// One channel of one ride: its threshold and the daily p95 of its per-cycle peaks.

@@ -85,6 +85,21 @@ pub struct Labels {
     pub above: &'static str,
     /// Status of a channel that stayed below its threshold.
     pub within: &'static str,
+    /// Anomalies heading.
+    pub anomalies: &'static str,
+    /// Shown instead of an empty anomaly table.
+    pub no_anomalies: &'static str,
+    /// "Ride" column.
+    pub ride: &'static str,
+    /// "What" column.
+    pub what: &'static str,
+    /// "First" column (first occurrence).
+    pub first: &'static str,
+    /// "Worst / limit" column.
+    pub worst: &'static str,
+    /// Anomaly kinds: breach_max, breach_min, gap, outside_window, counter_reset,
+    /// duplicate_cycle.
+    pub kinds: [&'static str; 6],
     /// Decimal separator.
     pub decimal: char,
 }
@@ -130,6 +145,20 @@ const EN: Labels = Labels {
     status: "Status",
     above: "ABOVE",
     within: "within",
+    anomalies: "Anomalies",
+    no_anomalies: "No threshold breaches or data-quality findings in this period.",
+    ride: "Ride",
+    what: "What",
+    first: "First (local time)",
+    worst: "Worst / limit",
+    kinds: [
+        "Above the upper limit",
+        "Below the lower limit",
+        "Telemetry gap",
+        "Samples outside the window",
+        "Counter reset",
+        "Duplicate cycle",
+    ],
     decimal: '.',
 };
 
@@ -174,6 +203,20 @@ const IT: Labels = Labels {
     status: "Stato",
     above: "SOPRA",
     within: "entro soglia",
+    anomalies: "Anomalie",
+    no_anomalies: "Nessun superamento di soglia né problema di qualità dei dati nel periodo.",
+    ride: "Attrazione",
+    what: "Tipo",
+    first: "Prima (ora locale)",
+    worst: "Peggiore / soglia",
+    kinds: [
+        "Sopra la soglia massima",
+        "Sotto la soglia minima",
+        "Buco nella telemetria",
+        "Campioni fuori finestra",
+        "Azzeramento contatore",
+        "Ciclo duplicato",
+    ],
     decimal: ',',
 };
 
@@ -184,6 +227,23 @@ impl Labels {
             Language::En => &EN,
             Language::It => &IT,
         }
+    }
+
+    /// The label of an anomaly kind; unknown kinds show as they are.
+    pub fn kind<'a>(&self, kind: &'a str) -> &'a str
+    where
+        'static: 'a,
+    {
+        let i = match kind {
+            "breach_max" => 0,
+            "breach_min" => 1,
+            "gap" => 2,
+            "outside_window" => 3,
+            "counter_reset" => 4,
+            "duplicate_cycle" => 5,
+            other => return other,
+        };
+        self.kinds[i]
     }
 
     /// Availability as a percentage with one decimal, or "no data".

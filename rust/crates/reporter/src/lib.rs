@@ -18,12 +18,12 @@ use job_io::{write_atomic, JobError};
 
 pub use cli::Args;
 pub use input::{
-    AlarmRow, ChannelDay, ChannelRow, HourRow, Language, Park, Period, ReportInput, Ride,
-    Threshold, INPUT_FORMAT,
+    AlarmRow, AnomalyRow, ChannelDay, ChannelRow, HourRow, Language, Park, Period, ReportInput,
+    Ride, Threshold, INPUT_FORMAT,
 };
 pub use labels::Labels;
 pub use summary::{
-    summarize, ChannelHealth, ChannelHealthDay, Completeness, Day, Summary, TopAlarm,
+    summarize, Anomaly, ChannelHealth, ChannelHealthDay, Completeness, Day, Summary, TopAlarm,
     SUMMARY_FORMAT, TOP_ALARMS,
 };
 pub use view::ReportView;

@@ -156,6 +156,32 @@ pub(crate) fn narrative(input: &ReportInput, s: &Summary) -> String {
         });
     }
 
+    let breaches: u64 = s
+        .anomalies
+        .iter()
+        .filter(|a| a.kind.starts_with("breach_"))
+        .map(|a| a.count)
+        .sum();
+    let findings: u64 = s
+        .anomalies
+        .iter()
+        .filter(|a| !a.kind.starts_with("breach_"))
+        .map(|a| a.count)
+        .sum();
+    if breaches + findings > 0 {
+        out.push(if it {
+            format!(
+                "Sono stati registrati {breaches} superamenti di soglia e {findings} problemi di qualit\u{e0} dei dati (vedi Anomalie)."
+            )
+        } else {
+            format!(
+                "{breaches} threshold {} and {findings} data-quality {} were recorded (see Anomalies).",
+                if breaches == 1 { "breach" } else { "breaches" },
+                if findings == 1 { "finding" } else { "findings" }
+            )
+        });
+    }
+
     let c = s.completeness;
     let missing = c.ride_hours_expected - c.ride_hours_with_data;
     let (unit_en, unit_it) = if park {

@@ -563,6 +563,45 @@ pub fn render(v: &ReportView) -> Result<Vec<u8>, String> {
     lay.heading(l.top_alarms_by_downtime);
     lay.alarm_table(l, &v.alarms_by_downtime);
 
+    lay.heading(l.anomalies);
+    if v.anomalies.is_empty() {
+        lay.y -= 14.0;
+        lay.text(MARGIN, lay.y, 10.0, false, GRAY, l.no_anomalies);
+    } else {
+        // A ride report names its ride in the title; a park report needs the column.
+        let park = v.anomalies_with_ride;
+        let widths: &[f32] = if park {
+            &[60.0, 118.0, 105.0, 36.0, 100.0]
+        } else {
+            &[0.0, 145.0, 125.0, 42.0, 100.0]
+        };
+        let headers = [l.ride, l.what, l.channel, l.count, l.first, l.worst];
+        let mut cols = Vec::new();
+        let mut x = MARGIN;
+        for (i, h) in headers.iter().enumerate() {
+            let w = widths.get(i).copied().unwrap_or(PAGE_W - MARGIN - x);
+            if w > 0.0 {
+                cols.push((
+                    i,
+                    Col {
+                        header: h,
+                        x,
+                        w,
+                        right: i == 3 || i == 5,
+                    },
+                ));
+            }
+            x += w;
+        }
+        let rows: Vec<Vec<String>> = v
+            .anomalies
+            .iter()
+            .map(|r| cols.iter().map(|(i, _)| r[*i].clone()).collect())
+            .collect();
+        let cols: Vec<Col<'_>> = cols.into_iter().map(|(_, c)| c).collect();
+        lay.table(&cols, &rows);
+    }
+
     for (i, g) in v.health.iter().enumerate() {
         if i == 0 {
             // Its own page: the section is read on its own, and a trend cut by a page

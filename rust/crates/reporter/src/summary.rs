@@ -52,6 +52,8 @@ pub struct Summary {
     /// Per ride and channel (sorted), the daily p95 of per-cycle peaks against the ride
     /// model's upper threshold; empty when the input carries no channel rows.
     pub channel_health: Vec<ChannelHealth>,
+    /// Breaches and data-quality findings of the period, sorted by ride, kind, channel.
+    pub anomalies: Vec<Anomaly>,
     /// One paragraph for people, in the report's language, generated from these numbers.
     pub narrative: String,
 }
@@ -77,6 +79,27 @@ pub struct ChannelHealth {
     pub days_above: u64,
     /// `daysAbove > 0`.
     pub flagged: bool,
+}
+
+/// One kind of anomaly on one ride (and channel): the input's row, for the report's ride.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Anomaly {
+    /// Ride id.
+    pub ride: String,
+    /// `breach_max`, `breach_min`, `gap`, `outside_window`, `counter_reset`,
+    /// `duplicate_cycle`.
+    pub kind: String,
+    /// Channel, if any.
+    pub channel: Option<String>,
+    /// Occurrences.
+    pub count: u64,
+    /// First occurrence (UTC).
+    pub first: drop_format::UtcInstant,
+    /// Breaches: the worst value.
+    pub worst: Option<f64>,
+    /// Breaches: the limit.
+    pub limit: Option<f64>,
 }
 
 /// One day of [`ChannelHealth`].
@@ -235,6 +258,24 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
     });
     by_downtime.truncate(TOP_ALARMS);
     let channel_health = channel_health(input, first_day, last_day);
+    let mut anomalies: Vec<Anomaly> = input
+        .anomalies
+        .iter()
+        .filter(|a| input.ride.as_ref().is_none_or(|r| r.id == a.ride))
+        .filter(|a| a.first.0 >= start && a.first.0 < end && a.count > 0)
+        .map(|a| Anomaly {
+            ride: a.ride.clone(),
+            kind: a.kind.clone(),
+            channel: a.channel.clone(),
+            count: a.count,
+            first: a.first,
+            worst: a.worst.map(round6),
+            limit: a.limit.map(round6),
+        })
+        .collect();
+    anomalies.sort_by(|a, b| {
+        (&a.ride, &a.kind, &a.channel, a.first).cmp(&(&b.ride, &b.kind, &b.channel, b.first))
+    });
     let per_failure = |x: f64| (failures > 0).then(|| round6(x / failures as f64));
 
     let mut summary = Summary {
@@ -260,6 +301,7 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
         mttr_s: per_failure(repair_s),
         completeness,
         channel_health,
+        anomalies,
         narrative: String::new(),
     };
     summary.narrative = crate::narrative::narrative(input, &summary);

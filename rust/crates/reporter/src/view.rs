@@ -44,6 +44,10 @@ pub struct ReportView {
     pub narrative: String,
     /// Channel health, one group per ride.
     pub health: Vec<HealthGroup>,
+    /// Anomaly rows: ride, what, channel, count, first (park-local), worst / limit.
+    pub anomalies: Vec<[String; 6]>,
+    /// Whether the ride column is shown (park reports).
+    pub anomalies_with_ride: bool,
     /// Cycles per park-local hour for a one-day report (24 slots, 23 or 25 on DST days
     /// are folded onto the local hour), `None` for longer periods.
     pub hourly_chart: Option<Vec<(String, u64)>>,
@@ -268,6 +272,34 @@ impl ReportView {
                 .collect(),
             narrative: summary.narrative.clone(),
             health: health(input, summary, labels),
+            anomalies_with_ride: input.ride.is_none(),
+            anomalies: summary
+                .anomalies
+                .iter()
+                .map(|a| {
+                    [
+                        match &input.ride {
+                            Some(r) if r.id == a.ride => r.name.clone(),
+                            _ => a.ride.clone(),
+                        },
+                        labels.kind(&a.kind).to_owned(),
+                        a.channel.clone().unwrap_or_else(|| "\u{2013}".into()),
+                        a.count.to_string(),
+                        a.first
+                            .0
+                            .with_timezone(&tz)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string(),
+                        match (a.worst, a.limit) {
+                            (Some(w), Some(l)) => {
+                                format!("{} / {}", number(labels, w), number(labels, l))
+                            }
+                            (Some(w), None) => number(labels, w),
+                            _ => "\u{2013}".into(),
+                        },
+                    ]
+                })
+                .collect(),
             hourly_chart: hourly_chart(input, summary, tz),
         }
     }

@@ -58,7 +58,20 @@ fn input(language: &str) -> Value {
             alarm("W-401", "Structure vibration high", "2026-03-30T09:00:00Z", 30.0),
             alarm("E-201", "Brake pressure low", "2026-03-30T11:00:00Z", 5000.0),
         ],
-        "channels": channels
+        "channels": channels,
+        "anomalies": [
+            { "ride": "revo-1", "kind": "breach_max", "channel": "main_motor.current", "count": 4,
+              "first": "2026-03-29T10:12:00Z", "worst": 451.25, "limit": 420.0 },
+            { "ride": "revo-1", "kind": "gap", "channel": "brake.pressure", "count": 2,
+              "first": "2026-03-28T09:00:00Z", "worst": null, "limit": null },
+            { "ride": "revo-1", "kind": "counter_reset", "channel": null, "count": 1,
+              "first": "2026-03-30T08:00:00Z", "worst": null, "limit": null },
+            // Outside the period, and another ride: both left out.
+            { "ride": "revo-1", "kind": "gap", "channel": "brake.pressure", "count": 9,
+              "first": "2026-03-31T09:00:00Z", "worst": null, "limit": null },
+            { "ride": "other", "kind": "gap", "channel": null, "count": 9,
+              "first": "2026-03-29T09:00:00Z", "worst": null, "limit": null }
+        ]
     })
 }
 
@@ -439,4 +452,53 @@ fn a_day_report_of_a_park_charts_hours_and_names_ride_hours() {
         text.contains("Cycles per hour") && text.contains("ride-hours"),
         "{text}"
     );
+}
+
+#[test]
+fn lists_breaches_and_quality_findings_as_anomalies() {
+    let (o, out) = run("anomalies", &input("en"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let kinds: Vec<(&str, u64)> = s["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap(), a["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("breach_max", 4), ("counter_reset", 1), ("gap", 2)],
+        "this ride, this period, sorted by kind"
+    );
+    assert!(s["narrative"]
+        .as_str()
+        .unwrap()
+        .contains("4 threshold breaches and 3 data-quality findings were recorded"));
+    let pdf = out.join("report.pdf");
+    let text = Command::new("pdftotext")
+        .args(["-layout".as_ref(), pdf.as_os_str(), "-".as_ref()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.contains("Above the upper limit"))
+        .unwrap_or_else(|| panic!("no breach row in {text}"));
+    // 10:12 UTC on the 29th is 12:12 in Rome (summer time began that night).
+    assert!(
+        row.contains("main_motor.current")
+            && row.contains("2026-03-29 12:12")
+            && row.contains("451.2 / 420"),
+        "{row}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<td>Telemetry gap</td><td>brake.pressure</td>"));
+
+    let mut calm = input("it");
+    calm["anomalies"] = json!([]);
+    let (o, out) = run("anomalies-none", &calm);
+    assert!(o.status.success());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Nessun superamento di soglia"));
 }
