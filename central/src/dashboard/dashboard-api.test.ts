@@ -279,6 +279,25 @@ describe('dashboard read API', () => {
   });
 });
 
+describe('dashboard.queues with the broker down', () => {
+  it('answers unreachable with the reason, and the database-side figures', async () => {
+    const noBroker = await startCentral(
+      { ...env.config, amqpUrl: 'amqp://guest:guest@127.0.0.1:1' },
+      { publisher: false, scheduler: false, uploadSweeper: false, stuckJobSweeper: false },
+    );
+    try {
+      const s = createDashboardClient(noBroker.url);
+      await s.login('view', 'viewer password 1');
+      const q = await s.client.dashboard.queues.query();
+      expect(q).toMatchObject({ broker: 'unreachable', queues: [] });
+      expect(q.brokerError).toBeTruthy();
+      expect(q.batchesByState.processed).toBeGreaterThan(0);
+    } finally {
+      await noBroker.close();
+    }
+  });
+});
+
 describe('admin API', () => {
   it('requeues a failed batch: back to the queue through the outbox, then processed', async () => {
     const done = await viewer.client.admin.requeueBatch

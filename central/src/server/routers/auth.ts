@@ -1,5 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { RateLimitedError } from '../../ingest/rate-limiter.ts';
+import { sessionViewSchema } from '../../dashboard/dashboard-outputs.ts';
 import { loginInputSchema, type SessionView } from '../../users/auth-schemas.ts';
 import { clearedSessionCookie, sessionCookie } from '../../users/cookies.ts';
 import { login, logout, WRONG_LOGIN_MESSAGE } from '../../users/session-store.ts';
@@ -8,39 +9,44 @@ import { CSRF_MESSAGE, publicProcedure, router, userProcedure } from '../trpc.ts
 /** Dashboard sign-in: a session in an HttpOnly, SameSite=Strict cookie (docs/central.md). */
 export const authRouter = router({
   /** Checks the password and sets the session cookie; wrong or unknown → UNAUTHORIZED. */
-  login: publicProcedure.input(loginInputSchema).mutation(async ({ ctx, input }) => {
-    // No session yet, so no token to match; a header at all is what another site cannot send.
-    if (!ctx.csrfHeader) throw new TRPCError({ code: 'FORBIDDEN', message: CSRF_MESSAGE });
-    try {
-      ctx.loginLimiter.take(`${ctx.remoteAddress}|${input.username.trim().toLowerCase()}`);
-    } catch (err) {
-      if (!(err instanceof RateLimitedError)) throw err;
-      throw new TRPCError({
-        code: 'TOO_MANY_REQUESTS',
-        message: `too many sign-in attempts: wait ${Math.ceil(err.retryAfterMs / 1000)} s and try again`,
-        cause: err,
-      });
-    }
-    const session = await login(
-      ctx.pool,
-      input.username,
-      input.password,
-      ctx.settings.sessionTtlMs,
-    );
-    if (!session) {
-      ctx.log.info({ username: input.username.slice(0, 128) }, 'login refused');
-      throw new TRPCError({ code: 'UNAUTHORIZED', message: WRONG_LOGIN_MESSAGE });
-    }
-    ctx.setCookie(sessionCookie(session.id, ctx.settings.sessionTtlMs, ctx.settings.cookieSecure));
-    ctx.log.info({ user: session.user.username }, 'signed in');
-    // The session id is in the HttpOnly cookie only, never in a body a script could read.
-    const view: SessionView = {
-      user: session.user,
-      csrfToken: session.csrfToken,
-      expiresAt: session.expiresAt,
-    };
-    return view;
-  }),
+  login: publicProcedure
+    .input(loginInputSchema)
+    .output(sessionViewSchema)
+    .mutation(async ({ ctx, input }) => {
+      // No session yet, so no token to match; a header at all is what another site cannot send.
+      if (!ctx.csrfHeader) throw new TRPCError({ code: 'FORBIDDEN', message: CSRF_MESSAGE });
+      try {
+        ctx.loginLimiter.take(`${ctx.remoteAddress}|${input.username.trim().toLowerCase()}`);
+      } catch (err) {
+        if (!(err instanceof RateLimitedError)) throw err;
+        throw new TRPCError({
+          code: 'TOO_MANY_REQUESTS',
+          message: `too many sign-in attempts: wait ${Math.ceil(err.retryAfterMs / 1000)} s and try again`,
+          cause: err,
+        });
+      }
+      const session = await login(
+        ctx.pool,
+        input.username,
+        input.password,
+        ctx.settings.sessionTtlMs,
+      );
+      if (!session) {
+        ctx.log.info({ username: input.username.slice(0, 128) }, 'login refused');
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: WRONG_LOGIN_MESSAGE });
+      }
+      ctx.setCookie(
+        sessionCookie(session.id, ctx.settings.sessionTtlMs, ctx.settings.cookieSecure),
+      );
+      ctx.log.info({ user: session.user.username }, 'signed in');
+      // The session id is in the HttpOnly cookie only, never in a body a script could read.
+      const view: SessionView = {
+        user: session.user,
+        csrfToken: session.csrfToken,
+        expiresAt: session.expiresAt,
+      };
+      return view;
+    }),
   /** Ends the session (server side, at once) and clears the cookie. */
   logout: userProcedure.mutation(async ({ ctx }) => {
     await logout(ctx.pool, ctx.sessionId);
@@ -48,5 +54,5 @@ export const authRouter = router({
     return { ok: true as const };
   }),
   /** Who is signed in, and the CSRF token (e.g. after a page reload). */
-  me: userProcedure.query(({ ctx }): SessionView => ctx.session),
+  me: userProcedure.output(sessionViewSchema).query(({ ctx }): SessionView => ctx.session),
 });
