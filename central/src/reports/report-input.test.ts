@@ -45,6 +45,8 @@ interface BatchShape {
   window: { start: string; end: string };
   alarm: Pick<Alarm, 'raisedAt' | 'clearedAt' | 'durationS'>;
   cycles?: PostprocessResult['cycles'];
+  breaches?: PostprocessResult['breaches'];
+  quality?: PostprocessResult['quality'];
 }
 
 const DEFAULT_SHAPE: BatchShape = {
@@ -82,9 +84,9 @@ async function processedBatch(
         cycleId: null,
       },
     ],
-    breaches: [],
+    breaches: shape.breaches ?? [],
     hourly: [hour(shape.window.start, '2026-06-01T12:00:00+02:00', cycles)],
-    quality: [],
+    quality: shape.quality ?? [],
   };
   await withTransaction(env.pool, async (c) => {
     await c.query(
@@ -257,6 +259,80 @@ describe('report input', () => {
     ]);
   });
 
+  it('counts breaches and quality findings per ride, kind and channel', async () => {
+    const window = { start: '2026-06-10T10:00:00Z', end: '2026-06-10T11:00:00Z' };
+    const alarm = { raisedAt: window.start, clearedAt: window.start, durationS: 0 };
+    const breach = (at: string, value: number, kind: 'max' | 'min', limit: number) => ({
+      channel: kind === 'max' ? 'main_motor.current' : 'brake.pressure',
+      cycleId: null,
+      at,
+      value,
+      limit,
+      kind,
+    });
+    await processedBatch(1, 1, {
+      ride: 'rev-2',
+      window,
+      alarm,
+      breaches: [
+        breach('2026-06-10T10:20:00Z', 430, 'max', 420),
+        breach('2026-06-10T10:05:00Z', 455.5, 'max', 420),
+        breach('2026-06-10T10:30:00Z', 110, 'min', 120),
+        breach('2026-06-10T10:31:00Z', 101, 'min', 120),
+      ],
+      quality: [
+        { kind: 'gap', channel: 'brake.pressure', at: '2026-06-10T10:40:00Z', detail: '2 s' },
+        { kind: 'gap', channel: 'brake.pressure', at: '2026-06-10T10:10:00Z', detail: '3 s' },
+        { kind: 'counter_reset', channel: null, at: '2026-06-10T10:00:00Z', detail: '8000 to 0' },
+      ],
+    });
+    const input = await buildReportInput(env.pool, {
+      parkId: 'test-park',
+      rideId: 'rev-2',
+      start: new Date('2026-06-10T00:00:00Z'),
+      end: new Date('2026-06-11T00:00:00Z'),
+      language: 'en',
+    });
+    expect(input.anomalies).toEqual([
+      {
+        ride: 'rev-2',
+        kind: 'breach_max',
+        channel: 'main_motor.current',
+        count: 2,
+        first: '2026-06-10T10:05:00Z',
+        worst: 455.5,
+        limit: 420,
+      },
+      {
+        ride: 'rev-2',
+        kind: 'breach_min',
+        channel: 'brake.pressure',
+        count: 2,
+        first: '2026-06-10T10:30:00Z',
+        worst: 101,
+        limit: 120,
+      },
+      {
+        ride: 'rev-2',
+        kind: 'counter_reset',
+        channel: null,
+        count: 1,
+        first: '2026-06-10T10:00:00Z',
+        worst: null,
+        limit: null,
+      },
+      {
+        ride: 'rev-2',
+        kind: 'gap',
+        channel: 'brake.pressure',
+        count: 2,
+        first: '2026-06-10T10:10:00Z',
+        worst: null,
+        limit: null,
+      },
+    ]);
+  });
+
   it('is empty for a period without data', async () => {
     const input = await buildReportInput(env.pool, {
       parkId: 'test-park',
@@ -269,5 +345,6 @@ describe('report input', () => {
     expect(input.hourly).toEqual([]);
     expect(input.alarms).toEqual([]);
     expect(input.channels).toEqual([]);
+    expect(input.anomalies).toEqual([]);
   });
 });

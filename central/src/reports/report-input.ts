@@ -56,6 +56,20 @@ export const reportInputSchema = z.strictObject({
       }),
     )
     .optional(),
+  // Optional: inputs written before anomalies existed have no `anomalies`.
+  anomalies: z
+    .array(
+      z.strictObject({
+        ride: z.string(),
+        kind: z.string(),
+        channel: z.string().nullable(),
+        count: z.number().int(),
+        first: instant,
+        worst: z.number().nullable(),
+        limit: z.number().nullable(),
+      }),
+    )
+    .optional(),
 });
 
 export type ReportInput = z.infer<typeof reportInputSchema>;
@@ -193,6 +207,36 @@ export async function buildReportInput(
     entry.days.push({ date: row.date, cycles: row.cycles, p95Peak: row.p95_peak });
   }
 
+  // Anomalies: threshold breaches per ride, channel and side (the worst value is the one
+  // furthest beyond the limit), and data-quality findings per ride, kind and channel.
+  const anomalies = await pool.query<{
+    ride: string;
+    kind: string;
+    channel: string | null;
+    count: number;
+    first: Date;
+    worst: number | null;
+    limit: number | null;
+  }>(
+    `SELECT ride, kind, channel, count, first, worst, "limit" FROM (
+       SELECT b.ride_id AS ride, 'breach_' || br.kind AS kind, br.channel,
+              count(*)::int AS count, min(br.at) AS first,
+              CASE WHEN br.kind = 'min' THEN min(br.value) ELSE max(br.value) END AS worst,
+              CASE WHEN br.kind = 'min' THEN max(br."limit") ELSE min(br."limit") END AS "limit"
+         FROM breaches br JOIN batches b ON b.id = br.batch_id
+        WHERE b.park_id = $1 AND ($2::text IS NULL OR b.ride_id = $2)
+          AND br.at >= $3 AND br.at < $4 AND b.superseded_by IS NULL
+        GROUP BY b.ride_id, br.kind, br.channel
+       UNION ALL
+       SELECT b.ride_id, q.kind, q.channel, count(*)::int, min(q.at), NULL::float8, NULL::float8
+         FROM quality_findings q JOIN batches b ON b.id = q.batch_id
+        WHERE b.park_id = $1 AND ($2::text IS NULL OR b.ride_id = $2)
+          AND q.at >= $3 AND q.at < $4 AND b.superseded_by IS NULL
+        GROUP BY b.ride_id, q.kind, q.channel) a
+      ORDER BY ride, kind, channel NULLS FIRST`,
+    params,
+  );
+
   return reportInputSchema.parse({
     format: 'zamperla.report-input/v1',
     language: scope.language,
@@ -223,5 +267,6 @@ export async function buildReportInput(
       durationS: a.duration_s,
     })),
     channels,
+    anomalies: anomalies.rows.map((a) => ({ ...a, first: isoInstant(a.first) })),
   });
 }
