@@ -80,7 +80,7 @@ pub fn render(v: &ReportView) -> String {
         let _ = writeln!(h, "<p>{}</p>", esc(l.no_anomalies));
     } else {
         let skip = usize::from(!v.anomalies_with_ride);
-        let headers = [l.ride, l.what, l.channel, l.count, l.first, l.worst];
+        let headers = [l.ride, l.what, l.channel, l.times, l.first, l.worst];
         h.push_str("<table class=\"anomalies\"><tr>");
         for (i, t) in headers.iter().enumerate().skip(skip) {
             let class = if i == 3 || i == 5 { " class=\"n\"" } else { "" };

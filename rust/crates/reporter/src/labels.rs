@@ -97,6 +97,8 @@ pub struct Labels {
     pub first: &'static str,
     /// "Worst / limit" column.
     pub worst: &'static str,
+    /// Count column of the anomalies (narrower than the alarms').
+    pub times: &'static str,
     /// Anomaly kinds: breach_max, breach_min, gap, outside_window, counter_reset,
     /// duplicate_cycle.
     pub kinds: [&'static str; 6],
@@ -137,7 +139,7 @@ const EN: Labels = Labels {
     completeness_rides: "Data completeness (ride-hours with data / ride-hours of operation)",
     cycles_per_hour: "Cycles per hour (park-local time)",
     channel_health: "Channel health",
-    channel_health_note: "Daily 95th percentile of the per-cycle peaks against the ride model's threshold (dashed line); days above it are flagged.",
+    channel_health_note: "Daily 95th percentile of the per-cycle peaks against the ride model's upper limit (dashed line); days above it are flagged.",
     channel: "Channel",
     limit: "Limit",
     highest_p95: "Highest p95",
@@ -149,8 +151,9 @@ const EN: Labels = Labels {
     no_anomalies: "No threshold breaches or data-quality findings in this period.",
     ride: "Ride",
     what: "What",
-    first: "First (local time)",
+    first: "First seen",
     worst: "Worst / limit",
+    times: "Count",
     kinds: [
         "Above the upper limit",
         "Below the lower limit",
@@ -207,8 +210,9 @@ const IT: Labels = Labels {
     no_anomalies: "Nessun superamento di soglia né problema di qualità dei dati nel periodo.",
     ride: "Attrazione",
     what: "Tipo",
-    first: "Prima (ora locale)",
-    worst: "Peggiore / soglia",
+    first: "Prima volta",
+    worst: "Valore/soglia",
+    times: "Volte",
     kinds: [
         "Sopra la soglia massima",
         "Sotto la soglia minima",

@@ -571,11 +571,11 @@ pub fn render(v: &ReportView) -> Result<Vec<u8>, String> {
         // A ride report names its ride in the title; a park report needs the column.
         let park = v.anomalies_with_ride;
         let widths: &[f32] = if park {
-            &[60.0, 118.0, 105.0, 36.0, 100.0]
+            &[55.0, 118.0, 125.0, 40.0, 95.0]
         } else {
-            &[0.0, 145.0, 125.0, 42.0, 100.0]
+            &[0.0, 140.0, 138.0, 42.0, 97.0]
         };
-        let headers = [l.ride, l.what, l.channel, l.count, l.first, l.worst];
+        let headers = [l.ride, l.what, l.channel, l.times, l.first, l.worst];
         let mut cols = Vec::new();
         let mut x = MARGIN;
         for (i, h) in headers.iter().enumerate() {
