@@ -19,6 +19,11 @@ export const newPasswordSchema = z
   .min(12, { message: 'password must have at least 12 characters' })
   .max(1024);
 
+export const changePasswordInputSchema = z.strictObject({
+  currentPassword: z.string().max(1024),
+  newPassword: newPasswordSchema,
+});
+
 export const loginInputSchema = z.strictObject({
   username: z.string().max(200),
   password: z.string().max(1024),

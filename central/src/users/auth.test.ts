@@ -216,4 +216,41 @@ describe('dashboard auth', () => {
     await s.login('victor', VIEWER_PW);
     expect((await s.client.auth.me.query()).user.username).toBe('victor');
   });
+
+  it('changes the own password: old one refused, other sessions ended, this one kept', async () => {
+    await createUser(env.pool, { username: 'carol', password: 'carol password 1', role: 'viewer' });
+    const here = createDashboardClient(central.url);
+    await here.login('carol', 'carol password 1');
+    const elsewhere = createDashboardClient(central.url);
+    await elsewhere.login('carol', 'carol password 1');
+    const wrong = await failure(
+      here.client.auth.changePassword.mutate({
+        currentPassword: 'not it',
+        newPassword: 'carol password 2',
+      }),
+    );
+    expect(wrong).toEqual({ code: 'FORBIDDEN', message: 'the current password is wrong' });
+    const short = await failure(
+      here.client.auth.changePassword.mutate({
+        currentPassword: 'carol password 1',
+        newPassword: 'short',
+      }),
+    );
+    expect(short.code).toBe('BAD_REQUEST');
+    await here.client.auth.changePassword.mutate({
+      currentPassword: 'carol password 1',
+      newPassword: 'carol password 2',
+    });
+    expect((await here.client.auth.me.query()).user.username).toBe('carol');
+    expect((await failure(elsewhere.client.auth.me.query())).code).toBe('UNAUTHORIZED');
+    const third = createDashboardClient(central.url);
+    expect(
+      (
+        await failure(
+          third.client.auth.login.mutate({ username: 'carol', password: 'carol password 1' }),
+        )
+      ).code,
+    ).toBe('UNAUTHORIZED');
+    await third.login('carol', 'carol password 2');
+  });
 });

@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
 import type { Role, SessionView, UserView } from './auth-schemas.ts';
+import { hashSessionId } from './session-id.ts';
 import { userView } from './user-store.ts';
 import { CURRENT_SCRYPT, decoyHash, hashPassword, verifyPassword } from './password.ts';
 
@@ -10,7 +11,7 @@ export const SESSION_COOKIE = 'zra_session';
 /** One sentence for an unknown user and a wrong password alike: no hint which it was. */
 export const WRONG_LOGIN_MESSAGE = 'wrong username or password';
 
-const hashId = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
+const hashId = hashSessionId;
 
 /** A session that was just created; `id` goes into the cookie and is never stored. */
 export interface NewSession extends SessionView {

@@ -8,7 +8,8 @@ import {
   type Role,
   type UserView,
 } from './auth-schemas.ts';
-import { hashPassword } from './password.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+import { hashSessionId } from './session-id.ts';
 
 export const createUserInputSchema = z.strictObject({
   username: usernameSchema,
@@ -99,4 +100,51 @@ export async function setUserRole(pool: pg.Pool, username: string, role: Role): 
     }
     return userView(row);
   });
+}
+
+/**
+ * Replaces a user's password after checking the current one, and ends every other session of
+ * the user (a password change is what someone does after a leak). Returns false when the
+ * current password is wrong.
+ */
+export async function changePassword(
+  pool: pg.Pool,
+  userId: string,
+  currentPassword: string,
+  newPassword: string,
+  keepSessionId: string,
+): Promise<boolean> {
+  const next = newPasswordSchema.parse(newPassword);
+  const r = await pool.query<{
+    password_hash: Buffer;
+    password_salt: Buffer;
+    scrypt_n: number;
+    scrypt_r: number;
+    scrypt_p: number;
+  }>('SELECT password_hash, password_salt, scrypt_n, scrypt_r, scrypt_p FROM users WHERE id = $1', [
+    userId,
+  ]);
+  const row = r.rows[0];
+  if (!row) throw new UserError(`there is no user ${userId}`, 'not_found');
+  const ok = await verifyPassword(currentPassword, {
+    hash: row.password_hash,
+    salt: row.password_salt,
+    n: row.scrypt_n,
+    r: row.scrypt_r,
+    p: row.scrypt_p,
+  });
+  if (!ok) return false;
+  const pw = await hashPassword(next);
+  await withTransaction(pool, async (c) => {
+    await c.query(
+      `UPDATE users SET password_hash = $2, password_salt = $3, scrypt_n = $4, scrypt_r = $5,
+              scrypt_p = $6, password_changed_at = now() WHERE id = $1`,
+      [userId, pw.hash, pw.salt, pw.n, pw.r, pw.p],
+    );
+    await c.query('DELETE FROM sessions WHERE user_id = $1 AND id_sha256 <> $2', [
+      userId,
+      hashSessionId(keepSessionId),
+    ]);
+  });
+  return true;
 }
