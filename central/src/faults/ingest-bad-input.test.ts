@@ -92,7 +92,7 @@ async function blobFiles(): Promise<string[]> {
 /** A raw POST to a tRPC procedure, as a misbehaving client would send it. */
 async function post(
   procedure: string,
-  body: BodyInit,
+  body: string | FormData,
   headers: Record<string, string> = { 'content-type': 'application/json' },
 ) {
   const res = await fetch(`${central.url}/trpc/${procedure}`, {
@@ -235,7 +235,7 @@ describe('ingest under bad input', () => {
   it('answers malformed input with 400 naming the field', async () => {
     const drop = buildTestDrop({ park: 'park-a', sequence: 5 });
     const good = beginInput(drop);
-    const cases: [string, BodyInit, string, Record<string, string>?][] = [
+    const cases: [string, string | FormData, string, Record<string, string>?][] = [
       ['ingest.begin', JSON.stringify({ ...good, sha256: 'not-hex' }), 'sha256'],
       ['ingest.begin', JSON.stringify({ ...good, bytes: -5 }), 'bytes'],
       ['ingest.begin', JSON.stringify({ ...good, parkId: 'park-b' }), 'parkId'],
