@@ -188,18 +188,31 @@ impl<R: Read> Input<R> {
     }
 
     /// A JSON number, parsed as `serde_json` parses an `f64`.
+    #[inline]
     fn number(&mut self) -> Result<f64, String> {
         if self.end - self.pos < NUMBER_WINDOW {
             self.fill(NUMBER_WINDOW)?;
         }
-        match self.number_token() {
-            Ok((s, e)) => {
-                let tok = &self.buf[s..e];
-                match fast_number(tok) {
-                    Some(x) => Ok(x),
-                    None => slow_number(tok).map_err(|m| self.err(&m)),
-                }
+        // One pass over the common case: the digits are read while the token is found.
+        let avail = &self.buf[self.pos..self.end];
+        if let Some((x, len)) = fast_number(avail) {
+            let ends = match avail.get(len) {
+                Some(&b) => !is_number_byte(b),
+                None => self.eof,
+            };
+            if ends {
+                self.pos += len;
+                return Ok(x);
             }
+        }
+        self.slow_number()
+    }
+
+    /// Any other number: its whole token goes to `serde_json`.
+    #[cold]
+    fn slow_number(&mut self) -> Result<f64, String> {
+        match self.number_token() {
+            Ok((s, e)) => slow_number(&self.buf[s..e]).map_err(|m| self.err(&m)),
             Err(mut tok) => {
                 // A token longer than the window: gather it across refills.
                 self.pos = self.end;
@@ -257,9 +270,11 @@ impl<R: Read> Input<R> {
     }
 }
 
-/// The number `serde_json` would parse from `tok`, when it is simple enough to compute the
-/// same way here; `None` sends it to [`slow_number`].
-fn fast_number(tok: &[u8]) -> Option<f64> {
+/// The number `serde_json` would parse from the start of `tok` and the length it took, when
+/// it is simple enough to compute the same way here; `None` sends it to [`slow_number`].
+/// The caller checks that the token really ends there.
+#[inline]
+fn fast_number(tok: &[u8]) -> Option<(f64, usize)> {
     const LIMIT: u64 = 1 << 53;
     let (negative, mut i) = match tok.first()? {
         b'-' => (true, 1),
@@ -322,7 +337,7 @@ fn fast_number(tok: &[u8]) -> Option<f64> {
         }
         exp += sign * e;
     }
-    if i != tok.len() || !(-22..=22).contains(&exp) {
+    if !(-22..=22).contains(&exp) {
         return None;
     }
     let pow = POW10[exp.unsigned_abs() as usize];
@@ -332,7 +347,7 @@ fn fast_number(tok: &[u8]) -> Option<f64> {
     } else {
         f /= pow;
     }
-    Some(if negative { -f } else { f })
+    Some((if negative { -f } else { f }, i))
 }
 
 fn slow_number(tok: &[u8]) -> Result<f64, String> {

@@ -91,6 +91,20 @@ fn consider(best: &mut Option<Worst>, t: Threshold, index: usize, v: f64) {
     }
 }
 
+/// An integer whose order is `f64::total_cmp`'s (the transformation `total_cmp` itself
+/// applies); [`from_order_key`] undoes it.
+#[inline]
+fn order_key(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
+}
+
+/// The value of an [`order_key`] (the transformation is its own inverse).
+#[inline]
+fn from_order_key(k: i64) -> f64 {
+    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
+}
+
 /// The streaming state of one channel.
 pub(crate) struct ChannelStream {
     channel: String,
@@ -115,7 +129,8 @@ pub(crate) struct ChannelStream {
     hour_ranges: Vec<(DateTime<Utc>, usize, usize)>,
     hour_pos: usize,
     in_hour: bool,
-    hour_samples: Vec<f64>,
+    /// The hour's non-null samples as [`order_key`]s.
+    hour_samples: Vec<i64>,
     hours: Vec<(DateTime<Utc>, ChannelStats)>,
 
     gap_start: Option<usize>,
@@ -200,7 +215,7 @@ impl ChannelStream {
                     }
                 }
                 if self.in_hour {
-                    self.hour_samples.push(v);
+                    self.hour_samples.push(order_key(v));
                 }
             }
         }
@@ -257,7 +272,8 @@ impl ChannelStream {
     }
 
     /// Nearest-rank percentiles of the current hour's samples; frees them. Selection
-    /// instead of a full sort: the k-th value under `total_cmp` is the same either way.
+    /// instead of a full sort, on `total_cmp` keys (see [`order_key`]) so the comparisons
+    /// are plain integer ones: the k-th value is the same as after sorting by `total_cmp`.
     fn finish_hour(&mut self) {
         let v = &mut self.hour_samples;
         if v.is_empty() {
@@ -266,17 +282,19 @@ impl ChannelStream {
         let n = v.len();
         let rank = |p: f64| ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
         let (i50, i95) = (rank(0.5), rank(0.95));
-        let (below, p95, above) = v.select_nth_unstable_by(i95, f64::total_cmp);
+        let (below, p95, above) = v.select_nth_unstable(i95);
         let p95 = *p95;
-        let max = above
-            .iter()
-            .copied()
-            .fold(p95, |m, x| if x.total_cmp(&m).is_gt() { x } else { m });
+        let max = above.iter().copied().fold(p95, i64::max);
         let p50 = if i50 == i95 {
             p95
         } else {
-            *below.select_nth_unstable_by(i50, f64::total_cmp).1
+            *below.select_nth_unstable(i50).1
         };
+        let (p50, p95, max) = (
+            from_order_key(p50),
+            from_order_key(p95),
+            from_order_key(max),
+        );
         let stats = ChannelStats {
             p50: round6(p50),
             p95: round6(p95),
@@ -354,5 +372,49 @@ impl ChannelStream {
             hours: self.hours,
             quality,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{from_order_key, order_key};
+
+    #[test]
+    fn order_keys_sort_like_total_cmp_and_round_trip() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            1.5,
+            -1.5,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            5e-324,
+            -5e-324,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            310.123,
+            -0.001,
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..2000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let x = f64::from_bits(seed);
+            if !x.is_nan() {
+                xs.push(x);
+            }
+        }
+        for &x in &xs {
+            assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
+        }
+        let mut by_cmp = xs.clone();
+        by_cmp.sort_by(f64::total_cmp);
+        let mut by_key = xs;
+        by_key.sort_by_key(|&x| order_key(x));
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&by_cmp), bits(&by_key));
     }
 }
