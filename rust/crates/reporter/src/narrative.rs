@@ -171,7 +171,9 @@ pub(crate) fn narrative(input: &ReportInput, s: &Summary) -> String {
     if breaches + findings > 0 {
         out.push(if it {
             format!(
-                "Sono stati registrati {breaches} superamenti di soglia e {findings} problemi di qualit\u{e0} dei dati (vedi Anomalie)."
+                "Registrati {breaches} {} di soglia e {findings} {} di qualit\u{e0} dei dati (vedi Anomalie).",
+                if breaches == 1 { "superamento" } else { "superamenti" },
+                if findings == 1 { "problema" } else { "problemi" }
             )
         } else {
             format!(
