@@ -44,10 +44,16 @@ impl FontFace {
 
     /// The glyph of `c`, or of `?` when the font has none (e.g. CJK).
     fn glyph(&self, c: char) -> u16 {
-        self.face
-            .glyph_index(c)
-            .or_else(|| self.face.glyph_index('?'))
-            .map_or(0, |g| g.0)
+        self.glyph_and_char(c).0
+    }
+
+    /// The glyph printed for `c` and the character it shows (`?` for a missing one), so
+    /// the text extracted from the PDF says what the page shows.
+    fn glyph_and_char(&self, c: char) -> (u16, char) {
+        match self.face.glyph_index(c) {
+            Some(g) => (g.0, c),
+            None => (self.face.glyph_index('?').map_or(0, |g| g.0), '?'),
+        }
     }
 
     fn advance(&self, gid: u16) -> f32 {
@@ -82,7 +88,7 @@ impl Embed {
     pub(crate) fn encode(&mut self, s: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(s.len() * 2);
         for c in s.chars() {
-            let old = self.font.glyph(c);
+            let (old, c) = self.font.glyph_and_char(c);
             let new = self.remapper.remap(old);
             if usize::from(new) == self.glyphs.len() {
                 self.glyphs.push((old, c));
