@@ -5,7 +5,7 @@ import { verifyDrop } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { MAX_DROP_BYTES } from '../ingest/ingest-schemas.ts';
-import { createPark } from '../parks/park-store.ts';
+import { createPark, issueParkToken, revokeParkToken } from '../parks/park-store.ts';
 import {
   createParkClient,
   createTestEnvironment,
@@ -16,7 +16,7 @@ import {
 import { buildTestDrop, type TestDrop } from '../testing/test-drop.ts';
 import { trpcCode } from './agent-like-upload.ts';
 
-// Wrong and revoked tokens, a drop of another park sent with this park's token, a chunk at a
+// Wrong and revoked tokens (before an upload), a drop of another park sent with this park's token, a chunk at a
 // stale offset and a 10 MiB chunk are proven in ingest/ingest-api.test.ts; a cross-park cursor
 // in parks/park-reads.test.ts. This file adds what those leave out.
 
@@ -128,6 +128,38 @@ describe('ingest under bad input', () => {
     if (probe.status === 'upload') expect(probe.uploadId).not.toBe(uploadId);
     const seenByA = await client('a').park.drops.query({ limit: 500 });
     expect(seenByA.drops.map((d) => d.batchId)).not.toContain(stored.batchId);
+  });
+
+  it("refuses a token revoked mid-upload at the next chunk; the park's new token resumes the same upload", async () => {
+    const { token: old } = await createPark(env.pool, {
+      id: 'park-c',
+      name: 'C',
+      timezone: 'Europe/Rome',
+    });
+    const drop = buildTestDrop({ park: 'park-c', sequence: 1 });
+    const oldClient = createParkClient(central.url, old);
+    const begun = await oldClient.ingest.begin.mutate(beginInput(drop));
+    if (begun.status !== 'upload') throw new Error('expected an upload');
+    const half = Math.floor(drop.zip.length / 2);
+    await sendChunk(oldClient, begun.uploadId, 0, drop.zip.subarray(0, half));
+
+    // Rotation: a new token is issued, the old one revoked while the agent is mid-upload.
+    const fresh = await issueParkToken(env.pool, 'park-c');
+    expect(await revokeParkToken(env.pool, old)).toBe(true);
+    const refused = await failure(
+      sendChunk(oldClient, begun.uploadId, half, drop.zip.subarray(half)),
+    );
+    expect(refused.code).toBe('UNAUTHORIZED');
+    expect(await uploadRow(begun.uploadId)).toEqual({ received: half, bytes: drop.zip.length });
+
+    // The upload belongs to the park, not to the token: the new token continues it.
+    const freshClient = createParkClient(central.url, fresh);
+    const resumed = await freshClient.ingest.begin.mutate(beginInput(drop));
+    expect(resumed).toEqual({ status: 'upload', uploadId: begun.uploadId, offset: half });
+    await sendChunk(freshClient, begun.uploadId, half, drop.zip.subarray(half));
+    expect((await freshClient.ingest.commit.mutate({ uploadId: begun.uploadId })).status).toBe(
+      'stored',
+    );
   });
 
   it('refuses bytes that do not match the declared SHA-256 at commit, resets the upload, stores nothing; the right bytes then go through', async () => {
