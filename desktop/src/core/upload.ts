@@ -62,7 +62,10 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
     damaged: 0,
     error: null,
   };
-  for (const drop of deps.buffer.uploadQueue()) {
+  for (const sha256 of deps.buffer.uploadQueueShas()) {
+    // One record at a time: the backlog of a park offline for days may be tens of thousands.
+    const drop = deps.buffer.get(sha256);
+    if (!drop || (drop.state !== 'buffered' && drop.state !== 'uploading')) continue;
     const log = deps.log.child({ sha256: drop.sha256, fileName: drop.fileName, ride: drop.ride });
     if (!(await blobIntact(deps.buffer, drop))) {
       log.error('the buffered copy is damaged; forgetting it so it is pulled again');
@@ -100,7 +103,7 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
       }
     }
   }
-  result.remaining = deps.buffer.uploadQueue().length;
+  result.remaining = deps.buffer.backlog().drops;
   return result;
 }
 

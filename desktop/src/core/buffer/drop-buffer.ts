@@ -116,10 +116,16 @@ export class DropBuffer {
     }
     if (orphans > 0) this.log.warn({ orphans }, 'removed blobs a crash left without a record');
 
+    // Only what the check needs: with tens of thousands of drops waiting (days offline),
+    // whole rows would cost tens of MB of heap at every start-up.
     const pending = this.db
-      .prepare(`SELECT * FROM drops WHERE state IN ('buffered', 'uploading')`)
-      .all() as DropRow[];
-    for (const row of pending) {
+      .prepare(
+        `SELECT sha256, ride, file_name, bytes FROM drops WHERE state IN ('buffered', 'uploading')`,
+      )
+      .raw()
+      .all() as [string, string, string, number][];
+    for (const [sha256, ride, fileName, bytes] of pending) {
+      const row = { sha256, ride, file_name: fileName, bytes };
       // The size is checked here (cheap, catches the truncation a power loss can leave on
       // some filesystems); the full SHA-256 is checked before each upload.
       const size = await stat(this.blobs.blobPath(row.sha256)).then(
@@ -357,6 +363,19 @@ export class DropBuffer {
       )
       .all() as DropRow[];
     return rows.map(toDropRecord);
+  }
+
+  /**
+   * The SHA-256 of each drop {@link uploadQueue} would return, in the same order: a round over
+   * a large backlog reads one drop at a time instead of holding every record.
+   */
+  uploadQueueShas(): string[] {
+    return this.db
+      .prepare(
+        `SELECT sha256 FROM drops WHERE state IN ('buffered', 'uploading') ORDER BY pulled_at, rowid`,
+      )
+      .pluck()
+      .all() as string[];
   }
 
   /** Marks an upload as started. */
