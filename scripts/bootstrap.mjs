@@ -12,6 +12,11 @@ const PACKAGES = [
   { name: 'rabbitmq-server', probe: '/usr/sbin/rabbitmq-server', why: 'the central job queues' },
   { name: 'prometheus', probe: '/usr/bin/promtool', why: 'checking the alert rules (promtool)' },
   {
+    name: 'chromium',
+    probe: '/usr/bin/chromium',
+    why: 'browser tests of the desktop app and the dashboard',
+  },
+  {
     name: 'prometheus-alertmanager',
     probe: '/usr/bin/amtool',
     why: 'checking the Alertmanager config (amtool)',
