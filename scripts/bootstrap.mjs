@@ -29,6 +29,7 @@ export async function bootstrap({ quiet = false } = {}) {
   await ensureRabbitMq();
   await ensureNodeModules();
   await buildRust(quiet);
+  await buildUis(quiet);
 }
 
 async function installPackages() {
@@ -113,6 +114,21 @@ async function buildRust(quiet) {
     ['build', '--release', '--quiet', '--manifest-path', `${repoRoot}/rust/Cargo.toml`],
     'building the Rust workspace',
   );
+}
+
+/** Vite configs of the browser UIs (the desktop renderer, the central dashboard), once they exist. */
+const UI_CONFIGS = ['desktop/vite.config.ts', 'central/dashboard/vite.config.ts'];
+
+/** The agent and central serve these builds; a build takes seconds, so it simply runs each time. */
+async function buildUis(quiet) {
+  for (const config of UI_CONFIGS.filter((c) => existsSync(`${repoRoot}/${c}`))) {
+    if (!quiet) say(`building the browser UI (vite build --config ${config})`);
+    await mustRun(
+      'npx',
+      ['vite', 'build', '--logLevel', 'warn', '--config', `${repoRoot}/${config}`],
+      `building the UI of ${config}`,
+    );
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
