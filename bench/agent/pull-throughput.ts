@@ -1,0 +1,153 @@
+// Agent pull throughput (listing, download, fsync, verification, buffering) against OpenSSH's
+// own `sftp` client fetching the same drops from the same private sshd with the same key.
+//
+//   npx tsx bench/agent/pull-throughput.ts [--megabytes 1000] [--rounds 3]
+//
+// Prints the median of each and their ratio (agent MB/s ÷ sftp MB/s; target ≥ 1.0), and the
+// same ratio for the agent's transport alone (its SFTP client downloading every file to disk,
+// no fsync or verification), which separates the client's speed from the verification cost.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { promisify } from 'node:util';
+import { verifyDrop } from '@zra/shared';
+import { DropBuffer, pullRide } from '@zra/desktop';
+import { connectGateway } from '../../desktop/src/core/gateway/create-gateway-client.ts';
+import { silentLogger } from '../../desktop/src/core/logger.ts';
+import { rideOnGateway } from '../../desktop/src/core/testing/gateway-files.ts';
+import { startSftpGateway } from '../../scripts/harness/sftp-gateway.ts';
+import { median, megabytesPerSecond } from '../lib/stats.ts';
+import { BENCH_PARK, BENCH_RIDE, benchDrops } from './bench-drops.ts';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    megabytes: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const megabytes = Number(values.megabytes);
+const rounds = Number(values.rounds);
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+const drops = await benchDrops(megabytes, out);
+const gw = await startSftpGateway({ root: drops.dir });
+const log = silentLogger();
+const scratch = await mkdtemp(path.join(os.tmpdir(), 'zra-bench-pull-'));
+out(`${drops.files.length} drops, ${(drops.bytes / 1e6).toFixed(0)} MB, ${rounds} rounds`);
+
+/** OpenSSH's client: one batch `get` of every drop into a fresh folder. */
+async function sftpRound(): Promise<number> {
+  const target = path.join(scratch, 'sftp');
+  await rm(target, { recursive: true, force: true });
+  await run('mkdir', ['-p', target]);
+  const batch = path.join(scratch, 'batch');
+  await writeFile(batch, `get *.zip ${target}/\n`);
+  const t0 = performance.now();
+  await run('sftp', [
+    '-q',
+    '-b',
+    batch,
+    '-i',
+    gw.privateKeyPath,
+    '-P',
+    String(gw.port),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+    `${gw.username}@${gw.host}`,
+  ]);
+  return (performance.now() - t0) / 1000;
+}
+
+/** The agent: one pull of the ride into a fresh buffer. */
+async function agentRound(): Promise<number> {
+  const dataDir = path.join(scratch, 'agent');
+  await rm(dataDir, { recursive: true, force: true });
+  const buffer = await DropBuffer.open(dataDir, log);
+  try {
+    const t0 = performance.now();
+    const result = await pullRide(rideOnGateway(gw, BENCH_RIDE, '.'), {
+      park: BENCH_PARK,
+      buffer,
+      connect: (r) => connectGateway(r.connection, log),
+      verify: verifyDrop,
+      log,
+      minAgeMs: 0,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    if (result.buffered !== drops.files.length) {
+      throw new Error(
+        `the agent buffered ${result.buffered} of ${drops.files.length} drops: ${JSON.stringify(result.failed.slice(0, 3))}`,
+      );
+    }
+    return seconds;
+  } finally {
+    buffer.close();
+  }
+}
+
+/** The agent's SFTP client alone: list and download every drop, nothing else. */
+async function transportRound(): Promise<number> {
+  const target = path.join(scratch, 'transport');
+  await rm(target, { recursive: true, force: true });
+  await run('mkdir', ['-p', target]);
+  const t0 = performance.now();
+  const client = await connectGateway(rideOnGateway(gw, BENCH_RIDE, '.').connection, log);
+  try {
+    const files = (await client.list('.')).filter((f) => f.name.endsWith('.zip'));
+    for (const f of files) await client.download('.', f.name, path.join(target, f.name));
+  } finally {
+    await client.close();
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+const times = new Map<string, number[]>([
+  ['sftp', []],
+  ['transport', []],
+  ['agent', []],
+]);
+const rounds_ = [
+  ['sftp', sftpRound],
+  ['transport', transportRound],
+  ['agent', agentRound],
+] as const;
+try {
+  for (let i = 0; i < rounds; i++) {
+    // Rotate who goes first, so no one always meets a warmer page cache.
+    for (let j = 0; j < rounds_.length; j++) {
+      const [name, round] = rounds_[(i + j) % rounds_.length] ?? rounds_[0];
+      const s = await round();
+      times.get(name)?.push(s);
+      out(
+        `round ${i + 1} ${name.padEnd(9)}: ${s.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, s)} MB/s`,
+      );
+    }
+  }
+  const sftp = median(times.get('sftp') ?? []);
+  const transport = median(times.get('transport') ?? []);
+  const agent = median(times.get('agent') ?? []);
+  const openssh = (await run('ssh', ['-V'])).stderr.trim().split(',')[0] ?? 'OpenSSH';
+  out(
+    `sftp -b get (${openssh}): median ${sftp.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, sftp)} MB/s`,
+  );
+  out(
+    `agent SFTP client alone (list, download): median ${transport.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, transport)} MB/s`,
+  );
+  out(
+    `agent pull (list, download, fsync, verify, buffer): median ${agent.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, agent)} MB/s`,
+  );
+  out(`ratio agent SFTP client / sftp: ${(sftp / transport).toFixed(2)}`);
+  out(`ratio agent pull / sftp: ${(sftp / agent).toFixed(2)} (target >= 1.0)`);
+} finally {
+  await gw.stop();
+  await rm(scratch, { recursive: true, force: true });
+}
