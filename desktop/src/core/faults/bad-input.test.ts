@@ -176,8 +176,9 @@ describe('a file that grows while the agent lists the folder', () => {
       cleanups.push(data.remove, () => buffer.close());
       const remoteDir = `grow-${offsetMs}`;
       const ride = rideOnGateway(gw, 'r1', remoteDir);
-      // A few seconds: generous against SFTP's one-second mtime and a busy machine.
-      const minAgeMs = 3000;
+      // Generous: SFTP mtimes have one-second resolution (a file written 0.9 s ago can look
+      // 1.9 s old), and a busy machine may stall the writer between appends.
+      const minAgeMs = 5000;
       const settle = new SettleTracker(minAgeMs);
       const pull = () =>
         pullRide(ride, {
