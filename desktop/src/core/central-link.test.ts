@@ -31,6 +31,14 @@ describe('central link', () => {
     expect(l.waitMs()).toBe(5_000);
   });
 
+  it('never retries sooner than central asked when it rate-limits the agent', () => {
+    const { l } = link();
+    // The jittered delay of a first failure is 2.5 s here; central asked for 90 s.
+    expect(l.recordFailure('central refused (TOO_MANY_REQUESTS)', 90_000)).toBe(90_000);
+    expect(l.status()).toMatchObject({ nextAttemptAt: '2026-06-01T10:01:30.000Z' });
+    expect(l.waitMs()).toBe(90_000);
+  });
+
   it('resets the backoff and clears the offline state when central answers', () => {
     const { l, clock } = link();
     l.recordFailure('down');

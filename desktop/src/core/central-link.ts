@@ -59,16 +59,21 @@ export class CentralLink {
     };
   }
 
-  /** A round failed: offline (since the first failure of the streak); returns the delay. */
-  recordFailure(message: string): number {
+  /**
+   * A round failed: offline (since the first failure of the streak); returns the delay.
+   * `minDelayMs` is a wait central asked for (its rate limit): retrying sooner would only be
+   * refused again, so the jittered delay never undercuts it.
+   */
+  recordFailure(message: string, minDelayMs = 0): number {
     const now = this.now();
     const failures = this.current.failures + 1;
-    const delay = fullJitterDelayMs(
+    const jittered = fullJitterDelayMs(
       failures,
       this.options.retryBaseMs,
       this.options.retryMaxMs,
       this.options.random,
     );
+    const delay = Math.max(jittered, minDelayMs);
     this.nextAttemptMs = now + delay;
     this.current = {
       ...this.current,

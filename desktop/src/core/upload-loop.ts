@@ -98,7 +98,7 @@ export class UploadLoop {
     deps.afterRound?.(result);
     if (result.acknowledged > 0) await deps.afterAcknowledged?.();
     if (result.error !== null) {
-      const delayMs = this.link.recordFailure(result.error);
+      const delayMs = this.link.recordFailure(result.error, (result.retryAfterS ?? 0) * 1000);
       deps.log.warn(
         { reason: result.error, retryInSeconds: Math.round(delayMs / 1000) },
         'central is not available; drops stay buffered and the upload is retried later',

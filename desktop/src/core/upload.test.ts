@@ -205,6 +205,24 @@ describe('upload to the real central API', () => {
     });
   });
 
+  it("passes on the wait central's rate limit asks for, and keeps the drops buffered", async () => {
+    // Two calls at once, then one every 100 s: the first drop's begin+chunk use the burst.
+    const limited = await startTestCentral('agent-rate-limit', 'park-a', {
+      ingestRateLimit: { perSecond: 0.01, burst: 2 },
+    });
+    cleanups.push(() => limited.close());
+    const drops = [buildTestDrop({ sequence: 451 }), buildTestDrop({ sequence: 452 })];
+    const buffer = await bufferWith(drops);
+    const client = createCentralClient(limited.url, limited.token);
+
+    const result = await uploadBuffered({ buffer, client, log, chunkBytes: 65536 });
+
+    expect(result.error).toContain('TOO_MANY_REQUESTS');
+    expect(result.retryAfterS).toBeGreaterThanOrEqual(90);
+    expect(result.acknowledged).toBe(0);
+    for (const d of drops) expect(buffer.get(d.sha256)?.state).toBe('buffered');
+  });
+
   it("keeps drops buffered with central's message when the park token is refused", async () => {
     const drops = [buildTestDrop({ sequence: 401 }), buildTestDrop({ sequence: 402 })];
     const buffer = await bufferWith(drops);

@@ -22,6 +22,8 @@ export interface UploadRoundResult {
   remaining: number;
   /** Drops whose local copy was damaged; forgotten so the gateway copy is pulled again. */
   damaged: number;
+  /** Seconds central asked the agent to wait (rate limit), when it did. */
+  retryAfterS?: number;
   /** Why the round stopped early (central unreachable, token refused), if it did. */
   error: string | null;
 }
@@ -99,6 +101,8 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
       log.warn({ err, reason: message }, 'upload failed; the drop stays buffered');
       if (affectsEveryDrop(err)) {
         result.error = message;
+        const retryAfterS = retryAfterOf(err);
+        if (retryAfterS !== undefined) result.retryAfterS = retryAfterS;
         break;
       }
     }
@@ -198,6 +202,17 @@ function codeOf(err: unknown): string | undefined {
   const data: unknown = err.data;
   if (data && typeof data === 'object' && 'code' in data && typeof data.code === 'string') {
     return data.code;
+  }
+  return undefined;
+}
+
+/** The wait central's rate limit asked for (`data.retryAfterS` of a TOO_MANY_REQUESTS). */
+function retryAfterOf(err: unknown): number | undefined {
+  if (!(err instanceof TRPCClientError) || codeOf(err) !== 'TOO_MANY_REQUESTS') return undefined;
+  const data: unknown = err.data;
+  if (data && typeof data === 'object' && 'retryAfterS' in data) {
+    const value = data.retryAfterS;
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
   }
   return undefined;
 }

@@ -15,10 +15,20 @@ export interface TestCentral {
   close(): Promise<void>;
 }
 
-/** Starts central on a free port with `park` created. The outbox publisher stays off. */
-export async function startTestCentral(label: string, park: string): Promise<TestCentral> {
+/**
+ * Starts central on a free port with `park` created. The outbox publisher stays off.
+ * `ingestRateLimit` overrides central's per-token limit (to make it refuse on purpose).
+ */
+export async function startTestCentral(
+  label: string,
+  park: string,
+  options: { ingestRateLimit?: { perSecond: number; burst: number } } = {},
+): Promise<TestCentral> {
   const env = await createTestEnvironment(label);
-  const central = await startCentral(env.config, { publisher: false });
+  const config = options.ingestRateLimit
+    ? { ...env.config, ingestRateLimit: options.ingestRateLimit }
+    : env.config;
+  const central = await startCentral(config, { publisher: false });
   const { token } = await createPark(env.pool, {
     id: park,
     name: `Test ${park}`,
