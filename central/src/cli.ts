@@ -14,12 +14,14 @@ import { createPark, ParkExistsError } from './parks/park-store.ts';
 import { reportStatus, requestReport, ReportRequestError } from './reports/report-store.ts';
 import { addReportRule, listReportRules, setReportRuleEnabled } from './scheduler/report-rules.ts';
 import { createUser, listUsers, setUserRole, UserError } from './users/user-store.ts';
+import { QUEUES } from './queue/queue-names.ts';
 import { startWorker } from './worker/worker.ts';
 
 const USAGE = `usage: cli.ts <command>
   migrate                                   apply database migrations
   serve                                     run the API (migrates first) and the outbox publisher
-  worker [--drain]                          run jobs; --drain exits when the queues are empty
+  worker [--drain] [--queue Q]...           run jobs; --drain exits when the queues are empty;
+                                            --queue postprocess|report takes only that queue
   park create --id ID --name NAME --timezone TZ [--language en|it]
                                             create a park; prints its upload token once
   report request --park P [--ride R] --from ISO --to ISO [--language en|it]
@@ -67,14 +69,24 @@ async function main(argv: string[]): Promise<number> {
     case 'worker': {
       const { values } = parseArgs({
         args: [sub, ...rest].filter((a): a is string => a !== undefined),
-        options: { drain: { type: 'boolean', default: false } },
+        options: {
+          drain: { type: 'boolean', default: false },
+          queue: { type: 'string', multiple: true },
+        },
         strict: true,
+      });
+      const queues = values.queue?.map((q) => {
+        const known = QUEUES.find((name) => name === q);
+        if (!known) {
+          throw new UsageError(`unknown queue "${q}": use one of ${QUEUES.join(', ')}`);
+        }
+        return known;
       });
       const config = loadConfig();
       const log = createLogger(config.logLevel, 'worker');
       // Listen before starting, for the same reason as `serve`.
       const signalled = untilSignal();
-      const worker = await startWorker(config, { drain: values.drain, log });
+      const worker = await startWorker(config, { drain: values.drain, log, queues });
       // Drain mode ends by itself, but a pod can still be told to stop before the queues empty.
       const stopped = signalled.then(async (signal) => {
         log.info({ signal }, 'shutting down: finishing the job in hand');

@@ -9,7 +9,7 @@ import { startCentral, type RunningCentral } from '../central.ts';
 import type { CentralConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createPark } from '../parks/park-store.ts';
-import { queueName } from '../queue/queue-names.ts';
+import { queueName, type QueueName } from '../queue/queue-names.ts';
 import { reportStatus, requestReport } from '../reports/report-store.ts';
 import { retryBatch } from '../batches/batch-retry.ts';
 import {
@@ -62,11 +62,15 @@ async function queuedDrop(options: TestDropOptions) {
   return { drop, batchId: result.batchId };
 }
 
-async function drain(config: CentralConfig = env.config): Promise<void> {
+async function drain(
+  config: CentralConfig = env.config,
+  queues?: readonly QueueName[],
+): Promise<void> {
   const worker = await startWorker(config, {
     drain: true,
     log: createLogger('silent'),
     retryDelayMs: 10,
+    queues,
   });
   await worker.done;
 }
@@ -117,6 +121,14 @@ describe('worker', () => {
     expect(rows.hourly.reduce((n, h) => n + h.cycles, 0)).toBe(4);
     expect(await jobRuns(batchId)).toEqual([{ attempt: 1, outcome: 'succeeded', error: null }]);
     processedBatch = batchId;
+  });
+
+  it('a drain pod limited to the report queue leaves postprocess work to its own pods', async () => {
+    const { batchId } = await queuedDrop({ sequence: 40, cycles: 2 });
+    await drain(env.config, ['report']);
+    expect((await batch(batchId)).state).toBe('queued');
+    await drain(env.config, ['postprocess']);
+    expect(await batch(batchId)).toEqual({ state: 'processed', error: null });
   });
 
   it('processing the same message twice leaves the same rows', async () => {

@@ -10,7 +10,7 @@ import type { CentralConfig } from '../config.ts';
 import { createPool } from '../db/pool.ts';
 import { createLogger } from '../logger.ts';
 import { assertTopology } from '../queue/amqp-topology.ts';
-import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
+import { deadLetterQueueName, queueName, type QueueName } from '../queue/queue-names.ts';
 import { sleep } from '../queue/sleep.ts';
 import { handleDeadLetter, handleDelivery, type DeliveryVerdict } from './handle-delivery.ts';
 import type { JobDeps, JobKind } from './job-kind.ts';
@@ -26,6 +26,12 @@ export interface WorkerOptions {
   retryDelayMs?: number;
   /** Jobs run at once in long-running mode (default WORKER_CONCURRENCY); drain mode runs one. */
   concurrency?: number;
+  /**
+   * The job queues this worker takes from (with their dead-letter queues); all when absent.
+   * A KEDA ScaledJob scales on one queue, so its pods must not take the other queue's work:
+   * that would leave the other ScaledJob's pods with nothing to do.
+   */
+  queues?: readonly QueueName[];
 }
 
 /** A running worker. */
@@ -87,7 +93,8 @@ export async function startWorker(
     else channel.nack(msg, false, verdict === 'requeue');
   }
 
-  const sources = KINDS.flatMap((kind) => [
+  const kinds = KINDS.filter((kind) => !options.queues || options.queues.includes(kind.queue));
+  const sources = kinds.flatMap((kind) => [
     { kind, dead: false, queue: queueName(config.queuePrefix, kind.queue) },
     { kind, dead: true, queue: deadLetterQueueName(config.queuePrefix, kind.queue) },
   ]);
