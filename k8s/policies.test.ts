@@ -258,7 +258,14 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(s.failedJobsHistoryLimit).toBeGreaterThan(0);
       expect(s.jobTargetRef.activeDeadlineSeconds).toBeGreaterThan(0);
       expect(s.jobTargetRef.backoffLimit).toBeDefined();
-      expect(s.jobTargetRef.template.spec.containers[0].args).toEqual(['worker', '--drain']);
+      // Each ScaledJob's pods take only the queue it scales on (and its dead-letter queue).
+      const queue = sj.metadata.name.replace(/^central-/, '');
+      expect(s.jobTargetRef.template.spec.containers[0].args).toEqual([
+        'worker',
+        '--drain',
+        '--queue',
+        queue,
+      ]);
       expect(s.triggers.length).toBeGreaterThan(0);
       for (const t of s.triggers) {
         expect(t.type).toBe('rabbitmq');
