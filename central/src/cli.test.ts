@@ -51,6 +51,13 @@ function cliWithStdin(args: string[], stdin: string) {
 }
 
 describe('cli', () => {
+  it('--help prints the usage with every command and exits 0', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('worker [--drain] [--queue Q]');
+    expect(r.stdout).toContain('user add --username NAME');
+  });
+
   it('park create prints one token and stores only its hash', async () => {
     const r = await cli([
       'park',

@@ -48,6 +48,11 @@ const out = (text: string) => process.stdout.write(`${text}\n`);
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   switch (command) {
+    case 'help':
+    case '--help':
+    case '-h':
+      out(USAGE);
+      return 0;
     case 'migrate': {
       const config = loadDatabaseConfig();
       const applied = await runMigrations(config.databaseUrl, createLogger(config.logLevel));
