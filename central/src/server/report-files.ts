@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type http from 'node:http';
 import type pg from 'pg';
+import { parkForToken } from '../parks/park-store.ts';
 import { cookieValue } from '../users/cookies.ts';
 import { SESSION_COOKIE, sessionFor } from '../users/session-store.ts';
 
@@ -26,7 +27,8 @@ function answer(res: http.ServerResponse, status: number, error: string): void {
 
 /**
  * `GET /files/reports/<id>/<pdf|html|summary>` for a signed-in dashboard user (any role): the
- * session cookie, as for tRPC. A GET changes nothing, so no CSRF header is needed. The HTML is
+ * session cookie, as for tRPC; or for a park agent, `Authorization: Bearer <park token>`,
+ * limited to that park's reports (the agent's Reports screen). A GET changes nothing, so no CSRF header is needed. The HTML is
  * served sandboxed (its own origin, no scripts), so a report cannot act as the dashboard.
  */
 export async function serveReportFile(
@@ -39,14 +41,27 @@ export async function serveReportFile(
   const m = PATH.exec(path);
   const kind = m?.[2] as keyof typeof KINDS | undefined;
   if (!m?.[1] || !kind) return answer(res, 404, `no such report file: ${path}`);
-  const sessionId = cookieValue(req.headers.cookie, SESSION_COOKIE);
-  if (!sessionId || !(await sessionFor(pool, sessionId))) {
-    return answer(res, 401, 'not signed in, or the session expired: sign in again');
+  // A park agent sends its park token and sees only its own park's reports; a dashboard
+  // user sends the session cookie and sees every report.
+  let park: string | null = null;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (bearer) {
+    const identity = await parkForToken(pool, bearer);
+    if (!identity) {
+      return answer(res, 401, "park token not recognised: check the token in the agent's settings");
+    }
+    park = identity.id;
+  } else {
+    const sessionId = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    if (!sessionId || !(await sessionFor(pool, sessionId))) {
+      return answer(res, 401, 'not signed in, or the session expired: sign in again');
+    }
   }
   const spec = KINDS[kind];
+  // Another park's report answers as if it did not exist: a token reveals nothing beyond its park.
   const r = await pool.query<{ path: string | null; state: string }>(
-    `SELECT ${spec.column} AS path, state FROM reports WHERE id = $1`,
-    [m[1]],
+    `SELECT ${spec.column} AS path, state FROM reports WHERE id = $1 AND ($2::text IS NULL OR park_id = $2)`,
+    [m[1], park],
   );
   const row = r.rows[0];
   if (!row) return answer(res, 404, `there is no report ${m[1]}`);
