@@ -1,0 +1,149 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { Api, Settings } from '../api.tsx';
+import { errorText } from '../api.tsx';
+import { Field, Problem } from '../ui.tsx';
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+
+interface FormState {
+  centralUrl: string;
+  parkToken: string;
+  limitKiB: string;
+  bufferGiB: string;
+  retentionHours: string;
+}
+
+function formOf(s: Settings): FormState {
+  return {
+    centralUrl: s.centralUrl,
+    parkToken: '',
+    limitKiB:
+      s.uploadBytesPerSecond === null ? '' : String(Math.round(s.uploadBytesPerSecond / 1024)),
+    bufferGiB: String(Math.round((s.bufferMaxBytes / GIB) * 100) / 100),
+    retentionHours: String(s.retainAcknowledgedHours),
+  };
+}
+
+export function SettingsScreen({ api }: { api: Api }) {
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [f, setF] = useState<FormState | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api.settings.get.query().then(
+      (s) => {
+        setSettings(s);
+        setF(formOf(s));
+      },
+      (err: unknown) => setError(errorText(err)),
+    );
+  }, [api]);
+
+  if (!f || !settings) {
+    return error ? <Problem title="The settings could not be loaded" message={error} /> : null;
+  }
+  const set = (k: keyof FormState, v: string) => {
+    setSaved(false);
+    setF({ ...f, [k]: v });
+  };
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    api.settings.update
+      .mutate({
+        centralUrl: f.centralUrl.trim(),
+        ...(f.parkToken.trim() ? { parkToken: f.parkToken.trim() } : {}),
+        uploadBytesPerSecond:
+          f.limitKiB.trim() === '' ? null : Math.round(Number(f.limitKiB) * 1024),
+        bufferMaxBytes: Math.round(Number(f.bufferGiB) * GIB),
+        retainAcknowledgedHours: Number(f.retentionHours),
+      })
+      .then(
+        (s) => {
+          setSettings(s);
+          setF(formOf(s));
+          setSaved(true);
+        },
+        (err: unknown) => setError(errorText(err)),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <section aria-labelledby="settings-title">
+      <h2 id="settings-title">Settings</h2>
+      <form className="card settings-form" onSubmit={save} aria-label="Settings">
+        <div className="form-grid">
+          <Field label="Central address" hint="Given by Zamperla, e.g. https://central.example.com">
+            <input value={f.centralUrl} onChange={(e) => set('centralUrl', e.target.value)} />
+          </Field>
+          <Field
+            label="Park token"
+            hint={`Saved token ends in …${settings.parkTokenHint}. Leave empty to keep it.`}
+          >
+            <input
+              type="password"
+              autoComplete="off"
+              value={f.parkToken}
+              onChange={(e) => set('parkToken', e.target.value)}
+            />
+          </Field>
+          <Field label="Upload speed limit (KiB per second)" hint="Empty for no limit.">
+            <input
+              inputMode="numeric"
+              value={f.limitKiB}
+              onChange={(e) => set('limitKiB', e.target.value)}
+            />
+          </Field>
+          <Field
+            label="Buffer size limit (GiB)"
+            hint="Pulling pauses when the buffer is full; nothing waiting for central is ever deleted."
+          >
+            <input
+              inputMode="decimal"
+              value={f.bufferGiB}
+              onChange={(e) => set('bufferGiB', e.target.value)}
+            />
+          </Field>
+          <Field
+            label="Keep uploaded drops for (hours)"
+            hint="After central has them; 0 deletes them at once."
+          >
+            <input
+              inputMode="numeric"
+              value={f.retentionHours}
+              onChange={(e) => set('retentionHours', e.target.value)}
+            />
+          </Field>
+        </div>
+        {settings.parkTokenError ? (
+          <Problem
+            title="The saved park token cannot be read"
+            message={settings.parkTokenError}
+            action="Enter the park token again and save."
+          />
+        ) : null}
+        {error ? (
+          <Problem
+            title="The settings were not saved"
+            message={error}
+            action="Correct the value named in the message and save again."
+          />
+        ) : null}
+        {saved ? (
+          <p className="note" role="status">
+            Saved. The new settings apply now.
+          </p>
+        ) : null}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save settings'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
