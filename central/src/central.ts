@@ -37,6 +37,8 @@ export interface StartCentralOptions {
   stuckJobSweeper?: boolean;
   /** Replaces shared's `verifyDrop`, run in-process instead of on the thread pool (tests of odd verdicts). */
   verifyDrop?: DropVerifier;
+  /** The built dashboard to serve at `/` (default `DASHBOARD_DIR`, else `central/dashboard/dist`). */
+  dashboardDir?: string;
 }
 
 /** A running central API. */
@@ -148,6 +150,7 @@ export async function startCentral(
         metrics,
         log,
         shutdownGraceMs: config.shutdownGraceMs,
+        dashboardDir: options.dashboardDir ?? process.env.DASHBOARD_DIR,
       },
       config.host,
       config.port,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -9,6 +10,7 @@ import { cookieValue } from '../users/cookies.ts';
 import type { SessionView } from '../users/auth-schemas.ts';
 import { SESSION_COOKIE, sessionFor } from '../users/session-store.ts';
 import type { CentralServices } from './context.ts';
+import { DEFAULT_DASHBOARD_DIR, serveDashboardFile } from './dashboard-files.ts';
 import { serveReportFile } from './report-files.ts';
 import type { CentralMetrics } from './metrics.ts';
 import { checkReadiness } from './readiness.ts';
@@ -25,6 +27,8 @@ export interface HttpServerDeps extends CentralServices {
   log: Logger;
   /** How long `close()` lets in-flight requests finish before cutting their connections. */
   shutdownGraceMs: number;
+  /** The built dashboard served at `/` (default `central/dashboard/dist`). */
+  dashboardDir?: string;
 }
 
 /** A listening server and how to reach and stop it. */
@@ -36,7 +40,7 @@ export interface RunningHttpServer {
 }
 
 /**
- * Serves `/trpc/*` (the API), `/healthz` (process up, database reachable), `/readyz`
+ * Serves `/trpc/*` (the API), `/files/reports/*`, the dashboard at every other path, `/healthz` (process up, database reachable), `/readyz`
  * (database and broker reachable) and `/metrics` on node:http. Every request gets an id
  * (`x-request-id`, echoed) and a child logger carrying it.
  */
@@ -93,6 +97,7 @@ export async function startHttpServer(
     },
   });
 
+  const dashboardDir = deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR;
   let closing = false;
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
@@ -145,8 +150,11 @@ export async function startHttpServer(
         res.end(JSON.stringify(readiness));
       });
     } else {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: `no such path: ${path}` }));
+      void serveDashboardFile(dashboardDir, path, req, res).catch((err: unknown) => {
+        reqLog.error({ err }, 'dashboard file failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'dashboard file failed; see the central logs' }));
+      });
     }
   });
 
@@ -160,6 +168,12 @@ export async function startHttpServer(
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   log.info({ url }, 'central API listening');
+  if (!existsSync(`${dashboardDir}/index.html`)) {
+    log.warn(
+      { dashboardDir },
+      'the dashboard is not built, so / answers 503: run npm run bootstrap (or set DASHBOARD_DIR)',
+    );
+  }
   return {
     url,
     async close() {

@@ -1,0 +1,191 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, errorCode, maybeSignedIn, rememberSession, type Session } from './api.ts';
+import { onSignedOut, reportFailure } from './poll.ts';
+import { Link, navigate, usePath } from './router.tsx';
+import { Admin } from './pages/Admin.tsx';
+import { Fleet } from './pages/Fleet.tsx';
+import { Jobs } from './pages/Jobs.tsx';
+import { Park } from './pages/Park.tsx';
+import { Reports } from './pages/Reports.tsx';
+import { Ride } from './pages/Ride.tsx';
+import { Empty, Page, type Viewer } from './ui.tsx';
+
+function Login(props: { onSession: (s: Session) => void; notice: string | null }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    api.auth.login.mutate({ username, password }).then(
+      (session) => {
+        setBusy(false);
+        props.onSession(session);
+      },
+      (err: unknown) => {
+        setBusy(false);
+        setError(
+          errorCode(err) === 'UNAUTHORIZED'
+            ? 'Wrong username or password. Check both and try again; an admin can reset a forgotten password.'
+            : reportFailure(err),
+        );
+      },
+    );
+  };
+  return (
+    <main className="login">
+      <form className="card login-card" onSubmit={submit} aria-label="Sign in">
+        <h1>Zamperla Ride Analytics</h1>
+        <p className="muted">Sign in to see the fleet.</p>
+        {props.notice ? <p className="banner banner-info">{props.notice}</p> : null}
+        <label>
+          Username
+          <input
+            name="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            autoComplete="username"
+            required
+          />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete="current-password"
+            required
+          />
+        </label>
+        {error ? (
+          <p className="banner banner-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+const NAV = [
+  ['/', 'Fleet'],
+  ['/jobs', 'Jobs'],
+  ['/reports', 'Reports'],
+  ['/admin', 'Admin'],
+] as const;
+
+function Screen(props: { path: string; viewer: Viewer }) {
+  const { path, viewer } = props;
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0) return <Fleet />;
+  if (parts[0] === 'parks' && parts[1] && parts[2] === 'rides' && parts[3]) {
+    return <Ride park={parts[1]} ride={parts[3]} />;
+  }
+  if (parts[0] === 'parks' && parts[1] && parts.length === 2) return <Park park={parts[1]} />;
+  if (path === '/jobs') return <Jobs viewer={viewer} />;
+  if (path === '/reports') return <Reports viewer={viewer} />;
+  if (path === '/admin') return <Admin viewer={viewer} />;
+  return (
+    <Page title="Not found">
+      <Empty>
+        <p>There is no page at {path}.</p>
+        <p>
+          Go back to the <Link to="/">fleet overview</Link>.
+        </p>
+      </Empty>
+    </Page>
+  );
+}
+
+export function App() {
+  const path = usePath();
+  const [session, setSession] = useState<Session | null>(null);
+  const [checking, setChecking] = useState(maybeSignedIn());
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => {
+    // Only a tab that signed in before asks; a fresh visit goes straight to the login form.
+    if (!maybeSignedIn()) return;
+    api.auth.me.query().then(
+      (s) => {
+        rememberSession(s);
+        setSession(s);
+        setChecking(false);
+      },
+      () => {
+        rememberSession(null);
+        setChecking(false);
+      },
+    );
+  }, []);
+
+  useEffect(
+    () =>
+      onSignedOut(() => {
+        rememberSession(null);
+        setSession(null);
+        setNotice('Your session ended. Sign in again to go on.');
+      }),
+    [],
+  );
+
+  if (checking) return <p className="muted center">Loading…</p>;
+  if (!session) {
+    return (
+      <Login
+        notice={notice}
+        onSession={(s) => {
+          rememberSession(s);
+          setNotice(null);
+          setSession(s);
+        }}
+      />
+    );
+  }
+  const viewer: Viewer = { username: session.user.username, role: session.user.role };
+  const active = (to: string) =>
+    to === '/' ? path === '/' || path.startsWith('/parks') : path.startsWith(to);
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">Zamperla Ride Analytics</span>
+        <nav aria-label="Main">
+          {NAV.filter(([to]) => to !== '/admin' || viewer.role === 'admin').map(([to, label]) => (
+            <Link key={to} to={to} className={active(to) ? 'nav active' : 'nav'}>
+              {label}
+            </Link>
+          ))}
+        </nav>
+        <span className="who">
+          {viewer.username} <span className="muted">({viewer.role})</span>
+        </span>
+        <button
+          type="button"
+          className="button small"
+          onClick={() => {
+            void api.auth.logout.mutate().finally(() => {
+              rememberSession(null);
+              setSession(null);
+              navigate('/');
+            });
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Screen path={path} viewer={viewer} />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+import { api } from '../api.ts';
+import { DayBars } from '../charts.tsx';
+import { duration, percent } from '../format.ts';
+import { usePoll } from '../poll.ts';
+import { Link } from '../router.tsx';
+import { Badge, Empty, ErrorBanner, Loading, Page, Stat } from '../ui.tsx';
+
+export function Ride(props: { park: string; ride: string }) {
+  const { park, ride } = props;
+  const { data, error } = usePoll(
+    () => api.dashboard.ride.query({ park, ride, days: 30 }),
+    `ride:${park}:${ride}`,
+  );
+  const days = data?.days ?? [];
+  const sum = (f: (d: (typeof days)[number]) => number) => days.reduce((s, d) => s + f(d), 0);
+  const withData = days.filter((d) => d.availability !== null);
+  const meanAvailability =
+    withData.length === 0
+      ? null
+      : withData.reduce((s, d) => s + (d.availability ?? 0), 0) / withData.length;
+  return (
+    <Page title={data ? data.ride.name : ride}>
+      <p className="crumbs">
+        <Link to="/">Fleet</Link> / <Link to={`/parks/${encodeURIComponent(park)}`}>{park}</Link> /{' '}
+        {data?.ride.name ?? ride}
+      </p>
+      <ErrorBanner error={error} />
+      {!data ? (
+        error ? null : (
+          <Loading />
+        )
+      ) : (
+        <>
+          <div className="stats">
+            <Stat label="Model" value={data.ride.model} />
+            <Stat label="Cycles (30 days)" value={sum((d) => d.cycles)} />
+            <Stat label="Riders (30 days)" value={sum((d) => d.riders)} />
+            <Stat
+              label="Mean availability"
+              value={percent(meanAvailability)}
+              hint="days with data"
+            />
+            <Stat label="Fault time (30 days)" value={duration(sum((d) => d.faultMinutes) * 60)} />
+          </div>
+          <div className="charts">
+            <DayBars
+              title="Cycles per day"
+              days={days.map((d) => ({ date: d.date, value: d.hoursWithData ? d.cycles : null }))}
+            />
+            <DayBars
+              title="Riders per day"
+              tone="fill-riders"
+              days={days.map((d) => ({ date: d.date, value: d.hoursWithData ? d.riders : null }))}
+            />
+            <DayBars
+              title="Availability per day"
+              tone="fill-availability"
+              max={1}
+              format={(v) => `${Math.round(v * 100)} %`}
+              days={days.map((d) => ({ date: d.date, value: d.availability }))}
+            />
+          </div>
+          <h2>Most frequent alarms (30 days)</h2>
+          {data.topAlarms.length === 0 ? (
+            <Empty>
+              <p>No alarms in this period.</p>
+            </Empty>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Code</th>
+                  <th scope="col">Alarm</th>
+                  <th scope="col">Severity</th>
+                  <th scope="col" className="num">
+                    Count
+                  </th>
+                  <th scope="col" className="num">
+                    Downtime
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.topAlarms.map((a) => (
+                  <tr key={a.code}>
+                    <td className="mono">{a.code}</td>
+                    <td>{a.text}</td>
+                    <td>
+                      <Badge
+                        tone={
+                          a.severity === 'fault'
+                            ? 'bad'
+                            : a.severity === 'warning'
+                              ? 'warn'
+                              : 'idle'
+                        }
+                      >
+                        {a.severity}
+                      </Badge>
+                    </td>
+                    <td className="num">{a.count}</td>
+                    <td className="num">{duration(a.downtimeS)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </Page>
+  );
+}
