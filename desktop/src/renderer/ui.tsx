@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { cloneElement, useId, type ReactElement, type ReactNode } from 'react';
 
 export type Tone = 'ok' | 'attention' | 'failing' | 'neutral';
 
@@ -37,14 +37,22 @@ export function Field({
   children,
 }: {
   label: string;
-  hint?: string;
-  children: ReactNode;
+  hint?: string | undefined;
+  children: ReactElement<{ id?: string; 'aria-describedby'?: string }>;
 }) {
+  const id = useId();
+  // The hint is the control's description, not part of its name.
   return (
-    <label className="field">
-      <span className="field-label">{label}</span>
-      {children}
-      {hint ? <span className="field-hint">{hint}</span> : null}
-    </label>
+    <div className="field">
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {cloneElement(children, { id, 'aria-describedby': hint ? `${id}-hint` : undefined })}
+      {hint ? (
+        <span className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+    </div>
   );
 }
