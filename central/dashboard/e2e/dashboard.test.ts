@@ -147,6 +147,17 @@ beforeAll(async () => {
   }
   await nothingStored();
   await drain();
+  // The agent says it is alive, with two drops waiting at the park for twenty minutes.
+  await park.agent.heartbeat.mutate({
+    version: '1.0.0',
+    buffer: { drops: 2, bytes: 3_000_000, capBytes: 10_000_000_000 },
+    backlog: {
+      drops: 2,
+      bytes: 3_000_000,
+      oldestPulledAt: new Date(Date.now() - 20 * 60_000).toISOString(),
+    },
+    offlineSince: null,
+  });
   // One that the postprocessor refuses for good: a failed job to requeue.
   const bad = buildTestDrop({ park: 'alpha', sequence: sequence++, start: at(0, 1), cycles: 2 });
   failedFile = bad.fileName;

@@ -11,9 +11,10 @@ export const STATES = [
 ] as const;
 export type StateName = (typeof STATES)[number][0];
 
-const W = 720;
-const H = 200;
-const PAD = { left: 44, right: 8, top: 12, bottom: 28 };
+/** Drawing units: a half-width chart is ~560 px wide on a 1280 px screen, a wide one ~1150. */
+const HALF = { w: 720, h: 220 };
+const WIDE = { w: 1150, h: 240 };
+const PAD = { left: 52, right: 8, top: 14, bottom: 30 };
 
 function niceMax(max: number): number {
   if (max <= 0) return 1;
@@ -23,6 +24,8 @@ function niceMax(max: number): number {
 }
 
 interface Frame {
+  W: number;
+  H: number;
   x(i: number): number;
   barWidth: number;
   y(v: number): number;
@@ -34,12 +37,16 @@ function Axes(props: {
   top: number;
   frame: Frame;
   format: (v: number) => string;
+  integer: boolean;
 }) {
   const { dates, top, frame, format } = props;
-  const every = Math.max(1, Math.ceil(dates.length / 10));
+  const { W, H } = frame;
+  const every = Math.max(1, Math.ceil(dates.length / (W > 1000 ? 14 : 8)));
+  // Counts have no half drops: the middle line only where it falls on a whole number.
+  const ticks = props.integer && top % 2 !== 0 ? [0, 1] : [0, 0.5, 1];
   return (
     <g className="axis">
-      {[0, 0.5, 1].map((f) => (
+      {ticks.map((f) => (
         <g key={f}>
           <line x1={PAD.left} x2={W - PAD.right} y1={frame.y(top * f)} y2={frame.y(top * f)} />
           <text x={PAD.left - 6} y={frame.y(top * f) + 4} textAnchor="end">
@@ -58,10 +65,14 @@ function Axes(props: {
   );
 }
 
-function frameFor(n: number, top: number): Frame {
+function frameFor(n: number, top: number, size: { w: number; h: number }): Frame {
+  const W = size.w;
+  const H = size.h;
   const slot = (W - PAD.left - PAD.right) / Math.max(1, n);
   const plotH = H - PAD.top - PAD.bottom;
   return {
+    W,
+    H,
     x: (i) => PAD.left + i * slot + slot * 0.15,
     barWidth: slot * 0.7,
     y: (v) => PAD.top + plotH - (v / top) * plotH,
@@ -76,12 +87,24 @@ export function StackedBars(props: {
 }) {
   const totals = props.days.map((d) => STATES.reduce((s, [k]) => s + d.byState[k], 0));
   const top = niceMax(Math.max(0, ...totals));
-  const frame = frameFor(props.days.length, top);
+  const frame = frameFor(props.days.length, top, WIDE);
+  const { W, H } = frame;
   return (
     <figure className="chart">
       <figcaption>{props.title}</figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.title}>
-        <Axes dates={props.days.map((d) => d.date)} top={top} frame={frame} format={String} />
+        <Axes
+          dates={props.days.map((d) => d.date)}
+          top={top}
+          frame={frame}
+          format={String}
+          integer
+        />
+        {totals.every((t) => t === 0) ? (
+          <text className="chart-empty" x={W / 2} y={H / 2} textAnchor="middle">
+            No drops received in this period
+          </text>
+        ) : null}
         {props.days.map((d, i) => {
           let base = 0;
           return (
@@ -131,13 +154,20 @@ export function DayBars(props: {
 }) {
   const format = props.format ?? ((v: number) => String(Math.round(v)));
   const top = props.max ?? niceMax(Math.max(0, ...props.days.map((d) => d.value ?? 0)));
-  const frame = frameFor(props.days.length, top);
+  const frame = frameFor(props.days.length, top, HALF);
+  const { W, H } = frame;
   const empty = props.days.every((d) => d.value === null || d.value === 0);
   return (
     <figure className="chart">
       <figcaption>{props.title}</figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.title}>
-        <Axes dates={props.days.map((d) => d.date)} top={top} frame={frame} format={format} />
+        <Axes
+          dates={props.days.map((d) => d.date)}
+          top={top}
+          frame={frame}
+          format={format}
+          integer={props.max === undefined}
+        />
         {props.days.map((d, i) =>
           d.value === null ? null : (
             <rect

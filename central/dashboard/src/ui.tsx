@@ -61,11 +61,11 @@ export function StateBadge(props: { state: string }) {
   return <Badge tone={STATE_TONES[props.state] ?? 'idle'}>{props.state}</Badge>;
 }
 
-export function Stat(props: { label: string; value: ReactNode; hint?: string }) {
+export function Stat(props: { label: string; value: ReactNode; hint?: string; text?: boolean }) {
   return (
     <div className="stat">
       <div className="stat-label">{props.label}</div>
-      <div className="stat-value">{props.value}</div>
+      <div className={props.text ? 'stat-value text' : 'stat-value'}>{props.value}</div>
       {props.hint ? <div className="stat-hint">{props.hint}</div> : null}
     </div>
   );

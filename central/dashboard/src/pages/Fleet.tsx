@@ -40,7 +40,7 @@ export function Fleet() {
             <Stat
               label="Needing attention"
               value={parks.filter((p) => p.agent.silent || p.agent.backlogGrowing).length}
-              hint="silent agent or growing backlog"
+              hint="agent silent or never heard from, or backlog growing"
             />
             <Stat label="Drops today" value={parks.reduce((s, p) => s + p.today.drops, 0)} />
             <Stat label="Failed now" value={parks.reduce((s, p) => s + p.failedNow, 0)} />

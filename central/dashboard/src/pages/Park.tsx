@@ -27,7 +27,11 @@ export function Park(props: { park: string }) {
             <Stat
               label="Agent"
               value={<AgentState agent={d.agent} />}
-              hint={d.agent.version ?? undefined}
+              hint={
+                d.agent.lastHeartbeatAt === null
+                  ? 'install the park agent with a park token from Admin'
+                  : `version ${d.agent.version ?? '?'}`
+              }
             />
             <Stat label="Last heartbeat" value={ago(d.agent.lastHeartbeatAt)} />
             <Stat
@@ -70,7 +74,7 @@ export function Park(props: { park: string }) {
                       >
                         {r.name}
                       </Link>
-                      <div className="sub">{r.id}</div>
+                      {r.name !== r.id ? <div className="sub">{r.id}</div> : null}
                     </td>
                     <td>{r.model}</td>
                     <td>{ago(r.lastDropAt)}</td>

@@ -32,7 +32,7 @@ export function Ride(props: { park: string; ride: string }) {
       ) : (
         <>
           <div className="stats">
-            <Stat label="Model" value={data.ride.model} />
+            <Stat label="Model" value={data.ride.model} text />
             <Stat label="Cycles (30 days)" value={sum((d) => d.cycles)} />
             <Stat label="Riders (30 days)" value={sum((d) => d.riders)} />
             <Stat
