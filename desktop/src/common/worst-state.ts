@@ -29,6 +29,7 @@ export function worstState(status: AgentStatus): Overall {
     }
     if (ride.pausedReason) failing.push(`${ride.id}: pulling paused`);
   }
+  if (status.rides.length === 0) attention.push('no ride is set up yet');
   if (status.central.state === 'offline') failing.push('central cannot be reached');
   if (status.buffer.pullPausedReason) failing.push('the buffer is full');
   if (status.quarantined.length) attention.push(`${status.quarantined.length} drop(s) quarantined`);

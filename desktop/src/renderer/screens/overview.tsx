@@ -9,7 +9,7 @@ function gatewayState(ride: RideStatus): { tone: Tone; words: string } {
     return { tone: 'attention', words: 'Host key to accept' };
   }
   if (ride.pausedReason) return { tone: 'failing', words: 'Paused: buffer full' };
-  if (ride.lastError) return { tone: 'failing', words: 'Gateway not reached' };
+  if (ride.lastError) return { tone: 'failing', words: 'Last pull failed' };
   if (ride.pulling === 'running') return { tone: 'ok', words: 'Pulling now' };
   if (!ride.lastPullAt) return { tone: 'neutral', words: 'Not pulled yet' };
   return { tone: 'ok', words: 'Gateway reached' };

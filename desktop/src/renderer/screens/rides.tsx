@@ -106,9 +106,11 @@ function TestResult({
   const [busy, setBusy] = useState(false);
   const key = result.hostKey;
   const needsAccept = key.state === 'unconfirmed' && key.presented !== null;
+  // No credential is sent to a host key nobody accepted: the login was not tried.
+  const keyBlocked = key.state === 'unconfirmed' || key.state === 'changed';
   const steps: [string, boolean | null][] = [
     ['Gateway answered', result.reachable],
-    ['Login accepted', result.loggedIn],
+    ['Login accepted', keyBlocked && !result.loggedIn ? null : result.loggedIn],
     ['Remote folder found', result.folderExists],
   ];
   return (
@@ -165,7 +167,7 @@ function TestResult({
           ) : null}
         </div>
       ) : null}
-      {result.error ? <p className="ride-error">{result.error}</p> : null}
+      {result.error && !needsAccept ? <p className="ride-error">{result.error}</p> : null}
       {error ? <Problem title="The key was not accepted" message={error} /> : null}
     </div>
   );
@@ -558,7 +560,7 @@ export function Rides({
       {rides && rides.length === 0 && !form ? (
         <Empty>No rides yet. Press “Add a ride” and enter the gateway's address and login.</Empty>
       ) : null}
-      <div className="ride-grid">
+      <div className="rides-list">
         {rides?.map((r) => (
           <RideRow
             key={r.id}

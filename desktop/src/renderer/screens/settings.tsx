@@ -82,7 +82,7 @@ export function SettingsScreen({ api }: { api: Api }) {
           </Field>
           <Field
             label="Park token"
-            hint={`Saved token ends in …${settings.parkTokenHint}. Leave empty to keep it.`}
+            hint={`The saved token ends in ${settings.parkTokenHint}. Leave empty to keep it.`}
           >
             <input
               type="password"
