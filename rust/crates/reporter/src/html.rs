@@ -62,15 +62,16 @@ pub fn render(v: &ReportView) -> String {
     }
     let _ = write!(
         h,
-        "<h2>{}</h2>\n<table><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
+        "<h2>{}</h2>\n<table><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
         esc(l.per_day),
         esc(l.date),
         esc(l.cycles),
         esc(l.riders),
-        esc(l.availability)
+        esc(l.availability),
+        esc(l.day_completeness)
     );
-    for [d, c, r, a] in &v.days {
-        let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", esc(d), esc(c), esc(r), esc(a));
+    for [d, c, r, a, k] in &v.days {
+        let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", esc(d), esc(c), esc(r), esc(a), esc(k));
     }
     h.push_str("</table>\n");
     alarm_table(&mut h, l, l.top_alarms, &v.alarms);

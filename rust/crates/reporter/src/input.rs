@@ -9,7 +9,7 @@ pub const INPUT_FORMAT: &str = "zamperla.report-input/v1";
 
 /// Everything a report is made of.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ReportInput {
     /// Always [`INPUT_FORMAT`].
     pub format: String,
@@ -33,6 +33,32 @@ pub struct ReportInput {
     /// channel (absent in inputs written before anomalies existed).
     #[serde(default)]
     pub anomalies: Vec<AnomalyRow>,
+    /// Optional: the park's opening hours resolved to the period's days; without them
+    /// completeness is measured against each day's span of hours with data.
+    #[serde(default)]
+    pub opening_hours: Option<OpeningHours>,
+}
+
+/// The opening hours of a period: which rides should run and when the park was open.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningHours {
+    /// Rides expected to send data during opening hours.
+    pub rides: Vec<String>,
+    /// Every park-local day of the period.
+    pub days: Vec<OpeningDay>,
+}
+
+/// One park-local day's opening, resolved to UTC by central with the zone's rules of the day.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningDay {
+    /// `YYYY-MM-DD`, park-local.
+    pub date: String,
+    /// Opening; `null` on a closed day.
+    pub open: Option<UtcInstant>,
+    /// Closing, after `open`; `null` on a closed day.
+    pub close: Option<UtcInstant>,
 }
 
 /// Occurrences of one kind of anomaly on one ride (and channel) in the period.
@@ -212,6 +238,21 @@ impl ReportInput {
                 {
                     return Err(format!(
                         "channels[{i}].days[{j}] needs a YYYY-MM-DD date and a finite p95Peak"
+                    ));
+                }
+            }
+        }
+        if let Some(oh) = &input.opening_hours {
+            for (i, d) in oh.days.iter().enumerate() {
+                let ok = chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").is_ok()
+                    && match (d.open, d.close) {
+                        (Some(o), Some(c)) => o < c,
+                        (None, None) => true,
+                        _ => false,
+                    };
+                if !ok {
+                    return Err(format!(
+                        "openingHours.days[{i}] needs a YYYY-MM-DD date and either open before close or both null"
                     ));
                 }
             }

@@ -65,6 +65,16 @@ pub struct Labels {
     pub hours_with_data_any: &'static str,
     /// Park reports: completeness counted in ride-hours.
     pub completeness_rides: &'static str,
+    /// Completeness against opening hours.
+    pub completeness_opening: &'static str,
+    /// Park reports: completeness against ride-hours of opening.
+    pub completeness_opening_rides: &'static str,
+    /// Ride-hours with data outside opening hours.
+    pub outside_opening: &'static str,
+    /// Per-day completeness column.
+    pub day_completeness: &'static str,
+    /// A day closed by the opening hours.
+    pub closed: &'static str,
     /// Chart title of a one-day report.
     pub cycles_per_hour: &'static str,
     /// Channel-health heading (followed by the ride).
@@ -133,10 +143,15 @@ const EN: Labels = Labels {
     failures: "Faults (fault and critical alarms)",
     mtbf: "MTBF (mean time between faults)",
     mttr: "MTTR (mean time to repair)",
-    completeness: "Data completeness (hours with data / operating hours)",
+    completeness: "Data completeness (hours with data / daily span of data)",
     top_alarms_by_downtime: "Top alarms by downtime",
     hours_with_data_any: "Hours with data (from any ride)",
-    completeness_rides: "Data completeness (ride-hours with data / ride-hours of operation)",
+    completeness_rides: "Data completeness (ride-hours with data / daily span of data)",
+    completeness_opening: "Data completeness (hours with data / opening hours)",
+    completeness_opening_rides: "Data completeness (ride-hours with data / ride-hours of opening)",
+    outside_opening: "Data outside opening hours",
+    day_completeness: "Completeness",
+    closed: "closed",
     cycles_per_hour: "Cycles per hour (park-local time)",
     channel_health: "Channel health",
     channel_health_note: "Daily 95th percentile of the per-cycle peaks against the ride model's upper limit (dashed line); days above it are flagged.",
@@ -192,10 +207,15 @@ const IT: Labels = Labels {
     failures: "Guasti (allarmi fault e critical)",
     mtbf: "MTBF (tempo medio tra guasti)",
     mttr: "MTTR (tempo medio di ripristino)",
-    completeness: "Completezza dati (ore con dati / ore di esercizio)",
+    completeness: "Completezza dati (ore con dati / arco giornaliero dei dati)",
     top_alarms_by_downtime: "Allarmi per durata del fermo",
     hours_with_data_any: "Ore con dati (da almeno un'attrazione)",
-    completeness_rides: "Completezza dati (ore-attrazione con dati / ore-attrazione di esercizio)",
+    completeness_rides: "Completezza dati (ore-attrazione con dati / arco giornaliero dei dati)",
+    completeness_opening: "Completezza dati (ore con dati / ore di apertura)",
+    completeness_opening_rides: "Completezza dati (ore-attrazione con dati / ore-attrazione di apertura)",
+    outside_opening: "Dati fuori dall'orario di apertura",
+    day_completeness: "Completezza",
+    closed: "chiuso",
     cycles_per_hour: "Cicli per ora (ora locale del parco)",
     channel_health: "Stato dei canali",
     channel_health_note: "95° percentile giornaliero dei picchi per ciclo rispetto alla soglia del modello (linea tratteggiata); i giorni sopra soglia sono segnalati.",

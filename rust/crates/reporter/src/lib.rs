@@ -3,6 +3,7 @@
 //! (see `docs/job-contracts.md`). Pure and deterministic, like the postprocessor.
 
 mod cli;
+mod completeness;
 mod font;
 mod html;
 mod input;
@@ -18,13 +19,13 @@ use job_io::{write_atomic, JobError};
 
 pub use cli::Args;
 pub use input::{
-    AlarmRow, AnomalyRow, ChannelDay, ChannelRow, HourRow, Language, Park, Period, ReportInput,
-    Ride, Threshold, INPUT_FORMAT,
+    AlarmRow, AnomalyRow, ChannelDay, ChannelRow, HourRow, Language, OpeningDay, OpeningHours,
+    Park, Period, ReportInput, Ride, Threshold, INPUT_FORMAT,
 };
 pub use labels::Labels;
 pub use summary::{
-    summarize, Anomaly, ChannelHealth, ChannelHealthDay, Completeness, Day, Summary, TopAlarm,
-    SUMMARY_FORMAT, TOP_ALARMS,
+    summarize, Anomaly, ChannelHealth, ChannelHealthDay, Completeness, CompletenessBasis, Day,
+    Summary, TopAlarm, SUMMARY_FORMAT, TOP_ALARMS,
 };
 pub use view::ReportView;
 

@@ -4,7 +4,8 @@
 
 use crate::input::{Language, ReportInput};
 use crate::labels::{duration, Labels};
-use crate::summary::Summary;
+use crate::summary::{CompletenessBasis, Summary};
+use crate::view::number;
 
 /// The paragraph for `summary` of `input`, in the input's language.
 pub(crate) fn narrative(input: &ReportInput, s: &Summary) -> String {
@@ -184,32 +185,74 @@ pub(crate) fn narrative(input: &ReportInput, s: &Summary) -> String {
         });
     }
 
-    let c = s.completeness;
-    let missing = c.ride_hours_expected - c.ride_hours_with_data;
-    let (unit_en, unit_it) = if park {
-        ("ride-hours of operation", "ore-attrazione di esercizio")
-    } else {
-        ("operating hours", "ore di esercizio")
-    };
-    out.push(match (missing, it) {
-        (0, false) => format!(
-            "Data is complete for all {} {unit_en}.",
-            c.ride_hours_expected
-        ),
-        (0, true) => format!(
-            "I dati sono completi per tutte le {} {unit_it}.",
-            c.ride_hours_expected
-        ),
-        (m, false) => format!(
-            "Data is missing for {m} of {} {unit_en} ({} complete).",
-            c.ride_hours_expected,
-            l.percent(c.ratio)
-        ),
-        (m, true) => format!(
-            "Mancano i dati di {m} su {} {unit_it} (completezza {}).",
-            c.ride_hours_expected,
-            l.percent(c.ratio)
-        ),
-    });
+    out.push(completeness(s, it, park, l));
     out.join(" ")
+}
+
+/// The completeness sentence(s): what is missing of what was expected, and on which basis.
+fn completeness(s: &Summary, it: bool, park: bool, l: &Labels) -> String {
+    let c = s.completeness;
+    let hours = |x: f64| number(l, x);
+    let opening = c.basis == CompletenessBasis::OpeningHours;
+    if opening && c.ride_hours_expected == 0.0 {
+        return if it {
+            "Secondo gli orari di apertura il parco è rimasto chiuso per tutto il periodo.".into()
+        } else {
+            "By its opening hours the park was closed for the whole period.".into()
+        };
+    }
+    let (unit_en, unit_it) = match (opening, park) {
+        (true, true) => ("ride-hours of opening", "ore-attrazione di apertura"),
+        (true, false) => ("opening hours", "ore di apertura"),
+        (false, true) => ("ride-hours of operation", "ore-attrazione di esercizio"),
+        (false, false) => ("operating hours", "ore di esercizio"),
+    };
+    let n = hours(c.ride_hours_expected);
+    let missing = c.ride_hours_expected - c.ride_hours_with_data;
+    let mut out = if missing < 0.005 {
+        if it {
+            format!("I dati sono completi per tutte le {n} {unit_it}.")
+        } else {
+            format!("Data is complete for all {n} {unit_en}.")
+        }
+    } else if it {
+        format!(
+            "Mancano i dati di {} su {n} {unit_it} (completezza {}).",
+            hours(missing),
+            l.percent(c.ratio)
+        )
+    } else {
+        format!(
+            "Data is missing for {} of {n} {unit_en} ({} complete).",
+            hours(missing),
+            l.percent(c.ratio)
+        )
+    };
+    match c.ride_hours_outside_opening {
+        Some(x) if x >= 0.005 => out.push_str(&match (it, park) {
+            (true, true) => format!(
+                " Altre {} ore-attrazione di dati cadono fuori dall'orario di apertura.",
+                hours(x)
+            ),
+            (true, false) => format!(
+                " Altre {} ore di dati cadono fuori dall'orario di apertura.",
+                hours(x)
+            ),
+            (false, true) => format!(
+                " A further {} ride-hours of data fall outside opening hours.",
+                hours(x)
+            ),
+            (false, false) => format!(
+                " A further {} hours of data fall outside opening hours.",
+                hours(x)
+            ),
+        }),
+        Some(_) => {}
+        None => out.push_str(if it {
+            " Orari di apertura non disponibili: la completezza è misurata sull'arco delle ore con dati di ogni giorno."
+        } else {
+            " No opening hours were given, so completeness is measured against each day's span of hours with data."
+        }),
+    }
+    out
 }

@@ -498,7 +498,7 @@ pub fn render(v: &ReportView) -> Result<Vec<u8>, String> {
         .map(|(k, val)| vec![(*k).to_owned(), val.clone()])
         .collect();
     // Wide labels (MTBF, completeness) need more room than their values.
-    let label_w = (PAGE_W - 2.0 * MARGIN) * 0.68;
+    let label_w = (PAGE_W - 2.0 * MARGIN) * 0.74;
     lay.table(
         &[
             Col {
@@ -528,7 +528,7 @@ pub fn render(v: &ReportView) -> Result<Vec<u8>, String> {
     }
 
     lay.heading(l.per_day);
-    let q = (PAGE_W - 2.0 * MARGIN) / 4.0;
+    let q = (PAGE_W - 2.0 * MARGIN) / 5.0;
     let day_cols = [
         Col {
             header: l.date,
@@ -551,6 +551,12 @@ pub fn render(v: &ReportView) -> Result<Vec<u8>, String> {
         Col {
             header: l.availability,
             x: MARGIN + 3.0 * q,
+            w: q,
+            right: true,
+        },
+        Col {
+            header: l.day_completeness,
+            x: MARGIN + 4.0 * q,
             w: q,
             right: true,
         },

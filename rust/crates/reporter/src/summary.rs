@@ -114,15 +114,32 @@ pub struct ChannelHealthDay {
     pub p95_peak: f64,
 }
 
+/// What completeness is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CompletenessBasis {
+    /// The park's opening hours (the input's `openingHours`).
+    OpeningHours,
+    /// No opening hours in the input: per ride and park-local day, every hour from the first
+    /// to the last hour with data.
+    DataSpan,
+}
+
 /// Data completeness, counted in ride-hours.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Completeness {
-    /// (ride, UTC hour) pairs with a row.
-    pub ride_hours_with_data: u64,
-    /// (ride, UTC hour) pairs expected: per ride and park-local day, every hour from the
-    /// first to the last hour with data (the day's operating span).
-    pub ride_hours_expected: u64,
+    /// What `rideHoursExpected` is.
+    pub basis: CompletenessBasis,
+    /// Ride-hours with a row: with opening hours, only the part of each (ride, UTC hour)
+    /// inside the opening (so 09:30 opening counts half of the 09:00 hour).
+    pub ride_hours_with_data: f64,
+    /// Ride-hours expected: the opening hours in the period times the rides expected, or
+    /// (`dataSpan`) the hours of each ride's and day's span of data.
+    pub ride_hours_expected: f64,
+    /// With opening hours: ride-hours with data outside them (tests, maintenance);
+    /// `null` for `dataSpan`.
+    pub ride_hours_outside_opening: Option<f64>,
     /// `rideHoursWithData / rideHoursExpected`; `null` when nothing is expected.
     pub ratio: Option<f64>,
 }
@@ -152,6 +169,11 @@ pub struct Day {
     pub riders: u64,
     /// Weighted mean availability of the day's hours with data; `null` without data.
     pub availability: Option<f64>,
+    /// The day's data completeness on the summary's basis; `null` when nothing was expected
+    /// (closed, or no data under `dataSpan`).
+    pub completeness: Option<f64>,
+    /// Closed all day by the opening hours (always `false` under `dataSpan`).
+    pub closed: bool,
 }
 
 #[derive(Default)]
@@ -185,8 +207,6 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
     }
     let mut hours = std::collections::BTreeSet::new();
     let mut operating_s = 0.0;
-    // Per (ride, local day): the UTC hours with data.
-    let mut spans: BTreeMap<(&str, NaiveDate), std::collections::BTreeSet<i64>> = BTreeMap::new();
     for h in input
         .hourly
         .iter()
@@ -205,15 +225,8 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
         }
         hours.insert(h.hour_start);
         operating_s += h.availability * minutes * 60.0;
-        spans
-            .entry((
-                h.ride.as_str(),
-                h.hour_start.0.with_timezone(&tz).date_naive(),
-            ))
-            .or_default()
-            .insert(h.hour_start.0.timestamp() / 3600);
     }
-    let completeness = completeness(&spans);
+    let (completeness, per_day) = crate::completeness::completeness(input, tz);
 
     let (mut failures, mut repair_s) = (0u64, 0.0);
     let mut by_code: BTreeMap<&str, TopAlarm> = BTreeMap::new();
@@ -288,11 +301,16 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
         top_alarms_by_downtime: by_downtime,
         days: days
             .into_iter()
-            .map(|(date, acc)| Day {
-                date: date.format("%Y-%m-%d").to_string(),
-                cycles: acc.cycles,
-                riders: acc.riders,
-                availability: acc.availability(),
+            .map(|(date, acc)| {
+                let day = per_day.get(&date);
+                Day {
+                    date: date.format("%Y-%m-%d").to_string(),
+                    cycles: acc.cycles,
+                    riders: acc.riders,
+                    availability: acc.availability(),
+                    completeness: day.and_then(|d| d.ratio()),
+                    closed: day.is_some_and(|d| d.closed),
+                }
             })
             .collect(),
         failures,
@@ -353,24 +371,7 @@ fn channel_health(input: &ReportInput, first: NaiveDate, last: NaiveDate) -> Vec
     out
 }
 
-fn completeness(
-    spans: &BTreeMap<(&str, NaiveDate), std::collections::BTreeSet<i64>>,
-) -> Completeness {
-    let (mut with, mut expected) = (0u64, 0u64);
-    for hours in spans.values() {
-        if let (Some(first), Some(last)) = (hours.first(), hours.last()) {
-            with += hours.len() as u64;
-            expected += (last - first + 1) as u64;
-        }
-    }
-    Completeness {
-        ride_hours_with_data: with,
-        ride_hours_expected: expected,
-        ratio: (expected > 0).then(|| round6(with as f64 / expected as f64)),
-    }
-}
-
-fn round6(x: f64) -> f64 {
+pub(crate) fn round6(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return 0.0;
     }

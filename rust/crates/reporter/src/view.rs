@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 
 use crate::input::ReportInput;
 use crate::labels::{duration, Labels};
-use crate::summary::{Summary, TopAlarm};
+use crate::summary::{CompletenessBasis, Summary, TopAlarm};
 
 fn alarm_row(a: &TopAlarm) -> [String; 4] {
     [
@@ -32,8 +32,8 @@ pub struct ReportView {
     pub headline: String,
     /// (label, value) rows of the totals table.
     pub totals: Vec<(&'static str, String)>,
-    /// Per-day rows: date, cycles, riders, availability.
-    pub days: Vec<[String; 4]>,
+    /// Per-day rows: date, cycles, riders, availability, completeness.
+    pub days: Vec<[String; 5]>,
     /// (date, cycles) for the bar chart.
     pub chart: Vec<(String, u64)>,
     /// Top alarm rows by count: code, text, count, downtime.
@@ -206,47 +206,55 @@ impl ReportView {
             labels.availability,
             labels.percent(summary.availability)
         );
+        let c = summary.completeness;
+        let opening = c.basis == CompletenessBasis::OpeningHours;
+        let completeness_label = match (opening, input.ride.is_some()) {
+            (true, true) => labels.completeness_opening,
+            (true, false) => labels.completeness_opening_rides,
+            (false, true) => labels.completeness,
+            (false, false) => labels.completeness_rides,
+        };
+        let mut totals = vec![
+            (labels.cycles, summary.cycles.to_string()),
+            (labels.riders, summary.riders.to_string()),
+            (labels.availability, labels.percent(summary.availability)),
+            (
+                if input.ride.is_some() {
+                    labels.hours_with_data
+                } else {
+                    labels.hours_with_data_any
+                },
+                summary.hours_with_data.to_string(),
+            ),
+            (labels.failures, summary.failures.to_string()),
+            (
+                labels.mtbf,
+                summary.mtbf_s.map_or("\u{2013}".into(), duration),
+            ),
+            (
+                labels.mttr,
+                summary.mttr_s.map_or("\u{2013}".into(), duration),
+            ),
+            (
+                completeness_label,
+                format!(
+                    "{} / {} h ({})",
+                    number(labels, c.ride_hours_with_data),
+                    number(labels, c.ride_hours_expected),
+                    labels.percent(c.ratio)
+                ),
+            ),
+        ];
+        if let Some(x) = c.ride_hours_outside_opening {
+            totals.push((labels.outside_opening, format!("{} h", number(labels, x))));
+        }
         Self {
             lang,
             headline,
             labels,
             title,
             meta,
-            totals: vec![
-                (labels.cycles, summary.cycles.to_string()),
-                (labels.riders, summary.riders.to_string()),
-                (labels.availability, labels.percent(summary.availability)),
-                (
-                    if input.ride.is_some() {
-                        labels.hours_with_data
-                    } else {
-                        labels.hours_with_data_any
-                    },
-                    summary.hours_with_data.to_string(),
-                ),
-                (labels.failures, summary.failures.to_string()),
-                (
-                    labels.mtbf,
-                    summary.mtbf_s.map_or("\u{2013}".into(), duration),
-                ),
-                (
-                    labels.mttr,
-                    summary.mttr_s.map_or("\u{2013}".into(), duration),
-                ),
-                (
-                    if input.ride.is_some() {
-                        labels.completeness
-                    } else {
-                        labels.completeness_rides
-                    },
-                    format!(
-                        "{} / {} h ({})",
-                        summary.completeness.ride_hours_with_data,
-                        summary.completeness.ride_hours_expected,
-                        labels.percent(summary.completeness.ratio)
-                    ),
-                ),
-            ],
+            totals,
             days: summary
                 .days
                 .iter()
@@ -256,6 +264,11 @@ impl ReportView {
                         d.cycles.to_string(),
                         d.riders.to_string(),
                         labels.percent(d.availability),
+                        if d.closed {
+                            labels.closed.to_owned()
+                        } else {
+                            labels.percent(d.completeness)
+                        },
                     ]
                 })
                 .collect(),

@@ -218,9 +218,13 @@ fn computes_mtbf_mttr_completeness_and_a_narrative() {
     );
     assert_eq!(s["mtbfS"], 62_550.0);
     assert_eq!(s["mttrS"], 2950.0, "(900 + 5000) / 2");
-    assert_eq!(s["completeness"]["rideHoursWithData"], 35);
-    assert_eq!(s["completeness"]["rideHoursExpected"], 36);
+    // No opening hours in this input: measured against each day's span of data.
+    assert_eq!(s["completeness"]["basis"], "dataSpan");
+    assert_eq!(s["completeness"]["rideHoursWithData"], 35.0);
+    assert_eq!(s["completeness"]["rideHoursExpected"], 36.0);
+    assert_eq!(s["completeness"]["rideHoursOutsideOpening"], Value::Null);
     assert_eq!(s["completeness"]["ratio"], 0.972222);
+    assert_eq!(s["days"][1]["completeness"], 0.916667, "11 of 12 hours");
     let by_downtime: Vec<&str> = s["topAlarmsByDowntime"]
         .as_array()
         .unwrap()
@@ -236,6 +240,7 @@ fn computes_mtbf_mttr_completeness_and_a_narrative() {
         "The most frequent alarm was W-401",
         "the most downtime came from E-201",
         "Data is missing for 1 of 36 operating hours (97.2 % complete).",
+        "No opening hours were given, so completeness is measured against each day's span of hours with data.",
     ] {
         assert!(n.contains(part), "{part:?} not in {n:?}");
     }
@@ -431,7 +436,7 @@ fn a_day_report_of_a_park_charts_hours_and_names_ride_hours() {
     let s: Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["hoursWithData"], 12);
-    assert_eq!(s["completeness"]["rideHoursWithData"], 14);
+    assert_eq!(s["completeness"]["rideHoursWithData"], 14.0);
     let n = s["narrative"].as_str().unwrap();
     assert!(
         n.contains("over 12 hours in which at least one ride sent data")
@@ -502,4 +507,151 @@ fn lists_breaches_and_quality_findings_as_anomalies() {
     assert!(o.status.success());
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Nessun superamento di soglia"));
+}
+
+/// The DST input with opening hours: Saturday 09:30-19:00 (CET, 08:30Z-18:00Z), Sunday the
+/// 29th (the DST day) closed, Monday 09:00-22:00 (CEST, 07:00Z-20:00Z); data every hour
+/// 08:00Z-19:59Z except Monday 12:00Z.
+fn with_opening_hours(language: &str) -> Value {
+    let mut input = input(language);
+    input["hourly"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|h| h["hourStart"] != "2026-03-30T12:00:00Z");
+    input["openingHours"] = json!({
+        "rides": ["revo-1", "other"],
+        "days": [
+            { "date": "2026-03-28", "open": "2026-03-28T08:30:00Z", "close": "2026-03-28T18:00:00Z" },
+            { "date": "2026-03-29", "open": null, "close": null },
+            { "date": "2026-03-30", "open": "2026-03-30T07:00:00Z", "close": "2026-03-30T20:00:00Z" },
+        ],
+    });
+    input
+}
+
+#[test]
+fn measures_completeness_against_opening_hours_with_a_closed_day_and_data_outside() {
+    let (o, out) = run("opening", &with_opening_hours("en"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let c = &s["completeness"];
+    assert_eq!(c["basis"], "openingHours");
+    // A ride report counts its own ride only, though the list names another.
+    assert_eq!(c["rideHoursExpected"], 22.5, "9.5 + 0 (closed) + 13");
+    assert_eq!(c["rideHoursWithData"], 20.5, "9.5 (half of 08:00Z) + 11");
+    assert_eq!(
+        c["rideHoursOutsideOpening"], 14.5,
+        "0.5 + 2 on Saturday, 12 on the closed Sunday"
+    );
+    assert_eq!(c["ratio"], 0.911111);
+    let days: Vec<(Value, Value)> = s["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["completeness"].clone(), d["closed"].clone()))
+        .collect();
+    assert_eq!(
+        days,
+        [
+            (json!(1.0), json!(false)),
+            (Value::Null, json!(true)),
+            (json!(0.846154), json!(false))
+        ]
+    );
+    let n = s["narrative"].as_str().unwrap();
+    assert!(
+        n.contains(
+            "Data is missing for 2 of 22.5 opening hours (91.1 % complete). A further 14.5 hours of data fall outside opening hours."
+        ),
+        "{n}"
+    );
+    let pdf = out.join("report.pdf");
+    let text = Command::new("pdftotext")
+        .args(["-layout".as_ref(), pdf.as_os_str(), "-".as_ref()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    for part in [
+        "Data completeness (hours with data / opening hours)",
+        "20.5 / 22.5 h (91.1 %)",
+        "Data outside opening hours",
+        "14.5 h",
+        "Completeness",
+        "closed",
+        "84.6 %",
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
+}
+
+#[test]
+fn words_opening_hours_completeness_in_italian() {
+    let (o, out) = run("opening-it", &with_opening_hours("it"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let n = s["narrative"].as_str().unwrap();
+    assert!(
+        n.contains("Mancano i dati di 2 su 22,5 ore di apertura (completezza 91,1 %). Altre 14,5 ore di dati cadono fuori dall'orario di apertura."),
+        "{n}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for part in [
+        "Completezza dati (ore con dati / ore di apertura)",
+        "20,5 / 22,5 h (91,1 %)",
+        "Dati fuori dall&#39;orario di apertura",
+        "chiuso",
+    ] {
+        assert!(
+            html.contains(part) || html.contains(&part.replace("&#39;", "'")),
+            "{part:?} not in the HTML"
+        );
+    }
+}
+
+#[test]
+fn a_park_report_expects_every_listed_ride_and_a_closed_period_says_so() {
+    let mut park = with_opening_hours("en");
+    park["ride"] = Value::Null;
+    let (o, out) = run("opening-park", &park);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    // "other" sent nothing: its opening hours count as missing.
+    assert_eq!(s["completeness"]["rideHoursExpected"], 45.0);
+    assert_eq!(s["completeness"]["rideHoursWithData"], 20.5);
+    assert!(s["narrative"]
+        .as_str()
+        .unwrap()
+        .contains("Data is missing for 24.5 of 45 ride-hours of opening (45.6 % complete)."));
+
+    let mut closed = with_opening_hours("en");
+    for d in closed["openingHours"]["days"].as_array_mut().unwrap() {
+        d["open"] = Value::Null;
+        d["close"] = Value::Null;
+    }
+    let (o, out) = run("opening-closed", &closed);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["completeness"]["ratio"], Value::Null);
+    assert_eq!(s["completeness"]["rideHoursOutsideOpening"], 35.0);
+    assert!(s["narrative"]
+        .as_str()
+        .unwrap()
+        .contains("By its opening hours the park was closed for the whole period."));
+}
+
+#[test]
+fn refuses_opening_hours_with_open_but_no_close() {
+    let mut bad = with_opening_hours("en");
+    bad["openingHours"]["days"][0]["close"] = Value::Null;
+    let (o, _) = run("opening-bad", &bad);
+    assert_eq!(o.status.code(), Some(3));
+    let line: Value = serde_json::from_slice(&o.stderr).unwrap();
+    assert!(line["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("openingHours.days[0]"));
 }
