@@ -84,6 +84,22 @@ describe('cli', () => {
     expect(raw.rows[0].n).toBe(0);
   });
 
+  it('park create takes opening hours, refuses them backwards, and wants both ends', async () => {
+    const base = ['park', 'create', '--name', 'Hours', '--timezone', 'Europe/Rome'];
+    const ok = await cli([...base, '--id', 'cli-hours', '--open', '10:00', '--close', '18:30']);
+    expect(ok.code).toBe(0);
+    const stored = await env.pool.query("SELECT opening_hours FROM parks WHERE id = 'cli-hours'");
+    expect(stored.rows[0].opening_hours).toEqual({ open: '10:00', close: '18:30' });
+    const backwards = await cli([...base, '--id', 'cli-bw', '--open', '18:00', '--close', '10:00']);
+    expect(backwards.code).toBe(65);
+    expect(backwards.stderr).toContain('close must be after open');
+    const half = await cli([...base, '--id', 'cli-half', '--open', '10:00']);
+    expect(half.code).toBe(64);
+    expect(half.stderr).toContain('both --open and --close');
+    const parks = await env.pool.query("SELECT id FROM parks WHERE id IN ('cli-bw', 'cli-half')");
+    expect(parks.rows).toEqual([]);
+  });
+
   it('report request prints an id that report status then describes as queued', async () => {
     const req = await cli([
       'report',

@@ -22,7 +22,7 @@ const USAGE = `usage: cli.ts <command>
   serve                                     run the API (migrates first) and the outbox publisher
   worker [--drain] [--queue Q]...           run jobs; --drain exits when the queues are empty;
                                             --queue postprocess|report takes only that queue
-  park create --id ID --name NAME --timezone TZ [--language en|it]
+  park create --id ID --name NAME --timezone TZ [--language en|it] [--open HH:MM --close HH:MM]
                                             create a park; prints its upload token once
   report request --park P [--ride R] --from ISO --to ISO [--language en|it]
                                             queue a report; prints its id
@@ -135,11 +135,16 @@ async function parkCreate(args: string[]): Promise<number> {
       name: { type: 'string' },
       timezone: { type: 'string' },
       language: { type: 'string' },
+      open: { type: 'string' },
+      close: { type: 'string' },
     },
     strict: true,
   });
   if (!values.id || !values.name || !values.timezone) {
     throw new UsageError('park create needs --id, --name and --timezone');
+  }
+  if ((values.open === undefined) !== (values.close === undefined)) {
+    throw new UsageError('park create needs both --open and --close, or neither (09:00-19:00)');
   }
   return withPool(async (pool) => {
     const { token } = await createPark(pool, {
@@ -147,6 +152,9 @@ async function parkCreate(args: string[]): Promise<number> {
       name: values.name as string,
       timezone: values.timezone as string,
       language: values.language as 'en' | 'it' | undefined,
+      ...(values.open !== undefined && values.close !== undefined
+        ? { openingHours: { open: values.open, close: values.close } }
+        : {}),
     });
     // Only the hash is stored: this is the one time anyone sees the token.
     out(token);

@@ -1,5 +1,6 @@
 import { slugSchema } from '@zra/shared';
 import { z } from 'zod';
+import { openingHoursSchema } from '../parks/opening-hours.ts';
 import { createParkInputSchema } from '../parks/park-store.ts';
 import { requestReportInputSchema } from '../reports/report-store.ts';
 import { addReportRuleInputSchema } from '../scheduler/report-rules.ts';
@@ -15,6 +16,7 @@ export const adminInputs = {
     ride: slugSchema,
     name: z.string().trim().min(1).max(200),
   }),
+  setOpeningHours: z.strictObject({ park: slugSchema, openingHours: openingHoursSchema }),
   createParkToken: z.strictObject({ park: slugSchema }),
   revokeParkToken: z.strictObject({ tokenId: id }),
   createUser: createUserInputSchema,

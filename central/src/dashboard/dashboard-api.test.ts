@@ -452,6 +452,46 @@ describe('admin API', () => {
     expect(missing.code).toBe('NOT_FOUND');
   });
 
+  it('creates a park with opening hours and changes them; bad hours are refused', async () => {
+    const created = await admin.client.admin.createPark.mutate({
+      id: 'delta',
+      name: 'Delta',
+      timezone: 'Europe/Rome',
+      openingHours: { open: '10:00', close: '18:00', days: { mon: null } },
+    });
+    expect(created.park.id).toBe('delta');
+    const set = await admin.client.admin.setOpeningHours.mutate({
+      park: 'delta',
+      openingHours: { open: '09:30', close: '22:00' },
+    });
+    expect(set).toEqual({ park: 'delta', openingHours: { open: '09:30', close: '22:00' } });
+    const stored = await env.pool.query<{ opening_hours: unknown }>(
+      "SELECT opening_hours FROM parks WHERE id = 'delta'",
+    );
+    expect(stored.rows[0]?.opening_hours).toEqual({ open: '09:30', close: '22:00' });
+    const backwards = await failure(
+      admin.client.admin.setOpeningHours.mutate({
+        park: 'delta',
+        openingHours: { open: '22:00', close: '09:30' },
+      }),
+    );
+    expect(backwards.code).toBe('BAD_REQUEST');
+    const missing = await failure(
+      admin.client.admin.setOpeningHours.mutate({
+        park: 'nowhere',
+        openingHours: { open: '09:00', close: '19:00' },
+      }),
+    );
+    expect(missing.code).toBe('NOT_FOUND');
+    const forbidden = await failure(
+      viewer.client.admin.setOpeningHours.mutate({
+        park: 'delta',
+        openingHours: { open: '09:00', close: '19:00' },
+      }),
+    );
+    expect(forbidden.code).toBe('FORBIDDEN');
+  });
+
   it('names a ride, and refuses a ride the park does not have', async () => {
     const ride = await admin.client.admin.renameRide.mutate({
       park: 'alpha',

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { isUniqueViolation, withTransaction } from '../db/pool.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
+import { DEFAULT_OPENING_HOURS, openingHoursSchema, type OpeningHours } from './opening-hours.ts';
 import { generateParkToken, hashParkToken } from './park-tokens.ts';
 
 export const createParkInputSchema = z.strictObject({
@@ -10,9 +11,11 @@ export const createParkInputSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   timezone: timezoneSchema,
   language: z.enum(['en', 'it']).default('en'),
+  // Optional so that existing callers keep working; absent means 09:00–19:00 every day.
+  openingHours: openingHoursSchema.optional(),
 });
 
-/** What `park create` takes; `language` defaults to English. */
+/** What `park create` takes; `language` defaults to English, opening hours to 09:00–19:00. */
 export type CreateParkInput = z.input<typeof createParkInputSchema>;
 
 /** Thrown when a park id is taken; the message names the id. */
@@ -32,12 +35,17 @@ export async function createPark(
   const token = generateParkToken();
   try {
     await withTransaction(pool, async (c) => {
-      await c.query('INSERT INTO parks (id, name, timezone, language) VALUES ($1, $2, $3, $4)', [
-        park.id,
-        park.name,
-        park.timezone,
-        park.language,
-      ]);
+      await c.query(
+        `INSERT INTO parks (id, name, timezone, language, opening_hours)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [
+          park.id,
+          park.name,
+          park.timezone,
+          park.language,
+          JSON.stringify(park.openingHours ?? DEFAULT_OPENING_HOURS),
+        ],
+      );
       await c.query('INSERT INTO park_tokens (park_id, token_sha256) VALUES ($1, $2)', [
         park.id,
         hashParkToken(token),
@@ -49,7 +57,42 @@ export async function createPark(
     }
     throw err;
   }
-  return { park, token };
+  return {
+    park: { id: park.id, name: park.name, timezone: park.timezone, language: park.language },
+    token,
+  };
+}
+
+/** Replaces a park's opening hours (they shape every later report's data completeness). */
+export async function setOpeningHours(
+  pool: pg.Pool,
+  parkId: string,
+  hours: OpeningHours,
+): Promise<{ park: string; openingHours: OpeningHours }> {
+  const valid = openingHoursSchema.parse(hours);
+  const r = await pool.query<{ id: string }>(
+    'UPDATE parks SET opening_hours = $2 WHERE id = $1 RETURNING id',
+    [parkId, JSON.stringify(valid)],
+  );
+  if (!r.rows[0]) throw new ParkNotFoundError(`there is no park "${parkId}"`);
+  return { park: parkId, openingHours: valid };
+}
+
+/** A park's opening hours as stored; a hand-edited value the schema refuses is an error. */
+export async function openingHoursOf(pool: pg.Pool, parkId: string): Promise<OpeningHours> {
+  const r = await pool.query<{ opening_hours: unknown }>(
+    'SELECT opening_hours FROM parks WHERE id = $1',
+    [parkId],
+  );
+  const row = r.rows[0];
+  if (!row) throw new ParkNotFoundError(`there is no park "${parkId}"`);
+  const parsed = openingHoursSchema.safeParse(row.opening_hours);
+  if (!parsed.success) {
+    throw new Error(
+      `park "${parkId}" has invalid opening hours (${parsed.error.issues[0]?.message ?? 'bad shape'}); set them again with admin.setOpeningHours`,
+    );
+  }
+  return parsed.data;
 }
 
 /** Issues another token for an existing park (rotation: revoke the old one afterwards). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadRideModels } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../db/pool.ts';
-import { createPark } from '../parks/park-store.ts';
+import { createPark, setOpeningHours } from '../parks/park-store.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import type { PostprocessResult } from '../worker/postprocess-result.ts';
 import { writeBatchResults } from '../worker/write-batch-results.ts';
@@ -346,5 +346,44 @@ describe('report input', () => {
     expect(input.alarms).toEqual([]);
     expect(input.channels).toEqual([]);
     expect(input.anomalies).toEqual([]);
+  });
+
+  it('resolves opening hours to the period days in park-local time, DST day included', async () => {
+    // Rome springs forward on 2026-03-29: 09:00-19:00 is 08:00Z-18:00Z the day before and
+    // 07:00Z-17:00Z that day (still ten hours).
+    const scope = {
+      parkId: 'test-park',
+      rideId: 'rev-1',
+      start: new Date('2026-03-27T23:00:00Z'),
+      end: new Date('2026-03-29T22:00:00Z'),
+      language: 'en' as const,
+    };
+    const input = await buildReportInput(env.pool, scope);
+    expect(input.openingHours).toEqual({
+      rides: ['rev-1'],
+      days: [
+        { date: '2026-03-28', open: '2026-03-28T08:00:00Z', close: '2026-03-28T18:00:00Z' },
+        { date: '2026-03-29', open: '2026-03-29T07:00:00Z', close: '2026-03-29T17:00:00Z' },
+      ],
+    });
+
+    // A park report expects every ride the park had by the period's end; Sundays closed.
+    await env.pool.query(
+      "UPDATE rides SET created_at = '2026-01-01T00:00:00Z' WHERE park_id = 'test-park' AND id = 'rev-2'",
+    );
+    await setOpeningHours(env.pool, 'test-park', {
+      open: '09:30',
+      close: '19:00',
+      days: { sun: null },
+    });
+    const park = await buildReportInput(env.pool, { ...scope, rideId: null });
+    expect(park.openingHours).toEqual({
+      rides: ['rev-2'],
+      days: [
+        { date: '2026-03-28', open: '2026-03-28T08:30:00Z', close: '2026-03-28T18:00:00Z' },
+        { date: '2026-03-29', open: null, close: null },
+      ],
+    });
+    await setOpeningHours(env.pool, 'test-park', { open: '09:00', close: '19:00' });
   });
 });

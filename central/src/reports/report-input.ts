@@ -1,6 +1,8 @@
 import type { RideModels } from '@zra/shared';
 import type pg from 'pg';
 import { z } from 'zod';
+import { resolveOpeningDays } from '../parks/opening-hours.ts';
+import { openingHoursOf } from '../parks/park-store.ts';
 
 const instant = z.iso.datetime();
 
@@ -69,6 +71,23 @@ export const reportInputSchema = z.strictObject({
         limit: z.number().nullable(),
       }),
     )
+    .optional(),
+  // Optional: inputs written before opening hours existed have none; the reporter then
+  // measures completeness against each day's span of hours with data.
+  openingHours: z
+    .strictObject({
+      // The rides expected to run during opening hours (the ride, or every ride of the park).
+      rides: z.array(z.string()),
+      // Every park-local day of the period, its opening already resolved to UTC with the
+      // zone's rules of that day; `open` and `close` are both null on a closed day.
+      days: z.array(
+        z
+          .strictObject({ date: z.iso.date(), open: instant.nullable(), close: instant.nullable() })
+          .refine((d) => (d.open === null) === (d.close === null), {
+            message: 'open and close are both set or both null',
+          }),
+      ),
+    })
     .optional(),
 });
 
@@ -237,6 +256,29 @@ export async function buildReportInput(
     params,
   );
 
+  // Rides expected during opening hours: the ride, or every ride the park had by the period's
+  // end plus any ride with data in it (a ride appears with its first drop, so one added
+  // mid-period counts from the start, and a backfilled ride counts for its old periods).
+  const rides = scope.rideId
+    ? [scope.rideId]
+    : [
+        ...new Set([
+          ...(
+            await pool.query<{ id: string }>(
+              'SELECT id FROM rides WHERE park_id = $1 AND created_at < $2',
+              [scope.parkId, scope.end],
+            )
+          ).rows.map((r) => r.id),
+          ...hourly.rows.map((h) => h.ride),
+        ]),
+      ].sort();
+  const openingDays = resolveOpeningDays(
+    await openingHoursOf(pool, scope.parkId),
+    parkRow.timezone,
+    scope.start,
+    scope.end,
+  );
+
   return reportInputSchema.parse({
     format: 'zamperla.report-input/v1',
     language: scope.language,
@@ -268,5 +310,13 @@ export async function buildReportInput(
     })),
     channels,
     anomalies: anomalies.rows.map((a) => ({ ...a, first: isoInstant(a.first) })),
+    openingHours: {
+      rides,
+      days: openingDays.map((d) => ({
+        date: d.date,
+        open: d.open && isoInstant(d.open),
+        close: d.close && isoInstant(d.close),
+      })),
+    },
   });
 }

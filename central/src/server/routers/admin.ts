@@ -9,6 +9,7 @@ import {
   ParkNotFoundError,
   renameRide,
   revokeParkTokenById,
+  setOpeningHours,
 } from '../../parks/park-store.ts';
 import { ReportRequestError, requestReport } from '../../reports/report-store.ts';
 import { addReportRule, setReportRuleEnabled } from '../../scheduler/report-rules.ts';
@@ -62,6 +63,14 @@ export const adminRouter = router({
     ctx.log.info({ park: park.id }, 'park created');
     return { park, token };
   }),
+  /** Replaces a park's opening hours (park-local); later reports measure completeness by them. */
+  setOpeningHours: adminProcedure
+    .input(adminInputs.setOpeningHours)
+    .mutation(async ({ ctx, input }) => {
+      const set = await mapped(setOpeningHours(ctx.pool, input.park, input.openingHours));
+      ctx.log.info(set, 'park opening hours set');
+      return set;
+    }),
   renameRide: adminProcedure
     .input(adminInputs.renameRide)
     .mutation(({ ctx, input }) => mapped(renameRide(ctx.pool, input.park, input.ride, input.name))),
