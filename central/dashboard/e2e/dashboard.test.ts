@@ -260,6 +260,12 @@ describe('central dashboard in a browser', () => {
     await rideLink.click();
     await page.getByRole('img', { name: 'Cycles per day' }).waitFor();
     await page.getByRole('heading', { name: /Most frequent alarms/ }).waitFor();
+    // Channel health: the p95 of per-cycle peaks next to the ride model's threshold.
+    const peaks = page.getByRole('table', { name: 'Channel peaks' });
+    await peaks
+      .getByText(/within threshold|beyond threshold/)
+      .first()
+      .waitFor();
     await shoot(page, 'ride');
     // A reload of a deep link opens the same screen (the SPA fallback).
     await page.reload();

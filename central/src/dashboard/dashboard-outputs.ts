@@ -89,6 +89,15 @@ export const rideDetailSchema = z.strictObject({
     }),
   ),
   topAlarms: z.array(z.strictObject({ code: text, text, severity: text, count, downtimeS: n })),
+  channels: z.array(
+    z.strictObject({
+      channel: text,
+      unit: maybe(text),
+      threshold: maybe(z.strictObject({ min: n.optional(), max: n.optional() })),
+      cycles: count,
+      p95Peak: n,
+    }),
+  ),
 });
 
 export const dashboardDropSchema = dropViewSchema.extend({ park: text });

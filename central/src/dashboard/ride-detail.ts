@@ -1,13 +1,22 @@
+import { loadRideModels, type RideModels } from '@zra/shared';
 import { TRPCError } from '@trpc/server';
 import type pg from 'pg';
 import type { RideDetail, RideInput } from './dashboard-schemas.ts';
 import { requirePark } from './park-detail.ts';
+
+let rideModels: RideModels | undefined;
+/** The shipped ride models (units and thresholds), read once. */
+function models(): RideModels {
+  return (rideModels ??= loadRideModels());
+}
 
 /**
  * A ride's KPIs per park-local day over the last `days` days (cycles, riders, mean hourly
  * availability, fault minutes) and its top alarms in that period. Only batches not replaced
  * by a revision count. An alarm occurrence is one (code, raisedAt): a PLC repeats an alarm in
  * every window it spans, so its durations add up across batches (docs/job-contracts.md).
+ * Channel health is the nearest-rank p95 of the per-cycle peaks over the period, next to the
+ * ride model's threshold, the way the report computes it per day (reports/report-input.ts).
  */
 export async function rideDetail(pool: pg.Pool, input: RideInput): Promise<RideDetail> {
   const park = await requirePark(pool, input.park);
@@ -25,7 +34,7 @@ export async function rideDetail(pool: pg.Pool, input: RideInput): Promise<RideD
   }
   const params = [park.id, r.id, tz, input.days];
   const bounds = `date_trunc('day', now() AT TIME ZONE $3) - ($4::int - 1) * interval '1 day'`;
-  const [days, alarms] = await Promise.all([
+  const [days, alarms, channels] = await Promise.all([
     pool.query<{
       date: string;
       cycles: number;
@@ -70,7 +79,22 @@ export async function rideDetail(pool: pg.Pool, input: RideInput): Promise<RideD
         ORDER BY count DESC, downtime_s DESC, code LIMIT 10`,
       params,
     ),
+    pool.query<{ channel: string; cycles: number; p95_peak: number }>(
+      `SELECT channel, count(*)::int AS cycles,
+              percentile_disc(0.95) WITHIN GROUP (ORDER BY peak)::float8 AS p95_peak
+         FROM (SELECT DISTINCT ON (c.cycle_id, ch.key) ch.key AS channel,
+                      (ch.value->>'peak')::float8 AS peak
+                 FROM cycles c JOIN batches b ON b.id = c.batch_id AND b.superseded_by IS NULL
+                 CROSS JOIN LATERAL jsonb_each(c.channels) ch
+                WHERE c.park_id = $1 AND c.ride_id = $2
+                  AND c.start_at >= (${bounds}) AT TIME ZONE $3
+                  AND ch.value ? 'peak'
+                ORDER BY c.cycle_id, ch.key, b.window_start, b.sequence, c.ordinal) per_cycle
+        GROUP BY channel ORDER BY channel`,
+      params,
+    ),
   ]);
+  const specs = models().models.find((m) => m.id === r.model)?.channels ?? [];
   return {
     ride: { park: park.id, id: r.id, name: r.name, model: r.model, timezone: tz },
     days: days.rows.map((d) => ({
@@ -88,5 +112,15 @@ export async function rideDetail(pool: pg.Pool, input: RideInput): Promise<RideD
       count: a.count,
       downtimeS: a.downtime_s,
     })),
+    channels: channels.rows.map((c) => {
+      const spec = specs.find((x) => x.channel === c.channel);
+      return {
+        channel: c.channel,
+        unit: spec?.unit ?? null,
+        threshold: spec?.threshold ?? null,
+        cycles: c.cycles,
+        p95Peak: c.p95_peak,
+      };
+    }),
   };
 }

@@ -60,6 +60,67 @@ export function Ride(props: { park: string; ride: string }) {
               days={days.map((d) => ({ date: d.date, value: d.availability }))}
             />
           </div>
+          <h2>Channel peaks (30 days)</h2>
+          {data.channels.length === 0 ? (
+            <Empty>
+              <p>No channel peaks in this period: the drops carried no telemetry for them.</p>
+            </Empty>
+          ) : (
+            <table className="table" aria-label="Channel peaks">
+              <thead>
+                <tr>
+                  <th scope="col">Channel</th>
+                  <th scope="col" className="num">
+                    p95 of cycle peaks
+                  </th>
+                  <th scope="col" className="num">
+                    Threshold
+                  </th>
+                  <th scope="col" className="num">
+                    Cycles
+                  </th>
+                  <th scope="col">Verdict</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.channels.map((c) => {
+                  const unit = c.unit ? ` ${c.unit}` : '';
+                  const t = c.threshold;
+                  const over =
+                    (t?.max !== undefined && c.p95Peak > t.max) ||
+                    (t?.min !== undefined && c.p95Peak < t.min);
+                  const limit = !t
+                    ? '—'
+                    : [
+                        t.min !== undefined ? `≥ ${t.min}${unit}` : null,
+                        t.max !== undefined ? `≤ ${t.max}${unit}` : null,
+                      ]
+                        .filter(Boolean)
+                        .join(', ');
+                  return (
+                    <tr key={c.channel}>
+                      <td className="mono">{c.channel}</td>
+                      <td className="num">
+                        {c.p95Peak.toFixed(1)}
+                        {unit}
+                      </td>
+                      <td className="num">{limit}</td>
+                      <td className="num">{c.cycles}</td>
+                      <td>
+                        {!t ? (
+                          <Badge tone="idle">no threshold</Badge>
+                        ) : over ? (
+                          <Badge tone="bad">beyond threshold</Badge>
+                        ) : (
+                          <Badge tone="ok">within threshold</Badge>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
           <h2>Most frequent alarms (30 days)</h2>
           {data.topAlarms.length === 0 ? (
             <Empty>
