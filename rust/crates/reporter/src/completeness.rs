@@ -127,3 +127,116 @@ fn total(
         ratio: (expected > 0.0).then(|| round6(with / expected)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    /// A small deterministic generator (no extra dev-dependency for one test).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Random rides, rows and opening windows (closed days too) around the spring DST
+    /// change, against a minute-by-minute count: expected = ride-minutes inside opening,
+    /// with = those of them whose (ride, UTC hour) has a row, outside = row minutes not inside.
+    #[test]
+    fn matches_a_minute_by_minute_count_on_random_inputs() {
+        let tz: Tz = "Europe/Rome".parse().unwrap();
+        let start = Utc.with_ymd_and_hms(2026, 3, 27, 23, 0, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2026, 4, 1, 22, 0, 0).unwrap();
+        let all = ["a", "b", "c"];
+        for seed in 0..40u64 {
+            let mut g = Lcg(seed);
+            let rides: Vec<&str> = all.iter().copied().filter(|_| g.next(4) > 0).collect();
+            let mut hourly = Vec::new();
+            let mut rows = BTreeSet::new();
+            // One hour either side of the period, which must not count.
+            let mut t = start - TimeDelta::hours(1);
+            while t <= end {
+                for r in all {
+                    if g.next(3) > 0 {
+                        rows.insert((r, t));
+                        hourly.push(json!({ "ride": r, "hourStart": t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                            "localHour": "", "cycles": 1, "riders": 1, "completed": 1, "aborted": 0,
+                            "estop": 0, "autoMinutes": 1.0, "faultMinutes": 0.0, "availability": 1.0 }));
+                    }
+                }
+                t += TimeDelta::hours(1);
+            }
+            let mut days = Vec::new();
+            let mut windows = Vec::new();
+            let mut day = start.with_timezone(&tz).date_naive();
+            while day
+                <= (end - TimeDelta::seconds(1))
+                    .with_timezone(&tz)
+                    .date_naive()
+            {
+                let midnight = tz
+                    .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
+                    .unwrap()
+                    .with_timezone(&Utc);
+                if g.next(5) == 0 {
+                    days.push(json!({ "date": day.to_string(), "open": null, "close": null }));
+                } else {
+                    let open = midnight + TimeDelta::minutes(g.next(1200) as i64);
+                    let close = open + TimeDelta::minutes(1 + g.next(600) as i64);
+                    windows.push((open, close));
+                    let f = |x: DateTime<Utc>| x.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+                    days.push(
+                        json!({ "date": day.to_string(), "open": f(open), "close": f(close) }),
+                    );
+                }
+                day = day.succ_opt().unwrap();
+            }
+            let input: ReportInput = serde_json::from_value(json!({
+                "format": "zamperla.report-input/v1", "language": "en",
+                "park": { "id": "p", "name": "P", "timezone": "Europe/Rome" }, "ride": null,
+                "period": { "start": "2026-03-27T23:00:00Z", "end": "2026-04-01T22:00:00Z" },
+                "hourly": hourly, "alarms": [],
+                "openingHours": { "rides": rides, "days": days },
+            }))
+            .unwrap();
+
+            let (mut expected, mut with, mut outside) = (0u64, 0u64, 0u64);
+            let mut m = start;
+            while m < end {
+                let hour = m - TimeDelta::minutes(m.timestamp() % 3600 / 60);
+                let open = windows.iter().any(|(o, c)| *o <= m && m < *c);
+                for r in &rides {
+                    let has = rows.contains(&(*r, hour));
+                    expected += u64::from(open);
+                    with += u64::from(open && has);
+                    outside += u64::from(!open && has);
+                }
+                m += TimeDelta::minutes(1);
+            }
+            let (c, per_day) = completeness(&input, tz);
+            let close = |a: f64, b: u64| (a - b as f64 / 60.0).abs() < 0.01;
+            assert!(
+                close(c.ride_hours_expected, expected),
+                "seed {seed}: {c:?} vs {expected} min"
+            );
+            assert!(
+                close(c.ride_hours_with_data, with),
+                "seed {seed}: {c:?} vs {with} min"
+            );
+            assert!(
+                close(c.ride_hours_outside_opening.unwrap(), outside),
+                "seed {seed}: {c:?} vs {outside} min"
+            );
+            assert!(c.ratio.is_none_or(|r| (0.0..=1.0).contains(&r)));
+            let days_with: f64 = per_day.values().map(|d| d.with).sum();
+            assert!(close(days_with, with), "seed {seed}: days add up");
+        }
+    }
+}
