@@ -224,13 +224,29 @@ describe('central dashboard in a browser', () => {
   it('shows a viewer the failed job without a requeue button, and the API refuses it too', async () => {
     const since = browser.problems().length;
     const page = await browser.newPage();
-    await signIn(page, VIEWER);
-    await page.getByRole('link', { name: 'Jobs' }).click();
+    // Keyboard only: type, Tab to the password, Enter submits.
+    await page.goto(central.url);
+    await page.getByLabel('Username').focus();
+    await page.keyboard.type(VIEWER.username);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(VIEWER.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.textContent ?? '');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Fleet');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Jobs');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
     const failed = page.getByRole('table', { name: 'Failed drops' });
     await failed.getByText(failedFile).waitFor();
     expect(await failed.getByText('the drop is invalid').count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Requeue' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    await shoot(page, 'jobs-viewer');
     const viewer = createDashboardClient(central.url);
     await viewer.login(VIEWER.username, VIEWER.password);
     const refused = await viewer.client.admin.requeueBatch.mutate({ batchId: failedBatch }).then(
@@ -339,6 +355,12 @@ describe('central dashboard in a browser', () => {
     expect(pdf.status()).toBe(200);
     expect(pdf.headers()['content-type']).toBe('application/pdf');
     expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+    // Generate now: the form's defaults (the last week of the first park) queue a new report.
+    const before = await table.getByRole('row').count();
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByText('Report queued').waitFor();
+    await expect.poll(() => table.getByRole('row').count()).toBe(before + 1);
+    expect(await table.getByRole('row').filter({ hasText: 'queued' }).count()).toBe(1);
     expect(problemsSince(since)).toEqual([]);
   });
 });
