@@ -303,6 +303,14 @@ describe('central dashboard in a browser', () => {
     await failed.getByText(failedFile).waitFor();
     await page.getByRole('heading', { name: 'Recent job runs' }).waitFor();
     await shoot(page, 'jobs');
+    // The drop's own page says why it failed, attempt by attempt.
+    await failed.getByRole('link', { name: failedFile }).click();
+    await page.getByRole('heading', { name: failedFile }).waitFor();
+    await page.getByRole('heading', { name: 'Job runs' }).waitFor();
+    expect(await page.locator('.sub', { hasText: 'the drop is invalid' }).count()).toBe(1);
+    await shoot(page, 'drop');
+    await page.goBack();
+    await failed.getByText(failedFile).waitFor();
     await failed.getByRole('button', { name: 'Requeue' }).click();
     await page.getByText('No failed drops').waitFor();
     await waitFor('the requeued batch to be queued', async () =>

@@ -3,6 +3,7 @@ import { api, errorCode, maybeSignedIn, rememberSession, type Session } from './
 import { onSignedOut, reportFailure } from './poll.ts';
 import { Link, navigate, usePath } from './router.tsx';
 import { Admin } from './pages/Admin.tsx';
+import { Drop } from './pages/Drop.tsx';
 import { Fleet } from './pages/Fleet.tsx';
 import { Jobs } from './pages/Jobs.tsx';
 import { Park } from './pages/Park.tsx';
@@ -89,6 +90,7 @@ function Screen(props: { path: string; viewer: Viewer }) {
     return <Ride park={parts[1]} ride={parts[3]} />;
   }
   if (parts[0] === 'parks' && parts[1] && parts.length === 2) return <Park park={parts[1]} />;
+  if (parts[0] === 'drops' && parts[1] && parts.length === 2) return <Drop batchId={parts[1]} />;
   if (path === '/jobs') return <Jobs viewer={viewer} />;
   if (path === '/reports') return <Reports viewer={viewer} />;
   if (path === '/admin') return <Admin viewer={viewer} />;
@@ -151,7 +153,9 @@ export function App() {
   }
   const viewer: Viewer = { username: session.user.username, role: session.user.role };
   const active = (to: string) =>
-    to === '/' ? path === '/' || path.startsWith('/parks') : path.startsWith(to);
+    to === '/'
+      ? path === '/' || path.startsWith('/parks') || path.startsWith('/drops')
+      : path.startsWith(to);
   return (
     <div className="shell">
       <a className="skip" href="#main">

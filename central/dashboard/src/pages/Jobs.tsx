@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../api.ts';
 import { duration, when } from '../format.ts';
 import { reportFailure, usePoll } from '../poll.ts';
+import { Link } from '../router.tsx';
 import { Empty, ErrorBanner, Loading, Page, Stat, StateBadge, type Viewer } from '../ui.tsx';
 
 /** A button that runs one change and says how it went, next to itself. */
@@ -142,7 +143,7 @@ export function Jobs(props: { viewer: Viewer }) {
             {f.failed.map((x) => (
               <tr key={x.batchId} data-batch={x.batchId}>
                 <td className="mono wrap">
-                  {x.fileName}
+                  <Link to={`/drops/${x.batchId}`}>{x.fileName}</Link>
                   <div className="sub">{when(x.updatedAt)}</div>
                 </td>
                 <td>{x.park}</td>

@@ -107,7 +107,9 @@ export function Park(props: { park: string }) {
               <tbody>
                 {drops.data.drops.map((x) => (
                   <tr key={x.batchId}>
-                    <td className="mono wrap">{x.fileName}</td>
+                    <td className="mono wrap">
+                      <Link to={`/drops/${x.batchId}`}>{x.fileName}</Link>
+                    </td>
                     <td>{x.ride ?? '—'}</td>
                     <td>{when(x.receivedAt)}</td>
                     <td>
