@@ -175,6 +175,11 @@ beforeAll(async () => {
   });
   await nothingStored();
   await drain();
+  await admin.client.admin.addReportRule.mutate({
+    park: 'alpha',
+    cron: '0 6 * * *',
+    period: 'day',
+  });
 
   browser = await startBrowser();
 }, 300_000);
@@ -245,7 +250,7 @@ describe('central dashboard in a browser', () => {
     await failed.getByText(failedFile).waitFor();
     expect(await failed.getByText('the drop is invalid').count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Requeue' }).count()).toBe(0);
-    expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
     await shoot(page, 'jobs-viewer');
     const viewer = createDashboardClient(central.url);
     await viewer.login(VIEWER.username, VIEWER.password);
@@ -298,7 +303,7 @@ describe('central dashboard in a browser', () => {
     const since = browser.problems().length;
     const page = await browser.newPage();
     await signIn(page, ADMIN);
-    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
     const failed = page.getByRole('table', { name: 'Failed drops' });
     await failed.getByText(failedFile).waitFor();
     await page.getByRole('heading', { name: 'Recent job runs' }).waitFor();
@@ -330,7 +335,7 @@ describe('central dashboard in a browser', () => {
     const since = browser.problems().length;
     const page = await browser.newPage();
     await signIn(page, ADMIN);
-    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('link', { name: 'Admin', exact: true }).click();
     await page.getByRole('heading', { name: 'Parks, rides and tokens' }).waitFor();
     await page.getByRole('button', { name: 'New park token' }).click();
     const shown = page.getByTestId('park-token');
@@ -352,7 +357,7 @@ describe('central dashboard in a browser', () => {
     const since = browser.problems().length;
     const page = await browser.newPage();
     await signIn(page, ADMIN);
-    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('link', { name: 'Reports', exact: true }).click();
     const table = page.getByRole('table', { name: 'Reports' });
     const ready = table.getByRole('row').filter({ hasText: 'ready' });
     await ready.first().waitFor();
@@ -369,6 +374,30 @@ describe('central dashboard in a browser', () => {
     await page.getByText('Report queued').waitFor();
     await expect.poll(() => table.getByRole('row').count()).toBe(before + 1);
     expect(await table.getByRole('row').filter({ hasText: 'queued' }).count()).toBe(1);
+    // The schedule rule can be switched off and is then shown disabled.
+    const rules = page.getByRole('table', { name: 'Schedule rules' });
+    await rules.getByRole('button', { name: 'Disable' }).click();
+    await rules.getByText('disabled').waitFor();
+    const stored = await env.pool.query<{ enabled: boolean }>('SELECT enabled FROM report_rules');
+    expect(stored.rows.map((r) => r.enabled)).toEqual([false]);
+    expect(problemsSince(since)).toEqual([]);
+  });
+
+  it('lets a user change their own password, which then signs them in', async () => {
+    const since = browser.problems().length;
+    const page = await browser.newPage();
+    const user = { username: 'techie', password: 'first password 1' };
+    await createUser(env.pool, { ...user, role: 'viewer' });
+    await signIn(page, user);
+    await page.getByRole('link', { name: /techie/ }).click();
+    await page.getByLabel('Current password').fill(user.password);
+    await page.getByLabel('New password (12+ characters)').fill('second password 2');
+    await page.getByLabel('New password again').fill('second password 2');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed').waitFor();
+    await shoot(page, 'account');
+    const fresh = await browser.newPage();
+    await signIn(fresh, { username: 'techie', password: 'second password 2' });
     expect(problemsSince(since)).toEqual([]);
   });
 });

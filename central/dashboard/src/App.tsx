@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorCode, maybeSignedIn, rememberSession, type Session } from './api.ts';
 import { onSignedOut, reportFailure } from './poll.ts';
 import { Link, navigate, usePath } from './router.tsx';
+import { Account } from './pages/Account.tsx';
 import { Admin } from './pages/Admin.tsx';
 import { Drop } from './pages/Drop.tsx';
 import { Fleet } from './pages/Fleet.tsx';
@@ -94,6 +95,7 @@ function Screen(props: { path: string; viewer: Viewer }) {
   if (path === '/jobs') return <Jobs viewer={viewer} />;
   if (path === '/reports') return <Reports viewer={viewer} />;
   if (path === '/admin') return <Admin viewer={viewer} />;
+  if (path === '/account') return <Account viewer={viewer} />;
   return (
     <Page title="Not found">
       <Empty>
@@ -170,9 +172,9 @@ export function App() {
             </Link>
           ))}
         </nav>
-        <span className="who">
+        <Link to="/account" className={active('/account') ? 'nav who active' : 'nav who'}>
           {viewer.username} <span className="muted">({viewer.role})</span>
-        </span>
+        </Link>
         <button
           type="button"
           className="button small"

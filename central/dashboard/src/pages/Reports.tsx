@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { when } from '../format.ts';
 import { reportFailure, usePoll } from '../poll.ts';
-import { Empty, ErrorBanner, Loading, Page, StateBadge, type Viewer } from '../ui.tsx';
+import { Badge, Empty, ErrorBanner, Loading, Page, StateBadge, type Viewer } from '../ui.tsx';
+import { ActionButton } from './Jobs.tsx';
 
 /** Midnight UTC of a `yyyy-mm-dd` date input, as the API's ISO instant. */
 function isoDay(date: string): string {
@@ -83,6 +84,68 @@ function GenerateReport(props: { parks: { id: string; name: string }[]; done: ()
   );
 }
 
+/** The schedule: which reports central builds by itself, and (for admins) switching them. */
+function Rules(props: { admin: boolean }) {
+  const rules = usePoll(() => api.dashboard.reportRules.query(), 'report-rules');
+  if (!rules.data) return rules.error ? <ErrorBanner error={rules.error} /> : <Loading />;
+  if (rules.data.rules.length === 0) {
+    return (
+      <Empty>
+        <p>No schedule rules: reports are built only on demand.</p>
+        <p>
+          An admin adds one with{' '}
+          <code>central report rule add --park P --cron EXPR --period day</code>.
+        </p>
+      </Empty>
+    );
+  }
+  return (
+    <table className="table" aria-label="Schedule rules">
+      <thead>
+        <tr>
+          <th scope="col">Scope</th>
+          <th scope="col">When (cron, park time)</th>
+          <th scope="col">Period</th>
+          <th scope="col">State</th>
+          {props.admin ? <th scope="col">Action</th> : null}
+        </tr>
+      </thead>
+      <tbody>
+        {rules.data.rules.map((r) => (
+          <tr key={r.id}>
+            <td>
+              {r.park}
+              {r.ride ? ` / ${r.ride}` : ' (whole park)'}
+            </td>
+            <td>
+              <span className="mono">{r.cron}</span>
+              <div className="sub">{r.timezone}</div>
+            </td>
+            <td>
+              {r.period} · {r.language === 'it' ? 'Italiano' : 'English'}
+            </td>
+            <td>
+              {r.enabled ? <Badge tone="ok">enabled</Badge> : <Badge tone="idle">disabled</Badge>}
+            </td>
+            {props.admin ? (
+              <td>
+                <ActionButton
+                  label={r.enabled ? 'Disable' : 'Enable'}
+                  busyLabel="Saving…"
+                  run={() =>
+                    api.admin.setReportRuleEnabled.mutate({ ruleId: r.id, enabled: !r.enabled })
+                  }
+                  done={rules.reload}
+                />
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function Reports(props: { viewer: Viewer }) {
   const reports = usePoll(() => api.dashboard.reports.query({ limit: 50 }), 'reports');
   const fleet = usePoll(() => api.dashboard.fleet.query(), 'fleet');
@@ -146,6 +209,8 @@ export function Reports(props: { viewer: Viewer }) {
           </tbody>
         </table>
       )}
+      <h2>Schedule</h2>
+      <Rules admin={props.viewer.role === 'admin'} />
     </Page>
   );
 }
