@@ -277,6 +277,24 @@ describe('the park agent UI, served by the headless agent', () => {
     await shot(page, 'overview-error');
     agent.removeRide('wild-mouse');
 
+    // Keyboard only: Tab reaches the screen buttons, Enter opens one.
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      if ((await page.locator(':focus').textContent()) === 'Settings') break;
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();
+
+    // A wrong value is explained before anything is sent, and nothing is saved.
+    await page.getByLabel('Buffer size limit (GiB)').fill('0');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('The settings were not saved').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain(
+      'Give the buffer size limit as a number of GiB greater than 0',
+    );
+    await shot(page, 'settings-error');
+    expect(agent.settings().bufferMaxBytes).toBeGreaterThan(0);
+
     // The page without its token says how to get in; the API refuses it.
     const bare = await browser.newPage();
     await bare.goto(server.url);

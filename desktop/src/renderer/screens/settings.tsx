@@ -25,6 +25,21 @@ function formOf(s: Settings): FormState {
   };
 }
 
+/** The numbers checked here, so a typo is explained before anything is sent. */
+function checkNumbers(f: FormState): string | null {
+  const limit = f.limitKiB.trim();
+  if (limit !== '' && !(Number(limit) >= 1)) {
+    return 'Give the upload speed limit as a number of KiB per second, at least 1, or leave it empty for no limit.';
+  }
+  if (!(Number(f.bufferGiB) > 0)) {
+    return 'Give the buffer size limit as a number of GiB greater than 0, e.g. 2.';
+  }
+  if (f.retentionHours.trim() === '' || !(Number(f.retentionHours) >= 0)) {
+    return 'Give how many hours to keep uploaded drops as a number, 0 or more.';
+  }
+  return null;
+}
+
 export function SettingsScreen({ api }: { api: Api }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [f, setF] = useState<FormState | null>(null);
@@ -51,8 +66,14 @@ export function SettingsScreen({ api }: { api: Api }) {
   };
   const save = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
     setError(null);
+    setSaved(false);
+    const problem = checkNumbers(f);
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    setBusy(true);
     api.settings.update
       .mutate({
         centralUrl: f.centralUrl.trim(),
