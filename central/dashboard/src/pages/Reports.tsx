@@ -17,6 +17,14 @@ function dateInput(offsetDays: number): string {
 function GenerateReport(props: { parks: { id: string; name: string }[]; done: () => void }) {
   const [park, setPark] = useState(props.parks[0]?.id ?? '');
   const [ride, setRide] = useState('');
+  const chosenPark = park || (props.parks[0]?.id ?? '');
+  const rides = usePoll(
+    () =>
+      chosenPark
+        ? api.dashboard.park.query({ park: chosenPark, days: 1 }).then((d) => d.rides)
+        : Promise.resolve([]),
+    `report-rides:${chosenPark}`,
+  );
   const [from, setFrom] = useState(dateInput(-7));
   const [to, setTo] = useState(dateInput(1));
   const [busy, setBusy] = useState(false);
@@ -27,8 +35,8 @@ function GenerateReport(props: { parks: { id: string; name: string }[]; done: ()
     setMessage(null);
     api.admin.requestReport
       .mutate({
-        park: park || (props.parks[0]?.id ?? ''),
-        ...(ride.trim() ? { ride: ride.trim() } : {}),
+        park: chosenPark,
+        ...(ride ? { ride } : {}),
         from: isoDay(from),
         to: isoDay(to),
       })
@@ -52,7 +60,14 @@ function GenerateReport(props: { parks: { id: string; name: string }[]; done: ()
       <h2>Generate a report now</h2>
       <label>
         Park
-        <select value={park} onChange={(e) => setPark(e.target.value)} required>
+        <select
+          value={chosenPark}
+          onChange={(e) => {
+            setPark(e.target.value);
+            setRide('');
+          }}
+          required
+        >
           {props.parks.map((p) => (
             <option key={p.id} value={p.id}>
               {p.name}
@@ -61,15 +76,22 @@ function GenerateReport(props: { parks: { id: string; name: string }[]; done: ()
         </select>
       </label>
       <label>
-        Ride (empty: whole park)
-        <input value={ride} onChange={(e) => setRide(e.target.value)} placeholder="e.g. ride-1" />
+        Ride
+        <select value={ride} onChange={(e) => setRide(e.target.value)}>
+          <option value="">Whole park</option>
+          {(rides.data ?? []).map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.name}
+            </option>
+          ))}
+        </select>
       </label>
       <label>
-        From
+        From (00:00 UTC)
         <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} required />
       </label>
       <label>
-        To (exclusive)
+        To (exclusive, 00:00 UTC)
         <input type="date" value={to} onChange={(e) => setTo(e.target.value)} required />
       </label>
       <button type="submit" className="button primary" disabled={busy || props.parks.length === 0}>
