@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Api, Status } from './api.tsx';
-import { downloadReport, errorText } from './api.tsx';
+import { downloadReport, errorText, insideElectron } from './api.tsx';
 import { worstState } from '../common/worst-state.ts';
 import { Badge, Problem } from './ui.tsx';
 import { Overview } from './screens/overview.tsx';
@@ -105,7 +105,7 @@ export function App({
                     action="Check the link to central on the Overview, then try again."
                   />
                 ) : null}
-                <Reports status={status} onOpen={openReport} />
+                <Reports status={status} onOpen={insideElectron() ? null : openReport} />
               </>
             )}
             {screen === 'Settings' && <SettingsScreen api={api} />}

@@ -15,7 +15,8 @@ export function Reports({
   onOpen,
 }: {
   status: Status;
-  onOpen: (reportId: string) => void;
+  /** Null where PDFs cannot be fetched through the agent yet (inside Electron). */
+  onOpen: ((reportId: string) => void) | null;
 }) {
   const g = status.global;
   return (
@@ -62,10 +63,12 @@ export function Reports({
                 </td>
                 <td title={when(r.finishedAt)}>{relative(r.finishedAt)}</td>
                 <td className="row-actions">
-                  {r.state === 'ready' ? (
+                  {r.state === 'ready' && onOpen ? (
                     <button type="button" onClick={() => onOpen(r.id)}>
                       Open PDF
                     </button>
+                  ) : r.state === 'ready' ? (
+                    <span className="cell-note">open it in the central dashboard</span>
                   ) : null}
                 </td>
               </tr>
