@@ -17,6 +17,19 @@ COPY desktop/package.json desktop/
 RUN npm ci --ignore-scripts --no-audit --no-fund \
       --workspace=@zra/central --workspace=@zra/shared --include-workspace-root
 
+# --- the web dashboard: static files built by Vite (React and Vite are root devDependencies)
+FROM node:20.19.5-bookworm-slim AS dashboard
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY shared/package.json shared/
+COPY central/package.json central/
+COPY desktop/package.json desktop/
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+      --workspace=@zra/central --include-workspace-root
+# The dashboard imports central's router only as a type: the sources below are all it needs.
+COPY central/dashboard central/dashboard
+RUN npx vite build --logLevel warn --config central/dashboard/vite.config.ts
+
 # --- runtime ---------------------------------------------------------------------------
 FROM node:20.19.5-bookworm-slim AS runtime
 ENV NODE_ENV=production
@@ -29,6 +42,8 @@ COPY shared/ride-models shared/ride-models
 COPY central/package.json central/
 COPY central/src central/src
 COPY central/migrations central/migrations
+# serve hands these out at / (DASHBOARD_DIR defaults to central/dashboard/dist).
+COPY --from=dashboard /app/central/dashboard/dist central/dashboard/dist
 # The image's `node` user (uid 1000); the pods' securityContext asks for the same ids.
 USER 1000:1000
 EXPOSE 8080

@@ -78,6 +78,19 @@ describe.each(Object.entries(DOCKERFILES))('%s (%s)', (image, file) => {
           const npmCi = from.runs.some((r) => /\bnpm ci\b/.test(r));
           const release = /^(.*)\/target\/release\/([^/]+)$/.exec(at);
           if (at === `${from.workdir}/node_modules` && npmCi) continue;
+          // A Vite build writes its bundle to the config's folder's dist/.
+          const vite = /^(.*)\/dist$/.exec(at);
+          if (
+            vite?.[1]?.startsWith(`${from.workdir}/`) &&
+            from.runs.some(
+              (r) =>
+                r.includes(`vite build`) &&
+                r.includes(`--config ${vite[1]?.slice(from.workdir.length + 1)}/vite.config.ts`),
+            ) &&
+            existsSync(`${REPO_ROOT}${vite[1]?.slice(from.workdir.length + 1)}/vite.config.ts`)
+          ) {
+            continue;
+          }
           if (
             release &&
             release[1] === from.workdir &&
@@ -128,6 +141,17 @@ describe.each(Object.entries(DOCKERFILES))('%s (%s)', (image, file) => {
         `-t ${container.image as string} .`,
       );
     }
+  });
+});
+
+describe('the central image', () => {
+  it('holds the built dashboard where serve looks for it', () => {
+    const final = parseDockerfile(`${REPO_ROOT}docker/central.Dockerfile`).at(-1);
+    const copy = final?.copies.find((c) => c.sources.some((s) => s.endsWith('/dashboard/dist')));
+    expect(copy?.from).toBe('dashboard');
+    expect(resolve(final?.workdir ?? '/', copy?.dest ?? '')).toBe(
+      `${final?.workdir}/central/dashboard/dist`,
+    );
   });
 });
 
