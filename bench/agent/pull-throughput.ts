@@ -1,7 +1,7 @@
 // Agent pull throughput (listing, download, fsync, verification, buffering) against OpenSSH's
 // own `sftp` client fetching the same drops from the same private sshd with the same key.
 //
-//   npx tsx bench/agent/pull-throughput.ts [--megabytes 1000] [--rounds 3]
+//   npx tsx bench/agent/pull-throughput.ts [--megabytes 1000] [--rounds 3] [--verify-threads 1] [--in-flight 4]
 //
 // Prints the median of each and their ratio (agent MB/s ÷ sftp MB/s; target ≥ 1.0), and the
 // same ratio for the agent's transport alone (its SFTP client downloading every file to disk,
@@ -18,6 +18,7 @@ import { connectGateway } from '../../desktop/src/core/gateway/create-gateway-cl
 import { silentLogger } from '../../desktop/src/core/logger.ts';
 import { rideOnGateway } from '../../desktop/src/core/testing/gateway-files.ts';
 import { startSftpGateway } from '../../scripts/harness/sftp-gateway.ts';
+import { createVerifierPool } from '../../desktop/src/core/verifier-pool.ts';
 import { median, megabytesPerSecond } from '../lib/stats.ts';
 import { BENCH_PARK, BENCH_RIDE, benchDrops } from './bench-drops.ts';
 
@@ -26,10 +27,14 @@ const { values } = parseArgs({
   options: {
     megabytes: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
+    'verify-threads': { type: 'string', default: '1' },
+    'in-flight': { type: 'string', default: '4' },
   },
 });
 const megabytes = Number(values.megabytes);
 const rounds = Number(values.rounds);
+const verifyThreads = Number(values['verify-threads']);
+const inFlight = Number(values['in-flight']);
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -37,8 +42,12 @@ const out = (line: string): void => {
 const drops = await benchDrops(megabytes, out);
 const gw = await startSftpGateway({ root: drops.dir });
 const log = silentLogger();
+// As the agent does: one pool for the process, its threads started by the first check.
+const pool = verifyThreads > 0 ? createVerifierPool(verifyThreads, log) : null;
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'zra-bench-pull-'));
-out(`${drops.files.length} drops, ${(drops.bytes / 1e6).toFixed(0)} MB, ${rounds} rounds`);
+out(
+  `${drops.files.length} drops, ${(drops.bytes / 1e6).toFixed(0)} MB, ${rounds} rounds, ${inFlight} downloads in flight, ${verifyThreads} verifier threads`,
+);
 
 /** OpenSSH's client: one batch `get` of every drop into a fresh folder. */
 async function sftpRound(): Promise<number> {
@@ -79,6 +88,8 @@ async function agentRound(): Promise<number> {
       buffer,
       connect: (r) => connectGateway(r.connection, log),
       verify: verifyDrop,
+      ...(pool ? { check: pool.check } : {}),
+      downloadsInFlight: inFlight,
       log,
       minAgeMs: 0,
     });
@@ -94,7 +105,7 @@ async function agentRound(): Promise<number> {
   }
 }
 
-/** The agent's SFTP client alone: list and download every drop, nothing else. */
+/** The agent's SFTP client alone: list and download every drop (as many at once as the pull), nothing else. */
 async function transportRound(): Promise<number> {
   const target = path.join(scratch, 'transport');
   await rm(target, { recursive: true, force: true });
@@ -103,7 +114,13 @@ async function transportRound(): Promise<number> {
   const client = await connectGateway(rideOnGateway(gw, BENCH_RIDE, '.').connection, log);
   try {
     const files = (await client.list('.')).filter((f) => f.name.endsWith('.zip'));
-    for (const f of files) await client.download('.', f.name, path.join(target, f.name));
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let f = files[next++]; f; f = files[next++]) {
+        await client.download('.', f.name, path.join(target, f.name));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, inFlight) }, lane));
   } finally {
     await client.close();
   }
@@ -148,6 +165,7 @@ try {
   out(`ratio agent SFTP client / sftp: ${(sftp / transport).toFixed(2)}`);
   out(`ratio agent pull / sftp: ${(sftp / agent).toFixed(2)} (target >= 1.0)`);
 } finally {
+  await pool?.close();
   await gw.stop();
   await rm(scratch, { recursive: true, force: true });
 }

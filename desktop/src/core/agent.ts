@@ -23,6 +23,7 @@ import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { HeartbeatLoop } from './heartbeat-loop.ts';
 import { silentLogger } from './logger.ts';
 import { pullRide, type DropVerifier } from './pull.ts';
+import { createVerifierPool } from './verifier-pool.ts';
 import { startPullRules, type PullRules } from './pull-rules.ts';
 import { PullScheduler } from './pull-scheduler.ts';
 import { recheckQuarantined, type RecheckResult } from './quarantine.ts';
@@ -167,6 +168,11 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   );
   const central = centralSwitch.client;
   const verify = options.verify ?? verifyDrop;
+  // Production verification runs on a thread of its own while the next files download; an
+  // injected verifier (tests) runs inline.
+  const verifierPool = options.verify
+    ? null
+    : createVerifierPool(1, log.child({ component: 'verify' }));
   const connect =
     options.connect ??
     ((ride: RideConfig) => connectGateway(ride.connection, log.child({ ride: ride.id })));
@@ -210,7 +216,8 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   });
 
   const bufferLog = log.child({ component: 'buffer' });
-  const room = (): Promise<boolean> => makeRoom(buffer, bufferConfig, bufferLog);
+  const room = (pendingBytes = 0): Promise<boolean> =>
+    makeRoom(buffer, bufferConfig, bufferLog, Date.now(), pendingBytes);
   const throttle = new UploadThrottle(() => settings.uploadBytesPerSecond, options.throttleClock);
   const uploads = new UploadLoop({
     buffer,
@@ -267,6 +274,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         buffer,
         connect,
         verify,
+        ...(verifierPool ? { check: verifierPool.check } : {}),
         log: log.child({ component: 'pull' }),
         minAgeMs: config.minAgeSeconds * 1000,
         settle,
@@ -425,6 +433,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     refreshGlobalView: () => globalView.refresh(),
     async close() {
       await stop();
+      await verifierPool?.close();
       buffer.close();
     },
   };

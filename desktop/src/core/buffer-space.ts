@@ -34,6 +34,7 @@ export async function makeRoom(
   config: BufferSpaceConfig,
   log: Logger,
   now: number = Date.now(),
+  pendingBytes = 0,
 ): Promise<boolean> {
   const cutoff = new Date(now - config.retainAcknowledgedHours * 3_600_000).toISOString();
   let expired = 0;
@@ -47,14 +48,15 @@ export async function makeRoom(
       freed += drop.bytes;
     }
   }
-  let bytes = buffer.storedBytes();
+  // Files a pull has downloaded but not recorded yet will be stored too.
+  let bytes = buffer.storedBytes() + pendingBytes;
   if (bytes >= config.maxBytes) {
     for (const drop of buffer.evictable()) {
       if (await buffer.evictBlob(drop.sha256)) {
         early++;
         freed += drop.bytes;
       }
-      bytes = buffer.storedBytes();
+      bytes = buffer.storedBytes() + pendingBytes;
       if (bytes < config.maxBytes) break;
     }
   }

@@ -1,4 +1,4 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm, statfs } from 'node:fs/promises';
 import {
   DEFAULT_DROP_LIMITS,
   parseDropFileName,
@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { RideConfig } from './config.ts';
 import type { DropBuffer, PulledDrop } from './buffer/drop-buffer.ts';
 import { fsyncFile } from './buffer/fsync.ts';
-import { sha256File } from './buffer/hash-file.ts';
+import { checkDownload, type DownloadCheck, type DownloadChecker } from './check-download.ts';
 import type { GatewayClient, RemoteFile } from './gateway/gateway-client.ts';
 import { SettleTracker } from './settle-tracker.ts';
 
@@ -51,14 +51,22 @@ export interface PullDeps {
   /** Opens a connected client for the ride's gateway. */
   connect: (ride: RideConfig) => Promise<GatewayClient>;
   verify: DropVerifier;
+  /**
+   * Reads, hashes and verifies a downloaded file, e.g. on a verifier thread
+   * (verifier-pool.ts); `verify` on this thread when absent.
+   */
+  check?: DownloadChecker;
+  /** Downloads at once on the ride's connection (default 4). */
+  downloadsInFlight?: number;
   log: Logger;
   /** A file modified less than this long ago may still be being written. */
   minAgeMs: number;
   /**
-   * Frees what may be freed and answers whether one more file fits in the buffer; asked
-   * before each download. Unlimited when absent.
+   * Frees what may be freed and answers whether one more file fits in the buffer, counting
+   * `pendingBytes` of files this pull downloaded but has not recorded yet; asked before each
+   * download. Unlimited when absent.
    */
-  room?: () => Promise<boolean>;
+  room?: (pendingBytes: number) => Promise<boolean>;
   /** Remembers listings across rounds (see SettleTracker); a fresh one per pull otherwise. */
   settle?: SettleTracker;
   now?: () => number;
@@ -89,64 +97,239 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     bytes: 0,
   };
   const client = await deps.connect(ride);
+  const check: DownloadChecker =
+    deps.check ?? ((file, fileName) => checkDownload(deps.verify, file, fileName));
+  let downloads = new Slots(Math.max(1, deps.downloadsInFlight ?? DEFAULT_DOWNLOADS_IN_FLIGHT));
+  // Files downloaded or being checked, not yet recorded, oldest first. Recording stays in list
+  // order, one file at a time, on this thread: the buffer's duplicate check and blob adoption
+  // are one step per file, and a ride's drops enter the upload queue in order.
+  const pending: Pending[] = [];
+  // Files to fetch again, one at a time, before the rest of the listing (see below).
+  const again: RemoteFile[] = [];
+  let pendingBytes = 0;
+  let stopped = false;
+  /** Forgets the pending files' downloads: their temp files go, the gateway keeps them. */
+  const discardPending = async (): Promise<RemoteFile[]> => {
+    const dropped = pending.splice(0);
+    pendingBytes = 0;
+    for (const p of dropped) {
+      await p.fetched;
+      await rm(p.tmp, { force: true });
+    }
+    return dropped.map((p) => p.file);
+  };
+  /** Records the oldest pending file; stops the pull when the disk is full. */
+  const settleOldest = async (): Promise<void> => {
+    const next = pending.shift();
+    if (!next) return;
+    pendingBytes -= next.file.size;
+    const got = await next.fetched;
+    if ((await recordFetched(client, ride, next, got, deps, result, log)) === 'done') return;
+    if (downloads.size > 1) {
+      // The files downloading alongside may be what filled the disk: drop them and fetch
+      // this one and those again one at a time, so a file fails for lack of space only
+      // when it does not fit on its own (as without parallel downloads).
+      again.push(next.file, ...(await discardPending()));
+      downloads = new Slots(1);
+      return;
+    }
+    const error = `the agent's disk is full (no space left in ${deps.buffer.blobs.tmpDir}): free space there; the file stays on the gateway and the next pull tries again`;
+    log.error({ file: next.file.name }, error);
+    result.failed.push({ name: next.file.name, error });
+    stopped = true;
+  };
   try {
     const files = await client.list(ride.remoteDir);
     result.listed = files.length;
     settle.prune(ride.id, new Set(files.map((f) => f.name)));
     // Oldest first, so a ride's drops enter the buffer (and the upload queue) in order.
     files.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : 1));
-    for (const file of files) {
-      if (!/\.zip$/i.test(file.name)) continue;
-      const ref = { ride: ride.id, name: file.name, size: file.size, mtimeMs: file.mtimeMs };
-      if (deps.buffer.isKnownRemoteFile(ref)) {
-        result.known++;
-        // Recorded earlier but still here: the cleanup failed or the agent stopped before it.
-        if (ride.afterBuffer !== 'keep') {
-          const state = deps.buffer.remoteFileDropState(ride.id, file.name);
-          if (state !== undefined && state !== 'quarantined') {
-            await cleanUp(client, ride, file.name, result, log);
+    let listed = 0;
+    /** The next file to download: one to fetch again, else the next new, settled zip. */
+    const nextFile = async (): Promise<RemoteFile | undefined> => {
+      const retry = again.shift();
+      if (retry) return retry;
+      while (listed < files.length) {
+        const file = files[listed++];
+        if (!file || !/\.zip$/i.test(file.name)) continue;
+        const ref = { ride: ride.id, name: file.name, size: file.size, mtimeMs: file.mtimeMs };
+        if (deps.buffer.isKnownRemoteFile(ref)) {
+          result.known++;
+          // Recorded earlier but still here: the cleanup failed or the agent stopped before it.
+          if (ride.afterBuffer !== 'keep') {
+            const state = deps.buffer.remoteFileDropState(ride.id, file.name);
+            if (state !== undefined && state !== 'quarantined') {
+              await cleanUp(client, ride, file.name, result, log);
+            }
           }
+          continue;
         }
+        if (!settle.isSettled(ride.id, file, now())) {
+          result.young++;
+          continue;
+        }
+        return file;
+      }
+      return undefined;
+    };
+    for (;;) {
+      // A bounded window: at most twice the downloads in flight wait unrecorded.
+      while (pending.length >= downloads.size * 2 && !stopped) await settleOldest();
+      if (stopped) break;
+      const file = await nextFile();
+      if (!file) {
+        if (pending.length === 0) break;
+        await settleOldest();
         continue;
       }
-      if (!settle.isSettled(ride.id, file, now())) {
-        result.young++;
-        continue;
-      }
-      if (deps.room && !(await deps.room())) {
+      if (deps.room && !(await deps.room(pendingBytes))) {
         // The gateway keeps the file; a later pull takes it once uploads have freed space.
         result.pausedForSpace = true;
         log.warn('the buffer is full; pulling pauses until uploads free space');
         break;
       }
-      try {
-        const outcome = await pullFile(client, ride, file, deps, log);
-        result[outcome]++;
-        if (outcome !== 'duplicates') result.bytes += file.size;
-        if (outcome !== 'quarantined') await cleanUp(client, ride, file.name, result, log);
-      } catch (err) {
-        if (isDiskFull(err)) {
-          // Every further download would fail the same way: the rest waits on the gateway.
-          const error = `the agent's disk is full (no space left in ${deps.buffer.blobs.tmpDir}): free space there; the file stays on the gateway and the next pull tries again`;
-          log.error({ file: file.name, err }, error);
-          result.failed.push({ name: file.name, error });
-          break;
+      if (
+        pending.length > 0 &&
+        !(await hasSpareRoom(deps.buffer.blobs.tmpDir, pendingBytes + file.size))
+      ) {
+        // The disk is nearly full: download as without parallelism, one file after another,
+        // so a file fails for lack of space only when it does not fit on its own.
+        while (pending.length > 0 && !stopped) await settleOldest();
+        if (stopped) break;
+        if (again.length > 0) {
+          again.push(file);
+          continue;
         }
-        const error = (err as Error).message;
-        log.warn({ file: file.name, err }, 'pulling a file failed; trying again next round');
-        result.failed.push({ name: file.name, error });
       }
+      const tmp = deps.buffer.blobs.tmpPath(file.name);
+      pending.push({
+        file,
+        tmp,
+        fetched: fetchFile(client, ride, file, tmp, downloads, check).then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error }),
+        ),
+      });
+      pendingBytes += file.size;
     }
+    while (pending.length > 0 && !stopped) await settleOldest();
   } finally {
+    // Stopped early (full disk, or an error): files fetched after the stop are not recorded;
+    // they stay on the gateway as if never tried.
+    await discardPending();
     await client.close();
   }
   return result;
 }
 
-/** ENOSPC, as Node reports it or as ssh2-sftp-client rewraps it (code kept, text prefixed). */
+/** Free space beyond the files in flight below which downloads go one at a time. */
+const SPARE_DISK_BYTES = 64 * 1024 * 1024;
+
+/** Whether `dir`'s file system has `bytes` free plus a margin (for SQLite, logs, others). */
+async function hasSpareRoom(dir: string, bytes: number): Promise<boolean> {
+  try {
+    const { bavail, bsize } = await statfs(dir);
+    return bavail * bsize >= bytes + SPARE_DISK_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/** Downloads per SFTP connection at once: 4 measured 11 ms per drop against 18–27 ms for 1. */
+const DEFAULT_DOWNLOADS_IN_FLIGHT = 4;
+
+interface Pending {
+  file: RemoteFile;
+  tmp: string;
+  fetched: Promise<Fetched>;
+}
+
+type Fetched = { ok: true; value: DownloadCheck } | { ok: false; error: unknown };
+
+/** A counting semaphore: at most `size` downloads run on the connection at once. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(readonly size: number) {
+    this.free = size;
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+/** Downloads one file to its temp path, makes it durable, then hashes and verifies it. */
+async function fetchFile(
+  client: GatewayClient,
+  ride: RideConfig,
+  file: RemoteFile,
+  tmp: string,
+  downloads: Slots,
+  check: DownloadChecker,
+): Promise<DownloadCheck> {
+  await downloads.run(() => client.download(ride.remoteDir, file.name, tmp));
+  await fsyncFile(tmp);
+  const checked = await check(tmp, file.name);
+  if (checked.size !== file.size) {
+    // Written to while we copied it: not a settled drop yet.
+    throw new Error(`the file changed while downloading (${file.size} -> ${checked.size} bytes)`);
+  }
+  return checked;
+}
+
+/**
+ * Records one fetched file (or its failure) and applies `afterBuffer`. Answers `diskFull`,
+ * recording nothing, when the disk is full: the caller decides whether to retry or stop.
+ */
+async function recordFetched(
+  client: GatewayClient,
+  ride: RideConfig,
+  { file, tmp }: Pending,
+  got: Fetched,
+  deps: PullDeps,
+  result: RidePullResult,
+  log: Logger,
+): Promise<'done' | 'diskFull'> {
+  try {
+    if (!got.ok) throw got.error;
+    const outcome = await recordFile(ride, file, tmp, got.value, deps, log);
+    result[outcome]++;
+    if (outcome !== 'duplicates') result.bytes += file.size;
+    if (outcome !== 'quarantined') await cleanUp(client, ride, file.name, result, log);
+    return 'done';
+  } catch (err) {
+    if (isDiskFull(err)) {
+      log.warn({ file: file.name, err }, 'no space left for the file');
+      return 'diskFull';
+    }
+    const error = (err as Error).message;
+    log.warn({ file: file.name, err }, 'pulling a file failed; trying again next round');
+    result.failed.push({ name: file.name, error });
+    return 'done';
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/**
+ * ENOSPC, as Node reports it or as ssh2-sftp-client rewraps it (code kept, text prefixed), or
+ * SQLite's "database or disk is full".
+ */
 function isDiskFull(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
-  return e.code === 'ENOSPC' || (typeof e.message === 'string' && e.message.includes('ENOSPC'));
+  return (
+    e.code === 'ENOSPC' ||
+    e.code === 'SQLITE_FULL' ||
+    (typeof e.message === 'string' && e.message.includes('ENOSPC'))
+  );
 }
 
 /**
@@ -177,51 +360,34 @@ async function cleanUp(
   }
 }
 
-async function pullFile(
-  client: GatewayClient,
+async function recordFile(
   ride: RideConfig,
   file: RemoteFile,
+  tmp: string,
+  { size, sha256, verdict }: DownloadCheck,
   deps: PullDeps,
   log: Logger,
 ): Promise<'buffered' | 'quarantined' | 'duplicates'> {
-  const tmp = deps.buffer.blobs.tmpPath(file.name);
-  try {
-    await client.download(ride.remoteDir, file.name, tmp);
-    await fsyncFile(tmp);
-    const { size } = await stat(tmp);
-    if (size !== file.size) {
-      // Written to while we copied it: not a settled drop yet.
-      throw new Error(`the file changed while downloading (${file.size} -> ${size} bytes)`);
-    }
-    const sha256 = await sha256File(tmp);
-    // Only read into memory what the verifier would accept anyway.
-    const verdict =
-      size > DEFAULT_DROP_LIMITS.maxZipBytes
-        ? null
-        : deps.verify(await readFile(tmp), { fileName: file.name });
-    if (verdict?.ok) checkBelongs(verdict.manifest, deps.park, ride.id);
-    const drop = describe(ride.id, file.name, size, sha256, verdict);
-    const remote = { ride: ride.id, name: file.name, size: file.size, mtimeMs: file.mtimeMs };
-    const { outcome, drop: recorded } = await deps.buffer.recordPulledFile(tmp, remote, drop);
-    if (outcome === 'duplicate') {
-      log.info(
-        { file: file.name, sha256, sameAs: recorded.fileName },
-        'file holds a drop already buffered; not recorded again',
-      );
-      return 'duplicates';
-    }
-    if (drop.state === 'quarantined') {
-      log.warn(
-        { file: file.name, sha256, code: drop.reasonCode, reason: drop.reason },
-        'drop quarantined',
-      );
-      return 'quarantined';
-    }
-    log.info({ file: file.name, sha256, contentId: drop.contentId, bytes: size }, 'drop buffered');
-    return 'buffered';
-  } finally {
-    await rm(tmp, { force: true });
+  if (verdict?.ok) checkBelongs(verdict.manifest, deps.park, ride.id);
+  const drop = describe(ride.id, file.name, size, sha256, verdict);
+  const remote = { ride: ride.id, name: file.name, size: file.size, mtimeMs: file.mtimeMs };
+  const { outcome, drop: recorded } = await deps.buffer.recordPulledFile(tmp, remote, drop);
+  if (outcome === 'duplicate') {
+    log.info(
+      { file: file.name, sha256, sameAs: recorded.fileName },
+      'file holds a drop already buffered; not recorded again',
+    );
+    return 'duplicates';
   }
+  if (drop.state === 'quarantined') {
+    log.warn(
+      { file: file.name, sha256, code: drop.reasonCode, reason: drop.reason },
+      'drop quarantined',
+    );
+    return 'quarantined';
+  }
+  log.info({ file: file.name, sha256, contentId: drop.contentId, bytes: size }, 'drop buffered');
+  return 'buffered';
 }
 
 /**
