@@ -12,6 +12,11 @@ export interface EntrySchema {
   schema: z.ZodType;
   /** Returns a problem (a sentence fragment) or null. */
   check?: (value: unknown) => string | null;
+  /**
+   * The top-level `values` array may be checked on the text (telemetry-values.ts) instead of
+   * parsed: `schema` and `check` accept any array of numbers and nulls there.
+   */
+  numberValues?: boolean;
 }
 
 const FIXED: Record<string, EntrySchema> = {
@@ -43,6 +48,7 @@ export function entrySchemaFor(path: string): EntrySchema | null {
   if (fileChannel === undefined) return null;
   return {
     schema: telemetryHeaderSchema,
+    numberValues: true,
     check: (value) => {
       const file = value as TelemetryFile;
       const problem = valuesProblem(file.values);
