@@ -190,6 +190,11 @@ describe('agent CLI', () => {
 
     expect(run).toMatchObject({ code: 0, signal: null });
     expect(await answer).toEqual({ status: 200, park: 'gardaland' });
+    // The UI link carries the token: printed for the person, kept out of the structured log.
+    const token = readFileSync(path.join(dataDir, 'status-token'), 'utf8').trim();
+    expect(run.stdout).toMatch(/park agent UI: open http:\/\/127\.0\.0\.1:\d+\/#token=/);
+    expect(run.stdout).toContain(token);
+    expect(run.stderr).not.toContain(token);
   });
 
   it('refuses --status-port without --serve-status, and a port that is not a number', async () => {

@@ -89,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
       port: statusPort,
       log: log.child({ component: 'status-server' }),
     });
+    // For the person at the console: the one line with the secret, never in the log.
+    process.stdout.write(`park agent UI: open ${server.uiUrl}\n`);
   }
   agent.start();
   await new Promise<void>((resolve) => {

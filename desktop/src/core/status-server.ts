@@ -139,7 +139,11 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const { port } = server.address() as AddressInfo;
   const uiUrl = `http://127.0.0.1:${port}/#token=${token}`;
   // The token is local (also in the 0600 token file); this line is how a person opens the UI.
-  options.log.info({ port, tokenFile, ui: uiUrl }, `park agent UI: open ${uiUrl}`);
+  // The token stays out of the log (logs get copied into tickets); the CLI prints the link.
+  options.log.info(
+    { port, tokenFile, ui: `http://127.0.0.1:${port}/` },
+    'local status API listening on 127.0.0.1 (the UI link with its token: see tokenFile)',
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     port,
