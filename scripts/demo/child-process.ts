@@ -50,21 +50,26 @@ export function startPart(
   };
 }
 
-/** Runs a command to completion and returns its stdout; throws with its stderr on failure. */
+/**
+ * Runs a command to completion and returns its stdout; throws with its stderr on failure.
+ * `stdin` is written to the command's standard input (for secrets, kept off the command line).
+ */
 export function runToEnd(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  stdin?: string,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    child.stdin?.end(stdin);
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) =>
       code === 0

@@ -4,7 +4,8 @@
  * (PostgreSQL, blob store, outbox → RabbitMQ) → worker (Rust postprocessor) → reports (Rust
  * reporter). It prints progress in plain words and ends with where the PDFs are.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import pg from 'pg';
@@ -26,6 +27,8 @@ const QUEUE_PREFIX = 'demo.';
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
 const parts: RunningPart[] = [];
 let failure: string | null = null;
+/** `npm run demo -- --serve`: keep everything running afterwards, to browse both UIs. */
+const serve = process.argv.includes('--serve');
 
 async function main(): Promise<void> {
   rmSync(demoDir, { recursive: true, force: true });
@@ -70,9 +73,19 @@ async function main(): Promise<void> {
     BLOB_DIR: join(demoDir, 'central'),
     PORT: String(port),
     LOG_LEVEL: 'info',
+    // The demo serves the dashboard over plain HTTP on 127.0.0.1.
+    SESSION_COOKIE_SECURE: 'false',
   };
   const centralCli = join(repoRoot, 'central/src/cli.ts');
   await runToEnd(tsx, [centralCli, 'migrate'], centralEnv);
+  // A dashboard user for this run; the password is passed on stdin, never on a command line.
+  const adminPassword = randomBytes(9).toString('base64url');
+  await runToEnd(
+    tsx,
+    [centralCli, 'user', 'add', '--username', 'admin', '--admin'],
+    centralEnv,
+    adminPassword,
+  );
   const token = (
     await runToEnd(
       tsx,
@@ -99,6 +112,7 @@ async function main(): Promise<void> {
         timezone: TIMEZONE,
         // A real park pulls every 15 minutes; the demo is impatient.
         upload: { intervalSeconds: 2 },
+        globalViewSeconds: 5,
         rides: [...rides.keys()].map((id) => ({
           id,
           remoteDir: id,
@@ -117,11 +131,20 @@ async function main(): Promise<void> {
       2,
     ),
   );
+  const agentPort = await freePort();
   parts.push(
     startPart(
       'park agent',
       tsx,
-      [join(repoRoot, 'desktop/src/core/cli.ts'), 'agent', '--config', agentConfig],
+      [
+        join(repoRoot, 'desktop/src/core/cli.ts'),
+        'agent',
+        '--config',
+        agentConfig,
+        '--serve-status',
+        '--status-port',
+        String(agentPort),
+      ],
       {},
       log('agent'),
       fail,
@@ -152,9 +175,27 @@ async function main(): Promise<void> {
   say(
     `Logs of every part: ${join(demoDir, 'logs')}. Central's data: database "${DB_NAME}" (psql -h 127.0.0.1 -U postgres ${DB_NAME}).`,
   );
-  say(
-    'Next: read docs/architecture.md for how the parts fit, and run `npm test` to see every guarantee checked.',
-  );
+  const agentToken = readFileSync(join(demoDir, 'agent', 'status-token'), 'utf8').trim();
+  const agentUi = `http://127.0.0.1:${agentPort}/#token=${agentToken}`;
+  const dashboard = `http://127.0.0.1:${port}/`;
+  if (!serve) {
+    say(
+      'To browse the park agent app and the central dashboard too: npm run demo -- --serve (keeps running).',
+    );
+    say(
+      'Next: read docs/architecture.md for how the parts fit, and run `npm test` to see every guarantee checked.',
+    );
+    await gateway.stop();
+    return;
+  }
+  say(`\nEverything keeps running until you press Ctrl-C:`);
+  say(`     park agent app:     ${agentUi}`);
+  say(`     central dashboard:  ${dashboard}  (user admin, password ${adminPassword})`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  say('stopping the demo');
   await gateway.stop();
 }
 

@@ -227,7 +227,7 @@ export const agentConfigSchema = z
     /** Between heartbeats to central (version, buffer, backlog, offline since). */
     heartbeatSeconds: z.number().positive().default(60),
     /** Between fetches of the park's global view from central (drops, reports, standing). */
-    globalViewSeconds: z.number().positive().default(300),
+    globalViewSeconds: z.number().positive().default(60),
     buffer: bufferConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {

@@ -105,7 +105,7 @@ export function App({
                     action="Check the link to central on the Overview, then try again."
                   />
                 ) : null}
-                <Reports status={status} onOpen={insideElectron() ? null : openReport} />
+                <Reports api={api} status={status} onOpen={insideElectron() ? null : openReport} />
               </>
             )}
             {screen === 'Settings' && <SettingsScreen api={api} />}

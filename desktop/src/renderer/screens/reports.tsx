@@ -1,4 +1,5 @@
-import type { Status } from '../api.tsx';
+import { useEffect } from 'react';
+import type { Api, Status } from '../api.tsx';
 import { relative, when } from '../format.tsx';
 import { Badge, Empty, Problem } from '../ui.tsx';
 
@@ -11,19 +12,27 @@ function period(start: string, end: string): string {
 }
 
 export function Reports({
+  api,
   status,
   onOpen,
 }: {
+  api: Api;
   status: Status;
   /** Null where PDFs cannot be fetched through the agent yet (inside Electron). */
   onOpen: ((reportId: string) => void) | null;
 }) {
   const g = status.global;
+  // The agent asks central every few minutes; a person opening this screen wants it now.
+  // A failure shows through status.global.error, so the promise's own error is not needed.
+  useEffect(() => {
+    api.globalView.refresh.mutate().catch(() => undefined);
+  }, [api]);
   return (
     <section aria-labelledby="reports-title">
       <h2 id="reports-title">Reports</h2>
       <p className="lead">
-        Reports are made by central from the uploaded drops. The list refreshes by itself.
+        Reports are made by central from the uploaded drops. The list refreshes by itself
+        {g.fetchedAt ? ` (last asked ${relative(g.fetchedAt)})` : ''}.
       </p>
       {g.error ? (
         <Problem
@@ -34,7 +43,8 @@ export function Reports({
       ) : null}
       {g.reports.length === 0 ? (
         <Empty>
-          No reports yet. Central makes one once a ride's drops for a day are processed.
+          No reports yet. Central makes them on its schedule, or when an engineer asks for one in
+          the central dashboard.
         </Empty>
       ) : (
         <table className="table">
