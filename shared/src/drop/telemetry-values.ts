@@ -1,7 +1,8 @@
 // Verifying a 50 Hz drop is mostly reading telemetry `values` arrays (~6 MB of JSON numbers per
 // drop). `JSON.parse` turns each into a boxed number that is checked once and thrown away
 // (most of the CPU of verifyDrop, plus the garbage collector's share). This module checks
-// such an array in place, on the text, and hands the rest of the file to `JSON.parse`.
+// such an array in place, on the file's bytes (before UTF-8 decoding: the array is ASCII, and
+// an ASCII byte is never part of a multi-byte character), and hands the rest to `JSON.parse`.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -16,6 +17,7 @@ const PLUS = 0x2b;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
+const EMPTY_ARRAY = Buffer.from('[]');
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -25,15 +27,27 @@ function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
 }
 
-function skipSpace(text: string, i: number): number {
-  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+function skipSpace(text: Uint8Array, i: number): number {
+  while (i < text.length && isSpace(at(text, i))) i++;
   return i;
 }
 
+/** The byte at `i`, or -1 past the end (typed arrays answer undefined there). */
+function at(text: Uint8Array, i: number): number {
+  return i < text.length ? (text[i] ?? -1) : -1;
+}
+
+/** Whether the bytes at `i` spell `word` (ASCII). */
+function startsWith(text: Uint8Array, i: number, word: string): boolean {
+  if (i + word.length > text.length) return false;
+  for (let k = 0; k < word.length; k++) if (text[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
 /** Index just past the JSON string whose opening quote is at `at`; -1 when unterminated. */
-function stringEnd(text: string, at: number): number {
-  for (let i = at + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+function stringEnd(text: Uint8Array, from: number): number {
+  for (let i = from + 1; i < text.length; i++) {
+    const c = at(text, i);
     if (c === BACKSLASH) i++;
     else if (c === QUOTE) return i + 1;
   }
@@ -41,26 +55,26 @@ function stringEnd(text: string, at: number): number {
 }
 
 /** Index just past a JSON number (RFC 8259 grammar) starting at `i`; -1 when there is none. */
-function numberEnd(text: string, i: number): number {
-  if (text.charCodeAt(i) === MINUS) i++;
-  const first = text.charCodeAt(i);
+function numberEnd(text: Uint8Array, i: number): number {
+  if (at(text, i) === MINUS) i++;
+  const first = at(text, i);
   if (first === ZERO) i++;
   else if (first > ZERO && first <= NINE) {
     i++;
-    while (isDigit(text.charCodeAt(i))) i++;
+    while (isDigit(at(text, i))) i++;
   } else return -1;
-  if (text.charCodeAt(i) === DOT) {
+  if (at(text, i) === DOT) {
     i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
+    if (!isDigit(at(text, i))) return -1;
+    while (isDigit(at(text, i))) i++;
   }
-  const e = text.charCodeAt(i);
+  const e = at(text, i);
   if (e === 0x65 || e === 0x45) {
     i++;
-    const sign = text.charCodeAt(i);
+    const sign = at(text, i);
     if (sign === PLUS || sign === MINUS) i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
+    if (!isDigit(at(text, i))) return -1;
+    while (isDigit(at(text, i))) i++;
   }
   return i;
 }
@@ -69,18 +83,18 @@ function numberEnd(text: string, i: number): number {
  * Index just past a JSON array starting at `at` (its `[`) whose items are all numbers or
  * `null`; -1 when the text there is anything else (another item type, or not valid JSON).
  */
-export function numberArrayEnd(text: string, at: number): number {
-  if (text.charCodeAt(at) !== OPEN_BRACKET) return -1;
-  let i = skipSpace(text, at + 1);
-  if (text.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
+export function numberArrayEnd(text: Uint8Array, from: number): number {
+  if (at(text, from) !== OPEN_BRACKET) return -1;
+  let i = skipSpace(text, from + 1);
+  if (at(text, i) === CLOSE_BRACKET) return i + 1;
   for (;;) {
-    if (text.startsWith('null', i)) i += 4;
+    if (startsWith(text, i, 'null')) i += 4;
     else {
       i = numberEnd(text, i);
       if (i < 0) return -1;
     }
     i = skipSpace(text, i);
-    const c = text.charCodeAt(i);
+    const c = at(text, i);
     if (c === CLOSE_BRACKET) return i + 1;
     if (c !== COMMA) return -1;
     i = skipSpace(text, i + 1);
@@ -93,17 +107,17 @@ export function numberArrayEnd(text: string, at: number): number {
  * outside the array is not validated here: when the result parses as JSON, so does the whole
  * text (a valid array took the place of another), to the same value but for `values`.
  */
-export function withoutNumberValues(text: string): string | null {
+export function withoutNumberValues(text: Uint8Array): Buffer | null {
   let depth = 0;
   let span: [number, number] | null = null;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+    const c = at(text, i);
     if (c === QUOTE) {
       const end = stringEnd(text, i);
       if (end < 0) return null;
-      if (depth === 1 && end - i === 8 && text.startsWith('"values"', i)) {
+      if (depth === 1 && end - i === 8 && startsWith(text, i, '"values"')) {
         const colon = skipSpace(text, end);
-        if (text.charCodeAt(colon) === COLON) {
+        if (at(text, colon) === COLON) {
           if (span) return null;
           const start = skipSpace(text, colon + 1);
           const close = numberArrayEnd(text, start);
@@ -118,5 +132,5 @@ export function withoutNumberValues(text: string): string | null {
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
   }
   if (!span) return null;
-  return `${text.slice(0, span[0])}[]${text.slice(span[1])}`;
+  return Buffer.concat([text.subarray(0, span[0]), EMPTY_ARRAY, text.subarray(span[1])]);
 }

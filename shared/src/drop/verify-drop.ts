@@ -306,23 +306,21 @@ function checkEntrySchemas(manifest: Manifest, data: Map<string, Buffer>): void 
  * so every rejection reads as before.
  */
 function parseEntry(path: string, kind: EntrySchema, data: Map<string, Buffer>): unknown {
-  const text = decodeText(path, listedEntry(data, path), 'entry_invalid');
-  if (kind.numberValues) {
-    const reduced = withoutNumberValues(text);
-    if (reduced !== null) {
-      let value: unknown;
-      try {
-        value = JSON.parse(reduced);
-      } catch {
-        value = undefined;
-      }
-      if (value !== undefined) {
-        const repeated = findDuplicateKey(reduced);
-        if (repeated === null) return value;
-      }
+  const raw = listedEntry(data, path);
+  const reduced = kind.numberValues ? withoutNumberValues(raw) : null;
+  if (reduced !== null) {
+    // Valid UTF-8 and valid JSON without the (ASCII) array exactly when with it.
+    let value: unknown;
+    try {
+      const text = utf8.decode(reduced);
+      value = JSON.parse(text);
+      if (findDuplicateKey(text) !== null) value = undefined;
+    } catch {
+      value = undefined;
     }
+    if (value !== undefined) return value;
   }
-  return parseJsonText(path, text, 'entry_invalid');
+  return parseJson(path, raw, 'entry_invalid');
 }
 
 function checkFileName(fileName: string, manifest: Manifest): void {
