@@ -2,6 +2,7 @@ import { initialBuffer } from './20261127T2355-initial-buffer.ts';
 import { rejectedDrops } from './20261128T0040-rejected-drops.ts';
 import { blobEviction } from './20261128T0100-blob-eviction.ts';
 import { ridesSettingsSecrets } from './20261128T0300-rides-settings-secrets.ts';
+import { activityAndDropPages } from './20261128T0430-activity-and-drop-pages.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -12,4 +13,5 @@ export const BUFFER_MIGRATIONS: readonly Migration[] = [
   rejectedDrops,
   blobEviction,
   ridesSettingsSecrets,
+  activityAndDropPages,
 ];
