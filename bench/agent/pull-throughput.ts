@@ -1,7 +1,7 @@
 // Agent pull throughput (listing, download, fsync, verification, buffering) against OpenSSH's
 // own `sftp` client fetching the same drops from the same private sshd with the same key.
 //
-//   npx tsx bench/agent/pull-throughput.ts [--megabytes 1000] [--rounds 3] [--verify-threads 1] [--in-flight 4]
+//   npx tsx bench/agent/pull-throughput.ts [--megabytes 1000] [--rounds 3] [--verify-threads 2] [--in-flight 4]
 //
 // Prints the median of each and their ratio (agent MB/s ÷ sftp MB/s; target ≥ 1.0), and the
 // same ratio for the agent's transport alone (its SFTP client downloading every file to disk,
@@ -27,7 +27,7 @@ const { values } = parseArgs({
   options: {
     megabytes: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
-    'verify-threads': { type: 'string', default: '1' },
+    'verify-threads': { type: 'string', default: '2' },
     'in-flight': { type: 'string', default: '4' },
   },
 });
