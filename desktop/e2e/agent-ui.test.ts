@@ -248,7 +248,10 @@ describe('the park agent UI, served by the headless agent', () => {
     await shot(page, 'settings');
 
     await screen(page, 'Activity');
-    await page.getByText(`${RIDE}: pulled`).first().waitFor();
+    await page
+      .getByText(/^pull finished: \d+ new/)
+      .first()
+      .waitFor();
     await shot(page, 'activity');
 
     expect(browser.problems()).toEqual([]);

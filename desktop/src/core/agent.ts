@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { pullActivity, pullFailedActivity, uploadActivity } from './activity-events.ts';
 import { verifyDrop } from '@zra/shared';
 import type { Logger } from 'pino';
 import {
@@ -7,6 +8,7 @@ import {
   type ProblemDrop,
   type RunSummary,
 } from './agent-status.ts';
+import { ActivityLog } from './buffer/activity-log.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
 import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer-space.ts';
 import { createCentralClient, type CentralClient } from './central-client.ts';
@@ -20,6 +22,7 @@ import {
 import { connectGateway } from './gateway/create-gateway-client.ts';
 import type { GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
+import { createDropsApi, type DropsApi } from './drops-api.ts';
 import { HeartbeatLoop } from './heartbeat-loop.ts';
 import { silentLogger } from './logger.ts';
 import { pullRide, type DropVerifier } from './pull.ts';
@@ -137,6 +140,8 @@ export interface Agent {
   recheckQuarantined(sha256: string): Promise<RecheckResult>;
   /** Fetches the park's global view from central now (also done every `globalViewSeconds`). */
   refreshGlobalView(): Promise<GlobalView>;
+  /** The Drops screen's list and retry, and the persistent activity log. */
+  drops: DropsApi;
   /** Stops and closes the buffer. */
   close(): Promise<void>;
 }
@@ -220,6 +225,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   const room = (pendingBytes = 0): Promise<boolean> =>
     makeRoom(buffer, bufferConfig, bufferLog, Date.now(), pendingBytes);
   const throttle = new UploadThrottle(() => settings.uploadBytesPerSecond, options.throttleClock);
+  const activity = new ActivityLog(buffer.db);
   const uploads = new UploadLoop({
     buffer,
     client: central,
@@ -228,7 +234,10 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     upload: config.upload,
     // Acknowledged drops may now leave the disk, which is what un-pauses a full buffer.
     afterAcknowledged: room,
-    afterRound: (result) => options.observer?.uploaded(result),
+    afterRound: (result) => {
+      uploadActivity(activity, result);
+      options.observer?.uploaded(result);
+    },
     throttle: (bytes) => throttle.take(bytes),
   });
   const heartbeats = new HeartbeatLoop({
@@ -290,6 +299,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       });
       // New drops should not wait for the upload loop's next interval.
       if (result.buffered > 0) uploads.kick();
+      pullActivity(activity, ride.id, result);
       options.observer?.pulled(ride.id, 'ok', result.bytes);
       return { id: ride.id, result, error: null, paused: status.pausedReason };
     } catch (err) {
@@ -299,6 +309,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         err instanceof HostKeyMismatchError ? { expected: err.expected, got: err.got } : null;
       status.hostKey = hostKeyAfterError(ride, err) ?? status.hostKey;
       log.error({ ride: ride.id, err }, 'pull failed');
+      pullFailedActivity(activity, ride.id, err);
       options.observer?.pulled(ride.id, 'failed', 0);
       return { id: ride.id, result: null, error: message, paused: null };
     } finally {
@@ -414,6 +425,11 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         uploads.kick();
       }
       log.info({ changed: Object.keys(parsed.data) }, 'settings changed');
+      activity.append({
+        level: 'info',
+        kind: 'settings',
+        message: `settings changed: ${Object.keys(parsed.data).join(', ')}`,
+      });
       return settingsView();
     },
     quarantined: () => buffer.list({ state: 'quarantined' }).map(toProblemDrop),
@@ -424,6 +440,11 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         );
       }
       log.info({ sha256 }, 'quarantined drop deleted by a person');
+      activity.append({
+        level: 'info',
+        kind: 'drop',
+        message: `drop ${sha256.slice(0, 12)}… deleted by a person`,
+      });
     },
     async recheckQuarantined(sha256) {
       const result = await recheckQuarantined(buffer, sha256, verify, config.park);
@@ -432,6 +453,12 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       return result;
     },
     refreshGlobalView: () => globalView.refresh(),
+    drops: createDropsApi({
+      buffer,
+      activity,
+      globalView: () => globalView.status(),
+      kickUploads: () => uploads.kick(),
+    }),
     async close() {
       await stop();
       await verifierPool?.close();

@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Agent } from './agent.ts';
+import { DROP_STATES } from './buffer/drop-record.ts';
 import { hostKeyFingerprintSchema, rideDraftSchema } from './config.ts';
 import { describePullRule } from './describe-pull-rule.ts';
 import { isCronExpression } from './pull-rules.ts';
@@ -93,6 +94,39 @@ export function createStatusRouter(agent: Agent) {
       recheck: localProcedure
         .input(sha256Input)
         .mutation(({ input }) => asBadRequest(() => agent.recheckQuarantined(input.sha256))),
+    }),
+
+    drops: t.router({
+      /** Newest pull first, paged; each with central's state from the global view when known. */
+      list: localProcedure
+        .input(
+          z
+            .strictObject({
+              state: z.enum(DROP_STATES).optional(),
+              ride: z.string().min(1).optional(),
+              limit: z.number().int().min(1).max(500).optional(),
+              cursor: z.string().min(1).optional(),
+            })
+            .optional(),
+        )
+        .query(({ input }) => asBadRequest(() => agent.drops.list(input ?? {}))),
+      retry: localProcedure
+        .input(sha256Input)
+        .mutation(({ input }) => asBadRequest(() => agent.drops.retry(input.sha256))),
+    }),
+
+    activity: t.router({
+      /** The persistent activity log, newest first, paged. */
+      list: localProcedure
+        .input(
+          z
+            .strictObject({
+              limit: z.number().int().min(1).max(500).optional(),
+              cursor: z.number().int().min(1).optional(),
+            })
+            .optional(),
+        )
+        .query(({ input }) => agent.drops.activity(input ?? {})),
     }),
 
     globalView: t.router({

@@ -9,7 +9,6 @@ import { Drops } from './screens/drops.tsx';
 import { Reports } from './screens/reports.tsx';
 import { SettingsScreen } from './screens/settings.tsx';
 import { Activity } from './screens/activity.tsx';
-import { useActivityLog } from './activity-log.tsx';
 
 const SCREENS = ['Overview', 'Rides', 'Drops', 'Reports', 'Settings', 'Activity'] as const;
 type Screen = (typeof SCREENS)[number];
@@ -29,7 +28,6 @@ export function App({
   const [screen, setScreen] = useState<Screen>('Overview');
   const [status, setStatus] = useState<Status | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const activity = useActivityLog(status);
 
   const refresh = useCallback(async () => {
     try {
@@ -109,7 +107,7 @@ export function App({
               </>
             )}
             {screen === 'Settings' && <SettingsScreen api={api} />}
-            {screen === 'Activity' && <Activity entries={activity} />}
+            {screen === 'Activity' && <Activity api={api} version={status} />}
           </>
         ) : null}
       </main>

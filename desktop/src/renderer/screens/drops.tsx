@@ -2,16 +2,9 @@ import { useState } from 'react';
 import type { Api, Status } from '../api.tsx';
 import { errorText } from '../api.tsx';
 import { relative, when } from '../format.tsx';
-import { Badge, Empty, Problem, type Tone } from '../ui.tsx';
-
-const CENTRAL_WORDS: Record<string, [Tone, string]> = {
-  stored: ['neutral', 'received'],
-  queued: ['neutral', 'waiting to be processed'],
-  processing: ['neutral', 'being processed'],
-  processed: ['ok', 'processed'],
-  failed: ['failing', 'processing failed'],
-  quarantined: ['attention', 'refused as invalid'],
-};
+import { Badge, Empty, Problem } from '../ui.tsx';
+import { CENTRAL_WORDS } from './central-words.tsx';
+import { DropTable } from './drop-table.tsx';
 
 export function Drops({
   api,
@@ -145,7 +138,20 @@ export function Drops({
                     >
                       Check again
                     </button>
-                  ) : null}
+                  ) : (
+                    <button
+                      type="button"
+                      disabled={busy !== null}
+                      onClick={() =>
+                        run(`retry:${d.sha256}`, async () => {
+                          await api.drops.retry.mutate({ sha256: d.sha256 });
+                          return `${d.fileName} is back in the upload queue.`;
+                        })
+                      }
+                    >
+                      Retry upload
+                    </button>
+                  )}
                   <button
                     type="button"
                     className="danger"
@@ -171,6 +177,15 @@ export function Drops({
           </tbody>
         </table>
       )}
+
+      <DropTable
+        api={api}
+        version={status}
+        onRetried={(n) => {
+          setNote(n);
+          void refresh();
+        }}
+      />
 
       <h3 className="section-title">At central</h3>
       {g.error ? (
