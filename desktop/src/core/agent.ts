@@ -402,7 +402,16 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     },
     editRide: (draft) => registry.edit(draft),
     removeRide: (rideId) => registry.remove(rideId),
-    acceptHostKey: (rideId, fingerprint) => registry.acceptHostKey(rideId, fingerprint),
+    acceptHostKey(rideId, fingerprint) {
+      const view = registry.acceptHostKey(rideId, fingerprint);
+      activity.append({
+        level: 'info',
+        kind: 'host_key',
+        ride: rideId,
+        message: `host key ${fingerprint} accepted by a person`,
+      });
+      return view;
+    },
     testConnection: (target) => registry.testConnection(target),
     settings: settingsView,
     updateSettings(patch) {

@@ -103,6 +103,12 @@ describe('rides through the status API, against a real OpenSSH gateway with pass
     ).rejects.toThrow(TRPCError);
     await api.rides.acceptHostKey({ rideId: 'r1', fingerprint: gw.hostKeySha256 });
     expect(agent.status().rides[0]?.hostKey.state).toBe('pinned');
+    // Only the accepted key is in the activity log, not the refused one.
+    expect(
+      (await api.activity.list()).events
+        .filter((e) => e.kind === 'host_key')
+        .map((e) => [e.ride, e.message]),
+    ).toEqual([['r1', `host key ${gw.hostKeySha256} accepted by a person`]]);
 
     expect(await api.rides.testConnection({ rideId: 'r1' })).toEqual({
       reachable: true,
