@@ -125,10 +125,8 @@ beforeAll(async () => {
     dataDir: join(dir, 'agent'),
     log: silentLogger(),
     rendererDir,
-    fetchReportPdf: (id) =>
-      fetch(`${central.url}/files/reports/${id}/pdf`, {
-        headers: { authorization: `Bearer ${parkToken}` },
-      }),
+    // What the agent command passes: central's PDF asked with the agent's own settings.
+    fetchReportPdf: (id) => agent.fetchReportPdf(id),
   });
   agent.start();
   browser = await startBrowser();

@@ -140,6 +140,11 @@ export interface Agent {
   recheckQuarantined(sha256: string): Promise<RecheckResult>;
   /** Fetches the park's global view from central now (also done every `globalViewSeconds`). */
   refreshGlobalView(): Promise<GlobalView>;
+  /**
+   * Central's answer for one report's PDF, asked with the current central URL and park token
+   * (central serves a park token its own park's reports only).
+   */
+  fetchReportPdf(reportId: string): Promise<Response>;
   /** The Drops screen's list and retry, and the persistent activity log. */
   drops: DropsApi;
   /** Stops and closes the buffer. */
@@ -360,6 +365,13 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
 
   return {
     runOnce,
+    fetchReportPdf(reportId) {
+      const url = new URL(
+        `files/reports/${encodeURIComponent(reportId)}/pdf`,
+        withSlash(settings.centralUrl),
+      );
+      return fetch(url, { headers: { authorization: `Bearer ${settings.parkToken}` } });
+    },
     start() {
       if (running) return;
       running = true;
@@ -474,4 +486,9 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       buffer.close();
     },
   };
+}
+
+/** `new URL(path, base)` drops the base's last segment unless it ends with a slash. */
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
 }

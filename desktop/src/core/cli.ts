@@ -88,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
       dataDir: config.dataDir,
       port: statusPort,
       log: log.child({ component: 'status-server' }),
+      fetchReportPdf: (reportId) => agent.fetchReportPdf(reportId),
     });
     // For the person at the console: the one line with the secret, never in the log.
     process.stdout.write(`park agent UI: open ${server.uiUrl}\n`);
