@@ -13,3 +13,5 @@ export * from './drop/zip-writer.ts';
 export * from './drop/write-drop-zip.ts';
 export * from './generator/generate.ts';
 export * from './time/local-time.ts';
+export * from './threads/thread-pool.ts';
+export * from './threads/serve-thread-tasks.ts';
