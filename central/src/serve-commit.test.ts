@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPark } from './parks/park-store.ts';
+import { startCliProcess } from './testing/cli-process.ts';
 import { watchLogs } from './testing/process-logs.ts';
 import { buildTestDrop } from './testing/test-drop.ts';
 import {
@@ -10,8 +10,6 @@ import {
   uploadDrop,
   type TestEnvironment,
 } from './testing/test-central.ts';
-
-const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 let env: TestEnvironment;
 let child: ChildProcess | undefined;
@@ -34,20 +32,11 @@ describe('serve as the image runs it (node --import tsx)', () => {
     });
     // The verifier threads must load TypeScript the way the process itself does: the image's
     // entrypoint, not vitest's transform, which is what in-process tests exercise.
-    child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: env.config.databaseUrl,
-        AMQP_URL: env.config.amqpUrl,
-        BLOB_DIR: env.config.blobDir,
-        QUEUE_PREFIX: env.config.queuePrefix,
-        PORT: '0',
-        VERIFY_THREADS: '2',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const started = startCliProcess(env.config, ['serve'], {
+      env: { PORT: '0', VERIFY_THREADS: '2', LOG_LEVEL: 'info' },
     });
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
+    child = started.child;
+    const exited = started.exited;
     const logs = watchLogs(child);
     const url = String((await logs.waitFor((l) => l.msg === 'central API listening')).url);
     const client = createParkClient(url, token);

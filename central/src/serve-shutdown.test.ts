@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPark } from './parks/park-store.ts';
+import { startCliProcess } from './testing/cli-process.ts';
 import { watchLogs } from './testing/process-logs.ts';
 import { buildTestDrop } from './testing/test-drop.ts';
 import {
@@ -11,8 +11,6 @@ import {
   createTestEnvironment,
   type TestEnvironment,
 } from './testing/test-central.ts';
-
-const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 let env: TestEnvironment;
 let child: ChildProcess | undefined;
@@ -35,19 +33,11 @@ describe('serve shutdown', () => {
     });
     // Node itself, not the tsx wrapper: the signal must reach the process that handles it,
     // not a relay whose timing depends on the machine's load.
-    child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: env.config.databaseUrl,
-        AMQP_URL: env.config.amqpUrl,
-        BLOB_DIR: env.config.blobDir,
-        QUEUE_PREFIX: env.config.queuePrefix,
-        PORT: '0',
-        LOG_LEVEL: 'debug',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const started = startCliProcess(env.config, ['serve'], {
+      env: { PORT: '0', LOG_LEVEL: 'debug' },
     });
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
+    child = started.child;
+    const exited = started.exited;
     const logs = watchLogs(child);
     const listening = await logs.waitFor((l) => l.msg === 'central API listening');
     const url = String(listening.url);

@@ -1,18 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPark } from './parks/park-store.ts';
 import { assertTopology } from './queue/amqp-topology.ts';
 import { deadLetterQueueName, queueName } from './queue/queue-names.ts';
 import { requestReport } from './reports/report-store.ts';
+import { startCliProcess } from './testing/cli-process.ts';
 import { watchLogs } from './testing/process-logs.ts';
 import { createTestEnvironment, type TestEnvironment } from './testing/test-central.ts';
-
-const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 let env: TestEnvironment;
 let binDir: string;
@@ -72,20 +70,11 @@ describe('worker shutdown', () => {
 
       // Node itself, not the tsx wrapper: the signal must reach the process that handles it,
       // not a relay whose timing depends on the machine's load.
-      child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
-        env: {
-          ...process.env,
-          DATABASE_URL: env.config.databaseUrl,
-          AMQP_URL: env.config.amqpUrl,
-          BLOB_DIR: env.config.blobDir,
-          QUEUE_PREFIX: env.config.queuePrefix,
-          RUST_BIN_DIR: binDir,
-          DELIVERY_LIMIT: String(env.config.deliveryLimit),
-          LOG_LEVEL: 'info',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
+      const started = startCliProcess(env.config, ['worker'], {
+        env: { RUST_BIN_DIR: binDir, LOG_LEVEL: 'info' },
       });
-      const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
+      child = started.child;
+      const exited = started.exited;
       const logs = watchLogs(child);
       while (!(await exists(join(binDir, 'started')))) {
         if (child.exitCode !== null) throw new Error(`worker exited early (${child.exitCode})`);

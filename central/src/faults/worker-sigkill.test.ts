@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
@@ -11,11 +10,10 @@ import {
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
+import { startCliProcess } from '../testing/cli-process.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { faultyBinDir, type FaultyBinDir } from './job-binaries.ts';
-
-const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -46,24 +44,12 @@ afterAll(async () => {
 
 /** `worker` as its own process (node itself, not the tsx relay, so signals reach it). */
 function spawnWorker(): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: env.config.databaseUrl,
-      AMQP_URL: env.config.amqpUrl,
-      BLOB_DIR: env.config.blobDir,
-      QUEUE_PREFIX: env.config.queuePrefix,
-      RUST_BIN_DIR: bins.dir,
-      DELIVERY_LIMIT: String(env.config.deliveryLimit),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'ignore'],
+  const started = startCliProcess(env.config, ['worker'], {
+    env: { RUST_BIN_DIR: bins.dir, LOG_LEVEL: 'warn' },
+    stderr: 'ignore',
   });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))),
-  );
-  return { child, exited };
+  children.push(started.child);
+  return started;
 }
 
 describe('the worker killed with SIGKILL mid-job', () => {
