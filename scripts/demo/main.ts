@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import pg from 'pg';
-import { localParts, localToUtc, parseDropFileName } from '@zra/shared';
+import { DEFAULT_OPENING_HOURS, localParts, localToUtc, parseDropFileName } from '@zra/shared';
 import { startSftpGateway } from '../harness/sftp-gateway.ts';
 import { PG_ADMIN_URL } from '../harness/postgres.ts';
 import { AMQP_URL } from '../harness/rabbitmq.ts';
@@ -89,7 +89,22 @@ async function main(): Promise<void> {
   const token = (
     await runToEnd(
       tsx,
-      [centralCli, 'park', 'create', '--id', PARK, '--name', 'Parco Demo', '--timezone', TIMEZONE],
+      [
+        centralCli,
+        'park',
+        'create',
+        '--id',
+        PARK,
+        '--name',
+        'Parco Demo',
+        '--timezone',
+        TIMEZONE,
+        // The generator's park opens 10:00–22:00: reports measure completeness against it.
+        '--open',
+        `${pad(DEFAULT_OPENING_HOURS.open)}:00`,
+        '--close',
+        `${pad(DEFAULT_OPENING_HOURS.close)}:00`,
+      ],
       centralEnv,
     )
   ).trim();
@@ -197,6 +212,10 @@ async function main(): Promise<void> {
   });
   say('stopping the demo');
   await gateway.stop();
+}
+
+function pad(hour: number): string {
+  return String(hour).padStart(2, '0');
 }
 
 function seconds(since: number): number {

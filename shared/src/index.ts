@@ -15,3 +15,4 @@ export * from './generator/generate.ts';
 export * from './time/local-time.ts';
 export * from './threads/thread-pool.ts';
 export * from './threads/serve-thread-tasks.ts';
+export { DEFAULT_OPENING_HOURS } from './generator/park-plan.ts';
