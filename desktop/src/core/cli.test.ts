@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -19,10 +19,13 @@ const UNREACHABLE_CENTRAL = 'http://127.0.0.1:1';
 
 let gw: SftpGateway;
 const removals: (() => Promise<void>)[] = [];
+/** Agents still running: a test that fails or times out must not leave one behind. */
+const running = new Set<ChildProcess>();
 beforeAll(async () => {
   gw = await startSftpGateway();
 });
 afterAll(async () => {
+  for (const child of running) child.kill('SIGKILL');
   for (const r of removals) await r();
   await gw?.stop();
 });
@@ -43,6 +46,8 @@ function runCli(
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       env: { ...process.env, ZRA_LOG_LEVEL: 'info' },
     });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
