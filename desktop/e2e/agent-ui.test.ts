@@ -28,6 +28,7 @@ import {
 import {
   createAgent,
   createAgentMetrics,
+  createStatusRouter,
   parseAgentConfig,
   silentLogger,
   startStatusServer,
@@ -239,6 +240,12 @@ describe('the park agent UI, served by the headless agent', () => {
     const pdfPath = join(dir, 'report.pdf');
     await download.saveAs(pdfPath);
     expect(readFileSync(pdfPath).subarray(0, 5).toString()).toBe('%PDF-');
+    // Inside Electron the screen takes the PDF from the router instead (no HTTP route there).
+    const overIpc = await createStatusRouter(agent)
+      .createCaller({ authorized: true })
+      .reports.pdf({ reportId });
+    expect(Buffer.from(overIpc.pdfBase64, 'base64').equals(readFileSync(pdfPath))).toBe(true);
+    expect(overIpc.fileName).toBe(`report-${reportId}.pdf`);
 
     await screen(page, 'Settings');
     await page.getByLabel('Central address').waitFor();

@@ -132,6 +132,33 @@ export function createStatusRouter(agent: Agent) {
     globalView: t.router({
       refresh: localProcedure.mutation(() => agent.refreshGlobalView()),
     }),
+
+    reports: t.router({
+      /**
+       * A ready report's PDF from central, for the app (inside Electron there is no HTTP route
+       * to the agent): base64, since the router speaks JSON.
+       */
+      pdf: localProcedure.input(z.object({ reportId: z.uuid() })).query(async ({ input }) => {
+        let res: Response;
+        try {
+          res = await agent.fetchReportPdf(input.reportId);
+        } catch (err) {
+          throw new TRPCError({
+            code: 'BAD_GATEWAY',
+            message: `central could not be reached for the report (${(err as Error).message}); check the link to central and try again`,
+          });
+        }
+        if (!res.ok) {
+          const body = (await res.json().catch(() => null)) as { error?: string } | null;
+          throw new TRPCError({
+            code: res.status === 404 ? 'NOT_FOUND' : 'BAD_GATEWAY',
+            message: `central refused the report (${res.status}): ${body?.error ?? res.statusText}`,
+          });
+        }
+        const bytes = Buffer.from(await res.arrayBuffer());
+        return { fileName: `report-${input.reportId}.pdf`, pdfBase64: bytes.toString('base64') };
+      }),
+    }),
   });
 }
 

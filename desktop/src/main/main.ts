@@ -9,6 +9,7 @@ import {
   Menu,
   nativeImage,
   safeStorage,
+  shell,
   Tray,
 } from 'electron';
 import { AGENT_CHANNEL } from '../common/ipc-contract.ts';
@@ -19,6 +20,7 @@ import { safeStorageSecretStore } from '../core/secrets/safe-storage-secret-stor
 import { createStatusRouter } from '../core/status-router.ts';
 import { createIpcHandler } from './ipc-handler.ts';
 import { installNavigationGuard } from './navigation-guard.ts';
+import { handleReportDownload } from './report-download.ts';
 import { circleBitmap, trayState } from './tray-state.ts';
 import { windowOptions } from './window-options.ts';
 
@@ -63,6 +65,16 @@ async function start(): Promise<void> {
 
   const win = new BrowserWindow(windowOptions(PRELOAD));
   installNavigationGuard(win.webContents, appUrl);
+  win.webContents.session.on('will-download', (_event, item) =>
+    handleReportDownload(item, {
+      dir: app.getPath('temp'),
+      open: (file) => shell.openPath(file),
+      onError: (message) => {
+        log.warn({ message }, 'report download');
+        dialog.showErrorBox('Report', message);
+      },
+    }),
+  );
   win.once('ready-to-show', () => win.show());
   // Closing the window keeps the agent pulling in the tray.
   win.on('close', (event) => {

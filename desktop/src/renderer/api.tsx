@@ -102,10 +102,24 @@ export async function downloadReport(token: string | null, reportId: string): Pr
     const body = (await res.json().catch(() => null)) as { error?: string } | null;
     throw new Error(body?.error ?? `the agent answered ${res.status} ${res.statusText}`);
   }
-  const url = URL.createObjectURL(await res.blob());
+  saveFile(await res.blob(), `report-${reportId}.pdf`);
+}
+
+/**
+ * Inside Electron there is no HTTP route to the agent: the PDF comes over the router, and the
+ * main process opens what the page downloads (`report-download.ts`).
+ */
+export async function downloadReportOverIpc(api: Api, reportId: string): Promise<void> {
+  const { fileName, pdfBase64 } = await api.reports.pdf.query({ reportId });
+  const bytes = Uint8Array.from(atob(pdfBase64), (c) => c.charCodeAt(0));
+  saveFile(new Blob([bytes], { type: 'application/pdf' }), fileName);
+}
+
+function saveFile(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = `report-${reportId}.pdf`;
+  a.download = fileName;
   document.body.append(a);
   a.click();
   a.remove();

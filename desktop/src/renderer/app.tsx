@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Api, Status } from './api.tsx';
-import { downloadReport, errorText, insideElectron } from './api.tsx';
+import { downloadReport, downloadReportOverIpc, errorText, insideElectron } from './api.tsx';
 import { worstState } from '../common/worst-state.ts';
 import { Badge, Problem } from './ui.tsx';
 import { Overview } from './screens/overview.tsx';
@@ -48,7 +48,9 @@ export function App({
   const [pdfError, setPdfError] = useState<string | null>(null);
   const openReport = (id: string) => {
     setPdfError(null);
-    downloadReport(token, id).catch((err: unknown) => setPdfError(errorText(err)));
+    (insideElectron() ? downloadReportOverIpc(api, id) : downloadReport(token, id)).catch(
+      (err: unknown) => setPdfError(errorText(err)),
+    );
   };
 
   const overall = status ? worstState(status) : null;
@@ -103,7 +105,7 @@ export function App({
                     action="Check the link to central on the Overview, then try again."
                   />
                 ) : null}
-                <Reports api={api} status={status} onOpen={insideElectron() ? null : openReport} />
+                <Reports api={api} status={status} onOpen={openReport} />
               </>
             )}
             {screen === 'Settings' && <SettingsScreen api={api} />}

@@ -18,8 +18,7 @@ export function Reports({
 }: {
   api: Api;
   status: Status;
-  /** Null where PDFs cannot be fetched through the agent yet (inside Electron). */
-  onOpen: ((reportId: string) => void) | null;
+  onOpen: (reportId: string) => void;
 }) {
   const g = status.global;
   // The agent asks central every few minutes; a person opening this screen wants it now.
@@ -73,12 +72,10 @@ export function Reports({
                 </td>
                 <td title={when(r.finishedAt)}>{relative(r.finishedAt)}</td>
                 <td className="row-actions">
-                  {r.state === 'ready' && onOpen ? (
+                  {r.state === 'ready' ? (
                     <button type="button" onClick={() => onOpen(r.id)}>
                       Open PDF
                     </button>
-                  ) : r.state === 'ready' ? (
-                    <span className="cell-note">open it in the central dashboard</span>
                   ) : null}
                 </td>
               </tr>
