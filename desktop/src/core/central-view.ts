@@ -2,6 +2,7 @@ import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@zra/central/router';
 import type { Logger } from 'pino';
 import type { CentralClient } from './central-client.ts';
+import { PeriodicTask } from './periodic-task.ts';
 
 type ParkReads = inferRouterOutputs<AppRouter>['park'];
 
@@ -35,8 +36,7 @@ export interface CentralViewDeps {
  * link (reading is not uploading).
  */
 export class CentralViewLoop {
-  private timer: NodeJS.Timeout | null = null;
-  private current: Promise<GlobalView> | null = null;
+  private readonly task: PeriodicTask<GlobalView>;
   private view: GlobalView = {
     fetchedAt: null,
     error: null,
@@ -45,30 +45,21 @@ export class CentralViewLoop {
     reports: [],
   };
 
-  constructor(private readonly deps: CentralViewDeps) {}
+  constructor(private readonly deps: CentralViewDeps) {
+    this.task = new PeriodicTask(() => this.fetch(), deps.intervalSeconds * 1000);
+  }
 
   /** Fetches now (joining a fetch in flight) and answers the view; never throws. */
   refresh(): Promise<GlobalView> {
-    this.current ??= this.fetch().finally(() => {
-      this.current = null;
-    });
-    return this.current;
+    return this.task.now();
   }
 
   start(): void {
-    if (this.timer) return;
-    const tick = (): void => {
-      void this.refresh().finally(() => {
-        if (this.timer) this.timer = setTimeout(tick, this.deps.intervalSeconds * 1000);
-      });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.current;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   status(): GlobalView {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CentralClient } from './central-client.ts';
 import type { CentralLink } from './central-link.ts';
+import { PeriodicTask } from './periodic-task.ts';
 
 /** What the agent tells central about itself (central's `agent.heartbeat` input). */
 export interface Heartbeat {
@@ -43,36 +44,26 @@ export const AGENT_VERSION: string = packageSchema.parse(
  * offline (`CentralLink.recordHeartbeat`).
  */
 export class HeartbeatLoop {
-  private timer: NodeJS.Timeout | null = null;
-  private current: Promise<boolean> | null = null;
+  private readonly task: PeriodicTask<boolean>;
   private last: HeartbeatStatus = { lastSentAt: null, lastError: null };
 
-  constructor(private readonly deps: HeartbeatLoopDeps) {}
+  constructor(private readonly deps: HeartbeatLoopDeps) {
+    this.task = new PeriodicTask(() => this.send(), deps.intervalSeconds * 1000);
+  }
 
   /** Sends one heartbeat now (joining one in flight); resolves whether central recorded it. */
   beat(): Promise<boolean> {
-    this.current ??= this.send().finally(() => {
-      this.current = null;
-    });
-    return this.current;
+    return this.task.now();
   }
 
   /** A heartbeat now, then one every `intervalSeconds` until `stop`. */
   start(): void {
-    if (this.timer) return;
-    const tick = (): void => {
-      void this.beat().finally(() => {
-        if (this.timer) this.timer = setTimeout(tick, this.deps.intervalSeconds * 1000);
-      });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.task.start();
   }
 
   /** Stops the timer and waits for a heartbeat in flight. */
-  async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.current;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   status(): HeartbeatStatus {
