@@ -62,6 +62,23 @@ describe('numberArrayEnd', () => {
     }
   });
 
+  it('ends exactly at the closing bracket, whatever follows and wherever it starts', () => {
+    // The check steps two bytes at a time, so the array must be found closing on either byte.
+    for (const text of CASES.filter(isNumberArray)) {
+      for (const before of ['', ' ', '{"values":']) {
+        const at = before.length;
+        for (const after of ['', '}', ',"unit":"A"}', ']]']) {
+          expect([
+            text,
+            before,
+            after,
+            numberArrayEnd(Buffer.from(before + text + after), at),
+          ]).toEqual([text, before, after, at + text.length]);
+        }
+      }
+    }
+  });
+
   it('agrees with JSON.parse on random number-like text', () => {
     const alphabet = ['0', '1', '9', '-', '+', '.', 'e', 'E', ',', ' ', 'null', '\n', ']', '['];
     let seed = 42;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { computeContentId } from './content-id.ts';
 import { verifyDrop } from './verify-drop.ts';
@@ -35,7 +36,13 @@ describe('verifyDrop', () => {
     const result = verifyDrop(zip, { fileName });
     if (!result.ok) throw new Error(result.reason);
     expect(result.manifest.ride).toBe('ride-1');
-    expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const sha256 = createHash('sha256').update(zip).digest('hex');
+    expect(result.sha256).toBe(sha256);
+    // A caller that already hashed the bytes (the agent names blobs by it) passes the hash in,
+    // and it is used as given rather than computed a second time.
+    const given = 'f'.repeat(64);
+    const again = verifyDrop(zip, { fileName, sha256: given });
+    expect(again.ok && again.sha256).toBe(given);
     expect(result.contentId).toBe(computeContentId(result.entries));
     expect(result.entries.map((e) => e.path)).toEqual([
       'manifest.json',

@@ -23,6 +23,11 @@ export interface VerifyDropOptions {
   fileName?: string;
   /** Overrides of {@link DEFAULT_DROP_LIMITS}, e.g. for tests. */
   limits?: Partial<DropLimits>;
+  /**
+   * SHA-256 (hex) of `zip` when the caller already computed it (the agent hashes every
+   * download for its blob name), so these bytes are not hashed a second time.
+   */
+  sha256?: string;
 }
 
 const MANIFEST_PATH = 'manifest.json';
@@ -158,8 +163,11 @@ function readEntryData(e: CentralEntry): Buffer {
       }
     }
     try {
-      // The declared size bounds the output, so a lying header cannot exhaust memory.
-      data = inflateRawSync(compressed, { maxOutputLength: Math.max(e.size, 1) });
+      // The declared size bounds the output, so a lying header cannot exhaust memory (and the
+      // ratio check above bounds the size). One output chunk of that size instead of zlib's
+      // 16 KiB pieces joined at the end: ~25 % less CPU for a 50 Hz drop.
+      const bound = Math.max(e.size, 1);
+      data = inflateRawSync(compressed, { maxOutputLength: bound, chunkSize: Math.max(bound, 64) });
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
@@ -255,7 +263,11 @@ function listedEntry(data: Map<string, Buffer>, path: string): Buffer {
   return bytes;
 }
 
-function checkListedFiles(manifest: Manifest, data: Map<string, Buffer>): void {
+function checkListedFiles(
+  manifest: Manifest,
+  data: Map<string, Buffer>,
+  hashes: Map<string, string>,
+): void {
   for (const f of manifest.files) {
     const bytes = listedEntry(data, f.path);
     if (bytes.length !== f.bytes) {
@@ -266,7 +278,9 @@ function checkListedFiles(manifest: Manifest, data: Map<string, Buffer>): void {
     }
   }
   for (const f of manifest.files) {
-    const actual = sha256Hex(listedEntry(data, f.path));
+    // Hashed once, when inflated (SHA-256 is a large share of a big drop's CPU); the loop
+    // above made sure every listed entry exists.
+    const actual = hashes.get(f.path) ?? '';
     if (actual !== f.sha256) {
       reject(
         'hash_mismatch',
@@ -375,20 +389,23 @@ export function verifyDrop(zip: Buffer, opts: VerifyDropOptions = {}): VerifyRes
     const central = readCentralDirectory(zip);
     checkLimits(central, limits);
     const data = new Map<string, Buffer>();
+    const hashes = new Map<string, string>();
     const entries: VerifiedEntry[] = [];
     for (const e of central) {
       const bytes = readEntryData(e);
+      const sha256 = sha256Hex(bytes);
       data.set(e.name, bytes);
-      entries.push({ path: e.name, sha256: sha256Hex(bytes), bytes: bytes.length });
+      hashes.set(e.name, sha256);
+      entries.push({ path: e.name, sha256, bytes: bytes.length });
     }
     const manifest = readManifest(data);
-    checkListedFiles(manifest, data);
+    checkListedFiles(manifest, data, hashes);
     checkEntrySchemas(manifest, data);
     if (opts.fileName !== undefined) checkFileName(opts.fileName, manifest);
     return {
       ok: true,
       manifest,
-      sha256: sha256Hex(zip),
+      sha256: opts.sha256 ?? sha256Hex(zip),
       contentId: computeContentId(entries),
       entries,
     };
