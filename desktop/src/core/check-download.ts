@@ -32,5 +32,5 @@ export async function checkDownload(
   }
   const zip = await readFile(file);
   const sha256 = createHash('sha256').update(zip).digest('hex');
-  return { size: zip.length, sha256, verdict: verify(zip, { fileName }) };
+  return { size: zip.length, sha256, verdict: verify(zip, { fileName, sha256 }) };
 }
