@@ -19,6 +19,7 @@ import { silentLogger } from '../../desktop/src/core/logger.ts';
 import { rideOnGateway } from '../../desktop/src/core/testing/gateway-files.ts';
 import { startSftpGateway } from '../../scripts/harness/sftp-gateway.ts';
 import { createVerifierPool } from '../../desktop/src/core/verifier-pool.ts';
+import { describeCpuUse, machineCpu } from '../lib/machine-cpu.ts';
 import { median, megabytesPerSecond } from '../lib/stats.ts';
 import { BENCH_PARK, BENCH_RIDE, benchDrops } from './bench-drops.ts';
 
@@ -142,10 +143,11 @@ try {
     // Rotate who goes first, so no one always meets a warmer page cache.
     for (let j = 0; j < rounds_.length; j++) {
       const [name, round] = rounds_[(i + j) % rounds_.length] ?? rounds_[0];
+      const cpu = machineCpu();
       const s = await round();
       times.get(name)?.push(s);
       out(
-        `round ${i + 1} ${name.padEnd(9)}: ${s.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, s)} MB/s`,
+        `round ${i + 1} ${name.padEnd(9)}: ${s.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, s)} MB/s, ${describeCpuUse(cpu, machineCpu())}`,
       );
     }
   }

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+// /proc/stat counts in USER_HZ, 100 per second on every Linux build that matters here.
+const TICKS_PER_SECOND = 100;
+
+/** CPU time the whole machine spent busy and idle since boot, in seconds (Linux). */
+export interface MachineCpu {
+  busy: number;
+  idle: number;
+}
+
+/** Reads the machine's CPU counters, to tell a run that waited from one that ran out of CPU. */
+export function machineCpu(): MachineCpu {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  // idle + iowait count as idle; everything else (user, nice, system, irq, softirq, steal) as busy.
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / TICKS_PER_SECOND, idle: idle / TICKS_PER_SECOND };
+}
+
+/** "busy 3.1 of 4.0 CPU-s" between two readings: how much of the machine a round used. */
+export function describeCpuUse(before: MachineCpu, after: MachineCpu): string {
+  const busy = after.busy - before.busy;
+  const all = busy + after.idle - before.idle;
+  return `machine busy ${busy.toFixed(1)} of ${all.toFixed(1)} CPU-s (${os.cpus().length} cores)`;
+}
