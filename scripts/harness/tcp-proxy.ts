@@ -13,6 +13,12 @@ export interface TcpProxyOptions {
    * the connection at an exact point of a protocol exchange (the chunk is then dropped).
    */
   onData?: (direction: ProxyDirection, chunk: Buffer) => void;
+  /**
+   * The speed of the link in bytes per second, each way, shared by every connection (like one
+   * network cable); unlimited when absent. For benchmarks that compare clients over a link
+   * slower than loopback.
+   */
+  bytesPerSecond?: number;
 }
 
 /** A listening TCP proxy a test controls, standing in for a flaky network link. */
@@ -65,13 +71,23 @@ export async function startTcpProxy(target: TcpProxyOptions | string): Promise<T
     for (const socket of sockets) socket.destroy();
   };
 
-  const server = net.createServer((client) => {
+  const links: Record<ProxyDirection, LinkPacer | null> = {
+    'to-target': options.bytesPerSecond ? new LinkPacer(options.bytesPerSecond) : null,
+    'to-client': options.bytesPerSecond ? new LinkPacer(options.bytesPerSecond) : null,
+  };
+
+  const server = net.createServer({ noDelay: true }, (client) => {
     track(client);
     if (isCut) {
       client.destroy();
       return;
     }
-    const upstream = net.connect(options.targetPort, options.targetHost);
+    // No Nagle delays of the proxy's own: the clients compared decide theirs.
+    const upstream = net.connect({
+      port: options.targetPort,
+      host: options.targetHost,
+      noDelay: true,
+    });
     track(upstream);
     const forward = (from: net.Socket, to: net.Socket, direction: ProxyDirection) => {
       from.on('data', (chunk: Buffer) => {
@@ -81,13 +97,19 @@ export async function startTcpProxy(target: TcpProxyOptions | string): Promise<T
         }
         if (isCut || to.destroyed) return;
         if (direction === 'to-target') forwarded += chunk.length;
+        const link = links[direction];
+        if (link) {
+          link.send(chunk, from, to);
+          return;
+        }
         // Backpressure: a slow peer must not make the proxy buffer a whole upload.
         if (!to.write(chunk)) {
           from.pause();
           to.once('drain', () => from.resume());
         }
       });
-      from.on('close', () => to.destroy());
+      // A paced link still holds what was sent before the close: that arrives first.
+      from.on('close', () => (links[direction] ? links[direction].close(from, to) : to.destroy()));
     };
     forward(client, upstream, 'to-target');
     forward(upstream, client, 'to-client');
@@ -134,4 +156,74 @@ function optionsFromUrl(url: string): TcpProxyOptions {
   const parsed = new URL(url);
   const targetPort = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
   return { targetHost: parsed.hostname, targetPort };
+}
+
+// How far ahead of the link the proxy reads before it stops reading (TCP's own window then
+// holds the sender back, as a real slow link would).
+const LINK_QUEUE_BYTES = 256 * 1024;
+// Timers fire at best every millisecond, so what the link carries within the next millisecond
+// leaves at once: otherwise every small request would wait a whole timer tick, a latency no
+// real LAN has. The average speed stays exact (freeAt accounts for every byte).
+const BURST_MS = 1;
+
+interface PacedChunk {
+  /** null: the sender closed; end the receiving side once everything before has arrived. */
+  chunk: Buffer | null;
+  from: net.Socket;
+  to: net.Socket;
+  /** When the chunk has crossed the link (performance.now() milliseconds). */
+  at: number;
+}
+
+/** Paces chunks onto a link of a fixed speed, in order, holding senders back when it is busy. */
+class LinkPacer {
+  private freeAt = 0;
+  private queuedBytes = 0;
+  private readonly queue: PacedChunk[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly bytesPerSecond: number) {}
+
+  send(chunk: Buffer, from: net.Socket, to: net.Socket): void {
+    this.freeAt =
+      Math.max(this.freeAt, performance.now()) + (chunk.length / this.bytesPerSecond) * 1000;
+    this.queue.push({ chunk, from, to, at: this.freeAt });
+    this.queuedBytes += chunk.length;
+    if (this.queuedBytes > LINK_QUEUE_BYTES) from.pause();
+    this.deliver();
+  }
+
+  /** Ends `to` after every chunk queued before now has crossed the link. */
+  close(from: net.Socket, to: net.Socket): void {
+    this.queue.push({ chunk: null, from, to, at: this.freeAt });
+    this.deliver();
+  }
+
+  /** One timer for the chunk at the head of the queue, so chunks leave in the order they came. */
+  private schedule(): void {
+    const head = this.queue[0];
+    if (this.timer || !head) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.deliver();
+      },
+      Math.max(0, head.at - BURST_MS - performance.now()),
+    );
+  }
+
+  private deliver(): void {
+    const now = performance.now();
+    for (let head = this.queue[0]; head && head.at <= now + BURST_MS; head = this.queue[0]) {
+      this.queue.shift();
+      if (head.chunk === null) {
+        head.to.end();
+        continue;
+      }
+      this.queuedBytes -= head.chunk.length;
+      if (!head.to.destroyed) head.to.write(head.chunk);
+      if (this.queuedBytes <= LINK_QUEUE_BYTES && !head.from.destroyed) head.from.resume();
+    }
+    this.schedule();
+  }
 }
