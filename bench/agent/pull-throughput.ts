@@ -18,9 +18,11 @@ import { connectGateway } from '../../desktop/src/core/gateway/create-gateway-cl
 import { silentLogger } from '../../desktop/src/core/logger.ts';
 import { rideOnGateway } from '../../desktop/src/core/testing/gateway-files.ts';
 import { startSftpGateway } from '../../scripts/harness/sftp-gateway.ts';
+import { startTcpProxy } from '../../scripts/harness/tcp-proxy.ts';
 import { createVerifierPool } from '../../desktop/src/core/verifier-pool.ts';
 import { describeCpuUse, machineCpu } from '../lib/machine-cpu.ts';
 import { median, megabytesPerSecond } from '../lib/stats.ts';
+import { inflateAndHashCpu, verifyDropCpu } from './verification-floor.ts';
 import { BENCH_PARK, BENCH_RIDE, benchDrops } from './bench-drops.ts';
 
 const run = promisify(execFile);
@@ -30,24 +32,37 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'verify-threads': { type: 'string', default: '2' },
     'in-flight': { type: 'string', default: '4' },
+    'link-mbit': { type: 'string' },
   },
 });
 const megabytes = Number(values.megabytes);
 const rounds = Number(values.rounds);
 const verifyThreads = Number(values['verify-threads']);
 const inFlight = Number(values['in-flight']);
+const linkMbit = values['link-mbit'] === undefined ? null : Number(values['link-mbit']);
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
 const drops = await benchDrops(megabytes, out);
-const gw = await startSftpGateway({ root: drops.dir });
+const sshd = await startSftpGateway({ root: drops.dir });
+// With --link-mbit every client reaches the gateway through one link of that speed, as an
+// access node reaches a gateway across the park's network; loopback otherwise.
+const link =
+  linkMbit === null
+    ? null
+    : await startTcpProxy({
+        targetHost: sshd.host,
+        targetPort: sshd.port,
+        bytesPerSecond: (linkMbit * 1e6) / 8,
+      });
+const gw = link ? { ...sshd, port: link.port } : sshd;
 const log = silentLogger();
 // As the agent does: one pool for the process, its threads started by the first check.
 const pool = verifyThreads > 0 ? createVerifierPool(verifyThreads, log) : null;
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'zra-bench-pull-'));
 out(
-  `${drops.files.length} drops, ${(drops.bytes / 1e6).toFixed(0)} MB, ${rounds} rounds, ${inFlight} downloads in flight, ${verifyThreads} verifier threads`,
+  `${drops.files.length} drops, ${(drops.bytes / 1e6).toFixed(0)} MB, ${rounds} rounds, ${inFlight} downloads in flight, ${verifyThreads} verifier threads, ${linkMbit === null ? 'loopback' : `a ${linkMbit} Mbit/s link`}`,
 );
 
 /** OpenSSH's client: one batch `get` of every drop into a fresh folder. */
@@ -166,8 +181,23 @@ try {
   );
   out(`ratio agent SFTP client / sftp: ${(sftp / transport).toFixed(2)}`);
   out(`ratio agent pull / sftp: ${(sftp / agent).toFixed(2)} (target >= 1.0)`);
+  // On loopback the link costs nothing, so what verification costs anyone bounds the ratio.
+  if (link === null) {
+    // Measured after the rounds, on the same files.
+    const cores = os.cpus().length;
+    const floor = await inflateAndHashCpu(drops);
+    const verify = await verifyDropCpu(drops);
+    out(
+      `verification floor (inflate + CRC-32 + SHA-256 of every entry, nothing else): ${floor.toFixed(2)} CPU-s; ` +
+        `even spread over all ${cores} cores with a free transport, a verifying client needs ${(floor / cores).toFixed(2)} s: at most ${((sftp * cores) / floor).toFixed(2)}x of sftp`,
+    );
+    out(
+      `agent verifyDrop (all checks) on one thread: ${verify.toFixed(2)} CPU-s, ${((verify / drops.files.length) * 1000).toFixed(1)} ms per drop; over ${cores} cores at best ${((sftp * cores) / verify).toFixed(2)}x of sftp`,
+    );
+  }
 } finally {
   await pool?.close();
-  await gw.stop();
+  await link?.close();
+  await sshd.stop();
   await rm(scratch, { recursive: true, force: true });
 }
