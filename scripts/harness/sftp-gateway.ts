@@ -37,6 +37,12 @@ export interface SftpGatewayOptions {
   root?: string;
   /** Also accept a password login (see `SftpGateway.password`). */
   passwordAuth?: boolean;
+  /**
+   * How sshd takes that password: the `password` method (the default), or only
+   * `keyboard-interactive` through PAM, as parks' gateways set up with `PasswordAuthentication no`,
+   * `KbdInteractiveAuthentication yes` and `UsePAM yes` do. Implies `passwordAuth`.
+   */
+  passwordVia?: 'password' | 'keyboard-interactive';
 }
 
 /** The local user the password login uses; created on first use, with no shell. */
@@ -65,7 +71,9 @@ export async function startSftpGateway(options: SftpGatewayOptions = {}): Promis
   await writeFile(path.join(dir, 'authorized_keys'), await readFile(`${clientKey}.pub`));
   const hostKeySha256 = await fingerprint(`${hostKey}.pub`);
   const username = os.userInfo().username;
-  const password = options.passwordAuth ? await ensurePasswordUser() : undefined;
+  const passwordVia = options.passwordVia ?? 'password';
+  const wantsPassword = options.passwordAuth === true || options.passwordVia !== undefined;
+  const password = wantsPassword ? await ensurePasswordUser() : undefined;
   if (password) {
     // The unprivileged login must reach and read the served folder.
     await chmod(dir, 0o755);
@@ -79,7 +87,15 @@ export async function startSftpGateway(options: SftpGatewayOptions = {}): Promis
     const configPath = path.join(dir, 'sshd_config');
     await writeFile(
       configPath,
-      sshdConfig({ dir, port, hostKey, root, username, passwordUser: password?.username }),
+      sshdConfig({
+        dir,
+        port,
+        hostKey,
+        root,
+        username,
+        passwordUser: password?.username,
+        passwordVia,
+      }),
     );
     const child = spawn(SSHD, ['-D', '-e', '-f', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -126,7 +142,10 @@ function sshdConfig(o: {
   root: string;
   username: string;
   passwordUser?: string;
+  passwordVia: 'password' | 'keyboard-interactive';
 }): string {
+  // PAM's sshd service (/etc/pam.d/sshd) asks for the password and checks it against /etc/shadow.
+  const viaPam = o.passwordUser !== undefined && o.passwordVia === 'keyboard-interactive';
   return [
     `ListenAddress 127.0.0.1`,
     `Port ${o.port}`,
@@ -135,10 +154,10 @@ function sshdConfig(o: {
     `AuthorizedKeysFile ${path.join(o.dir, 'authorized_keys')}`,
     `AllowUsers ${o.username}${o.passwordUser ? ` ${o.passwordUser}` : ''}`,
     `PubkeyAuthentication yes`,
-    `PasswordAuthentication ${o.passwordUser ? 'yes' : 'no'}`,
+    `PasswordAuthentication ${o.passwordUser && !viaPam ? 'yes' : 'no'}`,
     `PermitEmptyPasswords no`,
-    `KbdInteractiveAuthentication no`,
-    `UsePAM no`,
+    `KbdInteractiveAuthentication ${viaPam ? 'yes' : 'no'}`,
+    `UsePAM ${viaPam ? 'yes' : 'no'}`,
     // Keys live under /tmp, whose permissions StrictModes would reject.
     `StrictModes no`,
     `PermitRootLogin prohibit-password`,
@@ -155,7 +174,7 @@ function sshdConfig(o: {
 /**
  * Creates `PASSWORD_USER` (no home, no shell) with a random password on first use and answers
  * its credentials. The password is kept in a root-only file so parallel test files agree on
- * it; a flock serialises the creation. sshd checks it against /etc/shadow (`UsePAM no`).
+ * it; a flock serialises the creation. sshd checks it against /etc/shadow, itself or through PAM.
  */
 async function ensurePasswordUser(): Promise<{ username: string; password: string }> {
   const script = [

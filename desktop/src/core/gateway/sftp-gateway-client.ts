@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { KeyboardInteractiveAuthMethod, PasswordAuthMethod } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import type { SftpConnectionConfig } from '../config.ts';
 import { GatewayUnreachableError, type GatewayClient, type RemoteFile } from './gateway-client.ts';
@@ -21,8 +22,9 @@ export interface SftpGatewayOptions {
 
 /**
  * Connects to an SFTP gateway with key or password authentication and the pinned host key.
- * A different host key fails with `HostKeyMismatchError`, and no pin at all with
- * `HostKeyUnconfirmedError` (carrying the key presented), both before any credential is sent.
+ * A password goes by the `password` method, else by `keyboard-interactive` (see
+ * `passwordLogins`). A different host key fails with `HostKeyMismatchError`, and no pin at all
+ * with `HostKeyUnconfirmedError` (carrying the key presented), both before any credential is sent.
  */
 export async function connectSftpGateway(
   conn: SftpConnectionConfig,
@@ -30,6 +32,8 @@ export async function connectSftpGateway(
   options: SftpGatewayOptions = {},
 ): Promise<GatewayClient> {
   const credential = await credentialOf(conn);
+  const byPassword =
+    'password' in credential ? passwordLogins(conn.username, credential.password) : undefined;
   // The library prints these events to the console unless it gets its own callbacks.
   const client = new SftpClient(`${conn.username}@${conn.host}:${conn.port}`, {
     error: (err) => log.warn({ err }, 'sftp connection error'),
@@ -46,8 +50,8 @@ export async function connectSftpGateway(
       // (bench/agent/pull-throughput.ts). ssh2 takes a socket of ours; it waits for `connect`.
       sock: net.connect({ host: conn.host, port: conn.port, noDelay: true }),
       username: conn.username,
-      ...credential,
       // Only the credential given: ssh2 would otherwise also try an SSH agent.
+      ...(byPassword ? { authHandler: byPassword.methods } : credential),
       tryKeyboard: false,
       readyTimeout: options.readyTimeoutMs ?? 20_000,
       hostVerifier: (key: Buffer) => {
@@ -62,15 +66,58 @@ export async function connectSftpGateway(
       throw new HostKeyMismatchError(conn.hostKeySha256, presented);
     }
     const message = (err as Error).message;
-    const hint = /authentication methods failed/i.test(message)
-      ? ': the gateway refused the user name or credential; check them in the ride settings'
-      : '';
+    const refused = /authentication methods failed/i.test(message);
+    const asked = byPassword?.unanswered();
+    const hint = !refused
+      ? ''
+      : asked !== undefined
+        ? `: the gateway asked for more than a password (${asked}), e.g. a one-time code; ` +
+          'the agent supports key or password logins only: give the ride a key, or have the ' +
+          'gateway accept the password alone for this user'
+        : ': the gateway refused the user name or credential; check them in the ride settings';
     const text = `cannot connect to the gateway ${conn.username}@${conn.host}:${conn.port}: ${message}${hint}`;
     // No host key came back: the gateway was not reached at all.
     if (presented === undefined) throw new GatewayUnreachableError(text, { cause: err });
     throw new Error(text, { cause: err });
   }
   return new SftpGatewayClient(client);
+}
+
+/**
+ * The password, first by the `password` method, then by `keyboard-interactive` for gateways
+ * that only take it that way (sshd with `PasswordAuthentication no` and PAM). There, the
+ * password answers the first prompt round only if it is a single hidden prompt; anything else
+ * (several prompts, a visible one, or a further round after the password, as for a one-time
+ * code) gets empty answers, so the login fails, and `unanswered` tells what was asked.
+ */
+function passwordLogins(
+  username: string,
+  password: string,
+): {
+  methods: [PasswordAuthMethod, KeyboardInteractiveAuthMethod];
+  unanswered: () => string | undefined;
+} {
+  let passwordSent = false;
+  let unanswered: string | undefined;
+  const keyboard: KeyboardInteractiveAuthMethod = {
+    type: 'keyboard-interactive',
+    username,
+    prompt: (_name, _instructions, _lang, prompts, finish) => {
+      const only = prompts.length === 1 ? prompts[0] : undefined;
+      if (!passwordSent && only !== undefined && only.echo !== true) {
+        passwordSent = true;
+        finish([password]);
+        return;
+      }
+      // Server-chosen text: quoted and cut short before it goes into the error message.
+      unanswered = prompts.map((p) => JSON.stringify(p.prompt.trim().slice(0, 80))).join(', ');
+      finish(prompts.map(() => ''));
+    },
+  };
+  return {
+    methods: [{ type: 'password', username, password }, keyboard],
+    unanswered: () => (unanswered === undefined ? undefined : `it prompted ${unanswered}`),
+  };
 }
 
 async function credentialOf(
