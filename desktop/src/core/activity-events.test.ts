@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { pullActivity, pullFailedActivity, uploadActivity } from './activity-events.ts';
+import {
+  centralLinkActivity,
+  durationInWords,
+  pullActivity,
+  pullFailedActivity,
+  rideAddedActivity,
+  rideEditedActivity,
+  uploadActivity,
+} from './activity-events.ts';
 import { ActivityLog } from './buffer/activity-log.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
+import type { RideConfig } from './config.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { silentLogger } from './logger.ts';
 import type { RidePullResult } from './pull.ts';
@@ -79,5 +88,92 @@ describe('activity events', () => {
       ['info', 'pull', 'r1', 'pull finished: 3 new, 1 quarantined (12 listed)'],
       ['warn', 'quarantine', 'r1', '1 drop(s) quarantined as invalid: see Drops for the reason'],
     ]);
+  });
+});
+
+const httpRide: RideConfig = {
+  id: 'coaster',
+  remoteDir: 'drops',
+  afterBuffer: 'keep',
+  schedule: ['*/15 * * * *'],
+  connection: {
+    type: 'http',
+    url: 'https://gw-user:url-secret-pw@10.20.0.5:8443/base',
+    username: 'gw-user',
+    password: 'basic-secret-pw',
+    timeoutSeconds: 60,
+  },
+};
+
+describe('ride and central link events', () => {
+  it('names what an edit of an HTTP ride changed, never a password, not even one written into the URL', async () => {
+    const log = await activityLog();
+    rideAddedActivity(log, httpRide);
+    rideEditedActivity(log, httpRide, {
+      ...httpRide,
+      afterBuffer: 'delete',
+      connection: {
+        type: 'http',
+        url: 'https://gw-user:url-secret-pw-2@10.20.0.6:8443/base',
+        username: 'other-user',
+        password: 'basic-secret-pw-2',
+        timeoutSeconds: 30,
+        caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      },
+    });
+
+    const messages = log
+      .list()
+      .events.reverse()
+      .map((e) => [e.kind, e.ride, e.message]);
+    expect(messages).toEqual([
+      [
+        'ride',
+        'coaster',
+        'ride added: https://10.20.0.5:8443/base, folder "drops", pulls every 15 minutes, every day',
+      ],
+      [
+        'ride',
+        'coaster',
+        'ride edited: gateway address (now https://10.20.0.6:8443/base), user name (now "other-user"), password, download timeout (now 30 s), trusted certificate, files after buffering (now deleted from the gateway)',
+      ],
+    ]);
+    expect(JSON.stringify(messages)).not.toMatch(/secret-pw/);
+  });
+
+  it('says why the link went offline and that drops keep buffering, then how long it was away', async () => {
+    const log = await activityLog();
+    centralLinkActivity(log, {
+      to: 'offline',
+      reason: 'central is unreachable (ECONNREFUSED): fetch failed',
+    });
+    centralLinkActivity(log, {
+      to: 'online',
+      offlineSince: '2026-06-01T10:00:00.000Z',
+      offlineMs: (3 * 60 + 5) * 60_000,
+    });
+
+    expect(log.list().events.map((e) => [e.level, e.kind, e.ride, e.message])).toEqual([
+      [
+        'info',
+        'central',
+        null,
+        'central link back online after 3 h 5 min offline; buffered drops are uploaded again',
+      ],
+      [
+        'warn',
+        'central',
+        null,
+        'central link offline: central is unreachable (ECONNREFUSED): fetch failed. Drops keep being pulled into the buffer and are uploaded once central answers again',
+      ],
+    ]);
+  });
+
+  it('puts durations in the largest units a person reads', () => {
+    expect(
+      [800, 45_000, 12 * 60_000 + 59_000, 2 * 3_600_000, 50 * 3_600_000, 72 * 3_600_000].map(
+        durationInWords,
+      ),
+    ).toEqual(['1 s', '45 s', '12 min', '2 h', '2 d 2 h', '3 d']);
   });
 });

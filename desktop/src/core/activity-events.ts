@@ -1,4 +1,7 @@
 import type { ActivityLog } from './buffer/activity-log.ts';
+import type { CentralLinkChange } from './central-link.ts';
+import type { RideConfig } from './config.ts';
+import { describePullRule } from './describe-pull-rule.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
 import type { RidePullResult } from './pull.ts';
 import type { UploadRoundResult } from './upload.ts';
@@ -63,4 +66,150 @@ export function uploadActivity(log: ActivityLog, result: UploadRoundResult): voi
     kind: 'upload',
     message: `upload round: ${parts.join(', ')}; ${result.remaining} waiting`,
   });
+}
+
+/**
+ * The central link went offline or came back. Written once per transition (the link tells
+ * only those), so an outage of many failed rounds is two entries, not one per round.
+ */
+export function centralLinkActivity(log: ActivityLog, change: CentralLinkChange): void {
+  if (change.to === 'offline') {
+    log.append({
+      level: 'warn',
+      kind: 'central',
+      message: `central link offline: ${change.reason}. Drops keep being pulled into the buffer and are uploaded once central answers again`,
+    });
+    return;
+  }
+  log.append({
+    level: 'info',
+    kind: 'central',
+    message: `central link back online after ${durationInWords(change.offlineMs)} offline; buffered drops are uploaded again`,
+  });
+}
+
+/** "45 s", "12 min", "3 h 5 min", "2 d 4 h": how long, as a person reads it. */
+export function durationInWords(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+  return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${Math.floor(h / 24)} d`;
+}
+
+export function rideAddedActivity(log: ActivityLog, ride: RideConfig): void {
+  const c = ride.connection;
+  const waitsForKey =
+    c.type === 'sftp' && c.hostKeySha256 === undefined
+      ? "; the first pull waits until a person accepts the gateway's host key"
+      : '';
+  log.append({
+    level: 'info',
+    kind: 'ride',
+    ride: ride.id,
+    message: `ride added: ${gatewayAddress(ride)}, folder "${ride.remoteDir}", pulls ${scheduleInWords(ride)}${waitsForKey}`,
+  });
+}
+
+/**
+ * Which parts of a ride an edit changed, with the new value where it is not a credential:
+ * a password or private key is named, never written.
+ */
+export function rideEditedActivity(log: ActivityLog, before: RideConfig, after: RideConfig): void {
+  const parts = rideChanges(before, after);
+  log.append({
+    level: 'info',
+    kind: 'ride',
+    ride: after.id,
+    message: parts.length ? `ride edited: ${parts.join(', ')}` : 'ride saved with no changes',
+  });
+}
+
+export function rideRemovedActivity(log: ActivityLog, rideId: string): void {
+  log.append({
+    level: 'info',
+    kind: 'ride',
+    ride: rideId,
+    message: 'ride removed: no longer pulled; its drops already buffered stay and are uploaded',
+  });
+}
+
+/** The changed parts of a ride in plain words, e.g. `folder (now "in")`, `password`. */
+export function rideChanges(before: RideConfig, after: RideConfig): string[] {
+  const parts: string[] = [];
+  const b = before.connection;
+  const a = after.connection;
+  if (b.type !== a.type) parts.push(`connection type (now ${a.type.toUpperCase()})`);
+  if (gatewayAddress(before) !== gatewayAddress(after)) {
+    parts.push(`gateway address (now ${gatewayAddress(after)})`);
+  }
+  if (b.username !== a.username) {
+    parts.push(
+      a.username === undefined ? 'user name (removed)' : `user name (now "${a.username}")`,
+    );
+  }
+  if (b.password !== a.password)
+    parts.push(a.password === undefined ? 'password (removed)' : 'password');
+  const bKey = b.type === 'sftp' ? b : null;
+  const aKey = a.type === 'sftp' ? a : null;
+  if (bKey?.privateKey !== aKey?.privateKey) {
+    parts.push(aKey?.privateKey === undefined ? 'private key (removed)' : 'private key');
+  }
+  if (bKey?.privateKeyPath !== aKey?.privateKeyPath) {
+    parts.push(
+      aKey?.privateKeyPath === undefined
+        ? 'private key file (removed)'
+        : `private key file (now ${aKey.privateKeyPath})`,
+    );
+  }
+  if (bKey?.hostKeySha256 !== aKey?.hostKeySha256) {
+    parts.push(
+      aKey?.hostKeySha256 === undefined
+        ? 'pinned host key (cleared: the next pull waits until a person accepts the key)'
+        : `pinned host key (now ${aKey.hostKeySha256})`,
+    );
+  }
+  const bHttp = b.type === 'http' ? b : null;
+  const aHttp = a.type === 'http' ? a : null;
+  if (bHttp && aHttp && bHttp.timeoutSeconds !== aHttp.timeoutSeconds) {
+    parts.push(`download timeout (now ${aHttp.timeoutSeconds} s)`);
+  }
+  if (bHttp && aHttp && bHttp.caCertificate !== aHttp.caCertificate) {
+    parts.push(
+      aHttp.caCertificate === undefined ? 'trusted certificate (removed)' : 'trusted certificate',
+    );
+  }
+  if (before.remoteDir !== after.remoteDir) parts.push(`folder (now "${after.remoteDir}")`);
+  if (afterBufferInWords(before) !== afterBufferInWords(after)) {
+    parts.push(`files after buffering (now ${afterBufferInWords(after)})`);
+  }
+  if (before.schedule.join('\n') !== after.schedule.join('\n')) {
+    parts.push(`schedule (now ${scheduleInWords(after)})`);
+  }
+  return parts;
+}
+
+/** Where the gateway is; user and password written into an HTTP URL are left out. */
+function gatewayAddress(ride: RideConfig): string {
+  const c = ride.connection;
+  if (c.type === 'sftp') return `sftp://${c.host}:${c.port}`;
+  const url = new URL(c.url);
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+function scheduleInWords(ride: RideConfig): string {
+  return ride.schedule.map(describePullRule).join('; ');
+}
+
+function afterBufferInWords(ride: RideConfig): string {
+  const a = ride.afterBuffer;
+  return typeof a === 'string'
+    ? a === 'keep'
+      ? 'kept on the gateway'
+      : 'deleted from the gateway'
+    : `moved to "${a.moveTo}" on the gateway`;
 }

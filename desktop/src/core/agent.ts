@@ -1,5 +1,13 @@
 import path from 'node:path';
-import { pullActivity, pullFailedActivity, uploadActivity } from './activity-events.ts';
+import {
+  centralLinkActivity,
+  pullActivity,
+  pullFailedActivity,
+  rideAddedActivity,
+  rideEditedActivity,
+  rideRemovedActivity,
+  uploadActivity,
+} from './activity-events.ts';
 import { verifyDrop } from '@zra/shared';
 import type { Logger } from 'pino';
 import {
@@ -244,6 +252,10 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       options.observer?.uploaded(result);
     },
     throttle: (bytes) => throttle.take(bytes),
+    linkChanged: (change) => {
+      log.info({ change }, `central link ${change.to}`);
+      centralLinkActivity(activity, change);
+    },
   });
   const heartbeats = new HeartbeatLoop({
     client: central,
@@ -408,12 +420,23 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     rides: () => registry.views(),
     addRide(draft) {
       const view = registry.add(draft);
+      const added = registry.get(draft.id)?.ride;
+      if (added) rideAddedActivity(activity, added);
       // A running agent pulls a new ride at once, as it does every ride at start-up.
       if (running) pulls.tick(draft.id);
       return view;
     },
-    editRide: (draft) => registry.edit(draft),
-    removeRide: (rideId) => registry.remove(rideId),
+    editRide(draft) {
+      const before = registry.get(draft.id)?.ride;
+      const view = registry.edit(draft);
+      const after = registry.get(draft.id)?.ride;
+      if (before && after) rideEditedActivity(activity, before, after);
+      return view;
+    },
+    removeRide(rideId) {
+      registry.remove(rideId);
+      rideRemovedActivity(activity, rideId);
+    },
     acceptHostKey(rideId, fingerprint) {
       const view = registry.acceptHostKey(rideId, fingerprint);
       activity.append({

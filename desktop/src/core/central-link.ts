@@ -16,6 +16,14 @@ export interface CentralLinkStatus {
   failures: number;
 }
 
+/**
+ * The link changed state: it went offline (from online, or at start-up), or came back. Told
+ * once per transition, never for each failed round of a streak.
+ */
+export type CentralLinkChange =
+  | { to: 'offline'; reason: string }
+  | { to: 'online'; offlineSince: string; offlineMs: number };
+
 export interface CentralLinkOptions {
   /** First retry ceiling; doubles per failed round. */
   retryBaseMs: number;
@@ -23,6 +31,8 @@ export interface CentralLinkOptions {
   retryMaxMs: number;
   random?: () => number;
   now?: () => number;
+  /** Told about each transition (the activity log); must not throw. */
+  changed?: (change: CentralLinkChange) => void;
 }
 
 /**
@@ -49,14 +59,14 @@ export class CentralLink {
   /** Central answered: online, backoff reset. */
   recordSuccess(): void {
     this.nextAttemptMs = 0;
-    this.current = {
+    this.set({
       state: 'online',
       offlineSince: null,
       lastError: null,
       nextAttemptAt: null,
       lastContactAt: new Date(this.now()).toISOString(),
       failures: 0,
-    };
+    });
   }
 
   /**
@@ -75,14 +85,14 @@ export class CentralLink {
     );
     const delay = Math.max(jittered, minDelayMs);
     this.nextAttemptMs = now + delay;
-    this.current = {
+    this.set({
       ...this.current,
       state: 'offline',
       offlineSince: this.current.offlineSince ?? new Date(now).toISOString(),
       lastError: message,
       nextAttemptAt: new Date(this.nextAttemptMs).toISOString(),
       failures,
-    };
+    });
     return delay;
   }
 
@@ -96,15 +106,31 @@ export class CentralLink {
     const now = new Date(this.now()).toISOString();
     if (error === null) {
       const heartbeatOnly = this.current.failures === 0;
-      this.current = {
+      this.set({
         ...this.current,
         lastContactAt: now,
         ...(heartbeatOnly
           ? { state: 'online', offlineSince: null, lastError: null, nextAttemptAt: null }
           : {}),
-      };
+      });
     } else if (this.current.state !== 'offline') {
-      this.current = { ...this.current, state: 'offline', offlineSince: now, lastError: error };
+      this.set({ ...this.current, state: 'offline', offlineSince: now, lastError: error });
+    }
+  }
+
+  /** Every state change goes through here, so a transition is told exactly once. */
+  private set(next: CentralLinkStatus): void {
+    const before = this.current;
+    this.current = next;
+    if (before.state !== 'offline' && next.state === 'offline') {
+      this.options.changed?.({ to: 'offline', reason: next.lastError ?? 'no reason given' });
+    } else if (before.state === 'offline' && next.state === 'online') {
+      const since = before.offlineSince ?? new Date(this.now()).toISOString();
+      this.options.changed?.({
+        to: 'online',
+        offlineSince: since,
+        offlineMs: Math.max(0, this.now() - Date.parse(since)),
+      });
     }
   }
 

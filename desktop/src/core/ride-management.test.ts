@@ -151,6 +151,71 @@ describe('rides through the status API, against a real OpenSSH gateway with pass
     expect(pulled?.result?.buffered).toBe(1);
   });
 
+  it('logs each ride added, edited and removed by name, naming changed credentials without writing them', async () => {
+    const dir = await dataDir();
+    const { api } = await open(dir);
+    const newPassword = 'second-gateway-password-7f3a9c';
+    const privateKey = await readFile(gw.privateKeyPath, 'utf8');
+    const keyBody = privateKey.split('\n')[1] ?? '';
+    expect(keyBody.length).toBeGreaterThan(20);
+
+    await api.rides.add({ ...passwordDraft('r1', 'rm-log'), schedule: ['*/5 7-22 * * *'] });
+    const first = passwordDraft('r1', 'rm-log-2').connection;
+    await api.rides.edit({
+      id: 'r1',
+      remoteDir: 'rm-log-2',
+      schedule: ['0 6 * * *'],
+      connection: { ...first, password: newPassword },
+    });
+    const { password: _pw, ...keyLogin } = first;
+    void _pw;
+    await api.rides.edit({
+      id: 'r1',
+      remoteDir: 'rm-log-2',
+      schedule: ['0 6 * * *'],
+      connection: { ...keyLogin, privateKey, hostKeySha256: gw.hostKeySha256 },
+    });
+    // Credentials left out of an edit are kept: nothing changed.
+    await api.rides.edit({
+      id: 'r1',
+      remoteDir: 'rm-log-2',
+      schedule: ['0 6 * * *'],
+      connection: { ...keyLogin, hostKeySha256: gw.hostKeySha256 },
+    });
+    await api.rides.remove({ rideId: 'r1' });
+
+    const events = (await api.activity.list()).events.filter((e) => e.kind === 'ride').reverse();
+    expect(events.map((e) => [e.level, e.ride, e.message])).toEqual([
+      [
+        'info',
+        'r1',
+        `ride added: sftp://${gw.host}:${gw.port}, folder "rm-log", pulls every 5 minutes from 07:00 to 22:59, every day; the first pull waits until a person accepts the gateway's host key`,
+      ],
+      [
+        'info',
+        'r1',
+        'ride edited: password, folder (now "rm-log-2"), schedule (now at 06:00, every day)',
+      ],
+      [
+        'info',
+        'r1',
+        `ride edited: password (removed), private key, pinned host key (now ${gw.hostKeySha256})`,
+      ],
+      ['info', 'r1', 'ride saved with no changes'],
+      [
+        'info',
+        'r1',
+        'ride removed: no longer pulled; its drops already buffered stay and are uploaded',
+      ],
+    ]);
+    // No credential in the log, nor anywhere in the database the log lives in.
+    const all = JSON.stringify((await api.activity.list()).events);
+    for (const secret of [login.password, newPassword, keyBody]) {
+      expect(all).not.toContain(secret);
+      expect((await storedBytes(dir)).includes(Buffer.from(secret))).toBe(false);
+    }
+  });
+
   it('removes a ride of the config file for good: a restart with the same file does not bring it back', async () => {
     const dir = await dataDir();
     const fileRide = rideOnGateway(gw, 'r9', 'rm-file');

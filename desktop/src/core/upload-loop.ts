@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DropBuffer } from './buffer/drop-buffer.ts';
 import type { CentralClient } from './central-client.ts';
-import { CentralLink } from './central-link.ts';
+import { CentralLink, type CentralLinkChange } from './central-link.ts';
 import type { AgentConfig } from './config.ts';
 import { uploadBuffered, type UploadRoundResult } from './upload.ts';
 
@@ -17,6 +17,8 @@ export interface UploadLoopDeps {
   afterRound?: (result: UploadRoundResult) => void;
   /** The bandwidth limit on chunks (`UploadThrottle.take`); none when absent. */
   throttle?: (bytes: number) => Promise<void>;
+  /** Told when the central link goes offline or comes back (once per transition). */
+  linkChanged?: (change: CentralLinkChange) => void;
 }
 
 /**
@@ -39,6 +41,7 @@ export class UploadLoop {
     this.link = new CentralLink({
       retryBaseMs: deps.upload.retryBaseSeconds * 1000,
       retryMaxMs: deps.upload.retryMaxSeconds * 1000,
+      ...(deps.linkChanged ? { changed: deps.linkChanged } : {}),
     });
   }
 

@@ -1,7 +1,15 @@
 import type Database from 'better-sqlite3';
 
 export type ActivityLevel = 'info' | 'warn' | 'error';
-export type ActivityKind = 'pull' | 'upload' | 'quarantine' | 'host_key' | 'settings' | 'drop';
+export type ActivityKind =
+  | 'pull'
+  | 'upload'
+  | 'quarantine'
+  | 'host_key'
+  | 'settings'
+  | 'drop'
+  | 'ride'
+  | 'central';
 
 /** One thing that happened, in words a park technician reads. */
 export interface ActivityEvent {
@@ -24,7 +32,8 @@ export const ACTIVITY_KEEP = 2000;
 
 /**
  * The agent's persistent activity log (the Activity screen): pulls, uploads, quarantines,
- * host-key changes and settings changes, so a technician sees what happened before a restart.
+ * host-key changes, settings changes, rides added, edited or removed, and the central link
+ * going offline and back, so a technician sees what happened before a restart.
  * Append only, capped to the newest {@link ACTIVITY_KEEP} events.
  */
 export class ActivityLog {
