@@ -98,5 +98,5 @@ describe(`${FILES} files in one gateway folder`, () => {
     } finally {
       buffer.close();
     }
-  });
+  }, 180_000); // 10,000 files over real SFTP: well over a minute on a loaded 2-core machine
 });
