@@ -13,6 +13,8 @@ const KIND: Record<string, string> = {
   host_key: 'host key',
   settings: 'settings',
   drop: 'drop',
+  ride: 'ride',
+  central: 'central link',
 };
 const LEVEL: Record<ActivityEvent['level'], Tone> = {
   info: 'ok',
@@ -55,8 +57,9 @@ export function Activity({ api, version }: { api: Api; version: unknown }) {
     <section aria-labelledby="activity-title">
       <h2 id="activity-title">Activity</h2>
       <p className="lead">
-        Pulls, uploads, quarantined drops, host-key changes and settings changes, newest first. The
-        agent keeps the last 2,000 events, also across restarts.
+        Pulls, uploads, quarantined drops, host-key, ride and settings changes, and the central link
+        going offline and back, newest first. The agent keeps the last 2,000 events, also across
+        restarts.
       </p>
       {error ? <Problem title="The activity could not be loaded" message={error} /> : null}
       {events.length === 0 ? (
