@@ -1,5 +1,14 @@
 import type { RemoteFile } from './gateway/gateway-client.ts';
 
+/**
+ * The latest moment the file may have been written. SFTP (version 3) lists whole seconds, the
+ * fraction cut off: a file written at 12:00:00.900 shows 12:00:00, so a whole-second mtime may
+ * be up to a second older than the truth, and the min age must count from its end.
+ */
+function latestWrite(mtimeMs: number): number {
+  return mtimeMs % 1000 === 0 ? mtimeMs + 999 : mtimeMs;
+}
+
 interface Sighting {
   size: number;
   mtimeMs: number;
@@ -18,8 +27,10 @@ export class SettleTracker {
   constructor(private readonly minAgeMs: number) {}
 
   isSettled(ride: string, file: RemoteFile, now: number): boolean {
+    // A min age of 0 turns the rule off (the gateway writes atomically, e.g. by rename).
+    if (this.minAgeMs <= 0) return true;
     const key = `${ride}\u0000${file.name}`;
-    if (now - file.mtimeMs >= this.minAgeMs) {
+    if (now - latestWrite(file.mtimeMs) >= this.minAgeMs) {
       this.seen.delete(key);
       return true;
     }
