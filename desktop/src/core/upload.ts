@@ -3,7 +3,7 @@ import { TRPCClientError } from '@trpc/client';
 import type { Logger } from 'pino';
 import type { DropBuffer } from './buffer/drop-buffer.ts';
 import type { DropRecord } from './buffer/drop-record.ts';
-import { sha256File } from './buffer/hash-file.ts';
+import { blobIntact } from './buffer/blob-intact.ts';
 import type { CentralClient } from './central-client.ts';
 
 /** What one upload round did. */
@@ -69,7 +69,7 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
     const drop = deps.buffer.get(sha256);
     if (!drop || (drop.state !== 'buffered' && drop.state !== 'uploading')) continue;
     const log = deps.log.child({ sha256: drop.sha256, fileName: drop.fileName, ride: drop.ride });
-    if (!(await blobIntact(deps.buffer, drop))) {
+    if (!(await blobIntact(deps.buffer, drop.sha256))) {
       log.error('the buffered copy is damaged; forgetting it so it is pulled again');
       await deps.buffer.forgetDamaged(drop.sha256);
       result.damaged++;
@@ -112,14 +112,6 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
 }
 
 /** Central would refuse a blob whose bytes changed on disk; checked before sending any. */
-async function blobIntact(buffer: DropBuffer, drop: DropRecord): Promise<boolean> {
-  try {
-    return (await sha256File(buffer.blobs.blobPath(drop.sha256))) === drop.sha256;
-  } catch {
-    return false;
-  }
-}
-
 async function uploadDrop(
   drop: DropRecord,
   deps: UploadDeps,
