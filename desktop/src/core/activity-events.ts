@@ -4,6 +4,7 @@ import type { RideConfig } from './config.ts';
 import { describePullRule } from './describe-pull-rule.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
 import type { RidePullResult } from './pull.ts';
+import type { AgentSettings } from './store/settings-store.ts';
 import type { UploadRoundResult } from './upload.ts';
 
 /**
@@ -212,4 +213,65 @@ function afterBufferInWords(ride: RideConfig): string {
       ? 'kept on the gateway'
       : 'deleted from the gateway'
     : `moved to "${a.moveTo}" on the gateway`;
+}
+
+/**
+ * A settings change in words: each field that changed with its new value (the park token only
+ * named). The UI sends every field on save, so unchanged ones are left out.
+ */
+export function settingsChangedActivity(
+  log: ActivityLog,
+  before: AgentSettings,
+  after: AgentSettings,
+  given: readonly string[],
+): void {
+  const parts = settingsChanges(before, after, given.includes('parkToken'));
+  log.append({
+    level: 'info',
+    kind: 'settings',
+    message: parts.length
+      ? `settings changed: ${parts.join(', ')}`
+      : 'settings saved with no changes',
+  });
+}
+
+/** The changed settings in plain words, e.g. `time zone (now Europe/Rome)`. */
+export function settingsChanges(
+  before: AgentSettings,
+  after: AgentSettings,
+  tokenGiven: boolean,
+): string[] {
+  const parts: string[] = [];
+  const now = (label: string, value: string): void => {
+    parts.push(`${label} (now ${value})`);
+  };
+  if (before.centralUrl !== after.centralUrl) now('central address', after.centralUrl);
+  if (tokenGiven) parts.push('park token');
+  if (before.uploadBytesPerSecond !== after.uploadBytesPerSecond) {
+    now(
+      'upload speed limit',
+      after.uploadBytesPerSecond === null
+        ? 'none'
+        : `${Math.round(after.uploadBytesPerSecond / 1024)} KiB/s`,
+    );
+  }
+  if (before.bufferMaxBytes !== after.bufferMaxBytes) {
+    now('buffer size limit', `${Math.round((after.bufferMaxBytes / 1024 ** 3) * 100) / 100} GiB`);
+  }
+  if (before.retainAcknowledgedHours !== after.retainAcknowledgedHours) {
+    now('uploaded drops kept for', `${after.retainAcknowledgedHours} h`);
+  }
+  if (before.timeZone !== after.timeZone) {
+    now('time zone of the pull rules', after.timeZone);
+  }
+  if (before.maxConcurrentPulls !== after.maxConcurrentPulls) {
+    now('rides pulled at once', `at most ${after.maxConcurrentPulls}`);
+  }
+  if (before.minAgeSeconds !== after.minAgeSeconds) {
+    now('minimum file age before a pull', durationInWords(after.minAgeSeconds * 1000));
+  }
+  if (before.uploadIntervalSeconds !== after.uploadIntervalSeconds) {
+    now('upload interval', `every ${durationInWords(after.uploadIntervalSeconds * 1000)}`);
+  }
+  return parts;
 }

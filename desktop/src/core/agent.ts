@@ -6,6 +6,7 @@ import {
   rideAddedActivity,
   rideEditedActivity,
   rideRemovedActivity,
+  settingsChangedActivity,
   uploadActivity,
 } from './activity-events.ts';
 import { verifyDrop } from '@zra/shared';
@@ -197,9 +198,9 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     ((ride: RideConfig) => connectGateway(ride.connection, log.child({ ride: ride.id })));
 
   let lastRunAt: string | null = null;
-  const settle = new SettleTracker(config.minAgeSeconds * 1000);
+  const settle = new SettleTracker(settings.minAgeSeconds * 1000);
   let current: Promise<RunSummary> | null = null;
-  const pulls = new PullScheduler(config.maxConcurrentPulls, (rideId) => {
+  const pulls = new PullScheduler(settings.maxConcurrentPulls, (rideId) => {
     const entry = registry.get(rideId);
     // Removed while its pull waited for a slot: nothing to pull, and not a failure of the round.
     if (!entry) {
@@ -217,7 +218,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
 
   function startRules(): void {
     rules?.stop();
-    rules = startPullRules(registry.rides(), config.timezone, (rideId) => {
+    rules = startPullRules(registry.rides(), settings.timeZone, (rideId) => {
       if (!pulls.tick(rideId)) {
         log.info({ ride: rideId }, 'rule fired while this ride is still pulling; skipped');
       }
@@ -244,7 +245,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     client: central,
     log: log.child({ component: 'upload' }),
     chunkBytes: config.chunkBytes,
-    upload: config.upload,
+    upload: { ...config.upload, intervalSeconds: settings.uploadIntervalSeconds },
     // Acknowledged drops may now leave the disk, which is what un-pauses a full buffer.
     afterAcknowledged: room,
     afterRound: (result) => {
@@ -303,7 +304,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         verify,
         ...(verifierPool ? { check: verifierPool.check } : {}),
         log: log.child({ component: 'pull' }),
-        minAgeMs: config.minAgeSeconds * 1000,
+        minAgeMs: settings.minAgeSeconds * 1000,
         settle,
       });
       Object.assign(status, {
@@ -461,6 +462,11 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       if (parsed.data.parkToken !== undefined) tokenError = null;
       bufferConfig.maxBytes = settings.bufferMaxBytes;
       bufferConfig.retainAcknowledgedHours = settings.retainAcknowledgedHours;
+      pulls.setMaxConcurrent(settings.maxConcurrentPulls);
+      settle.setMinAgeMs(settings.minAgeSeconds * 1000);
+      uploads.setIntervalSeconds(settings.uploadIntervalSeconds);
+      // The rules are made again in the new zone; a tick already handed over still pulls.
+      if (running && before.timeZone !== settings.timeZone) startRules();
       if (
         !options.central &&
         (before.centralUrl !== settings.centralUrl || before.parkToken !== settings.parkToken)
@@ -469,11 +475,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         uploads.kick();
       }
       log.info({ changed: Object.keys(parsed.data) }, 'settings changed');
-      activity.append({
-        level: 'info',
-        kind: 'settings',
-        message: `settings changed: ${Object.keys(parsed.data).join(', ')}`,
-      });
+      settingsChangedActivity(activity, before, settings, Object.keys(parsed.data));
       return settingsView();
     },
     quarantined: () => buffer.list({ state: 'quarantined' }).map(toProblemDrop),

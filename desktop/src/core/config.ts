@@ -151,7 +151,8 @@ export function ruleForPollSeconds(seconds: number): string {
 /** The machine's time zone, the default for the park's. */
 const SYSTEM_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-function isTimeZone(tz: string): boolean {
+/** True when `tz` is an IANA time zone name this Node knows (what node-cron needs). */
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

@@ -25,10 +25,22 @@ export class PullScheduler<T> {
   private readonly order: string[] = [];
 
   constructor(
-    private readonly maxConcurrent: number,
+    private maxConcurrent: number,
     private readonly run: (rideId: string) => Promise<T>,
   ) {
-    if (maxConcurrent < 1) throw new Error('maxConcurrent must be at least 1');
+    this.setMaxConcurrent(maxConcurrent);
+  }
+
+  /**
+   * A new limit (a settings change). Pulls in flight finish; a higher limit starts waiting
+   * pulls at once, a lower one holds new pulls back until the running ones are under it.
+   */
+  setMaxConcurrent(maxConcurrent: number): void {
+    if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
+      throw new Error(`maxConcurrent must be a whole number, at least 1 (got ${maxConcurrent})`);
+    }
+    this.maxConcurrent = maxConcurrent;
+    this.dispatch();
   }
 
   /**

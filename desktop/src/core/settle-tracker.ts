@@ -24,7 +24,12 @@ interface Sighting {
 export class SettleTracker {
   private readonly seen = new Map<string, Sighting>();
 
-  constructor(private readonly minAgeMs: number) {}
+  constructor(private minAgeMs: number) {}
+
+  /** A new min age (a settings change), used from the next listing on. */
+  setMinAgeMs(ms: number): void {
+    this.minAgeMs = ms;
+  }
 
   isSettled(ride: string, file: RemoteFile, now: number): boolean {
     // A min age of 0 turns the rule off (the gateway writes atomically, e.g. by rename).

@@ -5,7 +5,7 @@ import { DROP_STATES } from './buffer/drop-record.ts';
 import { hostKeyFingerprintSchema, rideDraftSchema } from './config.ts';
 import { describePullRule } from './describe-pull-rule.ts';
 import { isCronExpression } from './pull-rules.ts';
-import { agentSettingsPatchSchema } from './store/settings-store.ts';
+import type { AgentSettingsPatch } from './store/settings-store.ts';
 
 /** Per request: whether it carried the local access token. */
 export interface StatusContext {
@@ -82,7 +82,9 @@ export function createStatusRouter(agent: Agent) {
     settings: t.router({
       get: localProcedure.query(() => agent.settings()),
       update: localProcedure
-        .input(agentSettingsPatchSchema)
+        // Checked by the agent, whose message names each bad field in words; zod's own error
+        // would reach the Settings screen as JSON.
+        .input((raw: unknown) => raw as AgentSettingsPatch)
         .mutation(({ input }) => asBadRequest(() => agent.updateSettings(input))),
     }),
 

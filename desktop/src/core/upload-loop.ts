@@ -37,7 +37,11 @@ export class UploadLoop {
     lastResult: null,
   };
 
+  /** Between rounds while central answers; a settings change replaces it. */
+  private intervalSeconds: number;
+
   constructor(private readonly deps: UploadLoopDeps) {
+    this.intervalSeconds = deps.upload.intervalSeconds;
     this.link = new CentralLink({
       retryBaseMs: deps.upload.retryBaseSeconds * 1000,
       retryMaxMs: deps.upload.retryMaxSeconds * 1000,
@@ -80,6 +84,18 @@ export class UploadLoop {
       return;
     }
     if (this.link.waitMs() === 0) this.runInBackground();
+  }
+
+  /**
+   * A new interval between rounds (a settings change). A wait under way for the old interval
+   * is started again with the new one, so a shorter interval is not held up by a long wait;
+   * a backoff or a round in progress is left alone (the next wait uses it).
+   */
+  setIntervalSeconds(seconds: number): void {
+    this.intervalSeconds = seconds;
+    if (this.running && this.timer && !this.current && this.link.status().failures === 0) {
+      this.scheduleNext();
+    }
   }
 
   /** The last round, for the status view. */
@@ -126,11 +142,7 @@ export class UploadLoop {
     const offline = this.link.status().failures > 0;
     const again = this.again && !offline;
     this.again = false;
-    const delayMs = offline
-      ? this.link.waitMs()
-      : again
-        ? 0
-        : this.deps.upload.intervalSeconds * 1000;
+    const delayMs = offline ? this.link.waitMs() : again ? 0 : this.intervalSeconds * 1000;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.runInBackground();

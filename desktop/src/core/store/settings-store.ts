@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { AgentConfig } from '../config.ts';
+import { isTimeZone, type AgentConfig } from '../config.ts';
 import { SecretStoreError } from '../secrets/secret-store.ts';
 import type { SecretTable } from './secret-table.ts';
 
@@ -19,12 +19,39 @@ export const agentSettingsSchema = z.strictObject({
     .nullable(),
   bufferMaxBytes: z.number().int().positive('give the cap in bytes, e.g. 2147483648 for 2 GiB'),
   retainAcknowledgedHours: z.number().nonnegative(),
+  /** The park's IANA time zone: the rides' cron rules are read in it. */
+  timeZone: z
+    .string()
+    .refine(isTimeZone, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not an IANA time zone; give one like "Europe/Rome" or "America/New_York"`,
+    })
+    // Intl accepts any case ("europe/rome"); keep the name as the time zone database spells it.
+    .transform((tz) => new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone),
+  /** Rides pulled at the same time, at most. */
+  maxConcurrentPulls: z
+    .number()
+    .int('give a whole number of rides, 1 to 16')
+    .min(1, 'give a whole number of rides, 1 to 16')
+    .max(16, 'give a whole number of rides, 1 to 16'),
+  /** A remote file younger than this may still be written by the gateway; left for later. */
+  minAgeSeconds: z
+    .number()
+    .int('give a whole number of seconds, 0 to 3600')
+    .min(0, 'give a whole number of seconds, 0 to 3600')
+    .max(3600, 'give a whole number of seconds, 0 to 3600'),
+  /** Between upload rounds while central answers (`upload.intervalSeconds` of the file). */
+  uploadIntervalSeconds: z
+    .number()
+    .int('give a whole number of seconds, 1 to 86400 (a day)')
+    .min(1, 'give a whole number of seconds, 1 to 86400 (a day)')
+    .max(86_400, 'give a whole number of seconds, 1 to 86400 (a day)'),
 });
-export type AgentSettings = z.infer<typeof agentSettingsSchema>;
+export type AgentSettings = z.output<typeof agentSettingsSchema>;
 
 /** A change: only the fields given. */
 export const agentSettingsPatchSchema = agentSettingsSchema.partial();
-export type AgentSettingsPatch = z.infer<typeof agentSettingsPatchSchema>;
+export type AgentSettingsPatch = z.input<typeof agentSettingsPatchSchema>;
 
 const TOKEN_SECRET = 'central/token';
 
@@ -60,19 +87,25 @@ export class SettingsStore {
       if (!(err instanceof SecretStoreError)) throw err;
       tokenError = `${err.message} (using the park token of the config file meanwhile)`;
     }
-    const settings = agentSettingsSchema.parse({
+    // The file's values were checked by the config schema, whose bounds may be wider than a
+    // person's (a sub-second upload interval in tests): only the stored changes are checked here.
+    const settings: AgentSettings = {
       centralUrl: this.config.central.url,
       uploadBytesPerSecond: this.config.upload.bytesPerSecond ?? null,
       bufferMaxBytes: this.config.buffer.maxBytes,
       retainAcknowledgedHours: this.config.buffer.retainAcknowledgedHours,
-      ...stored,
+      timeZone: this.config.timezone,
+      maxConcurrentPulls: this.config.maxConcurrentPulls,
+      minAgeSeconds: this.config.minAgeSeconds,
+      uploadIntervalSeconds: this.config.upload.intervalSeconds,
+      ...stripUndefined(agentSettingsPatchSchema.parse(stored)),
       parkToken,
-    });
+    };
     return { settings, tokenError };
   }
 
-  /** Stores the fields given (validated by the caller) and answers the settings in force. */
-  save(patch: AgentSettingsPatch): AgentSettings {
+  /** Stores the fields given (validated by the caller, as `agentSettingsPatchSchema` outputs them) and answers the settings in force. */
+  save(patch: Partial<AgentSettings>): AgentSettings {
     const now = new Date().toISOString();
     this.db.transaction(() => {
       for (const [name, value] of Object.entries(patch)) {
@@ -91,4 +124,9 @@ export class SettingsStore {
     })();
     return this.load().settings;
   }
+}
+
+/** A partial's absent fields, which must not blank the file's values when spread over them. */
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
