@@ -303,6 +303,20 @@ describe('the park agent UI, served by the headless agent', () => {
     await shot(page, 'settings-error');
     expect(agent.settings().bufferMaxBytes).toBeGreaterThan(0);
 
+    // The agent's own refusal is shown in words; a good value then applies while it runs.
+    await page.getByLabel('Buffer size limit (GiB)').fill('2');
+    await page.getByLabel('Time zone').fill('Mars/Olympus_Mons');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('The settings were not saved').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain(
+      '"Mars/Olympus_Mons" is not an IANA time zone',
+    );
+    await page.getByLabel('Time zone').fill('America/New_York');
+    await page.getByLabel('Rides pulled at once').fill('1');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved. The new settings apply now.').waitFor();
+    expect(agent.settings()).toMatchObject({ timeZone: 'America/New_York', maxConcurrentPulls: 1 });
+
     // The page without its token says how to get in; the API refuses it.
     const bare = await browser.newPage();
     await bare.goto(server.url);
@@ -311,6 +325,9 @@ describe('the park agent UI, served by the headless agent', () => {
     expect(api.status).toBe(401);
     const html = await fetch(server.url);
     expect(html.headers.get('content-security-policy')).toContain("script-src 'self'");
-    expect(browser.problems()).toEqual([]);
+    // Only the refused time zone above, which the agent answers 400 on purpose.
+    expect(browser.problems()).toEqual([
+      'console error: Failed to load resource: the server responded with a status of 400 (Bad Request)',
+    ]);
   });
 });

@@ -12,7 +12,14 @@ interface FormState {
   limitKiB: string;
   bufferGiB: string;
   retentionHours: string;
+  timeZone: string;
+  maxPulls: string;
+  minAgeSeconds: string;
+  uploadSeconds: string;
 }
+
+/** Time zone names the browser knows, offered as the field is typed in (any may be typed). */
+const TIME_ZONES = Intl.supportedValuesOf('timeZone');
 
 function formOf(s: Settings): FormState {
   return {
@@ -22,6 +29,10 @@ function formOf(s: Settings): FormState {
       s.uploadBytesPerSecond === null ? '' : String(Math.round(s.uploadBytesPerSecond / 1024)),
     bufferGiB: String(Math.round((s.bufferMaxBytes / GIB) * 100) / 100),
     retentionHours: String(s.retainAcknowledgedHours),
+    timeZone: s.timeZone,
+    maxPulls: String(s.maxConcurrentPulls),
+    minAgeSeconds: String(s.minAgeSeconds),
+    uploadSeconds: String(s.uploadIntervalSeconds),
   };
 }
 
@@ -36,6 +47,15 @@ function checkNumbers(f: FormState): string | null {
   }
   if (f.retentionHours.trim() === '' || !(Number(f.retentionHours) >= 0)) {
     return 'Give how many hours to keep uploaded drops as a number, 0 or more.';
+  }
+  // Their ranges are the agent's to check; its message names the allowed values.
+  const whole: [string, string][] = [
+    [f.maxPulls, 'how many rides may pull at once'],
+    [f.minAgeSeconds, 'the minimum file age in seconds'],
+    [f.uploadSeconds, 'how often to upload, in seconds'],
+  ];
+  for (const [value, what] of whole) {
+    if (!/^\d+$/.test(value.trim())) return `Give ${what} as a whole number.`;
   }
   return null;
 }
@@ -82,6 +102,10 @@ export function SettingsScreen({ api }: { api: Api }) {
           f.limitKiB.trim() === '' ? null : Math.round(Number(f.limitKiB) * 1024),
         bufferMaxBytes: Math.round(Number(f.bufferGiB) * GIB),
         retainAcknowledgedHours: Number(f.retentionHours),
+        timeZone: f.timeZone.trim(),
+        maxConcurrentPulls: Number(f.maxPulls),
+        minAgeSeconds: Number(f.minAgeSeconds),
+        uploadIntervalSeconds: Number(f.uploadSeconds),
       })
       .then(
         (s) => {
@@ -139,7 +163,53 @@ export function SettingsScreen({ api }: { api: Api }) {
               onChange={(e) => set('retentionHours', e.target.value)}
             />
           </Field>
+          <Field
+            label="Time zone"
+            hint="The park's, e.g. Europe/Rome: the rides' pull times are read in it."
+          >
+            <input
+              list="time-zones"
+              autoComplete="off"
+              value={f.timeZone}
+              onChange={(e) => set('timeZone', e.target.value)}
+            />
+          </Field>
+          <Field
+            label="Rides pulled at once"
+            hint="1 to 16. Pulls under way finish; the next ones keep to the new number."
+          >
+            <input
+              inputMode="numeric"
+              value={f.maxPulls}
+              onChange={(e) => set('maxPulls', e.target.value)}
+            />
+          </Field>
+          <Field
+            label="Minimum file age (seconds)"
+            hint="0 to 3600. A younger file may still be written by the gateway and waits for a later pull; 0 if the gateway writes files whole."
+          >
+            <input
+              inputMode="numeric"
+              value={f.minAgeSeconds}
+              onChange={(e) => set('minAgeSeconds', e.target.value)}
+            />
+          </Field>
+          <Field
+            label="Upload every (seconds)"
+            hint="1 to 86400, while central answers. New drops are sent at once anyway."
+          >
+            <input
+              inputMode="numeric"
+              value={f.uploadSeconds}
+              onChange={(e) => set('uploadSeconds', e.target.value)}
+            />
+          </Field>
         </div>
+        <datalist id="time-zones">
+          {TIME_ZONES.map((tz) => (
+            <option key={tz} value={tz} />
+          ))}
+        </datalist>
         {settings.parkTokenError ? (
           <Problem
             title="The saved park token cannot be read"
