@@ -18,6 +18,7 @@ import {
   type RunSummary,
 } from './agent-status.ts';
 import { ActivityLog } from './buffer/activity-log.ts';
+import { scrubWaitingBlobs } from './buffer/scrub-blobs.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
 import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer-space.ts';
 import { createCentralClient, type CentralClient } from './central-client.ts';
@@ -358,11 +359,33 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     return current;
   }
 
+  // The background check of waiting blobs started with the agent (buffer/scrub-blobs.ts).
+  let scrub: { stop: AbortController; done: Promise<void> } | null = null;
+
+  function startScrub(): void {
+    const stopScrub = new AbortController();
+    const done = scrubWaitingBlobs(buffer, log, stopScrub.signal).then(
+      ({ checked, damaged }) => {
+        log.info({ checked, damaged }, 'checked the SHA-256 of every drop waiting for central');
+        if (damaged === 0) return;
+        activity.append({
+          level: 'warn',
+          kind: 'drop',
+          message: `${damaged} buffered drop(s) were damaged on disk (SHA-256 check after start-up); forgotten, so they are pulled again from the gateway while it still has them`,
+        });
+      },
+      (err: unknown) => log.error({ err }, 'checking the buffered drops on disk failed'),
+    );
+    scrub = { stop: stopScrub, done };
+  }
+
   async function stop(): Promise<void> {
     running = false;
     rules?.stop();
     rules = null;
+    scrub?.stop.abort();
     await Promise.allSettled([
+      scrub?.done,
       current,
       pulls.idle(),
       uploads.stop(),
@@ -391,6 +414,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       startRules();
       // Catch up at start-up (the agent may have been off for a while), then follow the rules.
       for (const id of registry.ids()) pulls.tick(id);
+      startScrub();
       uploads.start();
       heartbeats.start();
       globalView.start();
