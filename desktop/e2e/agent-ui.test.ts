@@ -177,11 +177,17 @@ describe('the park agent UI, served by the headless agent', () => {
     await form.getByLabel('Remote folder', { exact: true }).fill(RIDE);
     await form.getByLabel('When to pull', { exact: true }).fill('*/15 9-19 * * *');
     await form.getByText('every 15 minutes', { exact: false }).waitFor();
+    // The rules are read in the agent's time zone, and the form says which one.
+    const { timeZone } = agent.settings();
+    await form.getByText(`in ${timeZone} time (change it in Settings)`, { exact: false }).waitFor();
     await shot(page, 'rides-form');
     await form.getByRole('button', { name: 'Save ride' }).click();
 
     // Test the connection: the gateway's fingerprint is shown and nothing was sent to it.
     const card = page.getByRole('article', { name: `Ride ${RIDE}` });
+    await card
+      .getByText(`every 15 minutes from 09:00 to 19:59, every day (${timeZone} time)`)
+      .waitFor();
     await card.getByRole('button', { name: 'Test connection' }).click();
     const fingerprint = card.locator('.fingerprint');
     await fingerprint.waitFor();

@@ -108,19 +108,24 @@ const httpRide: RideConfig = {
 describe('ride and central link events', () => {
   it('names what an edit of an HTTP ride changed, never a password, not even one written into the URL', async () => {
     const log = await activityLog();
-    rideAddedActivity(log, httpRide);
-    rideEditedActivity(log, httpRide, {
-      ...httpRide,
-      afterBuffer: 'delete',
-      connection: {
-        type: 'http',
-        url: 'https://gw-user:url-secret-pw-2@10.20.0.6:8443/base',
-        username: 'other-user',
-        password: 'basic-secret-pw-2',
-        timeoutSeconds: 30,
-        caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    rideAddedActivity(log, httpRide, 'Europe/Rome');
+    rideEditedActivity(
+      log,
+      httpRide,
+      {
+        ...httpRide,
+        afterBuffer: 'delete',
+        connection: {
+          type: 'http',
+          url: 'https://gw-user:url-secret-pw-2@10.20.0.6:8443/base',
+          username: 'other-user',
+          password: 'basic-secret-pw-2',
+          timeoutSeconds: 30,
+          caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+        },
       },
-    });
+      'Europe/Rome',
+    );
 
     const messages = log
       .list()
@@ -130,7 +135,7 @@ describe('ride and central link events', () => {
       [
         'ride',
         'coaster',
-        'ride added: https://10.20.0.5:8443/base, folder "drops", pulls every 15 minutes, every day',
+        'ride added: https://10.20.0.5:8443/base, folder "drops", pulls every 15 minutes, every day, Europe/Rome time',
       ],
       [
         'ride',

@@ -100,7 +100,8 @@ export function durationInWords(ms: number): string {
   return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${Math.floor(h / 24)} d`;
 }
 
-export function rideAddedActivity(log: ActivityLog, ride: RideConfig): void {
+/** `timeZone`: the one the pull rules are read in (the agent's setting), named with them. */
+export function rideAddedActivity(log: ActivityLog, ride: RideConfig, timeZone: string): void {
   const c = ride.connection;
   const waitsForKey =
     c.type === 'sftp' && c.hostKeySha256 === undefined
@@ -110,7 +111,7 @@ export function rideAddedActivity(log: ActivityLog, ride: RideConfig): void {
     level: 'info',
     kind: 'ride',
     ride: ride.id,
-    message: `ride added: ${gatewayAddress(ride)}, folder "${ride.remoteDir}", pulls ${scheduleInWords(ride)}${waitsForKey}`,
+    message: `ride added: ${gatewayAddress(ride)}, folder "${ride.remoteDir}", pulls ${scheduleInWords(ride, timeZone)}${waitsForKey}`,
   });
 }
 
@@ -118,8 +119,13 @@ export function rideAddedActivity(log: ActivityLog, ride: RideConfig): void {
  * Which parts of a ride an edit changed, with the new value where it is not a credential:
  * a password or private key is named, never written.
  */
-export function rideEditedActivity(log: ActivityLog, before: RideConfig, after: RideConfig): void {
-  const parts = rideChanges(before, after);
+export function rideEditedActivity(
+  log: ActivityLog,
+  before: RideConfig,
+  after: RideConfig,
+  timeZone: string,
+): void {
+  const parts = rideChanges(before, after, timeZone);
   log.append({
     level: 'info',
     kind: 'ride',
@@ -138,7 +144,7 @@ export function rideRemovedActivity(log: ActivityLog, rideId: string): void {
 }
 
 /** The changed parts of a ride in plain words, e.g. `folder (now "in")`, `password`. */
-export function rideChanges(before: RideConfig, after: RideConfig): string[] {
+export function rideChanges(before: RideConfig, after: RideConfig, timeZone: string): string[] {
   const parts: string[] = [];
   const b = before.connection;
   const a = after.connection;
@@ -187,7 +193,7 @@ export function rideChanges(before: RideConfig, after: RideConfig): string[] {
     parts.push(`files after buffering (now ${afterBufferInWords(after)})`);
   }
   if (before.schedule.join('\n') !== after.schedule.join('\n')) {
-    parts.push(`schedule (now ${scheduleInWords(after)})`);
+    parts.push(`schedule (now ${scheduleInWords(after, timeZone)})`);
   }
   return parts;
 }
@@ -202,8 +208,8 @@ function gatewayAddress(ride: RideConfig): string {
   return url.toString();
 }
 
-function scheduleInWords(ride: RideConfig): string {
-  return ride.schedule.map(describePullRule).join('; ');
+function scheduleInWords(ride: RideConfig, timeZone: string): string {
+  return `${ride.schedule.map(describePullRule).join('; ')}, ${timeZone} time`;
 }
 
 function afterBufferInWords(ride: RideConfig): string {

@@ -28,7 +28,7 @@ export interface RideStatus {
   hostKey: HostKeyStatus;
   /** Why this ride's pulling is paused (the buffer is full); null while it pulls. */
   pausedReason: string | null;
-  /** Its cron rules, in the park's time zone. */
+  /** Its cron rules, read in the agent's `timeZone`. */
   schedule: string[];
   /** The same rules in words, e.g. "every 15 minutes from 07:00 to 23:59, every day". */
   scheduleInWords: string[];
@@ -46,6 +46,8 @@ export interface AgentStatus {
   upload: { lastRunAt: string | null; lastResult: UploadRoundResult | null };
   /** The upload bandwidth limit in force; null for none. */
   uploadBytesPerSecond: number | null;
+  /** The IANA time zone every ride's pull rules are read in (a setting), e.g. "Europe/Rome". */
+  timeZone: string;
   /** Online/offline, since when, why, and when the next upload round runs. */
   central: CentralLinkStatus;
   /** When central last took a heartbeat, and why the last one failed. */

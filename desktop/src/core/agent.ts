@@ -433,6 +433,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       })),
       upload: uploads.status(),
       uploadBytesPerSecond: settings.uploadBytesPerSecond,
+      timeZone: settings.timeZone,
       central: uploads.link.status(),
       heartbeat: heartbeats.status(),
       drops: buffer.counts(),
@@ -446,7 +447,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     addRide(draft) {
       const view = registry.add(draft);
       const added = registry.get(draft.id)?.ride;
-      if (added) rideAddedActivity(activity, added);
+      if (added) rideAddedActivity(activity, added, settings.timeZone);
       // A running agent pulls a new ride at once, as it does every ride at start-up.
       if (running) pulls.tick(draft.id);
       return view;
@@ -455,7 +456,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       const before = registry.get(draft.id)?.ride;
       const view = registry.edit(draft);
       const after = registry.get(draft.id)?.ride;
-      if (before && after) rideEditedActivity(activity, before, after);
+      if (before && after) rideEditedActivity(activity, before, after, settings.timeZone);
       return view;
     },
     removeRide(rideId) {

@@ -185,16 +185,17 @@ describe('rides through the status API, against a real OpenSSH gateway with pass
     await api.rides.remove({ rideId: 'r1' });
 
     const events = (await api.activity.list()).events.filter((e) => e.kind === 'ride').reverse();
+    const { timeZone } = await api.settings.get();
     expect(events.map((e) => [e.level, e.ride, e.message])).toEqual([
       [
         'info',
         'r1',
-        `ride added: sftp://${gw.host}:${gw.port}, folder "rm-log", pulls every 5 minutes from 07:00 to 22:59, every day; the first pull waits until a person accepts the gateway's host key`,
+        `ride added: sftp://${gw.host}:${gw.port}, folder "rm-log", pulls every 5 minutes from 07:00 to 22:59, every day, ${timeZone} time; the first pull waits until a person accepts the gateway's host key`,
       ],
       [
         'info',
         'r1',
-        'ride edited: password, folder (now "rm-log-2"), schedule (now at 06:00, every day)',
+        `ride edited: password, folder (now "rm-log-2"), schedule (now at 06:00, every day, ${timeZone} time)`,
       ],
       [
         'info',

@@ -30,6 +30,7 @@ function status(over: Partial<AgentStatus> = {}): AgentStatus {
     rides: [ride()],
     upload: { lastRunAt: null, lastResult: null },
     uploadBytesPerSecond: null,
+    timeZone: 'Europe/Rome',
     central: {
       state: 'online',
       offlineSince: null,

@@ -74,3 +74,8 @@ export function suggestedAction(error: string): string {
   }
   return 'The agent tries again by itself. If this stays, call Zamperla support with this message.';
 }
+
+/** A ride's pull rules in words, with the time zone they are read in (an agent setting). */
+export function scheduleText(words: string[], timeZone: string): string {
+  return words.length > 0 ? `${words.join('; ')} (${timeZone} time)` : '—';
+}

@@ -1,6 +1,6 @@
 import type { RideStatus, Status } from '../api.tsx';
 import type { Screen } from '../app.tsx';
-import { bytes, plural, relative, suggestedAction, when } from '../format.tsx';
+import { bytes, plural, relative, scheduleText, suggestedAction, when } from '../format.tsx';
 import { Badge, Empty, type Tone } from '../ui.tsx';
 
 function gatewayState(ride: RideStatus): { tone: Tone; words: string } {
@@ -46,7 +46,7 @@ function RideCard({ ride, status }: { ride: RideStatus; status: Status }) {
           {plural(uploaded, 'drop')}, {processed} processed
         </dd>
         <dt>Schedule</dt>
-        <dd>{ride.scheduleInWords.join('; ') || '—'}</dd>
+        <dd>{scheduleText(ride.scheduleInWords, status.timeZone)}</dd>
       </dl>
       {error ? (
         <div className="ride-error" role="status">

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Api, ConnectionTest, RideView, Status } from '../api.tsx';
 import { errorText } from '../api.tsx';
-import { plural } from '../format.tsx';
+import { plural, scheduleText } from '../format.tsx';
 import { Badge, Empty, Field, Problem } from '../ui.tsx';
 
 type AfterBuffer = 'keep' | 'delete' | 'move';
@@ -209,11 +209,14 @@ function RideForm({
   api,
   initial,
   editing,
+  timeZone,
   onDone,
 }: {
   api: Api;
   initial: FormState;
   editing: boolean;
+  /** The time zone the rules are read in (Settings), named in the hint. */
+  timeZone: string;
   onDone: (savedId: string | null) => void;
 }) {
   const [f, setF] = useState<FormState>(initial);
@@ -359,7 +362,10 @@ function RideForm({
           </Field>
         ) : null}
         <div className="field wide">
-          <Field label="When to pull" hint="One rule per line: minute hour day month weekday.">
+          <Field
+            label="When to pull"
+            hint={`One rule per line: minute hour day month weekday, in ${timeZone} time (change it in Settings).`}
+          >
             <textarea
               rows={3}
               value={f.schedule}
@@ -397,12 +403,14 @@ function RideForm({
 function RideRow({
   ride,
   live,
+  timeZone,
   api,
   onEdit,
   refresh,
 }: {
   ride: RideView;
   live: Status['rides'][number] | undefined;
+  timeZone: string;
   api: Api;
   onEdit: () => void;
   refresh: () => Promise<void>;
@@ -449,7 +457,7 @@ function RideRow({
             : `moved to ${ride.afterBuffer.moveTo}`}
         </dd>
         <dt>Schedule</dt>
-        <dd>{ride.scheduleInWords.join('; ')}</dd>
+        <dd>{scheduleText(ride.scheduleInWords, timeZone)}</dd>
       </dl>
       {ride.credentialError ? (
         <Problem
@@ -550,6 +558,7 @@ export function Rides({
           api={api}
           initial={form.initial}
           editing={form.editing}
+          timeZone={status.timeZone}
           onDone={() => {
             setForm(null);
             void load();
@@ -566,6 +575,7 @@ export function Rides({
             key={r.id}
             ride={r}
             live={status.rides.find((s) => s.id === r.id)}
+            timeZone={status.timeZone}
             api={api}
             refresh={refresh}
             onEdit={() => setForm({ initial: formFor(r), editing: true })}
