@@ -45,6 +45,7 @@ import { RideRegistry, type RideView } from './ride-registry.ts';
 import { KeyFileSecretStore } from './secrets/key-file-secret-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { SettleTracker } from './settle-tracker.ts';
+import { CentralLinkStore } from './store/central-link-store.ts';
 import { RideStore, type LoadedRide } from './store/ride-store.ts';
 import { SecretTable } from './store/secret-table.ts';
 import {
@@ -241,6 +242,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     makeRoom(buffer, bufferConfig, bufferLog, Date.now(), pendingBytes);
   const throttle = new UploadThrottle(() => settings.uploadBytesPerSecond, options.throttleClock);
   const activity = new ActivityLog(buffer.db);
+  const linkStore = new CentralLinkStore(buffer.db);
   const uploads = new UploadLoop({
     buffer,
     client: central,
@@ -257,6 +259,17 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     linkChanged: (change) => {
       log.info({ change }, `central link ${change.to}`);
       centralLinkActivity(activity, change);
+    },
+    linkMemory: {
+      remembered: linkStore.load(),
+      remember: (link) => {
+        try {
+          linkStore.save(link);
+        } catch (err) {
+          // Only the "offline since" shown after a restart is at stake, never a drop.
+          log.warn({ err }, 'could not keep the central link state; it restarts afresh');
+        }
+      },
     },
   });
   const heartbeats = new HeartbeatLoop({

@@ -1,8 +1,9 @@
+import Database from 'better-sqlite3';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
-import { createAgent } from './agent.ts';
+import { createAgent, type Agent } from './agent.ts';
 import { CentralLink, type CentralLinkChange } from './central-link.ts';
 import { parseAgentConfig } from './config.ts';
 import { silentLogger } from './logger.ts';
@@ -124,5 +125,57 @@ describe('the activity log while central is away', () => {
     // Online rounds after that add nothing.
     await agent.runOnce();
     expect(linkEvents()).toHaveLength(2);
+  });
+});
+
+describe('an outage that outlives a restart', () => {
+  it('keeps its "offline since" and is logged once, and a damaged memory starts afresh', async () => {
+    const data = await tempDir('link-restart');
+    cleanups.push(data.remove);
+    const proxy = await startTcpProxy(central.url);
+    cleanups.push(() => proxy.close());
+    const config = parseAgentConfig({
+      park: 'gardaland',
+      dataDir: data.dir,
+      central: { url: proxy.url, token: central.token },
+      rides: [],
+    });
+    const linkEvents = (a: Agent) => a.drops.activity().events.filter((e) => e.kind === 'central');
+
+    const first = await createAgent(config, { log });
+    await first.runOnce();
+    const contact = first.status().central.lastContactAt;
+    expect(contact).not.toBeNull();
+    proxy.cut();
+    await first.runOnce();
+    const before = first.status().central;
+    expect(before.state).toBe('offline');
+    await first.close();
+
+    // Power comes back while central is still away.
+    const second = await createAgent(config, { log });
+    expect(second.status().central).toMatchObject({
+      state: 'offline',
+      offlineSince: before.offlineSince,
+      lastContactAt: contact,
+    });
+    await second.runOnce();
+    expect(second.status().central.offlineSince).toBe(before.offlineSince);
+    expect(linkEvents(second).map((e) => e.level)).toEqual(['warn']);
+
+    proxy.restore();
+    await second.runOnce();
+    expect(second.status().central.state).toBe('online');
+    const levels = linkEvents(second).map((e) => e.level);
+    await second.close();
+    expect(levels).toEqual(['info', 'warn']);
+
+    // A row this version cannot read (a hand edit, a bad disk) is forgotten, never fatal.
+    const db = new Database(path.join(data.dir, 'buffer.sqlite'));
+    db.prepare("UPDATE central_link SET offline_since = 'yesterday'").run();
+    db.close();
+    const third = await createAgent(config, { log });
+    cleanups.push(() => third.close());
+    expect(third.status().central).toMatchObject({ state: 'unknown', offlineSince: null });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CentralLink } from './central-link.ts';
+import { CentralLink, type CentralLinkChange, type RememberedLink } from './central-link.ts';
 
 function link(start = Date.parse('2026-06-01T10:00:00Z')) {
   const clock = { t: start };
@@ -95,5 +95,65 @@ describe('central link', () => {
       lastContactAt: '2026-06-01T10:00:01.000Z',
     });
     expect(l.waitMs()).toBe(1_500);
+  });
+
+  it('resumes an outage an earlier run left as the same outage, and keeps what it learned', () => {
+    const clock = { t: Date.parse('2026-06-01T12:00:00Z') };
+    const changes: CentralLinkChange[] = [];
+    const kept: RememberedLink[] = [];
+    const l = new CentralLink({
+      retryBaseMs: 5_000,
+      retryMaxMs: 900_000,
+      random: () => 0.5,
+      now: () => clock.t,
+      changed: (c) => changes.push(c),
+      remembered: {
+        offlineSince: '2026-06-01T10:00:00.000Z',
+        lastError: 'central is unreachable (ECONNREFUSED)',
+        lastContactAt: '2026-06-01T09:59:00.000Z',
+      },
+      remember: (r) => kept.push(r),
+    });
+    expect(l.status()).toMatchObject({
+      state: 'offline',
+      offlineSince: '2026-06-01T10:00:00.000Z',
+      lastContactAt: '2026-06-01T09:59:00.000Z',
+    });
+
+    // Still away after the restart: no second "offline" transition.
+    l.recordFailure('central is unreachable (ETIMEDOUT)');
+    expect(changes).toEqual([]);
+    clock.t += 60_000;
+    l.recordSuccess();
+
+    // Back online after the whole outage, restart included.
+    expect(changes).toEqual([
+      { to: 'online', offlineSince: '2026-06-01T10:00:00.000Z', offlineMs: 2 * 3_600_000 + 60_000 },
+    ]);
+    expect(kept).toEqual([
+      {
+        offlineSince: '2026-06-01T10:00:00.000Z',
+        lastError: 'central is unreachable (ETIMEDOUT)',
+        lastContactAt: '2026-06-01T09:59:00.000Z',
+      },
+      { offlineSince: null, lastError: null, lastContactAt: '2026-06-01T12:01:00.000Z' },
+    ]);
+  });
+
+  it('starts unknown when the earlier run ended online, with its last contact known', () => {
+    const l = new CentralLink({
+      retryBaseMs: 5_000,
+      retryMaxMs: 900_000,
+      remembered: {
+        offlineSince: null,
+        lastError: null,
+        lastContactAt: '2026-06-01T09:59:00.000Z',
+      },
+    });
+    expect(l.status()).toMatchObject({
+      state: 'unknown',
+      offlineSince: null,
+      lastContactAt: '2026-06-01T09:59:00.000Z',
+    });
   });
 });

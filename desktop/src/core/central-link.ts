@@ -24,6 +24,12 @@ export type CentralLinkChange =
   | { to: 'offline'; reason: string }
   | { to: 'online'; offlineSince: string; offlineMs: number };
 
+/** The part of the link's state kept across restarts (see CentralLinkStore). */
+export type RememberedLink = Pick<
+  CentralLinkStatus,
+  'offlineSince' | 'lastError' | 'lastContactAt'
+>;
+
 export interface CentralLinkOptions {
   /** First retry ceiling; doubles per failed round. */
   retryBaseMs: number;
@@ -33,6 +39,13 @@ export interface CentralLinkOptions {
   now?: () => number;
   /** Told about each transition (the activity log); must not throw. */
   changed?: (change: CentralLinkChange) => void;
+  /**
+   * The state an earlier run left: an outage that outlives a restart resumes as offline since
+   * its first failure (not a new outage), and the last contact stays known.
+   */
+  remembered?: RememberedLink;
+  /** Told when the remembered part changes, to keep it; must not throw. */
+  remember?: (link: RememberedLink) => void;
 }
 
 /**
@@ -50,7 +63,19 @@ export class CentralLink {
   };
   private nextAttemptMs = 0;
 
-  constructor(private readonly options: CentralLinkOptions) {}
+  constructor(private readonly options: CentralLinkOptions) {
+    const r = options.remembered;
+    if (r) {
+      // Offline when the last run ended offline; otherwise unknown until central answers.
+      this.current = {
+        ...this.current,
+        state: r.offlineSince === null ? 'unknown' : 'offline',
+        offlineSince: r.offlineSince,
+        lastError: r.offlineSince === null ? null : r.lastError,
+        lastContactAt: r.lastContactAt,
+      };
+    }
+  }
 
   private now(): number {
     return (this.options.now ?? Date.now)();
@@ -122,6 +147,14 @@ export class CentralLink {
   private set(next: CentralLinkStatus): void {
     const before = this.current;
     this.current = next;
+    if (
+      before.offlineSince !== next.offlineSince ||
+      before.lastError !== next.lastError ||
+      before.lastContactAt !== next.lastContactAt
+    ) {
+      const { offlineSince, lastError, lastContactAt } = next;
+      this.options.remember?.({ offlineSince, lastError, lastContactAt });
+    }
     if (before.state !== 'offline' && next.state === 'offline') {
       this.options.changed?.({ to: 'offline', reason: next.lastError ?? 'no reason given' });
     } else if (before.state === 'offline' && next.state === 'online') {

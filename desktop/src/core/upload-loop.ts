@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DropBuffer } from './buffer/drop-buffer.ts';
 import type { CentralClient } from './central-client.ts';
-import { CentralLink, type CentralLinkChange } from './central-link.ts';
+import { CentralLink, type CentralLinkChange, type CentralLinkOptions } from './central-link.ts';
 import type { AgentConfig } from './config.ts';
 import { uploadBuffered, type UploadRoundResult } from './upload.ts';
 
@@ -19,6 +19,8 @@ export interface UploadLoopDeps {
   throttle?: (bytes: number) => Promise<void>;
   /** Told when the central link goes offline or comes back (once per transition). */
   linkChanged?: (change: CentralLinkChange) => void;
+  /** Keeps the link's state across restarts (CentralLinkStore); in memory only when absent. */
+  linkMemory?: Required<Pick<CentralLinkOptions, 'remembered' | 'remember'>>;
 }
 
 /**
@@ -46,6 +48,7 @@ export class UploadLoop {
       retryBaseMs: deps.upload.retryBaseSeconds * 1000,
       retryMaxMs: deps.upload.retryMaxSeconds * 1000,
       ...(deps.linkChanged ? { changed: deps.linkChanged } : {}),
+      ...deps.linkMemory,
     });
   }
 

@@ -3,6 +3,7 @@ import { rejectedDrops } from './20261128T0040-rejected-drops.ts';
 import { blobEviction } from './20261128T0100-blob-eviction.ts';
 import { ridesSettingsSecrets } from './20261128T0300-rides-settings-secrets.ts';
 import { activityAndDropPages } from './20261128T0430-activity-and-drop-pages.ts';
+import { centralLinkMemory } from './20261128T1900-central-link-memory.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -14,4 +15,5 @@ export const BUFFER_MIGRATIONS: readonly Migration[] = [
   blobEviction,
   ridesSettingsSecrets,
   activityAndDropPages,
+  centralLinkMemory,
 ];
