@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { CentralLink, type CentralLinkChange, type RememberedLink } from './central-link.ts';
+import {
+  CentralLink,
+  type CentralLinkChange,
+  type CentralLinkOptions,
+  type RememberedLink,
+} from './central-link.ts';
 
-function link(start = Date.parse('2026-06-01T10:00:00Z')) {
+function link(start = Date.parse('2026-06-01T10:00:00Z'), more: Partial<CentralLinkOptions> = {}) {
   const clock = { t: start };
   const l = new CentralLink({
     retryBaseMs: 5_000,
     retryMaxMs: 900_000,
     random: () => 0.5,
     now: () => clock.t,
+    ...more,
   });
   return { l, clock };
 }
@@ -98,14 +104,9 @@ describe('central link', () => {
   });
 
   it('resumes an outage an earlier run left as the same outage, and keeps what it learned', () => {
-    const clock = { t: Date.parse('2026-06-01T12:00:00Z') };
     const changes: CentralLinkChange[] = [];
     const kept: RememberedLink[] = [];
-    const l = new CentralLink({
-      retryBaseMs: 5_000,
-      retryMaxMs: 900_000,
-      random: () => 0.5,
-      now: () => clock.t,
+    const { l, clock } = link(Date.parse('2026-06-01T12:00:00Z'), {
       changed: (c) => changes.push(c),
       remembered: {
         offlineSince: '2026-06-01T10:00:00.000Z',
@@ -141,9 +142,7 @@ describe('central link', () => {
   });
 
   it('starts unknown when the earlier run ended online, with its last contact known', () => {
-    const l = new CentralLink({
-      retryBaseMs: 5_000,
-      retryMaxMs: 900_000,
+    const { l } = link(undefined, {
       remembered: {
         offlineSince: null,
         lastError: null,
