@@ -10,7 +10,17 @@ const rowSchema = z.object({
 
 /** The central link's state that outlives a restart (table `central_link`, one row). */
 export class CentralLinkStore {
-  constructor(private readonly db: Database.Database) {}
+  /** Prepared once: it runs after every good upload round and heartbeat (the last contact). */
+  private readonly upsert: Database.Statement<RememberedLink>;
+
+  constructor(private readonly db: Database.Database) {
+    this.upsert = db.prepare(
+      `INSERT INTO central_link (id, offline_since, last_error, last_contact_at)
+       VALUES (1, @offlineSince, @lastError, @lastContactAt)
+       ON CONFLICT (id) DO UPDATE SET offline_since = excluded.offline_since,
+         last_error = excluded.last_error, last_contact_at = excluded.last_contact_at`,
+    );
+  }
 
   /** What was remembered; nothing (never contacted, or an unreadable row) starts afresh. */
   load(): RememberedLink {
@@ -26,13 +36,6 @@ export class CentralLinkStore {
   }
 
   save(link: RememberedLink): void {
-    this.db
-      .prepare(
-        `INSERT INTO central_link (id, offline_since, last_error, last_contact_at)
-         VALUES (1, @offlineSince, @lastError, @lastContactAt)
-         ON CONFLICT (id) DO UPDATE SET offline_since = excluded.offline_since,
-           last_error = excluded.last_error, last_contact_at = excluded.last_contact_at`,
-      )
-      .run(link);
+    this.upsert.run(link);
   }
 }
