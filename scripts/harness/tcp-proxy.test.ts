@@ -51,3 +51,76 @@ describe('startTcpProxy with a link speed', () => {
     );
   });
 });
+
+/** A server that echoes every byte back. */
+async function startEcho(): Promise<net.Server> {
+  const server = net.createServer((socket) => socket.pipe(socket).on('error', () => undefined));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+/** Opens a connection and answers what happens to it: its replies, its end and its error. */
+function openClient(port: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  const replies: Buffer[] = [];
+  const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const ended = new Promise<string>((resolve) => {
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    socket.on('close', () => resolve('closed'));
+  });
+  socket.on('data', (c: Buffer) => replies.push(c));
+  const reply = (text: string) =>
+    new Promise<string>((resolve) => {
+      socket.once('data', (c: Buffer) => resolve(c.toString()));
+      socket.write(text);
+    });
+  return { socket, replies, connected, ended, reply };
+}
+
+describe('startTcpProxy faults', () => {
+  let proxy: TcpProxy | undefined;
+  let server: net.Server | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    server?.close();
+  });
+
+  it('reset() ends open connections with ECONNRESET and refuses new ones until restore()', async () => {
+    server = await startEcho();
+    proxy = await startTcpProxy({
+      targetHost: '127.0.0.1',
+      targetPort: (server.address() as AddressInfo).port,
+    });
+    const client = openClient(proxy.port);
+    expect(await client.reply('ping')).toBe('ping');
+    proxy.reset();
+    expect(await client.ended).toBe('ECONNRESET');
+    expect(['closed', 'ECONNRESET']).toContain(await openClient(proxy.port).ended);
+    proxy.restore();
+    expect(await openClient(proxy.port).reply('again')).toBe('again');
+  });
+
+  it('blackhole() keeps connections open but answers nothing; restore() resets them and lets new ones through', async () => {
+    server = await startEcho();
+    proxy = await startTcpProxy({
+      targetHost: '127.0.0.1',
+      targetPort: (server.address() as AddressInfo).port,
+    });
+    const old = openClient(proxy.port);
+    expect(await old.reply('ping')).toBe('ping');
+    proxy.blackhole();
+    old.socket.write('lost');
+    const fresh = openClient(proxy.port);
+    // The new connection is accepted (the kernel's handshake) but never answered.
+    await fresh.connected;
+    fresh.socket.write('hello?');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(old.replies.map(String)).toEqual(['ping']);
+    expect(fresh.replies).toEqual([]);
+    expect(old.socket.destroyed || fresh.socket.destroyed).toBe(false);
+    proxy.restore();
+    expect(await old.ended).toBe('ECONNRESET');
+    expect(await fresh.ended).toBe('ECONNRESET');
+    expect(await openClient(proxy.port).reply('back')).toBe('back');
+  });
+});

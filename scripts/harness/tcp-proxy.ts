@@ -37,6 +37,18 @@ export interface TcpProxy {
   cutAfter(bytes: number): void;
   /** Destroys every open connection (both sides) and drops new ones until `restore()`. */
   cut(): void;
+  /**
+   * Resets every open connection (TCP RST, as a peer that crashed or a firewall that lost the
+   * connection answers) and drops new ones until `restore()`.
+   */
+  reset(): void;
+  /**
+   * A link that silently stops answering (a NAT or conntrack entry lost): open connections stay
+   * open but nothing crosses them any more, new connections are accepted and then never
+   * answered. Only timeouts and keepalives notice. `restore()` resets the connections that
+   * lived through it (their state is gone on the far side) and lets new ones through.
+   */
+  blackhole(): void;
   /** Lets new connections through again. */
   restore(): void;
   /** How many times the link was cut. */
@@ -54,6 +66,7 @@ export async function startTcpProxy(target: TcpProxyOptions | string): Promise<T
   const options = typeof target === 'string' ? optionsFromUrl(target) : target;
   const sockets = new Set<net.Socket>();
   let isCut = false;
+  let isBlackholed = false;
   let cuts = 0;
   let forwarded = 0;
   let cutAt: number | null = null;
@@ -70,6 +83,17 @@ export async function startTcpProxy(target: TcpProxyOptions | string): Promise<T
     cuts += 1;
     for (const socket of sockets) socket.destroy();
   };
+  const reset = () => {
+    isCut = true;
+    cutAt = null;
+    cuts += 1;
+    for (const socket of sockets) socket.resetAndDestroy();
+  };
+  const blackhole = () => {
+    isBlackholed = true;
+    // Unread bytes stay in the kernel's buffers: the peers see their data accepted, no reply.
+    for (const socket of sockets) socket.pause();
+  };
 
   const links: Record<ProxyDirection, LinkPacer | null> = {
     'to-target': options.bytesPerSecond ? new LinkPacer(options.bytesPerSecond) : null,
@@ -80,6 +104,11 @@ export async function startTcpProxy(target: TcpProxyOptions | string): Promise<T
     track(client);
     if (isCut) {
       client.destroy();
+      return;
+    }
+    if (isBlackholed) {
+      // Accepted (the handshake is the kernel's), then never answered nor forwarded.
+      client.pause();
       return;
     }
     // No Nagle delays of the proxy's own: the clients compared decide theirs.
@@ -95,7 +124,8 @@ export async function startTcpProxy(target: TcpProxyOptions | string): Promise<T
         if (direction === 'to-target' && cutAt !== null && forwarded + chunk.length >= cutAt) {
           cut();
         }
-        if (isCut || to.destroyed) return;
+        // Chunks already read when the blackhole began are lost with the connection.
+        if (isCut || isBlackholed || to.destroyed) return;
         if (direction === 'to-target') forwarded += chunk.length;
         const link = links[direction];
         if (link) {
@@ -137,7 +167,13 @@ export async function startTcpProxy(target: TcpProxyOptions | string): Promise<T
       cutAt = forwarded + bytes;
     },
     cut,
+    reset,
+    blackhole,
     restore() {
+      if (isBlackholed) {
+        isBlackholed = false;
+        for (const socket of sockets) socket.resetAndDestroy();
+      }
       isCut = false;
     },
     get cuts() {
