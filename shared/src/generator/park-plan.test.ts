@@ -31,9 +31,9 @@ describe('planWindows', () => {
 });
 
 describe('localToUtc', () => {
-  it('resolves a wall time skipped by the spring DST change to the instant after the gap', () => {
+  it('resolves a wall time skipped by the spring DST change to the end of the gap (R6)', () => {
     expect(new Date(localToUtc(ROME, 2026, 3, 29, 2, 30)).toISOString()).toBe(
-      '2026-03-29T01:30:00.000Z',
+      '2026-03-29T01:00:00.000Z',
     );
   });
 
