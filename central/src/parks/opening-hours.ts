@@ -41,7 +41,11 @@ export type OpeningHours = z.infer<typeof openingHoursSchema>;
 /** What parks created before opening hours existed got (migration 1795838460606_park-opening-hours). */
 export const DEFAULT_OPENING_HOURS: OpeningHours = { open: '09:00', close: '19:00' };
 
-/** One park-local day of a period with its opening window as UTC instants (null: closed). */
+/**
+ * One park-local day of a period with its opening window as UTC instants (null: closed by the
+ * hours). `open` equal to `close` means the window fell into a DST gap (02:00-03:00 on the
+ * spring-forward day): the park had no opening that day.
+ */
 export interface OpeningDay {
   date: string;
   open: Date | null;
@@ -53,7 +57,10 @@ const pad = (n: number): string => String(n).padStart(2, '0');
 /**
  * Resolves wall-clock opening hours to UTC for every park-local day touched by
  * [start, end). The zone's rules of each day apply, so on a DST day 09:00–19:00 is still ten
- * hours of opening but at another UTC offset than the day before.
+ * hours of opening but at another UTC offset than the day before. Each time resolves by R6
+ * (`localToUtc`): a time skipped by the spring change to the end of the gap, a repeated one
+ * to its first occurrence; so `open` is never after `close`, and hours that lie wholly in the
+ * gap resolve to `open` = `close` (no opening), which the reporter accepts.
  */
 export function resolveOpeningDays(
   hours: OpeningHours,

@@ -1,3 +1,4 @@
+import { localParts, localToUtc } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../db/pool.ts';
 import { createLogger } from '../logger.ts';
@@ -39,6 +40,41 @@ describe('report period', () => {
     expect(iso(week)).toEqual(['2026-05-31T22:00:00.000Z', '2026-06-07T22:00:00.000Z']);
     const month = periodEndingAt(new Date('2026-06-01T04:00:00Z'), 'month', 'Europe/Rome');
     expect(iso(month)).toEqual(['2026-04-30T22:00:00.000Z', '2026-05-31T22:00:00.000Z']);
+  });
+
+  it('gives every DST change day its real length, 23 to 25 hours, starting at its first instant', () => {
+    // [zone, day, from, to, hours]: a daily rule firing the next day at 06:00 and at 00:00.
+    const cases: [string, string, string, string, number][] = [
+      ['Europe/Rome', '2026-03-29', '2026-03-28T23:00:00Z', '2026-03-29T22:00:00Z', 23],
+      ['Europe/Rome', '2026-10-25', '2026-10-24T22:00:00Z', '2026-10-25T23:00:00Z', 25],
+      ['America/New_York', '2026-03-08', '2026-03-08T05:00:00Z', '2026-03-09T04:00:00Z', 23],
+      ['America/New_York', '2026-11-01', '2026-11-01T04:00:00Z', '2026-11-02T05:00:00Z', 25],
+      // +11:00 -> +10:30 and back: half-hour changes.
+      ['Australia/Lord_Howe', '2026-04-05', '2026-04-04T13:00:00Z', '2026-04-05T13:30:00Z', 24.5],
+      ['Australia/Lord_Howe', '2026-10-04', '2026-10-03T13:30:00Z', '2026-10-04T13:00:00Z', 23.5],
+      // Changes at midnight: the repeated hour ends the day before; a skipped midnight starts
+      // the day at 01:00.
+      ['America/Santiago', '2026-04-04', '2026-04-04T03:00:00Z', '2026-04-05T04:00:00Z', 25],
+      ['America/Santiago', '2026-09-06', '2026-09-06T04:00:00Z', '2026-09-07T03:00:00Z', 23],
+      ['Asia/Beirut', '2026-03-29', '2026-03-28T22:00:00Z', '2026-03-29T21:00:00Z', 23],
+      ['Asia/Beirut', '2026-10-24', '2026-10-23T21:00:00Z', '2026-10-24T22:00:00Z', 25],
+      ['Asia/Kolkata', '2026-03-29', '2026-03-28T18:30:00Z', '2026-03-29T18:30:00Z', 24],
+    ];
+    for (const [zone, date, from, to, hours] of cases) {
+      const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+      for (const hour of [6, 0]) {
+        const firing = new Date(localToUtc(zone, y, m, d + 1, hour));
+        const p = periodEndingAt(firing, 'day', zone);
+        const at = `${zone} ${date}, fired at ${String(hour).padStart(2, '0')}:00 the day after`;
+        expect(iso(p), at).toEqual([from.replace('Z', '.000Z'), to.replace('Z', '.000Z')]);
+        expect((p.to.getTime() - p.from.getTime()) / 3_600_000, at).toBe(hours);
+        expect(localParts(p.from.getTime(), zone).day, at).toBe(d);
+      }
+    }
+    const march = periodEndingAt(new Date('2026-04-01T04:00:00Z'), 'month', 'Australia/Lord_Howe');
+    expect(iso(march)).toEqual(['2026-02-28T13:00:00.000Z', '2026-03-31T13:00:00.000Z']);
+    const week = periodEndingAt(new Date('2026-04-06T04:00:00Z'), 'week', 'Australia/Lord_Howe');
+    expect(iso(week)).toEqual(['2026-03-29T13:00:00.000Z', '2026-04-05T13:30:00.000Z']);
   });
 
   it("uses the park's calendar, not UTC's, near midnight", () => {
