@@ -76,7 +76,8 @@ pub(crate) fn completeness(
         };
         let day = days.entry(date).or_default();
         match (d.open, d.close) {
-            (Some(o), Some(c)) => {
+            // Open equal to close: hours that fell wholly into a DST gap (rule R6), no opening.
+            (Some(o), Some(c)) if o < c => {
                 let (o, c) = (o.0.max(start), c.0.min(end));
                 if o < c {
                     day.expected += hours_between(o, c) * rides.len() as f64;
@@ -87,9 +88,17 @@ pub(crate) fn completeness(
         }
     }
     let mut outside = 0.0;
-    for h in in_period.filter(|h| rides.contains(h.ride.as_str())) {
+    // Every row whose hour overlaps the period, clipped to it: where the offset has half hours
+    // (Lord Howe, India) a day starts in the middle of a UTC hour, and that hour's data covers
+    // the day's first half hour too.
+    let overlapping = input.hourly.iter().filter(|h| {
+        h.hour_start.0 < end
+            && h.hour_start.0 + TimeDelta::hours(1) > start
+            && rides.contains(h.ride.as_str())
+    });
+    for h in overlapping {
         let (a, b) = (
-            h.hour_start.0,
+            h.hour_start.0.max(start),
             (h.hour_start.0 + TimeDelta::hours(1)).min(end),
         );
         let mut inside = 0.0;
@@ -146,97 +155,137 @@ mod tests {
         }
     }
 
-    /// Random rides, rows and opening windows (closed days too) around the spring DST
-    /// change, against a minute-by-minute count: expected = ride-minutes inside opening,
+    /// The first instant of a park-local date, found by scanning minutes (independent of any
+    /// wall-time resolution): 01:00 where midnight is skipped.
+    fn first_instant_of(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+        let mut t =
+            Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap()) - TimeDelta::hours(15);
+        while t.with_timezone(&tz).date_naive() < date {
+            t += TimeDelta::minutes(1);
+        }
+        t
+    }
+
+    /// Random rides, rows and opening windows (closed days and zero-length openings too) over
+    /// DST changes in several zones (Rome, Lord Howe's half-hour changes, Santiago's skipped
+    /// midnight), against a minute-by-minute count: expected = ride-minutes inside opening,
     /// with = those of them whose (ride, UTC hour) has a row, outside = row minutes not inside.
     #[test]
     fn matches_a_minute_by_minute_count_on_random_inputs() {
-        let tz: Tz = "Europe/Rome".parse().unwrap();
-        let start = Utc.with_ymd_and_hms(2026, 3, 27, 23, 0, 0).unwrap();
-        let end = Utc.with_ymd_and_hms(2026, 4, 1, 22, 0, 0).unwrap();
+        let cases = [
+            ("Europe/Rome", "2026-03-28", "2026-04-01"),
+            ("Europe/Rome", "2026-10-24", "2026-10-26"),
+            ("Australia/Lord_Howe", "2026-04-04", "2026-04-06"),
+            ("Australia/Lord_Howe", "2026-10-03", "2026-10-05"),
+            ("America/Santiago", "2026-09-05", "2026-09-07"),
+        ];
         let all = ["a", "b", "c"];
-        for seed in 0..40u64 {
-            let mut g = Lcg(seed);
-            let rides: Vec<&str> = all.iter().copied().filter(|_| g.next(4) > 0).collect();
-            let mut hourly = Vec::new();
-            let mut rows = BTreeSet::new();
-            // One hour either side of the period, which must not count.
-            let mut t = start - TimeDelta::hours(1);
-            while t <= end {
-                for r in all {
-                    if g.next(3) > 0 {
-                        rows.insert((r, t));
-                        hourly.push(json!({ "ride": r, "hourStart": t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                            "localHour": "", "cycles": 1, "riders": 1, "completed": 1, "aborted": 0,
-                            "estop": 0, "autoMinutes": 1.0, "faultMinutes": 0.0, "availability": 1.0 }));
-                    }
-                }
-                t += TimeDelta::hours(1);
-            }
-            let mut days = Vec::new();
-            let mut windows = Vec::new();
-            let mut day = start.with_timezone(&tz).date_naive();
-            while day
-                <= (end - TimeDelta::seconds(1))
-                    .with_timezone(&tz)
-                    .date_naive()
-            {
-                let midnight = tz
-                    .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
+        for (zone, first, last) in cases {
+            let tz: Tz = zone.parse().unwrap();
+            let first = NaiveDate::parse_from_str(first, "%Y-%m-%d").unwrap();
+            let last = NaiveDate::parse_from_str(last, "%Y-%m-%d").unwrap();
+            let start = first_instant_of(tz, first);
+            let end = first_instant_of(tz, last.succ_opt().unwrap());
+            let f = |x: DateTime<Utc>| x.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            for seed in 0..40u64 {
+                let mut g = Lcg(seed);
+                let rides: Vec<&str> = all.iter().copied().filter(|_| g.next(4) > 0).collect();
+                let mut hourly = Vec::new();
+                let mut rows = BTreeSet::new();
+                // One hour either side of the period, which must not count; UTC hours, so in
+                // Lord Howe the period starts and ends in the middle of one.
+                let mut t = Utc
+                    .timestamp_opt(start.timestamp() / 3600 * 3600, 0)
                     .unwrap()
-                    .with_timezone(&Utc);
-                if g.next(5) == 0 {
-                    days.push(json!({ "date": day.to_string(), "open": null, "close": null }));
-                } else {
-                    let open = midnight + TimeDelta::minutes(g.next(1200) as i64);
-                    let close = open + TimeDelta::minutes(1 + g.next(600) as i64);
-                    windows.push((open, close));
-                    let f = |x: DateTime<Utc>| x.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-                    days.push(
-                        json!({ "date": day.to_string(), "open": f(open), "close": f(close) }),
-                    );
+                    - TimeDelta::hours(1);
+                while t <= end {
+                    for r in all {
+                        if g.next(3) > 0 {
+                            rows.insert((r, t));
+                            hourly.push(json!({ "ride": r, "hourStart": f(t),
+                                "localHour": "", "cycles": 1, "riders": 1, "completed": 1, "aborted": 0,
+                                "estop": 0, "autoMinutes": 1.0, "faultMinutes": 0.0, "availability": 1.0 }));
+                        }
+                    }
+                    t += TimeDelta::hours(1);
                 }
-                day = day.succ_opt().unwrap();
-            }
-            let input: ReportInput = serde_json::from_value(json!({
-                "format": "zamperla.report-input/v1", "language": "en",
-                "park": { "id": "p", "name": "P", "timezone": "Europe/Rome" }, "ride": null,
-                "period": { "start": "2026-03-27T23:00:00Z", "end": "2026-04-01T22:00:00Z" },
-                "hourly": hourly, "alarms": [],
-                "openingHours": { "rides": rides, "days": days },
-            }))
-            .unwrap();
+                let mut days = Vec::new();
+                let mut windows = Vec::new();
+                let mut closed = BTreeSet::new();
+                let mut day = first;
+                while day <= last {
+                    let midnight = first_instant_of(tz, day);
+                    if g.next(5) == 0 {
+                        days.push(json!({ "date": day.to_string(), "open": null, "close": null }));
+                        closed.insert(day);
+                    } else {
+                        let open = midnight + TimeDelta::minutes(g.next(1200) as i64);
+                        // Sometimes zero-length (hours that fell into a DST gap); never past
+                        // the day's end, like central's 24:00.
+                        let length = if g.next(3) == 0 {
+                            0
+                        } else {
+                            g.next(601) as i64
+                        };
+                        let close = (open + TimeDelta::minutes(length))
+                            .min(first_instant_of(tz, day.succ_opt().unwrap()));
+                        if open == close {
+                            closed.insert(day);
+                        }
+                        windows.push((open, close));
+                        days.push(
+                            json!({ "date": day.to_string(), "open": f(open), "close": f(close) }),
+                        );
+                    }
+                    day = day.succ_opt().unwrap();
+                }
+                let input: ReportInput = serde_json::from_value(json!({
+                    "format": "zamperla.report-input/v1", "language": "en",
+                    "park": { "id": "p", "name": "P", "timezone": zone }, "ride": null,
+                    "period": { "start": f(start), "end": f(end) },
+                    "hourly": hourly, "alarms": [],
+                    "openingHours": { "rides": rides, "days": days },
+                }))
+                .unwrap();
 
-            let (mut expected, mut with, mut outside) = (0u64, 0u64, 0u64);
-            let mut m = start;
-            while m < end {
-                let hour = m - TimeDelta::minutes(m.timestamp() % 3600 / 60);
-                let open = windows.iter().any(|(o, c)| *o <= m && m < *c);
-                for r in &rides {
-                    let has = rows.contains(&(*r, hour));
-                    expected += u64::from(open);
-                    with += u64::from(open && has);
-                    outside += u64::from(!open && has);
+                let (mut expected, mut with, mut outside) = (0u64, 0u64, 0u64);
+                let mut m = start;
+                while m < end {
+                    let hour = m - TimeDelta::minutes(m.timestamp() % 3600 / 60);
+                    let open = windows.iter().any(|(o, c)| *o <= m && m < *c);
+                    for r in &rides {
+                        let has = rows.contains(&(*r, hour));
+                        expected += u64::from(open);
+                        with += u64::from(open && has);
+                        outside += u64::from(!open && has);
+                    }
+                    m += TimeDelta::minutes(1);
                 }
-                m += TimeDelta::minutes(1);
+                let (c, per_day) = completeness(&input, tz);
+                let at = format!("{zone} seed {seed}");
+                let close = |a: f64, b: u64| (a - b as f64 / 60.0).abs() < 0.01;
+                assert!(
+                    close(c.ride_hours_expected, expected),
+                    "{at}: {c:?} vs {expected} min"
+                );
+                assert!(
+                    close(c.ride_hours_with_data, with),
+                    "{at}: {c:?} vs {with} min"
+                );
+                assert!(
+                    close(c.ride_hours_outside_opening.unwrap(), outside),
+                    "{at}: {c:?} vs {outside} min"
+                );
+                assert!(c.ratio.is_none_or(|r| (0.0..=1.0).contains(&r)));
+                let days_with: f64 = per_day.values().map(|d| d.with).sum();
+                assert!(close(days_with, with), "{at}: days add up");
+                let closed_days: BTreeSet<NaiveDate> = per_day
+                    .iter()
+                    .filter(|(_, d)| d.closed)
+                    .map(|(k, _)| *k)
+                    .collect();
+                assert_eq!(closed_days, closed, "{at}: closed days");
             }
-            let (c, per_day) = completeness(&input, tz);
-            let close = |a: f64, b: u64| (a - b as f64 / 60.0).abs() < 0.01;
-            assert!(
-                close(c.ride_hours_expected, expected),
-                "seed {seed}: {c:?} vs {expected} min"
-            );
-            assert!(
-                close(c.ride_hours_with_data, with),
-                "seed {seed}: {c:?} vs {with} min"
-            );
-            assert!(
-                close(c.ride_hours_outside_opening.unwrap(), outside),
-                "seed {seed}: {c:?} vs {outside} min"
-            );
-            assert!(c.ratio.is_none_or(|r| (0.0..=1.0).contains(&r)));
-            let days_with: f64 = per_day.values().map(|d| d.with).sum();
-            assert!(close(days_with, with), "seed {seed}: days add up");
         }
     }
 }

@@ -57,8 +57,33 @@ pub struct OpeningDay {
     pub date: String,
     /// Opening; `null` on a closed day.
     pub open: Option<UtcInstant>,
-    /// Closing, after `open`; `null` on a closed day.
+    /// Closing, not before `open` (equal: no opening that day); `null` on a closed day.
     pub close: Option<UtcInstant>,
+}
+
+/// Refuses an opening day the reporter cannot read, saying what is wrong in words. `open`
+/// equal to `close` is accepted: central resolves wall-clock hours by rule R6, and hours that
+/// lie wholly in a DST gap (02:00-03:00 on the spring-forward day) resolve to one instant, which
+/// means the park had no opening that day.
+fn check_opening_day(i: usize, d: &OpeningDay) -> Result<(), String> {
+    let at = format!("openingHours.days[{i}]");
+    if chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").is_err() {
+        return Err(format!(
+            "{at} has the date {:?}; expected a park-local date written YYYY-MM-DD",
+            d.date
+        ));
+    }
+    match (d.open, d.close) {
+        (Some(o), Some(c)) if o > c => Err(format!(
+            "{at} ({}) opens at {o} but closes earlier, at {c}; a day's opening cannot end before it starts",
+            d.date
+        )),
+        (Some(_), None) | (None, Some(_)) => Err(format!(
+            "{at} ({}) has only one of open and close; give both, or neither for a closed day",
+            d.date
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Occurrences of one kind of anomaly on one ride (and channel) in the period.
@@ -244,17 +269,7 @@ impl ReportInput {
         }
         if let Some(oh) = &input.opening_hours {
             for (i, d) in oh.days.iter().enumerate() {
-                let ok = chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").is_ok()
-                    && match (d.open, d.close) {
-                        (Some(o), Some(c)) => o < c,
-                        (None, None) => true,
-                        _ => false,
-                    };
-                if !ok {
-                    return Err(format!(
-                        "openingHours.days[{i}] needs a YYYY-MM-DD date and either open before close or both null"
-                    ));
-                }
+                check_opening_day(i, d)?;
             }
         }
         Ok(input)

@@ -50,7 +50,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
     let input = ReportInput::from_json(&bytes).map_err(|e| {
         JobError::usage(
             "input_invalid",
-            format!("{} is not a valid report input: {e}", args.input.display()),
+            // No path: the input is a temp file of the worker, and the message is shown to
+            // people (on the report in the dashboard); what is wrong with it is what helps.
+            format!("the report input is not valid: {e}"),
         )
     })?;
     let rendered = render(&input).map_err(|e| JobError::usage("input_invalid", e))?;
