@@ -39,6 +39,8 @@ export interface StartCentralOptions {
   verifyDrop?: DropVerifier;
   /** The built dashboard to serve at `/` (default `DASHBOARD_DIR`, else `central/dashboard/dist`). */
   dashboardDir?: string;
+  /** Central's clock for the ingest checks (`window_in_future`); tests move it. */
+  now?: () => number;
 }
 
 /** A running central API. */
@@ -84,6 +86,7 @@ export async function startCentral(
         : (path, fileName) => checkUploadFile(custom ?? verifyDrop, path, fileName),
       log: log.child({ component: 'ingest' }),
       onEnqueued: () => publisher?.kick(),
+      ...(options.now ? { now: options.now } : {}),
     }),
     metrics,
   );

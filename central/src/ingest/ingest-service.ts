@@ -1,22 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { open, rm, writeFile } from 'node:fs/promises';
-import { TRPCError } from '@trpc/server';
-import type { DropRejectionCode, VerifyResult } from '@zra/shared';
+import type { DropRejectionCode, Manifest, VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { isConnectionLost } from '../db/connection-lost.ts';
 import { isUniqueViolation, withTransaction } from '../db/pool.ts';
+import { DomainError } from '../domain-error.ts';
 import { enqueue } from '../queue/outbox.ts';
 import type { IngestService } from '../server/context.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
 import type { UploadChecker } from './drop-verifier.ts';
-import type { BeginInput, CommitOutput } from './ingest-schemas.ts';
+import type { CommitOutput } from './ingest-schemas.ts';
 
-/** shared's verdict, plus the one check only central can make: the token's park. */
+/** A window may start at most this long after central received its drop (PLC clocks drift). */
+export const FUTURE_WINDOW_TOLERANCE_MS = 15 * 60_000;
+
+/**
+ * Key space of the advisory locks that serialise commits of one ride (the two-integer form,
+ * so it cannot meet a single-bigint lock such as node-pg-migrate's).
+ */
+const RIDE_COMMIT_LOCK = 0x5a5201;
+
+/** shared's verdict, plus the checks only central can make: the token's park, its clock. */
 type Verdict =
   | Extract<VerifyResult, { ok: true }>
-  | { ok: false; code: DropRejectionCode | 'park_mismatch'; reason: string };
+  | {
+      ok: false;
+      code: DropRejectionCode | 'park_mismatch' | 'window_in_future';
+      reason: string;
+    };
 
 interface UploadRow {
   id: string;
@@ -38,25 +51,147 @@ export interface IngestDeps {
   log: Logger;
   /** Called after a commit queued work, so the outbox publisher need not wait for its poll. */
   onEnqueued?: () => void;
+  /** Central's clock (ms since the epoch), for the `window_in_future` check; tests set it. */
+  now?: () => number;
 }
 
 /**
  * Begin / chunk / commit of docs/job-contracts.md. Every step is idempotent: a retried begin
  * resumes, a retried chunk at the stored end is refused with that end, a retried commit of an
- * already stored drop answers `duplicate`.
+ * already stored drop answers `duplicate`. Failures a caller can act on are DomainErrors.
  */
 export function createIngestService(deps: IngestDeps): IngestService {
   const { pool, blobs, log } = deps;
+  const now = deps.now ?? Date.now;
 
-  async function existingBatch(park: ParkIdentity, input: BeginInput): Promise<string | null> {
+  async function existingBatch(
+    park: ParkIdentity,
+    ids: { contentId: string; sha256: string },
+  ): Promise<string | null> {
     // A quarantined drop has no trusted content id; the same bytes again are the same verdict.
     const r = await pool.query<{ id: string }>(
       `SELECT id FROM batches
         WHERE park_id = $1 AND (content_id = $2 OR (content_id IS NULL AND sha256 = $3))
         LIMIT 1`,
-      [park.id, input.contentId, input.sha256],
+      [park.id, ids.contentId, ids.sha256],
     );
     return r.rows[0]?.id ?? null;
+  }
+
+  async function resetUpload(upload: UploadRow, bytes: number): Promise<void> {
+    await writeFile(upload.temp_path, new Uint8Array(0));
+    await pool.query(
+      'UPDATE uploads SET received_bytes = 0, bytes = $2, updated_at = now() WHERE id = $1',
+      [upload.id, bytes],
+    );
+  }
+
+  /** The park's upload, every declared byte received; otherwise what the agent must do. */
+  async function completeUpload(park: ParkIdentity, uploadId: string): Promise<UploadRow> {
+    const r = await pool.query<UploadRow>('SELECT * FROM uploads WHERE id = $1 AND park_id = $2', [
+      uploadId,
+      park.id,
+    ]);
+    const upload = r.rows[0];
+    if (!upload) throw uploadNotFound(uploadId);
+    const declared = Number(upload.bytes);
+    const received = Number(upload.received_bytes);
+    if (received !== declared) {
+      throw new DomainError(
+        'precondition_failed',
+        `upload is incomplete: central holds ${received} of ${declared} bytes; send the rest from offset ${received}`,
+      );
+    }
+    return upload;
+  }
+
+  /** Reads, hashes and verifies the file; bytes that are not the declared file reset the upload. */
+  async function checkUploadedFile(
+    upload: UploadRow,
+  ): Promise<{ sha256: string; verdict: VerifyResult }> {
+    // Off the event loop: reading, hashing and verifying a big drop takes CPU seconds.
+    const check = await deps.checkUpload(upload.temp_path, upload.file_name);
+    // A concurrent commit of this upload finished first and removed the file.
+    if (!check.found) throw uploadNotFound(upload.id);
+    const declared = Number(upload.bytes);
+    if (check.bytes !== declared || check.sha256 !== upload.sha256) {
+      await resetUpload(upload, declared);
+      throw new DomainError(
+        'invalid_input',
+        `the uploaded bytes do not match the declared file (SHA-256 ${check.sha256}, ${check.bytes} bytes; expected ${upload.sha256}, ${declared} bytes); the upload was reset, send it again from offset 0`,
+      );
+    }
+    return { sha256: check.sha256, verdict: check.verdict };
+  }
+
+  /** Copies the upload into the blob store (durably) and returns the blob's path. */
+  async function storeBlob(upload: UploadRow, sha256: string): Promise<string> {
+    return blobs.storeBlob(upload.temp_path, sha256).catch((err: unknown) => {
+      // The concurrent commit may also remove the file between the check and this copy.
+      throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? uploadNotFound(upload.id) : err;
+    });
+  }
+
+  /**
+   * One transaction: the batch (stored, or quarantined with its reason), for a stored drop its
+   * ride, the revision mark on what it replaces and the outbox row; the upload row goes.
+   */
+  async function recordBatch(
+    park: ParkIdentity,
+    upload: UploadRow,
+    verdict: Verdict,
+    stored: { sha256: string; blobPath: string },
+  ): Promise<CommitOutput> {
+    const batchId = randomUUID();
+    const base = [
+      batchId,
+      park.id,
+      stored.sha256,
+      Number(upload.bytes),
+      upload.file_name,
+      stored.blobPath,
+    ];
+    return withTransaction(pool, async (c) => {
+      if (!verdict.ok) {
+        await c.query(
+          `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code, error)
+           VALUES ($1, $2, $3, $4, $5, $6, 'quarantined', $7, $8)`,
+          [...base, verdict.code, verdict.reason],
+        );
+        await c.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
+        return { status: 'quarantined', batchId, code: verdict.code, reason: verdict.reason };
+      }
+      const m = verdict.manifest;
+      await lockRide(c, park, m.ride);
+      await c.query(
+        `INSERT INTO rides (park_id, id, model, name) VALUES ($1, $2, $3, $2)
+         ON CONFLICT (park_id, id) DO NOTHING`,
+        [park.id, m.ride, m.model],
+      );
+      await c.query(
+        `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state,
+                              ride_id, sequence, window_start, window_end, content_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'stored', $7, $8, $9, $10, $11)`,
+        [...base, m.ride, m.sequence, m.window.start, m.window.end, verdict.contentId],
+      );
+      await supersedeRideWindow(c, park, m, batchId);
+      await enqueue(c, 'postprocess', { batchId }, batchId);
+      await c.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
+      return { status: 'stored', batchId };
+    });
+  }
+
+  /** The commit lost a race with the same content (or the same bad bytes): that batch is it. */
+  async function duplicateOf(
+    park: ParkIdentity,
+    upload: UploadRow,
+    ids: { contentId: string; sha256: string },
+  ): Promise<CommitOutput | null> {
+    const existing = await existingBatch(park, ids);
+    if (!existing) return null;
+    await pool.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
+    await rm(upload.temp_path, { force: true });
+    return { status: 'duplicate', batchId: existing };
   }
 
   return {
@@ -99,17 +234,17 @@ export function createIngestService(deps: IngestDeps): IngestService {
         const upload = await lockUpload(c, park, input.uploadId);
         const stored = Number(upload.received_bytes);
         if (input.offset !== stored) {
-          throw new TRPCError({
-            code: 'CONFLICT',
-            message: `chunk offset ${input.offset} is not where the upload stands: central holds ${stored} bytes; resume from offset ${stored}`,
-          });
+          throw new DomainError(
+            'conflict',
+            `chunk offset ${input.offset} is not where the upload stands: central holds ${stored} bytes; resume from offset ${stored}`,
+          );
         }
         const end = stored + data.length;
         if (end > Number(upload.bytes)) {
-          throw new TRPCError({
-            code: 'BAD_REQUEST',
-            message: `chunk ends at byte ${end}, past the declared size of ${upload.bytes} bytes`,
-          });
+          throw new DomainError(
+            'invalid_input',
+            `chunk ends at byte ${end}, past the declared size of ${upload.bytes} bytes`,
+          );
         }
         const file = await open(upload.temp_path, 'r+');
         try {
@@ -129,107 +264,32 @@ export function createIngestService(deps: IngestDeps): IngestService {
     },
 
     async commit(park, input) {
-      const r = await pool.query<UploadRow>(
-        'SELECT * FROM uploads WHERE id = $1 AND park_id = $2',
-        [input.uploadId, park.id],
-      );
-      const upload = r.rows[0];
-      if (!upload) throw uploadNotFound(input.uploadId);
-      const declared = Number(upload.bytes);
-      const received = Number(upload.received_bytes);
-      if (received !== declared) {
-        throw new TRPCError({
-          code: 'PRECONDITION_FAILED',
-          message: `upload is incomplete: central holds ${received} of ${declared} bytes; send the rest from offset ${received}`,
-        });
-      }
-      // Off the event loop: reading, hashing and verifying a big drop takes CPU seconds.
-      const check = await deps.checkUpload(upload.temp_path, upload.file_name);
-      // A concurrent commit of this upload finished first and removed the file.
-      if (!check.found) throw uploadNotFound(input.uploadId);
-      const { sha256 } = check;
-      if (check.bytes !== declared || sha256 !== upload.sha256) {
-        await resetUpload(upload, declared);
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: `the uploaded bytes do not match the declared file (SHA-256 ${sha256}, ${check.bytes} bytes; expected ${upload.sha256}, ${declared} bytes); the upload was reset, send it again from offset 0`,
-        });
-      }
-      const verdict = withPark(check.verdict, park);
-      const blobPath = await blobs.storeBlob(upload.temp_path, sha256).catch((err: unknown) => {
-        // The concurrent commit may also remove the file between the check and this copy.
-        throw (err as NodeJS.ErrnoException).code === 'ENOENT'
-          ? uploadNotFound(input.uploadId)
-          : err;
-      });
-      const batchId = randomUUID();
-      const base = [batchId, park.id, sha256, declared, upload.file_name, blobPath];
+      const upload = await completeUpload(park, input.uploadId);
+      const receivedAt = now();
+      const { sha256, verdict: checked } = await checkUploadedFile(upload);
+      const verdict = judgeInContext(checked, park, receivedAt);
+      const blobPath = await storeBlob(upload, sha256);
       let result: CommitOutput;
       try {
-        result = await withTransaction(pool, async (c) => {
-          if (!verdict.ok) {
-            await c.query(
-              `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code, error)
-               VALUES ($1, $2, $3, $4, $5, $6, 'quarantined', $7, $8)`,
-              [...base, verdict.code, verdict.reason],
-            );
-            await c.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
-            return {
-              status: 'quarantined' as const,
-              batchId,
-              code: verdict.code,
-              reason: verdict.reason,
-            };
-          }
-          const m = verdict.manifest;
-          await c.query(
-            `INSERT INTO rides (park_id, id, model, name) VALUES ($1, $2, $3, $2)
-             ON CONFLICT (park_id, id) DO NOTHING`,
-            [park.id, m.ride, m.model],
-          );
-          await c.query(
-            `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state,
-                                  ride_id, sequence, window_start, window_end, content_id)
-             VALUES ($1, $2, $3, $4, $5, $6, 'stored', $7, $8, $9, $10, $11)`,
-            [...base, m.ride, m.sequence, m.window.start, m.window.end, verdict.contentId],
-          );
-          // Other content for the same ride, window and sequence is a revision: the new batch wins.
-          await c.query(
-            `UPDATE batches SET superseded_by = $1, updated_at = now()
-              WHERE park_id = $2 AND ride_id = $3 AND sequence = $4 AND window_start = $5
-                AND id <> $1 AND superseded_by IS NULL AND content_id IS NOT NULL`,
-            [batchId, park.id, m.ride, m.sequence, m.window.start],
-          );
-          await enqueue(c, 'postprocess', { batchId }, batchId);
-          await c.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
-          return { status: 'stored' as const, batchId };
-        });
+        result = await recordBatch(park, upload, verdict, { sha256, blobPath });
       } catch (err) {
         // A concurrent commit of the same content won the unique constraint: same drop.
         if (
           isUniqueViolation(err, 'batches_park_content_key') ||
           isUniqueViolation(err, 'batches_quarantined_sha_key')
         ) {
-          const existing = await existingBatch(park, {
-            sha256,
-            contentId: verdict.ok ? verdict.contentId : upload.content_id,
-            bytes: declared,
-            fileName: upload.file_name,
-          });
-          if (!existing) throw err;
-          await pool.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
-          await rm(upload.temp_path, { force: true });
-          return { status: 'duplicate', batchId: existing };
+          const contentId = verdict.ok ? verdict.contentId : upload.content_id;
+          const duplicate = await duplicateOf(park, upload, { contentId, sha256 });
+          if (duplicate) return duplicate;
         }
         if (isConnectionLost(err)) {
           // The COMMIT may or may not have reached PostgreSQL: the outcome is unknown here, and
           // a retried commit (then begin, on NOT_FOUND) finds out without storing twice.
-          throw new TRPCError({
-            code: 'SERVICE_UNAVAILABLE',
-            message:
-              'the database connection was lost while committing; retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)',
-            cause: err,
-          });
+          throw new DomainError(
+            'unavailable',
+            'the database connection was lost while committing; retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)',
+            { cause: err },
+          );
         }
         throw err;
       }
@@ -241,31 +301,68 @@ export function createIngestService(deps: IngestDeps): IngestService {
           batchId: result.batchId,
           status: result.status,
           fileName: upload.file_name,
+          ...(result.status === 'quarantined' ? { code: result.code } : {}),
         },
         'upload committed',
       );
       return result;
     },
   };
+}
 
-  function withPark(verdict: VerifyResult, park: ParkIdentity): Verdict {
-    if (verdict.ok && verdict.manifest.park !== park.id) {
-      return {
-        ok: false,
-        code: 'park_mismatch',
-        reason: `the drop belongs to park "${verdict.manifest.park}" but was sent with the token of park "${park.id}"; check the gateway's park setting`,
-      };
-    }
-    return verdict;
+/**
+ * The checks that need what the pure verifier does not know: the token's park, and central's
+ * clock at receipt (a window that starts in the future means a PLC clock not set to UTC).
+ */
+function judgeInContext(verdict: VerifyResult, park: ParkIdentity, receivedAt: number): Verdict {
+  if (!verdict.ok) return verdict;
+  const m = verdict.manifest;
+  if (m.park !== park.id) {
+    return {
+      ok: false,
+      code: 'park_mismatch',
+      reason: `the drop belongs to park "${m.park}" but was sent with the token of park "${park.id}"; check the gateway's park setting`,
+    };
   }
+  const start = Date.parse(m.window.start);
+  if (start - receivedAt > FUTURE_WINDOW_TOLERANCE_MS) {
+    return {
+      ok: false,
+      code: 'window_in_future',
+      reason: `the window starts in the future: set the PLC clock to UTC (the window starts at ${m.window.start}; central received the drop at ${new Date(receivedAt).toISOString()})`,
+    };
+  }
+  return verdict;
+}
 
-  async function resetUpload(upload: UploadRow, bytes: number): Promise<void> {
-    await writeFile(upload.temp_path, new Uint8Array(0));
-    await pool.query(
-      'UPDATE uploads SET received_bytes = 0, bytes = $2, updated_at = now() WHERE id = $1',
-      [upload.id, bytes],
-    );
-  }
+/**
+ * Serialises the commits of one ride until the transaction ends, so that of two revisions of
+ * one ride-window committed at once the later sees the earlier and replaces it.
+ */
+async function lockRide(c: pg.PoolClient, park: ParkIdentity, ride: string): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
+    RIDE_COMMIT_LOCK,
+    `${park.id}/${ride}`,
+  ]);
+}
+
+/**
+ * The ride-window is the unit of data: any earlier live batch of the same park, ride and
+ * window start (whatever its sequence) is replaced by the one just inserted (docs/central.md,
+ * "Counting rule"). Runs under the ride's lock; the newest commit wins.
+ */
+async function supersedeRideWindow(
+  c: pg.PoolClient,
+  park: ParkIdentity,
+  m: Manifest,
+  batchId: string,
+): Promise<void> {
+  await c.query(
+    `UPDATE batches SET superseded_by = $1, updated_at = now()
+      WHERE park_id = $2 AND ride_id = $3 AND window_start = $4
+        AND id <> $1 AND superseded_by IS NULL AND content_id IS NOT NULL`,
+    [batchId, park.id, m.ride, m.window.start],
+  );
 }
 
 async function lockUpload(
@@ -282,9 +379,9 @@ async function lockUpload(
   return upload;
 }
 
-function uploadNotFound(uploadId: string): TRPCError {
-  return new TRPCError({
-    code: 'NOT_FOUND',
-    message: `upload ${uploadId} is not known (already committed, or never begun); call begin again`,
-  });
+function uploadNotFound(uploadId: string): DomainError {
+  return new DomainError(
+    'not_found',
+    `upload ${uploadId} is not known (already committed, or never begun); call begin again`,
+  );
 }

@@ -1,4 +1,5 @@
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { DomainError, type DomainErrorKind } from '../domain-error.ts';
 import { hashParkToken } from '../parks/park-tokens.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { csrfMatches } from '../users/session-store.ts';
@@ -20,15 +21,33 @@ const t = initTRPC.context<CentralContext>().create({
 /** Builds routers; the one tRPC instance of the central API. */
 export const router = t.router;
 
+const TRPC_CODE: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  invalid_input: 'BAD_REQUEST',
+  precondition_failed: 'PRECONDITION_FAILED',
+  unavailable: 'SERVICE_UNAVAILABLE',
+};
+
+/** Services throw DomainErrors; the API answers them with the matching tRPC code and message. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: TRPC_CODE[cause.kind], message: cause.message, cause });
+  }
+  return result;
+});
+
 /** A procedure anyone may call (only `auth.login`). */
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(domainErrors);
 
 /** The sentence a park technician sees for any token problem; it names the fix. */
 export const UNRECOGNISED_TOKEN_MESSAGE =
   "park token not recognised: check the token in the agent's settings or ask Zamperla for a new one";
 
 /** A procedure that requires `Authorization: Bearer <park token>` and puts the park in ctx. */
-export const parkProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const parkProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.authorization ?? '');
   const token = match?.[1];
   const park = token ? await ctx.auth.parkForToken(token) : null;
@@ -60,7 +79,7 @@ export const CSRF_MESSAGE =
  * HttpOnly cookie; a mutation must also carry the session's CSRF token in `x-zra-csrf`, which
  * another site's page cannot read or set (custom headers need a CORS preflight we never grant).
  */
-export const userProcedure = t.procedure.use(async ({ ctx, next, type }) => {
+export const userProcedure = publicProcedure.use(async ({ ctx, next, type }) => {
   const session = await ctx.currentSession();
   if (!session || !ctx.sessionId) {
     throw new TRPCError({

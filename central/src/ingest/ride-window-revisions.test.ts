@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { verifyDrop, type WrittenDrop } from '@zra/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type RunningCentral } from '../central.ts';
+import { createPark } from '../parks/park-store.ts';
+import type { AppRouter } from '../server/router.ts';
+import {
+  createParkClient,
+  createTestEnvironment,
+  sendChunk,
+  uploadDrop,
+  type TestEnvironment,
+} from '../testing/test-central.ts';
+import { rideHourDrop } from '../testing/ride-hour-drop.ts';
+import { waitFor } from '../../../scripts/harness/wait-for.ts';
+import type { TRPCClient } from '@trpc/client';
+import { FUTURE_WINDOW_TOLERANCE_MS } from './ingest-service.ts';
+
+let env: TestEnvironment;
+let central: RunningCentral;
+let client: TRPCClient<AppRouter>;
+/** Central's clock as the ingest checks see it; a test moves it. */
+let clockMs = Date.parse('2026-11-01T00:00:00Z');
+
+beforeAll(async () => {
+  env = await createTestEnvironment('ride_window');
+  // No publisher: the outbox stays as commit left it (the concurrency test locks it).
+  central = await startCentral(env.config, {
+    publisher: false,
+    scheduler: false,
+    uploadSweeper: false,
+    stuckJobSweeper: false,
+    now: () => clockMs,
+  });
+  const { token } = await createPark(env.pool, {
+    id: 'test-park',
+    name: 'Test Park',
+    timezone: 'Europe/Rome',
+  });
+  client = createParkClient(central.url, token);
+});
+
+afterAll(async () => {
+  await central?.close();
+  await env?.cleanup();
+});
+
+let serial = 0;
+/** A valid drop of `ride` for the hour at `start`; each call is other content. */
+function drop(ride: string, start: string, sequence: number): WrittenDrop {
+  serial += 1;
+  return rideHourDrop({
+    park: 'test-park',
+    ride,
+    sequence,
+    start,
+    serial: `PLC-${serial}`,
+    cycles: [{ id: `c${serial}`, at: 5, minutes: 3, riders: 10, peak: 300 }],
+    alarms: [],
+  });
+}
+
+async function store(d: WrittenDrop): Promise<string> {
+  const r = await uploadDrop(client, d.zip, d.fileName);
+  expect(r.status).toBe('stored');
+  return r.batchId;
+}
+
+interface Row {
+  id: string;
+  superseded_by: string | null;
+  state: string;
+}
+
+async function rideWindow(ride: string, start: string): Promise<Row[]> {
+  const r = await env.pool.query<Row>(
+    `SELECT id, superseded_by, state FROM batches
+      WHERE park_id = 'test-park' AND ride_id = $1 AND window_start = $2
+      ORDER BY received_at, id`,
+    [ride, start],
+  );
+  return r.rows;
+}
+
+const live = (rows: Row[]) => rows.filter((r) => r.superseded_by === null).map((r) => r.id);
+
+/** Begin and send every byte, without committing: returns the upload id. */
+async function stage(d: WrittenDrop): Promise<string> {
+  const verdict = verifyDrop(d.zip);
+  if (!verdict.ok) throw new Error(verdict.reason);
+  const begun = await client.ingest.begin.mutate({
+    sha256: createHash('sha256').update(d.zip).digest('hex'),
+    contentId: verdict.contentId,
+    bytes: d.zip.length,
+    fileName: d.fileName,
+  });
+  if (begun.status !== 'upload') throw new Error('expected a new upload');
+  await sendChunk(client, begun.uploadId, 0, d.zip);
+  return begun.uploadId;
+}
+
+describe('ride-window revisions at commit', () => {
+  it('a later drop of the same ride-window replaces the earlier one whatever its sequence; the newest commit wins', async () => {
+    const start = '2026-06-01T10:00:00Z';
+    const first = drop('rev-a', start, 1);
+    const a = await store(first);
+    // A PLC re-export: a higher sequence, then a lower one committed last.
+    const b = await store(drop('rev-a', start, 7));
+    const c = await store(drop('rev-a', start, 3));
+    const neighbour = await store(drop('rev-a', '2026-06-01T11:00:00Z', 8));
+
+    expect(await rideWindow('rev-a', start)).toEqual([
+      { id: a, superseded_by: b, state: 'stored' },
+      { id: b, superseded_by: c, state: 'stored' },
+      { id: c, superseded_by: null, state: 'stored' },
+    ]);
+    // The next hour is another ride-window: untouched.
+    expect(live(await rideWindow('rev-a', '2026-06-01T11:00:00Z'))).toEqual([neighbour]);
+
+    // An exact re-send of the first content is a duplicate of it and changes nothing.
+    const batches = (await env.pool.query('SELECT id FROM batches')).rowCount;
+    expect(await uploadDrop(client, first.zip, first.fileName)).toEqual({
+      status: 'duplicate',
+      batchId: a,
+    });
+    expect(live(await rideWindow('rev-a', start))).toEqual([c]);
+    expect((await env.pool.query('SELECT id FROM batches')).rowCount).toBe(batches);
+  });
+
+  it('a quarantined drop of the same ride-window replaces nothing', async () => {
+    const start = '2026-06-02T10:00:00Z';
+    const good = await store(drop('rev-b', start, 1));
+    // Same ride-window and file name, but a byte of an entry was damaged on the way.
+    const bad = drop('rev-b', start, 2);
+    const r = await uploadDrop(client, corruptEntry(bad.zip), bad.fileName);
+    expect(r.status).toBe('quarantined');
+    expect(live(await rideWindow('rev-b', start))).toEqual([good]);
+  });
+
+  it('refuses a window that starts more than 15 minutes after central received the drop, and it replaces nothing', async () => {
+    const start = '2026-06-03T10:00:00Z';
+    const startMs = Date.parse(start);
+    clockMs = startMs - FUTURE_WINDOW_TOLERANCE_MS;
+    const onTime = await store(drop('rev-c', start, 1));
+
+    clockMs = startMs - FUTURE_WINDOW_TOLERANCE_MS - 1000;
+    const early = drop('rev-c', start, 2);
+    const r = await uploadDrop(client, early.zip, early.fileName);
+    expect(r).toMatchObject({ status: 'quarantined', code: 'window_in_future' });
+    expect(r.status === 'quarantined' && r.reason).toMatch(
+      /^the window starts in the future: set the PLC clock to UTC \(the window starts at 2026-06-03T10:00:00Z; central received the drop at 2026-06-03T09:44:59.000Z\)$/,
+    );
+    const q = await env.pool.query<{ state: string; error_code: string }>(
+      'SELECT state, error_code FROM batches WHERE id = $1',
+      [r.batchId],
+    );
+    expect(q.rows[0]).toEqual({ state: 'quarantined', error_code: 'window_in_future' });
+    expect(live(await rideWindow('rev-c', start))).toEqual([onTime]);
+    clockMs = Date.parse('2026-11-01T00:00:00Z');
+  });
+
+  it('of revisions committed at the same moment exactly one stays live, the last to commit', async () => {
+    const start = '2026-06-04T10:00:00Z';
+    const original = await store(drop('rev-d', start, 1));
+    const uploads = await Promise.all([2, 3, 4].map((seq) => stage(drop('rev-d', start, seq))));
+
+    // Hold every commit inside its transaction: the outbox insert waits for this lock, so the
+    // commits overlap for as long as the test likes, whatever the machine's speed.
+    const locker = await env.pool.connect();
+    let commits: Promise<unknown>[] = [];
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE outbox IN EXCLUSIVE MODE');
+      commits = uploads.map((uploadId) => client.ingest.commit.mutate({ uploadId }));
+      await waitFor(
+        'all three commits to wait inside their transactions',
+        async () => {
+          const r = await env.pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return (r.rows[0]?.n ?? 0) >= uploads.length;
+        },
+        { timeoutMs: 30_000, intervalMs: 20 },
+      );
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+    const results = (await Promise.all(commits)) as { status: string; batchId: string }[];
+    expect(results.map((r) => r.status)).toEqual(['stored', 'stored', 'stored']);
+
+    const rows = await rideWindow('rev-d', start);
+    expect(rows).toHaveLength(4);
+    // One live batch, and every other one leads to it through the batches that replaced it.
+    const [winner, ...more] = live(rows);
+    expect(more).toEqual([]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const row of rows) {
+      let at: Row | undefined = row;
+      for (let hops = 0; at?.superseded_by && hops < rows.length; hops += 1) {
+        at = byId.get(at.superseded_by);
+      }
+      expect(at?.id).toBe(winner);
+    }
+    expect(byId.get(original)?.superseded_by).not.toBeNull();
+  });
+});
+
+/** Flips one byte inside the last entry's data, so its CRC (and SHA-256) no longer match. */
+function corruptEntry(zip: Buffer): Buffer {
+  const out = Buffer.from(zip);
+  const cd = out.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  const at = Math.max(0, cd - 8);
+  out[at] = (out[at] ?? 0) ^ 0xff;
+  return out;
+}
