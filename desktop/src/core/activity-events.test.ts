@@ -9,7 +9,7 @@ import {
   uploadActivity,
 } from './activity-events.ts';
 import { ActivityLog } from './buffer/activity-log.ts';
-import { DropBuffer } from './buffer/drop-buffer.ts';
+import { openDataDir } from './buffer/data-dir.ts';
 import type { RideConfig } from './config.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { silentLogger } from './logger.ts';
@@ -24,9 +24,9 @@ afterEach(async () => {
 
 async function activityLog(): Promise<ActivityLog> {
   const t = await tempDir('activity-events');
-  const buffer = await DropBuffer.open(t.dir, silentLogger());
-  cleanups.push(t.remove, () => buffer.close());
-  return new ActivityLog(buffer.db);
+  const data = await openDataDir(t.dir, silentLogger());
+  cleanups.push(t.remove, () => data.close());
+  return new ActivityLog(data.db);
 }
 
 const quietPull: RidePullResult = {
@@ -34,6 +34,7 @@ const quietPull: RidePullResult = {
   listed: 12,
   buffered: 0,
   quarantined: 0,
+  quarantinedFiles: [],
   duplicates: 0,
   young: 0,
   known: 12,
@@ -65,7 +66,19 @@ describe('activity events', () => {
 
   it('writes quarantines as a warning, counts of a pull, and a changed host key as its own kind', async () => {
     const log = await activityLog();
-    pullActivity(log, 'r1', { ...quietPull, buffered: 3, quarantined: 1, known: 8 });
+    pullActivity(log, 'r1', {
+      ...quietPull,
+      buffered: 3,
+      quarantined: 1,
+      quarantinedFiles: [
+        {
+          name: 'gardaland_r2_20260601T100000Z_1.zip',
+          code: 'ride_mismatch',
+          reason: 'The drop is of ride "r2" (fix the PLC export).',
+        },
+      ],
+      known: 8,
+    });
     pullFailedActivity(log, 'r1', new HostKeyMismatchError('SHA256:old', 'SHA256:new'));
     uploadActivity(log, { ...quietRound, acknowledged: 2, rejected: 1, remaining: 4 });
     uploadActivity(log, { ...quietRound, error: 'central unreachable', remaining: 4 });
@@ -86,7 +99,37 @@ describe('activity events', () => {
         expect.stringMatching(/^pull failed: the gateway's host key changed/),
       ],
       ['info', 'pull', 'r1', 'pull finished: 3 new, 1 quarantined (12 listed)'],
-      ['warn', 'quarantine', 'r1', '1 drop(s) quarantined as invalid: see Drops for the reason'],
+      [
+        'warn',
+        'quarantine',
+        'r1',
+        'gardaland_r2_20260601T100000Z_1.zip quarantined (ride_mismatch): The drop is of ride "r2" (fix the PLC export).',
+      ],
+    ]);
+  });
+
+  it('names at most five quarantined files per pull and counts the rest; a failed file says why', async () => {
+    const log = await activityLog();
+    const files = Array.from({ length: 7 }, (_, i) => ({
+      name: `f${i}.zip`,
+      code: 'name_mismatch',
+      reason: `"f${i}.zip" is not a drop file name.`,
+    }));
+    pullActivity(log, 'r1', {
+      ...quietPull,
+      quarantined: 7,
+      quarantinedFiles: files,
+      failed: [{ name: 'x.zip', error: 'the file changed while downloading (10 -> 20 bytes)' }],
+    });
+
+    const messages = log
+      .list()
+      .events.map((e) => e.message)
+      .reverse();
+    expect(messages).toEqual([
+      ...files.slice(0, 5).map((f) => `${f.name} quarantined (name_mismatch): ${f.reason}`),
+      '2 more drop(s) quarantined by this pull: see Drops for each file and its reason',
+      'pull finished: 0 new, 7 quarantined, 1 could not be pulled (x.zip: the file changed while downloading (10 -> 20 bytes); tried again next pull) (12 listed)',
     ]);
   });
 });

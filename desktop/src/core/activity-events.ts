@@ -13,19 +13,39 @@ import type { UploadRoundResult } from './upload.ts';
  * log would be nothing but them.
  */
 export function pullActivity(log: ActivityLog, ride: string, result: RidePullResult): void {
-  if (result.quarantined > 0) {
+  // Each quarantined file once, when it is first judged (it is then known and never pulled
+  // again): its name and the verifier's sentence, which says what to change.
+  const named = result.quarantinedFiles.slice(0, QUARANTINED_NAMED_PER_PULL);
+  for (const f of named) {
     log.append({
       level: 'warn',
       kind: 'quarantine',
       ride,
-      message: `${result.quarantined} drop(s) quarantined as invalid: see Drops for the reason`,
+      message: `${f.name} quarantined (${f.code}): ${f.reason}`,
+    });
+  }
+  const unnamed = result.quarantined - named.length;
+  if (unnamed > 0) {
+    log.append({
+      level: 'warn',
+      kind: 'quarantine',
+      ride,
+      message: `${unnamed} more drop(s) quarantined by this pull: see Drops for each file and its reason`,
     });
   }
   const failed = result.failed.length + result.cleanupFailed.length;
   if (result.buffered + result.quarantined + result.duplicates + failed === 0) return;
   const parts = [`${result.buffered} new`, `${result.quarantined} quarantined`];
   if (result.duplicates > 0) parts.push(`${result.duplicates} duplicate`);
-  if (result.failed.length > 0) parts.push(`${result.failed.length} failed to download`);
+  if (result.failed.length > 0) {
+    // Failures of the download, the disk or the database: each file is tried again next pull.
+    parts.push(
+      `${result.failed.length} could not be pulled (${result.failed
+        .slice(0, 3)
+        .map((f) => `${f.name}: ${f.error}`)
+        .join('; ')}${result.failed.length > 3 ? '; …' : ''}; tried again next pull)`,
+    );
+  }
   if (result.cleanupFailed.length > 0) {
     parts.push(`${result.cleanupFailed.length} not cleaned up on the gateway`);
   }
@@ -36,6 +56,9 @@ export function pullActivity(log: ActivityLog, ride: string, result: RidePullRes
     message: `pull finished: ${parts.join(', ')} (${result.listed} listed)`,
   });
 }
+
+/** Quarantined files named one by one per pull; beyond, one entry counts the rest. */
+export const QUARANTINED_NAMED_PER_PULL = 5;
 
 export function pullFailedActivity(log: ActivityLog, ride: string, err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);

@@ -67,9 +67,14 @@ export interface AgentStatus {
 
 /** A drop that needs a person, as the status view lists it. */
 export interface ProblemDrop {
+  /** The record's id: what `quarantine.delete` and `quarantine.recheck` take. */
+  id: number;
   sha256: string;
+  /** The ride whose folder the file came from (its card shows the problem). */
   ride: string;
   fileName: string;
+  /** The verdict's stable code (e.g. `name_mismatch`, `ride_mismatch`, `central_rejected`). */
+  reasonCode: string | null;
   reason: string | null;
   updatedAt: string;
 }
@@ -77,9 +82,11 @@ export interface ProblemDrop {
 /** The fields of a drop a person needs to find it and understand why it stopped. */
 export function toProblemDrop(d: DropRecord): ProblemDrop {
   return {
+    id: d.id,
     sha256: d.sha256,
     ride: d.ride,
     fileName: d.fileName,
+    reasonCode: d.reasonCode,
     reason: d.reason,
     updatedAt: d.updatedAt,
   };

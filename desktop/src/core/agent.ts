@@ -19,6 +19,7 @@ import {
 } from './agent-status.ts';
 import { ActivityLog } from './buffer/activity-log.ts';
 import { scrubWaitingBlobs } from './buffer/scrub-blobs.ts';
+import { openDataDir } from './buffer/data-dir.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
 import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer-space.ts';
 import { createCentralClient, type CentralClient } from './central-client.ts';
@@ -35,7 +36,8 @@ import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { createDropsApi, type DropsApi } from './drops-api.ts';
 import { HeartbeatLoop } from './heartbeat-loop.ts';
 import { silentLogger } from './logger.ts';
-import { pullRide, type DropVerifier } from './pull.ts';
+import type { DropVerifier } from './check-download.ts';
+import { pullRide } from './pull.ts';
 import { createVerifierPool } from './verifier-pool.ts';
 import { startPullRules, type PullRules } from './pull-rules.ts';
 import { PullScheduler } from './pull-scheduler.ts';
@@ -145,10 +147,13 @@ export interface Agent {
   updateSettings(patch: AgentSettingsPatch): SettingsView;
   /** Drops kept aside as invalid, with their reason, oldest first. */
   quarantined(): ProblemDrop[];
-  /** Deletes a quarantined (or rejected) drop; its gateway file is not pulled again. */
-  deleteQuarantined(sha256: string): Promise<void>;
-  /** Verifies a quarantined drop again; a now-valid one becomes buffered and is uploaded. */
-  recheckQuarantined(sha256: string): Promise<RecheckResult>;
+  /**
+   * Deletes a quarantined (or rejected) record by its id; its gateway file is not pulled
+   * again. Nothing else is touched (a valid drop with the same bytes stays).
+   */
+  deleteQuarantined(id: number): Promise<void>;
+  /** Verifies a quarantined file again; a now-valid one becomes buffered and is uploaded. */
+  recheckQuarantined(id: number): Promise<RecheckResult>;
   /** Fetches the park's global view from central now (also done every `globalViewSeconds`). */
   refreshGlobalView(): Promise<GlobalView>;
   /**
@@ -165,18 +170,21 @@ export interface Agent {
 /** Opens the buffer in `config.dataDir` (repairing what a crash left) and builds the agent. */
 export async function createAgent(config: AgentConfig, options: AgentOptions = {}): Promise<Agent> {
   const log = (options.log ?? silentLogger()).child({ park: config.park });
-  const buffer = await DropBuffer.open(config.dataDir, log.child({ component: 'buffer' }));
+  // One database for the buffer and the stores; each gets the handle from here.
+  const data = await openDataDir(config.dataDir, log.child({ component: 'buffer' }));
+  let buffer: DropBuffer;
   let secretStore: SecretStore;
   try {
+    buffer = await DropBuffer.over(data, log.child({ component: 'buffer' }), true);
     secretStore =
       options.secrets ?? KeyFileSecretStore.openOrCreate(path.join(config.dataDir, 'secrets.key'));
   } catch (err) {
-    buffer.close();
+    data.close();
     throw err;
   }
-  const secretTable = new SecretTable(buffer.db, secretStore);
-  const rideStore = new RideStore(buffer.db, secretTable, config.rides);
-  const settingsStore = new SettingsStore(buffer.db, secretTable, config);
+  const secretTable = new SecretTable(data.db, secretStore);
+  const rideStore = new RideStore(data.db, secretTable, config.rides);
+  const settingsStore = new SettingsStore(data.db, secretTable, config);
   let { settings, tokenError } = settingsStore.load();
   if (tokenError) log.error({ reason: tokenError }, 'stored park token unreadable');
   // Read on every use by the buffer-space functions, so a settings change applies at once.
@@ -241,8 +249,8 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   const room = (pendingBytes = 0): Promise<boolean> =>
     makeRoom(buffer, bufferConfig, bufferLog, Date.now(), pendingBytes);
   const throttle = new UploadThrottle(() => settings.uploadBytesPerSecond, options.throttleClock);
-  const activity = new ActivityLog(buffer.db);
-  const linkStore = new CentralLinkStore(buffer.db);
+  const activity = new ActivityLog(data.db);
+  const linkStore = new CentralLinkStore(data.db);
   const uploads = new UploadLoop({
     buffer,
     client: central,
@@ -517,22 +525,33 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       return settingsView();
     },
     quarantined: () => buffer.list({ state: 'quarantined' }).map(toProblemDrop),
-    async deleteQuarantined(sha256) {
-      if (!(await buffer.deleteProblemDrop(sha256))) {
+    async deleteQuarantined(id) {
+      const drop = buffer.getRecord(id);
+      if (!drop || !(await buffer.deleteProblemDrop(id))) {
         throw new Error(
-          `no quarantined or rejected drop ${sha256}: it may have been deleted or checked again meanwhile`,
+          `no quarantined or rejected drop ${id}: it may have been deleted or checked again meanwhile`,
         );
       }
-      log.info({ sha256 }, 'quarantined drop deleted by a person');
+      log.info(
+        { id, sha256: drop.sha256, fileName: drop.fileName },
+        'kept drop deleted by a person',
+      );
       activity.append({
         level: 'info',
         kind: 'drop',
-        message: `drop ${sha256.slice(0, 12)}… deleted by a person`,
+        ride: drop.ride,
+        message: `${drop.fileName} deleted by a person (was ${drop.state}); that gateway file is not pulled again unless it changes`,
       });
     },
-    async recheckQuarantined(sha256) {
-      const result = await recheckQuarantined(buffer, sha256, verify, config.park);
-      log.info({ sha256, outcome: result.outcome }, 'quarantined drop checked again');
+    async recheckQuarantined(id) {
+      const result = await recheckQuarantined(
+        buffer,
+        id,
+        verify,
+        config.park,
+        (rideId) => registry.get(rideId)?.ride,
+      );
+      log.info({ id, outcome: result.outcome }, 'quarantined drop checked again');
       if (result.outcome === 'buffered') uploads.kick();
       return result;
     },

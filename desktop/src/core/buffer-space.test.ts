@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DropBuffer } from './buffer/drop-buffer.ts';
 import { bufferSpace, formatBytes, makeRoom } from './buffer-space.ts';
 import { silentLogger } from './logger.ts';
+import { openBufferSqlite } from './testing/buffer-sqlite.ts';
 import { tempDir } from './testing/temp-dir.ts';
 import { buildTestDrop, corruptZip, type TestDrop } from './testing/test-drop.ts';
 
@@ -12,6 +13,16 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+/** Sets a column of one drop directly, as the passing of time or a crash would leave it. */
+function setColumn(dir: string, sha256: string, column: string, value: string): void {
+  const db = openBufferSqlite(dir);
+  try {
+    db.prepare(`UPDATE drops SET ${column} = ? WHERE sha256 = ?`).run(value, sha256);
+  } finally {
+    db.close();
+  }
+}
 
 async function openBuffer(dir?: string): Promise<{ buffer: DropBuffer; dir: string }> {
   let where = dir;
@@ -51,11 +62,18 @@ async function record(
   );
 }
 
-function acknowledge(buffer: DropBuffer, drop: TestDrop, hoursAgo: number): void {
+function acknowledge(
+  { buffer, dir }: { buffer: DropBuffer; dir: string },
+  drop: TestDrop,
+  hoursAgo: number,
+): void {
   buffer.markAcknowledged(drop.sha256, { batchId: `batch-${drop.sha256}`, status: 'stored' });
-  buffer.db
-    .prepare('UPDATE drops SET acknowledged_at = ? WHERE sha256 = ?')
-    .run(new Date(Date.now() - hoursAgo * 3_600_000).toISOString(), drop.sha256);
+  setColumn(
+    dir,
+    drop.sha256,
+    'acknowledged_at',
+    new Date(Date.now() - hoursAgo * 3_600_000).toISOString(),
+  );
 }
 
 const drops = [1, 2, 3, 4].map((sequence) => buildTestDrop({ sequence }));
@@ -64,10 +82,11 @@ const total = (...ds: TestDrop[]) => ds.reduce((n, x) => n + x.zip.length, 0);
 
 describe('buffer size cap and retention', () => {
   it('deletes blobs acknowledged longer ago than the retention, keeps their rows, and frees their bytes', async () => {
-    const { buffer } = await openBuffer();
+    const opened = await openBuffer();
+    const { buffer } = opened;
     for (const x of [a, b, c]) await record(buffer, x);
-    acknowledge(buffer, a, 48);
-    acknowledge(buffer, b, 1);
+    acknowledge(opened, a, 48);
+    acknowledge(opened, b, 1);
 
     const room = await makeRoom(buffer, { maxBytes: 10_000_000, retainAcknowledgedHours: 24 }, log);
 
@@ -110,11 +129,12 @@ describe('buffer size cap and retention', () => {
   });
 
   it('makes room under the cap from the oldest acknowledged blobs before their retention ends', async () => {
-    const { buffer } = await openBuffer();
+    const opened = await openBuffer();
+    const { buffer } = opened;
     for (const x of [a, b, c, d]) await record(buffer, x);
-    acknowledge(buffer, a, 3);
-    acknowledge(buffer, b, 2);
-    acknowledge(buffer, c, 1);
+    acknowledge(opened, a, 3);
+    acknowledge(opened, b, 2);
+    acknowledge(opened, c, 1);
     // Room for three blobs: only the oldest acknowledgement has to go.
     const config = { maxBytes: total(b, c, d) + 1, retainAcknowledgedHours: 168 };
 
@@ -130,10 +150,11 @@ describe('buffer size cap and retention', () => {
   });
 
   it('evicts each blob once when pulls and the upload loop make room at the same time', async () => {
-    const { buffer } = await openBuffer();
+    const opened = await openBuffer();
+    const { buffer } = opened;
     for (const x of [a, b, c]) await record(buffer, x);
-    acknowledge(buffer, a, 48);
-    acknowledge(buffer, b, 47);
+    acknowledge(opened, a, 48);
+    acknowledge(opened, b, 47);
     const config = { maxBytes: 10_000_000, retainAcknowledgedHours: 24 };
 
     const rooms = await Promise.all([
@@ -150,11 +171,9 @@ describe('buffer size cap and retention', () => {
   it('removes at start-up a blob whose eviction a crash interrupted', async () => {
     const first = await openBuffer();
     await record(first.buffer, a);
-    acknowledge(first.buffer, a, 1);
+    acknowledge(first, a, 1);
     // The row says evicted, the file is still there: the crash came between the two steps.
-    first.buffer.db
-      .prepare('UPDATE drops SET blob_evicted_at = ? WHERE sha256 = ?')
-      .run(new Date().toISOString(), a.sha256);
+    setColumn(first.dir, a.sha256, 'blob_evicted_at', new Date().toISOString());
     first.buffer.close();
 
     const { buffer } = await openBuffer(first.dir);

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { DEFAULT_DROP_LIMITS, type VerifyResult } from '@zra/shared';
+import { DEFAULT_DROP_LIMITS, type VerifyDropOptions, type VerifyResult } from '@zra/shared';
 import { sha256File } from './buffer/hash-file.ts';
-import type { DropVerifier } from './pull.ts';
+
+/** Checks a drop zip; `verifyDrop` from `@zra/shared` in production. */
+export type DropVerifier = (zip: Buffer, options: VerifyDropOptions) => VerifyResult;
 
 /** What checking one downloaded file found. */
 export interface DownloadCheck {
@@ -14,8 +16,16 @@ export interface DownloadCheck {
   verdict: VerifyResult | null;
 }
 
-/** Hashes and verifies a downloaded (already fsynced) file; runs in a verifier thread or inline. */
-export type DownloadChecker = (file: string, fileName: string) => Promise<DownloadCheck>;
+/**
+ * Hashes and verifies a downloaded (already fsynced) file; runs in a verifier thread or
+ * inline. `receivedAt` (the agent's clock when the file was pulled, ISO 8601) applies the
+ * contextual `window_in_future` check.
+ */
+export type DownloadChecker = (
+  file: string,
+  fileName: string,
+  receivedAt: string,
+) => Promise<DownloadCheck>;
 
 /**
  * Reads the file once, hashes those bytes and verifies them. A file larger than the verifier
@@ -25,6 +35,7 @@ export async function checkDownload(
   verify: DropVerifier,
   file: string,
   fileName: string,
+  receivedAt: string,
 ): Promise<DownloadCheck> {
   const { size } = await stat(file);
   if (size > DEFAULT_DROP_LIMITS.maxZipBytes) {
@@ -32,5 +43,9 @@ export async function checkDownload(
   }
   const zip = await readFile(file);
   const sha256 = createHash('sha256').update(zip).digest('hex');
-  return { size: zip.length, sha256, verdict: verify(zip, { fileName, sha256 }) };
+  return {
+    size: zip.length,
+    sha256,
+    verdict: verify(zip, { fileName, sha256, receivedAt: new Date(receivedAt) }),
+  };
 }

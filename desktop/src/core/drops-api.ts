@@ -1,5 +1,5 @@
 import type { ActivityLog, ActivityPage } from './buffer/activity-log.ts';
-import { listDropPage, retryDrop, type DropPageQuery } from './buffer/drop-pages.ts';
+import type { DropPageQuery } from './buffer/drop-pages.ts';
 import type { DropRecord } from './buffer/drop-record.ts';
 import type { DropBuffer } from './buffer/drop-buffer.ts';
 import type { GlobalView } from './central-view.ts';
@@ -42,7 +42,7 @@ export interface DropsApiDeps {
 export function createDropsApi(deps: DropsApiDeps): DropsApi {
   return {
     list(query = {}) {
-      const page = listDropPage(deps.buffer.db, query);
+      const page = deps.buffer.page(query);
       const view = deps.globalView();
       // Central lists batches by the zip's SHA-256; the newest one wins (a re-upload).
       const central = new Map<string, CentralDropState>();
@@ -60,7 +60,7 @@ export function createDropsApi(deps: DropsApiDeps): DropsApi {
     retry(sha256) {
       const drop = deps.buffer.get(sha256);
       if (!drop) throw new Error(`no drop ${sha256} in the buffer: it may have been deleted`);
-      if (!retryDrop(deps.buffer.db, sha256)) {
+      if (!deps.buffer.retry(sha256)) {
         throw new Error(
           `drop ${drop.fileName} is ${drop.state} and has no failed upload: there is nothing to retry`,
         );

@@ -100,25 +100,31 @@ describe('pullRide against a real OpenSSH gateway', () => {
     expect(buffer.list()).toHaveLength(1);
   });
 
-  it('does not make a second drop of the same content under another file name', async () => {
+  it('quarantines each copy under a name the verifier refuses on its own, and buffers the valid drop once', async () => {
     const { buffer, pull, put } = await setup();
     const drop = buildTestDrop();
     const rezipped = buildTestDrop({ stored: true });
     expect(rezipped.sha256).not.toBe(drop.sha256);
     await put(drop.fileName, drop.zip, 120);
-    // Same bytes under another name, and the same content zipped again (sequence "01" = 1).
+    // Same bytes under another name, and the same content zipped again under a name that
+    // is not the canonical one: a verdict belongs to the name and the bytes together (R1).
     await put('copy-of-drop.zip', drop.zip, 90);
     await put(drop.fileName.replace(/_1\.zip$/, '_01.zip'), rezipped.zip, 60);
 
     const result = await pull();
 
-    // Known bytes are the known drop even under a name the verifier would refuse.
-    expect(result).toMatchObject({ buffered: 1, duplicates: 2, quarantined: 0 });
-    expect(buffer.list()).toMatchObject([
-      { sha256: drop.sha256, contentId: drop.contentId, state: 'buffered' },
+    expect(result).toMatchObject({ buffered: 1, duplicates: 0, quarantined: 2 });
+    expect(buffer.uploadQueue()).toMatchObject([
+      { sha256: drop.sha256, contentId: drop.contentId, fileName: drop.fileName },
     ]);
-    // Both names are remembered, so they are not downloaded again.
-    expect(await pull()).toMatchObject({ known: 3, duplicates: 0 });
+    expect(
+      buffer.list({ state: 'quarantined' }).map((d) => [d.fileName, d.reasonCode, d.contentId]),
+    ).toEqual([
+      ['copy-of-drop.zip', 'name_mismatch', null],
+      [drop.fileName.replace(/_1\.zip$/, '_01.zip'), 'name_mismatch', null],
+    ]);
+    // Every name is remembered, so none is downloaded again.
+    expect(await pull()).toMatchObject({ known: 3, duplicates: 0, quarantined: 0 });
   });
 
   it('quarantines a corrupt zip and a zip with an invalid manifest, with reasons, never queued', async () => {
@@ -219,17 +225,37 @@ describe('pullRide against a real OpenSSH gateway', () => {
     expect(buffer.list()).toEqual([]);
   });
 
-  it('refuses a valid drop of another ride without recording it (the config points at the wrong folder)', async () => {
-    const { buffer, pull, put } = await setup();
-    const other = buildTestDrop({ ride: 'r2' });
-    await put(other.fileName, other.zip);
+  it('quarantines a valid drop of another ride or park once, saying what to change, and never uploads it', async () => {
+    const { buffer, pull, put, remoteDir } = await setup();
+    const otherRide = buildTestDrop({ ride: 'r2', sequence: 1 });
+    const otherPark = buildTestDrop({ park: 'mirabilandia', sequence: 2 });
+    await put(otherRide.fileName, otherRide.zip, 120);
+    await put(otherPark.fileName, otherPark.zip, 60);
 
     const result = await pull();
 
-    expect(result.failed).toEqual([
-      { name: other.fileName, error: expect.stringMatching(/belongs to ride "r2"/) },
+    expect(result).toMatchObject({ buffered: 0, quarantined: 2, failed: [] });
+    expect(result.quarantinedFiles).toEqual([
+      {
+        name: otherRide.fileName,
+        code: 'ride_mismatch',
+        reason: `The drop is of ride "r2", but it lies in the folder "${remoteDir}" of ride "r1": fix the ride id in the PLC export, or point this ride at its own folder (a ride's id must be the id its PLC writes).`,
+      },
+      {
+        name: otherPark.fileName,
+        code: 'park_mismatch',
+        reason: expect.stringMatching(
+          /^The drop is of park "mirabilandia", but this agent serves park "gardaland": fix the park id in the PLC export/,
+        ),
+      },
     ]);
-    expect(buffer.list()).toEqual([]);
+    expect(buffer.list()).toMatchObject([
+      { ride: 'r1', fileName: otherRide.fileName, state: 'quarantined', contentId: null },
+      { ride: 'r1', fileName: otherPark.fileName, state: 'quarantined', contentId: null },
+    ]);
+    expect(buffer.uploadQueue()).toEqual([]);
+    // A verdict, not a failure: the next pull knows both files and says nothing again.
+    expect(await pull()).toMatchObject({ known: 2, quarantined: 0, failed: [] });
   });
 });
 
@@ -270,19 +296,25 @@ describe('remote handling after buffering, against a real OpenSSH gateway', () =
     expect(buffer.get(good.sha256)?.state).toBe('buffered');
   });
 
-  it('moves a drop and a duplicate of it into the done folder, leaving nothing to pull again', async () => {
+  it('moves a drop, and a re-export of it, into the done folder, leaving nothing to pull again', async () => {
     const done = 'done-moved';
     const { buffer, pull, put, onGateway } = await setup({ minAgeMs: 0 }, { moveTo: done });
     const drop = buildTestDrop();
+    const rezipped = buildTestDrop({ stored: true });
     await put(drop.fileName, drop.zip, 120);
-    await put('copy-of-drop.zip', drop.zip, 60);
 
     const first = await pull();
 
-    expect(first).toMatchObject({ buffered: 1, duplicates: 1, cleanedUp: 2, cleanupFailed: [] });
+    expect(first).toMatchObject({ buffered: 1, duplicates: 0, cleanedUp: 1, cleanupFailed: [] });
     expect(await onGateway()).toEqual([]);
-    expect(await onGateway(done)).toEqual(['copy-of-drop.zip', drop.fileName].sort());
+    expect(await onGateway(done)).toEqual([drop.fileName]);
     expect(await readFile(path.join(gw.root, done, drop.fileName))).toEqual(drop.zip);
+
+    // The PLC exports the window again: same content, other zip bytes, same name.
+    await put(drop.fileName, rezipped.zip, 60);
+    expect(await pull()).toMatchObject({ duplicates: 1, cleanedUp: 1, cleanupFailed: [] });
+    expect(await onGateway()).toEqual([]);
+    expect(await readFile(path.join(gw.root, done, drop.fileName))).toEqual(rezipped.zip);
     expect(await pull()).toMatchObject({ listed: 0, buffered: 0, cleanedUp: 0 });
     expect(buffer.list()).toHaveLength(1);
   });

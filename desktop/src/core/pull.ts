@@ -1,21 +1,27 @@
 import { rm, statfs } from 'node:fs/promises';
-import {
-  DEFAULT_DROP_LIMITS,
-  parseDropFileName,
-  type Manifest,
-  type VerifyDropOptions,
-  type VerifyResult,
-} from '@zra/shared';
+import { DEFAULT_DROP_LIMITS, parseDropFileName, type VerifyResult } from '@zra/shared';
 import type { Logger } from 'pino';
 import type { RideConfig } from './config.ts';
 import type { DropBuffer, PulledDrop } from './buffer/drop-buffer.ts';
 import { fsyncFile } from './buffer/fsync.ts';
-import { checkDownload, type DownloadCheck, type DownloadChecker } from './check-download.ts';
+import {
+  checkDownload,
+  type DownloadCheck,
+  type DownloadChecker,
+  type DropVerifier,
+} from './check-download.ts';
+import { misplacedDrop, type Misplaced } from './drop-belongs.ts';
 import type { GatewayClient, RemoteFile } from './gateway/gateway-client.ts';
 import { SettleTracker } from './settle-tracker.ts';
 
-/** Checks a drop zip; `verifyDrop` from `@zra/shared` in production. */
-export type DropVerifier = (zip: Buffer, options: VerifyDropOptions) => VerifyResult;
+export type { DropVerifier } from './check-download.ts';
+
+/** A file this pull quarantined: its name and the verdict, for the activity log. */
+export interface QuarantinedFile {
+  name: string;
+  code: string;
+  reason: string;
+}
 
 /** What one pull of one ride did, for logs and status. */
 export interface RidePullResult {
@@ -26,13 +32,15 @@ export interface RidePullResult {
   buffered: number;
   /** New drops kept locally with a reason, never uploaded. */
   quarantined: number;
+  /** Those files, each with its verdict (code and reason). */
+  quarantinedFiles: QuarantinedFile[];
   /** Files whose bytes or content were already buffered under another name. */
   duplicates: number;
   /** Files too young to be complete; pulled on a later round. */
   young: number;
   /** Files seen before with the same size and modification time. */
   known: number;
-  /** Files that failed to download; the next round tries again. */
+  /** Files that could not be pulled (download, disk, database); the next round tries again. */
   failed: { name: string; error: string }[];
   /** Files deleted or moved on the gateway after buffering (`afterBuffer`). */
   cleanedUp: number;
@@ -45,7 +53,7 @@ export interface RidePullResult {
 }
 
 export interface PullDeps {
-  /** The park this agent serves; a drop of another park is refused. */
+  /** The park this agent serves; a drop of another park is quarantined (`park_mismatch`). */
   park: string;
   buffer: DropBuffer;
   /** Opens a connected client for the ride's gateway. */
@@ -87,6 +95,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     listed: 0,
     buffered: 0,
     quarantined: 0,
+    quarantinedFiles: [],
     duplicates: 0,
     young: 0,
     known: 0,
@@ -98,7 +107,8 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
   };
   const client = await deps.connect(ride);
   const check: DownloadChecker =
-    deps.check ?? ((file, fileName) => checkDownload(deps.verify, file, fileName));
+    deps.check ??
+    ((file, fileName, receivedAt) => checkDownload(deps.verify, file, fileName, receivedAt));
   let downloads = new Slots(Math.max(1, deps.downloadsInFlight ?? DEFAULT_DOWNLOADS_IN_FLIGHT));
   // Files downloaded or being checked, not yet recorded, oldest first. Recording stays in list
   // order, one file at a time, on this thread: the buffer's duplicate check and blob adoption
@@ -142,8 +152,9 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     const files = await client.list(ride.remoteDir);
     result.listed = files.length;
     settle.prune(ride.id, new Set(files.map((f) => f.name)));
-    // Oldest first, so a ride's drops enter the buffer (and the upload queue) in order.
-    files.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : 1));
+    // Oldest first, so a ride's drops enter the buffer (and the upload queue) in the order
+    // they appeared (rule R2: a later revision of a ride-window must reach central last).
+    files.sort(byAppearance);
     let listed = 0;
     /** The next file to download: one to fetch again, else the next new, settled zip. */
     const nextFile = async (): Promise<RemoteFile | undefined> => {
@@ -205,7 +216,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
       pending.push({
         file,
         tmp,
-        fetched: fetchFile(client, ride, file, tmp, downloads, check).then(
+        fetched: fetchFile(client, ride, file, tmp, downloads, check, now).then(
           (value) => ({ ok: true as const, value }),
           (error: unknown) => ({ ok: false as const, error }),
         ),
@@ -220,6 +231,23 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     await client.close();
   }
   return result;
+}
+
+/**
+ * The order files appeared in: by modification time; files of the same second (SFTP lists
+ * whole seconds) by window and sequence when both names are drop names (so `_10` follows
+ * `_9`), else by name.
+ */
+export function byAppearance(a: RemoteFile, b: RemoteFile): number {
+  if (a.mtimeMs !== b.mtimeMs) return a.mtimeMs - b.mtimeMs;
+  const x = parseDropFileName(a.name);
+  const y = parseDropFileName(b.name);
+  if (x && y) {
+    const windows = Date.parse(x.windowStart) - Date.parse(y.windowStart);
+    if (windows !== 0) return windows;
+    if (x.sequence !== y.sequence) return x.sequence - y.sequence;
+  }
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** Free space beyond the files in flight below which downloads go one at a time. */
@@ -274,10 +302,12 @@ async function fetchFile(
   tmp: string,
   downloads: Slots,
   check: DownloadChecker,
+  now: () => number,
 ): Promise<DownloadCheck> {
   await downloads.run(() => client.download(ride.remoteDir, file.name, tmp));
   await fsyncFile(tmp);
-  const checked = await check(tmp, file.name);
+  // Received now, by the agent's clock: a window starting well after it is in the future.
+  const checked = await check(tmp, file.name, new Date(now()).toISOString());
   if (checked.size !== file.size) {
     // Written to while we copied it: not a settled drop yet.
     throw new Error(`the file changed while downloading (${file.size} -> ${checked.size} bytes)`);
@@ -300,7 +330,7 @@ async function recordFetched(
 ): Promise<'done' | 'diskFull'> {
   try {
     if (!got.ok) throw got.error;
-    const outcome = await recordFile(ride, file, tmp, got.value, deps, log);
+    const outcome = await recordFile(ride, file, tmp, got.value, deps, log, result);
     result[outcome]++;
     if (outcome !== 'duplicates') result.bytes += file.size;
     if (outcome !== 'quarantined') await cleanUp(client, ride, file.name, result, log);
@@ -367,15 +397,18 @@ async function recordFile(
   { size, sha256, verdict }: DownloadCheck,
   deps: PullDeps,
   log: Logger,
+  result: RidePullResult,
 ): Promise<'buffered' | 'quarantined' | 'duplicates'> {
-  if (verdict?.ok) checkBelongs(verdict.manifest, deps.park, ride.id);
-  const drop = describe(ride.id, file.name, size, sha256, verdict);
+  const misplaced = verdict?.ok ? misplacedDrop(verdict.manifest, deps.park, ride) : null;
+  const drop = describe(ride.id, file.name, size, sha256, verdict, misplaced);
   const remote = { ride: ride.id, name: file.name, size: file.size, mtimeMs: file.mtimeMs };
   const { outcome, drop: recorded } = await deps.buffer.recordPulledFile(tmp, remote, drop);
   if (outcome === 'duplicate') {
     log.info(
       { file: file.name, sha256, sameAs: recorded.fileName },
-      'file holds a drop already buffered; not recorded again',
+      drop.state === 'quarantined'
+        ? 'file already quarantined with the same bytes; not recorded again'
+        : 'file holds a drop already buffered; not recorded again',
     );
     return 'duplicates';
   }
@@ -384,38 +417,27 @@ async function recordFile(
       { file: file.name, sha256, code: drop.reasonCode, reason: drop.reason },
       'drop quarantined',
     );
+    result.quarantinedFiles.push({
+      name: file.name,
+      code: drop.reasonCode ?? 'unknown',
+      reason: drop.reason ?? '',
+    });
     return 'quarantined';
   }
   log.info({ file: file.name, sha256, contentId: drop.contentId, bytes: size }, 'drop buffered');
   return 'buffered';
 }
 
-/**
- * A valid drop of another park or ride means the configuration points at the wrong gateway
- * directory. It is not recorded (quarantine is final, and the fix is in the config), so it
- * fails loudly each round until the config is corrected.
- */
-export function checkBelongs(manifest: Manifest, park: string, ride: string): void {
-  if (manifest.park !== park) {
-    throw new Error(
-      `the drop belongs to park "${manifest.park}", but this agent serves park "${park}": check the park id in the config`,
-    );
-  }
-  if (manifest.ride !== ride) {
-    throw new Error(
-      `the drop belongs to ride "${manifest.ride}", not "${ride}": check this ride's remoteDir in the config`,
-    );
-  }
-}
-
+/** What the record of a checked file says: a valid drop, or a quarantined file and why. */
 function describe(
   ride: string,
   fileName: string,
   bytes: number,
   sha256: string,
   verdict: VerifyResult | null,
+  misplaced: Misplaced | null,
 ): PulledDrop {
-  if (verdict?.ok) {
+  if (verdict?.ok && !misplaced) {
     return {
       sha256,
       contentId: verdict.contentId,
@@ -431,19 +453,21 @@ function describe(
     };
   }
   const named = parseDropFileName(fileName);
+  const rejection = misplaced ?? (verdict && !verdict.ok ? verdict : null);
   return {
     sha256,
+    // A quarantined file's content is not trusted: it is nobody's content id.
     contentId: null,
     ride,
     fileName,
-    sequence: named?.sequence ?? null,
-    windowStart: named?.windowStart ?? null,
-    windowEnd: null,
+    sequence: verdict?.ok ? verdict.manifest.sequence : (named?.sequence ?? null),
+    windowStart: verdict?.ok ? verdict.manifest.window.start : (named?.windowStart ?? null),
+    windowEnd: verdict?.ok ? verdict.manifest.window.end : null,
     bytes,
     state: 'quarantined',
-    reasonCode: verdict ? verdict.code : 'too_large',
-    reason: verdict
-      ? verdict.reason
+    reasonCode: rejection ? rejection.code : 'too_large',
+    reason: rejection
+      ? rejection.reason
       : `The zip is ${bytes} bytes; the limit is ${DEFAULT_DROP_LIMITS.maxZipBytes} bytes.`,
   };
 }

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from './agent.ts';
 import { parseAgentConfig } from './config.ts';
 import { silentLogger } from './logger.ts';
-import type { DropVerifier } from './pull.ts';
+import type { DropVerifier } from './check-download.ts';
 import { createStatusRouter } from './status-router.ts';
 import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
 import { tempDir } from './testing/temp-dir.ts';
@@ -71,16 +71,18 @@ describe('quarantine, as a person handles it through the status API', () => {
 
     // The updated agent (fixed validator) checks both again.
     const second = await open(data.dir, 'q-recheck', verifyDrop);
-    expect(await second.api.quarantine.recheck({ sha256: drop.sha256 })).toEqual({
+    const [fixable, broken2] = listed;
+    if (!fixable || !broken2) throw new Error('two drops should be quarantined');
+    expect(fixable.sha256).toBe(drop.sha256);
+    expect(await second.api.quarantine.recheck({ id: fixable.id })).toEqual({
       outcome: 'buffered',
       reason: null,
     });
-    const brokenSha = listed[1]?.sha256 ?? '';
-    const stillBad = await second.api.quarantine.recheck({ sha256: brokenSha });
+    const stillBad = await second.api.quarantine.recheck({ id: broken2.id });
     expect(stillBad.outcome).toBe('quarantined');
     expect(second.agent.status().drops).toMatchObject({ buffered: 1, quarantined: 1 });
     expect(second.agent.status().backlog.drops).toBe(1);
-    await expect(second.api.quarantine.recheck({ sha256: drop.sha256 })).rejects.toThrow(
+    await expect(second.api.quarantine.recheck({ id: fixable.id })).rejects.toThrow(
       /no quarantined drop/,
     );
   });
@@ -97,7 +99,7 @@ describe('quarantine, as a person handles it through the status API', () => {
     const blob = path.join(data.dir, 'blobs', kept.sha256.slice(0, 2), `${kept.sha256}.zip`);
     expect(existsSync(blob)).toBe(true);
 
-    await api.quarantine.delete({ sha256: kept.sha256 });
+    await api.quarantine.delete({ id: kept.id });
 
     expect(await api.quarantine.list()).toEqual([]);
     expect(existsSync(blob)).toBe(false);
@@ -106,7 +108,7 @@ describe('quarantine, as a person handles it through the status API', () => {
     expect(agent.status().drops.quarantined).toBe(0);
     // The gateway keeps its file (quarantined files are never removed there).
     expect(existsSync(file)).toBe(true);
-    await expect(api.quarantine.delete({ sha256: kept.sha256 })).rejects.toThrow(
+    await expect(api.quarantine.delete({ id: kept.id })).rejects.toThrow(
       /no quarantined or rejected drop/,
     );
   });

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_DROP_LIMITS } from '@zra/shared';
 import type { DropBuffer } from './buffer/drop-buffer.ts';
-import { checkBelongs, type DropVerifier } from './pull.ts';
+import type { DropVerifier } from './check-download.ts';
+import type { RideConfig } from './config.ts';
+import { misplacedDrop } from './drop-belongs.ts';
 
 /** What a second look at a quarantined drop found. */
 export interface RecheckResult {
@@ -12,25 +14,29 @@ export interface RecheckResult {
 }
 
 /**
- * Verifies a quarantined drop's kept blob again, with today's verifier (a person asks for it,
- * e.g. after an agent update fixed a validator). A drop now valid, of this park and ride,
- * becomes buffered and is uploaded; otherwise it stays quarantined with the current reason.
+ * Verifies a quarantined file's kept blob again, under its own name, with today's verifier
+ * (a person asks for it, e.g. after an agent update fixed a validator or after the ride's
+ * configuration was corrected). A drop now valid, of this park and ride, becomes buffered
+ * and is uploaded; otherwise it stays quarantined with the current reason. `ride` is the
+ * ride's configuration now (its folder is named in a ride mismatch); the record's own ride
+ * id when the ride was removed.
  */
 export async function recheckQuarantined(
   buffer: DropBuffer,
-  sha256: string,
+  id: number,
   verify: DropVerifier,
   park: string,
+  ride: (rideId: string) => Pick<RideConfig, 'id' | 'remoteDir'> | undefined,
 ): Promise<RecheckResult> {
-  const drop = buffer.get(sha256);
+  const drop = buffer.getRecord(id);
   if (drop?.state !== 'quarantined') {
     throw new Error(
-      `no quarantined drop ${sha256}: it may have been deleted or checked again meanwhile`,
+      `no quarantined drop ${id}: it may have been deleted or checked again meanwhile`,
     );
   }
   let zip: Buffer;
   try {
-    zip = await readFile(buffer.blobs.blobPath(sha256));
+    zip = await readFile(buffer.blobs.blobPath(drop.sha256));
   } catch (err) {
     throw new Error(
       `the kept copy of ${drop.fileName} cannot be read (${(err as Error).message}): delete it`,
@@ -40,19 +46,22 @@ export async function recheckQuarantined(
   if (zip.length > DEFAULT_DROP_LIMITS.maxZipBytes) {
     return { outcome: 'quarantined', reason: drop.reason };
   }
-  const verdict = verify(zip, { fileName: drop.fileName });
+  // Judged as when it was pulled: the time it was received decides `window_in_future`.
+  const verdict = verify(zip, { fileName: drop.fileName, receivedAt: new Date(drop.pulledAt) });
   if (!verdict.ok) {
-    buffer.updateQuarantineReason(sha256, verdict.code, verdict.reason);
+    buffer.updateQuarantineReason(id, verdict.code, verdict.reason);
     return { outcome: 'quarantined', reason: verdict.reason };
   }
-  try {
-    checkBelongs(verdict.manifest, park, drop.ride);
-  } catch (err) {
-    const reason = (err as Error).message;
-    buffer.updateQuarantineReason(sha256, 'wrong_destination', reason);
-    return { outcome: 'quarantined', reason };
+  const misplaced = misplacedDrop(
+    verdict.manifest,
+    park,
+    ride(drop.ride) ?? { id: drop.ride, remoteDir: '(removed ride)' },
+  );
+  if (misplaced) {
+    buffer.updateQuarantineReason(id, misplaced.code, misplaced.reason);
+    return { outcome: 'quarantined', reason: misplaced.reason };
   }
-  const outcome = await buffer.releaseQuarantined(sha256, {
+  const outcome = await buffer.releaseQuarantined(id, {
     contentId: verdict.contentId,
     sequence: verdict.manifest.sequence,
     windowStart: verdict.manifest.window.start,

@@ -36,6 +36,8 @@ async function asBadRequest<T>(work: () => T | Promise<T>): Promise<T> {
 
 const rideIdInput = z.strictObject({ rideId: z.string().min(1) });
 const sha256Input = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+/** A kept record (quarantined or rejected) by its id: the same bytes may be several files. */
+const recordInput = z.strictObject({ id: z.number().int().positive() });
 
 /**
  * The agent's API for the UI (Electron over IPC, headless over HTTP on 127.0.0.1): status,
@@ -91,11 +93,11 @@ export function createStatusRouter(agent: Agent) {
     quarantine: t.router({
       list: localProcedure.query(() => agent.quarantined()),
       delete: localProcedure
-        .input(sha256Input)
-        .mutation(({ input }) => asBadRequest(() => agent.deleteQuarantined(input.sha256))),
+        .input(recordInput)
+        .mutation(({ input }) => asBadRequest(() => agent.deleteQuarantined(input.id))),
       recheck: localProcedure
-        .input(sha256Input)
-        .mutation(({ input }) => asBadRequest(() => agent.recheckQuarantined(input.sha256))),
+        .input(recordInput)
+        .mutation(({ input }) => asBadRequest(() => agent.recheckQuarantined(input.id))),
     }),
 
     drops: t.router({

@@ -15,7 +15,10 @@ export interface VerifierPool {
  * agent that never pulls pays nothing) and an idle pool does not keep the process alive.
  */
 export function createVerifierPool(threads: number, log: Logger): VerifierPool {
-  const pool = createThreadPool<{ file: string; fileName: string }, DownloadCheck>({
+  const pool = createThreadPool<
+    { file: string; fileName: string; receivedAt: string },
+    DownloadCheck
+  >({
     workerUrl: new URL('./verify-worker.mjs', import.meta.url),
     threads,
     name: 'drop verifier',
@@ -25,7 +28,7 @@ export function createVerifierPool(threads: number, log: Logger): VerifierPool {
     onCrash: (err) => log.error({ err }, 'drop verifier thread crashed'),
   });
   return {
-    check: (file, fileName) => pool.run({ file, fileName }),
+    check: (file, fileName, receivedAt) => pool.run({ file, fileName, receivedAt }),
     close: () => pool.close(),
   };
 }

@@ -7,4 +7,6 @@ register();
 const { serveThreadTasks, verifyDrop } = await import('@zra/shared');
 const { checkDownload } = await import('./check-download.ts');
 
-serveThreadTasks(({ file, fileName }) => checkDownload(verifyDrop, file, fileName));
+serveThreadTasks(({ file, fileName, receivedAt }) =>
+  checkDownload(verifyDrop, file, fileName, receivedAt),
+);

@@ -58,9 +58,11 @@ function status(over: Partial<AgentStatus> = {}): AgentStatus {
 }
 
 const problem = {
+  id: 1,
   sha256: 'a',
   ride: 'thunder-loop',
   fileName: 'x.zip',
+  reasonCode: 'zip_corrupt',
   reason: 'bad',
   updatedAt: '',
 };

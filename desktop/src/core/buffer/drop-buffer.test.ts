@@ -4,8 +4,10 @@ import { mkdir, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.ts';
+import { openBufferSqlite } from '../testing/buffer-sqlite.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { buildTestDrop, type TestDrop } from '../testing/test-drop.ts';
+import { openDataDir } from './data-dir.ts';
 import { DropBuffer, type PulledDrop } from './drop-buffer.ts';
 import { applyMigrations } from './migrate.ts';
 import { initialBuffer } from './migrations/20261127T2355-initial-buffer.ts';
@@ -55,18 +57,21 @@ async function record(buffer: DropBuffer, drop: TestDrop, overrides: Partial<Pul
 
 describe('DropBuffer', () => {
   it('opens SQLite in WAL mode with synchronous=FULL and foreign keys on', async () => {
-    const buffer = await open(await freshDir());
-    expect(buffer.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const data = await openDataDir(await freshDir(), log);
+    cleanups.push(() => data.close());
+    expect(data.db.pragma('journal_mode', { simple: true })).toBe('wal');
     // 2 = FULL
-    expect(buffer.db.pragma('synchronous', { simple: true })).toBe(2);
-    expect(buffer.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(data.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(data.db.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
   it('records each migration once, however often the buffer is opened', async () => {
     const dir = await freshDir();
     (await open(dir)).close();
-    const buffer = await open(dir);
-    const ids = buffer.db.prepare('SELECT id FROM schema_migrations').pluck().all();
+    (await open(dir)).close();
+    const db = openBufferSqlite(dir);
+    const ids = db.prepare('SELECT id FROM schema_migrations').pluck().all();
+    db.close();
     expect(ids).toEqual(BUFFER_MIGRATIONS.map((m) => m.id));
   });
 
@@ -102,13 +107,71 @@ describe('DropBuffer', () => {
     expect(buffer.isKnownRemoteFile({ ride: 'r1', name: 'd.zip', size: 10, mtimeMs: 1000 })).toBe(
       true,
     );
-    expect(buffer.db.pragma('foreign_key_check')).toEqual([]);
+    const db = openBufferSqlite(dir);
+    cleanups.push(() => {
+      db.close();
+    });
+    expect(db.pragma('foreign_key_check')).toEqual([]);
     // The new state is allowed, and like quarantine it needs a reason.
-    const reject = buffer.db.prepare(
-      `UPDATE drops SET state = 'rejected', reason = ? WHERE sha256 = ?`,
-    );
+    const reject = db.prepare(`UPDATE drops SET state = 'rejected', reason = ? WHERE sha256 = ?`);
     expect(() => reject.run(null, sha)).toThrow(/CHECK constraint/);
     expect(reject.run('central refused', sha).changes).toBe(1);
+  });
+
+  it('gives the drops of an older buffer ids in their old upload order, and keeps their remote files', async () => {
+    const dir = await freshDir();
+    const old = new Database(path.join(dir, 'buffer.sqlite'));
+    old.pragma('foreign_keys = ON');
+    const before = BUFFER_MIGRATIONS.filter((m) => m.id < '20261203T1000-drop-records');
+    applyMigrations(old, before, log);
+    // Inserted out of pull order: the old queue went by pulled_at, then rowid.
+    const rows = [
+      ['b'.repeat(64), 'later.zip', '2026-06-01T10:00:02.000Z', 'buffered'],
+      ['a'.repeat(64), 'earlier.zip', '2026-06-01T10:00:01.000Z', 'buffered'],
+      ['c'.repeat(64), 'bad.zip', '2026-06-01T10:00:03.000Z', 'quarantined'],
+    ] as const;
+    for (const [sha, name, at, state] of rows) {
+      old
+        .prepare(
+          `INSERT INTO drops (sha256, content_id, ride, file_name, bytes, state, reason, pulled_at, updated_at)
+           VALUES (?, ?, 'r1', ?, 10, ?, ?, ?, ?)`,
+        )
+        .run(
+          sha,
+          state === 'quarantined'
+            ? null
+            : `${'d'.repeat(62)}${String(name.length).padStart(2, '0')}`,
+          name,
+          state,
+          state === 'quarantined' ? 'damaged' : null,
+          at,
+          at,
+        );
+      old
+        .prepare(
+          `INSERT INTO remote_files (ride, name, size, mtime_ms, outcome, drop_sha256, seen_at)
+           VALUES ('r1', ?, 10, 1000, 'new_drop', ?, ?)`,
+        )
+        .run(name, sha, at);
+    }
+    old.close();
+    for (const [sha] of rows) {
+      await mkdir(path.join(dir, 'blobs', sha.slice(0, 2)), { recursive: true });
+      await writeFile(path.join(dir, 'blobs', sha.slice(0, 2), `${sha}.zip`), 'x'.repeat(10));
+    }
+
+    const buffer = await open(dir);
+
+    expect(buffer.list().map((d) => [d.id, d.fileName])).toEqual([
+      [1, 'earlier.zip'],
+      [2, 'later.zip'],
+      [3, 'bad.zip'],
+    ]);
+    expect(buffer.uploadQueueShas()).toEqual(['a'.repeat(64), 'b'.repeat(64)]);
+    expect(buffer.remoteFileDropState('r1', 'bad.zip')).toBe('quarantined');
+    expect(
+      buffer.isKnownRemoteFile({ ride: 'r1', name: 'later.zip', size: 10, mtimeMs: 1000 }),
+    ).toBe(true);
   });
 
   it('rejects a drop only after central refused it the configured number of times', async () => {
@@ -154,11 +217,13 @@ describe('DropBuffer', () => {
 
   it('refuses a buffer written by a newer agent instead of guessing its schema', async () => {
     const dir = await freshDir();
-    const first = await open(dir);
-    first.db
-      .prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)')
-      .run('29990101T0000-from-the-future', new Date().toISOString());
-    first.close();
+    (await open(dir)).close();
+    const db = openBufferSqlite(dir);
+    db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)').run(
+      '29990101T0000-from-the-future',
+      new Date().toISOString(),
+    );
+    db.close();
     await expect(DropBuffer.open(dir, log)).rejects.toThrow(/written by a newer agent/);
   });
 

@@ -1,9 +1,9 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { BlobStore } from './blob-store.ts';
-import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import type { BlobStore } from './blob-store.ts';
+import { openDataDir, type DataDir } from './data-dir.ts';
+import { listDropPage, retryDrop, type DropPage, type DropPageQuery } from './drop-pages.ts';
 import {
   DROP_STATES,
   toDropRecord,
@@ -11,7 +11,6 @@ import {
   type DropRow,
   type DropState,
 } from './drop-record.ts';
-import { openBufferDatabase } from './open-database.ts';
 
 /** A file as the gateway listed it. */
 export interface RemoteFileRef {
@@ -55,40 +54,81 @@ export interface CentralAnswer {
  * The agent's durable buffer: SQLite for state, blobs on disk by SHA-256. A drop is recorded
  * only after its blob is complete and fsynced, in one transaction with the remote file that
  * produced it, so a crash leaves either nothing or a complete, recorded drop.
+ *
+ * A verdict belongs to a file name and its bytes together (rule R1): valid drops are unique by
+ * SHA-256 and content id and dedup against valid drops only; a quarantined file is its own
+ * record, unique by (ride, file name, SHA-256), and never makes a valid file a duplicate.
+ * Records with the same bytes share one blob, deleted with the last record that needs it.
  */
 export class DropBuffer {
   private knownFileQuery: Database.Statement | undefined;
+  /** Blob work per SHA-256, one step at a time (a blob may serve several records). */
+  private readonly blobWork = new Map<string, Promise<unknown>>();
 
   private constructor(
-    readonly db: Database.Database,
+    private readonly db: Database.Database,
     readonly blobs: BlobStore,
-    private readonly lock: DataDirLock,
     private readonly log: Logger,
+    /** The data directory this buffer opened itself, closed with it; null when lent. */
+    private readonly owned: DataDir | null,
   ) {}
 
-  /** Opens the buffer in `dataDir` (creating it) and repairs what a crash may have left. */
+  /**
+   * Opens the buffer in `dataDir` (creating and locking it) and repairs what a crash may have
+   * left. The buffer owns the directory: `close()` releases it.
+   */
   static async open(dataDir: string, log: Logger): Promise<DropBuffer> {
-    await mkdir(dataDir, { recursive: true });
-    const lock = lockDataDir(dataDir);
-    let db: Database.Database | undefined;
+    const data = await openDataDir(dataDir, log);
     try {
-      db = openBufferDatabase(path.join(dataDir, 'buffer.sqlite'), log);
-      const buffer = new DropBuffer(db, new BlobStore(dataDir), lock, log);
-      await buffer.blobs.init();
-      await buffer.recover();
-      return buffer;
+      return await DropBuffer.over(data, log, true);
     } catch (err) {
-      db?.close();
-      lock.release();
+      data.close();
       throw err;
     }
   }
 
-  /** Closes the database and releases the data directory. */
+  /**
+   * The buffer of an opened data directory (the agent opens it once and hands the same
+   * database to its stores); repairs what a crash may have left. `close()` leaves the
+   * directory open unless `owns` is set.
+   */
+  static async over(data: DataDir, log: Logger, owns = false): Promise<DropBuffer> {
+    const buffer = new DropBuffer(data.db, data.blobs, log, owns ? data : null);
+    await buffer.recover();
+    return buffer;
+  }
+
+  /** Closes the data directory when this buffer opened it. */
   close(): void {
-    if (!this.db.open) return;
-    this.db.close();
-    this.lock.release();
+    this.owned?.close();
+  }
+
+  /** Runs blob work for one SHA-256 after the work already queued for it. */
+  private withBlob<T>(sha256: string, work: () => Promise<T>): Promise<T> {
+    const before = this.blobWork.get(sha256) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.blobWork.set(sha256, settled);
+    void settled.then(() => {
+      if (this.blobWork.get(sha256) === settled) this.blobWork.delete(sha256);
+    });
+    return run;
+  }
+
+  /** Whether a record still needs the blob of these bytes on disk. */
+  private blobNeeded(sha256: string): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM drops WHERE sha256 = ? AND blob_evicted_at IS NULL LIMIT 1')
+        .get(sha256) !== undefined
+    );
+  }
+
+  /** Deletes a blob no record needs any more (one another record shares stays). */
+  private releaseBlob(sha256: string): Promise<void> {
+    return this.withBlob(sha256, async () => {
+      if (!this.blobNeeded(sha256)) await this.blobs.remove(sha256);
+    });
   }
 
   /**
@@ -102,7 +142,7 @@ export class DropBuffer {
     // An evicted drop's blob still on disk is what a crash mid-eviction leaves: removed too.
     const known = new Set(
       this.db
-        .prepare('SELECT sha256 FROM drops WHERE blob_evicted_at IS NULL')
+        .prepare('SELECT DISTINCT sha256 FROM drops WHERE blob_evicted_at IS NULL')
         .pluck()
         .all()
         .map((s) => String(s)),
@@ -139,8 +179,9 @@ export class DropBuffer {
           ? 'blob of a buffered drop is missing; forgetting it so it is pulled again from the gateway'
           : 'blob of a buffered drop has the wrong size (damaged); forgetting it so it is pulled again from the gateway',
       );
-      if (size !== null) await this.blobs.remove(row.sha256);
       this.forgetPending(row.sha256);
+      // A quarantined copy of the same bytes keeps the (damaged) blob for inspection.
+      if (size !== null) await this.releaseBlob(row.sha256);
     }
   }
 
@@ -163,151 +204,175 @@ export class DropBuffer {
   }
 
   /**
-   * Deletes a quarantined or rejected drop (a person decided it is of no use): its blob goes,
-   * and its gateway files are remembered as dismissed so they are not pulled and quarantined
-   * again (a gateway file that changes is pulled as new). Returns false when the drop is not
-   * quarantined or rejected.
+   * Deletes a quarantined or rejected record (a person decided it is of no use): its gateway
+   * files are remembered as dismissed so they are not pulled and quarantined again (a
+   * gateway file that changes is pulled as new), and its blob goes unless another record has
+   * the same bytes. A quarantined record is one gateway file: nothing else is touched, not
+   * even a valid drop with the same bytes. Returns false when the record is not quarantined
+   * or rejected.
    */
-  async deleteProblemDrop(sha256: string): Promise<boolean> {
+  async deleteProblemDrop(id: number): Promise<boolean> {
     const now = new Date().toISOString();
     const deleted = this.db.transaction(() => {
-      const drop = this.get(sha256);
-      if (!drop || (drop.state !== 'quarantined' && drop.state !== 'rejected')) return false;
+      const drop = this.getRecord(id);
+      if (!drop || (drop.state !== 'quarantined' && drop.state !== 'rejected')) return null;
       this.db
         .prepare(
           `INSERT OR REPLACE INTO dismissed_files (ride, name, size, mtime_ms, sha256, reason, dismissed_at)
-           SELECT ride, name, size, mtime_ms, drop_sha256, ?, ? FROM remote_files WHERE drop_sha256 = ?`,
+           SELECT ride, name, size, mtime_ms, ?, ?, ? FROM remote_files WHERE drop_id = ?`,
         )
-        .run(drop.reason, now, sha256);
-      this.db.prepare('DELETE FROM remote_files WHERE drop_sha256 = ?').run(sha256);
-      this.db.prepare('DELETE FROM drops WHERE sha256 = ?').run(sha256);
-      return true;
+        .run(drop.sha256, drop.reason, now, id);
+      this.db.prepare('DELETE FROM remote_files WHERE drop_id = ?').run(id);
+      this.db.prepare('DELETE FROM drops WHERE id = ?').run(id);
+      return drop;
     })();
     // After the commit: a crash in between leaves a blob without a row, which start-up removes.
-    if (deleted) await this.blobs.remove(sha256);
-    return deleted;
+    if (deleted) await this.releaseBlob(deleted.sha256);
+    return deleted !== null;
   }
 
   /**
-   * A quarantined drop found valid on a second look (e.g. after a validator fix) becomes
-   * buffered with what the verifier learned. When another drop already holds the same content,
-   * this one is folded into it instead (its gateway files point there, its blob goes).
+   * A quarantined file found valid on a second look (e.g. after a validator fix) becomes a
+   * buffered drop with what the verifier learned. When a valid drop already has the same
+   * bytes or content, the file is folded into it instead (its gateway file points there).
+   * It keeps its id, so it is uploaded in the order it was first recorded.
    */
   async releaseQuarantined(
-    sha256: string,
+    id: number,
     valid: Pick<PulledDrop, 'contentId' | 'sequence' | 'windowStart' | 'windowEnd'>,
   ): Promise<'buffered' | 'duplicate'> {
     const now = new Date().toISOString();
-    const outcome = this.db.transaction(() => {
-      const drop = this.get(sha256);
+    const { outcome, sha256 } = this.db.transaction(() => {
+      const drop = this.getRecord(id);
       if (drop?.state !== 'quarantined') {
-        throw new Error(`drop ${sha256} is not quarantined`);
+        throw new Error(`record ${id} is not quarantined`);
       }
-      const other = this.findExisting('', valid.contentId);
-      if (other && other.sha256 !== sha256) {
+      const other = this.findValid(drop.sha256, valid.contentId);
+      if (other) {
         this.db
-          .prepare(
-            `UPDATE remote_files SET drop_sha256 = ?, outcome = 'duplicate' WHERE drop_sha256 = ?`,
-          )
-          .run(other.sha256, sha256);
-        this.db.prepare('DELETE FROM drops WHERE sha256 = ?').run(sha256);
-        return 'duplicate' as const;
+          .prepare(`UPDATE remote_files SET drop_id = ?, outcome = 'duplicate' WHERE drop_id = ?`)
+          .run(other.id, id);
+        this.db.prepare('DELETE FROM drops WHERE id = ?').run(id);
+        return { outcome: 'duplicate' as const, sha256: drop.sha256 };
       }
       this.db
         .prepare(
           `UPDATE drops SET state = 'buffered', content_id = @contentId, sequence = @sequence,
              window_start = @windowStart, window_end = @windowEnd, reason_code = NULL,
              reason = NULL, updated_at = @now
-           WHERE sha256 = @sha256 AND state = 'quarantined'`,
+           WHERE id = @id AND state = 'quarantined'`,
         )
-        .run({ ...valid, now, sha256 });
-      return 'buffered' as const;
+        .run({ ...valid, now, id });
+      return { outcome: 'buffered' as const, sha256: drop.sha256 };
     })();
-    if (outcome === 'duplicate') await this.blobs.remove(sha256);
+    if (outcome === 'duplicate') await this.releaseBlob(sha256);
     return outcome;
   }
 
-  /** A quarantined drop checked again and still invalid: its reason is brought up to date. */
-  updateQuarantineReason(sha256: string, reasonCode: string, reason: string): void {
+  /** A quarantined file checked again and still invalid: its reason is brought up to date. */
+  updateQuarantineReason(id: number, reasonCode: string, reason: string): void {
     this.db
       .prepare(
         `UPDATE drops SET reason_code = ?, reason = ?, updated_at = ?
-         WHERE sha256 = ? AND state = 'quarantined'`,
+         WHERE id = ? AND state = 'quarantined'`,
       )
-      .run(reasonCode, reason, new Date().toISOString(), sha256);
+      .run(reasonCode, reason, new Date().toISOString(), id);
   }
 
   /** State of the drop a recorded remote file maps to (itself or the drop it duplicates). */
   remoteFileDropState(ride: string, name: string): DropState | undefined {
     const row = this.db
       .prepare(
-        `SELECT d.state FROM remote_files f JOIN drops d ON d.sha256 = f.drop_sha256
+        `SELECT d.state FROM remote_files f JOIN drops d ON d.id = f.drop_id
          WHERE f.ride = ? AND f.name = ?`,
       )
       .get(ride, name) as { state: DropState } | undefined;
     return row?.state;
   }
 
-  /** The drop with these zip bytes or this content, if buffered already. */
-  findExisting(sha256: string, contentId: string | null): DropRecord | undefined {
+  /** The valid drop (any state but quarantined) with these zip bytes or this content. */
+  private findValid(sha256: string, contentId: string | null): DropRecord | undefined {
     const row = this.db
-      .prepare('SELECT * FROM drops WHERE sha256 = ? OR (? IS NOT NULL AND content_id = ?)')
+      .prepare(
+        `SELECT * FROM drops WHERE state <> 'quarantined'
+           AND (sha256 = ? OR (? IS NOT NULL AND content_id = ?))
+         ORDER BY id LIMIT 1`,
+      )
       .get(sha256, contentId, contentId) as DropRow | undefined;
     return row ? toDropRecord(row) : undefined;
   }
 
+  /** The quarantined record of exactly this file: same ride, name and bytes. */
+  private findQuarantined(ride: string, fileName: string, sha256: string): DropRecord | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM drops WHERE state = 'quarantined' AND ride = ? AND file_name = ? AND sha256 = ?`,
+      )
+      .get(ride, fileName, sha256) as DropRow | undefined;
+    return row ? toDropRecord(row) : undefined;
+  }
+
   /**
-   * Records a downloaded, fsynced temp file. Known bytes or known content make the file a
-   * duplicate (its temp file is deleted); otherwise the temp file becomes the blob and the
-   * drop and remote file rows are inserted in one transaction.
+   * Records a downloaded, fsynced temp file. A valid file whose bytes or content a valid drop
+   * already has is a duplicate of it, and so is a quarantined file already recorded with the
+   * same ride, name and bytes (its temp file is deleted). Otherwise the temp file becomes the
+   * blob (the same bytes replace the same bytes when another record shares them) and the
+   * record and remote file rows are inserted in one transaction.
    */
   async recordPulledFile(
     tmpFile: string,
     remote: RemoteFileRef,
     drop: PulledDrop,
   ): Promise<RecordOutcome> {
-    const existing = this.findExisting(drop.sha256, drop.contentId);
-    if (existing) {
-      await rm(tmpFile, { force: true });
-      this.upsertRemoteFile(remote, 'duplicate', existing.sha256);
-      return { outcome: 'duplicate', drop: existing };
-    }
-    await this.blobs.adopt(tmpFile, drop.sha256);
-    const now = new Date().toISOString();
-    try {
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            `INSERT INTO drops (sha256, content_id, ride, file_name, sequence, window_start,
-               window_end, bytes, state, reason_code, reason, pulled_at, updated_at)
-             VALUES (@sha256, @contentId, @ride, @fileName, @sequence, @windowStart,
-               @windowEnd, @bytes, @state, @reasonCode, @reason, @now, @now)`,
-          )
-          .run({ ...drop, now });
-        this.upsertRemoteFile(remote, 'new_drop', drop.sha256);
-      })();
-    } catch (err) {
-      // Another ride's pull recorded the same bytes or content while this blob was being
-      // moved in (pulls of different rides run concurrently): this file is a duplicate.
-      const raced = this.findExisting(drop.sha256, drop.contentId);
-      if (raced) {
-        if (raced.sha256 !== drop.sha256) await this.blobs.remove(drop.sha256);
-        this.upsertRemoteFile(remote, 'duplicate', raced.sha256);
-        return { outcome: 'duplicate', drop: raced };
+    const existingOf = (): DropRecord | undefined =>
+      drop.state === 'buffered'
+        ? this.findValid(drop.sha256, drop.contentId)
+        : this.findQuarantined(drop.ride, drop.fileName, drop.sha256);
+    return this.withBlob(drop.sha256, async () => {
+      const existing = existingOf();
+      if (existing) {
+        await rm(tmpFile, { force: true });
+        this.upsertRemoteFile(remote, 'duplicate', existing.id);
+        return { outcome: 'duplicate' as const, drop: existing };
       }
-      // Nothing references the blob: remove it rather than leave it for the next start-up.
-      await this.blobs.remove(drop.sha256);
-      throw err;
-    }
-    const recorded = this.get(drop.sha256);
-    if (!recorded) throw new Error(`drop ${drop.sha256} vanished right after insert`);
-    return { outcome: 'new_drop', drop: recorded };
+      await this.blobs.adopt(tmpFile, drop.sha256);
+      const now = new Date().toISOString();
+      let id: number;
+      try {
+        id = this.db.transaction(() => {
+          const res = this.db
+            .prepare(
+              `INSERT INTO drops (sha256, content_id, ride, file_name, sequence, window_start,
+                 window_end, bytes, state, reason_code, reason, pulled_at, updated_at)
+               VALUES (@sha256, @contentId, @ride, @fileName, @sequence, @windowStart,
+                 @windowEnd, @bytes, @state, @reasonCode, @reason, @now, @now)`,
+            )
+            .run({ ...drop, now });
+          const inserted = Number(res.lastInsertRowid);
+          this.upsertRemoteFile(remote, 'new_drop', inserted);
+          return inserted;
+        })();
+      } catch (err) {
+        // Another ride's pull recorded the same content under other bytes while this blob was
+        // being moved in (pulls of different rides run concurrently): this file is a duplicate.
+        const raced = existingOf();
+        if (!this.blobNeeded(drop.sha256)) await this.blobs.remove(drop.sha256);
+        if (raced) {
+          this.upsertRemoteFile(remote, 'duplicate', raced.id);
+          return { outcome: 'duplicate' as const, drop: raced };
+        }
+        throw err;
+      }
+      const recorded = this.getRecord(id);
+      if (!recorded) throw new Error(`record ${id} vanished right after insert`);
+      return { outcome: 'new_drop' as const, drop: recorded };
+    });
   }
 
   private upsertRemoteFile(
     remote: RemoteFileRef,
     outcome: 'new_drop' | 'duplicate',
-    sha256: string,
+    dropId: number,
   ): void {
     // A dismissed file that changed on the gateway was pulled anew: it is known again here.
     this.db
@@ -315,11 +380,11 @@ export class DropBuffer {
       .run(remote.ride, remote.name);
     this.db
       .prepare(
-        `INSERT INTO remote_files (ride, name, size, mtime_ms, outcome, drop_sha256, seen_at)
+        `INSERT INTO remote_files (ride, name, size, mtime_ms, outcome, drop_id, seen_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (ride, name) DO UPDATE SET size = excluded.size,
            mtime_ms = excluded.mtime_ms, outcome = excluded.outcome,
-           drop_sha256 = excluded.drop_sha256, seen_at = excluded.seen_at`,
+           drop_id = excluded.drop_id, seen_at = excluded.seen_at`,
       )
       .run(
         remote.ride,
@@ -327,40 +392,50 @@ export class DropBuffer {
         remote.size,
         Math.trunc(remote.mtimeMs),
         outcome,
-        sha256,
+        dropId,
         new Date().toISOString(),
       );
   }
 
-  /** One drop by the SHA-256 of its zip. */
-  get(sha256: string): DropRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM drops WHERE sha256 = ?').get(sha256) as
-      | DropRow
-      | undefined;
+  /** One record by its id. */
+  getRecord(id: number): DropRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM drops WHERE id = ?').get(id) as DropRow | undefined;
     return row ? toDropRecord(row) : undefined;
   }
 
-  /** Drops, oldest pull first, optionally of one state. */
+  /**
+   * The drop with these zip bytes: the valid one when there is one (valid drops are unique by
+   * SHA-256), else the first quarantined file with these bytes.
+   */
+  get(sha256: string): DropRecord | undefined {
+    const row = this.db
+      .prepare(`SELECT * FROM drops WHERE sha256 = ? ORDER BY state = 'quarantined', id LIMIT 1`)
+      .get(sha256) as DropRow | undefined;
+    return row ? toDropRecord(row) : undefined;
+  }
+
+  /** Records in the order they were recorded, optionally of one state or ride. */
   list(filter: { state?: DropState; ride?: string } = {}): DropRecord[] {
     const rows = this.db
       .prepare(
         `SELECT * FROM drops
          WHERE (@state IS NULL OR state = @state) AND (@ride IS NULL OR ride = @ride)
-         ORDER BY pulled_at, rowid`,
+         ORDER BY id`,
       )
       .all({ state: filter.state ?? null, ride: filter.ride ?? null }) as DropRow[];
     return rows.map(toDropRecord);
   }
 
   /**
-   * Drops central has not acknowledged, oldest pull first. `uploading` ones are included: an
-   * upload cut by a crash resumes where central's offset says.
+   * Drops central has not acknowledged, in the order the agent recorded them (rule R2: a
+   * later revision of a ride-window is uploaded after the earlier one, and central keeps the
+   * newest commit). The order is the record id's, which neither a clock set back nor a
+   * restart changes. `uploading` ones are included: an upload cut by a crash resumes where
+   * central's offset says.
    */
   uploadQueue(): DropRecord[] {
     const rows = this.db
-      .prepare(
-        `SELECT * FROM drops WHERE state IN ('buffered', 'uploading') ORDER BY pulled_at, rowid`,
-      )
+      .prepare(`SELECT * FROM drops WHERE state IN ('buffered', 'uploading') ORDER BY id`)
       .all() as DropRow[];
     return rows.map(toDropRecord);
   }
@@ -371,9 +446,7 @@ export class DropBuffer {
    */
   uploadQueueShas(): string[] {
     return this.db
-      .prepare(
-        `SELECT sha256 FROM drops WHERE state IN ('buffered', 'uploading') ORDER BY pulled_at, rowid`,
-      )
+      .prepare(`SELECT sha256 FROM drops WHERE state IN ('buffered', 'uploading') ORDER BY id`)
       .pluck()
       .all() as string[];
   }
@@ -455,16 +528,19 @@ export class DropBuffer {
    */
   async forgetDamaged(sha256: string): Promise<void> {
     this.forgetPending(sha256);
-    await this.blobs.remove(sha256);
+    await this.releaseBlob(sha256);
   }
 
   /** Deletes a not-yet-acknowledged drop and the remote-file rows that point at it. */
   private forgetPending(sha256: string): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM remote_files WHERE drop_sha256 = ?').run(sha256);
-      this.db
-        .prepare(`DELETE FROM drops WHERE sha256 = ? AND state IN ('buffered', 'uploading')`)
-        .run(sha256);
+      const id = this.db
+        .prepare(`SELECT id FROM drops WHERE sha256 = ? AND state IN ('buffered', 'uploading')`)
+        .pluck()
+        .get(sha256) as number | undefined;
+      if (id === undefined) return;
+      this.db.prepare('DELETE FROM remote_files WHERE drop_id = ?').run(id);
+      this.db.prepare('DELETE FROM drops WHERE id = ?').run(id);
     })();
   }
 
@@ -508,7 +584,7 @@ export class DropBuffer {
         `SELECT * FROM drops
          WHERE state = 'acknowledged' AND blob_evicted_at IS NULL
            AND (@before IS NULL OR acknowledged_at < @before)
-         ORDER BY acknowledged_at, rowid`,
+         ORDER BY acknowledged_at, id`,
       )
       .all({ before: before ?? null }) as DropRow[];
     return rows.map(toDropRecord);
@@ -517,9 +593,9 @@ export class DropBuffer {
   /**
    * Deletes an acknowledged drop's blob and keeps its row (marked evicted), so its remote
    * file stays known. The row is marked first: a crash before the file is gone leaves a blob
-   * that start-up removes, never a row that claims a blob it lacks. Returns false, deleting
-   * nothing, when the drop is not acknowledged or its blob is already evicted (a concurrent
-   * eviction got there first).
+   * that start-up removes, never a row that claims a blob it lacks. A blob a quarantined copy
+   * of the same bytes still needs stays. Returns false, deleting nothing, when the drop is
+   * not acknowledged or its blob is already evicted (a concurrent eviction got there first).
    */
   async evictBlob(sha256: string): Promise<boolean> {
     const now = new Date().toISOString();
@@ -530,8 +606,21 @@ export class DropBuffer {
       )
       .run(now, now, sha256);
     if (res.changes !== 1) return false;
-    await this.blobs.remove(sha256);
+    await this.releaseBlob(sha256);
     return true;
+  }
+
+  /** One page of the Drops screen: newest record first (see drop-pages.ts). */
+  page(query: DropPageQuery = {}): DropPage {
+    return listDropPage(this.db, query);
+  }
+
+  /**
+   * Puts a rejected drop, or a waiting one whose uploads failed, back in the upload queue
+   * with its counts reset; false when the drop is in neither case.
+   */
+  retry(sha256: string): boolean {
+    return retryDrop(this.db, sha256);
   }
 
   /** How many drops are in each state. */

@@ -4,8 +4,8 @@ import { silentLogger } from '../logger.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { buildTestDrop, type TestDrop } from '../testing/test-drop.ts';
 import { ActivityLog } from './activity-log.ts';
+import { openDataDir } from './data-dir.ts';
 import { DropBuffer } from './drop-buffer.ts';
-import { listDropPage, retryDrop } from './drop-pages.ts';
 
 const log = silentLogger();
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -64,7 +64,7 @@ describe('drop pages for the Drops screen', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = listDropPage(buffer.db, { limit: 3, ...(cursor ? { cursor } : {}) });
+      const page = buffer.page({ limit: 3, ...(cursor ? { cursor } : {}) });
       seen.push(...page.drops.map((d) => d.sha256));
       cursor = page.nextCursor ?? undefined;
       pages++;
@@ -73,12 +73,12 @@ describe('drop pages for the Drops screen', () => {
     expect(pages).toBe(3);
     // Recorded one after the other: newest first is the reverse of the recording order.
     expect(seen).toEqual(all.map((d) => d.sha256).reverse());
-    const acknowledged = listDropPage(buffer.db, { state: 'acknowledged' });
+    const acknowledged = buffer.page({ state: 'acknowledged' });
     expect(acknowledged.drops.map((d) => [d.sha256, d.centralBatchId])).toEqual([
       [first.sha256, 'b-1'],
     ]);
     expect(acknowledged.nextCursor).toBeNull();
-    expect(() => listDropPage(buffer.db, { cursor: 'nonsense' })).toThrow(/start again/);
+    expect(() => buffer.page({ cursor: 'nonsense' })).toThrow(/start again/);
   });
 
   it('puts a drop central rejected back in the queue with its counts reset; an acknowledged one is not retried', async () => {
@@ -92,8 +92,8 @@ describe('drop pages for the Drops screen', () => {
     buffer.markAcknowledged(good.sha256, { batchId: 'b-2', status: 'stored' });
     expect(buffer.uploadQueueShas()).toEqual([]);
 
-    expect(retryDrop(buffer.db, bad.sha256)).toBe(true);
-    expect(retryDrop(buffer.db, good.sha256)).toBe(false);
+    expect(buffer.retry(bad.sha256)).toBe(true);
+    expect(buffer.retry(good.sha256)).toBe(false);
 
     expect(buffer.get(bad.sha256)).toMatchObject({
       state: 'buffered',
@@ -116,8 +116,8 @@ describe('drop pages for the Drops screen', () => {
     buffer.markUploadFailed(failing.sha256, 'central unreachable');
     buffer.markUploadFailed(failing.sha256, 'central unreachable');
 
-    expect(retryDrop(buffer.db, fresh.sha256)).toBe(false);
-    expect(retryDrop(buffer.db, failing.sha256)).toBe(true);
+    expect(buffer.retry(fresh.sha256)).toBe(false);
+    expect(buffer.retry(failing.sha256)).toBe(true);
     expect(buffer.get(failing.sha256)).toMatchObject({ state: 'buffered', uploadAttempts: 0 });
   });
 });
@@ -126,14 +126,15 @@ describe('activity log', () => {
   it('keeps the newest 2,000 events across restarts and pages them newest first', async () => {
     const t = await tempDir('activity');
     cleanups.push(t.remove);
-    const first = await open(t.dir);
+    const first = await openDataDir(t.dir, log);
     const activity = new ActivityLog(first.db);
     for (let i = 1; i <= 2010; i++) {
       activity.append({ level: 'info', kind: 'pull', ride: 'r1', message: `event ${i}` });
     }
     first.close();
 
-    const reopened = await open(t.dir);
+    const reopened = await openDataDir(t.dir, log);
+    cleanups.push(() => reopened.close());
     const again = new ActivityLog(reopened.db);
     const count = reopened.db.prepare('SELECT count(*) FROM activity').pluck().get();
     expect(count).toBe(2000);

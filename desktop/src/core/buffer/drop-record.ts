@@ -11,7 +11,13 @@ export type DropState = (typeof DROP_STATES)[number];
 
 /** A drop kept in the buffer, as the rest of the agent sees it. */
 export interface DropRecord {
-  /** SHA-256 of the zip bytes; names the blob. */
+  /**
+   * The record's own id: counts up in the order the agent recorded its files, which is the
+   * upload order, and never repeats. A quarantined file is identified by it (the same bytes
+   * may also be a valid drop under another name).
+   */
+  id: number;
+  /** SHA-256 of the zip bytes; names the blob (which records with the same bytes share). */
   sha256: string;
   /** The drop's identity; null when the zip could not be read (quarantined). */
   contentId: string | null;
@@ -39,6 +45,7 @@ export interface DropRecord {
 
 /** The row as SQLite stores it. */
 export interface DropRow {
+  id: number;
   sha256: string;
   content_id: string | null;
   ride: string;
@@ -64,6 +71,7 @@ export interface DropRow {
 /** Maps a stored row to a record. */
 export function toDropRecord(row: DropRow): DropRecord {
   return {
+    id: row.id,
     sha256: row.sha256,
     contentId: row.content_id,
     ride: row.ride,

@@ -110,7 +110,7 @@ export function Drops({
           </thead>
           <tbody>
             {kept.map((d) => (
-              <tr key={d.sha256}>
+              <tr key={d.id}>
                 <td className="mono">{d.fileName}</td>
                 <td>{d.ride}</td>
                 <td>
@@ -126,8 +126,8 @@ export function Drops({
                       type="button"
                       disabled={busy !== null}
                       onClick={() =>
-                        run(`recheck:${d.sha256}`, async () => {
-                          const r = await api.quarantine.recheck.mutate({ sha256: d.sha256 });
+                        run(`recheck:${d.id}`, async () => {
+                          const r = await api.quarantine.recheck.mutate({ id: d.id });
                           return r.outcome === 'quarantined'
                             ? `${d.fileName} is still invalid: ${r.reason ?? 'no reason given'}`
                             : r.outcome === 'duplicate'
@@ -162,8 +162,8 @@ export function Drops({
                           `Delete ${d.fileName} from this computer? It will not be pulled again.`,
                         )
                       ) {
-                        run(`delete:${d.sha256}`, async () => {
-                          await api.quarantine.delete.mutate({ sha256: d.sha256 });
+                        run(`delete:${d.id}`, async () => {
+                          await api.quarantine.delete.mutate({ id: d.id });
                           return `${d.fileName} deleted.`;
                         });
                       }

@@ -3,20 +3,50 @@ import type { Screen } from '../app.tsx';
 import { bytes, plural, relative, scheduleText, suggestedAction, when } from '../format.tsx';
 import { Badge, Empty, type Tone } from '../ui.tsx';
 
-function gatewayState(ride: RideStatus): { tone: Tone; words: string } {
+type KeptDrop = Status['quarantined'][number];
+
+function gatewayState(ride: RideStatus, kept: KeptDrop[]): { tone: Tone; words: string } {
   if (ride.hostKey.state === 'changed') return { tone: 'failing', words: 'Host key changed' };
   if (ride.hostKey.state === 'unconfirmed') {
     return { tone: 'attention', words: 'Host key to accept' };
   }
   if (ride.pausedReason) return { tone: 'failing', words: 'Paused: buffer full' };
   if (ride.lastError) return { tone: 'failing', words: 'Last pull failed' };
+  if (kept.length > 0) return { tone: 'attention', words: 'Drops kept aside' };
   if (ride.pulling === 'running') return { tone: 'ok', words: 'Pulling now' };
   if (!ride.lastPullAt) return { tone: 'neutral', words: 'Not pulled yet' };
   return { tone: 'ok', words: 'Gateway reached' };
 }
 
-function RideCard({ ride, status }: { ride: RideStatus; status: Status }) {
-  const state = gatewayState(ride);
+/** What to change for a file kept aside: the reason says it; this says where to act. */
+function keptAction(d: KeptDrop): string {
+  if (d.reasonCode === 'ride_mismatch') {
+    return 'Correct the ride id in the PLC export, or this ride’s folder or id in Rides; then open Drops and choose “Check again” on the file (or “Delete” if it does not belong here).';
+  }
+  if (d.reasonCode === 'park_mismatch') {
+    return 'The file comes from another park’s PLC: correct the park id in the PLC export, then “Delete” it in Drops (it is never uploaded here).';
+  }
+  if (d.reasonCode === 'window_in_future') {
+    return 'Set the PLC clock to UTC; the PLC then exports the window again under a new file. Delete this copy in Drops.';
+  }
+  return 'Have the PLC export fixed as the reason says; then “Check again” or “Delete” the file in Drops. The gateway keeps the file.';
+}
+
+function RideCard({
+  ride,
+  status,
+  onNavigate,
+}: {
+  ride: RideStatus;
+  status: Status;
+  onNavigate: (s: Screen) => void;
+}) {
+  // Files of this ride kept aside (quarantined here or refused by central), newest first.
+  const kept = [...status.quarantined, ...status.rejected]
+    .filter((d) => d.ride === ride.id)
+    .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
+  const newest = kept[0];
+  const state = gatewayState(ride, kept);
   const central = status.global.drops.filter((d) => d.ride === ride.id);
   const processed = central.filter((d) => d.state === 'processed').length;
   const uploaded = central.length;
@@ -59,6 +89,25 @@ function RideCard({ ride, status }: { ride: RideStatus; status: Status }) {
               ? 'Open Rides, compare the fingerprint with the one the gateway supplier gave you, then accept it.'
               : suggestedAction(error)}
           </p>
+        </div>
+      ) : null}
+      {newest ? (
+        <div
+          className="ride-error"
+          role="status"
+          aria-label={`Drops of ride ${ride.id} kept aside`}
+        >
+          <p>
+            <strong>Kept aside:</strong> {plural(kept.length, 'file')} of this ride, not uploaded.
+            Newest: <span className="mono">{newest.fileName}</span>:{' '}
+            {newest.reason ?? 'no reason recorded'}
+          </p>
+          <p>
+            <strong>What to do:</strong> {keptAction(newest)}
+          </p>
+          <button type="button" className="link-button" onClick={() => onNavigate('Drops')}>
+            Review {plural(kept.length, 'file')} in Drops
+          </button>
         </div>
       ) : null}
     </article>
@@ -184,7 +233,7 @@ export function Overview({
       ) : (
         <div className="ride-grid">
           {status.rides.map((r) => (
-            <RideCard key={r.id} ride={r} status={status} />
+            <RideCard key={r.id} ride={r} status={status} onNavigate={onNavigate} />
           ))}
         </div>
       )}

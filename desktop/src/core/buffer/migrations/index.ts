@@ -4,6 +4,7 @@ import { blobEviction } from './20261128T0100-blob-eviction.ts';
 import { ridesSettingsSecrets } from './20261128T0300-rides-settings-secrets.ts';
 import { activityAndDropPages } from './20261128T0430-activity-and-drop-pages.ts';
 import { centralLinkMemory } from './20261128T1900-central-link-memory.ts';
+import { dropRecords } from './20261203T1000-drop-records.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -16,4 +17,5 @@ export const BUFFER_MIGRATIONS: readonly Migration[] = [
   ridesSettingsSecrets,
   activityAndDropPages,
   centralLinkMemory,
+  dropRecords,
 ];
