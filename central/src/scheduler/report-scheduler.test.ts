@@ -4,6 +4,7 @@ import { createPool } from '../db/pool.ts';
 import { createLogger } from '../logger.ts';
 import { createPark } from '../parks/park-store.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
+import { missedFirings } from './missed-firings.ts';
 import { fireReportRule } from './report-firing.ts';
 import { periodEndingAt } from './report-period.ts';
 import { addReportRule, listReportRules } from './report-rules.ts';
@@ -241,6 +242,58 @@ describe('missed firings', () => {
       "SELECT count(*)::int AS n FROM reports WHERE park_id = 'catchup-park'",
     );
     expect(reports.rows[0]?.n).toBe(3);
+  });
+
+  it('makes up the firings of DST days once each: a skipped midnight at 01:00, a repeated time once', async () => {
+    await createPark(env.pool, { id: 'chile-park', name: 'Chile', timezone: 'America/Santiago' });
+    const midnight = await addReportRule(env.pool, {
+      park: 'chile-park',
+      cron: '0 0 * * *',
+      period: 'day',
+    });
+    const repeated = await addReportRule(env.pool, {
+      park: 'sched-park',
+      cron: '30 2 * * *',
+      period: 'day',
+    });
+    await env.pool.query(
+      `UPDATE report_rules SET created_at = $2, enabled_changed_at = $2 WHERE id = ANY($1::bigint[])`,
+      [[midnight.id, repeated.id], '2026-09-03T12:00:00Z'],
+    );
+    const rules = (await listReportRules(env.pool)).filter((r) =>
+      [midnight.id, repeated.id].includes(r.id),
+    );
+    const periods = async (now: string) => {
+      const missed = await missedFirings(env.pool, rules, new Date(now), 100 * 86_400_000);
+      for (const m of missed) await fireReportRule(env.pool, m.rule, m.at);
+      return missed.map((m) => {
+        const p = periodEndingAt(m.at, 'day', m.rule.timezone);
+        const short = (d: Date) => d.toISOString().replace(':00.000Z', 'Z');
+        return [m.rule.park, short(m.at), short(p.from), short(p.to)];
+      });
+    };
+    const september = await periods('2026-09-08T12:00:00Z');
+    expect(september.filter(([park]) => park === 'chile-park')).toEqual([
+      ['chile-park', '2026-09-04T04:00Z', '2026-09-03T04:00Z', '2026-09-04T04:00Z'],
+      ['chile-park', '2026-09-05T04:00Z', '2026-09-04T04:00Z', '2026-09-05T04:00Z'],
+      // 00:00 does not exist on 6 September: 01:00 (-03:00), and the day before is reported.
+      ['chile-park', '2026-09-06T04:00Z', '2026-09-05T04:00Z', '2026-09-06T04:00Z'],
+      ['chile-park', '2026-09-07T03:00Z', '2026-09-06T04:00Z', '2026-09-07T03:00Z'],
+      ['chile-park', '2026-09-08T03:00Z', '2026-09-07T03:00Z', '2026-09-08T03:00Z'],
+    ]);
+    // Rome's 02:30 comes twice on 25 October: one firing, one report of the 24th.
+    const october = (await periods('2026-10-26T12:00:00Z')).filter(([, at]) =>
+      (at as string).startsWith('2026-10-2'),
+    );
+    expect(october.filter(([park]) => park === 'sched-park')).toEqual([
+      ['sched-park', '2026-10-20T00:30Z', '2026-10-18T22:00Z', '2026-10-19T22:00Z'],
+      ['sched-park', '2026-10-21T00:30Z', '2026-10-19T22:00Z', '2026-10-20T22:00Z'],
+      ['sched-park', '2026-10-22T00:30Z', '2026-10-20T22:00Z', '2026-10-21T22:00Z'],
+      ['sched-park', '2026-10-23T00:30Z', '2026-10-21T22:00Z', '2026-10-22T22:00Z'],
+      ['sched-park', '2026-10-24T00:30Z', '2026-10-22T22:00Z', '2026-10-23T22:00Z'],
+      ['sched-park', '2026-10-25T00:30Z', '2026-10-23T22:00Z', '2026-10-24T22:00Z'],
+      ['sched-park', '2026-10-26T01:30Z', '2026-10-24T22:00Z', '2026-10-25T23:00Z'],
+    ]);
   });
 
   it('makes up nothing for a disabled rule, nor for the time before it was switched on', async () => {

@@ -1,9 +1,9 @@
-import cron, { type ScheduledTask } from 'node-cron';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { missedFirings } from './missed-firings.ts';
 import { fireReportRule } from './report-firing.ts';
 import { listReportRules, type ReportRule } from './report-rules.ts';
+import { startRuleTimer, type RuleTimer } from './rule-timer.ts';
 
 /** What the scheduler needs. */
 export interface ReportSchedulerOptions {
@@ -29,14 +29,16 @@ export interface ReportScheduler {
 }
 
 /**
- * Runs every enabled report rule as a node-cron task in its park's time zone. Every API
- * replica runs one; each firing is claimed by exactly one of them through the firing key
- * (see `fireReportRule`). At start-up and at every reload, firings missed within `catchUpMs`
- * (after downtime, or a firing whose transaction failed) are fired too, through the same key.
+ * Runs every enabled report rule on a timer in its park's time zone, at the instants
+ * `nextFiring` gives (R6 on DST days: a skipped time fires at the gap's end, a repeated one
+ * once). Every API replica runs one; each firing is claimed by exactly one of them through the
+ * firing key (see `fireReportRule`). At start-up and at every reload, firings missed within
+ * `catchUpMs` (after downtime, or a firing whose transaction failed) are fired too, through
+ * the same key.
  */
 export function startReportScheduler(options: ReportSchedulerOptions): ReportScheduler {
   const { pool, log } = options;
-  const tasks = new Map<string, { signature: string; task: ScheduledTask }>();
+  const tasks = new Map<string, { signature: string; task: RuleTimer }>();
   const inFlight = new Set<Promise<void>>();
   let fired = 0;
   let enqueued = 0;
@@ -70,16 +72,13 @@ export function startReportScheduler(options: ReportSchedulerOptions): ReportSch
     for (const [id, entry] of tasks) {
       const rule = wanted.get(id);
       if (!rule || signatureOf(rule) !== entry.signature) {
-        await entry.task.destroy();
+        entry.task.stop();
         tasks.delete(id);
       }
     }
     for (const rule of rules) {
       if (tasks.has(rule.id) || stopped) continue;
-      const task = cron.schedule(rule.cron, (ctx) => fire(rule, ctx.date), {
-        timezone: rule.timezone,
-        name: `report-rule-${rule.id}`,
-      });
+      const task = startRuleTimer(rule.cron, rule.timezone, (at) => fire(rule, at));
       tasks.set(rule.id, { signature: signatureOf(rule), task });
     }
     const missed = await missedFirings(pool, rules, new Date(), options.catchUpMs ?? 0);
@@ -115,7 +114,7 @@ export function startReportScheduler(options: ReportSchedulerOptions): ReportSch
       stopped = true;
       clearTimeout(timer);
       await running;
-      for (const { task } of tasks.values()) await task.destroy();
+      for (const { task } of tasks.values()) task.stop();
       tasks.clear();
       await Promise.all(inFlight);
     },

@@ -20,8 +20,9 @@ function wallMinuteReader(timeZone: string): (utcMs: number) => number {
     minute: '2-digit',
   });
   return (utcMs) => {
-    const p = Object.fromEntries(f.formatToParts(utcMs).map((x) => [x.type, Number(x.value)]));
-    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) / MINUTE_MS;
+    const parts = f.formatToParts(utcMs);
+    const n = (type: string) => Number(parts.find((x) => x.type === type)?.value);
+    return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute')) / MINUTE_MS;
   };
 }
 
