@@ -53,6 +53,7 @@ const quietRound: UploadRoundResult = {
   rejected: 0,
   remaining: 0,
   damaged: 0,
+  heldBack: 0,
   error: null,
 };
 

@@ -85,6 +85,11 @@ export function uploadActivity(log: ActivityLog, result: UploadRoundResult): voi
   if (result.failed > 0) parts.push(`${result.failed} failed (retried next round)`);
   if (result.rejected > 0) parts.push(`${result.rejected} rejected by central (see Drops: retry)`);
   if (result.damaged > 0) parts.push(`${result.damaged} damaged locally (pulled again)`);
+  if (result.heldBack > 0) {
+    parts.push(
+      `${result.heldBack} held back behind an earlier revision of the same ride-window (sent after it)`,
+    );
+  }
   log.append({
     level: result.rejected + result.damaged > 0 ? 'error' : result.failed > 0 ? 'warn' : 'info',
     kind: 'upload',

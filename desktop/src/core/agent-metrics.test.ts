@@ -11,6 +11,7 @@ const round = (over: Partial<UploadRoundResult>): UploadRoundResult => ({
   rejected: 0,
   remaining: 0,
   damaged: 0,
+  heldBack: 0,
   error: null,
   ...over,
 });

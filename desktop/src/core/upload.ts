@@ -22,6 +22,11 @@ export interface UploadRoundResult {
   remaining: number;
   /** Drops whose local copy was damaged; forgotten so the gateway copy is pulled again. */
   damaged: number;
+  /**
+   * Drops not sent this round because an earlier revision of their ride-window failed in it:
+   * central keeps the newest commit of a ride-window, so the order must hold (rule R2).
+   */
+  heldBack: number;
   /** Seconds central asked the agent to wait (rate limit), when it did. */
   retryAfterS?: number;
   /** Why the round stopped early (central unreachable, token refused), if it did. */
@@ -62,13 +67,23 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
     rejected: 0,
     remaining: 0,
     damaged: 0,
+    heldBack: 0,
     error: null,
   };
+  // Ride-windows whose earlier revision failed this round and stays queued: their later
+  // revisions wait for the next round, where the earlier one goes first again.
+  const blocked = new Set<string>();
   for (const sha256 of deps.buffer.uploadQueueShas()) {
     // One record at a time: the backlog of a park offline for days may be tens of thousands.
     const drop = deps.buffer.get(sha256);
     if (!drop || (drop.state !== 'buffered' && drop.state !== 'uploading')) continue;
     const log = deps.log.child({ sha256: drop.sha256, fileName: drop.fileName, ride: drop.ride });
+    const window = rideWindowOf(drop);
+    if (window !== null && blocked.has(window)) {
+      result.heldBack++;
+      log.info('an earlier revision of this ride-window failed this round; this one waits for it');
+      continue;
+    }
     if (!(await blobIntact(deps.buffer, drop.sha256))) {
       log.error('the buffered copy is damaged; forgetting it so it is pulled again');
       await deps.buffer.forgetDamaged(drop.sha256);
@@ -92,12 +107,14 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
           );
         } else {
           result.failed++;
+          if (window !== null) blocked.add(window);
           log.warn({ err, reason: message }, 'central refused the drop; trying again next round');
         }
         continue;
       }
       deps.buffer.markUploadFailed(drop.sha256, message);
       result.failed++;
+      if (window !== null) blocked.add(window);
       log.warn({ err, reason: message }, 'upload failed; the drop stays buffered');
       if (affectsEveryDrop(err)) {
         result.error = message;
@@ -109,6 +126,12 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
   }
   result.remaining = deps.buffer.backlog().drops;
   return result;
+}
+
+/** A drop's ride-window (ride and window start as an instant); null when not known. */
+function rideWindowOf(drop: DropRecord): string | null {
+  if (drop.windowStart === null) return null;
+  return `${drop.ride}\u0000${Date.parse(drop.windowStart)}`;
 }
 
 /** Central would refuse a blob whose bytes changed on disk; checked before sending any. */
