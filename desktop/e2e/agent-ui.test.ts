@@ -336,4 +336,58 @@ describe('the park agent UI, served by the headless agent', () => {
       'console error: Failed to load resource: the server responded with a status of 400 (Bad Request)',
     ]);
   });
+
+  it("marks the card of a ride whose folder holds another ride's drops, once, with the file and the fix", async () => {
+    const earlierProblems = browser.problems().length;
+    // A ride configured on the folder of thunder-loop: every drop there names thunder-loop.
+    agent.addRide({
+      id: 'kiddie-coaster',
+      remoteDir: RIDE,
+      connection: {
+        type: 'sftp',
+        host: gateway.host,
+        port: gateway.port,
+        username: login.username,
+        password: login.password,
+        hostKeySha256: gateway.hostKeySha256,
+      },
+    });
+    const [pulled] = await agent.pullNow('kiddie-coaster');
+    expect(pulled).toMatchObject({
+      error: null,
+      result: { quarantined: drops.length, failed: [] },
+    });
+    const api = createStatusRouter(agent).createCaller({ authorized: true });
+    const entries = async () =>
+      (await api.activity.list({ limit: 500 })).events.filter(
+        (e) => e.kind === 'quarantine' && e.ride === 'kiddie-coaster',
+      );
+    const logged = await entries();
+    expect(logged[0]?.message).toMatch(
+      / quarantined \(ride_mismatch\): The drop is of ride "thunder-loop"/,
+    );
+
+    const page = await browser.newPage();
+    await page.goto(server.uiUrl);
+    const card = page.getByRole('article', { name: 'Ride kiddie-coaster' });
+    await card.getByText('Drops kept aside').waitFor();
+    const text = (await card.textContent()) ?? '';
+    expect(drops.some((d) => text.includes(d.fileName))).toBe(true);
+    expect(text).toContain(
+      `The drop is of ride "${RIDE}", but it lies in the folder "${RIDE}" of ride "kiddie-coaster"`,
+    );
+    expect(text).toContain('Correct the ride id in the PLC export');
+    expect(text).not.toContain('Last pull failed');
+    // The ride whose drops they are shows nothing of it.
+    expect(await page.getByRole('article', { name: `Ride ${RIDE}` }).textContent()).not.toContain(
+      'Kept aside',
+    );
+    await shot(page, 'overview-kept-aside');
+
+    // Said once: the next pull knows the files and writes nothing more.
+    await agent.pullNow('kiddie-coaster');
+    expect(await entries()).toHaveLength(logged.length);
+    agent.removeRide('kiddie-coaster');
+    expect(browser.problems().slice(earlierProblems)).toEqual([]);
+  });
 });
