@@ -9,6 +9,7 @@ import {
   type Violation,
 } from './invariants.ts';
 import type { UnexpectedExit } from './managed-process.ts';
+import { PLANTED_CHECKS, plantDamage } from './plant-damage.ts';
 import { seededRandom } from './seeded-random.ts';
 
 /** Options of {@link runCampaign}. */
@@ -25,6 +26,11 @@ export interface CampaignOptions {
   rateHz: number;
   apis: number;
   workers: number;
+  /**
+   * After the real checks, damage the drained system on purpose (plant-damage.ts) and check
+   * again: every planted kind must be found, or the checks themselves are broken.
+   */
+  selfCheck: boolean;
   /** Progress lines (one per phase and per half minute), for the person watching. */
   progress: (line: string) => void;
 }
@@ -38,6 +44,8 @@ export interface CampaignResult {
   distinctDrops: number;
   unexpectedExits: UnexpectedExit[];
   violations: Violation[];
+  /** With `selfCheck`: the planted kinds of damage the checks did not find (must be empty). */
+  selfCheckMissed: string[] | null;
   drainedAfterMs: number | null;
   wallMs: number;
   /** When the faults began (epoch ms), to place violations on the fault timeline. */
@@ -168,6 +176,14 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       });
     }
     keepLogs = violations.length > 0;
+    let selfCheckMissed: string[] | null = null;
+    if (o.selfCheck) {
+      await plantDamage(system);
+      const found = new Set(
+        (await checkInvariants(targets, await takeSnapshot(targets))).map((x) => x.check),
+      );
+      selfCheckMissed = PLANTED_CHECKS.filter((check) => !found.has(check));
+    }
     const faultsByKind = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<
       FaultKind,
       number
@@ -182,6 +198,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       distinctDrops: new Set(writer.written.map((w) => w.contentId)).size,
       unexpectedExits,
       violations,
+      selfCheckMissed,
       drainedAfterMs,
       wallMs: Date.now() - began,
       logDir: keepLogs ? system.dir : null,

@@ -6,7 +6,12 @@
  *
  *   npx tsx bench/chaos/run.ts --seed N --minutes M [--faults-per-minute F]
  *     [--drops-per-minute D] [--drain-minutes T] [--rate-hz R] [--workers W]
+ *     [--self-check] [--json FILE]
+ *
+ * --self-check plants damage of every kind the checks look for after the real checks and
+ * fails unless each is found; --json writes the whole result (timeline included).
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { runCampaign } from './campaign.ts';
@@ -25,6 +30,8 @@ const optionsSchema = z.object({
   'drain-minutes': z.coerce.number().positive().max(120),
   'rate-hz': z.coerce.number().positive().max(50),
   workers: z.coerce.number().int().min(1).max(8),
+  'self-check': z.boolean(),
+  json: z.string().min(1).optional(),
 });
 
 async function main(): Promise<number> {
@@ -37,6 +44,8 @@ async function main(): Promise<number> {
       'drain-minutes': { type: 'string', default: '3' },
       'rate-hz': { type: 'string', default: '1' },
       workers: { type: 'string', default: '2' },
+      'self-check': { type: 'boolean', default: false },
+      json: { type: 'string' },
     },
   });
   const parsed = optionsSchema.safeParse(values);
@@ -55,10 +64,13 @@ async function main(): Promise<number> {
     rateHz: o['rate-hz'],
     apis: 2,
     workers: o.workers,
+    selfCheck: o['self-check'],
     progress: (line) => say(`[${Math.round((Date.now() - started) / 1000)} s] ${line}`),
   });
   say(formatSummary(result));
-  return result.violations.length === 0 ? 0 : 1;
+  if (o.json) writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
+  const checksWork = result.selfCheckMissed === null || result.selfCheckMissed.length === 0;
+  return result.violations.length === 0 && checksWork ? 0 : 1;
 }
 
 main().then(

@@ -39,6 +39,13 @@ export function formatSummary(r: CampaignResult): string {
     for (const d of details.slice(0, 15)) lines.push(`    - ${d}`);
     if (details.length > 15) lines.push(`    … ${details.length - 15} more`);
   }
+  if (r.selfCheckMissed !== null) {
+    lines.push(
+      r.selfCheckMissed.length === 0
+        ? 'self-check: every kind of planted damage was found'
+        : `self-check FAILED: planted damage not found by: ${r.selfCheckMissed.join(', ')}`,
+    );
+  }
   if (r.logDir) lines.push(`logs, agent data and blobs kept in ${r.logDir}`);
   return lines.join('\n');
 }
