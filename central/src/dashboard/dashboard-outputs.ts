@@ -88,7 +88,9 @@ export const rideDetailSchema = z.strictObject({
       hoursWithData: count,
     }),
   ),
-  topAlarms: z.array(z.strictObject({ code: text, text, severity: text, count, downtimeS: n })),
+  topAlarms: z.array(
+    z.strictObject({ code: text, text, severity: text, count, activeS: n, downtimeS: n }),
+  ),
   channels: z.array(
     z.strictObject({
       channel: text,

@@ -1,52 +1,58 @@
 import type pg from 'pg';
 import { parkAgentHealth } from '../agents/heartbeat-store.ts';
+import { rideHours } from '../reports/figures/ride-hours.ts';
 import { agentView } from './agent-view.ts';
 import { emptyByState, type BatchState, type FleetOverview } from './dashboard-schemas.ts';
+import { availabilityOf } from './park-detail.ts';
+import { parkLocalDays, type LocalDay } from './park-local-days.ts';
 
 /**
  * Every park at a glance: its agent (heartbeat, backlog age, silent / backlog-growing flags),
- * last upload, today's drops by state and availability (park-local day) and current failures.
- * A handful of grouped queries, whatever the number of parks.
+ * last upload, today's drops by state (park-local day; a drop a revision replaced is not
+ * counted), today's availability by the counting rule, and current failures. A handful of
+ * grouped queries, whatever the number of parks.
  */
-export async function fleetOverview(pool: pg.Pool, silentAfterMs: number): Promise<FleetOverview> {
-  const [parks, states, health] = await Promise.all([
-    pool.query<{
-      id: string;
-      name: string;
-      timezone: string;
-      today: string;
-      rides: number;
-      last_upload_at: Date | null;
-      failed_now: number;
-      availability: number | null;
-    }>(
-      `SELECT p.id, p.name, p.timezone,
-              to_char(now() AT TIME ZONE p.timezone, 'YYYY-MM-DD') AS today,
-              (SELECT count(*)::int FROM rides r WHERE r.park_id = p.id) AS rides,
-              (SELECT max(b.received_at) FROM batches b WHERE b.park_id = p.id) AS last_upload_at,
-              (SELECT count(*)::int FROM batches b
-                WHERE b.park_id = p.id AND b.state = 'failed' AND b.superseded_by IS NULL)
-                AS failed_now,
-              (SELECT avg(h.availability)::float8 FROM hourly_aggregates h
-                 JOIN batches b ON b.id = h.batch_id AND b.superseded_by IS NULL
-                WHERE h.park_id = p.id AND h.hour_start >= d.start) AS availability
-         FROM parks p
-        CROSS JOIN LATERAL (SELECT date_trunc('day', now() AT TIME ZONE p.timezone)
-                                   AT TIME ZONE p.timezone AS start) d
-        ORDER BY p.id`,
-    ),
+export async function fleetOverview(
+  pool: pg.Pool,
+  silentAfterMs: number,
+  nowMs = Date.now(),
+): Promise<FleetOverview> {
+  const parks = await pool.query<{
+    id: string;
+    name: string;
+    timezone: string;
+    rides: number;
+    last_upload_at: Date | null;
+    failed_now: number;
+  }>(
+    `SELECT p.id, p.name, p.timezone,
+            (SELECT count(*)::int FROM rides r WHERE r.park_id = p.id) AS rides,
+            (SELECT max(b.received_at) FROM batches b WHERE b.park_id = p.id) AS last_upload_at,
+            (SELECT count(*)::int FROM batches b
+              WHERE b.park_id = p.id AND b.state = 'failed' AND b.superseded_by IS NULL)
+              AS failed_now
+       FROM parks p ORDER BY p.id`,
+  );
+  const today = new Map<string, LocalDay>();
+  for (const p of parks.rows) {
+    const [day] = parkLocalDays(p.timezone, 1, nowMs);
+    if (day) today.set(p.id, day);
+  }
+  const buckets = [...today].map(([park, d]) => ({ park, start: d.start, end: d.end }));
+  const [states, health, hours] = await Promise.all([
     pool.query<{ park_id: string; state: BatchState; n: number }>(
       `SELECT b.park_id, b.state, count(*)::int AS n
-         FROM parks p
-         JOIN batches b ON b.park_id = p.id
-          AND b.received_at >= date_trunc('day', now() AT TIME ZONE p.timezone) AT TIME ZONE p.timezone
+         FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS d(park_id, start, "end")
+         JOIN batches b ON b.park_id = d.park_id AND b.superseded_by IS NULL
+          AND b.received_at >= d.start AND b.received_at < d."end"
         GROUP BY b.park_id, b.state`,
+      [buckets.map((b) => b.park), buckets.map((b) => b.start), buckets.map((b) => b.end)],
     ),
     parkAgentHealth(pool, silentAfterMs),
+    rideHours(pool, { buckets, ride: null }),
   ]);
-  const now = Date.now();
   return {
-    generatedAt: new Date(now).toISOString(),
+    generatedAt: new Date(nowMs).toISOString(),
     parks: parks.rows.map((p) => {
       const byState = emptyByState();
       for (const s of states.rows) if (s.park_id === p.id) byState[s.state] = s.n;
@@ -58,13 +64,13 @@ export async function fleetOverview(pool: pg.Pool, silentAfterMs: number): Promi
         lastUploadAt: p.last_upload_at?.toISOString() ?? null,
         agent: agentView(
           health.find((h) => h.park === p.id),
-          now,
+          nowMs,
         ),
         today: {
-          date: p.today,
+          date: today.get(p.id)?.date ?? '',
           drops: Object.values(byState).reduce((a, b) => a + b, 0),
           byState,
-          availability: p.availability,
+          availability: availabilityOf(hours.filter((h) => h.park === p.id)),
         },
         failedNow: p.failed_now,
       };

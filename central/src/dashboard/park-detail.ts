@@ -1,6 +1,7 @@
-import { TRPCError } from '@trpc/server';
 import type pg from 'pg';
 import { parkAgentHealth } from '../agents/heartbeat-store.ts';
+import { DomainError } from '../domain-error.ts';
+import { rideHours, type RideHour } from '../reports/figures/ride-hours.ts';
 import { agentView } from './agent-view.ts';
 import {
   emptyByState,
@@ -8,8 +9,14 @@ import {
   type ParkDetail,
   type ParkInput,
 } from './dashboard-schemas.ts';
+import { parkLocalDays, type LocalDay } from './park-local-days.ts';
 
-/** Throws NOT_FOUND naming the park; returns its time zone otherwise. */
+/** The dates, starts and ends of `days` as three SQL array parameters. */
+export function dayArrays(days: LocalDay[]): [string[], Date[], Date[]] {
+  return [days.map((d) => d.date), days.map((d) => d.start), days.map((d) => d.end)];
+}
+
+/** Throws a not-found DomainError naming the park; returns the park otherwise. */
 export async function requirePark(
   pool: pg.Pool,
   park: string,
@@ -28,22 +35,37 @@ export async function requirePark(
     created_at: Date;
   }>('SELECT id, name, timezone, language, created_at FROM parks WHERE id = $1', [park]);
   const row = r.rows[0];
-  if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `there is no park "${park}"` });
+  if (!row) throw new DomainError('not_found', `there is no park "${park}"`);
   return row;
 }
 
 /**
+ * Availability over ride-hours with data: 1 - fault minutes / minutes with data (the counting
+ * rule's hours, reports/figures/ride-hours.ts); null without data.
+ */
+export function availabilityOf(hours: RideHour[]): number | null {
+  const covered = hours.reduce((s, h) => s + h.coveredMinutes, 0);
+  const fault = hours.reduce((s, h) => s + h.faultMinutes, 0);
+  return covered > 0 ? Math.min(1, Math.max(0, 1 - fault / covered)) : null;
+}
+
+/**
  * One park: its rides (last drop, how current their data is, availability today), its agent,
- * drops per park-local day by state over the last `days` days, and its tokens' metadata.
+ * drops per park-local day by state over the last `days` days (a drop a revision replaced is
+ * not counted: its revision is), and its tokens' metadata.
  */
 export async function parkDetail(
   pool: pg.Pool,
   input: ParkInput,
   silentAfterMs: number,
+  nowMs = Date.now(),
 ): Promise<ParkDetail> {
   const park = await requirePark(pool, input.park);
   const tz = park.timezone;
-  const [rides, days, tokens, health] = await Promise.all([
+  const days = parkLocalDays(tz, input.days, nowMs);
+  const today = days.at(-1);
+  if (!today) throw new Error('parkLocalDays gave no day');
+  const [rides, drops, tokens, health, hours] = await Promise.all([
     pool.query<{
       id: string;
       name: string;
@@ -51,41 +73,35 @@ export async function parkDetail(
       created_at: Date;
       last_drop_at: Date | null;
       last_window_end: Date | null;
-      availability: number | null;
     }>(
       `SELECT r.id, r.name, r.model, r.created_at,
               (SELECT max(b.received_at) FROM batches b
                 WHERE b.park_id = r.park_id AND b.ride_id = r.id) AS last_drop_at,
               (SELECT max(b.window_end) FROM batches b
-                WHERE b.park_id = r.park_id AND b.ride_id = r.id) AS last_window_end,
-              (SELECT avg(h.availability)::float8 FROM hourly_aggregates h
-                 JOIN batches b ON b.id = h.batch_id AND b.superseded_by IS NULL
-                WHERE h.park_id = r.park_id AND h.ride_id = r.id
-                  AND h.hour_start >= date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2)
-                AS availability
+                WHERE b.park_id = r.park_id AND b.ride_id = r.id) AS last_window_end
          FROM rides r WHERE r.park_id = $1 ORDER BY r.id`,
-      [park.id, tz],
+      [park.id],
     ),
     pool.query<{ date: string; state: BatchState | null; n: number }>(
-      `WITH bounds AS (
-         SELECT (date_trunc('day', now() AT TIME ZONE $2) - ($3::int - 1) * interval '1 day') AS first_day,
-                date_trunc('day', now() AT TIME ZONE $2) AS last_day)
-       SELECT to_char(d.day, 'YYYY-MM-DD') AS date, b.state, count(b.id)::int AS n
-         FROM bounds, generate_series(bounds.first_day, bounds.last_day, interval '1 day') AS d(day)
-         LEFT JOIN batches b ON b.park_id = $1
-          AND b.received_at >= d.day AT TIME ZONE $2
-          AND b.received_at < (d.day + interval '1 day') AT TIME ZONE $2
-        GROUP BY d.day, b.state ORDER BY d.day`,
-      [park.id, tz, input.days],
+      `SELECT d.date, b.state, count(b.id)::int AS n
+         FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS d(date, start, "end")
+         LEFT JOIN batches b ON b.park_id = $1 AND b.superseded_by IS NULL
+          AND b.received_at >= d.start AND b.received_at < d."end"
+        GROUP BY d.date, b.state ORDER BY d.date`,
+      [park.id, ...dayArrays(days)],
     ),
     pool.query<{ id: string; created_at: Date; revoked_at: Date | null }>(
       'SELECT id, created_at, revoked_at FROM park_tokens WHERE park_id = $1 ORDER BY id',
       [park.id],
     ),
     parkAgentHealth(pool, silentAfterMs),
+    rideHours(pool, {
+      buckets: [{ park: park.id, start: today.start, end: today.end }],
+      ride: null,
+    }),
   ]);
   const byDay = new Map<string, ParkDetail['dropsByDay'][number]>();
-  for (const row of days.rows) {
+  for (const row of drops.rows) {
     const day = byDay.get(row.date) ?? { date: row.date, drops: 0, byState: emptyByState() };
     if (row.state) {
       day.byState[row.state] += row.n;
@@ -109,7 +125,7 @@ export async function parkDetail(
       createdAt: r.created_at.toISOString(),
       lastDropAt: r.last_drop_at?.toISOString() ?? null,
       lastWindowEnd: r.last_window_end?.toISOString() ?? null,
-      availabilityToday: r.availability,
+      availabilityToday: availabilityOf(hours.filter((h) => h.ride === r.id)),
     })),
     dropsByDay: [...byDay.values()],
     tokens: tokens.rows.map((t) => ({

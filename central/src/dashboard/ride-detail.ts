@@ -1,7 +1,16 @@
 import { loadRideModels, type RideModels } from '@zra/shared';
-import { TRPCError } from '@trpc/server';
 import type pg from 'pg';
+import { DomainError } from '../domain-error.ts';
+import {
+  alarmOccurrences,
+  isDowntime,
+  type AlarmOccurrence,
+} from '../reports/figures/alarm-occurrences.ts';
+import { channelPeaks } from '../reports/figures/channel-peaks.ts';
+import type { FigureScope } from '../reports/figures/figure-scope.ts';
+import { rideHours, type RideHour } from '../reports/figures/ride-hours.ts';
 import type { RideDetail, RideInput } from './dashboard-schemas.ts';
+import { parkLocalDays, type LocalDay } from './park-local-days.ts';
 import { requirePark } from './park-detail.ts';
 
 let rideModels: RideModels | undefined;
@@ -10,117 +19,107 @@ function models(): RideModels {
   return (rideModels ??= loadRideModels());
 }
 
+const SEVERITY_RANK = ['info', 'warning', 'fault', 'critical'];
+
 /**
- * A ride's KPIs per park-local day over the last `days` days (cycles, riders, mean hourly
- * availability, fault minutes) and its top alarms in that period. Only batches not replaced
- * by a revision count. An alarm occurrence is one (code, raisedAt): a PLC repeats an alarm in
- * every window it spans, so its durations add up across batches (docs/job-contracts.md).
- * Channel health is the nearest-rank p95 of the per-cycle peaks over the period, next to the
- * ride model's threshold, the way the report computes it per day (reports/report-input.ts).
+ * A ride's KPIs per park-local day over the last `days` days, its top alarms and its channel
+ * health over those days, all by the counting rule the reports use (reports/figures/): only
+ * batches no revision replaced, a cycle once per id, an alarm occurrence once per (code,
+ * raisedAt) with its time clipped to the days shown.
  */
-export async function rideDetail(pool: pg.Pool, input: RideInput): Promise<RideDetail> {
+export async function rideDetail(
+  pool: pg.Pool,
+  input: RideInput,
+  nowMs = Date.now(),
+): Promise<RideDetail> {
   const park = await requirePark(pool, input.park);
-  const tz = park.timezone;
   const ride = await pool.query<{ id: string; name: string; model: string }>(
     'SELECT id, name, model FROM rides WHERE park_id = $1 AND id = $2',
     [park.id, input.ride],
   );
   const r = ride.rows[0];
   if (!r) {
-    throw new TRPCError({
-      code: 'NOT_FOUND',
-      message: `park "${park.id}" has no ride "${input.ride}" (rides appear with their first drop)`,
-    });
+    throw new DomainError(
+      'not_found',
+      `park "${park.id}" has no ride "${input.ride}" (rides appear with their first drop)`,
+    );
   }
-  const params = [park.id, r.id, tz, input.days];
-  const bounds = `date_trunc('day', now() AT TIME ZONE $3) - ($4::int - 1) * interval '1 day'`;
-  const [days, alarms, channels] = await Promise.all([
-    pool.query<{
-      date: string;
-      cycles: number;
-      riders: number;
-      availability: number | null;
-      fault_minutes: number;
-      hours: number;
-    }>(
-      `SELECT to_char(d.day, 'YYYY-MM-DD') AS date,
-              coalesce(sum(h.cycles), 0)::int AS cycles,
-              coalesce(sum(h.riders), 0)::int AS riders,
-              avg(h.availability)::float8 AS availability,
-              coalesce(sum(h.fault_minutes), 0)::float8 AS fault_minutes,
-              count(DISTINCT h.hour_start)::int AS hours
-         FROM generate_series(${bounds}, date_trunc('day', now() AT TIME ZONE $3),
-                              interval '1 day') AS d(day)
-         LEFT JOIN (hourly_aggregates h
-                    JOIN batches b ON b.id = h.batch_id AND b.superseded_by IS NULL)
-           ON h.park_id = $1 AND h.ride_id = $2
-          AND h.hour_start >= d.day AT TIME ZONE $3
-          AND h.hour_start < (d.day + interval '1 day') AT TIME ZONE $3
-        GROUP BY d.day ORDER BY d.day`,
-      params,
-    ),
-    pool.query<{
-      code: string;
-      text: string;
-      severity: string;
-      count: number;
-      downtime_s: number;
-    }>(
-      `WITH occurrences AS (
-         SELECT a.code, max(a.text) AS text, max(a.severity) AS severity, a.raised_at,
-                sum(a.duration_s) AS duration_s
-           FROM alarms a JOIN batches b ON b.id = a.batch_id AND b.superseded_by IS NULL
-          WHERE a.park_id = $1 AND a.ride_id = $2
-            AND a.raised_at >= (${bounds}) AT TIME ZONE $3
-          GROUP BY a.code, a.raised_at)
-       SELECT code, max(text) AS text, max(severity) AS severity, count(*)::int AS count,
-              sum(duration_s)::float8 AS downtime_s
-         FROM occurrences GROUP BY code
-        ORDER BY count DESC, downtime_s DESC, code LIMIT 10`,
-      params,
-    ),
-    pool.query<{ channel: string; cycles: number; p95_peak: number }>(
-      `SELECT channel, count(*)::int AS cycles,
-              percentile_disc(0.95) WITHIN GROUP (ORDER BY peak)::float8 AS p95_peak
-         FROM (SELECT DISTINCT ON (c.cycle_id, ch.key) ch.key AS channel,
-                      (ch.value->>'peak')::float8 AS peak
-                 FROM cycles c JOIN batches b ON b.id = c.batch_id AND b.superseded_by IS NULL
-                 CROSS JOIN LATERAL jsonb_each(c.channels) ch
-                WHERE c.park_id = $1 AND c.ride_id = $2
-                  AND c.start_at >= (${bounds}) AT TIME ZONE $3
-                  AND ch.value ? 'peak'
-                ORDER BY c.cycle_id, ch.key, b.window_start, b.sequence, c.ordinal) per_cycle
-        GROUP BY channel ORDER BY channel`,
-      params,
-    ),
+  const days = parkLocalDays(park.timezone, input.days, nowMs);
+  const first = days[0];
+  const last = days.at(-1);
+  if (!first || !last) throw new Error('days must be at least 1');
+  const perDay: FigureScope = {
+    buckets: days.map((d) => ({ park: park.id, start: d.start, end: d.end })),
+    ride: r.id,
+  };
+  const shown: FigureScope = {
+    buckets: [{ park: park.id, start: first.start, end: last.end }],
+    ride: r.id,
+  };
+  const [hours, occurrences, channels] = await Promise.all([
+    rideHours(pool, perDay),
+    alarmOccurrences(pool, shown),
+    channelPeaks(pool, shown, null),
   ]);
   const specs = models().models.find((m) => m.id === r.model)?.channels ?? [];
   return {
-    ride: { park: park.id, id: r.id, name: r.name, model: r.model, timezone: tz },
-    days: days.rows.map((d) => ({
-      date: d.date,
-      cycles: d.cycles,
-      riders: d.riders,
-      availability: d.availability,
-      faultMinutes: d.fault_minutes,
-      hoursWithData: d.hours,
-    })),
-    topAlarms: alarms.rows.map((a) => ({
-      code: a.code,
-      text: a.text,
-      severity: a.severity,
-      count: a.count,
-      downtimeS: a.downtime_s,
-    })),
-    channels: channels.rows.map((c) => {
+    ride: { park: park.id, id: r.id, name: r.name, model: r.model, timezone: park.timezone },
+    days: dayFigures(days, hours),
+    topAlarms: topAlarms(occurrences),
+    channels: channels.map((c) => {
       const spec = specs.find((x) => x.channel === c.channel);
       return {
         channel: c.channel,
         unit: spec?.unit ?? null,
         threshold: spec?.threshold ?? null,
         cycles: c.cycles,
-        p95Peak: c.p95_peak,
+        p95Peak: c.p95Peak,
       };
     }),
   };
+}
+
+/** Per day: totals of its ride-hours; availability over the minutes with data. */
+function dayFigures(days: LocalDay[], hours: RideHour[]): RideDetail['days'] {
+  return days.map((d, i) => {
+    const own = hours.filter((h) => h.bucket === i);
+    const covered = own.reduce((s, h) => s + h.coveredMinutes, 0);
+    const fault = own.reduce((s, h) => s + h.faultMinutes, 0);
+    return {
+      date: d.date,
+      cycles: own.reduce((s, h) => s + h.cycles, 0),
+      riders: own.reduce((s, h) => s + h.riders, 0),
+      availability: covered > 0 ? Math.min(1, Math.max(0, 1 - fault / covered)) : null,
+      faultMinutes: fault,
+      hoursWithData: own.length,
+    };
+  });
+}
+
+/**
+ * Alarm codes by occurrences, then downtime (at most ten). `activeS` is the occurrences' time
+ * in the days shown; `downtimeS` the same for `fault` and `critical` only (R4).
+ */
+export function topAlarms(occurrences: AlarmOccurrence[]): RideDetail['topAlarms'] {
+  const byCode = new Map<string, RideDetail['topAlarms'][number]>();
+  for (const o of occurrences) {
+    const e = byCode.get(o.code) ?? {
+      code: o.code,
+      text: o.text,
+      severity: o.severity,
+      count: 0,
+      activeS: 0,
+      downtimeS: 0,
+    };
+    e.count += 1;
+    e.activeS += o.durationS;
+    if (isDowntime(o.severity)) e.downtimeS += o.durationS;
+    if (SEVERITY_RANK.indexOf(o.severity) > SEVERITY_RANK.indexOf(e.severity)) {
+      e.severity = o.severity;
+    }
+    byCode.set(o.code, e);
+  }
+  return [...byCode.values()]
+    .sort((a, b) => b.count - a.count || b.downtimeS - a.downtimeS || (a.code < b.code ? -1 : 1))
+    .slice(0, 10);
 }

@@ -20,6 +20,7 @@ const uploaded: Record<string, string[]> = { 'park-a': [], 'park-b': [] };
 const DROPS = { 'park-a': 7, 'park-b': 3 } as const;
 
 const client = (park: string, token = tokens[park] ?? '') => createParkClient(central.url, token);
+const hour = (i: number) => `2026-06-01T${String(10 + i).padStart(2, '0')}:00:00Z`;
 
 beforeAll(async () => {
   env = await createTestEnvironment('park-reads');
@@ -30,7 +31,8 @@ beforeAll(async () => {
   ] as const) {
     ({ token: tokens[id] as string } = await createPark(env.pool, { id, name: id, timezone }));
     for (let i = 0; i < DROPS[id]; i++) {
-      const drop = buildTestDrop({ park: id, sequence: i + 1, cycles: 1 });
+      // One ride-window each (10:00, 11:00, …): all of them stay live.
+      const drop = buildTestDrop({ park: id, sequence: i + 1, cycles: 1, start: hour(i) });
       await uploadDrop(client(id), drop.zip, drop.fileName);
       uploaded[id]?.push(createHash('sha256').update(drop.zip).digest('hex'));
     }
@@ -82,7 +84,7 @@ describe('park read API', () => {
       ride: 'revolution-1',
       superseded: false,
       error: null,
-      window: { start: '2026-06-01T10:00:00.000Z', end: '2026-06-01T11:00:00.000Z' },
+      window: { start: '2026-06-01T16:00:00.000Z', end: '2026-06-01T17:00:00.000Z' },
     });
   });
 
@@ -123,6 +125,16 @@ describe('park read API', () => {
     const a = await allDrops('park-a', 500);
     const oldest = a.at(-1);
     expect(standing.oldestUnprocessed?.batchId).toBe(oldest?.batchId);
+
+    // A revision of the oldest ride-window replaces it: still seven drops today, and the
+    // oldest unprocessed one is now the next.
+    const revision = buildTestDrop({ park: 'park-a', sequence: 99, cycles: 2, start: hour(0) });
+    await uploadDrop(client('park-a'), revision.zip, revision.fileName);
+    const after = await client('park-a').park.standing.query();
+    expect(Object.values(after.today.byState).reduce((s, n) => s + n, 0)).toBe(DROPS['park-a']);
+    expect(after.oldestUnprocessed?.batchId).toBe(a.at(-2)?.batchId);
+    const replaced = (await allDrops('park-a', 500)).find((d) => d.batchId === oldest?.batchId);
+    expect(replaced?.superseded).toBe(true);
   });
 
   it('refuses a call without a valid park token', async () => {

@@ -1,5 +1,5 @@
-import { TRPCError } from '@trpc/server';
 import type pg from 'pg';
+import { DomainError } from '../domain-error.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
 import {
   BATCH_STATES,
@@ -73,12 +73,12 @@ export async function parkDrops(
       'SELECT received_at FROM batches WHERE id = $1 AND park_id = $2',
       [input.cursor, park.id],
     );
-    if (found.rowCount === 0)
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message:
-          'cursor does not name a batch of this park: pass the nextCursor of the previous page, or omit it to start again',
-      });
+    if (found.rowCount === 0) {
+      throw new DomainError(
+        'invalid_input',
+        'cursor does not name a batch of this park: pass the nextCursor of the previous page, or omit it to start again',
+      );
+    }
     params.push(input.cursor);
     after = `AND (received_at, id) < ((SELECT received_at FROM batches WHERE id = $4), $4)`;
   }
@@ -132,13 +132,16 @@ export async function parkReports(
   };
 }
 
-/** Today's batch counts by state (the park's local day), last upload, oldest unprocessed. */
+/**
+ * Today's batch counts by state (the park's local day; a drop a revision replaced is not
+ * counted, its revision is), last upload, oldest unprocessed.
+ */
 export async function parkStanding(pool: pg.Pool, park: ParkIdentity): Promise<StandingOutput> {
   const today = await pool.query<{ date: string; state: BatchState | null; n: string }>(
     `SELECT to_char(now() AT TIME ZONE $2, 'YYYY-MM-DD') AS date, b.state, count(b.id) AS n
        FROM (SELECT 1) AS one
        LEFT JOIN batches b
-         ON b.park_id = $1
+         ON b.park_id = $1 AND b.superseded_by IS NULL
         AND b.received_at >= (date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2)
       GROUP BY b.state`,
     [park.id, park.timezone],

@@ -1,0 +1,74 @@
+/**
+ * The counting rule (docs/central.md, "Counting rule"), written once as SQL common table
+ * expressions that every figure query — report input, dashboard, park standing — builds on.
+ * Parameters: `$1` parks (text[]), `$2` ride (text or null), `$3` / `$4` bucket starts and
+ * ends (timestamptz[]), one entry per bucket (figure-scope.ts).
+ *
+ * - `bucket`: (i, park_id, b_start, b_end), i from 1.
+ * - `live`: batches of the scope that no revision replaced, valid and post-processed, whose
+ *   window touches a bucket of their park. With one live batch per ride-window (enforced at
+ *   commit) no ride-hour is counted twice; legacy batches with overlapping windows are
+ *   handled by the identities below, never by adding their rows up.
+ * - `cycle`: one row per (park, ride, cycle id): among the versions held by live batches
+ *   that started inside their own window, the newest commit's (the first in its drop).
+ * - `alarm_span`: each stored alarm row's active span inside its own window,
+ *   `[max(raisedAt, window.start), min(clearedAt ?? window.end, window.end)]`; rows not
+ *   active in their window are left out, a momentary alarm (raised = cleared) is kept.
+ * - `occurrence`: one row per (park, ride, code, raisedAt): the union of its rows' spans
+ *   (`active`, a tstzmultirange), severity and text of its newest row.
+ */
+export const LIVE_BATCHES = `
+  bucket AS (
+    SELECT k.i::int AS i, k.park_id, k.b_start, k.b_end
+      FROM unnest($1::text[], $3::timestamptz[], $4::timestamptz[])
+           WITH ORDINALITY AS k(park_id, b_start, b_end, i)),
+  span AS (
+    SELECT park_id, min(b_start) AS lo, max(b_end) AS hi FROM bucket GROUP BY park_id),
+  live AS (
+    SELECT b.id, b.park_id, b.ride_id, b.window_start, b.window_end, b.commit_seq
+      FROM span s JOIN batches b ON b.park_id = s.park_id
+     WHERE ($2::text IS NULL OR b.ride_id = $2)
+       AND b.superseded_by IS NULL AND b.content_id IS NOT NULL AND b.processed_at IS NOT NULL
+       AND b.window_start < s.hi AND b.window_end > s.lo)`;
+
+export const LIVE_CYCLES = `
+  cycle AS (
+    SELECT c.park_id, c.ride_id, c.cycle_id, c.start_at, c.end_at, c.mode, c.outcome,
+           c.riders, c.channels
+      FROM live l JOIN cycles c ON c.batch_id = l.id
+     WHERE c.start_at >= l.window_start AND c.start_at < l.window_end
+       AND NOT EXISTS (
+         SELECT 1 FROM cycles o JOIN batches ob ON ob.id = o.batch_id
+          WHERE o.park_id = c.park_id AND o.ride_id = c.ride_id AND o.cycle_id = c.cycle_id
+            AND ob.superseded_by IS NULL AND ob.content_id IS NOT NULL
+            AND ob.processed_at IS NOT NULL
+            AND o.start_at >= ob.window_start AND o.start_at < ob.window_end
+            AND (ob.commit_seq, -o.ordinal) > (l.commit_seq, -c.ordinal)))`;
+
+export const ALARM_OCCURRENCES = `
+  alarm_span AS (
+    SELECT l.park_id, a.ride_id, a.code, a.raised_at, a.severity, a.text, l.commit_seq,
+           a.ordinal,
+           greatest(a.raised_at, l.window_start) AS lo,
+           least(coalesce(a.cleared_at, l.window_end), l.window_end) AS hi,
+           coalesce(a.cleared_at = a.raised_at, false) AS momentary
+      FROM live l JOIN alarms a ON a.batch_id = l.id
+     WHERE a.raised_at < l.window_end
+       AND (a.cleared_at IS NULL OR a.cleared_at >= a.raised_at)
+       AND (coalesce(a.cleared_at, l.window_end) > l.window_start
+            OR (a.cleared_at = a.raised_at AND a.raised_at >= l.window_start))),
+  occurrence AS (
+    SELECT park_id, ride_id, code, raised_at,
+           (array_agg(severity ORDER BY commit_seq DESC, ordinal))[1] AS severity,
+           (array_agg(text ORDER BY commit_seq DESC, ordinal))[1] AS text,
+           range_agg(tstzrange(lo, hi)) AS active,
+           bool_or(momentary) AS momentary
+      FROM alarm_span GROUP BY park_id, ride_id, code, raised_at)`;
+
+/** Severities whose active time is downtime; `info` and `warning` alarms carry none. */
+export const DOWNTIME_SEVERITIES = `('fault', 'critical')`;
+
+/** SQL for the seconds a tstzmultirange expression covers (0 for null or empty). */
+export const seconds = (multirange: string): string =>
+  `(SELECT coalesce(sum(extract(epoch FROM upper(r) - lower(r))), 0)::float8
+      FROM unnest(${multirange}) AS r)`;
