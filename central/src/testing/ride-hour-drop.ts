@@ -1,4 +1,4 @@
-import { writeDropZip, type WrittenDrop } from '@zra/shared';
+import { writeDropZip, type DropZipOptions, type WrittenDrop } from '@zra/shared';
 
 /** One cycle of a {@link rideHourDrop}, in minutes from the window start. */
 export interface HourCycle {
@@ -42,9 +42,9 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 /**
  * A one-hour drop with exactly the given cycles and alarms and a 1 Hz main-motor-current
  * channel that sits at each cycle's `peak` while it runs (12 A otherwise), so a test knows
- * every figure the pipeline must derive from it.
+ * every figure the pipeline must derive from it. `zip.level` zips the same content otherwise.
  */
-export function rideHourDrop(spec: RideHourDropSpec): WrittenDrop {
+export function rideHourDrop(spec: RideHourDropSpec, zip: DropZipOptions = {}): WrittenDrop {
   const startMs = Date.parse(spec.start);
   const cycles = spec.cycles.map((c) => ({
     id: c.id,
@@ -89,5 +89,6 @@ export function rideHourDrop(spec: RideHourDropSpec): WrittenDrop {
         }),
       },
     ],
+    zip,
   );
 }
