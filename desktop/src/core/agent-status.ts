@@ -126,7 +126,10 @@ export function summarize(run: RunSummary): string {
       (run.upload.failed ? ` (${run.upload.failed} failed)` : '') +
       (run.upload.rejected ? ` (${run.upload.rejected} rejected by central)` : '') +
       (run.upload.damaged ? ` (${run.upload.damaged} damaged copies forgotten)` : '') +
-      (run.upload.error ? ` (stopped: ${run.upload.error})` : ''),
+      (run.upload.error ? ` (stopped: ${run.upload.error})` : '') +
+      (run.upload.retryAfterS !== undefined && run.upload.remaining > 0
+        ? ` (central asks to wait ${Math.ceil(run.upload.retryAfterS)} s more: run again later)`
+        : ''),
     `buffer: ${run.drops.buffered + run.drops.uploading} waiting, ` +
       `${run.drops.acknowledged} acknowledged, ${run.drops.quarantined} quarantined` +
       (run.drops.rejected ? `, ${run.drops.rejected} rejected` : ''),

@@ -365,9 +365,37 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     return Promise.all(ids.map((id) => pulls.request(id)));
   }
 
+  // Aborted by stop(): a wait for central's rate limit inside runOnce ends at once.
+  let stopping = new AbortController();
+
+  /**
+   * Upload rounds for `runOnce`: when central answers 429 with a `retryAfterS`, wait that long
+   * and go on, as long as the waits add up to at most ONCE_RATE_LIMIT_WAIT_MAX_S; one round
+   * otherwise (an unreachable central is not waited for: the next run is the retry).
+   */
+  async function uploadUntilDone(): Promise<UploadRoundResult> {
+    const rounds = [await uploads.runNow()];
+    let waitedS = 0;
+    for (;;) {
+      const last = rounds.at(-1);
+      if (last?.retryAfterS === undefined || last.remaining === 0) break;
+      const waitS = Math.ceil(last.retryAfterS);
+      if (waitedS + waitS > ONCE_RATE_LIMIT_WAIT_MAX_S || stopping.signal.aborted) break;
+      log.info(
+        { retryAfterS: waitS, waitedS, remaining: last.remaining },
+        'central asked the agent to slow down (rate limit); waiting before the next upload round',
+      );
+      await sleep(waitS * 1000, stopping.signal);
+      if (stopping.signal.aborted) break;
+      waitedS += waitS;
+      rounds.push(await uploads.runNow());
+    }
+    return combineRounds(rounds);
+  }
+
   async function round(): Promise<RunSummary> {
     const summary = await pullNow();
-    const upload = await uploads.runNow();
+    const upload = await uploadUntilDone();
     await heartbeats.beat();
     lastRunAt = new Date().toISOString();
     return { rides: summary, upload, drops: buffer.counts() };
@@ -402,6 +430,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
 
   async function stop(): Promise<void> {
     running = false;
+    stopping.abort();
     rules?.stop();
     rules = null;
     scrub?.stop.abort();
@@ -432,6 +461,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     start() {
       if (running) return;
       running = true;
+      if (stopping.signal.aborted) stopping = new AbortController();
       startRules();
       // Catch up at start-up (the agent may have been off for a while), then follow the rules.
       for (const id of registry.ids()) pulls.tick(id);
@@ -567,6 +597,48 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       await verifierPool?.close();
       buffer.close();
     },
+  };
+}
+
+/**
+ * The longest `runOnce` (and `agent --once`) waits in all for central's rate limit before it
+ * stops with drops still waiting: a scheduled `--once` (cron, a systemd timer) runs again
+ * within minutes, and while one run waits it holds the data directory's lock, so the next run
+ * would be refused. Two minutes cover a burst refused for a few seconds many times over.
+ */
+export const ONCE_RATE_LIMIT_WAIT_MAX_S = 120;
+
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Several upload rounds of one `runOnce` as one: what was acknowledged, rejected, damaged or
+ * held back adds up; `failed`, `remaining`, `error` and `retryAfterS` are the last round's
+ * (a drop refused by the rate limit and sent in a later round did not fail).
+ */
+function combineRounds(rounds: UploadRoundResult[]): UploadRoundResult {
+  const last = rounds.at(-1);
+  if (!last) throw new Error('no upload round to combine');
+  const sum = (
+    key: 'acknowledged' | 'duplicates' | 'quarantinedByCentral' | 'rejected' | 'damaged',
+  ) => rounds.reduce((n, r) => n + r[key], 0);
+  return {
+    ...last,
+    acknowledged: sum('acknowledged'),
+    duplicates: sum('duplicates'),
+    quarantinedByCentral: sum('quarantinedByCentral'),
+    rejected: sum('rejected'),
+    damaged: sum('damaged'),
   };
 }
 

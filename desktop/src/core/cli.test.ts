@@ -98,7 +98,10 @@ describe('agent CLI', () => {
 
     const run = await runCli(['agent', '--config', file, '--once']);
 
-    expect(run.code).toBe(0);
+    // 75 (EX_TEMPFAIL): the drops are safe in the buffer and wait for the next run.
+    expect(run.code).toBe(75);
+    expect(run.stderr).toContain('"drops still wait for central after this run');
+    expect(run.stderr).toContain('"waiting":2');
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
@@ -131,7 +134,8 @@ describe('agent CLI', () => {
     expect(partial.length).toBeLessThan(drops.length);
 
     const second = await runCli(['agent', '--config', file, '--once']);
-    expect(second.code).toBe(0);
+    // Central is unreachable here: every drop stays buffered, waiting for it.
+    expect(second.code).toBe(75);
 
     const buffer = await DropBuffer.open(dataDir, silentLogger());
     try {

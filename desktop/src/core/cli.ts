@@ -9,8 +9,16 @@ import { startStatusServer, type StatusServer } from './status-server.ts';
 const USAGE = 'usage: agent --config <file.json> [--once | --serve-status [--status-port <port>]]';
 
 /**
+ * `--once` ended with drops still waiting for central (unreachable, its rate limit outlasted
+ * the wait, or it refused them): sysexits' EX_TEMPFAIL, "try again later". The drops are safe
+ * in the buffer; the next run uploads them.
+ */
+const EXIT_DROPS_WAITING = 75;
+
+/**
  * `tsx desktop/src/core/cli.ts agent --config <file> [--once]`: the headless park agent.
- * `--once` pulls and uploads one round, prints one line and exits 0; without it the agent
+ * `--once` pulls and uploads one round (waiting out central's rate limit for up to two
+ * minutes), prints one line and exits 0, or 75 when drops still wait for central; without it the agent
  * pulls each ride on its cron rules and uploads on its own loop until SIGINT/SIGTERM.
  * `--serve-status` also serves the local status API and `/metrics` on 127.0.0.1
  * (`--status-port`, default a free port; the token is in `<dataDir>/status-token`). Config
@@ -74,10 +82,23 @@ async function main(argv: string[]): Promise<number> {
     try {
       const run = await agent.runOnce();
       process.stdout.write(`${summarize(run)}\n`);
+      const left = agent.status().backlog;
+      if (left.drops === 0) return 0;
+      log.warn(
+        {
+          waiting: left.drops,
+          bytes: left.bytes,
+          oldestPulledAt: left.oldestPulledAt,
+          reason: run.upload.error,
+          retryAfterS: run.upload.retryAfterS ?? null,
+          exitCode: EXIT_DROPS_WAITING,
+        },
+        'drops still wait for central after this run; they stay in the buffer and the next run uploads them',
+      );
+      return EXIT_DROPS_WAITING;
     } finally {
       await agent.close();
     }
-    return 0;
   }
 
   let server: StatusServer | null = null;
