@@ -7,6 +7,7 @@ import { BlobStore } from './blob/blob-store.ts';
 import type { CentralConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
+import { createStallCounter } from './infra/stall-counter.ts';
 import { checkUploadFile, type DropVerifier } from './ingest/drop-verifier.ts';
 import { createVerifierPool } from './ingest/verifier-pool.ts';
 import { createIngestService } from './ingest/ingest-service.ts';
@@ -39,6 +40,8 @@ export interface StartCentralOptions {
   verifyDrop?: DropVerifier;
   /** The built dashboard to serve at `/` (default `DASHBOARD_DIR`, else `central/dashboard/dist`). */
   dashboardDir?: string;
+  /** Ends the start-up waits (for PostgreSQL, for the migration lock), e.g. on SIGTERM. */
+  signal?: AbortSignal;
   /** Central's clock for the ingest checks (`window_in_future`); tests move it. */
   now?: () => number;
 }
@@ -59,8 +62,13 @@ export async function startCentral(
   options: StartCentralOptions = {},
 ): Promise<RunningCentral> {
   const log = options.log ?? createLogger(config.logLevel);
-  await runMigrations(config.databaseUrl, log);
-  const pool = createPool(config.databaseUrl, log);
+  // Waits for PostgreSQL and for another replica's migration, logging what it waits for.
+  await runMigrations(config.databaseUrl, log, {
+    timeouts: config.timeouts,
+    signal: options.signal,
+  });
+  const stalls = createStallCounter();
+  const pool = createPool(config.databaseUrl, log, 10, { timeouts: config.timeouts, stalls });
   const blobs = new BlobStore(config.blobDir);
   await blobs.init();
   const publisher =
@@ -72,9 +80,14 @@ export async function startCentral(
           queuePrefix: config.queuePrefix,
           deliveryLimit: config.deliveryLimit,
           log: log.child({ component: 'outbox' }),
+          timeouts: config.timeouts,
+          stalls,
         });
-  const broker = createBrokerProbe(config.amqpUrl, config.queuePrefix, log);
-  const metrics = createMetrics(pool, broker, log, { silentAfterMs: config.heartbeatSilentMs });
+  const broker = createBrokerProbe(config.amqpUrl, config.queuePrefix, log, config.timeouts);
+  const metrics = createMetrics(pool, broker, log, {
+    silentAfterMs: config.heartbeatSilentMs,
+    stalls,
+  });
   const custom = options.verifyDrop;
   const verifiers = custom ? null : createVerifierPool(config.verifyThreads, log);
   const ingest = countIngestedBytes(

@@ -9,6 +9,8 @@ import { startCentral } from './central.ts';
 import { ConfigError, loadConfig, loadDatabaseConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
+import { infrastructureFault } from './infra/infrastructure-fault.ts';
+import { StoppedWaitingError } from './infra/until-available.ts';
 import { createLogger } from './logger.ts';
 import { createPark, ParkExistsError } from './parks/park-store.ts';
 import { reportStatus, requestReport, ReportRequestError } from './reports/report-store.ts';
@@ -55,17 +57,24 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'migrate': {
       const config = loadDatabaseConfig();
-      const applied = await runMigrations(config.databaseUrl, createLogger(config.logLevel));
+      // Waits for PostgreSQL and for a migration another process is running; SIGTERM ends it.
+      const stop = abortOnSignal();
+      const applied = await runMigrations(config.databaseUrl, createLogger(config.logLevel), {
+        timeouts: config.timeouts,
+        signal: stop.signal,
+      });
       out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
       return 0;
     }
     case 'serve': {
       const config = loadConfig();
       const log = createLogger(config.logLevel);
-      // Listen before starting: a SIGTERM during start-up (the API may already be listening)
-      // must still shut down in order, not kill the process mid-request.
+      // Listen before starting: a SIGTERM during start-up (the API may already be listening,
+      // or still be waiting for PostgreSQL) must still shut down in order.
       const signalled = untilSignal();
-      const central = await startCentral(config, { log });
+      const stop = new AbortController();
+      void signalled.then(() => stop.abort());
+      const central = await startCentral(config, { log, signal: stop.signal });
       const signal = await signalled;
       log.info({ signal }, 'shutting down: finishing in-flight requests');
       await central.close();
@@ -304,12 +313,20 @@ async function readStdin(): Promise<string> {
 }
 
 async function withPool<T>(fn: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
-  const pool = createPool(loadDatabaseConfig().databaseUrl);
+  const config = loadDatabaseConfig();
+  const pool = createPool(config.databaseUrl, undefined, 10, { timeouts: config.timeouts });
   try {
     return await fn(pool);
   } finally {
     await pool.end();
   }
+}
+
+/** An AbortSignal aborted by the first SIGINT or SIGTERM. */
+function abortOnSignal(): AbortController {
+  const stop = new AbortController();
+  void untilSignal().then(() => stop.abort());
+  return stop;
 }
 
 /** Resolves with the first SIGINT or SIGTERM; the process then shuts down in order. */
@@ -337,10 +354,27 @@ function explain(err: unknown): { message: string; code: number } {
   if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
     return { message: `${err.message}\n\n${USAGE}`, code: 64 };
   }
+  if (err instanceof StoppedWaitingError) {
+    return { message: `stopped by a signal before start-up finished (${err.message})`, code: 0 };
+  }
   const e = err as { code?: string; message?: string };
-  if (e?.code === 'ECONNREFUSED') {
+  // PostgreSQL refused the login or the database: waiting cannot fix DATABASE_URL.
+  if (e?.code === '28P01' || e?.code === '28000') {
     return {
-      message: `cannot connect (${e.message}): is PostgreSQL/RabbitMQ running and DATABASE_URL/AMQP_URL right?`,
+      message: `PostgreSQL refused the login (${e.message}): check the user and password in DATABASE_URL`,
+      code: 78,
+    };
+  }
+  if (e?.code === '3D000') {
+    return {
+      message: `${e.message}: create the database or correct its name in DATABASE_URL`,
+      code: 78,
+    };
+  }
+  const fault = infrastructureFault(err);
+  if (fault) {
+    return {
+      message: `cannot reach a service: ${fault.summary}; is it running, and are DATABASE_URL/AMQP_URL right?`,
       code: 69,
     };
   }

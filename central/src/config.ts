@@ -35,6 +35,14 @@ const HINTS: Record<string, string> = {
   VERIFY_THREADS: 'set VERIFY_THREADS to how many threads verify committed drops (1-16)',
   REPORT_CATCHUP_D:
     'set REPORT_CATCHUP_D to how many days back missed report firings are made up (0: none)',
+  DB_CONNECT_TIMEOUT_S:
+    'set DB_CONNECT_TIMEOUT_S to the seconds a new PostgreSQL connection may take (e.g. 10)',
+  DB_STATEMENT_TIMEOUT_S:
+    'set DB_STATEMENT_TIMEOUT_S to the seconds one SQL statement may run (e.g. 60)',
+  AMQP_HEARTBEAT_S:
+    'set AMQP_HEARTBEAT_S to the RabbitMQ heartbeat interval in seconds (e.g. 10; two missed beats end the connection)',
+  AMQP_TIMEOUT_S:
+    'set AMQP_TIMEOUT_S to the seconds RabbitMQ may take to open a connection or confirm a publish (e.g. 15)',
 };
 
 const url = (protocols: string[]) =>
@@ -47,9 +55,15 @@ const url = (protocols: string[]) =>
 
 const absolutePath = z.string().refine((p) => p.startsWith('/'), 'expected an absolute path');
 
+const seconds = (fallback: number) => z.coerce.number().positive().max(3600).default(fallback);
+
 const databaseEnvSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_CONNECT_TIMEOUT_S: seconds(10),
+  DB_STATEMENT_TIMEOUT_S: seconds(60),
+  AMQP_HEARTBEAT_S: z.coerce.number().int().min(1).max(600).default(10),
+  AMQP_TIMEOUT_S: seconds(15),
 });
 
 const fullEnvSchema = databaseEnvSchema.extend({
@@ -82,10 +96,58 @@ const fullEnvSchema = databaseEnvSchema.extend({
   VERIFY_THREADS: z.coerce.number().int().min(1).max(16).default(2),
 });
 
-/** Settings every command needs: where the database is and how much to log. */
+/** Settings every command needs: where the database is, how much to log, network timeouts. */
 export interface DatabaseConfig {
   databaseUrl: string;
   logLevel: z.infer<typeof databaseEnvSchema>['LOG_LEVEL'];
+  timeouts: NetworkTimeouts;
+}
+
+/**
+ * How long central waits on the network before it calls a dependency stalled. A link that
+ * stops answering (a lost NAT entry: packets accepted, never answered) is only ever noticed
+ * by a timeout, so every call to PostgreSQL and RabbitMQ has one.
+ */
+export interface NetworkTimeouts {
+  /** Opening a PostgreSQL connection (TCP, start-up, authentication), or waiting for a free one. */
+  dbConnectMs: number;
+  /**
+   * PostgreSQL cancels a statement that runs longer, and ends a session left idle inside a
+   * transaction this long (a client that vanished must not keep its row locks).
+   */
+  dbStatementMs: number;
+  /** The client stops waiting for an answer this long after a query left (a silent link). */
+  dbQueryMs: number;
+  /** RabbitMQ heartbeat interval in seconds; two silent intervals end the connection. */
+  amqpHeartbeatS: number;
+  /** Opening a RabbitMQ connection (TCP and AMQP handshake); waiting for publish confirms. */
+  amqpTimeoutMs: number;
+}
+
+/** The timeouts of the environment variables' defaults. */
+export const DEFAULT_TIMEOUTS: NetworkTimeouts = timeoutsFrom({
+  DB_CONNECT_TIMEOUT_S: 10,
+  DB_STATEMENT_TIMEOUT_S: 60,
+  AMQP_HEARTBEAT_S: 10,
+  AMQP_TIMEOUT_S: 15,
+});
+
+function timeoutsFrom(e: {
+  DB_CONNECT_TIMEOUT_S: number;
+  DB_STATEMENT_TIMEOUT_S: number;
+  AMQP_HEARTBEAT_S: number;
+  AMQP_TIMEOUT_S: number;
+}): NetworkTimeouts {
+  const statementMs = e.DB_STATEMENT_TIMEOUT_S * 1000;
+  return {
+    dbConnectMs: e.DB_CONNECT_TIMEOUT_S * 1000,
+    dbStatementMs: statementMs,
+    // A little longer than the server's own limit, so a slow statement ends with PostgreSQL's
+    // clean cancel and only a silent link ends with the client's timeout.
+    dbQueryMs: statementMs + Math.min(5000, Math.max(1000, statementMs / 4)),
+    amqpHeartbeatS: e.AMQP_HEARTBEAT_S,
+    amqpTimeoutMs: e.AMQP_TIMEOUT_S * 1000,
+  };
 }
 
 /** Everything the API server and the worker need. */
@@ -146,7 +208,7 @@ function parseSync<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.in
 /** Reads the database settings only (for `migrate`, `park create`, `report request`). */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
   const e = parseSync(databaseEnvSchema, env);
-  return { databaseUrl: e.DATABASE_URL, logLevel: e.LOG_LEVEL };
+  return { databaseUrl: e.DATABASE_URL, logLevel: e.LOG_LEVEL, timeouts: timeoutsFrom(e) };
 }
 
 /** Reads and validates every setting; throws a ConfigError naming each bad variable. */
@@ -155,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
   return {
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
+    timeouts: timeoutsFrom(e),
     amqpUrl: e.AMQP_URL,
     queuePrefix: e.QUEUE_PREFIX,
     blobDir: e.BLOB_DIR,

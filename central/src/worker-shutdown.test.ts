@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
@@ -28,6 +28,8 @@ exit 1
 `;
   await writeFile(join(binDir, 'reporter'), script);
   await chmod(join(binDir, 'reporter'), 0o755);
+  // The worker checks at start that it has both binaries of the queues it takes.
+  await symlink(join(env.config.rustBinDir, 'postprocessor'), join(binDir, 'postprocessor'));
 });
 
 afterAll(async () => {

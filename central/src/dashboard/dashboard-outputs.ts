@@ -119,7 +119,7 @@ export const jobRunViewSchema = z.strictObject({
   startedAt: text,
   endedAt: maybe(text),
   durationS: maybe(n),
-  outcome: z.enum(['running', 'succeeded', 'retrying', 'failed']),
+  outcome: z.enum(['running', 'succeeded', 'retrying', 'failed', 'abandoned']),
   error: maybe(text),
 });
 

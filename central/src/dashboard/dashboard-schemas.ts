@@ -40,7 +40,7 @@ export const jobRunListInputSchema = z.strictObject({
   subject: z.uuid().optional(),
   park: slugSchema.optional(),
   /** `running` = no end yet. */
-  outcome: z.enum(['running', 'succeeded', 'retrying', 'failed']).optional(),
+  outcome: z.enum(['running', 'succeeded', 'retrying', 'failed', 'abandoned']).optional(),
   limit: limit(500, 50),
   /** `nextCursor` of the previous page (a job run id). */
   cursor: z

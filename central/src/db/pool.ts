@@ -1,20 +1,69 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { DEFAULT_TIMEOUTS, type NetworkTimeouts } from '../config.ts';
+import { infrastructureFault } from '../infra/infrastructure-fault.ts';
+import type { StallCounter } from '../infra/stall-counter.ts';
 import { createLogger } from '../logger.ts';
 
+/** Optional settings of {@link createPool}. */
+export interface PoolOptions {
+  /** Connection, statement and read timeouts (default: the environment variables' defaults). */
+  timeouts?: NetworkTimeouts;
+  /** Told about every query or connection attempt that timed out. */
+  stalls?: StallCounter;
+}
+
+// The stall counter of each pool, for the transactions run on its clients.
+const stallCounters = new WeakMap<pg.Pool, StallCounter>();
+
 /**
- * One connection pool per process; every query of central goes through it. An idle
- * connection that the server ends (a database restart, a dropped database, an ending pool
- * whose sockets are still closing) makes the pool emit `error`; without a listener that
+ * One connection pool per process; every query of central goes through it. Every connection
+ * has a connect timeout, a server-side statement timeout (and idle-in-transaction timeout, so
+ * a vanished client's locks are released), a client-side read timeout a little longer (the
+ * only thing that notices a link that stops answering), and TCP keepalive.
+ *
+ * An idle connection that the server ends (a database restart, a dropped database, an ending
+ * pool whose sockets are still closing) makes the pool emit `error`; without a listener that
  * would crash the process, so it is logged and the pool opens a new connection when needed.
  */
 export function createPool(
   databaseUrl: string,
   log: Logger = createLogger('warn'),
   max = 10,
+  options: PoolOptions = {},
 ): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  const t = options.timeouts ?? DEFAULT_TIMEOUTS;
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    connectionTimeoutMillis: t.dbConnectMs,
+    statement_timeout: t.dbStatementMs,
+    idle_in_transaction_session_timeout: t.dbStatementMs,
+    query_timeout: t.dbQueryMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
   pool.on('error', (err) => log.warn({ err }, 'idle database connection lost; will reconnect'));
+  const stalls = options.stalls;
+  if (stalls) {
+    stallCounters.set(pool, stalls);
+    const note = (err: unknown) => {
+      if (infrastructureFault(err)?.timeout) stalls.note('postgres');
+    };
+    // Count at the source: every caller's error handling sees the same error afterwards.
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    pool.query = ((...args: unknown[]) => {
+      const result = query(...args);
+      if (result instanceof Promise) result.catch(note);
+      return result;
+    }) as typeof pool.query;
+    const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+    pool.connect = ((...args: unknown[]) => {
+      const result = connect(...args);
+      if (result instanceof Promise) result.catch(note);
+      return result;
+    }) as typeof pool.connect;
+  }
   return pool;
 }
 
@@ -38,7 +87,17 @@ export async function withTransaction<T>(
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    const fault = infrastructureFault(err);
+    if (fault?.timeout) stallCounters.get(pool)?.note('postgres');
+    if (fault && !lost) {
+      // The link is dead or silent: a ROLLBACK would only wait out another timeout. Destroying
+      // the connection ends the transaction on the server (or its idle timeout does).
+      lost = err instanceof Error ? err : new Error(String(err));
+    } else if (!lost) {
+      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+        lost = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      });
+    }
     throw err;
   } finally {
     client.off('error', onError);

@@ -24,7 +24,7 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   env = await createTestEnvironment('fault-sigkill');
   bins = await faultyBinDir({ realBinDir: env.config.rustBinDir, holdFirst: true });
-  // No stuck-job sweeper: the test looks at the abandoned attempt exactly as the kill left it.
+  // No stuck-job sweeper: the redelivery itself must close the killed attempt.
   central = await startCentral(env.config, { scheduler: false, stuckJobSweeper: false });
   ({ token } = await createPark(env.pool, {
     id: 'test-park',
@@ -53,7 +53,7 @@ function spawnWorker(): { child: ChildProcess; exited: Promise<number | null> } 
 }
 
 describe('the worker killed with SIGKILL mid-job', () => {
-  it('the message is redelivered to another worker, the results exist once, and job_runs keeps the abandoned attempt', async () => {
+  it('the message is redelivered to another worker, the results exist once, and the killed attempt is closed as abandoned', async () => {
     const first = spawnWorker();
     const drop = buildTestDrop({ sequence: 1, cycles: 4 });
     const result = await uploadDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
@@ -105,22 +105,26 @@ describe('the worker killed with SIGKILL mid-job', () => {
     );
     expect(hourly.rows[0]?.n).toBe(4);
 
-    // The killed attempt never ended; the next one, by another process, succeeded.
+    // The killed attempt did not stay "running": the redelivery that finished the job closed
+    // it as abandoned (when: ended_at; why: error), and it was not counted as an attempt.
     const runs = await env.pool.query<{
       attempt: number;
       worker: string;
       outcome: string | null;
+      error: string | null;
       ended: boolean;
     }>(
-      `SELECT attempt, worker, outcome, ended_at IS NOT NULL AS ended
+      `SELECT attempt, worker, outcome, error, ended_at IS NOT NULL AS ended
          FROM job_runs WHERE subject = $1 ORDER BY id`,
       [result.batchId],
     );
     expect(runs.rows).toHaveLength(2);
     const [killed, redelivered] = runs.rows;
-    expect(killed).toMatchObject({ attempt: 1, outcome: null, ended: false });
+    expect(killed).toMatchObject({ attempt: 1, outcome: 'abandoned', ended: true });
+    expect(killed?.error).toMatch(/^abandoned: this run never recorded an end \(its worker/);
+    expect(killed?.error).toContain(`on ${killed?.worker})`);
     expect(killed?.worker).toContain(`:${first.child.pid}`);
-    expect(redelivered).toMatchObject({ outcome: 'succeeded', ended: true });
+    expect(redelivered).toMatchObject({ attempt: 1, outcome: 'succeeded', ended: true });
     expect(redelivered?.worker).toContain(`:${second.child.pid}`);
 
     const conn = await amqp.connect(env.config.amqpUrl);

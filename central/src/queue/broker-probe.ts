@@ -1,5 +1,8 @@
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
+import { DEFAULT_TIMEOUTS, type NetworkTimeouts } from '../config.ts';
+import { DependencyTimeoutError, withDeadline } from '../infra/infrastructure-fault.ts';
+import { connectBroker } from './broker-connection.ts';
 import { QUEUES, deadLetterQueueName, queueName } from './queue-names.ts';
 
 /** How long `/readyz` and `/metrics` wait for the broker before calling it down. */
@@ -19,14 +22,18 @@ export interface BrokerProbe {
  * queues (`checkQueue`), never declares them: a probe must not change the topology, and a
  * queue that does not exist yet simply has no depth to report.
  */
-export function createBrokerProbe(amqpUrl: string, queuePrefix: string, log: Logger): BrokerProbe {
+export function createBrokerProbe(
+  amqpUrl: string,
+  queuePrefix: string,
+  log: Logger,
+  timeouts: NetworkTimeouts = DEFAULT_TIMEOUTS,
+): BrokerProbe {
   let connection: ChannelModel | null = null;
   let opening: Promise<ChannelModel> | null = null;
 
   async function open(): Promise<ChannelModel> {
     if (connection) return connection;
-    opening ??= amqp
-      .connect(amqpUrl, { timeout: CONNECT_TIMEOUT_MS })
+    opening ??= connectBroker(amqpUrl, { ...timeouts, amqpTimeoutMs: CONNECT_TIMEOUT_MS })
       .then((conn) => {
         conn.on('error', (err: Error) => log.debug({ err }, 'broker probe: connection error'));
         conn.on('close', () => {
@@ -41,15 +48,32 @@ export function createBrokerProbe(amqpUrl: string, queuePrefix: string, log: Log
     return opening;
   }
 
-  /** Runs `fn` on a fresh channel; checkQueue on a missing queue closes the channel (404). */
+  /**
+   * Runs `fn` on a fresh channel; checkQueue on a missing queue closes the channel (404). A
+   * connection that stops answering is dropped after CONNECT_TIMEOUT_MS, so the next probe
+   * opens a new one instead of waiting on the silent one until its heartbeat gives up.
+   */
   async function withChannel<T>(fn: (channel: Channel) => Promise<T>): Promise<T> {
     const conn = await open();
-    const channel = await conn.createChannel();
-    channel.on('error', () => undefined);
+    const work = (async () => {
+      const channel = await conn.createChannel();
+      channel.on('error', () => undefined);
+      try {
+        return await fn(channel);
+      } finally {
+        await channel.close().catch(() => undefined);
+      }
+    })();
     try {
-      return await fn(channel);
-    } finally {
-      await channel.close().catch(() => undefined);
+      return await withDeadline(work, CONNECT_TIMEOUT_MS, 'rabbitmq', 'answer the probe');
+    } catch (err) {
+      if (err instanceof DependencyTimeoutError) {
+        work.catch(() => undefined);
+        if (connection === conn) connection = null;
+        // A silent link may never answer the close either: do not wait for it.
+        void conn.close().catch(() => undefined);
+      }
+      throw err;
     }
   }
 

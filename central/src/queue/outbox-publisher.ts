@@ -1,8 +1,16 @@
-import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { DEFAULT_TIMEOUTS, type NetworkTimeouts } from '../config.ts';
 import { withTransaction } from '../db/pool.ts';
+import {
+  infrastructureFault,
+  withDeadline,
+  type Dependency,
+} from '../infra/infrastructure-fault.ts';
+import type { StallCounter } from '../infra/stall-counter.ts';
 import { assertTopology } from './amqp-topology.ts';
+import { connectBroker } from './broker-connection.ts';
 import type { QueueName } from './queue-names.ts';
 import { queueName } from './queue-names.ts';
 import { sleep } from './sleep.ts';
@@ -18,6 +26,10 @@ export interface OutboxPublisherOptions {
   pollMs?: number;
   /** Rows per transaction; one confirm wait covers them all. */
   batchSize?: number;
+  /** Connect, heartbeat and confirm timeouts (default: the environment variables' defaults). */
+  timeouts?: NetworkTimeouts;
+  /** Told about every broker call that timed out. */
+  stalls?: StallCounter;
 }
 
 /** A running publisher loop. */
@@ -34,7 +46,8 @@ interface OutboxRow {
   message_id: string;
 }
 
-const MAX_BACKOFF_MS = 30_000;
+// Short enough that publishing resumes within seconds of the broker's return.
+const MAX_BACKOFF_MS = 10_000;
 
 /**
  * Publishes outbox rows to RabbitMQ with publisher confirms. A row is marked published only
@@ -44,20 +57,26 @@ const MAX_BACKOFF_MS = 30_000;
  */
 export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPublisher {
   const { pool, log } = options;
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const pollMs = options.pollMs ?? 250;
   const batchSize = options.batchSize ?? 100;
   const stopping = new AbortController();
   let wake = new AbortController();
   let connection: ChannelModel | null = null;
   let channel: ConfirmChannel | null = null;
+  // Whom the call in progress talks to, to name the dependency of a bare socket error.
+  let stage: Dependency = 'postgres';
 
   async function getChannel(): Promise<ConfirmChannel> {
     if (channel) return channel;
-    connection = await amqp.connect(options.amqpUrl);
+    stage = 'rabbitmq';
+    // The connect and handshake have their own timeout (AMQP_TIMEOUT_S), heartbeats after it.
+    connection = await connectBroker(options.amqpUrl, timeouts);
     // Without an error listener a dropped connection would crash the process.
-    connection.on('error', (err: Error) =>
-      log.warn({ err }, 'outbox publisher: broker connection error'),
-    );
+    connection.on('error', (err: Error) => {
+      if (infrastructureFault(err, 'rabbitmq')?.timeout) options.stalls?.note('rabbitmq');
+      log.warn({ err }, 'outbox publisher: broker connection error');
+    });
     connection.on('close', () => {
       connection = null;
       channel = null;
@@ -67,13 +86,19 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
     ch.on('close', () => {
       channel = null;
     });
-    await assertTopology(ch, options.queuePrefix, options.deliveryLimit);
+    await withDeadline(
+      assertTopology(ch, options.queuePrefix, options.deliveryLimit),
+      timeouts.amqpTimeoutMs,
+      'rabbitmq',
+      'declare the queues',
+    );
     channel = ch;
     log.info('outbox publisher connected to the broker');
     return ch;
   }
 
   async function publishPending(ch: ConfirmChannel): Promise<number> {
+    stage = 'postgres';
     return withTransaction(pool, async (c) => {
       const { rows } = await c.query<OutboxRow>(
         `SELECT id, queue, message, message_id FROM outbox
@@ -93,7 +118,13 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
           },
         );
       }
-      await ch.waitForConfirms();
+      // A silent link never confirms and never fails: stop waiting, the rows stay unpublished.
+      await withDeadline(
+        ch.waitForConfirms(),
+        timeouts.amqpTimeoutMs,
+        'rabbitmq',
+        'confirm the published messages',
+      );
       await c.query(
         'UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)',
         [rows.map((r) => r.id)],
@@ -126,11 +157,20 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
         }
       } catch (err) {
         if (stopping.signal.aborted) break;
+        // The database calls are counted by the pool; the broker's here.
+        const fault = infrastructureFault(err, stage);
+        if (fault?.timeout && fault.dependency === 'rabbitmq') options.stalls?.note('rabbitmq');
+        const context = {
+          err,
+          dependency: fault?.dependency,
+          reason: fault?.summary,
+          retryInMs: backoff,
+        };
+        const sentence = `outbox publisher: cannot publish${fault ? `: ${fault.summary}` : ''}; the messages stay in the outbox and are sent when it answers`;
+        // The first failure of an outage is an error; the retries that follow are warnings.
+        if (failing) log.warn(context, sentence);
+        else log.error(context, sentence);
         failing = true;
-        log.warn(
-          { err, retryInMs: backoff },
-          'outbox publisher: cannot publish (broker or database down?), retrying',
-        );
         await dropConnection();
         await sleep(backoff, stopping.signal);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);

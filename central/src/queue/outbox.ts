@@ -7,7 +7,7 @@ import type { QueueName } from './queue-names.ts';
  * only if the change that needs it was committed. The outbox publisher sends it later.
  */
 export async function enqueue<Q extends QueueName>(
-  client: pg.PoolClient,
+  client: Pick<pg.PoolClient, 'query'>,
   queue: Q,
   message: QueueMessages[Q],
   messageId: string,

@@ -89,7 +89,9 @@ function tableMetric(name: string, type: 'counter' | 'histogram', values: () => 
     aggregator: 'max' as const,
     collect: () => undefined,
     async get() {
-      return { name, help: this.help, type, aggregator: this.aggregator, values: await values() };
+      // Without the database (zra_database_up 0) the metric is served without samples.
+      const samples = await values().catch(() => []);
+      return { name, help: this.help, type, aggregator: this.aggregator, values: samples };
     },
   };
 }

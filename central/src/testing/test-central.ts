@@ -12,7 +12,7 @@ import {
   type TRPCClient,
 } from '@trpc/client';
 import pg from 'pg';
-import type { CentralConfig } from '../config.ts';
+import { DEFAULT_TIMEOUTS, type CentralConfig } from '../config.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { createLogger } from '../logger.ts';
 import type { AppRouter } from '../server/router.ts';
@@ -34,6 +34,7 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
   const config: CentralConfig = {
     databaseUrl: db.url,
     logLevel: 'silent',
+    timeouts: DEFAULT_TIMEOUTS,
     amqpUrl: AMQP_URL,
     queuePrefix: uniqueQueuePrefix(label),
     blobDir,

@@ -1,9 +1,12 @@
 import type { ConsumeMessage, GetMessage } from 'amqplib';
+import type { Logger } from 'pino';
+import { withTransaction } from '../db/pool.ts';
+import type { StallCounter } from '../infra/stall-counter.ts';
+import { StoppedWaitingError, untilAvailable } from '../infra/until-available.ts';
 import { sleep } from '../queue/sleep.ts';
-import type { JobDeps, JobKind } from './job-kind.ts';
-import { PermanentJobError } from './job-kind.ts';
-import { finishJobRun, startJobRun } from './job-runs.ts';
-import { JobBinaryError } from './run-job-binary.ts';
+import { describeJobFailure, failureText, type JobFailure } from './job-failure.ts';
+import type { JobDeps, JobKind, StoredError } from './job-kind.ts';
+import { abandonOpenRuns, finishJobRun, roundCounts, startJobRun } from './job-runs.ts';
 
 /** What to tell the broker about a delivery. */
 export type DeliveryVerdict = 'ack' | 'requeue' | 'reject';
@@ -16,17 +19,30 @@ export function previousDeliveries(msg: ConsumeMessage | GetMessage): number {
 
 /** Settings of the retry policy. */
 export interface DeliveryPolicy {
-  /** Attempts before giving up (matches the queue's x-delivery-limit). */
+  /** Attempts of the job itself before giving up (also the queue's x-delivery-limit). */
   deliveryLimit: number;
-  /** Wait before requeueing attempt n: base × 2^(n-1), at most 30 s; quorum queues redeliver at once. */
+  /** Wait before requeueing after attempt n: base × 2^(n-1), at most 30 s; quorum queues redeliver at once. */
   retryDelayMs: number;
   signal?: AbortSignal;
+  /** Counts the dependency timeouts seen while waiting. */
+  stalls?: StallCounter;
 }
+
+/** What a worker waiting out an outage keeps: the message, and the job's attempt count. */
+const MEANWHILE = 'the message stays with this worker and no attempt is counted';
 
 /**
  * Runs one delivery of a job: records a job_runs row, runs the kind, and decides ack /
- * requeue / reject. Gives up (subject `failed`, message to the dead-letter queue) on the last
- * allowed attempt or on a failure that cannot change on retry.
+ * requeue / reject.
+ *
+ * Only the job's own failures are attempts: the attempt number comes from job_runs (the runs
+ * of the subject that ended `retrying`), not from the broker's delivery count. An outage of
+ * PostgreSQL or the blob store — before, during or after the job — is waited out here, with
+ * back-off, holding the message un-acked on an open broker link: nothing is redelivered, so
+ * the broker's delivery count does not move, and the job is run again (it is idempotent)
+ * when the dependency answers. A failure of the job itself is retried after a back-off, up to
+ * `deliveryLimit` attempts; a permanent one (its code says another attempt cannot help) fails
+ * at once.
  */
 export async function handleDelivery<M>(
   kind: JobKind<M>,
@@ -44,43 +60,164 @@ export async function handleDelivery<M>(
   }
   const message = parsed.data;
   const subject = kind.subject(message);
-  const attempt = previousDeliveries(msg) + 1;
-  const log = deps.log.child({ job: kind.queue, subject, attempt });
-  const runId = await startJobRun(deps.pool, kind.queue, subject, attempt);
-  const started = Date.now();
+  const log = deps.log.child({
+    job: kind.queue,
+    subject,
+    delivery: previousDeliveries(msg) + 1,
+  });
+  const wait = waiter(log, policy);
   try {
-    await kind.run({ ...deps, log }, message);
-    await finishJobRun(deps.pool, runId, 'succeeded');
-    log.info({ ms: Date.now() - started }, 'job succeeded');
-    return 'ack';
-  } catch (err) {
-    const error = err instanceof Error ? err.message : String(err);
-    const permanent =
-      err instanceof PermanentJobError || (err instanceof JobBinaryError && err.permanent);
-    if (permanent || attempt >= policy.deliveryLimit) {
-      await kind.onGiveUp(deps, message, error);
-      await finishJobRun(deps.pool, runId, 'failed', error);
-      log.error({ err, permanent }, 'job failed; giving up');
+    const state = await wait('read the state of the job', () => kind.state(deps.pool, message));
+    if (state === 'failed') {
+      log.info(
+        'the job was given up before and not retried since; this copy of its message is dropped',
+      );
+      return 'ack';
+    }
+    const run = await wait('record the start of the job', () =>
+      startJobRun(deps.pool, kind.queue, subject),
+    );
+    const runLog = log.child({ attempt: run.attempt, run: run.id });
+    const started = Date.now();
+    let failure: JobFailure | null = null;
+    try {
+      await wait('run the job', () => kind.run({ ...deps, log: runLog }, message));
+    } catch (err) {
+      if (err instanceof StoppedWaitingError) throw err;
+      failure = describeJobFailure(kind.queue, err, deps.config);
+      // The raw error (paths, driver text, stack) is for the log only.
+      runLog.warn({ err, code: failure.code, permanent: failure.permanent }, 'job failed');
+    }
+    if (!failure) {
+      await wait("record the job's success", () =>
+        withTransaction(deps.pool, async (c) => {
+          await finishJobRun(c, run.id, 'succeeded');
+          await abandonOpenRuns(
+            c,
+            kind.queue,
+            subject,
+            'abandoned: this run never recorded an end (its worker was stopped, killed or lost its link); a later run finished the job',
+            run.id,
+          );
+        }),
+      );
+      runLog.info({ ms: Date.now() - started }, 'job succeeded');
+      return 'ack';
+    }
+    const giveUp = failure.permanent || run.attempt >= policy.deliveryLimit;
+    const error: StoredError = {
+      code: failure.code,
+      text: failureText(failure, {
+        attempt: run.attempt,
+        limit: policy.deliveryLimit,
+        giveUp,
+      }),
+    };
+    await wait('record the failed attempt', () =>
+      withTransaction(deps.pool, async (c) => {
+        if (giveUp) await kind.onGiveUp(c, message, error);
+        else await kind.onRetry(c, message, error);
+        await finishJobRun(c, run.id, giveUp ? 'failed' : 'retrying', error);
+      }),
+    );
+    if (giveUp) {
+      runLog.error({ code: error.code, error: error.text }, 'job failed; giving up');
       return 'reject';
     }
-    await kind.onRetry(deps, message, error);
-    await finishJobRun(deps.pool, runId, 'retrying', error);
-    const delay = Math.min(policy.retryDelayMs * 2 ** (attempt - 1), 30_000);
-    log.warn({ err, retryInMs: delay }, 'job failed; will retry');
+    const delay = Math.min(policy.retryDelayMs * 2 ** (run.attempt - 1), 30_000);
+    runLog.warn({ code: error.code, retryInMs: delay }, 'job failed; will retry');
     await sleep(delay, policy.signal);
     return 'requeue';
+  } catch (err) {
+    // Stopping (SIGTERM) while a dependency is away: hand the message back untouched.
+    if (err instanceof StoppedWaitingError) {
+      log.warn('stopped while waiting for a dependency; the message goes back to the queue');
+      return 'requeue';
+    }
+    throw err;
   }
 }
 
-/** A message from a dead-letter queue: make sure its subject shows `failed`, then drop it. */
+/**
+ * A message from a dead-letter queue. The worker dead-letters what it gave up on (its subject
+ * is already `failed`: nothing to do). The broker dead-letters by itself a message it
+ * delivered `x-delivery-limit` times without an answer: deliveries lost with a broker link,
+ * or with a worker that died. Lost links are the broker's outage, not the job's: the subject
+ * is queued again (a fresh message, a fresh delivery count). Only when the worker died during
+ * `deliveryLimit` runs of the job (a job that kills its worker, e.g. out of memory) does the
+ * subject end `failed`, with that said.
+ */
 export async function handleDeadLetter<M>(
   kind: JobKind<M>,
   deps: JobDeps,
   msg: ConsumeMessage | GetMessage,
+  policy: DeliveryPolicy,
 ): Promise<DeliveryVerdict> {
   const parsed = kind.message.safeParse(safeJson(msg.content.toString('utf8')));
-  if (parsed.success) await kind.onDeadLettered(deps, parsed.data);
+  if (!parsed.success) return 'ack';
+  const message = parsed.data;
+  const subject = kind.subject(message);
+  const log = deps.log.child({ job: kind.queue, subject, deadLettered: deathCount(msg) });
+  try {
+    await waiter(log, policy)('check a dead-lettered message', () =>
+      withTransaction(deps.pool, async (c) => {
+        if ((await kind.state(c, message)) !== 'pending') return;
+        await abandonOpenRuns(
+          c,
+          kind.queue,
+          subject,
+          'abandoned: this run never recorded an end, and the broker gave up delivering its message (its worker was stopped, killed or lost its link)',
+        );
+        const counts = await roundCounts(c, kind.queue, subject);
+        if (counts.abandoned >= policy.deliveryLimit) {
+          const error: StoredError = {
+            code: 'worker_died',
+            text: `the worker stopped (killed, evicted or out of memory) during each of the last ${counts.abandoned} runs of this job; not retried. What to do: check the worker pods and their logs of that time, then retry it from the dashboard.`,
+          };
+          await kind.onGiveUp(c, message, error);
+          await c.query(
+            `UPDATE job_runs SET outcome = 'failed', error = $3, error_code = $4
+              WHERE id = (SELECT max(id) FROM job_runs WHERE type = $1 AND subject = $2)`,
+            [kind.queue, subject, error.text, error.code],
+          );
+          log.error(
+            { abandoned: counts.abandoned },
+            'the job killed its worker every time; gave up',
+          );
+          return;
+        }
+        await kind.requeue(c, message);
+        log.warn(
+          { failures: counts.failures, abandoned: counts.abandoned },
+          'the broker gave up on a message whose deliveries were lost (broker link or worker outages); queued again, no attempt counted',
+        );
+      }),
+    );
+  } catch (err) {
+    if (err instanceof StoppedWaitingError) return 'requeue';
+    throw err;
+  }
   return 'ack';
+}
+
+function waiter(log: Logger, policy: DeliveryPolicy) {
+  return <T>(what: string, fn: () => Promise<T>) =>
+    untilAvailable(what, fn, {
+      log,
+      signal: policy.signal,
+      stalls: policy.stalls,
+      meanwhile: MEANWHILE,
+    });
+}
+
+/** How often the broker dead-lettered this message (x-death), for the log. */
+function deathCount(msg: ConsumeMessage | GetMessage): number {
+  const deaths: unknown = msg.properties.headers?.['x-death'];
+  if (!Array.isArray(deaths)) return 0;
+  return deaths.reduce((n: number, d: unknown) => {
+    const count = (d as { count?: unknown })?.count;
+    return n + (typeof count === 'number' ? count : 0);
+  }, 0);
 }
 
 function safeJson(text: string): unknown {

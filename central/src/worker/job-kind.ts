@@ -13,10 +13,37 @@ export interface JobDeps {
   log: Logger;
 }
 
-/** A failure that another attempt cannot fix (the subject is gone, the input is invalid). */
+/** A pool or a client inside a transaction: where a kind writes its subject's state. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+/** A failure that another attempt cannot fix: its stable code, what happened, what to do. */
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly todo: string,
+  ) {
+    super(message);
+  }
 }
+
+/** A failed attempt as stored: stable code and the sentence for people. */
+export interface StoredError {
+  code: string;
+  text: string;
+}
+
+/** Where a job's subject stands, seen before a delivery is run. */
+export type SubjectState =
+  /** Waiting for a job (or being done): run it. */
+  | 'pending'
+  /** Done already (a redelivery after a lost ack): running again rewrites the same rows. */
+  | 'done'
+  /** Given up; only a person's retry brings it back: a stray copy of the message is dropped. */
+  | 'failed'
+  /** Gone (never existed, or deleted). */
+  | 'missing';
 
 /**
  * One kind of job: how to read its message, do it, and record a failed attempt. The worker
@@ -26,15 +53,20 @@ export interface JobKind<M> {
   queue: QueueName;
   message: z.ZodType<M>;
   subject(message: M): string;
-  /** Does the job; throws on failure. Must be safe to run again for the same message. */
+  /** Where the subject stands now. */
+  state(db: Queryable, message: M): Promise<SubjectState>;
+  /**
+   * Does the job; throws on failure. Must be safe to run again for the same message (it is,
+   * after an outage of a dependency, within the same attempt).
+   */
   run(deps: JobDeps, message: M): Promise<void>;
   /** The attempt failed and another will follow: show the error, keep the subject pending. */
-  onRetry(deps: JobDeps, message: M, error: string): Promise<void>;
+  onRetry(db: Queryable, message: M, error: StoredError): Promise<void>;
   /** No more attempts: the subject ends `failed` with the reason. */
-  onGiveUp(deps: JobDeps, message: M, error: string): Promise<void>;
+  onGiveUp(db: Queryable, message: M, error: StoredError): Promise<void>;
   /**
-   * The broker dead-lettered the message by itself (the worker crashed or was killed on every
-   * delivery): mark the subject failed unless it already ended.
+   * Sends the subject to its queue again through the outbox (a fresh message, so the broker's
+   * delivery count starts over), keeping it pending.
    */
-  onDeadLettered(deps: JobDeps, message: M): Promise<void>;
+  requeue(db: Queryable, message: M): Promise<void>;
 }

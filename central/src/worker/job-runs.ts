@@ -1,38 +1,121 @@
 import { hostname } from 'node:os';
-import type pg from 'pg';
+import type { QueueName } from '../queue/queue-names.ts';
+import type { Queryable, StoredError } from './job-kind.ts';
 
 /** Identifies this worker process in job_runs (pod name under Kubernetes). */
 export const WORKER_NAME = `${hostname()}:${process.pid}`;
 
-/** Outcome of one attempt; `retrying` = failed, will be delivered again. */
-export type JobOutcome = 'succeeded' | 'retrying' | 'failed';
+/**
+ * Outcome of one run: `retrying` = the job failed, another attempt follows; `failed` = the
+ * job failed for good; `abandoned` = the run never got a verdict (its worker stopped), which
+ * is not one of the job's attempts.
+ */
+export type JobOutcome = 'succeeded' | 'retrying' | 'failed' | 'abandoned';
 
-/** Records the start of an attempt and returns its row id. */
+/** A started run. */
+export interface StartedRun {
+  id: string;
+  /** The job's attempt: 1 + its own failures since the subject last succeeded or failed. */
+  attempt: number;
+}
+
+/**
+ * The runs of a subject's current round: those after its last run that ended `succeeded` or
+ * `failed` (a retry by a person starts a new round with new attempts). `$1` type, `$2` subject.
+ */
+const ROUND = `job_runs r WHERE r.type = $1 AND r.subject = $2
+  AND r.id > coalesce((SELECT max(e.id) FROM job_runs e WHERE e.type = $1 AND e.subject = $2
+                          AND e.outcome IN ('succeeded', 'failed')), 0)`;
+
+/**
+ * Records the start of a run. Its attempt number counts only the job's own failures (runs
+ * ended `retrying`) in the round: a run cut short by a dead worker or an outage is not one.
+ */
 export async function startJobRun(
-  pool: pg.Pool,
-  type: 'postprocess' | 'report',
+  db: Queryable,
+  type: QueueName,
   subject: string,
-  attempt: number,
-): Promise<string> {
-  const r = await pool.query<{ id: string }>(
-    'INSERT INTO job_runs (type, subject, attempt, worker) VALUES ($1, $2, $3, $4) RETURNING id',
-    [type, subject, attempt, WORKER_NAME],
+): Promise<StartedRun> {
+  const r = await db.query<{ id: string; attempt: number }>(
+    `INSERT INTO job_runs (type, subject, attempt, worker)
+     SELECT $1, $2, 1 + count(*) FILTER (WHERE r.outcome = 'retrying'), $3 FROM ${ROUND}
+     RETURNING id, attempt`,
+    [type, subject, WORKER_NAME],
   );
   const row = r.rows[0];
   if (!row) throw new Error('INSERT … RETURNING gave no row');
-  return row.id;
+  return row;
 }
 
-/** Records how an attempt ended. */
+/** Records how a run ended. */
 export async function finishJobRun(
-  db: pg.Pool | pg.PoolClient,
+  db: Queryable,
   id: string,
   outcome: JobOutcome,
-  error: string | null = null,
+  error: StoredError | null = null,
 ): Promise<void> {
-  await db.query('UPDATE job_runs SET ended_at = now(), outcome = $2, error = $3 WHERE id = $1', [
-    id,
-    outcome,
-    error,
-  ]);
+  await db.query(
+    `UPDATE job_runs SET ended_at = now(), outcome = $2, error = $3, error_code = $4 WHERE id = $1`,
+    [id, outcome, error?.text ?? null, error?.code ?? null],
+  );
+}
+
+/** What the round of a subject holds, for decisions about giving up. */
+export interface RoundCounts {
+  /** Runs that ended with the job's own failure. */
+  failures: number;
+  /** Runs whose worker stopped without a verdict (closed as abandoned, or still open). */
+  abandoned: number;
+  /** The error of the latest failure, if any. */
+  lastError: { code: string | null; text: string | null } | null;
+}
+
+/** Counts the runs of the subject's round. */
+export async function roundCounts(
+  db: Queryable,
+  type: QueueName,
+  subject: string,
+): Promise<RoundCounts> {
+  const r = await db.query<{
+    failures: number;
+    abandoned: number;
+    code: string | null;
+    text: string | null;
+  }>(
+    `SELECT count(*) FILTER (WHERE r.outcome = 'retrying')::int AS failures,
+            count(*) FILTER (WHERE r.outcome = 'abandoned' OR r.ended_at IS NULL)::int AS abandoned,
+            (array_agg(r.error_code ORDER BY r.id DESC) FILTER (WHERE r.outcome = 'retrying'))[1] AS code,
+            (array_agg(r.error ORDER BY r.id DESC) FILTER (WHERE r.outcome = 'retrying'))[1] AS text
+       FROM ${ROUND}`,
+    [type, subject],
+  );
+  const row = r.rows[0];
+  return {
+    failures: row?.failures ?? 0,
+    abandoned: row?.abandoned ?? 0,
+    lastError: row && (row.code || row.text) ? { code: row.code, text: row.text } : null,
+  };
+}
+
+/**
+ * Closes the subject's runs that never recorded an end (those started before run `before`, or
+ * all) as `abandoned` with `why`: their worker was killed, evicted or crashed. A run that was
+ * in fact still alive (a duplicate message on another worker) overwrites this with its own
+ * outcome when it ends. Returns how many were closed.
+ */
+export async function abandonOpenRuns(
+  db: Queryable,
+  type: QueueName,
+  subject: string,
+  why: string,
+  before: string | null = null,
+): Promise<number> {
+  const r = await db.query(
+    `UPDATE job_runs SET ended_at = now(), outcome = 'abandoned', error_code = 'abandoned',
+            error = $3 || ' (run started ' || to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC on ' || worker || ')'
+      WHERE type = $1 AND subject = $2 AND ended_at IS NULL
+        AND ($4::bigint IS NULL OR id < $4::bigint)`,
+    [type, subject, why, before],
+  );
+  return r.rowCount ?? 0;
 }

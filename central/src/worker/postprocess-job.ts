@@ -1,9 +1,10 @@
-import { readFile, rm } from 'node:fs/promises';
+import { access, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { withTransaction } from '../db/pool.ts';
+import { enqueue } from '../queue/outbox.ts';
 import { postprocessMessageSchema, type PostprocessMessage } from '../queue/messages.ts';
-import type { JobKind } from './job-kind.ts';
+import { JobFailureError } from './job-failure.ts';
+import type { JobKind, SubjectState } from './job-kind.ts';
 import { PermanentJobError } from './job-kind.ts';
 import { postprocessResultSchema, type PostprocessResult } from './postprocess-result.ts';
 import { runJobBinary } from './run-job-binary.ts';
@@ -18,6 +19,18 @@ interface BatchRow {
   state: string;
 }
 
+const STATES: Record<string, SubjectState> = {
+  stored: 'pending',
+  queued: 'pending',
+  processing: 'pending',
+  processed: 'done',
+  quarantined: 'done',
+  failed: 'failed',
+};
+
+const RESTORE_DROP =
+  'restore the file from a backup of BLOB_DIR, or ask the park to send the drop again, then retry it from the dashboard';
+
 /**
  * Post-processes one stored batch with the Rust `postprocessor` and replaces the batch's
  * results in one transaction, so a redelivered message rewrites the same rows.
@@ -27,17 +40,32 @@ export const postprocessJob: JobKind<PostprocessMessage> = {
   message: postprocessMessageSchema,
   subject: (m) => m.batchId,
 
+  async state(db, { batchId }) {
+    const r = await db.query<{ state: string }>('SELECT state FROM batches WHERE id = $1', [
+      batchId,
+    ]);
+    const state = r.rows[0]?.state;
+    return state === undefined ? 'missing' : (STATES[state] ?? 'pending');
+  },
+
   async run({ pool, config, blobs, log }, { batchId }) {
     const r = await pool.query<BatchRow>(
       'SELECT id, park_id, ride_id, content_id, blob_path, state FROM batches WHERE id = $1',
       [batchId],
     );
     const batch = r.rows[0];
-    if (!batch) throw new PermanentJobError(`batch ${batchId} does not exist`);
+    if (!batch) {
+      throw new PermanentJobError(
+        'batch_missing',
+        `batch ${batchId} no longer exists`,
+        'nothing: the drop was removed from central',
+      );
+    }
     if (batch.state === 'quarantined' || !batch.ride_id || !batch.content_id) {
       log.warn({ batchId }, 'quarantined batch was queued; nothing to post-process');
       return;
     }
+    await checkBlob(blobs.root, batch.blob_path);
     await pool.query("UPDATE batches SET state = 'processing', updated_at = now() WHERE id = $1", [
       batchId,
     ]);
@@ -48,11 +76,14 @@ export const postprocessJob: JobKind<PostprocessMessage> = {
         ['--drop', batch.blob_path, '--ride-models', config.rideModelsPath, '--out', out],
         config.jobTimeoutMs,
       );
-      const result = parseResult(await readFile(out, 'utf8'));
+      const result = parseResult(await readOutput(out));
       if (result.drop.contentId !== batch.content_id) {
-        throw new Error(
-          `postprocessor read content ${result.drop.contentId}, but batch ${batchId} holds ${batch.content_id}`,
-        );
+        throw new JobFailureError({
+          code: 'content_mismatch',
+          what: `the stored drop file no longer holds the content central received (content id ${result.drop.contentId}, expected ${batch.content_id}): the blob store is damaged`,
+          todo: RESTORE_DROP,
+          permanent: true,
+        });
       }
       await withTransaction(pool, async (c) => {
         await writeBatchResults(
@@ -72,37 +103,82 @@ export const postprocessJob: JobKind<PostprocessMessage> = {
     }
   },
 
-  async onRetry({ pool }, { batchId }, error) {
-    await pool.query(
-      `UPDATE batches SET state = 'queued', error = $2, updated_at = now()
+  async onRetry(db, { batchId }, error) {
+    await db.query(
+      `UPDATE batches SET state = 'queued', error = $2, error_code = $3, updated_at = now()
         WHERE id = $1 AND state IN ('queued', 'processing')`,
-      [batchId, error],
+      [batchId, error.text, error.code],
     );
   },
 
-  async onGiveUp({ pool }, { batchId }, error) {
-    await pool.query(
-      `UPDATE batches SET state = 'failed', error = $2, updated_at = now()
+  async onGiveUp(db, { batchId }, error) {
+    await db.query(
+      `UPDATE batches SET state = 'failed', error = $2, error_code = $3, updated_at = now()
         WHERE id = $1 AND state NOT IN ('quarantined', 'processed')`,
-      [batchId, error],
+      [batchId, error.text, error.code],
     );
   },
 
-  async onDeadLettered({ pool }, { batchId }) {
-    await pool.query(
-      `UPDATE batches SET state = 'failed', updated_at = now(),
-              error = 'gave up: every delivery ended without an answer (worker crashed or was killed); ' || coalesce(error, '')
+  async requeue(db, { batchId }) {
+    await db.query(
+      `UPDATE batches SET state = 'stored', updated_at = now()
         WHERE id = $1 AND state IN ('stored', 'queued', 'processing')`,
       [batchId],
     );
+    await enqueue(db, 'postprocess', { batchId }, batchId);
   },
 };
 
+/**
+ * The drop's file must be in the blob store. A missing file under a readable store is lost
+ * (permanent); an unreadable store (volume not mounted, I/O errors) is the store's outage and
+ * its error is left to the worker to wait out.
+ */
+async function checkBlob(root: string, path: string): Promise<void> {
+  try {
+    await stat(path);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    await access(join(root, 'blobs'));
+    throw new PermanentJobError(
+      'blob_missing',
+      "the drop's file is missing from the blob store",
+      RESTORE_DROP,
+    );
+  }
+}
+
+async function readOutput(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    throw new JobFailureError({
+      code: 'output_missing',
+      what: 'the postprocessor ended without an error but wrote no result',
+      todo: 'send the id to Zamperla support with the worker log of that time',
+      permanent: false,
+    });
+  }
+}
+
 function parseResult(text: string): PostprocessResult {
-  const parsed = postprocessResultSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = postprocessResultSchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(
-      `postprocessor output is not zamperla.postprocess/v1: ${z.prettifyError(parsed.error)}`,
+    throw new JobFailureError(
+      {
+        code: 'result_invalid',
+        what: 'the postprocessor wrote a result that does not follow zamperla.postprocess/v1',
+        todo: 'the worker and the job binaries come from different versions: deploy matching versions, then retry it from the dashboard',
+        permanent: true,
+      },
+      { cause: parsed.error },
     );
   }
   return parsed.data;

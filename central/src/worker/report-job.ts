@@ -2,8 +2,10 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRideModels } from '@zra/shared';
 import { reportMessageSchema, type ReportMessage } from '../queue/messages.ts';
+import { enqueue } from '../queue/outbox.ts';
 import { buildReportInput } from '../reports/report-input.ts';
-import type { JobKind } from './job-kind.ts';
+import { JobFailureError } from './job-failure.ts';
+import type { JobKind, SubjectState } from './job-kind.ts';
 import { PermanentJobError } from './job-kind.ts';
 import { runJobBinary } from './run-job-binary.ts';
 
@@ -17,11 +19,26 @@ interface ReportRow {
 
 const FILES = { pdf: 'report.pdf', html: 'report.html', summary: 'summary.json' } as const;
 
+const STATES: Record<string, SubjectState> = {
+  queued: 'pending',
+  running: 'pending',
+  ready: 'done',
+  failed: 'failed',
+};
+
 /** Builds one requested report with the Rust `reporter` into BLOB_DIR/reports/<id>/. */
 export const reportJob: JobKind<ReportMessage> = {
   queue: 'report',
   message: reportMessageSchema,
   subject: (m) => m.reportId,
+
+  async state(db, { reportId }) {
+    const r = await db.query<{ state: string }>('SELECT state FROM reports WHERE id = $1', [
+      reportId,
+    ]);
+    const state = r.rows[0]?.state;
+    return state === undefined ? 'missing' : (STATES[state] ?? 'pending');
+  },
 
   async run({ pool, config, blobs, log }, { reportId }) {
     const r = await pool.query<ReportRow>(
@@ -29,7 +46,13 @@ export const reportJob: JobKind<ReportMessage> = {
       [reportId],
     );
     const report = r.rows[0];
-    if (!report) throw new PermanentJobError(`report ${reportId} does not exist`);
+    if (!report) {
+      throw new PermanentJobError(
+        'report_missing',
+        `report ${reportId} no longer exists`,
+        'nothing: the report was removed from central',
+      );
+    }
     await pool.query(
       "UPDATE reports SET state = 'running', started_at = now(), error = NULL WHERE id = $1",
       [reportId],
@@ -62,14 +85,20 @@ export const reportJob: JobKind<ReportMessage> = {
         html: join(outDir, FILES.html),
         summary: join(outDir, FILES.summary),
       };
-      for (const p of Object.values(paths)) {
-        await stat(p).catch(() => {
-          throw new Error(`reporter exited 0 but did not write ${p}`);
+      for (const [kind, p] of Object.entries(paths)) {
+        await stat(p).catch((err: unknown) => {
+          if ((err as { code?: string }).code !== 'ENOENT') throw err;
+          throw new JobFailureError({
+            code: 'output_missing',
+            what: `the reporter ended without an error but wrote no ${kind} file`,
+            todo: 'send the report id to Zamperla support with the worker log of that time',
+            permanent: false,
+          });
         });
       }
       await pool.query(
         `UPDATE reports SET state = 'ready', pdf_path = $2, html_path = $3, summary_path = $4,
-                error = NULL, finished_at = now() WHERE id = $1`,
+                error = NULL, error_code = NULL, finished_at = now() WHERE id = $1`,
         [reportId, paths.pdf, paths.html, paths.summary],
       );
       log.info({ reportId, hours: input.hourly.length }, 'report ready');
@@ -78,27 +107,27 @@ export const reportJob: JobKind<ReportMessage> = {
     }
   },
 
-  async onRetry({ pool }, { reportId }, error) {
-    await pool.query(
-      "UPDATE reports SET state = 'queued', error = $2 WHERE id = $1 AND state <> 'ready'",
-      [reportId, error],
-    );
-  },
-
-  async onGiveUp({ pool }, { reportId }, error) {
-    await pool.query(
-      `UPDATE reports SET state = 'failed', error = $2, finished_at = now()
+  async onRetry(db, { reportId }, error) {
+    await db.query(
+      `UPDATE reports SET state = 'queued', error = $2, error_code = $3
         WHERE id = $1 AND state <> 'ready'`,
-      [reportId, error],
+      [reportId, error.text, error.code],
     );
   },
 
-  async onDeadLettered({ pool }, { reportId }) {
-    await pool.query(
-      `UPDATE reports SET state = 'failed', finished_at = now(),
-              error = 'gave up: every delivery ended without an answer (worker crashed or was killed); ' || coalesce(error, '')
-        WHERE id = $1 AND state IN ('queued', 'running')`,
+  async onGiveUp(db, { reportId }, error) {
+    await db.query(
+      `UPDATE reports SET state = 'failed', error = $2, error_code = $3, finished_at = now()
+        WHERE id = $1 AND state <> 'ready'`,
+      [reportId, error.text, error.code],
+    );
+  },
+
+  async requeue(db, { reportId }) {
+    await db.query(
+      "UPDATE reports SET state = 'queued' WHERE id = $1 AND state IN ('queued', 'running')",
       [reportId],
     );
+    await enqueue(db, 'report', { reportId }, reportId);
   },
 };

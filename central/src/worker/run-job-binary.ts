@@ -12,15 +12,12 @@ export class JobBinaryError extends Error {
     message: string,
     /** The job's own error code (e.g. `zip_corrupt`), `timeout`, or `crashed`. */
     readonly code: string,
-    /** 2 = invalid input: running it again cannot help. */
+    /** 2 = invalid drop, 3 = invalid arguments or input, 1 = anything else. */
     readonly exitCode: number | null,
+    /** The signal that ended it (a crash), if one did. */
+    readonly signal: string | null = null,
   ) {
     super(message);
-  }
-
-  /** True when another attempt can only fail the same way. */
-  get permanent(): boolean {
-    return this.exitCode === 2;
   }
 }
 
@@ -56,18 +53,22 @@ export function runJobBinary(path: string, args: string[], timeoutMs: number): P
               `${path} ran longer than ${timeoutMs} ms and was killed`,
               'timeout',
               null,
+              'SIGKILL',
             ),
           );
         }
         const exitCode = typeof e.code === 'number' ? e.code : null;
+        const signal = e.signal ?? null;
         const parsed = parseStderr(stderr);
+        // The raw stderr may hold paths and panics: it goes to the log (err), not to people.
         reject(
           parsed
-            ? new JobBinaryError(parsed.message, parsed.code, exitCode)
+            ? new JobBinaryError(parsed.message, parsed.code, exitCode, signal)
             : new JobBinaryError(
-                `${path} failed (exit ${exitCode ?? e.signal ?? '?'}): ${stderr.trim().slice(-500) || e.message}`,
+                `${path} failed (exit ${exitCode ?? signal ?? '?'}): ${stderr.trim().slice(-500) || e.message}`,
                 'crashed',
                 exitCode,
+                signal,
               ),
         );
       },

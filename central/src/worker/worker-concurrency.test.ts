@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
@@ -49,6 +49,8 @@ exec "${real}" "$@"
 `;
   await writeFile(join(dir, 'postprocessor'), script);
   await chmod(join(dir, 'postprocessor'), 0o755);
+  // The worker checks at start that it has both binaries of the queues it takes.
+  await symlink(join(env.config.rustBinDir, 'reporter'), join(dir, 'reporter'));
   return dir;
 }
 

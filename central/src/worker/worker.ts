@@ -1,15 +1,16 @@
-import amqp, {
-  type Channel,
-  type ChannelModel,
-  type ConsumeMessage,
-  type GetMessage,
-} from 'amqplib';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { BlobStore } from '../blob/blob-store.ts';
-import type { CentralConfig } from '../config.ts';
+import { ConfigError, type CentralConfig } from '../config.ts';
 import { createPool } from '../db/pool.ts';
+import { infrastructureFault } from '../infra/infrastructure-fault.ts';
+import { createStallCounter } from '../infra/stall-counter.ts';
 import { createLogger } from '../logger.ts';
 import { assertTopology } from '../queue/amqp-topology.ts';
+import { connectBroker } from '../queue/broker-connection.ts';
 import { deadLetterQueueName, queueName, type QueueName } from '../queue/queue-names.ts';
 import { sleep } from '../queue/sleep.ts';
 import { handleDeadLetter, handleDelivery, type DeliveryVerdict } from './handle-delivery.ts';
@@ -56,8 +57,14 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const log = options.log ?? createLogger(config.logLevel, 'worker');
   const concurrency = options.concurrency ?? config.workerConcurrency;
+  const kinds = KINDS.filter((kind) => !options.queues || options.queues.includes(kind.queue));
+  await checkJobBinaries(config.rustBinDir, kinds);
+  const stalls = createStallCounter();
   // A job holds at most one connection at a time (plus a moment for its job run row).
-  const pool = createPool(config.databaseUrl, log, Math.max(10, concurrency + 2));
+  const pool = createPool(config.databaseUrl, log, Math.max(10, concurrency + 2), {
+    timeouts: config.timeouts,
+    stalls,
+  });
   const blobs = new BlobStore(config.blobDir);
   await blobs.init();
   const deps: JobDeps = { pool, config, blobs, log };
@@ -66,12 +73,21 @@ export async function startWorker(
     deliveryLimit: config.deliveryLimit,
     retryDelayMs: options.retryDelayMs ?? 1000,
     signal: stopping.signal,
+    stalls,
   };
   let connection: ChannelModel | null = null;
 
   async function connect(prefetch = 1): Promise<Channel> {
-    connection = await amqp.connect(config.amqpUrl);
-    connection.on('error', (err: Error) => log.warn({ err }, 'worker: broker connection error'));
+    connection = await connectBroker(config.amqpUrl, config.timeouts);
+    connection.on('error', (err: Error) => {
+      // A heartbeat timeout is the only sign of a silent link: say so plainly.
+      const fault = infrastructureFault(err, 'rabbitmq');
+      if (fault?.timeout) stalls.note('rabbitmq');
+      log.error(
+        { err, dependency: 'rabbitmq', reason: fault?.summary },
+        'worker: the broker connection failed; jobs in hand finish, their messages return to the queue, reconnecting',
+      );
+    });
     const channel = await connection.createChannel();
     channel.on('error', (err: Error) => log.warn({ err }, 'worker: channel error'));
     await assertTopology(channel, config.queuePrefix, config.deliveryLimit);
@@ -85,15 +101,15 @@ export async function startWorker(
     dead: boolean,
     msg: ConsumeMessage | GetMessage,
   ): Promise<DeliveryVerdict> {
-    return dead ? handleDeadLetter(kind, deps, msg) : handleDelivery(kind, deps, msg, policy);
+    return dead
+      ? handleDeadLetter(kind, deps, msg, policy)
+      : handleDelivery(kind, deps, msg, policy);
   }
 
   function settle(channel: Channel, msg: ConsumeMessage | GetMessage, verdict: DeliveryVerdict) {
     if (verdict === 'ack') channel.ack(msg);
     else channel.nack(msg, false, verdict === 'requeue');
   }
-
-  const kinds = KINDS.filter((kind) => !options.queues || options.queues.includes(kind.queue));
   const sources = kinds.flatMap((kind) => [
     { kind, dead: false, queue: queueName(config.queuePrefix, kind.queue) },
     { kind, dead: true, queue: deadLetterQueueName(config.queuePrefix, kind.queue) },
@@ -130,8 +146,6 @@ export async function startWorker(
     while (!stopping.signal.aborted) {
       try {
         const channel = await connect(concurrency);
-        // This link's own connection: after a reconnect, `connection` is already the next one.
-        const link = connection;
         let linkOpen = true;
         channel.on('close', () => (linkOpen = false));
         const inFlight = new Set<Promise<void>>();
@@ -144,12 +158,23 @@ export async function startWorker(
               const job = slots.run(async () => {
                 // Its link died while it waited for a slot: the broker has requeued it.
                 if (!linkOpen) return;
+                let verdict: DeliveryVerdict;
                 try {
-                  settle(channel, msg, await handle(source.kind, source.dead, msg));
+                  verdict = await handle(source.kind, source.dead, msg);
                 } catch (err) {
-                  // Database down mid-job, channel gone: the message returns to the queue.
-                  log.error({ err, queue: source.queue }, 'worker: delivery not settled');
-                  await link?.close().catch(() => undefined);
+                  // A bug in the shell (outages are waited out inside): hand the message back.
+                  log.error({ err, queue: source.queue }, 'worker: delivery failed unexpectedly');
+                  verdict = 'requeue';
+                }
+                try {
+                  settle(channel, msg, verdict);
+                } catch (err) {
+                  // The link closed while the job ran: the broker has put the message back
+                  // already, and its redelivery rewrites the same rows.
+                  log.warn(
+                    { err, queue: source.queue, verdict },
+                    'worker: the broker link closed before the job was settled; the message is redelivered',
+                  );
                 }
               });
               inFlight.add(job);
@@ -191,6 +216,27 @@ export async function startWorker(
       await done;
     },
   };
+}
+
+/**
+ * Refuses to start without the job binaries of the queues it takes: a missing binary is a
+ * deployment fault, and a worker running without it would fail every job it takes.
+ */
+async function checkJobBinaries(
+  rustBinDir: string,
+  kinds: readonly JobKind<unknown>[],
+): Promise<void> {
+  const binaries = { postprocess: 'postprocessor', report: 'reporter' } as const;
+  for (const kind of kinds) {
+    const path = join(rustBinDir, binaries[kind.queue]);
+    try {
+      await access(path, constants.X_OK);
+    } catch {
+      throw new ConfigError(
+        `the ${binaries[kind.queue]} job binary is missing or not executable at ${path}: build it (cargo build --release --manifest-path rust/Cargo.toml) or set RUST_BIN_DIR to the folder that holds it`,
+      );
+    }
+  }
 }
 
 /** At most `n` tasks at once; the others wait their turn in arrival order. */

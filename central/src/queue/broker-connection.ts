@@ -1,0 +1,24 @@
+import amqp, { type ChannelModel } from 'amqplib';
+import { DEFAULT_TIMEOUTS, type NetworkTimeouts } from '../config.ts';
+
+/**
+ * Opens a RabbitMQ connection with the timeouts every broker link of central has: the TCP
+ * connect and AMQP handshake must finish within `amqpTimeoutMs` (a silent link would otherwise
+ * hang the open forever), and heartbeats every `amqpHeartbeatS` seconds (unless the URL sets
+ * its own `heartbeat`): two silent intervals end the connection with "Heartbeat timeout", which
+ * is how a link that stops answering is noticed once it is open. TCP keepalive as well.
+ */
+export function connectBroker(
+  amqpUrl: string,
+  timeouts: NetworkTimeouts = DEFAULT_TIMEOUTS,
+): Promise<ChannelModel> {
+  const url = new URL(amqpUrl);
+  if (!url.searchParams.has('heartbeat')) {
+    url.searchParams.set('heartbeat', String(timeouts.amqpHeartbeatS));
+  }
+  return amqp.connect(url.toString(), {
+    timeout: timeouts.amqpTimeoutMs,
+    keepAlive: true,
+    keepAliveDelay: 10_000,
+  });
+}
