@@ -42,6 +42,7 @@ const findings: Finding[] = [];
 let writes = 0;
 let actions = 0;
 let reports = 0;
+let figures = 0;
 let batches = 0;
 let failedSeeds = 0;
 try {
@@ -53,6 +54,7 @@ try {
     writes += result.writes;
     actions += result.actions;
     reports += result.reports;
+    figures += result.figures;
     batches += result.batches;
     findings.push(...result.findings);
     if (result.findings.length > 0) failedSeeds++;
@@ -71,7 +73,7 @@ const byRule = [...countByRule(findings)].map(([r, n]) => `${r} ${n}`).join(', '
 say('');
 say(
   `seeds ${SEEDS}, drops written ${writes}, quarantine actions ${actions}, batches ${batches}, ` +
-    `reports compared ${reports}, findings ${findings.length}${byRule ? ` (${byRule})` : ''} ` +
+    `reports compared ${reports} (${figures} figures), findings ${findings.length}${byRule ? ` (${byRule})` : ''} ` +
     `in ${failedSeeds} seeds, ${((Date.now() - began) / 1000).toFixed(0)} s`,
 );
 if (findings.length > 0 && DETAILS > 0) {

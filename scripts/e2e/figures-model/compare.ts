@@ -39,12 +39,15 @@ export function compareSummary(
   exp: ExpectedReport,
   got: Summary,
   severities: Map<string, string>,
-): string[] {
+): { mismatches: string[]; compared: number } {
   const out: string[] = [];
+  let compared = 0;
   const exact = (name: string, e: number, g: number): void => {
+    compared++;
     if (e !== g) out.push(`${name}: expected ${e}, got ${g}`);
   };
   const approx = (name: string, e: number | null, g: number | null): void => {
+    compared++;
     if (!nullableNear(e, g)) out.push(`${name}: expected ${show(e)}, got ${show(g)}`);
   };
   exact('cycles', exp.cycles, got.cycles);
@@ -70,6 +73,7 @@ export function compareSummary(
     key: (a: { count: number; downtimeS: number }) => [number, number],
   ): void => {
     for (const g of shown) {
+      compared += 2;
       const e = codes.get(g.code);
       if (!e) {
         out.push(
@@ -129,7 +133,7 @@ export function compareSummary(
     got.completeness.rideHoursOutsideOpening,
   );
   approx('completeness.ratio', c.ratio, got.completeness.ratio);
-  return out;
+  return { mismatches: out, compared };
 }
 
 /** What central's report input says differently from the oracle, with the rule behind it. */

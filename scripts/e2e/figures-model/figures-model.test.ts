@@ -16,7 +16,7 @@ import { formatFindings } from './format-findings.ts';
 import { generateScenario } from './scenario.ts';
 import { runScenario } from './run-scenario.ts';
 
-const SEEDS = [1, 2, 3];
+const SEEDS = [1, 2, 3, 4];
 
 let env: FiguresEnvironment;
 
@@ -36,6 +36,7 @@ describe('figures equal an independent oracle, whatever the gateway sends', () =
       // The scenario really exercised the system: drops went through and reports were compared.
       expect(result.batches).toBeGreaterThan(20);
       expect(result.reports).toBeGreaterThanOrEqual(5);
+      expect(result.figures).toBeGreaterThan(100);
       expect(result.findings.length, formatFindings(result.findings)).toBe(0);
     });
   }

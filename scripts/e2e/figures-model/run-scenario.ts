@@ -23,6 +23,8 @@ export interface ScenarioResult {
   writes: number;
   actions: number;
   reports: number;
+  /** Single figures compared with the oracle over all reports. */
+  figures: number;
   batches: number;
   ms: number;
 }
@@ -149,6 +151,7 @@ export async function runScenario(
     })),
   );
   const severities = new Map(model.occurrences.map((o) => [o.code, o.severity]));
+  let figures = 0;
   for (const { r, id } of requested) {
     const where = `report "${r.label}" [${instant(r.from)}, ${instant(r.to)})`;
     const status = await waitReport(env, id, timeoutMs);
@@ -160,7 +163,12 @@ export async function runScenario(
     }
     const scope = { ride: r.ride, from: r.from, to: r.to };
     const expected = expectedReport(model, scope, scenario.timezone, scenario.openingHours);
-    const mismatches = compareSummary(expected, readSummary(status.summary), severities);
+    const { mismatches, compared } = compareSummary(
+      expected,
+      readSummary(status.summary),
+      severities,
+    );
+    figures += compared + 3; // and the three outcome counts of the report input
     const input = await centralInput(pool, park, r.ride, r.from, r.to);
     const diagnosis = diagnose(model, scope, expected, input, liveProblems);
     const lines = [...mismatches, ...diagnosis.outcomeLines];
@@ -192,6 +200,7 @@ export async function runScenario(
     writes,
     actions,
     reports: scenario.reports.length,
+    figures,
     batches,
     ms: Date.now() - began,
   };

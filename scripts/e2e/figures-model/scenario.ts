@@ -239,6 +239,32 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
       const w = random.pick(busy);
       edit(w).cycles.push({ ...random.pick(w.content.cycles) });
     }
+    const inOwnWindow = (w: WindowPlan): CycleJson[] =>
+      w.content.cycles.filter((c) => ms(c.start) >= w.start && ms(c.start) < w.start + HOUR);
+    const withCycles = list.filter((w) => inOwnWindow(w).length > 0);
+    if (withCycles.length >= 2 && random.chance(0.4)) {
+      // A cycle id used again in a later window (a PLC whose counter was reset): R4 counts
+      // the id once, from the newest committed drop holding it.
+      const i = random.int(0, withCycles.length - 2);
+      const a = withCycles[i];
+      const b = withCycles[random.int(i + 1, withCycles.length - 1)];
+      if (a && b) {
+        const reused = random.pick(inOwnWindow(a));
+        const start = b.start + random.int(MINUTE, 50 * MINUTE);
+        edit(b).cycles.push({
+          ...reused,
+          start: iso(start),
+          end: iso(start + nominal(b)),
+          riders: random.int(1, b.model.capacity),
+        });
+      }
+    }
+    const withAlarms = list.filter((w) => w.content.alarms.length > 0);
+    if (withAlarms.length > 0 && random.chance(0.4)) {
+      // The same alarm row written twice into one drop: one occurrence.
+      const w = random.pick(withAlarms);
+      edit(w).alarms.push({ ...random.pick(w.content.alarms) });
+    }
     if (rp.length > 0 && random.chance(0.6)) {
       // Alarms a sloppy PLC lists in a drop whose window they are not active in (R3).
       const [w0, w1] = random.pick(rp);
