@@ -69,7 +69,17 @@ export const postprocessResultSchema = z.object({
   ),
   quality: z.array(
     z.object({
-      kind: z.enum(['gap', 'outside_window', 'counter_reset', 'duplicate_cycle']),
+      kind: z.enum([
+        'gap',
+        'outside_window',
+        'counter_reset',
+        'duplicate_cycle',
+        'cycle_outside_window',
+        'alarm_outside_window',
+        'counter_outside_window',
+        'duplicate_alarm',
+        'riders_over_capacity',
+      ]),
       channel: z.string().nullable(),
       at: instant,
       detail: z.string(),

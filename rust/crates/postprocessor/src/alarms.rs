@@ -1,4 +1,6 @@
-//! Alarms with their texts and durations.
+//! Alarms: which ones count, with their texts and durations.
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use drop_format::{format_utc_instant, Alarm, RideModel};
@@ -6,17 +8,59 @@ use drop_format::{format_utc_instant, Alarm, RideModel};
 use crate::output::AlarmOut;
 use crate::series::{seconds, Interval};
 
-/// Each alarm with the model's English text and component. Its duration is the time it was
-/// active inside this drop's window: a PLC repeats a long alarm in every window it spans, so
-/// clipping lets the occurrences' durations add up instead of counting the overlap twice.
-/// Codes missing from the model's table keep a text that says so, since dropping a safety
-/// alarm over a table gap would hide it.
+/// A drop's alarms sorted out: only `counted` enter any figure.
+pub(crate) struct SortedAlarms<'a> {
+    /// Alarms active at some point in the window, first of each occurrence (code, raisedAt)
+    /// in file order.
+    pub counted: Vec<&'a Alarm>,
+    /// Later copies of a counted occurrence (`duplicate_alarm`).
+    pub repeated: Vec<&'a Alarm>,
+    /// Alarms not active at any point in the window (`alarm_outside_window`).
+    pub outside: Vec<&'a Alarm>,
+}
+
+/// Whether an alarm was active at some point in `[from, to)`: raised before the window's
+/// end and not cleared before its start. An alarm raised and cleared at the same instant
+/// inside the window counts (it was raised there, for no time).
+pub(crate) fn active_in(a: &Alarm, (from, to): Interval) -> bool {
+    a.raised_at.0 < to
+        && a.cleared_at
+            .is_none_or(|c| c.0 > from || a.raised_at.0 >= from)
+}
+
+/// A drop holds the alarms active in its window (docs/drop-format.md). One occurrence is one
+/// (code, raisedAt): a PLC that writes it twice into one drop must not double its count or
+/// its downtime, so the first copy in file order counts.
+pub(crate) fn sort_out(alarms: &[Alarm], window: Interval) -> SortedAlarms<'_> {
+    let mut seen = BTreeSet::new();
+    let mut sorted = SortedAlarms {
+        counted: Vec::new(),
+        repeated: Vec::new(),
+        outside: Vec::new(),
+    };
+    for a in alarms {
+        if !active_in(a, window) {
+            sorted.outside.push(a);
+        } else if seen.insert((a.code.as_str(), a.raised_at)) {
+            sorted.counted.push(a);
+        } else {
+            sorted.repeated.push(a);
+        }
+    }
+    sorted
+}
+
+/// Each counted alarm with the model's English text and component. Its duration is the time
+/// it was active inside this drop's window: a PLC repeats a long alarm in every window it
+/// spans, so clipping lets the occurrences' durations add up instead of counting the overlap
+/// twice. Codes missing from the model's table keep a text that says so, since dropping a
+/// safety alarm over a table gap would hide it.
 pub(crate) fn alarms(
-    alarms: &[Alarm],
+    alarms: &[&Alarm],
     model: &RideModel,
     (window_start, window_end): (DateTime<Utc>, DateTime<Utc>),
 ) -> Vec<AlarmOut> {
-    let mut sorted: Vec<&Alarm> = alarms.iter().collect();
+    let mut sorted: Vec<&Alarm> = alarms.to_vec();
     sorted.sort_by(|a, b| {
         (a.raised_at, &a.code, &a.cycle_id, a.cleared_at).cmp(&(
             b.raised_at,
@@ -52,7 +96,7 @@ pub(crate) fn alarms(
 }
 
 /// The intervals during which a `fault` or `critical` alarm was active.
-pub(crate) fn downtime(alarms: &[Alarm], window_end: DateTime<Utc>) -> Vec<Interval> {
+pub(crate) fn downtime(alarms: &[&Alarm], window_end: DateTime<Utc>) -> Vec<Interval> {
     alarms
         .iter()
         .filter(|a| a.severity.is_downtime())

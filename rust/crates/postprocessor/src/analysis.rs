@@ -33,8 +33,12 @@ impl<'m> Analysis<'m> {
 /// The drop's cycle, idle and hour spans, computed once and shared by every channel.
 pub(crate) fn layout(head: &DropHead) -> (Layout, Vec<String>) {
     let window = (head.manifest.window.start.0, head.manifest.window.end.0);
-    let (kept, _) = cycles::dedupe(&head.cycles);
-    let spans: Vec<_> = kept.iter().map(|c| (c.start.0, c.end.0)).collect();
+    let kept = cycles::sort_out(&head.cycles, window).counted;
+    // Samples outside the window are not used, not even for a cycle that runs past its end.
+    let spans: Vec<_> = kept
+        .iter()
+        .map(|c| (c.start.0, c.end.0.min(window.1)))
+        .collect();
 
     // Idle: the window minus the merged cycles.
     let mut idle = Vec::new();

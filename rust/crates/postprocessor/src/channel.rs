@@ -91,6 +91,15 @@ fn consider(best: &mut Option<Worst>, t: Threshold, index: usize, v: f64) {
     }
 }
 
+/// "1 sample", "2 samples".
+fn samples(n: usize) -> String {
+    if n == 1 {
+        "1 sample".to_owned()
+    } else {
+        format!("{n} samples")
+    }
+}
+
 /// An integer whose order is `f64::total_cmp`'s (the transformation `total_cmp` itself
 /// applies); [`from_order_key`] undoes it.
 #[inline]
@@ -110,6 +119,7 @@ pub(crate) struct ChannelStream {
     channel: String,
     clock: Clock,
     threshold: Option<Threshold>,
+    window_start: DateTime<Utc>,
     window_idx: (usize, usize),
     /// Index of the next sample.
     i: usize,
@@ -148,6 +158,7 @@ impl ChannelStream {
             channel: channel.to_owned(),
             clock,
             threshold,
+            window_start: layout.window.0,
             window_idx: (
                 clock.index_at(layout.window.0),
                 clock.index_at(layout.window.1),
@@ -304,8 +315,13 @@ impl ChannelStream {
         v.clear();
     }
 
-    /// A run of nulls `[start, end)` is a gap when it lasts at least one second.
+    /// A run of nulls `[start, end)` is a gap when at least one second of it lies inside the
+    /// window (samples outside it are not used, so neither are their gaps).
     fn gap(&mut self, start: usize, end: usize) {
+        let (start, end) = (start.max(self.window_idx.0), end.min(self.window_idx.1));
+        if end <= start {
+            return;
+        }
         let secs = (end - start) as f64 / self.clock.rate_hz;
         if secs >= 1.0 {
             self.quality.push(QualityOut {
@@ -313,8 +329,8 @@ impl ChannelStream {
                 channel: Some(self.channel.clone()),
                 at: format_utc_instant(self.clock.time_of(start)),
                 detail: format!(
-                    "{} samples ({} s) missing",
-                    end - start,
+                    "{} ({} s) missing",
+                    samples(end - start),
                     seconds(self.clock.time_of(start), self.clock.time_of(end))
                 ),
             });
@@ -343,11 +359,17 @@ impl ChannelStream {
         }
         let (before, after) = (self.window_idx.0.min(n), self.window_idx.1.min(n));
         let mut quality = std::mem::take(&mut self.quality);
+        // Dated at the window's start like every finding about what lies outside it, so the
+        // report of the drop's period sees it; the detail says when.
         let outside = |first: usize, count: usize, side: &str| QualityOut {
             kind: QualityKind::OutsideWindow,
             channel: Some(self.channel.clone()),
-            at: format_utc_instant(self.clock.time_of(first)),
-            detail: format!("{count} samples {side} the window; they are ignored"),
+            at: format_utc_instant(self.window_start),
+            detail: format!(
+                "{} {side} the window (from {}); ignored",
+                samples(count),
+                format_utc_instant(self.clock.time_of(first))
+            ),
         };
         if before > 0 {
             quality.push(outside(0, before, "before"));

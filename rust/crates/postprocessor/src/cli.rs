@@ -1,7 +1,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use job_io::JobError;
+use job_io::{Code, JobError};
 
 /// The command line: `postprocessor --drop DROP.zip --ride-models M.json --out RESULT.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ impl Args {
     /// Parses the arguments after the program name.
     pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Self, JobError> {
         use lexopt::Arg::Long;
-        let bad = |m: String| JobError::usage("invalid_arguments", format!("{m}; {USAGE}"));
+        let bad = |m: String| JobError::new(Code::InvalidArguments, format!("{m}; {USAGE}"));
         let mut parser = lexopt::Parser::from_args(args);
         let (mut drop, mut ride_models, mut out) = (None, None, None);
         while let Some(arg) = parser.next().map_err(|e| bad(e.to_string()))? {

@@ -1,4 +1,4 @@
-//! Cycles: duplicates, and their rows with the channels' features and breaches.
+//! Cycles: which ones count, and their rows with the channels' features and breaches.
 
 use std::collections::BTreeSet;
 
@@ -6,25 +6,45 @@ use drop_format::{format_utc_instant, Cycle};
 
 use crate::channel::ChannelResult;
 use crate::output::{BreachOut, CycleOut};
-use crate::series::seconds;
+use crate::series::{seconds, Interval};
 
-/// Keeps the first cycle of each id in file order; returns the kept cycles sorted by start
-/// and the repeated ones (for the `duplicate_cycle` finding).
-pub(crate) fn dedupe(cycles: &[Cycle]) -> (Vec<&Cycle>, Vec<&Cycle>) {
-    let mut seen = BTreeSet::new();
-    let (mut kept, mut repeated) = (Vec::new(), Vec::new());
-    for c in cycles {
-        if seen.insert(c.id.as_str()) {
-            kept.push(c);
-        } else {
-            repeated.push(c);
-        }
-    }
-    kept.sort_by(|a, b| (a.start, a.end, &a.id).cmp(&(b.start, b.end, &b.id)));
-    (kept, repeated)
+/// A drop's cycles sorted out: only `counted` enter any figure.
+pub(crate) struct SortedCycles<'a> {
+    /// Cycles that started in the window, first of each id in file order, sorted by start.
+    pub counted: Vec<&'a Cycle>,
+    /// Later copies of a counted cycle's id (`duplicate_cycle`).
+    pub repeated: Vec<&'a Cycle>,
+    /// Cycles that did not start in `[window.start, window.end)` (`cycle_outside_window`).
+    pub outside: Vec<&'a Cycle>,
 }
 
-/// Each kept cycle with the features every channel measured in it.
+/// A drop holds the cycles that started in its window (docs/drop-format.md); a cycle
+/// starting elsewhere belongs to another window's drop, or carries a wrong PLC clock, so
+/// counting it here would add it twice or create an hour no window covers. Of an id repeated
+/// inside the drop, the first in file order counts.
+pub(crate) fn sort_out(cycles: &[Cycle], (from, to): Interval) -> SortedCycles<'_> {
+    let mut seen = BTreeSet::new();
+    let mut sorted = SortedCycles {
+        counted: Vec::new(),
+        repeated: Vec::new(),
+        outside: Vec::new(),
+    };
+    for c in cycles {
+        if c.start.0 < from || c.start.0 >= to {
+            sorted.outside.push(c);
+        } else if seen.insert(c.id.as_str()) {
+            sorted.counted.push(c);
+        } else {
+            sorted.repeated.push(c);
+        }
+    }
+    sorted
+        .counted
+        .sort_by(|a, b| (a.start, a.end, &a.id).cmp(&(b.start, b.end, &b.id)));
+    sorted
+}
+
+/// Each counted cycle with the features every channel measured in it.
 pub(crate) fn cycle_out(cycles: &[&Cycle], channels: &[ChannelResult]) -> Vec<CycleOut> {
     cycles
         .iter()

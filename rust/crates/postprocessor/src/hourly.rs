@@ -10,9 +10,10 @@ use crate::channel::ChannelResult;
 use crate::output::HourOut;
 use crate::series::{covered_seconds, hour_of, merge, round6, Interval};
 
-/// One row per UTC hour slot of the window, plus any slot in which a cycle starts (so the
-/// hourly cycle counts always add up to the cycles). Slots are UTC, so a DST change only
-/// changes the labels: 02:00 local simply does not appear on a spring-forward day.
+/// One row per UTC hour slot of the window and no other: `cycles` only holds cycles that
+/// started in the window, so the hourly counts add up to them. Slots are UTC, so a DST
+/// change only changes the labels: 02:00 local simply does not appear on a spring-forward
+/// day.
 pub(crate) fn hourly(
     cycles: &[&Cycle],
     downtime: Vec<Interval>,
@@ -28,8 +29,10 @@ pub(crate) fn hourly(
         h += hour;
     }
     for c in cycles {
-        let h = hour_of(c.start.0);
-        let row = slots.entry(h).or_insert_with(|| empty(h, tz));
+        // Counted cycles start in the window, so their slot is always there.
+        let Some(row) = slots.get_mut(&hour_of(c.start.0)) else {
+            continue;
+        };
         row.cycles += 1;
         row.riders += c.riders;
         match c.outcome {

@@ -23,7 +23,7 @@ use drop_format::{
 };
 
 pub use cli::Args;
-pub use job_io::JobError;
+pub use job_io::{Code, JobError};
 pub use output::*;
 
 use analysis::Analysis;
@@ -35,14 +35,12 @@ pub const MAX_RIDE_MODELS_BYTES: u64 = 16 * 1024 * 1024;
 /// Runs the job with the arguments after the program name.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
     let args = Args::parse(args)?;
-    let models_bytes = job_io::read_input(&args.ride_models, "ride models", MAX_RIDE_MODELS_BYTES)?;
+    let models_bytes =
+        job_io::read_input(&args.ride_models, "the ride models", MAX_RIDE_MODELS_BYTES)?;
     let models = RideModels::from_json(&models_bytes).map_err(|e| {
-        JobError::usage(
-            "ride_models_invalid",
-            format!(
-                "ride models {} are invalid: {e}",
-                args.ride_models.display()
-            ),
+        JobError::new(
+            Code::RideModelsInvalid,
+            format!("the ride models are invalid: {e}; an admin at central must correct the ride-models file"),
         )
     })?;
     let result = process(&args.drop, &models)?;
@@ -56,19 +54,19 @@ pub fn process(drop_path: &Path, models: &RideModels) -> Result<PostprocessResul
     let drop =
         stream_drop_file(drop_path, &DropLimits::default(), &mut analysis).map_err(
             |e| match e {
-                ReadDropError::Io(e) => JobError::usage(
-                    "input_unreadable",
-                    format!("cannot read drop {}: {e}", drop_path.display()),
+                ReadDropError::Io(e) => JobError::new(
+                    Code::InputUnreadable,
+                    format!("cannot read the drop: {e}; the worker retries, and if it persists the worker's disk or blob store needs a look"),
                 ),
                 ReadDropError::Invalid(e) => JobError::invalid_drop(e.code.as_str(), e.message),
             },
         )?;
     let m = &drop.head.manifest;
     let model = models.find(&m.model).ok_or_else(|| {
-        JobError::usage(
-            "unknown_ride_model",
+        JobError::new(
+            Code::UnknownRideModel,
             format!(
-                "the drop is for ride model {:?}, which the ride models do not define (known: {}); update the ride models",
+                "the drop is for ride model {:?}, which the ride models do not define (known: {}); an admin at central must add it to the ride-models file",
                 m.model,
                 models.ids().join(", ")
             ),
@@ -89,7 +87,10 @@ fn postprocess(
     // `Manifest::validate` already accepted the zone; UTC only guards a future refactor.
     let tz = m.tz().unwrap_or(chrono_tz::UTC);
     let window = (m.window.start.0, m.window.end.0);
-    let (kept, repeated) = cycles::dedupe(&head.cycles);
+    // Only what belongs to the window counts (docs/job-contracts.md); the rest becomes
+    // findings.
+    let cycles = cycles::sort_out(&head.cycles, window);
+    let alarms = alarms::sort_out(&head.alarms, window);
 
     PostprocessResult {
         format: RESULT_FORMAT,
@@ -105,23 +106,27 @@ fn postprocess(
             },
             content_id: drop.content_id.clone(),
         },
-        cycles: cycles::cycle_out(&kept, channels),
-        alarms: alarms::alarms(&head.alarms, model, window),
+        cycles: cycles::cycle_out(&cycles.counted, channels),
+        alarms: alarms::alarms(&alarms.counted, model, window),
         breaches: cycles::breaches(channels),
         hourly: hourly::hourly(
-            &kept,
-            alarms::downtime(&head.alarms, window.1),
+            &cycles.counted,
+            alarms::downtime(&alarms.counted, window.1),
             channels,
             window,
             tz,
         ),
-        quality: quality::findings(channels, &head.counters, &repeated),
+        quality: quality::findings(channels, &head.counters, &cycles, &alarms, model, window),
     }
 }
 
 fn write_json(out: &Path, result: &PostprocessResult) -> Result<(), JobError> {
-    let mut bytes = serde_json::to_vec_pretty(result)
-        .map_err(|e| JobError::other("internal", format!("cannot serialize the result: {e}")))?;
+    let mut bytes = serde_json::to_vec_pretty(result).map_err(|e| {
+        JobError::new(
+            Code::Internal,
+            format!("cannot serialize the result: {e}; this is a bug in the postprocessor"),
+        )
+    })?;
     bytes.push(b'\n');
     job_io::write_atomic(out, &bytes)
 }

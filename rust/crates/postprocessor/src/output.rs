@@ -22,7 +22,7 @@ pub struct PostprocessResult {
     pub alarms: Vec<AlarmOut>,
     /// Threshold breaches by time.
     pub breaches: Vec<BreachOut>,
-    /// One row per UTC hour slot.
+    /// One row per UTC hour slot of the window.
     pub hourly: Vec<HourOut>,
     /// Data-quality findings by time.
     pub quality: Vec<QualityOut>,
@@ -187,12 +187,22 @@ pub struct ChannelStats {
 pub enum QualityKind {
     /// A run of null samples of at least one second.
     Gap,
-    /// Samples outside the drop's window.
+    /// Telemetry samples outside the drop's window (not used).
     OutsideWindow,
     /// `cycleCounter` decreased.
     CounterReset,
-    /// The same cycle id appears more than once.
+    /// The same cycle id appears more than once (counted once).
     DuplicateCycle,
+    /// A cycle that did not start in the window (not counted).
+    CycleOutsideWindow,
+    /// An alarm not active at any point in the window (not counted).
+    AlarmOutsideWindow,
+    /// Counter snapshots outside the window (ignored).
+    CounterOutsideWindow,
+    /// The same alarm occurrence (code, raisedAt) appears more than once (counted once).
+    DuplicateAlarm,
+    /// A cycle reports more riders than the ride model has seats (counted as reported).
+    RidersOverCapacity,
 }
 
 /// One data-quality finding.

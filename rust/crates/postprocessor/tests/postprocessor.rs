@@ -49,56 +49,56 @@ fn result(name: &str, b: &DropBuilder) -> Value {
     serde_json::from_slice(&out.unwrap()).unwrap()
 }
 
-/// Two hours of a Discovery Revolution in June (Rome is UTC+2), 1 Hz telemetry.
-fn two_hours() -> DropBuilder {
+/// One hour of a Discovery Revolution in June (Rome is UTC+2), 1 Hz telemetry.
+fn one_hour() -> DropBuilder {
     let start = "2026-06-01T08:00:00Z";
-    let sec = |hh: usize, mm: usize, ss: usize| (hh - 8) * 3600 + mm * 60 + ss;
+    let sec = |mm: usize, ss: usize| mm * 60 + ss;
     let in_cycle = |i: usize| {
         [
-            (sec(8, 10, 0), sec(8, 12, 30)),
-            (sec(8, 40, 0), sec(8, 42, 30)),
-            (sec(9, 5, 0), sec(9, 7, 30)),
+            (sec(10, 0), sec(12, 30)),
+            (sec(40, 0), sec(42, 30)),
+            (sec(50, 0), sec(52, 30)),
         ]
         .iter()
         .any(|&(a, b)| (a..b).contains(&i))
     };
     // Three samples past the window's end, to be reported and ignored.
-    let n = 7200 + 3;
+    let n = 3600 + 3;
     let mut current: Vec<Option<f64>> = (0..n)
         .map(|i| Some(if in_cycle(i) { 310.0 } else { 12.0 }))
         .collect();
-    current[sec(8, 41, 0)] = Some(450.0);
-    current[sec(8, 50, 0)] = Some(430.0);
-    for v in &mut current[sec(9, 30, 0)..sec(9, 30, 5)] {
+    current[sec(41, 0)] = Some(450.0);
+    current[sec(45, 0)] = Some(430.0);
+    for v in &mut current[sec(30, 0)..sec(30, 5)] {
         *v = None;
     }
-    let mut brake: Vec<Option<f64>> = (0..7200)
+    let mut brake: Vec<Option<f64>> = (0..3600)
         .map(|i| Some(if in_cycle(i) { 160.0 } else { 175.0 }))
         .collect();
-    brake[sec(8, 11, 0)] = Some(110.0);
+    brake[sec(11, 0)] = Some(110.0);
 
     let cycle = |id: &str, s: &str, e: &str, mode: &str, outcome: &str, riders: u32| json!({ "id": id, "start": s, "end": e, "mode": mode, "outcome": outcome, "riders": riders });
-    DropBuilder::new("discovery-revolution", "Europe/Rome", start, "2026-06-01T10:00:00Z")
+    DropBuilder::new("discovery-revolution", "Europe/Rome", start, "2026-06-01T09:00:00Z")
         .entry(
             "cycles.json",
             &json!([
                 cycle("c2", "2026-06-01T08:40:00Z", "2026-06-01T08:42:30Z", "auto", "aborted", 20),
                 cycle("c1", "2026-06-01T08:10:00Z", "2026-06-01T08:12:30Z", "auto", "completed", 38),
-                cycle("c3", "2026-06-01T09:05:00Z", "2026-06-01T09:07:30Z", "manual", "estop", 0),
+                cycle("c3", "2026-06-01T08:50:00Z", "2026-06-01T08:52:30Z", "manual", "estop", 0),
                 cycle("c1", "2026-06-01T08:10:00Z", "2026-06-01T08:12:30Z", "auto", "completed", 38),
             ]),
         )
         .entry(
             "alarms.json",
             &json!([
-                { "code": "E-201", "severity": "critical", "raisedAt": "2026-06-01T09:55:00Z", "clearedAt": null, "cycleId": null },
-                { "code": "E-101", "severity": "fault", "raisedAt": "2026-06-01T09:00:00Z", "clearedAt": "2026-06-01T09:06:00Z", "cycleId": "c3" },
+                { "code": "E-201", "severity": "critical", "raisedAt": "2026-06-01T08:55:00Z", "clearedAt": null, "cycleId": null },
+                { "code": "E-101", "severity": "fault", "raisedAt": "2026-06-01T08:45:00Z", "clearedAt": "2026-06-01T08:51:00Z", "cycleId": "c3" },
             ]),
         )
         .entry(
             "counters.json",
             &json!([
-                { "at": "2026-06-01T09:00:00Z", "operatingHours": 10.5, "cycleCounter": 50, "powerOnHours": 20 },
+                { "at": "2026-06-01T08:20:00Z", "operatingHours": 10.5, "cycleCounter": 50, "powerOnHours": 20 },
                 { "at": "2026-06-01T08:00:00Z", "operatingHours": 10, "cycleCounter": 100, "powerOnHours": 19.5 },
             ]),
         )
@@ -108,7 +108,7 @@ fn two_hours() -> DropBuilder {
 
 #[test]
 fn computes_cycles_alarms_breaches_hours_and_quality() {
-    let r = result("valid", &two_hours());
+    let r = result("valid", &one_hour());
     assert_eq!(r["format"], "zamperla.postprocess/v1");
     assert_eq!(r["drop"]["park"], "gardaland");
     assert_eq!(r["drop"]["contentId"].as_str().unwrap().len(), 64);
@@ -136,33 +136,29 @@ fn computes_cycles_alarms_breaches_hours_and_quality() {
     );
 
     let hourly = r["hourly"].as_array().unwrap();
-    assert_eq!(hourly.len(), 2);
-    let total: u64 = hourly.iter().map(|h| h["cycles"].as_u64().unwrap()).sum();
-    assert_eq!(total, cycles.len() as u64);
-    for h in hourly {
-        let a = h["availability"].as_f64().unwrap();
-        assert!((0.0..=1.0).contains(&a), "{a}");
-    }
-    assert_eq!(hourly[0]["localHour"], "2026-06-01T10:00:00+02:00");
+    assert_eq!(hourly.len(), 1);
+    let h = &hourly[0];
+    assert_eq!(h["hourStart"], "2026-06-01T08:00:00Z");
+    assert_eq!(h["localHour"], "2026-06-01T10:00:00+02:00");
     assert_eq!(
         (
-            &hourly[0]["cycles"],
-            &hourly[0]["riders"],
-            &hourly[0]["completed"],
-            &hourly[0]["aborted"]
+            &h["cycles"],
+            &h["riders"],
+            &h["completed"],
+            &h["aborted"],
+            &h["estop"]
         ),
-        (&json!(2), &json!(58), &json!(1), &json!(1))
+        (&json!(3), &json!(58), &json!(1), &json!(1), &json!(1)),
+        "the duplicate c1 counts once"
     );
-    assert_eq!(hourly[0]["autoMinutes"], 5.0);
-    assert_eq!(hourly[0]["availability"], 1.0);
-    assert_eq!(hourly[1]["estop"], 1);
+    assert_eq!(h["autoMinutes"], 5.0);
     assert_eq!(
-        hourly[1]["faultMinutes"], 11.0,
+        h["faultMinutes"], 11.0,
         "6 min of E-101 + 5 min of E-201 up to the window's end"
     );
-    assert_eq!(hourly[1]["availability"], 0.816667);
+    assert_eq!(h["availability"], 0.816667);
     assert_eq!(
-        hourly[0]["channels"]["brake.pressure"],
+        h["channels"]["brake.pressure"],
         json!({ "p50": 175.0, "p95": 175.0, "max": 175.0 })
     );
 
@@ -195,32 +191,50 @@ fn computes_cycles_alarms_breaches_hours_and_quality() {
     assert_eq!(find("brake.pressure", json!("c1")).unwrap()["kind"], "min");
     assert_eq!(breaches.len(), 3);
 
-    let kinds: Vec<&str> = r["quality"]
-        .as_array()
-        .unwrap()
+    let quality = r["quality"].as_array().unwrap();
+    let kinds: Vec<&str> = quality
         .iter()
         .map(|q| q["kind"].as_str().unwrap())
         .collect();
     assert_eq!(
         kinds,
-        ["duplicate_cycle", "counter_reset", "gap", "outside_window"],
-        "sorted by time"
+        ["outside_window", "duplicate_cycle", "counter_reset", "gap"],
+        "sorted by time; samples outside the window are dated at its start"
+    );
+    assert_eq!(quality[0]["at"], "2026-06-01T08:00:00Z");
+    assert_eq!(
+        quality[0]["detail"],
+        "3 samples after the window (from 2026-06-01T09:00:00Z); ignored"
     );
 }
 
 #[test]
 fn labels_hours_in_local_time_across_the_spring_dst_change() {
-    let b = DropBuilder::new("discovery-revolution", "Europe/Rome", "2026-03-29T00:00:00Z", "2026-03-29T03:00:00Z").entry(
-        "cycles.json",
-        &json!([{ "id": "dst", "start": "2026-03-29T01:30:00Z", "end": "2026-03-29T01:32:30Z", "mode": "auto", "outcome": "completed", "riders": 3 }]),
-    );
-    let r = result("dst", &b);
-    let labels: Vec<&str> = r["hourly"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["localHour"].as_str().unwrap())
-        .collect();
+    // Three hourly drops of the night Rome moves from +01:00 to +02:00 (at 01:00Z).
+    let mut labels = Vec::new();
+    for (k, (start, end)) in [
+        ("2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z"),
+        ("2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z"),
+        ("2026-03-29T02:00:00Z", "2026-03-29T03:00:00Z"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let b = DropBuilder::new("discovery-revolution", "Europe/Rome", start, end).entry(
+            "cycles.json",
+            &json!([{ "id": "dst", "start": "2026-03-29T01:30:00Z", "end": "2026-03-29T01:32:30Z", "mode": "auto", "outcome": "completed", "riders": 3 }]),
+        );
+        let r = result(&format!("dst-{k}"), &b);
+        let hourly = r["hourly"].as_array().unwrap();
+        assert_eq!(hourly.len(), 1, "one row, the window's hour");
+        assert_eq!(hourly[0]["hourStart"], start);
+        assert_eq!(
+            hourly[0]["cycles"],
+            u64::from(k == 1),
+            "the cycle counts in the drop whose window it started in"
+        );
+        labels.push(hourly[0]["localHour"].as_str().unwrap().to_owned());
+    }
     assert_eq!(
         labels,
         [
@@ -229,12 +243,192 @@ fn labels_hours_in_local_time_across_the_spring_dst_change() {
             "2026-03-29T04:00:00+02:00"
         ]
     );
-    assert_eq!(r["hourly"][1]["cycles"], 1);
+}
+
+fn kinds_and_details(r: &Value) -> Vec<(String, String, String)> {
+    r["quality"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["kind"].as_str().unwrap().to_owned(),
+                q["at"].as_str().unwrap().to_owned(),
+                q["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn counts_only_what_belongs_to_the_window_and_reports_the_rest() {
+    let cycle = |id: &str, s: &str, e: &str, riders: u32| json!({ "id": id, "start": s, "end": e, "mode": "auto", "outcome": "completed", "riders": riders });
+    let alarm = |code: &str, sev: &str, raised: &str, cleared: Option<&str>| json!({ "code": code, "severity": sev, "raisedAt": raised, "clearedAt": cleared, "cycleId": null });
+    let counter = |at: &str, n: u64| json!({ "at": at, "operatingHours": 1, "cycleCounter": n, "powerOnHours": 2 });
+    let start = "2026-06-01T08:00:00Z";
+    // 1 Hz from one minute before the window to two minutes after it: 100 inside, 999 outside.
+    let values: Vec<Option<f64>> = (0..3780)
+        .map(|i| {
+            Some(if (60..3660).contains(&i) {
+                100.0
+            } else {
+                999.0
+            })
+        })
+        .collect();
+    let b = DropBuilder::new(
+        "discovery-revolution",
+        "Europe/Rome",
+        start,
+        "2026-06-01T09:00:00Z",
+    )
+    .entry(
+        "cycles.json",
+        &json!([
+            cycle("in", "2026-06-01T08:10:00Z", "2026-06-01T08:12:30Z", 30),
+            // A PLC clock in the far future: counted, it made an hourly row for 2999.
+            cycle("future", "2999-06-01T08:20:00Z", "2999-06-01T08:22:30Z", 30),
+            cycle("before", "2026-06-01T07:58:00Z", "2026-06-01T08:00:30Z", 30),
+            cycle("full", "2026-06-01T08:30:00Z", "2026-06-01T08:32:30Z", 45),
+            // Runs past the window's end: counted, but only its samples inside are used.
+            cycle("late", "2026-06-01T08:59:00Z", "2026-06-01T09:01:30Z", 10),
+        ]),
+    )
+    .entry(
+        "alarms.json",
+        &json!([
+            // Raised before, cleared inside: counts for its 5 minutes inside.
+            alarm(
+                "E-101",
+                "fault",
+                "2026-06-01T07:50:00Z",
+                Some("2026-06-01T08:05:00Z")
+            ),
+            // The same occurrence written twice: counts once.
+            alarm(
+                "E-201",
+                "critical",
+                "2026-06-01T08:20:00Z",
+                Some("2026-06-01T08:26:00Z")
+            ),
+            alarm(
+                "E-201",
+                "critical",
+                "2026-06-01T08:20:00Z",
+                Some("2026-06-01T08:26:00Z")
+            ),
+            // Not active in the window: cleared at its start, raised at its end, years away.
+            alarm(
+                "E-101",
+                "fault",
+                "2026-06-01T07:00:00Z",
+                Some("2026-06-01T08:00:00Z")
+            ),
+            alarm("E-101", "fault", "2026-06-01T09:00:00Z", None),
+            alarm(
+                "E-101",
+                "fault",
+                "2999-01-01T00:00:00Z",
+                Some("2999-01-01T01:00:00Z")
+            ),
+        ]),
+    )
+    .entry(
+        "counters.json",
+        &json!([
+            counter("2026-06-01T08:00:00Z", 100),
+            counter("2026-06-01T08:30:00Z", 101),
+            // Outside the window: ignored, so no counter reset either.
+            counter("2026-06-01T09:30:00Z", 3),
+        ]),
+    )
+    .telemetry(
+        "main_motor.current",
+        "A",
+        1.0,
+        "2026-06-01T07:59:00Z",
+        &values,
+    );
+    let r = result("window-only", &b);
+
+    let ids: Vec<&str> = r["cycles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["in", "full", "late"]);
+    let late = &r["cycles"][2]["channels"]["main_motor.current"];
+    assert_eq!(
+        (late["peak"].as_f64(), late["samples"].as_u64()),
+        (Some(100.0), Some(60)),
+        "samples after the window's end are not used"
+    );
+
+    let hourly = r["hourly"].as_array().unwrap();
+    let hours: Vec<&str> = hourly
+        .iter()
+        .map(|h| h["hourStart"].as_str().unwrap())
+        .collect();
+    assert_eq!(hours, ["2026-06-01T08:00:00Z"], "no row outside the window");
+    assert_eq!(
+        (&hourly[0]["cycles"], &hourly[0]["riders"]),
+        (&json!(3), &json!(85)),
+        "45 riders above the capacity of 40 are counted as reported"
+    );
+    assert_eq!(
+        hourly[0]["channels"]["main_motor.current"]["max"], 100.0,
+        "hourly figures use samples inside the window only"
+    );
+    assert_eq!(
+        hourly[0]["faultMinutes"], 11.0,
+        "5 min of E-101 + 6 of E-201"
+    );
+
+    let alarms: Vec<(&str, &str, f64)> = r["alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["code"].as_str().unwrap(),
+                a["raisedAt"].as_str().unwrap(),
+                a["durationS"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        alarms,
+        [
+            ("E-101", "2026-06-01T07:50:00Z", 300.0),
+            ("E-201", "2026-06-01T08:20:00Z", 360.0)
+        ]
+    );
+
+    let w = "2026-06-01T08:00:00Z";
+    let found = kinds_and_details(&r);
+    let expected = [
+        ("outside_window", w, "120 samples after the window (from 2026-06-01T09:00:00Z); ignored"),
+        ("outside_window", w, "60 samples before the window (from 2026-06-01T07:59:00Z); ignored"),
+        ("cycle_outside_window", w, "cycle before starts at 2026-06-01T07:58:00Z, outside the window; it is not counted, check the PLC clock"),
+        ("cycle_outside_window", w, "cycle future starts at 2999-06-01T08:20:00Z, outside the window; it is not counted, check the PLC clock"),
+        ("alarm_outside_window", w, "alarm E-101 raised at 2026-06-01T07:00:00Z and cleared at 2026-06-01T08:00:00Z was not active in the window; it is not counted, check the PLC clock"),
+        ("alarm_outside_window", w, "alarm E-101 raised at 2026-06-01T09:00:00Z was not active in the window; it is not counted, check the PLC clock"),
+        ("alarm_outside_window", w, "alarm E-101 raised at 2999-01-01T00:00:00Z and cleared at 2999-01-01T01:00:00Z was not active in the window; it is not counted, check the PLC clock"),
+        ("counter_outside_window", w, "1 counter snapshot lies outside the window (first at 2026-06-01T09:30:00Z); ignored, check the PLC clock"),
+        ("duplicate_alarm", "2026-06-01T08:20:00Z", "alarm E-201 raised at 2026-06-01T08:20:00Z appears more than once; only the first is counted"),
+        ("riders_over_capacity", "2026-06-01T08:30:00Z", "cycle full reports 45 riders, more than the 40 seats of a Discovery Revolution; counted as reported, check the PLC's rider count"),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(k, a, d)| ((*k).to_owned(), (*a).to_owned(), (*d).to_owned()))
+        .collect();
+    assert_eq!(found, expected);
 }
 
 #[test]
 fn same_content_gives_identical_bytes() {
-    let a = two_hours();
+    let a = one_hour();
     let mut b = a.clone();
     b.reversed = true;
     b.compression = CompressionMethod::Stored;
@@ -260,24 +454,24 @@ fn assert_rejected(name: &str, zip: &[u8], code: &str) {
 
 #[test]
 fn rejects_invalid_drops_with_exit_2_and_the_contract_code() {
-    let mut unlisted = two_hours();
+    let mut unlisted = one_hour();
     unlisted
         .unlisted
         .push(("notes.txt".into(), b"hello".to_vec()));
     assert_rejected("unlisted", &unlisted.build(), "entry_unlisted");
 
-    let mut slip = two_hours();
+    let mut slip = one_hour();
     slip.unlisted.push(("../evil.json".into(), b"{}".to_vec()));
     assert_rejected("slip", &slip.build(), "unsafe_entry_name");
 
-    let good = two_hours();
+    let good = one_hour();
     let mut m: Value = serde_json::from_slice(&good.manifest_bytes()).unwrap();
     m["files"][1]["sha256"] = json!("f".repeat(64));
     let mut hash = good.clone();
     hash.raw_manifest = Some(serde_json::to_vec(&m).unwrap());
     assert_rejected("hash", &hash.build(), "hash_mismatch");
 
-    let mut stored = two_hours();
+    let mut stored = one_hour();
     stored.compression = CompressionMethod::Stored;
     assert_rejected(
         "corrupt",
@@ -285,7 +479,7 @@ fn rejects_invalid_drops_with_exit_2_and_the_contract_code() {
         "zip_corrupt",
     );
 
-    let mut manifest = two_hours();
+    let mut manifest = one_hour();
     manifest.manifest["window"]["end"] = json!("2026-06-01T07:00:00Z");
     assert_rejected("manifest", &manifest.build(), "manifest_invalid");
 }
@@ -300,7 +494,7 @@ fn bad_arguments_and_unknown_models_exit_3() {
     let line: Value = serde_json::from_slice(&o.stderr).unwrap();
     assert_eq!(line["error"]["code"], "invalid_arguments");
 
-    let mut unknown = two_hours();
+    let mut unknown = one_hour();
     unknown.manifest["model"] = json!("tea-cups");
     let (exit, _, stderr) = run("unknown-model", &unknown.build());
     assert_eq!(exit, 3);
@@ -357,11 +551,11 @@ fn counts_only_the_part_of_an_alarm_inside_the_drops_window() {
     assert_eq!(r["hourly"][0]["faultMinutes"], 4.0);
 }
 
-/// `hours` of 4 channels at 50 Hz with pseudo-random noise (so deflate cannot shrink them
-/// past the zip-bomb ratio) and two cycles an hour.
-fn sized_drop(hours: usize) -> Vec<u8> {
+/// One hour of `channels` channels at 50 Hz with pseudo-random noise (so deflate cannot
+/// shrink them past the zip-bomb ratio) and two cycles. A window is one hour (R2 of the
+/// drop format), so a bigger drop has more channels rather than more hours.
+fn sized_drop(channels: usize) -> Vec<u8> {
     let start = "2026-06-01T08:00:00Z";
-    let end = format!("2026-06-01T{:02}:00:00Z", 8 + hours);
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     let mut noise = move || {
         seed ^= seed << 13;
@@ -369,24 +563,33 @@ fn sized_drop(hours: usize) -> Vec<u8> {
         seed ^= seed << 17;
         (seed % 1000) as f64 / 10.0
     };
-    let cycles: Vec<Value> = (0..hours * 2)
+    let cycles: Vec<Value> = (0..2)
         .map(|k| {
-            let (h, m) = (8 + k / 2, (k % 2) * 30 + 5);
-            json!({ "id": format!("c{k}"), "start": format!("2026-06-01T{h:02}:{m:02}:00Z"),
-                    "end": format!("2026-06-01T{h:02}:{:02}:30Z", m + 2), "mode": "auto",
+            let m = k * 30 + 5;
+            json!({ "id": format!("c{k}"), "start": format!("2026-06-01T08:{m:02}:00Z"),
+                    "end": format!("2026-06-01T08:{:02}:30Z", m + 2), "mode": "auto",
                     "outcome": "completed", "riders": 30 })
         })
         .collect();
-    let mut b = DropBuilder::new("discovery-revolution", "Europe/Rome", start, &end)
-        .entry("cycles.json", &Value::Array(cycles));
-    for channel in [
+    let mut b = DropBuilder::new(
+        "discovery-revolution",
+        "Europe/Rome",
+        start,
+        "2026-06-01T09:00:00Z",
+    )
+    .entry("cycles.json", &Value::Array(cycles));
+    let known = [
         "main_motor.current",
         "brake.pressure",
         "structure.vibration",
         "gondola.speed",
-    ] {
-        let values: Vec<Option<f64>> = (0..hours * 3600 * 50).map(|_| Some(noise())).collect();
-        b = b.telemetry(channel, "x", 50.0, start, &values);
+    ];
+    for k in 0..channels {
+        let channel = known
+            .get(k)
+            .map_or_else(|| format!("extra_{k}.value"), |c| (*c).to_owned());
+        let values: Vec<Option<f64>> = (0..3600 * 50).map(|_| Some(noise())).collect();
+        b = b.telemetry(&channel, "x", 50.0, start, &values);
     }
     b.build()
 }
@@ -415,7 +618,7 @@ fn peak_rss_kib(name: &str, zip: &[u8]) -> u64 {
 
 #[test]
 fn peak_memory_does_not_grow_with_telemetry_size() {
-    let (small, large) = (sized_drop(1), sized_drop(4));
+    let (small, large) = (sized_drop(4), sized_drop(16));
     let (rss1, rss4) = (
         peak_rss_kib("rss-1x", &small),
         peak_rss_kib("rss-4x", &large),

@@ -15,7 +15,7 @@ mod view;
 
 use std::ffi::OsString;
 
-use job_io::{write_atomic, JobError};
+use job_io::{write_atomic, Code, JobError};
 
 pub use cli::Args;
 pub use input::{
@@ -46,23 +46,37 @@ pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 /// Runs the job with the arguments after the program name.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), JobError> {
     let args = Args::parse(args)?;
-    let bytes = job_io::read_input(&args.input, "report input", MAX_INPUT_BYTES)?;
+    let bytes = job_io::read_input(&args.input, "the report input", MAX_INPUT_BYTES)?;
     let input = ReportInput::from_json(&bytes).map_err(|e| {
-        JobError::usage(
-            "input_invalid",
+        JobError::new(
+            Code::InputInvalid,
             // No path: the input is a temp file of the worker, and the message is shown to
             // people (on the report in the dashboard); what is wrong with it is what helps.
             format!("the report input is not valid: {e}"),
         )
     })?;
-    let rendered = render(&input).map_err(|e| JobError::usage("input_invalid", e))?;
+    // The input is valid by now, so a rendering failure (a font that cannot be embedded) is
+    // the reporter's own.
+    let rendered = render(&input).map_err(|e| {
+        JobError::new(
+            Code::Internal,
+            format!("cannot render the report: {e}; this is a bug in the reporter"),
+        )
+    })?;
 
     let dir = &args.out_dir;
     std::fs::create_dir_all(dir).map_err(|e| {
-        JobError::other("io_error", format!("cannot create {}: {e}", dir.display()))
+        JobError::new(
+            Code::IoError,
+            format!("cannot create the output directory: {e}; the worker retries, and if it persists the worker's disk needs space or permissions"),
+        )
     })?;
-    let mut summary = serde_json::to_vec_pretty(&rendered.summary)
-        .map_err(|e| JobError::other("internal", format!("cannot serialize the summary: {e}")))?;
+    let mut summary = serde_json::to_vec_pretty(&rendered.summary).map_err(|e| {
+        JobError::new(
+            Code::Internal,
+            format!("cannot serialize the summary: {e}; this is a bug in the reporter"),
+        )
+    })?;
     summary.push(b'\n');
     write_atomic(&dir.join("report.pdf"), &rendered.pdf)?;
     write_atomic(&dir.join("report.html"), rendered.html.as_bytes())?;
