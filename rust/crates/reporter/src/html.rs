@@ -74,8 +74,14 @@ pub fn render(v: &ReportView) -> String {
         let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", esc(d), esc(c), esc(r), esc(a), esc(k));
     }
     h.push_str("</table>\n");
-    alarm_table(&mut h, l, l.top_alarms, &v.alarms);
-    alarm_table(&mut h, l, l.top_alarms_by_downtime, &v.alarms_by_downtime);
+    alarm_table(&mut h, l, l.top_alarms, &v.alarms, l.no_alarms);
+    alarm_table(
+        &mut h,
+        l,
+        l.top_alarms_by_downtime,
+        &v.alarms_by_downtime,
+        l.no_downtime,
+    );
     let _ = writeln!(h, "<h2>{}</h2>", esc(l.anomalies));
     if v.anomalies.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", esc(l.no_anomalies));
@@ -130,27 +136,31 @@ pub fn render(v: &ReportView) -> String {
     h
 }
 
-fn alarm_table(h: &mut String, l: &Labels, title: &str, rows: &[[String; 4]]) {
+fn alarm_table(h: &mut String, l: &Labels, title: &str, rows: &[[String; 6]], empty: &str) {
     let _ = writeln!(h, "<h2>{}</h2>", esc(title));
     if rows.is_empty() {
-        let _ = writeln!(h, "<p>{}</p>", esc(l.no_alarms));
+        let _ = writeln!(h, "<p>{}</p>", esc(empty));
         return;
     }
     let _ = write!(
         h,
-        "<table><tr><th>{}</th><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
         esc(l.code),
         esc(l.alarm),
-        esc(l.count),
+        esc(l.severity),
+        esc(l.times),
+        esc(l.active),
         esc(l.downtime)
     );
-    for [code, text, count, down] in rows {
+    for [code, text, severity, count, active, down] in rows {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             esc(code),
             esc(text),
+            esc(severity),
             esc(count),
+            esc(active),
             esc(down)
         );
     }

@@ -23,7 +23,8 @@ pub struct ReportInput {
     pub period: Period,
     /// Hourly rows, one per ride and hour.
     pub hourly: Vec<HourRow>,
-    /// Alarms raised in the period.
+    /// Every alarm occurrence active at some point in the period, one row per (ride, code,
+    /// raisedAt); `raisedAt` may precede the period.
     pub alarms: Vec<AlarmRow>,
     /// Optional: per ride and channel, the daily p95 of per-cycle peaks and the ride
     /// model's threshold (absent in inputs written before channel health existed).
@@ -93,7 +94,9 @@ pub struct AnomalyRow {
     /// Ride id.
     pub ride: String,
     /// `breach_max`, `breach_min` (threshold breaches from the postprocessor's `breaches`),
-    /// or a quality finding: `gap`, `outside_window`, `counter_reset`, `duplicate_cycle`.
+    /// or a quality finding of the postprocessor (`gap`, `outside_window`, `counter_reset`,
+    /// `duplicate_cycle`, `cycle_outside_window`, `alarm_outside_window`,
+    /// `counter_outside_window`, `duplicate_alarm`, `riders_over_capacity`).
     pub kind: String,
     /// Channel, `null` for findings that concern no channel.
     pub channel: Option<String>,
@@ -219,7 +222,7 @@ pub struct HourRow {
     pub availability: f64,
 }
 
-/// One alarm.
+/// One alarm occurrence active in the period.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AlarmRow {
@@ -227,14 +230,26 @@ pub struct AlarmRow {
     pub ride: String,
     /// Alarm code.
     pub code: String,
-    /// Severity.
+    /// Severity: `info`, `warning`, `fault` or `critical`.
     pub severity: String,
     /// Text in the report's language.
     pub text: String,
-    /// When raised.
+    /// When raised; may be before the period.
     pub raised_at: UtcInstant,
-    /// How long it lasted.
+    /// Seconds it was active inside the period (central clips it); the reporter uses it as
+    /// it is.
     pub duration_s: f64,
+}
+
+/// The severities an alarm can have.
+pub const SEVERITIES: [&str; 4] = ["info", "warning", "fault", "critical"];
+
+impl AlarmRow {
+    /// Whether the alarm stops the ride: only `fault` and `critical` alarms carry downtime;
+    /// `info` and `warning` alarms are active without stopping it.
+    pub fn is_downtime(&self) -> bool {
+        matches!(self.severity.as_str(), "fault" | "critical")
+    }
 }
 
 impl ReportInput {
@@ -254,6 +269,23 @@ impl ReportInput {
         for (i, h) in input.hourly.iter().enumerate() {
             if !(0.0..=1.0).contains(&h.availability) {
                 return Err(format!("hourly[{i}].availability must be within 0 and 1"));
+            }
+        }
+        // A duration longer than the period cannot be the clipped time the contract asks
+        // for: refusing it beats a report whose downtime exceeds the time that passed.
+        let period_s = (input.period.end.0 - input.period.start.0).num_milliseconds() as f64 / 1e3;
+        for (i, a) in input.alarms.iter().enumerate() {
+            if !SEVERITIES.contains(&a.severity.as_str()) {
+                return Err(format!(
+                    "alarms[{i}].severity must be one of info, warning, fault, critical, got {:?}",
+                    a.severity
+                ));
+            }
+            if !(a.duration_s.is_finite() && (0.0..=period_s + 1e-3).contains(&a.duration_s)) {
+                return Err(format!(
+                    "alarms[{i}].durationS must be the seconds the alarm was active inside the period (0 to {period_s}), got {}",
+                    a.duration_s
+                ));
             }
         }
         for (i, c) in input.channels.iter().enumerate() {

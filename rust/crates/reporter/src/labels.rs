@@ -41,10 +41,20 @@ pub struct Labels {
     pub alarm: &'static str,
     /// "Count".
     pub count: &'static str,
-    /// "Downtime".
+    /// "Downtime" (fault and critical alarms only).
     pub downtime: &'static str,
+    /// "Severity".
+    pub severity: &'static str,
+    /// Time an alarm was active, whatever its severity.
+    pub active: &'static str,
+    /// Severities: info, warning, fault, critical.
+    pub severities: [&'static str; 4],
+    /// Info and warning alarms, which carry no downtime.
+    pub warnings: &'static str,
     /// Shown instead of an empty alarm table.
     pub no_alarms: &'static str,
+    /// Shown instead of an empty table of alarms by downtime.
+    pub no_downtime: &'static str,
     /// Shown for a value without data.
     pub no_data: &'static str,
     /// "Page".
@@ -110,8 +120,9 @@ pub struct Labels {
     /// Count column of the anomalies (narrower than the alarms').
     pub times: &'static str,
     /// Anomaly kinds: breach_max, breach_min, gap, outside_window, counter_reset,
-    /// duplicate_cycle.
-    pub kinds: [&'static str; 6],
+    /// duplicate_cycle, cycle_outside_window, alarm_outside_window, counter_outside_window,
+    /// duplicate_alarm, riders_over_capacity.
+    pub kinds: [&'static str; 11],
     /// Decimal separator.
     pub decimal: char,
 }
@@ -136,7 +147,12 @@ const EN: Labels = Labels {
     alarm: "Alarm",
     count: "Count",
     downtime: "Downtime",
+    severity: "Severity",
+    active: "Active time",
+    severities: ["info", "warning", "fault", "critical"],
+    warnings: "Warnings and infos (no downtime)",
     no_alarms: "No alarms in this period.",
+    no_downtime: "No alarm caused downtime in this period.",
     no_data: "no data",
     page: "Page",
     summary: "Summary",
@@ -176,6 +192,11 @@ const EN: Labels = Labels {
         "Samples outside the window",
         "Counter reset",
         "Duplicate cycle",
+        "Cycle outside the window",
+        "Alarm outside the window",
+        "Counters outside the window",
+        "Duplicate alarm",
+        "Riders above capacity",
     ],
     decimal: '.',
 };
@@ -200,7 +221,12 @@ const IT: Labels = Labels {
     alarm: "Allarme",
     count: "Occorrenze",
     downtime: "Fermo",
+    severity: "Gravità",
+    active: "Tempo attivo",
+    severities: ["info", "avviso", "guasto", "critico"],
+    warnings: "Avvisi e info (senza fermo)",
     no_alarms: "Nessun allarme nel periodo.",
+    no_downtime: "Nessun allarme ha causato fermo nel periodo.",
     no_data: "nessun dato",
     page: "Pagina",
     summary: "Sintesi",
@@ -240,6 +266,11 @@ const IT: Labels = Labels {
         "Campioni fuori finestra",
         "Azzeramento contatore",
         "Ciclo duplicato",
+        "Ciclo fuori finestra",
+        "Allarme fuori finestra",
+        "Contatori fuori finestra",
+        "Allarme duplicato",
+        "Passeggeri oltre la capienza",
     ],
     decimal: ',',
 };
@@ -265,9 +296,25 @@ impl Labels {
             "outside_window" => 3,
             "counter_reset" => 4,
             "duplicate_cycle" => 5,
+            "cycle_outside_window" => 6,
+            "alarm_outside_window" => 7,
+            "counter_outside_window" => 8,
+            "duplicate_alarm" => 9,
+            "riders_over_capacity" => 10,
             other => return other,
         };
         self.kinds[i]
+    }
+
+    /// The label of a severity; unknown ones show as they are.
+    pub fn severity<'a>(&self, severity: &'a str) -> &'a str
+    where
+        'static: 'a,
+    {
+        crate::input::SEVERITIES
+            .iter()
+            .position(|s| *s == severity)
+            .map_or(severity, |i| self.severities[i])
     }
 
     /// Availability as a percentage with one decimal, or "no data".

@@ -200,39 +200,34 @@ impl Layout {
     }
 
     /// Code, text, count and downtime of alarms, or a sentence when there are none.
-    fn alarm_table(&mut self, l: &crate::labels::Labels, rows: &[[String; 4]]) {
+    fn alarm_table(&mut self, l: &crate::labels::Labels, rows: &[[String; 6]], empty: &str) {
         if rows.is_empty() {
             self.y -= 14.0;
-            self.text(MARGIN, self.y, 10.0, false, GRAY, l.no_alarms);
+            self.text(MARGIN, self.y, 10.0, false, GRAY, empty);
             return;
         }
         let full = PAGE_W - 2.0 * MARGIN;
-        let cols = [
-            Col {
-                header: l.code,
-                x: MARGIN,
-                w: 60.0,
-                right: false,
-            },
-            Col {
-                header: l.alarm,
-                x: MARGIN + 60.0,
-                w: full - 215.0,
-                right: false,
-            },
-            Col {
-                header: l.count,
-                x: MARGIN + full - 155.0,
-                w: 75.0,
-                right: true,
-            },
-            Col {
-                header: l.downtime,
-                x: MARGIN + full - 80.0,
-                w: 80.0,
-                right: true,
-            },
-        ];
+        // Code, text (the rest of the width), severity, count, active time, downtime.
+        let widths = [50.0, 0.0, 62.0, 46.0, 80.0, 68.0];
+        let text_w = full - widths.iter().sum::<f32>();
+        let headers = [l.code, l.alarm, l.severity, l.times, l.active, l.downtime];
+        let mut x = MARGIN;
+        let cols: Vec<Col<'_>> = headers
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (h, w))| {
+                let w = if i == 1 { text_w } else { w };
+                let c = Col {
+                    header: h,
+                    x,
+                    w,
+                    right: i >= 3,
+                };
+                x += w;
+                c
+            })
+            .collect();
         let rows: Vec<Vec<String>> = rows.iter().map(|r| r.to_vec()).collect();
         self.table(&cols, &rows);
     }
@@ -565,9 +560,9 @@ pub fn render(v: &ReportView) -> Result<Vec<u8>, String> {
     lay.table(&day_cols, &days);
 
     lay.heading(l.top_alarms);
-    lay.alarm_table(l, &v.alarms);
+    lay.alarm_table(l, &v.alarms, l.no_alarms);
     lay.heading(l.top_alarms_by_downtime);
-    lay.alarm_table(l, &v.alarms_by_downtime);
+    lay.alarm_table(l, &v.alarms_by_downtime, l.no_downtime);
 
     lay.heading(l.anomalies);
     if v.anomalies.is_empty() {

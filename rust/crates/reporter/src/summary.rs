@@ -6,7 +6,7 @@ use chrono::{Days, NaiveDate, TimeDelta};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::input::ReportInput;
+use crate::input::{ReportInput, SEVERITIES};
 
 /// The value of `format`.
 pub const SUMMARY_FORMAT: &str = "zamperla.report-summary/v1";
@@ -29,23 +29,26 @@ pub struct Summary {
     pub availability: Option<f64>,
     /// Distinct UTC hours with at least one row.
     pub hours_with_data: u64,
-    /// Alarm codes by count, then downtime (at most [`TOP_ALARMS`]).
+    /// Alarm codes by count, then downtime, then code (at most [`TOP_ALARMS`]).
     pub top_alarms: Vec<TopAlarm>,
-    /// Alarm codes by downtime, then count (at most [`TOP_ALARMS`], only codes with
-    /// downtime).
+    /// Alarm codes by downtime, then count, then code (at most [`TOP_ALARMS`], only codes
+    /// with downtime, so only `fault` and `critical` ones).
     pub top_alarms_by_downtime: Vec<TopAlarm>,
     /// Every park-local day of the period.
     pub days: Vec<Day>,
-    /// Fault and critical alarms raised in the period: the failures of MTBF and MTTR.
+    /// Fault and critical alarm occurrences active in the period: the failures of MTBF and
+    /// MTTR, the only alarms that carry downtime.
     pub failures: u64,
+    /// Info and warning occurrences active in the period: they carry no downtime.
+    pub warnings: u64,
     /// Operating time in seconds: each hour with data counts its minutes in the period
     /// times its availability (so fault time is not operating time), summed over rides.
     pub operating_s: f64,
     /// Mean time between failures in seconds: `operatingS / failures`; `null` without
     /// failures.
     pub mtbf_s: Option<f64>,
-    /// Mean time to repair in seconds: the failures' total duration / `failures`; `null`
-    /// without failures.
+    /// Mean time to repair in seconds: the failures' total time inside the period /
+    /// `failures`; `null` without failures.
     pub mttr_s: Option<f64>,
     /// Hours with data against the hours the rides were in operation.
     pub completeness: Completeness,
@@ -87,8 +90,8 @@ pub struct ChannelHealth {
 pub struct Anomaly {
     /// Ride id.
     pub ride: String,
-    /// `breach_max`, `breach_min`, `gap`, `outside_window`, `counter_reset`,
-    /// `duplicate_cycle`.
+    /// `breach_max`, `breach_min`, or a quality finding's kind (see the input's
+    /// [`crate::AnomalyRow::kind`]).
     pub kind: String,
     /// Channel, if any.
     pub channel: Option<String>,
@@ -144,7 +147,7 @@ pub struct Completeness {
     pub ratio: Option<f64>,
 }
 
-/// One alarm code's occurrences.
+/// One alarm code's occurrences in the period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TopAlarm {
@@ -152,9 +155,14 @@ pub struct TopAlarm {
     pub code: String,
     /// Its text (of the first occurrence).
     pub text: String,
-    /// Occurrences.
+    /// The most severe severity of its occurrences.
+    pub severity: String,
+    /// Occurrences active in the period.
     pub count: u64,
-    /// Total duration in seconds.
+    /// Seconds its occurrences were active inside the period, summed, whatever the severity.
+    pub active_s: f64,
+    /// The same for its `fault` and `critical` occurrences only: `info` and `warning` alarms
+    /// carry no downtime.
     pub downtime_s: f64,
 }
 
@@ -228,30 +236,39 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
     }
     let (completeness, per_day) = crate::completeness::completeness(input, tz);
 
-    let (mut failures, mut repair_s) = (0u64, 0.0);
+    // Central sends every occurrence active in the period with its time inside the period
+    // (docs/job-contracts.md): no filtering by raisedAt and no re-derived durations here, so
+    // an alarm raised before the period and cleared inside it counts like any other.
+    let (mut failures, mut warnings, mut repair_s) = (0u64, 0u64, 0.0);
     let mut by_code: BTreeMap<&str, TopAlarm> = BTreeMap::new();
-    let mut alarms: Vec<_> = input
-        .alarms
-        .iter()
-        .filter(|a| a.raised_at.0 >= start && a.raised_at.0 < end)
-        .collect();
+    let mut alarms: Vec<_> = input.alarms.iter().collect();
     alarms.sort_by(|a, b| (a.raised_at, &a.code).cmp(&(b.raised_at, &b.code)));
+    let rank = |s: &str| SEVERITIES.iter().position(|x| *x == s);
     for a in alarms {
         let e = by_code.entry(&a.code).or_insert_with(|| TopAlarm {
             code: a.code.clone(),
             text: a.text.clone(),
+            severity: a.severity.clone(),
             count: 0,
+            active_s: 0.0,
             downtime_s: 0.0,
         });
         e.count += 1;
-        e.downtime_s += a.duration_s.max(0.0);
-        if matches!(a.severity.as_str(), "fault" | "critical") {
+        e.active_s += a.duration_s;
+        if rank(&a.severity) > rank(&e.severity) {
+            e.severity = a.severity.clone();
+        }
+        if a.is_downtime() {
+            e.downtime_s += a.duration_s;
             failures += 1;
-            repair_s += a.duration_s.max(0.0);
+            repair_s += a.duration_s;
+        } else {
+            warnings += 1;
         }
     }
     let mut all: Vec<TopAlarm> = by_code.into_values().collect();
     for a in &mut all {
+        a.active_s = round6(a.active_s);
         a.downtime_s = round6(a.downtime_s);
     }
     let mut top = all.clone();
@@ -259,6 +276,7 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
         b.count
             .cmp(&a.count)
             .then(b.downtime_s.total_cmp(&a.downtime_s))
+            .then(b.active_s.total_cmp(&a.active_s))
             .then_with(|| a.code.cmp(&b.code))
     });
     top.truncate(TOP_ALARMS);
@@ -314,6 +332,7 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
             })
             .collect(),
         failures,
+        warnings,
         operating_s: round6(operating_s),
         mtbf_s: per_failure(operating_s),
         mttr_s: per_failure(repair_s),

@@ -7,12 +7,21 @@ use crate::input::ReportInput;
 use crate::labels::{duration, Labels};
 use crate::summary::{CompletenessBasis, Summary, TopAlarm};
 
-fn alarm_row(a: &TopAlarm) -> [String; 4] {
+/// Code, text, severity, count, active time, downtime ("–" for info and warning codes:
+/// they carry no downtime, so none is shown, not even zero).
+fn alarm_row(l: &Labels, a: &TopAlarm) -> [String; 6] {
+    let downtime = matches!(a.severity.as_str(), "fault" | "critical");
     [
         a.code.clone(),
         a.text.clone(),
+        l.severity(&a.severity).to_owned(),
         a.count.to_string(),
-        duration(a.downtime_s),
+        duration(a.active_s),
+        if downtime {
+            duration(a.downtime_s)
+        } else {
+            "\u{2013}".to_owned()
+        },
     ]
 }
 
@@ -36,10 +45,10 @@ pub struct ReportView {
     pub days: Vec<[String; 5]>,
     /// (date, cycles) for the bar chart.
     pub chart: Vec<(String, u64)>,
-    /// Top alarm rows by count: code, text, count, downtime.
-    pub alarms: Vec<[String; 4]>,
+    /// Top alarm rows by count: code, text, severity, count, active time, downtime.
+    pub alarms: Vec<[String; 6]>,
     /// Top alarm rows by downtime, same columns.
-    pub alarms_by_downtime: Vec<[String; 4]>,
+    pub alarms_by_downtime: Vec<[String; 6]>,
     /// The plain-language paragraph.
     pub narrative: String,
     /// Channel health, one group per ride.
@@ -227,6 +236,7 @@ impl ReportView {
                 summary.hours_with_data.to_string(),
             ),
             (labels.failures, summary.failures.to_string()),
+            (labels.warnings, summary.warnings.to_string()),
             (
                 labels.mtbf,
                 summary.mtbf_s.map_or("\u{2013}".into(), duration),
@@ -277,11 +287,15 @@ impl ReportView {
                 .iter()
                 .map(|d| (d.date.clone(), d.cycles))
                 .collect(),
-            alarms: summary.top_alarms.iter().map(alarm_row).collect(),
+            alarms: summary
+                .top_alarms
+                .iter()
+                .map(|a| alarm_row(labels, a))
+                .collect(),
             alarms_by_downtime: summary
                 .top_alarms_by_downtime
                 .iter()
-                .map(alarm_row)
+                .map(|a| alarm_row(labels, a))
                 .collect(),
             narrative: summary.narrative.clone(),
             health: health(input, summary, labels),

@@ -1,7 +1,9 @@
 //! An independent check of the KPI math: a week of hourly drops goes through the
 //! postprocessor and the reporter (assembled as central's worker does), and a second,
-//! deliberately simple implementation computes cycles, riders, availability and top alarms
-//! straight from the drops' raw cycles and alarms; both must agree.
+//! deliberately simple implementation computes cycles, riders, availability, failures,
+//! MTTR and top alarms (count, active time, downtime) straight from the drops' raw cycles
+//! and alarms, for the whole week and for a period that cuts through an alarm; both must
+//! agree.
 
 #[path = "../../drop-format/tests/support/mod.rs"]
 mod support;
@@ -9,7 +11,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use drop_format::{format_utc_instant, RideModels};
 use serde_json::{json, Value};
 use support::DropBuilder;
@@ -71,8 +73,8 @@ fn reporter_summary_matches_a_direct_computation_from_the_drops() {
     .unwrap();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kpi-week");
     std::fs::create_dir_all(&dir).unwrap();
-    let (mut hourly, mut parts): (Vec<Value>, BTreeMap<(String, String), Value>) =
-        (Vec::new(), BTreeMap::new());
+    // Per window: its hourly rows and its alarm rows, as the postprocessor wrote them.
+    let mut results: Vec<(DateTime<Utc>, Vec<Value>, Vec<Value>)> = Vec::new();
     for (seq, &ws) in windows.iter().enumerate() {
         let we = ws + TimeDelta::hours(1);
         let mut cycles = Vec::new();
@@ -109,16 +111,69 @@ fn reporter_summary_matches_a_direct_computation_from_the_drops() {
         let path = dir.join(format!("{seq}.zip"));
         std::fs::write(&path, b.build()).unwrap();
         let r = serde_json::to_value(postprocessor::process(&path, &models).unwrap()).unwrap();
+        let hourly: Vec<Value> = r["hourly"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .cloned()
+            .map(|mut h| {
+                let o = h.as_object_mut().unwrap();
+                o.remove("channels");
+                o.insert("ride".into(), json!("revo-1"));
+                h
+            })
+            .collect();
+        results.push((ws, hourly, r["alarms"].as_array().unwrap().clone()));
+    }
+    assert!(
+        raw_cycles.len() > 300 && raw_alarms.iter().any(|a| a.severity != "warning"),
+        "the week must have cycles and faults"
+    );
 
-        // What central's worker does: hourly rows as they are, alarm parts summed per
-        // occurrence (ride, code, raisedAt).
-        for mut h in r["hourly"].as_array().unwrap().iter().cloned() {
-            let o = h.as_object_mut().unwrap();
-            o.remove("channels");
-            o.insert("ride".into(), json!("revo-1"));
-            hourly.push(h);
-        }
-        for a in r["alarms"].as_array().unwrap() {
+    // The whole week, then three days cut through the middle of the longest alarm, so an
+    // occurrence raised before the period counts with its time inside it.
+    let week = (
+        t0 - TimeDelta::hours(8),
+        t0 + TimeDelta::days(7) - TimeDelta::hours(8),
+    );
+    check(&results, &raw_cycles, &raw_alarms, &windows, week);
+    let longest = raw_alarms
+        .iter()
+        .max_by_key(|a| a.cleared - a.raised)
+        .unwrap();
+    let cut = longest.raised.duration_trunc(TimeDelta::hours(1)).unwrap() + TimeDelta::hours(1);
+    assert!(
+        longest.raised < cut && cut < longest.cleared,
+        "the cut must split an alarm"
+    );
+    check(
+        &results,
+        &raw_cycles,
+        &raw_alarms,
+        &windows,
+        (cut, cut + TimeDelta::days(3)),
+    );
+}
+
+type Period = (DateTime<Utc>, DateTime<Utc>);
+
+/// Runs the reporter on `period` with the input central's worker assembles (R4/R5: the
+/// hourly rows of the period's hours, every occurrence active in the period with its parts
+/// inside the period summed) and compares its figures with a computation from the raw lists.
+fn check(
+    results: &[(DateTime<Utc>, Vec<Value>, Vec<Value>)],
+    raw_cycles: &[(DateTime<Utc>, u64)],
+    raw_alarms: &[RawAlarm],
+    windows: &[DateTime<Utc>],
+    (from, to): Period,
+) {
+    let inside = |t: DateTime<Utc>| from <= t && t < to;
+    let mut hourly = Vec::new();
+    let mut parts: BTreeMap<(String, String), Value> = BTreeMap::new();
+    for (ws, rows, alarms) in results.iter().filter(|r| inside(r.0)) {
+        assert!(*ws + TimeDelta::hours(1) <= to, "periods are whole hours");
+        hourly.extend(rows.iter().cloned());
+        for a in alarms {
             let key = (
                 a["code"].as_str().unwrap().to_owned(),
                 a["raisedAt"].as_str().unwrap().to_owned(),
@@ -136,61 +191,97 @@ fn reporter_summary_matches_a_direct_computation_from_the_drops() {
         "format": "zamperla.report-input/v1", "language": "en",
         "park": { "id": "gardaland", "name": "Gardaland", "timezone": "Europe/Rome" },
         "ride": { "id": "revo-1", "name": "Revolution Express", "model": "discovery-revolution" },
-        "period": { "start": "2026-05-31T22:00:00Z", "end": "2026-06-07T22:00:00Z" },
+        "period": { "start": format_utc_instant(from), "end": format_utc_instant(to) },
         "hourly": hourly, "alarms": parts.into_values().collect::<Vec<_>>() });
     let input = reporter::ReportInput::from_json(&serde_json::to_vec(&input).unwrap()).unwrap();
     let summary = reporter::render(&input).unwrap().summary;
 
     // The simple implementation, from the raw lists only.
-    let cycles = raw_cycles.len() as u64;
-    let riders: u64 = raw_cycles.iter().map(|c| c.1).sum();
+    let cycles: Vec<_> = raw_cycles.iter().filter(|c| inside(c.0)).collect();
+    let riders: u64 = cycles.iter().map(|c| c.1).sum();
+    let hours: Vec<_> = windows.iter().filter(|w| inside(**w)).collect();
+    let is_fault = |a: &RawAlarm| matches!(a.severity, "fault" | "critical");
     let mut fault_s = 0.0;
-    for &ws in &windows {
+    for &&ws in &hours {
         // Seconds of the hour covered by at least one fault or critical alarm, by the second.
         fault_s += (0..3600)
             .filter(|&s| {
                 let t = ws + TimeDelta::seconds(s);
-                raw_alarms.iter().any(|a| {
-                    matches!(a.severity, "fault" | "critical") && a.raised <= t && t < a.cleared
-                })
+                raw_alarms
+                    .iter()
+                    .any(|a| is_fault(a) && a.raised <= t && t < a.cleared)
             })
             .count() as f64;
     }
-    let availability = 1.0 - fault_s / (windows.len() as f64 * 3600.0);
-    let mut top: BTreeMap<&str, (u64, f64)> = BTreeMap::new();
-    for a in &raw_alarms {
+    let availability = 1.0 - fault_s / (hours.len() as f64 * 3600.0);
+    // Per code: occurrences active in the period, their seconds inside it, and the same for
+    // faults only (warnings carry no downtime).
+    let mut top: BTreeMap<&str, (u64, f64, f64)> = BTreeMap::new();
+    let (mut failures, mut warnings, mut repair_s) = (0u64, 0u64, 0.0);
+    for a in raw_alarms
+        .iter()
+        .filter(|a| a.raised < to && a.cleared > from)
+    {
+        let secs = (a.cleared.min(to) - a.raised.max(from)).num_milliseconds() as f64 / 1000.0;
         let e = top.entry(a.code).or_default();
         e.0 += 1;
-        e.1 += (a.cleared - a.raised).num_milliseconds() as f64 / 1000.0;
+        e.1 += secs;
+        if is_fault(a) {
+            e.2 += secs;
+            failures += 1;
+            repair_s += secs;
+        } else {
+            warnings += 1;
+        }
     }
 
-    assert!(
-        cycles > 300 && fault_s > 0.0,
-        "the week must have cycles and faults"
-    );
-    assert_eq!(summary.cycles, cycles);
-    assert_eq!(summary.riders, riders);
-    assert_eq!(summary.hours_with_data, windows.len() as u64);
+    let label = format!("period {from} – {to}");
+    assert_eq!(summary.cycles, cycles.len() as u64, "{label}");
+    assert_eq!(summary.riders, riders, "{label}");
+    assert_eq!(summary.hours_with_data, hours.len() as u64, "{label}");
     let got = summary.availability.unwrap();
     assert!(
         (got - availability).abs() < 1e-5,
-        "availability {got} vs {availability}"
+        "{label}: availability {got} vs {availability}"
     );
-    let got: BTreeMap<&str, (u64, f64)> = summary
+    assert_eq!(
+        (summary.failures, summary.warnings),
+        (failures, warnings),
+        "{label}"
+    );
+    let mttr = summary.mttr_s.unwrap();
+    assert!(
+        (mttr - repair_s / failures as f64).abs() < 0.01,
+        "{label}: MTTR {mttr} vs {}",
+        repair_s / failures as f64
+    );
+    let got: BTreeMap<&str, (u64, f64, f64)> = summary
         .top_alarms
         .iter()
-        .map(|a| (a.code.as_str(), (a.count, a.downtime_s)))
+        .map(|a| (a.code.as_str(), (a.count, a.active_s, a.downtime_s)))
         .collect();
     assert_eq!(
         got.keys().collect::<Vec<_>>(),
-        top.keys().collect::<Vec<_>>()
+        top.keys().collect::<Vec<_>>(),
+        "{label}"
     );
-    for (code, (count, downtime)) in &top {
-        assert_eq!(got[code].0, *count, "{code}");
+    for (code, (count, active, downtime)) in &top {
+        assert_eq!(got[code].0, *count, "{label}: {code}");
         assert!(
-            (got[code].1 - downtime).abs() < 0.01,
-            "{code}: {:?} vs {downtime}",
+            (got[code].1 - active).abs() < 0.01 && (got[code].2 - downtime).abs() < 0.01,
+            "{label}: {code}: {:?} vs {active} / {downtime}",
             got[code]
         );
     }
+    // The narrative names the fault with the most downtime, the same as the table.
+    let worst = summary.top_alarms_by_downtime.first().unwrap();
+    assert!(
+        worst.severity == "fault" || worst.severity == "critical",
+        "{label}"
+    );
+    assert!(
+        summary.narrative.contains(&worst.code) && !summary.narrative.contains("no faults"),
+        "{label}: {}",
+        summary.narrative
+    );
 }

@@ -231,14 +231,27 @@ fn computes_mtbf_mttr_completeness_and_a_narrative() {
         .iter()
         .map(|a| a["code"].as_str().unwrap())
         .collect();
-    assert_eq!(by_downtime, ["E-201", "E-101", "W-401"]);
+    assert_eq!(
+        by_downtime,
+        ["E-201", "E-101"],
+        "warnings carry no downtime, so they are not listed by it"
+    );
+    assert_eq!(s["warnings"], 2);
+    assert_eq!(
+        (
+            &s["topAlarms"][0]["activeS"],
+            &s["topAlarms"][0]["downtimeS"]
+        ),
+        (&json!(90.0), &json!(0.0)),
+        "W-401 was active 90 s without downtime"
+    );
 
     let n = s["narrative"].as_str().unwrap();
     for part in [
         "Revolution Express ran 350 cycles with 8750 riders over 35 hours with data.",
         "with 2 faults: on average one every 17 h 22 min of operation, each taking 49 min 10 s to clear.",
-        "The most frequent alarm was W-401",
-        "the most downtime came from E-201",
+        "The most downtime came from E-201 \u{201c}Brake pressure low\u{201d} (1 h 23 min); the most frequent alarm was W-401 \u{201c}Structure vibration high\u{201d} (2 times).",
+        "2 warning or info alarms were active; they caused no downtime (only fault and critical alarms do).",
         "Data is missing for 1 of 36 operating hours (97.2 % complete).",
         "No opening hours were given, so completeness is measured against each day's span of hours with data.",
     ] {
@@ -291,6 +304,10 @@ fn computes_mtbf_mttr_completeness_and_a_narrative() {
 fn says_so_in_italian_when_there_were_no_faults() {
     let mut input = input("it");
     input["alarms"] = json!([]);
+    for h in input["hourly"].as_array_mut().unwrap() {
+        h["faultMinutes"] = json!(0.0);
+        h["availability"] = json!(1.0);
+    }
     let (o, out) = run("it-calm", &input);
     assert!(o.status.success());
     let s: Value =
@@ -300,10 +317,37 @@ fn says_so_in_italian_when_there_were_no_faults() {
     assert_eq!(s["mttrS"], Value::Null);
     let n = s["narrative"].as_str().unwrap();
     assert!(
-        n.contains("La disponibilità è stata del 99,3 %, senza guasti.")
+        n.contains("La disponibilità è stata del 100,0 %, senza guasti.")
             && n.contains("I dati sono completi per tutte le 36 ore di esercizio."),
         "{n}"
     );
+}
+
+#[test]
+fn never_says_no_faults_while_availability_shows_fault_time() {
+    // Fault minutes in the hourly rows but no fault alarm in the list (an input central
+    // should not send): the narrative must not contradict the availability it prints.
+    for (lang, must, must_not) in [
+        (
+            "en",
+            "Availability was 99.3 %: the hourly data records fault time, but no fault or critical alarm is listed for the period.",
+            "no faults",
+        ),
+        (
+            "it",
+            "La disponibilità è stata del 99,3 %: i dati orari registrano tempo di guasto, ma nel periodo non risulta alcun allarme fault o critical.",
+            "senza guasti",
+        ),
+    ] {
+        let mut input = input(lang);
+        input["alarms"] = json!([]);
+        let (o, out) = run(&format!("lost-{lang}"), &input);
+        assert!(o.status.success());
+        let s: Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        let n = s["narrative"].as_str().unwrap();
+        assert!(n.contains(must) && !n.contains(must_not), "{n}");
+    }
 }
 
 #[test]
@@ -501,6 +545,54 @@ fn lists_breaches_and_quality_findings_as_anomalies() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<td>Telemetry gap</td><td>brake.pressure</td>"));
 
+    // The findings of what lay outside a drop's window, and of riders above capacity, are
+    // named in both languages.
+    let mut window = input("en");
+    let finding = |kind: &str| {
+        json!({ "ride": "revo-1", "kind": kind, "channel": null, "count": 1,
+        "first": "2026-03-29T08:00:00Z", "worst": null, "limit": null })
+    };
+    window["anomalies"] = json!([
+        finding("cycle_outside_window"),
+        finding("alarm_outside_window"),
+        finding("counter_outside_window"),
+        finding("duplicate_alarm"),
+        finding("riders_over_capacity")
+    ]);
+    for (lang, labels) in [
+        (
+            "en",
+            [
+                "Cycle outside the window",
+                "Alarm outside the window",
+                "Counters outside the window",
+                "Duplicate alarm",
+                "Riders above capacity",
+            ],
+        ),
+        (
+            "it",
+            [
+                "Ciclo fuori finestra",
+                "Allarme fuori finestra",
+                "Contatori fuori finestra",
+                "Allarme duplicato",
+                "Passeggeri oltre la capienza",
+            ],
+        ),
+    ] {
+        window["language"] = json!(lang);
+        let (o, out) = run(&format!("anomalies-window-{lang}"), &window);
+        assert!(o.status.success());
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        for label in labels {
+            assert!(
+                html.contains(&format!("<td>{label}</td>")),
+                "{label}: {html}"
+            );
+        }
+    }
+
     let mut calm = input("it");
     calm["anomalies"] = json!([]);
     let (o, out) = run("anomalies-none", &calm);
@@ -654,4 +746,176 @@ fn refuses_opening_hours_with_open_but_no_close() {
         .as_str()
         .unwrap()
         .contains("openingHours.days[0]"));
+}
+
+/// A ride-day in Rome (1 June, 22:00Z to 22:00Z) with one hour of data, 22:00Z, and the
+/// given alarms; `fault_minutes` of that hour under a fault.
+fn one_night(language: &str, fault_minutes: f64, alarms: Value) -> Value {
+    json!({
+        "format": "zamperla.report-input/v1",
+        "language": language,
+        "park": { "id": "gardaland", "name": "Gardaland", "timezone": "Europe/Rome" },
+        "ride": { "id": "revo-1", "name": "Revolution Express", "model": "discovery-revolution" },
+        "period": { "start": "2026-06-01T22:00:00Z", "end": "2026-06-02T22:00:00Z" },
+        "hourly": [{ "ride": "revo-1", "hourStart": "2026-06-01T22:00:00Z", "localHour": "2026-06-02T00:00:00+02:00",
+                     "cycles": 4, "riders": 80, "completed": 4, "aborted": 0, "estop": 0,
+                     "autoMinutes": 10.0, "faultMinutes": fault_minutes,
+                     "availability": 1.0 - fault_minutes / 60.0 }],
+        "alarms": alarms,
+    })
+}
+
+fn pdf_text(out: &Path) -> String {
+    let text = Command::new("pdftotext")
+        .args([
+            "-raw".as_ref(),
+            out.join("report.pdf").as_os_str(),
+            "-".as_ref(),
+        ])
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    String::from_utf8(text.stdout).unwrap()
+}
+
+#[test]
+fn an_alarm_raised_before_the_period_counts_and_the_narrative_names_it() {
+    // Raised at 23:50 local the day before, cleared 27 min into the period: central sends it
+    // with its 27 minutes inside the period (R5). It made availability 55 %, and the report
+    // used to leave it out and say "no faults".
+    let alarms = json!([{ "ride": "revo-1", "code": "E-101", "severity": "fault",
+        "text": "Main motor overcurrent", "raisedAt": "2026-06-01T21:50:00Z", "durationS": 1620.0 }]);
+    let (o, out) = run("before-period", &one_night("en", 27.0, alarms));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["availability"], 0.55);
+    assert_eq!(s["failures"], 1);
+    assert_eq!(s["warnings"], 0);
+    assert_eq!(s["mttrS"], 1620.0, "the time inside the period, as sent");
+    assert_eq!(s["mtbfS"], 1980.0, "33 operating minutes / 1 fault");
+    let top = json!([{ "code": "E-101", "text": "Main motor overcurrent", "severity": "fault",
+                       "count": 1, "activeS": 1620.0, "downtimeS": 1620.0 }]);
+    assert_eq!(s["topAlarms"], top);
+    assert_eq!(s["topAlarmsByDowntime"], top);
+    let n = s["narrative"].as_str().unwrap();
+    assert_eq!(
+        n,
+        "Revolution Express ran 4 cycles with 80 riders over 1 hour with data. \
+         Availability was 55.0 %, with 1 fault in 33 min 00 s of operation, which took 27 min 00 s to clear. \
+         The most frequent alarm, and the one with the most downtime, was E-101 \u{201c}Main motor overcurrent\u{201d} (once, 27 min 00 s of downtime). \
+         Data is complete for the 1 operating hour. \
+         No opening hours were given, so completeness is measured against each day's span of hours with data."
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<td>E-101</td><td>Main motor overcurrent</td><td>fault</td><td class=\"n\">1</td><td class=\"n\">27 min 00 s</td><td class=\"n\">27 min 00 s</td>"),
+        "{html}"
+    );
+    let text = pdf_text(&out);
+    assert!(
+        text.contains("1 fault in 33 min 00 s of operation") && text.contains("E-101"),
+        "{text}"
+    );
+}
+
+#[test]
+fn warnings_carry_no_downtime_anywhere() {
+    let warning = |at: &str, d: f64| {
+        json!({ "ride": "revo-1", "code": "W-401", "severity": "warning",
+        "text": "Structure vibration high", "raisedAt": at, "durationS": d })
+    };
+    for (lang, sentences) in [
+        (
+            "en",
+            [
+                "Availability was 100.0 %, with no faults.",
+                "The most frequent alarm was W-401 \u{201c}Structure vibration high\u{201d} (2 times).",
+                "2 warning or info alarms were active; they caused no downtime (only fault and critical alarms do).",
+            ],
+        ),
+        (
+            "it",
+            [
+                "La disponibilità è stata del 100,0 %, senza guasti.",
+                "L'allarme più frequente è stato W-401 \u{ab}Structure vibration high\u{bb} (2 volte).",
+                "2 allarmi di avviso o informativi sono stati attivi, senza causare fermo (solo gli allarmi fault e critical lo causano).",
+            ],
+        ),
+    ] {
+        let alarms = json!([
+            // Raised before the period: counts, with its time inside the period.
+            warning("2026-06-01T21:30:00Z", 600.0),
+            warning("2026-06-01T22:40:00Z", 300.0)
+        ]);
+        let (o, out) = run(&format!("warnings-{lang}"), &one_night(lang, 0.0, alarms));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let s: Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(s["availability"], 1.0);
+        assert_eq!((&s["failures"], &s["warnings"]), (&json!(0), &json!(2)));
+        assert_eq!((&s["mtbfS"], &s["mttrS"]), (&Value::Null, &Value::Null));
+        assert_eq!(
+            s["topAlarms"],
+            json!([{ "code": "W-401", "text": "Structure vibration high", "severity": "warning",
+                     "count": 2, "activeS": 900.0, "downtimeS": 0.0 }])
+        );
+        assert_eq!(s["topAlarmsByDowntime"], json!([]));
+        let n = s["narrative"].as_str().unwrap();
+        for sentence in sentences {
+            assert!(n.contains(sentence), "{sentence:?} not in {n:?}");
+        }
+        assert!(!n.contains("downtime came") && !n.contains("fermo più lungo"), "{n}");
+
+        // The tables show its active time, and no downtime for it, not even zero.
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        let severity = if lang == "en" { "warning" } else { "avviso" };
+        let row = format!("<td>W-401</td><td>Structure vibration high</td><td>{severity}</td><td class=\"n\">2</td><td class=\"n\">15 min 00 s</td><td class=\"n\">\u{2013}</td>");
+        assert!(html.contains(&row), "{html}");
+        let none = if lang == "en" {
+            "No alarm caused downtime in this period."
+        } else {
+            "Nessun allarme ha causato fermo nel periodo."
+        };
+        assert!(html.contains(none), "{html}");
+        let text = pdf_text(&out);
+        assert!(
+            text.contains(none) && text.contains("15 min 00 s"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn refuses_an_alarm_duration_longer_than_the_period_or_an_unknown_severity() {
+    // A one-hour period cannot hold 4008 s of one alarm: the input is wrong, and a report
+    // that printed it would show more downtime than time passed.
+    let mut long = one_night(
+        "en",
+        0.0,
+        json!([{ "ride": "revo-1", "code": "E-101", "severity": "fault",
+        "text": "Main motor overcurrent", "raisedAt": "2026-06-01T22:10:00Z", "durationS": 4008.0 }]),
+    );
+    long["period"]["end"] = json!("2026-06-01T23:00:00Z");
+    let (o, out) = run("too-long", &long);
+    assert_eq!(o.status.code(), Some(3));
+    let line: Value = serde_json::from_slice(&o.stderr).unwrap();
+    assert_eq!(line["error"]["code"], "input_invalid");
+    assert!(
+        line["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("alarms[0].durationS"),
+        "{line}"
+    );
+    assert!(!out.exists());
+
+    let bad = one_night(
+        "en",
+        0.0,
+        json!([{ "ride": "revo-1", "code": "E-101", "severity": "Fault",
+        "text": "Main motor overcurrent", "raisedAt": "2026-06-01T22:10:00Z", "durationS": 40.0 }]),
+    );
+    let (o, _) = run("bad-severity", &bad);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("alarms[0].severity"));
 }
