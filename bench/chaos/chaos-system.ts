@@ -226,7 +226,7 @@ export async function startChaosSystem(o: ChaosSystemOptions): Promise<ChaosSyst
     );
     const all = [...apis, ...workers, agent];
     cleanups.push(async () => Promise.all(all.map((p) => p.kill())));
-    // One API first: it applies no migration (done above), but two at once is its own test.
+    // Both APIs at once, as replicas start; the migrations are already applied above.
     await Promise.all(apis.map((a) => a.start()));
     await Promise.all([...workers, agent].map((p) => p.start()));
 

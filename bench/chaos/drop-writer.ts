@@ -70,21 +70,39 @@ export class DropWriter {
   private revisionPool: GeneratedDrop[] = [];
 
   constructor(private readonly o: DropWriterOptions) {
-    const base = {
-      park: o.park,
-      rides: o.rides.map((r) => ({ id: r.id, model: r.model })),
-      from: '2026-06-01',
-      fromHour: 0,
-      hours: 24 * 365,
-      rateHz: o.rateHz,
-      rareEvents: false,
-    };
-    this.source = iterateDrops({ ...base, seed: o.seed })[Symbol.iterator]();
+    this.source = this.days(o.seed, 0);
     // The same windows with other content and a later sequence: what a PLC sends when it
     // exports a window again.
-    this.revisions = iterateDrops({ ...base, seed: o.seed + 1, sequenceStart: 100_000 })[
-      Symbol.iterator
-    ]();
+    this.revisions = this.days(o.seed + 1, 50);
+  }
+
+  /**
+   * Drops day after day. One generator per day: the generator plans every hour it is given
+   * up front, and a year of it would stall this process (and every proxy in it) for a minute.
+   */
+  private *days(seed: number, sequenceOffset: number): Generator<GeneratedDrop> {
+    for (let day = 0; ; day++) {
+      const start = Date.UTC(2026, 0, 5) + day * 86_400_000;
+      // Windows in the future are refused (window_in_future): a run that long needs older days.
+      if (start > Date.now() - 2 * 86_400_000) {
+        throw new Error(
+          'the campaign wrote every day from 2026-01-05 to yesterday; run it shorter',
+        );
+      }
+      const from = new Date(start).toISOString().slice(0, 10);
+      yield* iterateDrops({
+        park: this.o.park,
+        rides: this.o.rides.map((r) => ({ id: r.id, model: r.model })),
+        from,
+        fromHour: 0,
+        hours: 24,
+        rateHz: this.o.rateHz,
+        rareEvents: false,
+        seed,
+        // Sequences keep rising across days, as a PLC's do.
+        sequenceStart: day * 100 + sequenceOffset,
+      });
+    }
   }
 
   async init(): Promise<void> {
@@ -121,7 +139,7 @@ export class DropWriter {
   private nextDrop(): GeneratedDrop {
     const next = this.source.next();
     const rev = this.revisions.next();
-    if (next.done || rev.done) throw new Error('the drop generator ran out of hours');
+    if (next.done || rev.done) throw new Error('the drop generator ran out of days');
     // Revisions of windows not sent yet are useless: keep the last few sent windows' ones.
     this.revisionPool.push(rev.value);
     if (this.revisionPool.length > 12) this.revisionPool.shift();

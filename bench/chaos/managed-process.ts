@@ -99,10 +99,13 @@ export class ManagedProcess {
   async stop(graceMs = 15_000): Promise<void> {
     this.wanted = false;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    await this.end((pid) => {
-      process.kill(pid, 'SIGTERM');
-      setTimeout(() => killTree(pid), graceMs).unref();
-    });
+    const pid = this.child?.pid;
+    const timer = setTimeout(() => pid !== undefined && killTree(pid), graceMs);
+    try {
+      await this.end((p) => process.kill(p, 'SIGTERM'));
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async end(signal: (pid: number) => void): Promise<void> {
