@@ -7,7 +7,7 @@
  *   node_modules/.bin/tsx bench/figures/run.ts [--seeds 20] [--first 1] [--rate-hz 0.5]
  *     [--details 3]
  *
- * Exits 1 when any seed has findings; `--details N` prints the first N findings in full.
+ * Exits 1 when any seed has findings; `--details N` prints up to N findings of each rule.
  */
 import { parseArgs } from 'node:util';
 import type { Finding } from '../../scripts/e2e/figures-model/compare.ts';
@@ -23,7 +23,7 @@ const { values: flags } = parseArgs({
     seeds: { type: 'string', default: '20' },
     first: { type: 'string', default: '1' },
     'rate-hz': { type: 'string', default: '0.5' },
-    details: { type: 'string', default: '3' },
+    details: { type: 'string', default: '2' },
   },
 });
 const SEEDS = Number(flags.seeds);

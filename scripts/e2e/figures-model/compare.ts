@@ -81,8 +81,17 @@ export function compareSummary(
         );
         continue;
       }
-      if (e.count !== g.count)
+      if (!expected.some((x) => x.code === g.code)) {
+        const sev = severities.get(g.code) ?? '?';
+        out.push(
+          `${name} lists ${g.code} (${sev}, downtime ${show(g.downtimeS)} s), which has no downtime in the period` +
+            (sev === 'warning' || sev === 'info' ? ` (a ${sev} alarm carries none)` : ''),
+        );
+        continue;
+      }
+      if (e.count !== g.count) {
         out.push(`${name} ${g.code} count: expected ${e.count}, got ${g.count}`);
+      }
       if (!near(e.downtimeS, g.downtimeS)) {
         const sev = severities.get(g.code) ?? '?';
         out.push(

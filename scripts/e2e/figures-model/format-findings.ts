@@ -16,11 +16,11 @@ export function countByRule(findings: readonly Finding[]): Map<Rule, number> {
   return counts;
 }
 
-export function formatFindings(
-  findings: readonly Finding[],
-  maxFindings = 12,
-  maxLines = 30,
-): string {
+/**
+ * A readable failure message: the count per rule, then up to `perRule` findings of each rule
+ * (by its first rule) with their details, so every broken rule shows an example.
+ */
+export function formatFindings(findings: readonly Finding[], perRule = 3, maxLines = 30): string {
   if (findings.length === 0) return 'no findings';
   const counts = countByRule(findings);
   const head = [
@@ -30,15 +30,17 @@ export function formatFindings(
       .map(([r, n]) => `  ${r} (${n}): ${RULE_TEXT[r]}`),
     '',
   ];
-  const body = findings
-    .slice(0, maxFindings)
-    .flatMap((f) => [
-      `seed ${f.seed} [${f.rules.join(', ')}] ${f.where}`,
-      ...f.lines.slice(0, maxLines).map((l) => `  ${l}`),
-      ...(f.lines.length > maxLines ? [`  … ${f.lines.length - maxLines} more lines`] : []),
-      '',
-    ]);
+  const shown: Finding[] = [];
+  for (const rule of [...counts.keys()].sort()) {
+    shown.push(...findings.filter((f) => f.rules[0] === rule).slice(0, perRule));
+  }
+  const body = shown.flatMap((f) => [
+    `seed ${f.seed} [${f.rules.join(', ')}] ${f.where}`,
+    ...f.lines.slice(0, maxLines).map((l) => `  ${l}`),
+    ...(f.lines.length > maxLines ? [`  … ${f.lines.length - maxLines} more lines`] : []),
+    '',
+  ]);
   const tail =
-    findings.length > maxFindings ? [`… and ${findings.length - maxFindings} more findings`] : [];
+    findings.length > shown.length ? [`… and ${findings.length - shown.length} more findings`] : [];
   return [...head, ...body, ...tail].join('\n');
 }

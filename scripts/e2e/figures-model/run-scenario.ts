@@ -192,7 +192,7 @@ export async function runScenario(
       if (diagnosis.lines.length > 60)
         lines.push(`… and ${diagnosis.lines.length - 60} more lines`);
     }
-    find([...new Set(rules)], where, lines);
+    find([...new Set(rules)].sort(), where, lines);
   }
   return {
     seed,
@@ -394,6 +394,8 @@ async function checkBatches(
     );
     const wrong = live.length !== 1 || live[0]?.content_id !== w.drop.contentId;
     if (!wrong) continue;
+    // Missing altogether: already reported above, under the rule that lost it.
+    if (live.length === 0 && problems.has(key)) continue;
     problems.set(key, 'R2');
     find(['R2'], `ride-window ${w.ride} ${instant(w.windowStart)}`, [
       `expected exactly the latest content ${w.drop.contentId.slice(0, 10)} (${w.drop.fileName}, seq ${w.drop.sequence}) live; ` +
