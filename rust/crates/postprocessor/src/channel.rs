@@ -14,7 +14,7 @@ use crate::series::{round6, seconds, Clock, Interval};
 /// What the stream needs to know about the drop, prepared once per drop.
 pub(crate) struct Layout {
     pub window: Interval,
-    /// Kept cycles' `[start, end)`, sorted by start.
+    /// Counted cycles' `[start, end)`, sorted by start, ends clipped to the window's end.
     pub cycles: Vec<Interval>,
     /// Time inside the window and outside every cycle.
     pub idle: Vec<Interval>,
