@@ -153,8 +153,11 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
     { id: 'coaster', model: 'disko-coaster', afterBuffer: first === 'keep' ? 'delete' : 'keep' },
   ];
   const modelOf = (r: RideSetup): RideModel => findRideModel(models, r.model);
-  // A summer day, and part or all of the next one.
-  const day0 = addDays('2026-06-01', random.int(0, 100));
+  // A summer day, and part or all of the next one; sometimes the weekend of a DST change, so
+  // a park-local day has 23 or 25 hours (R6).
+  const day0 = random.chance(0.25)
+    ? random.pick(['2026-03-28', '2026-03-29', '2026-10-24', '2026-10-25'])
+    : addDays('2026-06-01', random.int(0, 100));
   const day1 = nextDate(day0);
   const openingHours: ParkOpeningHours = random.chance(0.3)
     ? { open: '10:00', close: '22:00', days: { sun: null, mon: null } }
