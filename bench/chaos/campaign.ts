@@ -81,7 +81,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     minAgeSeconds,
     onUnexpectedExit: (exit) => {
       unexpectedExits.push(exit);
-      o.progress(`unexpected exit of ${exit.name} (${exit.code ?? exit.signal}); restarting it`);
+      const last = exit.logTail.split('\n').at(-1)?.slice(0, 300) ?? '';
+      o.progress(`unexpected exit of ${exit.name} (${exit.code ?? exit.signal}): ${last}`);
     },
   });
   let keepLogs = false;

@@ -226,8 +226,16 @@ export async function startChaosSystem(o: ChaosSystemOptions): Promise<ChaosSyst
     );
     const all = [...apis, ...workers, agent];
     cleanups.push(async () => Promise.all(all.map((p) => p.kill())));
-    // Both APIs at once, as replicas start; the migrations are already applied above.
-    await Promise.all(apis.map((a) => a.start()));
+    // Both APIs at once, as replicas start. One that exits is restarted by its supervisor
+    // (and reported); the campaign waits until both listen.
+    await Promise.all(apis.map((a) => a.start().catch(() => undefined)));
+    const deadline = Date.now() + 120_000;
+    for (const port of apiPorts) {
+      while (!(await portAccepts(port))) {
+        if (Date.now() > deadline) throw new Error(`the API on port ${port} never came up`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     await Promise.all([...workers, agent].map((p) => p.start()));
 
     const pidFile = path.join(path.dirname(gateway.root), 'sshd.pid');
