@@ -23,6 +23,10 @@ const ARTICLE_TYPES: Record<string, string> = {
 function describeIssueBody(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type': {
+      // A required field left out reads better as such than as a type mismatch.
+      if (issue.message.endsWith('received undefined')) {
+        return 'is missing (the field is required)';
+      }
       // Schemas that set their own message (e.g. "must be a number or null") win.
       if (issue.message.startsWith('must ')) return issue.message;
       return `must be ${ARTICLE_TYPES[issue.expected] ?? issue.expected}`;

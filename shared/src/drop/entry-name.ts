@@ -6,7 +6,7 @@
 export function unsafeEntryNameReason(name: string): string | null {
   if (name === '') return 'has an empty name';
   if (name.includes('\0')) return 'contains a NUL character';
-  if (name.includes('\\')) return 'contains a backslash; use forward slashes';
+  if (name.includes('\\')) return 'contains a backslash (use forward slashes)';
   if (name.startsWith('/')) return 'is an absolute path';
   if (/^[A-Za-z]:/.test(name)) return 'starts with a drive letter';
   if (name.includes('..')) return 'contains ".." and could escape the archive folder';

@@ -36,6 +36,10 @@ function valuesProblem(values: unknown): string | null {
   for (let i = 0; i < values.length; i++) {
     const v: unknown = values[i];
     if (v !== null && typeof v !== 'number') return `values[${i}] must be a number or null`;
+    // JSON.parse turns 1e400 into Infinity; a value no float can hold is refused, as in Rust.
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      return `values[${i}] is out of range (too large for a 64-bit float)`;
+    }
   }
   return null;
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { numberArrayEnd, withoutNumberValues } from './telemetry-values.ts';
 
-/** What the in-place check must agree with: JSON.parse, then "only numbers and nulls". */
+/**
+ * What the in-place check must agree with: JSON.parse, then "only finite numbers and nulls",
+ * leaving to the full parse every number with over 20 integer or 2 exponent digits (the only
+ * ones that can overflow to Infinity).
+ */
 function isNumberArray(text: string): boolean {
   let value: unknown;
   try {
@@ -9,7 +13,14 @@ function isNumberArray(text: string): boolean {
   } catch {
     return false;
   }
-  return Array.isArray(value) && value.every((v) => v === null || typeof v === 'number');
+  const tooLong = (token: string): boolean =>
+    (/^-?(\d+)/.exec(token)?.[1]?.length ?? 0) > 20 ||
+    (/[eE][+-]?(\d+)$/.exec(token)?.[1]?.length ?? 0) > 2;
+  return (
+    Array.isArray(value) &&
+    value.every((v) => v === null || (typeof v === 'number' && Number.isFinite(v))) &&
+    !text.split(/[\s,[\]]+/).some(tooLong)
+  );
 }
 
 const CASES = [
@@ -38,6 +49,13 @@ const CASES = [
   '[[1]]',
   '[ 1 , null ,\n2\t]',
   '[1e400]',
+  '[1e99]',
+  '[1e099]',
+  '[-1E+99]',
+  '[12345678901234567890]',
+  '[123456789012345678901]',
+  '[12345678901234567890.5e10]',
+  '[0.12345678901234567890123]',
   '[+1]',
   '[0x1]',
   '[1.5e-3]',
@@ -81,6 +99,7 @@ describe('numberArrayEnd', () => {
 
   it('agrees with JSON.parse on random number-like text', () => {
     const alphabet = ['0', '1', '9', '-', '+', '.', 'e', 'E', ',', ' ', 'null', '\n', ']', '['];
+    const longDigits = ['1234567890', '99999999999'];
     let seed = 42;
     const random = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -89,7 +108,12 @@ describe('numberArrayEnd', () => {
     let accepted = 0;
     for (let k = 0; k < 30_000; k++) {
       let body = '';
-      for (let n = random(12); n > 0; n--) body += alphabet[random(alphabet.length)] ?? '';
+      for (let n = random(12); n > 0; n--) {
+        body +=
+          random(8) === 0
+            ? (longDigits[random(2)] ?? '')
+            : (alphabet[random(alphabet.length)] ?? '');
+      }
       const text = `[${body}]`;
       const ours = numberArrayEnd(Buffer.from(text), 0) === text.length;
       if (ours !== isNumberArray(text)) expect(text).toBe('judged the same as JSON.parse');

@@ -148,7 +148,7 @@ describe('verifyDrop', () => {
         verifyDrop(zipWithManifest({ ...goodManifest(), window }, sampleEntries())),
         'manifest_invalid',
       ),
-    ).toBe('manifest.json: window.start must be before window.end.');
+    ).toBe('manifest.json: window.start must be before window.end: check the PLC export.');
     const notJson = writeZip(
       [{ path: 'manifest.json', content: Buffer.from('{"format": ') }, ...sampleEntries()],
       { time: TIME },
@@ -197,7 +197,9 @@ describe('verifyDrop', () => {
     values[12] = 'high';
     const { zip } = writeDropZip(header, sampleEntries(values));
     const reason = expectRejected(verifyDrop(zip), 'entry_invalid');
-    expect(reason).toBe('telemetry/brake.pressure.json: values[12] must be a number or null.');
+    expect(reason).toBe(
+      'telemetry/brake.pressure.json: values[12] must be a number or null: check the PLC export.',
+    );
   });
 
   it('rejects a telemetry file whose channel differs from its file name as entry_invalid', () => {
@@ -230,7 +232,7 @@ describe('verifyDrop', () => {
       ]),
     };
     const reason = expectRejected(verifyDrop(writeDropZip(header, entries).zip), 'entry_invalid');
-    expect(reason).toBe('cycles.json: [0].end must not be before start.');
+    expect(reason).toBe('cycles.json: [0].end must not be before start: check the PLC export.');
   });
 
   it('rejects a file name that disagrees with the manifest as name_mismatch', () => {
@@ -248,6 +250,145 @@ describe('verifyDrop', () => {
       'name_mismatch',
     );
     expectRejected(verifyDrop(zip, { fileName: 'drop.zip' }), 'name_mismatch');
+  });
+});
+
+describe('verifyDrop: the rules of issue 14', () => {
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+  it('rejects a window that is not one whole UTC hour as window_not_hour, saying which hour would be', () => {
+    for (const window of [
+      { start: '2026-06-01T10:00:00Z', end: '2026-06-01T10:30:00Z' },
+      { start: '2026-06-01T10:00:00Z', end: '2026-06-01T12:00:00Z' },
+      { start: '2026-06-01T10:30:00Z', end: '2026-06-01T11:30:00Z' },
+      { start: '2026-06-01T10:00:00.001Z', end: '2026-06-01T11:00:00.001Z' },
+    ]) {
+      const reason = expectRejected(
+        verifyDrop(writeDropZip({ ...header, window }, sampleEntries()).zip),
+        'window_not_hour',
+      );
+      expect(reason).toContain(window.start);
+      expect(reason).toContain('export one drop per UTC hour');
+    }
+    // A whole hour on any UTC hour, DST day or not, is fine.
+    const night = { start: '2026-03-29T01:00:00Z', end: '2026-03-29T02:00:00Z' };
+    expect(verifyDrop(writeDropZip({ ...header, window: night }, sampleEntries()).zip).ok).toBe(
+      true,
+    );
+  });
+
+  it('rejects a window starting over 15 minutes after receivedAt as window_in_future; not without receivedAt', () => {
+    const { zip, fileName } = writeDropZip(header, sampleEntries());
+    const start = Date.parse(header.window.start);
+    const at = (ms: number) => verifyDrop(zip, { fileName, receivedAt: new Date(start - ms) });
+    expect(at(15 * 60_000).ok).toBe(true);
+    const reason = expectRejected(at(15 * 60_000 + 1), 'window_in_future');
+    expect(reason).toContain('the window starts in the future: set the PLC clock to UTC');
+    expect(reason).toContain('2026-06-01T09:44:59.999Z');
+    // Two hours ahead is what a PLC clock on CEST instead of UTC looks like.
+    expectRejected(at(2 * 3_600_000), 'window_in_future');
+    expect(verifyDrop(zip, { fileName }).ok).toBe(true);
+    // A broken drop keeps its own code whenever it is checked.
+    expectRejected(
+      verifyDrop(zip, { fileName: 'x.zip', receivedAt: new Date(start - 3_600_000) }),
+      'name_mismatch',
+    );
+    expect(() => verifyDrop(zip, { receivedAt: new Date(Number.NaN) })).toThrow(TypeError);
+  });
+
+  it('rejects a zip64 archive as zip64', () => {
+    const zip = writeDropZip(header, sampleEntries()).zip;
+    // A zip64 end-of-central-directory locator just before the end record.
+    const end = zip.length - 22;
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    const patched = Buffer.concat([zip.subarray(0, end), locator, zip.subarray(end)]);
+    const reason = expectRejected(verifyDrop(patched), 'zip64');
+    expect(reason).toContain('turn zip64 off');
+  });
+
+  it('rejects a byte-order mark before any JSON entry, naming it, with what to do', () => {
+    const entries = sampleEntries();
+    const manifest = {
+      path: 'manifest.json',
+      content: Buffer.concat([BOM, stableJson(goodManifest())]),
+    };
+    const reason = expectRejected(
+      verifyDrop(writeZip([manifest, ...entries], { time: TIME })),
+      'manifest_invalid',
+    );
+    expect(reason).toBe('manifest.json starts with a byte-order mark: save as UTF-8 without BOM.');
+    for (const i of [0, 3]) {
+      const withBom = sampleEntries();
+      const e = withBom[i];
+      if (!e) throw new Error('sample drop changed');
+      withBom[i] = { path: e.path, content: Buffer.concat([BOM, e.content]) };
+      expect(expectRejected(verifyDrop(writeDropZip(header, withBom).zip), 'entry_invalid')).toBe(
+        `${e.path} starts with a byte-order mark: save as UTF-8 without BOM.`,
+      );
+    }
+  });
+
+  it('says when the file or an entry is empty (0 bytes)', () => {
+    expect(expectRejected(verifyDrop(Buffer.alloc(0)), 'zip_corrupt')).toContain(
+      'The file is empty (0 bytes)',
+    );
+    const entries = sampleEntries();
+    entries[1] = { path: 'alarms.json', content: Buffer.alloc(0) };
+    expect(
+      expectRejected(verifyDrop(writeDropZip(header, entries).zip), 'entry_invalid'),
+    ).toContain('alarms.json is empty (0 bytes)');
+  });
+
+  it('names the expected file name (from the manifest) and the actual one on name_mismatch', () => {
+    const { zip } = writeDropZip(header, sampleEntries());
+    const actual = 'gardaland-demo_ride-1_20260601T100000Z_07.zip';
+    const reason = expectRejected(verifyDrop(zip, { fileName: actual }), 'name_mismatch');
+    expect(reason).toContain(`"${actual}"`);
+    expect(reason).toContain(`rename the file to "${FILE_NAME}"`);
+  });
+
+  it('accepts cycles, alarms and samples outside the window and riders above capacity (findings, not rejections)', () => {
+    const entries = sampleEntries();
+    entries[0] = {
+      path: 'cycles.json',
+      content: stableJson([
+        {
+          id: 'early',
+          start: '2026-06-01T09:50:00Z',
+          end: '2026-06-01T09:52:00Z',
+          mode: 'auto',
+          outcome: 'completed',
+          riders: 1000,
+        },
+      ]),
+    };
+    entries[1] = {
+      path: 'alarms.json',
+      content: stableJson([
+        {
+          code: 'E-101',
+          severity: 'fault',
+          raisedAt: '2026-06-01T11:30:00Z',
+          clearedAt: null,
+          cycleId: null,
+        },
+      ]),
+    };
+    expect(verifyDrop(writeDropZip(header, entries).zip, { fileName: FILE_NAME }).ok).toBe(true);
+  });
+
+  it('refuses telemetry values no 64-bit float can hold, as the Rust reader does', () => {
+    const entries = sampleEntries([160, 1e300, null]);
+    const e = entries[3];
+    if (!e) throw new Error('sample drop changed');
+    entries[3] = {
+      path: e.path,
+      content: Buffer.from(e.content.toString().replace('1e+300', '1e400')),
+    };
+    expect(
+      expectRejected(verifyDrop(writeDropZip(header, entries).zip), 'entry_invalid'),
+    ).toContain('values[1] is out of range');
   });
 });
 

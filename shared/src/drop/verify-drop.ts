@@ -1,25 +1,31 @@
-import AdmZip from 'adm-zip';
-import { crc32, inflateRawSync } from 'node:zlib';
 import type { z } from 'zod';
 import { computeContentId, sha256Hex } from './content-id.ts';
-import { findDuplicateKey } from './duplicate-key.ts';
 import { describeIssues } from './describe-issue.ts';
+import { DEFAULT_DROP_LIMITS, type DropLimits } from './drop-limits.ts';
+import { checkJsonBytes, decodeUtf8, parseJsonEntry, parseJsonText } from './entry-json.ts';
 import { entrySchemaFor, type EntrySchema } from './entry-schema.ts';
-import { unsafeEntryNameReason } from './entry-name.ts';
-import { parseDropFileName } from './file-name.ts';
+import { formatDropFileName } from './file-name.ts';
 import { manifestSchema, type Manifest } from './manifest.ts';
+import { Rejection, formatExactBytes, reject } from './rejection.ts';
 import { withoutNumberValues } from './telemetry-values.ts';
+import type { DropRejectionCode, VerifiedEntry, VerifyResult } from './verify-result.ts';
 import {
-  DEFAULT_DROP_LIMITS,
-  type DropLimits,
-  type DropRejectionCode,
-  type VerifiedEntry,
-  type VerifyResult,
-} from './verify-result.ts';
+  checkWindowIsOneUtcHour,
+  checkWindowNotInFuture,
+  formatInstant,
+  instantMs,
+} from './window-rules.ts';
+import {
+  checkEntryNamesAndSizes,
+  entryName,
+  locateEntryData,
+  readEntryData,
+  readZipArchive,
+} from './zip-archive.ts';
 
 /** Options of {@link verifyDrop}. */
 export interface VerifyDropOptions {
-  /** The drop's file name; when given it must match the manifest (park, ride, window, sequence). */
+  /** The drop's file name; when given it must be the canonical name of the manifest's drop. */
   fileName?: string;
   /** Overrides of {@link DEFAULT_DROP_LIMITS}, e.g. for tests. */
   limits?: Partial<DropLimits>;
@@ -28,195 +34,17 @@ export interface VerifyDropOptions {
    * download for its blob name), so these bytes are not hashed a second time.
    */
   sha256?: string;
+  /**
+   * When the drop was received (the agent: pulled; central: committed). When given, a window
+   * that starts more than 15 minutes later is rejected (`window_in_future`).
+   */
+  receivedAt?: Date;
 }
 
 const MANIFEST_PATH = 'manifest.json';
-const METHOD_STORED = 0;
-const METHOD_DEFLATED = 8;
-const FLAG_ENCRYPTED = 1;
-// Deflating zero bytes takes 2 bytes; anything much larger that claims to be empty is suspect.
-const MAX_COMPRESSED_BYTES_OF_EMPTY_ENTRY = 64;
-
-class Rejection extends Error {
-  constructor(
-    readonly code: DropRejectionCode,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
-
-function reject(code: DropRejectionCode, reason: string): never {
-  throw new Rejection(code, reason);
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
-}
 
 function errorText(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.replace(/^ADM-ZIP: /, '');
-}
-
-interface CentralEntry {
-  name: string;
-  size: number;
-  compressedSize: number;
-  method: number;
-  flags: number;
-  crc: number;
-  zipEntry: AdmZip.IZipEntry;
-}
-
-/** Reads the central directory only: names and declared sizes, nothing inflated yet. */
-function readCentralDirectory(zip: Buffer): CentralEntry[] {
-  try {
-    return new AdmZip(zip).getEntries().map((e) => ({
-      name: e.entryName,
-      size: e.header.size,
-      compressedSize: e.header.compressedSize,
-      method: e.header.method,
-      flags: e.header.flags,
-      crc: e.header.crc,
-      zipEntry: e,
-    }));
-  } catch (e) {
-    return reject(
-      'zip_corrupt',
-      `The file is not a readable zip archive (${errorText(e)}); it may be truncated or damaged, so copy it again from the PLC.`,
-    );
-  }
-}
-
-function checkLimits(entries: readonly CentralEntry[], limits: DropLimits): void {
-  if (entries.length > limits.maxEntries) {
-    reject(
-      'too_large',
-      `The archive holds ${entries.length} entries; at most ${limits.maxEntries} are allowed.`,
-    );
-  }
-  const seen = new Set<string>();
-  for (const e of entries) {
-    const unsafe = unsafeEntryNameReason(e.name);
-    if (unsafe) reject('unsafe_entry_name', `Entry "${e.name}" ${unsafe}.`);
-    // Two entries with one name would let two readers see different content.
-    if (seen.has(e.name)) reject('unsafe_entry_name', `Entry "${e.name}" appears twice.`);
-    seen.add(e.name);
-  }
-  let total = 0;
-  for (const e of entries) {
-    if (e.size > limits.ratioCheckAboveBytes) {
-      // Whole-number ratio, as the Rust crate computes it, so both sides agree at the edge.
-      const ratio = Math.floor(e.size / Math.max(e.compressedSize, 1));
-      if (ratio > limits.maxRatio) {
-        reject(
-          'zip_bomb',
-          `${e.name}: ${formatBytes(e.size)} compressed into ${formatBytes(e.compressedSize)} (ratio ${ratio}, limit ${limits.maxRatio}); this looks like a zip bomb, not PLC data.`,
-        );
-      }
-    }
-    if (e.size > limits.maxEntryBytes) {
-      reject(
-        'too_large',
-        `${e.name} is ${formatBytes(e.size)} uncompressed; one entry may be at most ${formatBytes(limits.maxEntryBytes)}.`,
-      );
-    }
-    total += e.size;
-  }
-  if (total > limits.maxTotalBytes) {
-    reject(
-      'too_large',
-      `The entries add up to ${formatBytes(total)} uncompressed; the limit is ${formatBytes(limits.maxTotalBytes)}.`,
-    );
-  }
-}
-
-/** Inflates one entry, never past its declared size, and checks its length and CRC-32. */
-function readEntryData(e: CentralEntry): Buffer {
-  const damaged = (what: string): never =>
-    reject(
-      'zip_corrupt',
-      `${e.name}: ${what}; the archive is damaged, copy it again from the PLC.`,
-    );
-  if (e.flags & FLAG_ENCRYPTED) {
-    reject('zip_corrupt', `${e.name} is encrypted; drops must not be password protected.`);
-  }
-  let compressed: Buffer;
-  try {
-    compressed = e.zipEntry.getCompressedData();
-  } catch (err) {
-    return damaged(`its data cannot be located (${errorText(err)})`);
-  }
-  if (compressed.length !== e.compressedSize) {
-    damaged(`only ${compressed.length} of ${e.compressedSize} compressed bytes are present`);
-  }
-  let data: Buffer;
-  if (e.method === METHOD_STORED) {
-    data = compressed;
-  } else if (e.method === METHOD_DEFLATED) {
-    if (e.size === 0) {
-      if (compressed.length > MAX_COMPRESSED_BYTES_OF_EMPTY_ENTRY) {
-        damaged(`it claims to be empty but holds ${compressed.length} compressed bytes`);
-      }
-    }
-    try {
-      // The declared size bounds the output, so a lying header cannot exhaust memory (and the
-      // ratio check above bounds the size). One output chunk of that size instead of zlib's
-      // 16 KiB pieces joined at the end: ~25 % less CPU for a 50 Hz drop.
-      const bound = Math.max(e.size, 1);
-      data = inflateRawSync(compressed, { maxOutputLength: bound, chunkSize: Math.max(bound, 64) });
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-        return damaged(`it inflates to more than the ${e.size} bytes its header declares`);
-      }
-      return damaged(`its compressed data is invalid (${errorText(err)})`);
-    }
-  } else {
-    return reject(
-      'zip_corrupt',
-      `${e.name} uses compression method ${e.method}; only stored (0) and deflate (8) are supported.`,
-    );
-  }
-  if (data.length !== e.size) {
-    damaged(`it holds ${data.length} bytes but its header declares ${e.size}`);
-  }
-  if (crc32(data) >>> 0 !== e.crc >>> 0) damaged('its CRC-32 check failed');
-  return data;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function decodeText(path: string, data: Buffer, code: DropRejectionCode): string {
-  try {
-    return utf8.decode(data);
-  } catch {
-    return reject(code, `${path} is not UTF-8 text.`);
-  }
-}
-
-function parseJson(path: string, data: Buffer, code: DropRejectionCode): unknown {
-  return parseJsonText(path, decodeText(path, data, code), code);
-}
-
-function parseJsonText(path: string, text: string, code: DropRejectionCode): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return reject(code, `${path} is not valid JSON (${errorText(err)}).`);
-  }
-  const repeated = findDuplicateKey(text);
-  if (repeated !== null) {
-    reject(
-      code,
-      `${path} has the key "${repeated}" twice in one object; JSON readers disagree on which one counts, so the PLC export must write each key once.`,
-    );
-  }
-  return value;
+  return e instanceof Error ? e.message : String(e);
 }
 
 function validate<T>(
@@ -226,7 +54,9 @@ function validate<T>(
   code: DropRejectionCode,
 ): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) reject(code, `${describeIssues(path, parsed.error.issues)}.`);
+  if (!parsed.success) {
+    reject(code, `${describeIssues(path, parsed.error.issues)}: check the PLC export.`);
+  }
   return parsed.data;
 }
 
@@ -235,22 +65,28 @@ function readManifest(data: Map<string, Buffer>): Manifest {
   if (!raw) {
     return reject(
       'manifest_missing',
-      'The archive has no manifest.json at its root; the PLC export must write one.',
+      'The archive has no manifest.json at its root; the PLC export must write one (see docs/drop-format.md).',
     );
   }
   const manifest = validate(
     MANIFEST_PATH,
     manifestSchema,
-    parseJson(MANIFEST_PATH, raw, 'manifest_invalid'),
+    parseJsonEntry(MANIFEST_PATH, raw, 'manifest_invalid'),
     'manifest_invalid',
   );
   const listed = new Set<string>();
   for (const [i, f] of manifest.files.entries()) {
     if (f.path === MANIFEST_PATH) {
-      reject('manifest_invalid', `manifest.json: files[${i}] lists manifest.json itself.`);
+      reject(
+        'manifest_invalid',
+        `manifest.json: files[${i}] lists manifest.json itself; list only the other entries.`,
+      );
     }
     if (listed.has(f.path)) {
-      reject('manifest_invalid', `manifest.json: files[${i}] lists "${f.path}" a second time.`);
+      reject(
+        'manifest_invalid',
+        `manifest.json: files[${i}] lists "${f.path}" a second time; list each entry once.`,
+      );
     }
     listed.add(f.path);
   }
@@ -259,7 +95,12 @@ function readManifest(data: Map<string, Buffer>): Manifest {
 
 function listedEntry(data: Map<string, Buffer>, path: string): Buffer {
   const bytes = data.get(path);
-  if (!bytes) reject('entry_missing', `${path} is listed in manifest.json but not in the archive.`);
+  if (!bytes) {
+    reject(
+      'entry_missing',
+      `${path} is listed in manifest.json but not in the archive: add it, or do not list it.`,
+    );
+  }
   return bytes;
 }
 
@@ -273,7 +114,7 @@ function checkListedFiles(
     if (bytes.length !== f.bytes) {
       reject(
         'size_mismatch',
-        `${f.path} has ${bytes.length} bytes but manifest.json lists ${f.bytes}.`,
+        `${f.path} has ${bytes.length} bytes but manifest.json lists ${f.bytes}; the file changed after the manifest was written: write the manifest last.`,
       );
     }
   }
@@ -284,7 +125,7 @@ function checkListedFiles(
     if (actual !== f.sha256) {
       reject(
         'hash_mismatch',
-        `${f.path} does not match the SHA-256 in manifest.json (listed ${f.sha256.slice(0, 12)}…, actual ${actual.slice(0, 12)}…); the file changed after the manifest was written.`,
+        `${f.path} does not match the SHA-256 in manifest.json (listed ${f.sha256.slice(0, 12)}…, actual ${actual.slice(0, 12)}…); the file changed after the manifest was written: write the manifest last.`,
       );
     }
   }
@@ -293,7 +134,7 @@ function checkListedFiles(
     if (path === MANIFEST_PATH || listed.has(path)) continue;
     const hint = path.endsWith('/')
       ? ' Folder entries are not allowed: create the zip without them (e.g. `zip -D`).'
-      : '';
+      : ' List it in manifest.json, or leave it out of the archive.';
     reject('entry_unlisted', `${path} is in the archive but not listed in manifest.json.${hint}`);
   }
 }
@@ -304,12 +145,12 @@ function checkEntrySchemas(manifest: Manifest, data: Map<string, Buffer>): void 
     if (!kind) {
       reject(
         'entry_invalid',
-        `${f.path} is not part of drop format v1 (expected cycles.json, alarms.json, counters.json or telemetry/{channel}.json).`,
+        `${f.path} is not part of drop format v1 (expected cycles.json, alarms.json, counters.json or telemetry/{channel}.json): leave it out of the drop.`,
       );
     }
     const value = validate(f.path, kind.schema, parseEntry(f.path, kind, data), 'entry_invalid');
     const problem = kind.check?.(value);
-    if (problem) reject('entry_invalid', `${f.path}: ${problem}.`);
+    if (problem) reject('entry_invalid', `${f.path}: ${problem}: check the PLC export.`);
   }
 }
 
@@ -321,87 +162,81 @@ function checkEntrySchemas(manifest: Manifest, data: Map<string, Buffer>): void 
  */
 function parseEntry(path: string, kind: EntrySchema, data: Map<string, Buffer>): unknown {
   const raw = listedEntry(data, path);
+  checkJsonBytes(path, raw, 'entry_invalid');
   const reduced = kind.numberValues ? withoutNumberValues(raw) : null;
   if (reduced !== null) {
     // Valid UTF-8 and valid JSON without the (ASCII) array exactly when with it.
     let value: unknown;
     try {
-      const text = utf8.decode(reduced);
-      value = JSON.parse(text);
-      if (findDuplicateKey(text) !== null) value = undefined;
+      value = parseJsonText(path, decodeUtf8(path, reduced, 'entry_invalid'), 'entry_invalid');
     } catch {
       value = undefined;
     }
     if (value !== undefined) return value;
   }
-  return parseJson(path, raw, 'entry_invalid');
+  return parseJsonEntry(path, raw, 'entry_invalid');
+}
+
+/** The drop's canonical file name, from its manifest. */
+function canonicalFileName(manifest: Manifest): string {
+  return formatDropFileName({
+    park: manifest.park,
+    ride: manifest.ride,
+    windowStart: formatInstant(instantMs(manifest.window.start)),
+    sequence: manifest.sequence,
+  });
 }
 
 function checkFileName(fileName: string, manifest: Manifest): void {
-  const parsed = parseDropFileName(fileName);
-  if (!parsed) {
-    reject(
-      'name_mismatch',
-      `"${fileName}" is not a drop file name; expected {park}_{ride}_{YYYYMMDDTHHMMSSZ}_{sequence}.zip.`,
-    );
-  }
-  if (parsed.park !== manifest.park) {
-    reject(
-      'name_mismatch',
-      `"${fileName}" names park "${parsed.park}" but manifest.json says "${manifest.park}".`,
-    );
-  }
-  if (parsed.ride !== manifest.ride) {
-    reject(
-      'name_mismatch',
-      `"${fileName}" names ride "${parsed.ride}" but manifest.json says "${manifest.ride}".`,
-    );
-  }
-  if (Date.parse(parsed.windowStart) !== Date.parse(manifest.window.start)) {
-    reject(
-      'name_mismatch',
-      `"${fileName}" names window start ${parsed.windowStart} but manifest.json says ${manifest.window.start}.`,
-    );
-  }
-  if (parsed.sequence !== manifest.sequence) {
-    reject(
-      'name_mismatch',
-      `"${fileName}" names sequence ${parsed.sequence} but manifest.json says ${manifest.sequence}.`,
-    );
-  }
+  const expected = canonicalFileName(manifest);
+  if (fileName === expected) return;
+  reject(
+    'name_mismatch',
+    `The file is named "${fileName}" but manifest.json (park, ride, window start, sequence) names it "${expected}": rename the file to "${expected}", or fix the export if the manifest is wrong.`,
+  );
 }
 
 /**
- * Checks a drop against format v1 and the rules of docs/job-contracts.md, in memory (nothing is
- * written to disk). Sizes, ratios and entry names are checked from the central directory before
- * anything is inflated. Never throws: a bad drop yields `{ ok: false, code, reason }` with a
- * sentence a park technician can act on.
+ * Checks a drop against format v1 and the rules of docs/drop-format.md, in memory (nothing is
+ * written to disk), in the documented order so the Rust crate reaches the same code. Sizes,
+ * ratios and entry names are checked from the central directory before anything is inflated.
+ * Never throws for a bad drop: it yields `{ ok: false, code, reason }` with a sentence that
+ * says what is wrong and what the sender should do. Throws a TypeError only when
+ * `receivedAt` is an invalid Date (a caller's bug, not the drop's).
  */
 export function verifyDrop(zip: Buffer, opts: VerifyDropOptions = {}): VerifyResult {
   const limits: DropLimits = { ...DEFAULT_DROP_LIMITS, ...opts.limits };
+  const { receivedAt } = opts;
+  if (receivedAt !== undefined && Number.isNaN(receivedAt.getTime())) {
+    throw new TypeError('verifyDrop: receivedAt is an invalid Date');
+  }
   try {
     if (zip.length > limits.maxZipBytes) {
       reject(
         'too_large',
-        `The zip is ${formatBytes(zip.length)}; the limit is ${formatBytes(limits.maxZipBytes)}.`,
+        `The zip is ${formatExactBytes(zip.length)}; the limit is ${formatExactBytes(limits.maxZipBytes)}: a drop holds one hour of one ride, check the export's window and sample rate.`,
       );
     }
-    const central = readCentralDirectory(zip);
-    checkLimits(central, limits);
+    const archive = readZipArchive(zip, limits);
+    checkEntryNamesAndSizes(archive.entries, limits);
+    locateEntryData(zip, archive);
     const data = new Map<string, Buffer>();
     const hashes = new Map<string, string>();
     const entries: VerifiedEntry[] = [];
-    for (const e of central) {
-      const bytes = readEntryData(e);
+    for (const e of archive.entries) {
+      const bytes = readEntryData(zip, e);
       const sha256 = sha256Hex(bytes);
-      data.set(e.name, bytes);
-      hashes.set(e.name, sha256);
-      entries.push({ path: e.name, sha256, bytes: bytes.length });
+      const path = entryName(e);
+      data.set(path, bytes);
+      hashes.set(path, sha256);
+      entries.push({ path, sha256, bytes: bytes.length });
     }
     const manifest = readManifest(data);
+    checkWindowIsOneUtcHour(manifest);
     checkListedFiles(manifest, data, hashes);
     checkEntrySchemas(manifest, data);
     if (opts.fileName !== undefined) checkFileName(opts.fileName, manifest);
+    if (receivedAt !== undefined) checkWindowNotInFuture(manifest, receivedAt);
     return {
       ok: true,
       manifest,
@@ -411,11 +246,11 @@ export function verifyDrop(zip: Buffer, opts: VerifyDropOptions = {}): VerifyRes
     };
   } catch (e) {
     if (e instanceof Rejection) return { ok: false, code: e.code, reason: e.reason };
-    // Anything unforeseen inside adm-zip or zlib still means the archive cannot be trusted.
+    // Anything unforeseen still means the archive cannot be trusted.
     return {
       ok: false,
       code: 'zip_corrupt',
-      reason: `The archive could not be read (${errorText(e)}); copy it again from the PLC.`,
+      reason: `The archive could not be read (${errorText(e)}): copy it again from the gateway, or export the window again.`,
     };
   }
 }

@@ -1,39 +1,31 @@
 import type { Manifest } from './manifest.ts';
 
-/** Why a drop was rejected; stable codes, listed in docs/job-contracts.md. */
-export type DropRejectionCode =
-  | 'zip_corrupt'
-  | 'unsafe_entry_name'
-  | 'too_large'
-  | 'zip_bomb'
-  | 'manifest_missing'
-  | 'manifest_invalid'
-  | 'entry_missing'
-  | 'entry_unlisted'
-  | 'hash_mismatch'
-  | 'size_mismatch'
-  | 'entry_invalid'
-  | 'name_mismatch';
+export { DEFAULT_DROP_LIMITS, type DropLimits } from './drop-limits.ts';
 
-/** Limits that keep a hostile or broken zip from exhausting memory or disk. */
-export interface DropLimits {
-  maxZipBytes: number;
-  maxEntries: number;
-  maxEntryBytes: number;
-  maxTotalBytes: number;
-  /** Uncompressed / compressed, checked for entries above `ratioCheckAboveBytes`. */
-  maxRatio: number;
-  ratioCheckAboveBytes: number;
-}
+/**
+ * Every rejection code, in the order the checks run. Stable snake_case codes; docs/drop-format.md
+ * ("Rejection codes") says what each means and what the sender should do.
+ */
+export const DROP_REJECTION_CODES = [
+  'too_large',
+  'zip_corrupt',
+  'zip64',
+  'unsafe_entry_name',
+  'zip_bomb',
+  'manifest_missing',
+  'manifest_invalid',
+  'window_not_hour',
+  'entry_missing',
+  'size_mismatch',
+  'hash_mismatch',
+  'entry_unlisted',
+  'entry_invalid',
+  'name_mismatch',
+  'window_in_future',
+] as const;
 
-export const DEFAULT_DROP_LIMITS: DropLimits = {
-  maxZipBytes: 128 * 1024 * 1024,
-  maxEntries: 64,
-  maxEntryBytes: 64 * 1024 * 1024,
-  maxTotalBytes: 256 * 1024 * 1024,
-  maxRatio: 100,
-  ratioCheckAboveBytes: 1024 * 1024,
-};
+/** Why a drop was rejected. */
+export type DropRejectionCode = (typeof DROP_REJECTION_CODES)[number];
 
 /** One archive entry of a verified drop. */
 export interface VerifiedEntry {

@@ -9,6 +9,7 @@ import {
   cyclesFileSchema,
   type TelemetryFile,
 } from '../drop/entries.ts';
+import { parseDropFileName } from '../drop/file-name.ts';
 import { verifyDrop } from '../drop/verify-drop.ts';
 import { findRideModel, loadRideModels } from '../ride-model/ride-model.ts';
 import { generateDrops, generateSmallDrop, writeDrops, type GeneratedDrop } from './generate.ts';
@@ -79,10 +80,27 @@ describe('generateDrops', () => {
   it.each([
     ['a summer Saturday', summerDay],
     ['the spring-forward DST day', dstDay],
+    [
+      'a park at UTC+05:30, whose local hours are not UTC hours',
+      generateDrops(
+        {
+          rides: RIDES.slice(0, 1),
+          from: '2026-06-06',
+          seed: 5,
+          rateHz: 1,
+          timezone: 'Asia/Kolkata',
+        },
+        models,
+      ),
+    ],
   ])('writes only drops that pass verifyDrop on %s', (_name, drops) => {
     expect(drops.length).toBeGreaterThan(0);
     for (const drop of drops) {
-      const result = verifyDrop(drop.zip, { fileName: drop.fileName });
+      // Windows are whole UTC hours (window_not_hour), and a drop pulled as soon as its hour
+      // ends is not in the future (window_in_future).
+      const start = parseDropFileName(drop.fileName)?.windowStart ?? '';
+      const receivedAt = new Date(Date.parse(start) + 3_600_000);
+      const result = verifyDrop(drop.zip, { fileName: drop.fileName, receivedAt });
       expect(result.ok ? 'ok' : `${drop.fileName}: ${result.reason}`).toBe('ok');
     }
   });

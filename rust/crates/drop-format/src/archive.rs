@@ -2,18 +2,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use zip::ZipArchive;
 
 use crate::content_id::{content_id, hex};
 use crate::entries::{
     parse_alarms, parse_counters, parse_cycles, Alarm, CounterSnapshot, Cycle, TelemetryFile,
 };
 use crate::file_name::parse_drop_file_name;
+use crate::json_text::check_json_bytes;
 use crate::limits::DropLimits;
 use crate::manifest::Manifest;
-use crate::rejection::{DropError, RejectionCode as Code};
+use crate::rejection::{format_exact_bytes, DropError, RejectionCode as Code};
 use crate::telemetry_stream::{stream_telemetry, CollectSink, DropHead, TelemetrySink};
+use crate::window::{check_file_name, check_window_is_one_utc_hour, check_window_not_in_future};
+use crate::zip_archive::{
+    check_entry_names_and_sizes, locate_entry_data, open_entry, read_zip_archive, ZipEntry,
+};
 
 const MANIFEST: &str = "manifest.json";
 
@@ -48,6 +53,20 @@ pub struct StreamedDrop {
     pub content_id: String,
 }
 
+/// How to verify a drop: the same options as TypeScript's `verifyDrop`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VerifyOptions<'a> {
+    /// The drop's file name; when given it must be the canonical name of the manifest's
+    /// drop (`name_mismatch`).
+    pub file_name: Option<&'a str>,
+    /// The limits; [`DropLimits::default`] unless a test wants others.
+    pub limits: DropLimits,
+    /// When the drop was received (by the agent: pulled; by central: committed). When
+    /// given, a window that starts more than 15 minutes later is rejected
+    /// (`window_in_future`).
+    pub received_at: Option<DateTime<Utc>>,
+}
+
 /// Reads and verifies a drop from a file. The file name is checked against the manifest
 /// only when it is a canonical drop name: blobs stored under their SHA-256 have none.
 pub fn read_drop_file(path: &Path, limits: &DropLimits) -> Result<VerifiedDrop, ReadDropError> {
@@ -64,20 +83,35 @@ pub fn stream_drop_file(
     limits: &DropLimits,
     sink: &mut dyn TelemetrySink,
 ) -> Result<StreamedDrop, ReadDropError> {
-    let mut file = std::fs::File::open(path)?;
-    let size = file.metadata()?.len();
-    if size > limits.max_zip_bytes {
-        return Err(too_large_zip(size, limits).into());
-    }
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut BufReader::new(&mut file), &mut hasher)?;
-    file.seek(SeekFrom::Start(0))?;
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .filter(|n| parse_drop_file_name(n).is_some());
+    let opts = VerifyOptions {
+        file_name: name,
+        limits: *limits,
+        received_at: None,
+    };
+    verify_drop_file(path, &opts, sink)
+}
+
+/// Verifies the drop in the file at `path` with `opts` (its file name is checked only when
+/// `opts.file_name` is given), streaming the telemetry to `sink` like [`stream_drop_file`].
+pub fn verify_drop_file(
+    path: &Path,
+    opts: &VerifyOptions<'_>,
+    sink: &mut dyn TelemetrySink,
+) -> Result<StreamedDrop, ReadDropError> {
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > opts.limits.max_zip_bytes {
+        return Err(too_large_zip(size, &opts.limits).into());
+    }
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut BufReader::new(&mut file), &mut hasher)?;
+    file.seek(SeekFrom::Start(0))?;
     let reader = BufReader::with_capacity(64 * 1024, file);
-    Ok(verify(reader, hex(&hasher.finalize()), name, limits, sink)?)
+    Ok(verify(reader, size, hex(&hasher.finalize()), opts, sink)?)
 }
 
 /// Why [`read_drop_file`] produced no drop: the file could not be read, or it is not a
@@ -96,27 +130,46 @@ fn too_large_zip(size: u64, limits: &DropLimits) -> DropError {
     DropError::new(
         Code::TooLarge,
         format!(
-            "the zip has {size} bytes, more than the limit of {} bytes",
-            limits.max_zip_bytes
+            "The zip is {}; the limit is {}: a drop holds one hour of one ride, check the export's window and sample rate.",
+            format_exact_bytes(size),
+            format_exact_bytes(limits.max_zip_bytes)
         ),
     )
 }
 
-/// Verifies a drop held in memory, checking in the contract's order: zip soundness and
-/// names, limits, manifest, listed files, unlisted entries, entry schemas, file name.
+/// Verifies a drop held in memory, checking in the contract's order (docs/drop-format.md).
 ///
-/// `file_name`, when given, must be a canonical drop name matching the manifest.
+/// `file_name`, when given, must be the canonical name of the manifest's drop.
 pub fn read_drop(
     bytes: &[u8],
     file_name: Option<&str>,
     limits: &DropLimits,
 ) -> Result<VerifiedDrop, DropError> {
-    if bytes.len() as u64 > limits.max_zip_bytes {
-        return Err(too_large_zip(bytes.len() as u64, limits));
+    let opts = VerifyOptions {
+        file_name,
+        limits: *limits,
+        received_at: None,
+    };
+    verify_drop_bytes(bytes, &opts)
+}
+
+/// Verifies a drop held in memory with `opts`: TypeScript's `verifyDrop`.
+pub fn verify_drop_bytes(
+    bytes: &[u8],
+    opts: &VerifyOptions<'_>,
+) -> Result<VerifiedDrop, DropError> {
+    if bytes.len() as u64 > opts.limits.max_zip_bytes {
+        return Err(too_large_zip(bytes.len() as u64, &opts.limits));
     }
     let mut sink = CollectSink::default();
     let sha256 = hex(&Sha256::digest(bytes));
-    let drop = verify(Cursor::new(bytes), sha256, file_name, limits, &mut sink)?;
+    let drop = verify(
+        Cursor::new(bytes),
+        bytes.len() as u64,
+        sha256,
+        opts,
+        &mut sink,
+    )?;
     Ok(verified(drop, sink))
 }
 
@@ -149,38 +202,38 @@ struct Entry {
 }
 
 fn verify<R: Read + Seek>(
-    reader: R,
+    mut reader: R,
+    len: u64,
     sha256: String,
-    file_name: Option<&str>,
-    limits: &DropLimits,
+    opts: &VerifyOptions<'_>,
     sink: &mut dyn TelemetrySink,
 ) -> Result<StreamedDrop, DropError> {
-    let corrupt = |e: zip::result::ZipError| {
-        DropError::new(Code::ZipCorrupt, format!("the zip cannot be read: {e}"))
-    };
-    let mut zip = ZipArchive::new(reader).map_err(corrupt)?;
-    let central = check_central_directory(&mut zip, limits)?;
+    let mut index = read_zip_archive(&mut reader, len, &opts.limits)?;
+    check_entry_names_and_sizes(&index.entries, &opts.limits)?;
+    locate_entry_data(&mut reader, &mut index)?;
 
     // Small entries first, so the sink has the cycles before the first sample.
     let mut entries = BTreeMap::new();
-    for (i, name) in central.iter().enumerate() {
-        if !is_streamed(name) {
-            let mut bytes = Vec::new();
-            let (size, sha) = read_entry(&mut zip, i, |r| r.read_to_end(&mut bytes).map(drop))?;
-            entries.insert(
-                name.clone(),
-                Entry {
-                    size,
-                    sha256: sha,
-                    bytes: Some(bytes),
-                },
-            );
-        }
+    for e in index.entries.iter().filter(|e| !is_streamed(e.name())) {
+        let mut bytes = Vec::new();
+        let (size, sha) = read_entry(&mut reader, e, |r| r.read_to_end(&mut bytes).map(drop))?;
+        entries.insert(
+            e.name().to_owned(),
+            Entry {
+                size,
+                sha256: sha,
+                bytes: Some(bytes),
+            },
+        );
     }
-    let manifest = entries
-        .get(MANIFEST)
-        .and_then(|e| e.bytes.as_deref())
-        .map(Manifest::from_json);
+    let manifest = entries.get(MANIFEST).and_then(|e| e.bytes.as_deref()).map(
+        |b| -> Result<Manifest, String> {
+            check_json_bytes(MANIFEST, b)?;
+            Manifest::from_json(b)
+                .map_err(|e| format!("manifest.json is invalid: {e}: check the PLC export."))
+        },
+    );
+    // Full sentences, by entry path.
     let mut schema_errors: BTreeMap<String, String> = BTreeMap::new();
     let mut head = None;
     if let Some(Ok(manifest)) = &manifest {
@@ -209,31 +262,30 @@ fn verify<R: Read + Seek>(
     };
 
     // Sorted by path, so a sink sees the channels in the same order whatever the zip's order.
-    let mut streamed: Vec<(usize, &String)> = central
+    let mut streamed: Vec<&ZipEntry> = index
+        .entries
         .iter()
-        .enumerate()
-        .filter(|(_, n)| is_streamed(n))
+        .filter(|e| is_streamed(e.name()))
         .collect();
-    streamed.sort_by_key(|(_, n)| *n);
-    for (i, name) in streamed {
+    streamed.sort_by_key(|e| e.name());
+    for e in streamed {
+        let name = e.name();
         // Only a listed entry of a drop whose other entries are valid is worth parsing:
         // any other problem decides the verdict before this entry's schema could.
         let channel = telemetry_channel(name);
-        let parse = head.is_some() && listed.contains(name.as_str()) && channel.is_some();
+        let parse = head.is_some() && listed.contains(name) && channel.is_some();
         let mut schema = Ok(());
-        let (size, sha) = read_entry(&mut zip, i, |r| {
+        let (size, sha) = read_entry(&mut reader, e, |r| {
             if parse {
-                // The telemetry reader buffers on its own.
-                schema = stream_telemetry(&mut *r, channel.unwrap_or_default(), sink);
+                schema = stream_telemetry_entry(&mut *r, name, channel.unwrap_or_default(), sink);
             }
-            // Hash to the end even after a schema error: the hash decides first.
-            std::io::copy(r, &mut std::io::sink()).map(drop)
+            Ok(())
         })?;
         if let Err(e) = schema {
-            schema_errors.insert(name.clone(), e);
+            schema_errors.insert(name.to_owned(), e);
         }
         entries.insert(
-            name.clone(),
+            name.to_owned(),
             Entry {
                 size,
                 sha256: sha,
@@ -246,40 +298,56 @@ fn verify<R: Read + Seek>(
         .ok_or_else(|| {
             DropError::new(
                 Code::ManifestMissing,
-                "the zip has no manifest.json at its root",
+                "The archive has no manifest.json at its root; the PLC export must write one (see docs/drop-format.md).",
             )
         })?
-        .map_err(|e| {
-            DropError::new(
-                Code::ManifestInvalid,
-                format!("manifest.json is invalid: {e}"),
-            )
-        })?;
+        .map_err(|e| DropError::new(Code::ManifestInvalid, e))?;
+    check_window_is_one_utc_hour(&manifest)?;
     check_listed_files(&manifest, &entries)?;
     let content_id = content_id(entries.iter().map(|(p, e)| (p.as_str(), e.sha256.as_str())));
     for f in &manifest.files {
         let problem = if is_streamed(&f.path) && telemetry_channel(&f.path).is_none() {
-            Some(NOT_V1.to_owned())
+            Some(not_v1(&f.path))
         } else {
             schema_errors.remove(&f.path)
         };
         if let Some(e) = problem {
-            return Err(DropError::new(
-                Code::EntryInvalid,
-                format!("{} is invalid: {e}", f.path),
-            ));
+            return Err(DropError::new(Code::EntryInvalid, e));
         }
     }
-    let head = head
-        .ok_or_else(|| DropError::new(Code::EntryInvalid, "an entry does not match its schema"))?;
-    if let Some(name) = file_name {
+    let head = head.ok_or_else(|| {
+        DropError::new(
+            Code::EntryInvalid,
+            "An entry does not match its schema: check the PLC export.",
+        )
+    })?;
+    if let Some(name) = opts.file_name {
         check_file_name(name, &head.manifest)?;
+    }
+    if let Some(received_at) = opts.received_at {
+        check_window_not_in_future(&head.manifest, received_at)?;
     }
     Ok(StreamedDrop {
         head,
         sha256,
         content_id,
     })
+}
+
+/// Checks a telemetry entry's first bytes (empty, byte-order mark) as TypeScript does, then
+/// streams it to `sink`; the error is a full sentence for `entry_invalid`.
+fn stream_telemetry_entry(
+    r: &mut dyn Read,
+    path: &str,
+    channel: &str,
+    sink: &mut dyn TelemetrySink,
+) -> Result<(), String> {
+    let mut prefix = Vec::with_capacity(3);
+    // A read error surfaces through the entry reader, which decides first.
+    let _ = r.take(3).read_to_end(&mut prefix);
+    check_json_bytes(path, &prefix)?;
+    stream_telemetry(Cursor::new(prefix).chain(r), channel, sink)
+        .map_err(|e| format!("{path} is invalid: {e}: check the PLC export."))
 }
 
 #[derive(Default)]
@@ -289,171 +357,25 @@ struct Parsed {
     counters: Vec<CounterSnapshot>,
 }
 
-/// A reader that hashes and counts what passes through it.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-    bytes: u64,
-    /// The first read error (a CRC mismatch shows up as one), kept because a JSON parser
-    /// that meets it reports a parse error and the reader may then look finished.
-    failed: Option<std::io::Error>,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = match self.inner.read(buf) {
-            Ok(n) => n,
-            Err(e) => {
-                let again = std::io::Error::new(e.kind(), e.to_string());
-                self.failed.get_or_insert(e);
-                return Err(again);
-            }
-        };
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-/// Decompresses entry `i` through `consume`, which must read it to the end so the zip
-/// crate verifies its CRC-32; returns its size and SHA-256.
+/// Decompresses `e` through `consume`, then reads what it left, checking the entry's length,
+/// CRC-32 and deflate stream; returns its size and SHA-256.
 fn read_entry<R: Read + Seek>(
-    zip: &mut ZipArchive<R>,
-    i: usize,
+    zip: &mut R,
+    e: &ZipEntry,
     consume: impl FnOnce(&mut dyn Read) -> std::io::Result<()>,
 ) -> Result<(u64, String), DropError> {
-    let mut f = zip
-        .by_index(i)
-        .map_err(|e| DropError::new(Code::ZipCorrupt, format!("the zip cannot be read: {e}")))?;
-    let name = f.name().unwrap_or_default().into_owned();
-    let declared = f.size();
-    // Never trust the declared size: read at most one byte past it.
-    let mut r = Hashing {
-        inner: (&mut f).take(declared + 1),
-        hasher: Sha256::new(),
-        bytes: 0,
-        failed: None,
-    };
-    let consumed = consume(&mut r);
-    if let Some(e) = r.failed.take().map(Err).unwrap_or(consumed).err() {
-        return Err(DropError::new(
-            Code::ZipCorrupt,
-            format!("entry {name} is corrupt: {e}"),
-        ));
-    }
-    if r.bytes != declared {
-        return Err(DropError::new(
+    let mut r = open_entry(zip, e)?;
+    // A consumer's own error (a parse error) is not the archive's: `finish` decides.
+    let _ = consume(&mut r);
+    r.finish().map_err(|what| {
+        DropError::new(
             Code::ZipCorrupt,
             format!(
-                "entry {name} unpacks to {} bytes but the zip declares {declared}",
-                r.bytes
+                "{}: {what}; the archive is damaged: copy it again from the gateway, or export the window again.",
+                e.name()
             ),
-        ));
-    }
-    Ok((r.bytes, hex(&r.hasher.finalize())))
-}
-
-/// Checks names, sizes and ratios from the central directory before decompressing
-/// anything; returns the entry names by index.
-fn check_central_directory<R: Read + Seek>(
-    zip: &mut ZipArchive<R>,
-    limits: &DropLimits,
-) -> Result<Vec<String>, DropError> {
-    let corrupt = |e: zip::result::ZipError| {
-        DropError::new(Code::ZipCorrupt, format!("the zip cannot be read: {e}"))
-    };
-    if zip.len() > limits.max_entries {
-        return Err(DropError::new(
-            Code::TooLarge,
-            format!(
-                "the zip has {} entries, more than the limit of {}",
-                zip.len(),
-                limits.max_entries
-            ),
-        ));
-    }
-
-    // Two entries with one name would let two readers see different content.
-    if zip.has_duplicate_names() {
-        return Err(DropError::new(
-            Code::UnsafeEntryName,
-            "an entry name appears twice in the archive; each entry must have its own name",
-        ));
-    }
-    let mut central = Vec::with_capacity(zip.len());
-    let mut names = BTreeSet::new();
-    for i in 0..zip.len() {
-        let f = zip.by_index_raw(i).map_err(corrupt)?;
-        let name = f.name().map_err(corrupt)?.into_owned();
-        if let Some(why) = unsafe_name(&name) {
-            return Err(DropError::new(
-                Code::UnsafeEntryName,
-                format!(
-                    "entry {name:?} {why}; drops may only hold relative paths inside the archive"
-                ),
-            ));
-        }
-        if !names.insert(name.clone()) {
-            return Err(DropError::new(
-                Code::UnsafeEntryName,
-                format!("entry {name:?} appears twice"),
-            ));
-        }
-        central.push((name, f.size(), f.compressed_size()));
-    }
-
-    let mut total = 0u64;
-    for (name, size, compressed) in &central {
-        let ratio = size / (*compressed).max(1);
-        if *size > limits.ratio_check_above_bytes && ratio > limits.max_ratio {
-            return Err(DropError::new(
-                Code::ZipBomb,
-                format!(
-                    "entry {name} unpacks to {size} bytes from {compressed} (ratio {ratio}, limit {}); this looks like a zip bomb, not PLC data",
-                    limits.max_ratio
-                ),
-            ));
-        }
-        if *size > limits.max_entry_bytes {
-            return Err(DropError::new(
-                Code::TooLarge,
-                format!(
-                    "entry {name} unpacks to {size} bytes, more than the limit of {} bytes",
-                    limits.max_entry_bytes
-                ),
-            ));
-        }
-        total += size;
-    }
-    if total > limits.max_total_bytes {
-        return Err(DropError::new(
-            Code::TooLarge,
-            format!(
-                "the entries unpack to {total} bytes, more than the limit of {} bytes",
-                limits.max_total_bytes
-            ),
-        ));
-    }
-    Ok(central.into_iter().map(|(name, _, _)| name).collect())
-}
-
-fn unsafe_name(name: &str) -> Option<&'static str> {
-    let b = name.as_bytes();
-    if name.is_empty() {
-        Some("has an empty name")
-    } else if name.contains('\0') {
-        Some("contains a NUL character")
-    } else if b[0] == b'/' {
-        Some("is an absolute path")
-    } else if name.contains("..") {
-        Some("contains \"..\"")
-    } else if name.contains('\\') {
-        Some("contains a backslash")
-    } else if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
-        Some("starts with a drive letter")
-    } else {
-        None
-    }
+        )
+    })
 }
 
 fn check_listed_files(
@@ -464,7 +386,7 @@ fn check_listed_files(
         entries.get(path).ok_or_else(|| {
             DropError::new(
                 Code::EntryMissing,
-                format!("manifest lists {path} but the zip does not contain it"),
+                format!("{path} is listed in manifest.json but not in the archive: add it, or do not list it."),
             )
         })
     };
@@ -475,7 +397,7 @@ fn check_listed_files(
             return Err(DropError::new(
                 Code::SizeMismatch,
                 format!(
-                    "{} has {} bytes but the manifest says {}",
+                    "{} has {} bytes but manifest.json lists {}; the file changed after the manifest was written: write the manifest last.",
                     f.path, entry.size, f.bytes
                 ),
             ));
@@ -487,8 +409,10 @@ fn check_listed_files(
             return Err(DropError::new(
                 Code::HashMismatch,
                 format!(
-                    "{} has SHA-256 {} but the manifest says {}; the file changed after the manifest was written",
-                    f.path, entry.sha256, f.sha256
+                    "{} does not match the SHA-256 in manifest.json (listed {}…, actual {}…); the file changed after the manifest was written: write the manifest last.",
+                    f.path,
+                    &f.sha256[..12],
+                    &entry.sha256[..12]
                 ),
             ));
         }
@@ -499,19 +423,21 @@ fn check_listed_files(
         .find(|p| *p != MANIFEST && !listed.contains(p.as_str()))
     {
         let hint = if extra.ends_with('/') {
-            " (folder entries are not allowed: zip without them, e.g. `zip -D`)"
+            " Folder entries are not allowed: create the zip without them (e.g. `zip -D`)."
         } else {
-            ""
+            " List it in manifest.json, or leave it out of the archive."
         };
         return Err(DropError::new(
             Code::EntryUnlisted,
-            format!("the zip contains {extra} but manifest.json does not list it{hint}"),
+            format!("{extra} is in the archive but not listed in manifest.json.{hint}"),
         ));
     }
     Ok(())
 }
 
-const NOT_V1: &str = "it is not part of drop format v1 (expected cycles.json, alarms.json, counters.json or telemetry/{channel}.json)";
+fn not_v1(path: &str) -> String {
+    format!("{path} is not part of drop format v1 (expected cycles.json, alarms.json, counters.json or telemetry/{{channel}}.json): leave it out of the drop.")
+}
 
 /// The channel a telemetry entry's path names, if it has the v1 shape.
 fn telemetry_channel(path: &str) -> Option<&str> {
@@ -520,41 +446,18 @@ fn telemetry_channel(path: &str) -> Option<&str> {
         .filter(|c| !c.is_empty() && !c.contains('/'))
 }
 
-/// Every listed entry that is not telemetry must be one of v1's and match its schema.
+/// Every listed entry that is not telemetry must be one of v1's and match its schema; the
+/// error is a full sentence.
 fn parse_small_entry(path: &str, bytes: &[u8], drop: &mut Parsed) -> Result<(), String> {
+    if !matches!(path, "cycles.json" | "alarms.json" | "counters.json") {
+        return Err(not_v1(path));
+    }
+    check_json_bytes(path, bytes)?;
+    let invalid = |e: String| format!("{path} is invalid: {e}: check the PLC export.");
     match path {
-        "cycles.json" => drop.cycles = parse_cycles(bytes)?,
-        "alarms.json" => drop.alarms = parse_alarms(bytes)?,
-        "counters.json" => drop.counters = parse_counters(bytes)?,
-        _ => return Err(NOT_V1.to_owned()),
-    }
-    Ok(())
-}
-
-fn check_file_name(name: &str, m: &Manifest) -> Result<(), DropError> {
-    let mismatch = |what: &str| {
-        DropError::new(
-            Code::NameMismatch,
-            format!("file name {name} does not match the manifest's {what}"),
-        )
-    };
-    let parsed = parse_drop_file_name(name).ok_or_else(|| {
-        DropError::new(
-            Code::NameMismatch,
-            format!("file name {name} is not of the form {{park}}_{{ride}}_{{YYYYMMDDTHHMMSSZ}}_{{seq}}.zip"),
-        )
-    })?;
-    if parsed.park != m.park {
-        return Err(mismatch("park"));
-    }
-    if parsed.ride != m.ride {
-        return Err(mismatch("ride"));
-    }
-    if parsed.window_start != m.window.start.0 {
-        return Err(mismatch("window start"));
-    }
-    if parsed.sequence != m.sequence {
-        return Err(mismatch("sequence"));
+        "cycles.json" => drop.cycles = parse_cycles(bytes).map_err(invalid)?,
+        "alarms.json" => drop.alarms = parse_alarms(bytes).map_err(invalid)?,
+        _ => drop.counters = parse_counters(bytes).map_err(invalid)?,
     }
     Ok(())
 }

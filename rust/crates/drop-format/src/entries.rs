@@ -1,6 +1,7 @@
 use serde::Deserialize;
 
 use crate::instant::UtcInstant;
+use crate::json_text::require_list_of_objects;
 use crate::text::js_len;
 
 /// How a cycle was run.
@@ -85,8 +86,10 @@ pub struct Alarm {
     /// When it was raised.
     pub raised_at: UtcInstant,
     /// When it was cleared; `None` while still active at the end of the window.
+    #[serde(deserialize_with = "required_nullable")]
     pub cleared_at: Option<UtcInstant>,
     /// The cycle it interrupted, if any.
+    #[serde(deserialize_with = "required_nullable")]
     pub cycle_id: Option<String>,
 }
 
@@ -124,9 +127,20 @@ pub struct TelemetryFile {
     pub values: Vec<Option<f64>>,
 }
 
+/// A field that must be present but may be `null`, as zod's `.nullable()`: serde would treat
+/// a missing `Option` field as `None` (a field with `deserialize_with` is required).
+fn required_nullable<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)
+}
+
 /// Parses `cycles.json` and applies the schema's limits.
 pub(crate) fn parse_cycles(bytes: &[u8]) -> Result<Vec<Cycle>, String> {
     let cycles: Vec<Cycle> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    require_list_of_objects(bytes, &["mode", "outcome"])?;
     for (i, c) in cycles.iter().enumerate() {
         if !(1..=64).contains(&js_len(&c.id)) {
             return Err(format!("[{i}].id must have 1 to 64 characters"));
@@ -149,6 +163,7 @@ pub(crate) fn parse_cycles(bytes: &[u8]) -> Result<Vec<Cycle>, String> {
 /// Parses `alarms.json` and applies the schema's limits.
 pub(crate) fn parse_alarms(bytes: &[u8]) -> Result<Vec<Alarm>, String> {
     let alarms: Vec<Alarm> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    require_list_of_objects(bytes, &["severity"])?;
     for (i, a) in alarms.iter().enumerate() {
         if !(1..=32).contains(&js_len(&a.code)) {
             return Err(format!("[{i}].code must have 1 to 32 characters"));
@@ -174,6 +189,7 @@ pub(crate) fn parse_alarms(bytes: &[u8]) -> Result<Vec<Alarm>, String> {
 pub(crate) fn parse_counters(bytes: &[u8]) -> Result<Vec<CounterSnapshot>, String> {
     let counters: Vec<CounterSnapshot> =
         serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    require_list_of_objects(bytes, &[])?;
     for (i, c) in counters.iter().enumerate() {
         if c.operating_hours < 0.0 || c.power_on_hours < 0.0 {
             return Err(format!(

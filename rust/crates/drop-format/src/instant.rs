@@ -33,8 +33,9 @@ impl Serialize for UtcInstant {
 
 /// Parses an instant the way zod's `z.iso.datetime()` accepts it; `None` otherwise.
 ///
-/// Fractions longer than nanoseconds are accepted and truncated, as zod accepts any number
-/// of fraction digits.
+/// Read to the millisecond, as JavaScript's `Date.parse` reads it (the TypeScript verifier
+/// compares instants that way): further fraction digits are accepted, as zod accepts any
+/// number of them, and ignored, so both verifiers order and compare instants alike.
 pub fn parse_utc_instant(s: &str) -> Option<DateTime<Utc>> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
@@ -64,11 +65,11 @@ pub fn parse_utc_instant(s: &str) -> Option<DateTime<Utc>> {
             if !frac.iter().all(u8::is_ascii_digit) {
                 return None;
             }
-            let mut nanos = 0u32;
-            for i in 0..9 {
-                nanos = nanos * 10 + frac.get(i).map_or(0, |d| u32::from(d - b'0'));
+            let mut millis = 0u32;
+            for i in 0..3 {
+                millis = millis * 10 + frac.get(i).map_or(0, |d| u32::from(d - b'0'));
             }
-            (digits(17..19)?, nanos)
+            (digits(17..19)?, millis * 1_000_000)
         }
         _ => return None,
     };
@@ -110,6 +111,18 @@ mod tests {
         ] {
             assert!(parse_utc_instant(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn reads_to_the_millisecond_as_javascript_does() {
+        // Date.parse("…00.0009Z") is the whole second; "…00.9999Z" is …00.999.
+        let t = |s: &str| format_utc_instant(parse_utc_instant(s).unwrap());
+        assert_eq!(t("2026-06-01T10:00:00.0009Z"), "2026-06-01T10:00:00Z");
+        assert_eq!(t("2026-06-01T10:00:00.9999Z"), "2026-06-01T10:00:00.999Z");
+        assert_eq!(
+            parse_utc_instant("2026-06-01T10:00:00.0001Z"),
+            parse_utc_instant("2026-06-01T10:00:00Z")
+        );
     }
 
     #[test]

@@ -1,7 +1,10 @@
+use crate::limits_generated as generated;
+
 /// Limits that keep a hostile or broken zip from exhausting memory or disk.
 ///
-/// The numbers are the contract's (`docs/job-contracts.md`) and equal TypeScript's
-/// `DEFAULT_DROP_LIMITS`, so both sides reject the same drops.
+/// The defaults come from `shared/src/drop/drop-limits.json`, the one file TypeScript's
+/// `DEFAULT_DROP_LIMITS` reads too, through `limits_generated.rs` (written from it; a test on
+/// each side fails when they differ), so both sides reject the same drops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DropLimits {
     /// Largest zip file accepted, in bytes.
@@ -21,14 +24,17 @@ pub struct DropLimits {
 
 impl Default for DropLimits {
     fn default() -> Self {
-        const MIB: u64 = 1024 * 1024;
         Self {
-            max_zip_bytes: 128 * MIB,
-            max_entries: 64,
-            max_entry_bytes: 64 * MIB,
-            max_total_bytes: 256 * MIB,
-            max_ratio: 100,
-            ratio_check_above_bytes: MIB,
+            max_zip_bytes: generated::MAX_ZIP_BYTES,
+            max_entries: generated::MAX_ENTRIES,
+            max_entry_bytes: generated::MAX_ENTRY_BYTES,
+            max_total_bytes: generated::MAX_TOTAL_BYTES,
+            max_ratio: generated::MAX_RATIO,
+            ratio_check_above_bytes: generated::RATIO_CHECK_ABOVE_BYTES,
         }
     }
 }
+
+/// How far after the moment a drop was received its window may start (`window_in_future`),
+/// in milliseconds: `maxWindowStartAfterReceivedMs` of `drop-limits.json`.
+pub const MAX_WINDOW_START_AFTER_RECEIVED_MS: i64 = generated::MAX_WINDOW_START_AFTER_RECEIVED_MS;

@@ -1,6 +1,7 @@
 use serde::Deserialize;
 
 use crate::instant::UtcInstant;
+use crate::json_text::{require_array, require_object};
 use crate::text::{is_safe_entry_path, is_sha256_hex, is_slug, js_len};
 
 /// The value of `manifest.format` for drop format version 1.
@@ -68,6 +69,14 @@ impl Manifest {
     /// Parses and validates `manifest.json`; the error names the first problem.
     pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
         let m: Manifest = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        // serde's derived structs also read arrays; zod's objects do not.
+        let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        require_object(&v, "the manifest")?;
+        require_object(&v["plc"], "plc")?;
+        require_object(&v["window"], "window")?;
+        for (i, f) in require_array(&v["files"], "files")?.iter().enumerate() {
+            require_object(f, &format!("files[{i}]"))?;
+        }
         m.validate()?;
         Ok(m)
     }
