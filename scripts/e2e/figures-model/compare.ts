@@ -7,7 +7,7 @@
  * time, and a figure goes through two roundings), so 1e-6 would fail correct output.
  */
 import type { ExpectedReport, ReportScope } from './oracle-report.ts';
-import { HOUR, windowKey, type OracleModel, type RideHour } from './oracle.ts';
+import { windowKey, type OracleModel, type RideHour } from './oracle.ts';
 import type { CentralInput, Summary } from './report-outputs.ts';
 
 export type Rule = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'no loss';
@@ -210,14 +210,11 @@ export function diagnose(
     const start = Number(hour);
     let rule: Rule = 'R4';
     const live = liveProblems.get(key);
-    const neighbourOutside = [start - HOUR, start].some(
-      (h) =>
-        (model.rows.find((r) => r.ride === ride && r.hourStart === h)?.cyclesOutsideWindow ?? 0) >
-        0,
-    );
     if (live) rule = live;
-    else if ((e?.cyclesOutsideWindow ?? 0) > 0 || (!e && neighbourOutside)) rule = 'R3';
-    else if (e && !g) rule = 'no loss';
+    else if ((model.strayCycles.get(key) ?? 0) > 0) {
+      // A drop lists a cycle that started outside its window (R3): counted, it lands here.
+      rule = 'R3';
+    } else if (e && !g) rule = 'no loss';
     rules.add(rule);
     lines.push(`[${rule}] ${rideHourLine(`ride-hour ${ride} ${instant(start)}`, e, g)}`);
     for (const h of model.history.get(key) ?? ['(the gateway sent nothing for this hour)'])

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import {
+  createLogger,
   createPool,
   loadConfig,
   startCentral,
@@ -67,7 +68,9 @@ export async function startEnvironment(label: string): Promise<FiguresEnvironmen
     };
     central = await startCentral(config);
     worker = await startWorker(config);
-    pool = createPool(db.url);
+    // Silent: dropping the database at the end ends this pool's idle connections, which the
+    // pool would otherwise log as lost.
+    pool = createPool(db.url, createLogger('silent'));
     return { dir, gateway, config, central, worker, pool, close };
   } catch (err) {
     await close().catch(() => undefined);

@@ -74,6 +74,8 @@ export interface OracleModel {
   occurrences: Occurrence[];
   /** `${ride}@${hour}` → what happened to that ride-hour, one line per delivery. */
   history: Map<string, string[]>;
+  /** `${ride}@${hour}` → cycles starting in that hour listed by another window's live drop. */
+  strayCycles: Map<string, number>;
 }
 
 export const windowKey = (ride: string, start: number): string => `${ride}@${start}`;
@@ -156,6 +158,7 @@ export function buildModel(deliveries: readonly Delivery[]): OracleModel {
   }
 
   const rows: RideHour[] = [];
+  const strayCycles = new Map<string, number>();
   const occ = new Map<string, { o: Occurrence; spans: Span[] }>();
   for (const w of [...live.values()].sort((a, b) => a.windowStart - b.windowStart)) {
     const ws = w.windowStart;
@@ -177,6 +180,8 @@ export function buildModel(deliveries: readonly Delivery[]): OracleModel {
     for (const c of w.drop.cycles) {
       if (c.start < ws || c.start >= we) {
         row.cyclesOutsideWindow++;
+        const key = windowKey(w.ride, Math.floor(c.start / HOUR) * HOUR);
+        strayCycles.set(key, (strayCycles.get(key) ?? 0) + 1);
         continue;
       }
       if (counted.has(c.id) || cycleOwner.get(`${w.ride}\u0000${c.id}`) !== w) continue;
@@ -214,5 +219,13 @@ export function buildModel(deliveries: readonly Delivery[]): OracleModel {
     rows.push(row);
   }
   const occurrences = [...occ.values()].map(({ o, spans }) => ({ ...o, spans: union(spans) }));
-  return { deliveries: [...deliveries], live, validContents, rows, occurrences, history };
+  return {
+    deliveries: [...deliveries],
+    live,
+    validContents,
+    rows,
+    occurrences,
+    history,
+    strayCycles,
+  };
 }
