@@ -13,6 +13,8 @@ export interface FaultyPostprocessorOptions {
    * `abandon()` first it then exits 1 without output, as if its worker had died.
    */
   holdFirst?: boolean;
+  /** Every run waits (after touching `started`) until the test calls `release()`. */
+  holdAll?: boolean;
 }
 
 /** A RUST_BIN_DIR whose postprocessor injects faults; the reporter is the real one. */
@@ -46,6 +48,9 @@ export async function faultyBinDir(options: FaultyPostprocessorOptions): Promise
       `  if [ -f "${dir}/abandon" ]; then exit 1; fi`,
       'fi',
     );
+  }
+  if (options.holdAll) {
+    lines.push(`touch "${dir}/started"`, `while [ ! -f "${dir}/go" ]; do sleep 0.05; done`);
   }
   lines.push(`exec "${real}" "$@"`, '');
   await writeFile(join(dir, 'postprocessor'), lines.join('\n'));

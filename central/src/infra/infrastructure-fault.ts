@@ -35,6 +35,15 @@ const PG_LOST_MESSAGES = [
   /^The server does not support SSL/,
 ];
 
+// amqplib's words for a connection or channel that closed under a call.
+const AMQP_LOST_MESSAGES = [
+  /^[Cc]hannel closed/,
+  /^Channel ended, no reply will be forthcoming/,
+  /^Connection closed/,
+  /^Unexpected close/,
+  /^Socket closed abruptly/,
+];
+
 // Errors of a socket, whichever dependency it led to.
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -109,6 +118,13 @@ export function infrastructureFault(
       dependency: 'postgres',
       timeout: false,
       summary: 'the connection to PostgreSQL was lost',
+    };
+  }
+  if (AMQP_LOST_MESSAGES.some((re) => re.test(message)) || e.name === 'IllegalOperationError') {
+    return {
+      dependency: 'rabbitmq',
+      timeout: false,
+      summary: 'the connection to RabbitMQ was lost',
     };
   }
   if (message === 'Heartbeat timeout') {

@@ -22,3 +22,19 @@ export function connectBroker(
     keepAliveDelay: 10_000,
   });
 }
+
+/**
+ * Closes a connection without waiting more than `ms` for the broker's answer: over a silent
+ * link the close would otherwise wait until the heartbeat gives up (or forever without one).
+ */
+export async function closeBroker(connection: ChannelModel | null, ms = 2000): Promise<void> {
+  if (!connection) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    connection.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}

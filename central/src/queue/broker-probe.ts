@@ -2,7 +2,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
 import { DEFAULT_TIMEOUTS, type NetworkTimeouts } from '../config.ts';
 import { DependencyTimeoutError, withDeadline } from '../infra/infrastructure-fault.ts';
-import { connectBroker } from './broker-connection.ts';
+import { closeBroker, connectBroker } from './broker-connection.ts';
 import { QUEUES, deadLetterQueueName, queueName } from './queue-names.ts';
 
 /** How long `/readyz` and `/metrics` wait for the broker before calling it down. */
@@ -100,7 +100,7 @@ export function createBrokerProbe(
     async close() {
       const conn = connection ?? (await opening?.catch(() => null)) ?? null;
       connection = null;
-      await conn?.close().catch(() => undefined);
+      await closeBroker(conn);
     },
   };
 }

@@ -10,7 +10,7 @@ import {
 } from '../infra/infrastructure-fault.ts';
 import type { StallCounter } from '../infra/stall-counter.ts';
 import { assertTopology } from './amqp-topology.ts';
-import { connectBroker } from './broker-connection.ts';
+import { closeBroker, connectBroker } from './broker-connection.ts';
 import type { QueueName } from './queue-names.ts';
 import { queueName } from './queue-names.ts';
 import { sleep } from './sleep.ts';
@@ -182,7 +182,7 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
     const conn = connection;
     connection = null;
     channel = null;
-    await conn?.close().catch(() => undefined);
+    await closeBroker(conn);
   }
 
   const running = run();

@@ -97,7 +97,7 @@ export async function handleDelivery<M>(
             kind.queue,
             subject,
             'abandoned: this run never recorded an end (its worker was stopped, killed or lost its link); a later run finished the job',
-            run.id,
+            { before: run.id },
           );
         }),
       );
@@ -162,11 +162,14 @@ export async function handleDeadLetter<M>(
     await waiter(log, policy)('check a dead-lettered message', () =>
       withTransaction(deps.pool, async (c) => {
         if ((await kind.state(c, message)) !== 'pending') return;
+        // A run open for less than STUCK_JOB_MIN may still be alive (its link to the broker
+        // was lost, not its worker): only older ones count as dead.
         await abandonOpenRuns(
           c,
           kind.queue,
           subject,
           'abandoned: this run never recorded an end, and the broker gave up delivering its message (its worker was stopped, killed or lost its link)',
+          { olderThanMs: deps.config.stuckJobMs },
         );
         const counts = await roundCounts(c, kind.queue, subject);
         if (counts.abandoned >= policy.deliveryLimit) {

@@ -64,7 +64,7 @@ export async function finishJobRun(
 export interface RoundCounts {
   /** Runs that ended with the job's own failure. */
   failures: number;
-  /** Runs whose worker stopped without a verdict (closed as abandoned, or still open). */
+  /** Runs whose worker stopped without a verdict (closed as abandoned). */
   abandoned: number;
   /** The error of the latest failure, if any. */
   lastError: { code: string | null; text: string | null } | null;
@@ -83,7 +83,7 @@ export async function roundCounts(
     text: string | null;
   }>(
     `SELECT count(*) FILTER (WHERE r.outcome = 'retrying')::int AS failures,
-            count(*) FILTER (WHERE r.outcome = 'abandoned' OR r.ended_at IS NULL)::int AS abandoned,
+            count(*) FILTER (WHERE r.outcome = 'abandoned')::int AS abandoned,
             (array_agg(r.error_code ORDER BY r.id DESC) FILTER (WHERE r.outcome = 'retrying'))[1] AS code,
             (array_agg(r.error ORDER BY r.id DESC) FILTER (WHERE r.outcome = 'retrying'))[1] AS text
        FROM ${ROUND}`,
@@ -97,25 +97,34 @@ export async function roundCounts(
   };
 }
 
+/** Which open runs {@link abandonOpenRuns} closes. */
+export interface AbandonScope {
+  /** Only runs started before this run (a later run of the subject finished). */
+  before?: string;
+  /** Only runs started at least this long ago (no live job runs that long). */
+  olderThanMs?: number;
+}
+
 /**
- * Closes the subject's runs that never recorded an end (those started before run `before`, or
- * all) as `abandoned` with `why`: their worker was killed, evicted or crashed. A run that was
- * in fact still alive (a duplicate message on another worker) overwrites this with its own
- * outcome when it ends. Returns how many were closed.
+ * Closes the subject's runs that never recorded an end (within `scope`) as `abandoned` with
+ * `why`: their worker was killed, evicted or crashed. A run that was in fact still alive (a
+ * duplicate message on another worker) overwrites this with its own outcome when it ends.
+ * Returns how many were closed.
  */
 export async function abandonOpenRuns(
   db: Queryable,
   type: QueueName,
   subject: string,
   why: string,
-  before: string | null = null,
+  scope: AbandonScope = {},
 ): Promise<number> {
   const r = await db.query(
     `UPDATE job_runs SET ended_at = now(), outcome = 'abandoned', error_code = 'abandoned',
             error = $3 || ' (run started ' || to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC on ' || worker || ')'
       WHERE type = $1 AND subject = $2 AND ended_at IS NULL
-        AND ($4::bigint IS NULL OR id < $4::bigint)`,
-    [type, subject, why, before],
+        AND ($4::bigint IS NULL OR id < $4::bigint)
+        AND ($5::float8 IS NULL OR started_at < now() - $5::float8 * interval '1 millisecond')`,
+    [type, subject, why, scope.before ?? null, scope.olderThanMs ?? null],
   );
   return r.rowCount ?? 0;
 }

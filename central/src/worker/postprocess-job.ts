@@ -86,6 +86,9 @@ export const postprocessJob: JobKind<PostprocessMessage> = {
         });
       }
       await withTransaction(pool, async (c) => {
+        // Two deliveries of one batch can run at once (a redelivery while the first run still
+        // holds its job): their replaces take turns instead of colliding on the same rows.
+        await c.query('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
         await writeBatchResults(
           c,
           { batchId, parkId: batch.park_id, rideId: batch.ride_id as string },

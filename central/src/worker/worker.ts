@@ -6,11 +6,11 @@ import type { Logger } from 'pino';
 import { BlobStore } from '../blob/blob-store.ts';
 import { ConfigError, type CentralConfig } from '../config.ts';
 import { createPool } from '../db/pool.ts';
-import { infrastructureFault } from '../infra/infrastructure-fault.ts';
+import { infrastructureFault, withDeadline } from '../infra/infrastructure-fault.ts';
 import { createStallCounter } from '../infra/stall-counter.ts';
 import { createLogger } from '../logger.ts';
 import { assertTopology } from '../queue/amqp-topology.ts';
-import { connectBroker } from '../queue/broker-connection.ts';
+import { closeBroker, connectBroker } from '../queue/broker-connection.ts';
 import { deadLetterQueueName, queueName, type QueueName } from '../queue/queue-names.ts';
 import { sleep } from '../queue/sleep.ts';
 import { handleDeadLetter, handleDelivery, type DeliveryVerdict } from './handle-delivery.ts';
@@ -191,7 +191,15 @@ export async function startWorker(
           stopping.signal.addEventListener('abort', () => resolve(), { once: true });
         });
         if (stopping.signal.aborted) {
-          for (const tag of tags) await channel.cancel(tag).catch(() => undefined);
+          // Over a silent link the cancel would wait for the heartbeat to give up.
+          for (const tag of tags) {
+            await withDeadline(
+              channel.cancel(tag),
+              config.timeouts.amqpTimeoutMs,
+              'rabbitmq',
+              'cancel the consumer',
+            ).catch(() => undefined);
+          }
           await Promise.all(inFlight);
           return;
         }
@@ -206,7 +214,7 @@ export async function startWorker(
   }
 
   const done = (options.drain ? drain() : consume()).finally(async () => {
-    await connection?.close().catch(() => undefined);
+    await closeBroker(connection);
     await pool.end();
   });
   return {
