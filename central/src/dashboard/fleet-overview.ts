@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { parkAgentHealth } from '../agents/heartbeat-store.ts';
-import { rideHours } from '../reports/figures/ride-hours.ts';
+import { rideAvailability } from '../reports/figures/ride-availability.ts';
 import { agentView } from './agent-view.ts';
 import { emptyByState, type BatchState, type FleetOverview } from './dashboard-schemas.ts';
 import { availabilityOf } from './park-detail.ts';
@@ -49,7 +49,7 @@ export async function fleetOverview(
       [buckets.map((b) => b.park), buckets.map((b) => b.start), buckets.map((b) => b.end)],
     ),
     parkAgentHealth(pool, silentAfterMs),
-    rideHours(pool, { buckets, ride: null }),
+    rideAvailability(pool, { buckets, ride: null }),
   ]);
   return {
     generatedAt: new Date(nowMs).toISOString(),

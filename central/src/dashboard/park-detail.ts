@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { parkAgentHealth } from '../agents/heartbeat-store.ts';
 import { DomainError } from '../domain-error.ts';
-import { rideHours, type RideHour } from '../reports/figures/ride-hours.ts';
+import { rideAvailability } from '../reports/figures/ride-availability.ts';
 import { agentView } from './agent-view.ts';
 import {
   emptyByState,
@@ -40,10 +40,12 @@ export async function requirePark(
 }
 
 /**
- * Availability over ride-hours with data: 1 - fault minutes / minutes with data (the counting
- * rule's hours, reports/figures/ride-hours.ts); null without data.
+ * Availability over the time with data: 1 - fault minutes / minutes with data (the counting
+ * rule, reports/figures/); null without data.
  */
-export function availabilityOf(hours: RideHour[]): number | null {
+export function availabilityOf(
+  hours: { coveredMinutes: number; faultMinutes: number }[],
+): number | null {
   const covered = hours.reduce((s, h) => s + h.coveredMinutes, 0);
   const fault = hours.reduce((s, h) => s + h.faultMinutes, 0);
   return covered > 0 ? Math.min(1, Math.max(0, 1 - fault / covered)) : null;
@@ -95,7 +97,7 @@ export async function parkDetail(
       [park.id],
     ),
     parkAgentHealth(pool, silentAfterMs),
-    rideHours(pool, {
+    rideAvailability(pool, {
       buckets: [{ park: park.id, start: today.start, end: today.end }],
       ride: null,
     }),

@@ -11,7 +11,7 @@ import type { FigureScope } from '../reports/figures/figure-scope.ts';
 import { rideHours, type RideHour } from '../reports/figures/ride-hours.ts';
 import type { RideDetail, RideInput } from './dashboard-schemas.ts';
 import { parkLocalDays, type LocalDay } from './park-local-days.ts';
-import { requirePark } from './park-detail.ts';
+import { availabilityOf, requirePark } from './park-detail.ts';
 
 let rideModels: RideModels | undefined;
 /** The shipped ride models (units and thresholds), read once. */
@@ -83,14 +83,12 @@ export async function rideDetail(
 function dayFigures(days: LocalDay[], hours: RideHour[]): RideDetail['days'] {
   return days.map((d, i) => {
     const own = hours.filter((h) => h.bucket === i);
-    const covered = own.reduce((s, h) => s + h.coveredMinutes, 0);
-    const fault = own.reduce((s, h) => s + h.faultMinutes, 0);
     return {
       date: d.date,
       cycles: own.reduce((s, h) => s + h.cycles, 0),
       riders: own.reduce((s, h) => s + h.riders, 0),
-      availability: covered > 0 ? Math.min(1, Math.max(0, 1 - fault / covered)) : null,
-      faultMinutes: fault,
+      availability: availabilityOf(own),
+      faultMinutes: own.reduce((s, h) => s + h.faultMinutes, 0),
       hoursWithData: own.length,
     };
   });

@@ -17,6 +17,8 @@
  * - `occurrence`: one row per (park, ride, code, raisedAt): the union of its rows' spans
  *   (`active`, a tstzmultirange), severity and text of its newest row.
  */
+// Results are read per live batch (LATERAL, by the results' primary key): the planner cannot
+// estimate how few batches are live in a bucket, and a hash join would read every cycle.
 export const LIVE_BATCHES = `
   bucket AS (
     SELECT k.i::int AS i, k.park_id, k.b_start, k.b_end
@@ -35,7 +37,8 @@ export const LIVE_CYCLES = `
   cycle AS (
     SELECT c.park_id, c.ride_id, c.cycle_id, c.start_at, c.end_at, c.mode, c.outcome,
            c.riders, c.channels
-      FROM live l JOIN cycles c ON c.batch_id = l.id
+      FROM live l
+     CROSS JOIN LATERAL (SELECT * FROM cycles WHERE batch_id = l.id) c
      WHERE c.start_at >= l.window_start AND c.start_at < l.window_end
        AND NOT EXISTS (
          SELECT 1 FROM cycles o JOIN batches ob ON ob.id = o.batch_id
@@ -52,7 +55,8 @@ export const ALARM_OCCURRENCES = `
            greatest(a.raised_at, l.window_start) AS lo,
            least(coalesce(a.cleared_at, l.window_end), l.window_end) AS hi,
            coalesce(a.cleared_at = a.raised_at, false) AS momentary
-      FROM live l JOIN alarms a ON a.batch_id = l.id
+      FROM live l
+     CROSS JOIN LATERAL (SELECT * FROM alarms WHERE batch_id = l.id) a
      WHERE a.raised_at < l.window_end
        AND (a.cleared_at IS NULL OR a.cleared_at >= a.raised_at)
        AND (coalesce(a.cleared_at, l.window_end) > l.window_start

@@ -32,68 +32,72 @@ export interface RideHour {
 
 /*
  * A slot is (bucket, ride, UTC hour) where the ride's live windows cover part of the hour
- * inside the bucket. A cycle counts in the slot where it starts; auto and fault minutes are
- * the covered part of the slot under the union of auto cycles / fault occurrences, so
- * overlapping windows, repeated alarm rows and a bucket edge at :30 are all counted once and
- * exactly.
+ * inside the bucket. Every piece of content is cut at hour boundaries and tagged with its
+ * slot: live windows (the covered time), cycles (counted in the slot where they start; auto
+ * ones also cover time) and the active spans of fault and critical occurrences. One grouping
+ * then takes the union of each kind per slot, so overlapping windows, repeated alarm rows
+ * and a bucket edge at :30 are all counted once and exactly. (Grouping, not joining: the
+ * planner cannot estimate these sets, and a join guessed wrong reads every cycle per slot.)
  */
+const hoursOf = (from: string, to: string) =>
+  `generate_series(date_trunc('hour', ${from}, 'UTC'), ${to}, interval '1 hour')`;
+
 const SQL = `
   WITH ${LIVE_BATCHES}, ${LIVE_CYCLES}, ${ALARM_OCCURRENCES},
-  cover AS (
-    SELECT park_id, ride_id, range_agg(tstzrange(window_start, window_end)) AS m
-      FROM live GROUP BY park_id, ride_id),
-  slot AS (
-    SELECT k.i, c.park_id, c.ride_id, h.h AS hour_start,
-           greatest(h.h, k.b_start) AS s_start, least(h.h + interval '1 hour', k.b_end) AS s_end,
-           c.m * tstzmultirange(tstzrange(greatest(h.h, k.b_start),
-                                          least(h.h + interval '1 hour', k.b_end))) AS covered
-      FROM bucket k
-     CROSS JOIN LATERAL generate_series(date_trunc('hour', k.b_start, 'UTC'),
-                                        k.b_end - interval '1 microsecond',
-                                        interval '1 hour') AS h(h)
-      JOIN cover c ON c.park_id = k.park_id
-     WHERE c.m && tstzrange(greatest(h.h, k.b_start), least(h.h + interval '1 hour', k.b_end))),
-  counted AS (
-    SELECT s.i, s.park_id, s.ride_id, s.hour_start, count(*)::int AS cycles,
-           sum(c.riders)::int AS riders,
-           (count(*) FILTER (WHERE c.outcome = 'completed'))::int AS completed,
-           (count(*) FILTER (WHERE c.outcome = 'aborted'))::int AS aborted,
-           (count(*) FILTER (WHERE c.outcome = 'estop'))::int AS estop
-      FROM slot s JOIN cycle c
-        ON c.park_id = s.park_id AND c.ride_id = s.ride_id
-       AND date_trunc('hour', c.start_at, 'UTC') = s.hour_start
-     WHERE c.start_at >= s.s_start AND c.start_at < s.s_end
-     GROUP BY s.i, s.park_id, s.ride_id, s.hour_start),
-  auto AS (
-    SELECT s.i, s.park_id, s.ride_id, s.hour_start,
-           range_agg(tstzrange(c.start_at, c.end_at)) AS m
+  piece AS (
+    SELECT k.i, l.park_id, l.ride_id, h.h AS hour_start, k.b_start, k.b_end,
+           tstzrange(l.window_start, l.window_end) AS win, NULL::tstzrange AS auto,
+           NULL::tstzrange AS fault, NULL::text AS outcome, NULL::int AS riders
+      FROM live l
+      JOIN bucket k ON k.park_id = l.park_id
+       AND l.window_start < k.b_end AND l.window_end > k.b_start
+     CROSS JOIN LATERAL ${hoursOf(
+       'greatest(l.window_start, k.b_start)',
+       "least(l.window_end, k.b_end) - interval '1 microsecond'",
+     )} AS h(h)
+    UNION ALL
+    SELECT k.i, c.park_id, c.ride_id, h.h, k.b_start, k.b_end, NULL,
+           CASE WHEN c.mode = 'auto' THEN tstzrange(c.start_at, c.end_at) END, NULL,
+           CASE WHEN c.start_at >= k.b_start AND c.start_at < k.b_end
+                 AND h.h = date_trunc('hour', c.start_at, 'UTC') THEN c.outcome END,
+           c.riders
       FROM cycle c
-     CROSS JOIN LATERAL generate_series(date_trunc('hour', c.start_at, 'UTC'), c.end_at,
-                                        interval '1 hour') AS h(h)
-      JOIN slot s ON s.park_id = c.park_id AND s.ride_id = c.ride_id AND s.hour_start = h.h
-     WHERE c.mode = 'auto' AND c.end_at > c.start_at
-     GROUP BY s.i, s.park_id, s.ride_id, s.hour_start),
-  fault AS (
-    SELECT s.i, s.park_id, s.ride_id, s.hour_start, range_agg(f.r) AS m
+      JOIN bucket k ON k.park_id = c.park_id AND c.start_at < k.b_end AND c.end_at >= k.b_start
+     CROSS JOIN LATERAL ${hoursOf(
+       'greatest(c.start_at, k.b_start)',
+       "least(c.end_at, k.b_end - interval '1 microsecond')",
+     )} AS h(h)
+    UNION ALL
+    SELECT k.i, o.park_id, o.ride_id, h.h, k.b_start, k.b_end, NULL, NULL, f.r, NULL, NULL
       FROM occurrence o
      CROSS JOIN LATERAL unnest(o.active) AS f(r)
-     CROSS JOIN LATERAL generate_series(date_trunc('hour', lower(f.r), 'UTC'), upper(f.r),
-                                        interval '1 hour') AS h(h)
-      JOIN slot s ON s.park_id = o.park_id AND s.ride_id = o.ride_id AND s.hour_start = h.h
-     WHERE o.severity IN ${DOWNTIME_SEVERITIES}
-     GROUP BY s.i, s.park_id, s.ride_id, s.hour_start)
-  SELECT s.i, s.park_id, s.ride_id, s.hour_start,
-         coalesce(n.cycles, 0) AS cycles, coalesce(n.riders, 0) AS riders,
-         coalesce(n.completed, 0) AS completed, coalesce(n.aborted, 0) AS aborted,
-         coalesce(n.estop, 0) AS estop,
-         ${seconds('s.covered')} AS covered_s,
-         ${seconds('s.covered * a.m')} AS auto_s,
-         ${seconds('s.covered * f.m')} AS fault_s
-    FROM slot s
-    LEFT JOIN counted n USING (i, park_id, ride_id, hour_start)
-    LEFT JOIN auto a USING (i, park_id, ride_id, hour_start)
-    LEFT JOIN fault f USING (i, park_id, ride_id, hour_start)
-   ORDER BY s.i, s.hour_start, s.ride_id`;
+      JOIN bucket k ON k.park_id = o.park_id AND lower(f.r) < k.b_end AND upper(f.r) > k.b_start
+     CROSS JOIN LATERAL ${hoursOf(
+       'greatest(lower(f.r), k.b_start)',
+       "least(upper(f.r), k.b_end) - interval '1 microsecond'",
+     )} AS h(h)
+     WHERE o.severity IN ${DOWNTIME_SEVERITIES}),
+  slot AS (
+    SELECT i, park_id, ride_id, hour_start,
+           range_agg(win) FILTER (WHERE win IS NOT NULL)
+             * tstzmultirange(tstzrange(greatest(hour_start, min(b_start)),
+                                        least(hour_start + interval '1 hour', min(b_end))))
+             AS covered,
+           range_agg(auto) FILTER (WHERE auto IS NOT NULL) AS auto,
+           range_agg(fault) FILTER (WHERE fault IS NOT NULL) AS fault,
+           count(outcome)::int AS cycles,
+           coalesce(sum(riders) FILTER (WHERE outcome IS NOT NULL), 0)::int AS riders,
+           (count(*) FILTER (WHERE outcome = 'completed'))::int AS completed,
+           (count(*) FILTER (WHERE outcome = 'aborted'))::int AS aborted,
+           (count(*) FILTER (WHERE outcome = 'estop'))::int AS estop
+      FROM piece GROUP BY i, park_id, ride_id, hour_start)
+  SELECT i, park_id, ride_id, hour_start, cycles, riders, completed, aborted, estop,
+         ${seconds('covered')} AS covered_s,
+         ${seconds('covered * auto')} AS auto_s,
+         ${seconds('covered * fault')} AS fault_s
+    FROM slot
+   WHERE covered IS NOT NULL AND NOT isempty(covered)
+   ORDER BY i, hour_start, ride_id`;
 
 /** Per bucket, ride and UTC hour with data: the hour's figures under the counting rule. */
 export async function rideHours(pool: pg.Pool, scope: FigureScope): Promise<RideHour[]> {
