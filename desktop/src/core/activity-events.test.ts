@@ -120,7 +120,13 @@ describe('activity events', () => {
       ...quietPull,
       quarantined: 7,
       quarantinedFiles: files,
-      failed: [{ name: 'x.zip', error: 'the file changed while downloading (10 -> 20 bytes)' }],
+      failed: [
+        {
+          name: 'x.zip',
+          error:
+            'the file changed while downloading (10 -> 20 bytes); the file stays on the gateway and the next pull tries again',
+        },
+      ],
     });
 
     const messages = log
@@ -130,7 +136,7 @@ describe('activity events', () => {
     expect(messages).toEqual([
       ...files.slice(0, 5).map((f) => `${f.name} quarantined (name_mismatch): ${f.reason}`),
       '2 more drop(s) quarantined by this pull: see Drops for each file and its reason',
-      'pull finished: 0 new, 7 quarantined, 1 could not be pulled (x.zip: the file changed while downloading (10 -> 20 bytes); tried again next pull) (12 listed)',
+      'pull finished: 0 new, 7 quarantined, 1 could not be pulled (x.zip: the file changed while downloading (10 -> 20 bytes); the file stays on the gateway and the next pull tries again) (12 listed)',
     ]);
   });
 });

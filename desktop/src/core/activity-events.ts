@@ -43,7 +43,7 @@ export function pullActivity(log: ActivityLog, ride: string, result: RidePullRes
       `${result.failed.length} could not be pulled (${result.failed
         .slice(0, 3)
         .map((f) => `${f.name}: ${f.error}`)
-        .join('; ')}${result.failed.length > 3 ? '; …' : ''}; tried again next pull)`,
+        .join('; ')}${result.failed.length > 3 ? '; …' : ''})`,
     );
   }
   if (result.cleanupFailed.length > 0) {
@@ -60,8 +60,13 @@ export function pullActivity(log: ActivityLog, ride: string, result: RidePullRes
 /** Quarantined files named one by one per pull; beyond, one entry counts the rest. */
 export const QUARANTINED_NAMED_PER_PULL = 5;
 
-export function pullFailedActivity(log: ActivityLog, ride: string, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
+/** A pull that failed as a whole; `message` is the error in words (errorForPeople). */
+export function pullFailedActivity(
+  log: ActivityLog,
+  ride: string,
+  err: unknown,
+  message: string = err instanceof Error ? err.message : String(err),
+): void {
   log.append({
     level: 'error',
     kind: err instanceof HostKeyMismatchError ? 'host_key' : 'pull',

@@ -35,6 +35,7 @@ import type { GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
 import { createDropsApi, type DropsApi } from './drops-api.ts';
 import { HeartbeatLoop } from './heartbeat-loop.ts';
+import { errorForPeople } from './error-for-people.ts';
 import { silentLogger } from './logger.ts';
 import type { DropVerifier } from './check-download.ts';
 import { pullRide } from './pull.ts';
@@ -192,8 +193,10 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     maxBytes: settings.bufferMaxBytes,
     retainAcknowledgedHours: settings.retainAcknowledgedHours,
   };
+  const centralTimeoutMs = config.central.timeoutSeconds * 1000;
+  const centralOptions = { timeoutMs: centralTimeoutMs };
   const centralSwitch = switchableCentralClient(
-    options.central ?? createCentralClient(settings.centralUrl, settings.parkToken),
+    options.central ?? createCentralClient(settings.centralUrl, settings.parkToken, centralOptions),
   );
   const central = centralSwitch.client;
   const verify = options.verify ?? verifyDrop;
@@ -268,6 +271,12 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       log.info({ change }, `central link ${change.to}`);
       centralLinkActivity(activity, change);
     },
+    failedUnexpectedly: (err) =>
+      activity.append({
+        level: 'error',
+        kind: 'upload',
+        message: `upload round stopped: ${errorForPeople(err, 'uploading')}; drops stay buffered`,
+      }),
     linkMemory: {
       remembered: linkStore.load(),
       remember: (link) => {
@@ -343,13 +352,13 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       options.observer?.pulled(ride.id, 'ok', result.bytes);
       return { id: ride.id, result, error: null, paused: status.pausedReason };
     } catch (err) {
-      const message = (err as Error).message;
+      const message = errorForPeople(err, `pulling ride ${ride.id}`);
       status.lastError = message;
       status.hostKeyChanged =
         err instanceof HostKeyMismatchError ? { expected: err.expected, got: err.got } : null;
       status.hostKey = hostKeyAfterError(ride, err) ?? status.hostKey;
       log.error({ ride: ride.id, err }, 'pull failed');
-      pullFailedActivity(activity, ride.id, err);
+      pullFailedActivity(activity, ride.id, err, message);
       options.observer?.pulled(ride.id, 'failed', 0);
       return { id: ride.id, result: null, error: message, paused: null };
     } finally {
@@ -423,7 +432,14 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
           message: `${damaged} buffered drop(s) were damaged on disk (SHA-256 check after start-up); forgotten, so they are pulled again from the gateway while it still has them`,
         });
       },
-      (err: unknown) => log.error({ err }, 'checking the buffered drops on disk failed'),
+      (err: unknown) => {
+        log.error({ err }, 'checking the buffered drops on disk failed');
+        activity.append({
+          level: 'error',
+          kind: 'drop',
+          message: `the check of the buffered drops on disk stopped: ${errorForPeople(err, 'checking the buffered drops')}; each upload still checks its drop first`,
+        });
+      },
     );
     scrub = { stop: stopScrub, done };
   }
@@ -456,7 +472,11 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         `files/reports/${encodeURIComponent(reportId)}/pdf`,
         withSlash(settings.centralUrl),
       );
-      return fetch(url, { headers: { authorization: `Bearer ${settings.parkToken}` } });
+      // A report PDF may be megabytes: four request deadlines, its body included.
+      return fetch(url, {
+        headers: { authorization: `Bearer ${settings.parkToken}` },
+        signal: AbortSignal.timeout(centralTimeoutMs * 4),
+      });
     },
     start() {
       if (running) return;
@@ -547,7 +567,9 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         !options.central &&
         (before.centralUrl !== settings.centralUrl || before.parkToken !== settings.parkToken)
       ) {
-        centralSwitch.switchTo(createCentralClient(settings.centralUrl, settings.parkToken));
+        centralSwitch.switchTo(
+          createCentralClient(settings.centralUrl, settings.parkToken, centralOptions),
+        );
         uploads.kick();
       }
       log.info({ changed: Object.keys(parsed.data) }, 'settings changed');

@@ -7,6 +7,7 @@ import {
   type TRPCClient,
 } from '@trpc/client';
 import type { AppRouter } from '@zra/central/router';
+import { centralFetch } from './central-fetch.ts';
 
 /** The typed tRPC client of the central API, as a park sees it. */
 export type CentralClient = TRPCClient<AppRouter>;
@@ -14,17 +15,23 @@ export type CentralClient = TRPCClient<AppRouter>;
 /**
  * Connects to central at `baseUrl` (the tRPC endpoint is `${baseUrl}/trpc`) with the park's
  * bearer token. FormData (upload chunks) must go through `httpLink`: `httpBatchLink` cannot
- * carry non-JSON bodies. Everything else is batched.
+ * carry non-JSON bodies. Everything else is batched. Every request has a deadline
+ * (`timeoutMs`, see central-fetch.ts): uploads, heartbeats and the global view alike.
  */
-export function createCentralClient(baseUrl: string, token: string): CentralClient {
+export function createCentralClient(
+  baseUrl: string,
+  token: string,
+  options: { timeoutMs?: number } = {},
+): CentralClient {
   const url = `${baseUrl.replace(/\/+$/, '')}/trpc`;
   const headers = () => ({ authorization: `Bearer ${token}` });
+  const fetch = centralFetch(options.timeoutMs);
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => isNonJsonSerializable(op.input),
-        true: httpLink({ url, headers }),
-        false: httpBatchLink({ url, headers }),
+        true: httpLink({ url, headers, fetch }),
+        false: httpBatchLink({ url, headers, fetch }),
       }),
     ],
   });

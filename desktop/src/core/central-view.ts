@@ -2,6 +2,7 @@ import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@zra/central/router';
 import type { Logger } from 'pino';
 import type { CentralClient } from './central-client.ts';
+import { describeCentralError } from './central-error.ts';
 import { PeriodicTask } from './periodic-task.ts';
 
 type ParkReads = inferRouterOutputs<AppRouter>['park'];
@@ -82,7 +83,7 @@ export class CentralViewLoop {
         reports: reports.reports,
       };
     } catch (err) {
-      const error = `cannot fetch the park's view from central: ${(err as Error).message}`;
+      const error = `cannot fetch the park's view from central: ${describeCentralError(err, "fetching the park's view")}`;
       this.deps.log.warn({ reason: error }, 'global view not refreshed; keeping the last one');
       this.view = { ...this.view, error };
     }

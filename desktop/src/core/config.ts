@@ -203,6 +203,11 @@ export const agentConfigSchema = z
         error: 'expected the central API URL, e.g. https://…/trpc',
       }),
       token: z.string().min(16, 'the park token from Zamperla is at least 16 characters'),
+      /**
+       * The longest central may take to answer one request (uploads get more for the bytes
+       * they carry); a connection that stays open without an answer then fails and is retried.
+       */
+      timeoutSeconds: z.number().positive().max(600).default(30),
     }),
     /** Rides of the file; rides added or edited through the status API live in SQLite. */
     rides: z.array(rideConfigSchema).default([]),

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RideConfig } from './config.ts';
+import { errorForPeople } from './error-for-people.ts';
 import { GatewayUnreachableError, type GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError, HostKeyUnconfirmedError } from './gateway/host-key.ts';
 
@@ -81,7 +82,7 @@ export async function testConnection(
   } catch (err) {
     result.reachable = !(err instanceof GatewayUnreachableError);
     result.hostKey = hostKeyAfterError(ride, err) ?? result.hostKey;
-    result.error = (err as Error).message;
+    result.error = errorForPeople(err, 'connecting to the gateway');
     return result;
   }
   try {
@@ -101,7 +102,7 @@ export async function testConnection(
     }
   } catch (err) {
     if (!(err instanceof GatewayUnreachableError)) result.reachable = true;
-    result.error = (err as Error).message;
+    result.error = errorForPeople(err, `looking at the folder "${ride.remoteDir}" on the gateway`);
     if (ride.connection.type === 'http' && /answered (401|403)/.test(result.error)) {
       result.loggedIn = false;
     }

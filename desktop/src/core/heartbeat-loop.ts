@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CentralClient } from './central-client.ts';
+import { describeCentralError } from './central-error.ts';
 import type { CentralLink } from './central-link.ts';
 import { PeriodicTask } from './periodic-task.ts';
 
@@ -79,7 +80,7 @@ export class HeartbeatLoop {
       this.last = { lastSentAt: receivedAt, lastError: null };
       return true;
     } catch (err) {
-      const message = `heartbeat to central failed: ${(err as Error).message}`;
+      const message = `heartbeat to central failed: ${describeCentralError(err, 'sending a heartbeat')}`;
       deps.link.recordHeartbeat(message);
       this.last = { ...this.last, lastError: message };
       deps.log.warn({ reason: message }, 'central did not take the heartbeat; retrying later');

@@ -11,6 +11,7 @@ import {
   type DropVerifier,
 } from './check-download.ts';
 import { misplacedDrop, type Misplaced } from './drop-belongs.ts';
+import { errorForPeople } from './error-for-people.ts';
 import type { GatewayClient, RemoteFile } from './gateway/gateway-client.ts';
 import { SettleTracker } from './settle-tracker.ts';
 
@@ -340,7 +341,7 @@ async function recordFetched(
       log.warn({ file: file.name, err }, 'no space left for the file');
       return 'diskFull';
     }
-    const error = (err as Error).message;
+    const error = `${errorForPeople(err, `pulling ${file.name}`)}; the file stays on the gateway and the next pull tries again`;
     log.warn({ file: file.name, err }, 'pulling a file failed; trying again next round');
     result.failed.push({ name: file.name, error });
     return 'done';
@@ -384,7 +385,7 @@ async function cleanUp(
       'gateway file handled after buffering',
     );
   } catch (err) {
-    const error = `could not ${action === 'delete' ? 'delete' : `move to ${action.moveTo}`} the file on the gateway: ${(err as Error).message}; the next pull tries again`;
+    const error = `${name} is safe in the buffer, but ${action === 'delete' ? 'deleting it from' : `moving it to "${action.moveTo}" on`} the gateway failed: ${errorForPeople(err, `cleaning up ${name} on the gateway`)}; the next pull tries again`;
     log.warn({ file: name, err }, error);
     result.cleanupFailed.push({ name, error });
   }

@@ -4,6 +4,7 @@ import type { Agent } from './agent.ts';
 import { DROP_STATES } from './buffer/drop-record.ts';
 import { hostKeyFingerprintSchema, rideDraftSchema } from './config.ts';
 import { describePullRule } from './describe-pull-rule.ts';
+import { errorForPeople } from './error-for-people.ts';
 import { isCronExpression } from './pull-rules.ts';
 import type { AgentSettingsPatch } from './store/settings-store.ts';
 
@@ -25,12 +26,19 @@ const localProcedure = t.procedure.use(({ ctx, next }) => {
   return next();
 });
 
-/** Agent errors are the caller's to fix (unknown ride, invalid form): shown as they are. */
+/**
+ * Agent errors are the caller's to fix (unknown ride, invalid form): shown as they are; an
+ * unforeseen one (a bug, the database) says so in words.
+ */
 async function asBadRequest<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: (err as Error).message, cause: err });
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: errorForPeople(err, 'doing what was asked'),
+      cause: err,
+    });
   }
 }
 

@@ -19,6 +19,8 @@ export interface UploadLoopDeps {
   throttle?: (bytes: number) => Promise<void>;
   /** Told when the central link goes offline or comes back (once per transition). */
   linkChanged?: (change: CentralLinkChange) => void;
+  /** Told when a round throws instead of answering (a bug, the database): the activity log. */
+  failedUnexpectedly?: (err: unknown) => void;
   /** Keeps the link's state across restarts (CentralLinkStore); in memory only when absent. */
   linkMemory?: Required<Pick<CentralLinkOptions, 'remembered' | 'remember'>>;
 }
@@ -133,9 +135,10 @@ export class UploadLoop {
   }
 
   private runInBackground(): void {
-    this.runNow().catch((err: unknown) =>
-      this.deps.log.error({ err }, 'upload round failed unexpectedly'),
-    );
+    this.runNow().catch((err: unknown) => {
+      this.deps.log.error({ err }, 'upload round failed unexpectedly');
+      this.deps.failedUnexpectedly?.(err);
+    });
   }
 
   private scheduleNext(): void {

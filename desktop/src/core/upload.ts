@@ -5,6 +5,7 @@ import type { DropBuffer } from './buffer/drop-buffer.ts';
 import type { DropRecord } from './buffer/drop-record.ts';
 import { blobIntact } from './buffer/blob-intact.ts';
 import type { CentralClient } from './central-client.ts';
+import { centralErrorCode as codeOf, describeCentralError } from './central-error.ts';
 
 /** What one upload round did. */
 export interface UploadRoundResult {
@@ -96,7 +97,7 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
       if (status === 'duplicate') result.duplicates++;
       if (status === 'quarantined') result.quarantinedByCentral++;
     } catch (err) {
-      const message = describeUploadError(err);
+      const message = describeCentralError(err, `uploading ${drop.fileName}`);
       if (BAD_INPUT_CODES.has(codeOf(err) ?? '')) {
         const max = deps.maxRejections ?? 3;
         if (deps.buffer.markUploadRejected(drop.sha256, message, max)) {
@@ -212,15 +213,6 @@ async function uploadDrop(
   return committed.status;
 }
 
-function codeOf(err: unknown): string | undefined {
-  if (!(err instanceof TRPCClientError)) return undefined;
-  const data: unknown = err.data;
-  if (data && typeof data === 'object' && 'code' in data && typeof data.code === 'string') {
-    return data.code;
-  }
-  return undefined;
-}
-
 /** The wait central's rate limit asked for (`data.retryAfterS` of a TOO_MANY_REQUESTS). */
 function retryAfterOf(err: unknown): number | undefined {
   if (!(err instanceof TRPCClientError) || codeOf(err) !== 'TOO_MANY_REQUESTS') return undefined;
@@ -248,15 +240,4 @@ function affectsEveryDrop(err: unknown): boolean {
   if (!(err instanceof TRPCClientError)) return false;
   const code = codeOf(err);
   return code === undefined || ROUND_ENDING_CODES.has(code);
-}
-
-/** A sentence for the status view: central's own message, or what the network said. */
-function describeUploadError(err: unknown): string {
-  if (err instanceof TRPCClientError) {
-    const code = codeOf(err);
-    if (code) return `central refused (${code}): ${err.message}`;
-    const cause = (err.cause as Error | undefined)?.cause as { code?: string } | undefined;
-    return `central is unreachable${cause?.code ? ` (${cause.code})` : ''}: ${err.message}`;
-  }
-  return err instanceof Error ? err.message : String(err);
 }

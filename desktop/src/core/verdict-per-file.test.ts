@@ -80,6 +80,8 @@ describe('a valid drop whose bytes were first seen under a bad file name', () =>
         fileName: 'gardaland_r1_copy.zip',
         sha256: drop.sha256,
         reasonCode: 'name_mismatch',
+        // The verifier's sentence, naming the name the manifest expects.
+        reason: expect.stringContaining(`"${drop.fileName}"`),
       }),
     ]);
   });

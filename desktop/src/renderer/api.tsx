@@ -82,9 +82,24 @@ export function insideElectron(): boolean {
   return BRIDGE_NAME in window;
 }
 
-/** An error as a person reads it. */
+/**
+ * An error as a person reads it. The agent's answers are sentences already; what is not (the
+ * page cannot reach the agent, or the agent failed in a way nobody put in words) is said as
+ * what happened and what to do.
+ */
 export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (/^(failed to fetch|fetch failed|networkerror|load failed)/i.test(message)) {
+    return 'This page cannot reach the park agent (it may have stopped or restarted): check that the agent runs, then reload the page.';
+  }
+  const code =
+    err instanceof TRPCClientError
+      ? ((err.data as { code?: unknown } | undefined)?.code ?? null)
+      : null;
+  if (code === 'INTERNAL_SERVER_ERROR') {
+    return `The park agent hit an unexpected error (${message}). Try again; if it keeps coming back, send the agent's log to Zamperla support.`;
+  }
+  return message;
 }
 
 /**

@@ -76,6 +76,20 @@ export function hashMismatch(sequence: number): BadDrop {
   return { fileName, bytes: writeZip(manifestWith(entries, files), { time: TIME }) };
 }
 
+/**
+ * A valid drop whose cycles.json starts with a UTF-8 byte-order mark (as some Windows tools
+ * write it), listed in the manifest with the hash of those bytes.
+ */
+export function byteOrderMark(sequence: number): BadDrop {
+  const { fileName, entries } = validEntries({ sequence });
+  const withBom = entries.map((e) =>
+    e.path === 'cycles.json'
+      ? { ...e, content: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), e.content]) }
+      : e,
+  );
+  return { fileName, bytes: writeZip(manifestWith(withBom, listing(withBom)), { time: TIME }) };
+}
+
 /** Uncompressed size of the bomb entry: 48 MiB of one byte deflates to about 48 KiB. */
 export const BOMB_BYTES = 48 * 1024 * 1024;
 

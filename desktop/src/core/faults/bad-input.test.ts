@@ -17,6 +17,7 @@ import { startTestCentral, type TestCentral } from '../testing/test-central.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import {
+  byteOrderMark,
   hashMismatch,
   lyingZipBomb,
   notAZip,
@@ -54,7 +55,8 @@ describe('bad files on the gateway', () => {
         name: 'zero-byte zip',
         drop: zeroByteZip(2),
         code: 'zip_corrupt',
-        reason: /not a readable zip/,
+        // The verifier's own sentence reaches the technician, not a generic one.
+        reason: /^The file is empty \(0 bytes\)/,
       },
       { name: 'non-zip file', drop: notAZip(3), code: 'zip_corrupt', reason: /not a readable zip/ },
       {
@@ -69,6 +71,12 @@ describe('bad files on the gateway', () => {
         drop: lyingZipBomb(6),
         code: 'zip_corrupt',
         reason: /inflates to more than the 1000 bytes/,
+      },
+      {
+        name: 'byte-order mark',
+        drop: byteOrderMark(8),
+        code: 'entry_invalid',
+        reason: /^cycles\.json starts with a byte-order mark: save as UTF-8 without BOM/,
       },
       {
         name: 'manifest hash mismatch',

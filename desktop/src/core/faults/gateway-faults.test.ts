@@ -101,6 +101,65 @@ describe('the SFTP server killed with kill -9 mid-download', () => {
   });
 });
 
+describe('the gateway session killed during the clean-up after buffering', () => {
+  it('says in words that the connection ended, buffers every drop once, and the next pull finishes the clean-up', async () => {
+    const { gw, proc } = await gateway();
+    const drops = [1, 2, 3, 4].map((sequence) => buildTestDrop({ sequence }));
+    for (const [i, d] of drops.entries()) {
+      await putOnGateway(gw, 'cleanup-killed', d.fileName, d.zip, 200 - i * 10);
+    }
+    const ride = rideOnGateway(gw, 'r1', 'cleanup-killed', 'delete');
+    const { buffer } = await bufferIn('faults-cleanup-killed');
+    let killed = 0;
+    const killingDeps: PullDeps = {
+      ...deps(buffer),
+      connect: async (r) => {
+        const client = await connectGateway(r.connection, log);
+        return {
+          list: (dir) => client.list(dir),
+          download: (dir, name, to) => client.download(dir, name, to),
+          move: (dir, name, to) => client.move(dir, name, to),
+          exists: (dir) => client.exists(dir),
+          close: () => client.close(),
+          // The session dies just as the first delete goes out.
+          remove: (dir, name) => {
+            if (killed === 0) killed = proc.killSessions();
+            return client.remove(dir, name);
+          },
+        };
+      },
+    };
+
+    const first = await pullRide(ride, killingDeps);
+
+    expect(killed).toBeGreaterThan(0);
+    const problems = [...first.cleanupFailed, ...first.failed];
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) {
+      expect(p.error).not.toMatch(/undefined|Cannot read properties/);
+      expect(p.error).toMatch(
+        /the connection to the gateway \S+ (was closed by the gateway|failed \(.*\)|ended unexpectedly) (while|before) (deleting|downloading) /,
+      );
+      expect(p.error).toMatch(/the next pull tries again$/);
+    }
+    expect(first.cleanupFailed[0]?.error).toMatch(
+      /^gardaland_r1_\S+\.zip is safe in the buffer, but deleting it from the gateway failed: /,
+    );
+
+    // The listener still serves: the next pull buffers what is left and deletes what remains.
+    const next = await pullRide(ride, deps(buffer));
+    expect(next.failed).toEqual([]);
+    expect(next.cleanupFailed).toEqual([]);
+    expect(
+      buffer
+        .list()
+        .map((d) => d.sha256)
+        .sort(),
+    ).toEqual(drops.map((d) => d.sha256).sort());
+    expect(await readdir(path.join(gw.root, 'cleanup-killed'))).toEqual([]);
+  });
+});
+
 describe('a gateway that presents another host key', () => {
   it('stops the ride with a clear message, shows both keys and downloads nothing', async () => {
     const { gw, proc } = await gateway();

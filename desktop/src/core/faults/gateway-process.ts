@@ -17,6 +17,11 @@ const run = promisify(execFile);
 export interface GatewayProcess {
   /** kill -9 of the listening sshd and of every session process it forked. */
   kill(): void;
+  /**
+   * kill -9 of every session process (the per-connection sshd and its sftp-server), the
+   * listener left running: open connections die, new ones are served. Returns how many died.
+   */
+  killSessions(): number;
   /** Starts sshd again on the same port with the same host key; resolves once it listens. */
   restart(): Promise<void>;
   /** Restarts sshd with a freshly generated host key; resolves with its fingerprint. */
@@ -68,6 +73,18 @@ export function controlGateway(gw: SftpGateway): GatewayProcess {
     });
 
   return {
+    killSessions() {
+      const listener = restarted?.pid ?? Number(readFileSync(pidFile, 'utf8').trim());
+      const sessions = descendants(listener);
+      for (const p of sessions) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      return sessions.length;
+    },
     kill() {
       if (restarted?.pid !== undefined) {
         killTree(restarted.pid);

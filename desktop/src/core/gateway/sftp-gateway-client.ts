@@ -18,6 +18,20 @@ const FAST_GET_CHUNK_BYTES = 256 * 1024;
 export interface SftpGatewayOptions {
   /** How long the SSH handshake and login may take. */
   readyTimeoutMs?: number;
+  /**
+   * How often an SSH keepalive goes out while the gateway sends nothing; three unanswered ones
+   * end the connection (so a silent link fails within four intervals instead of hanging).
+   */
+  keepaliveIntervalMs?: number;
+}
+
+/** SSH keepalives while the gateway is silent: a hung link is found within 40 s. */
+const KEEPALIVE_INTERVAL_MS = 10_000;
+const KEEPALIVE_COUNT_MAX = 3;
+
+/** How the connection ended, once it did: what the agent tells a person. */
+interface ConnectionState {
+  lost: string | null;
 }
 
 /**
@@ -34,12 +48,27 @@ export async function connectSftpGateway(
   const credential = await credentialOf(conn);
   const byPassword =
     'password' in credential ? passwordLogins(conn.username, credential.password) : undefined;
+  const gateway = `${conn.username}@${conn.host}:${conn.port}`;
+  const state: ConnectionState = { lost: null };
+  let closing = false;
   // The library prints these events to the console unless it gets its own callbacks.
-  const client = new SftpClient(`${conn.username}@${conn.host}:${conn.port}`, {
+  const client = new SftpClient(gateway, {
     error: (err) => log.warn({ err }, 'sftp connection error'),
     end: () => log.debug('sftp connection ended'),
     close: () => log.debug('sftp connection closed'),
   });
+  // The library passes those callbacks only the events no operation handled; these listeners
+  // (on the SSH client underneath) hear every one, so the agent knows when the session ended.
+  client.on('error', (err: Error) => {
+    state.lost ??= /keepalive/i.test(err.message)
+      ? `stopped answering (no reply to ${KEEPALIVE_COUNT_MAX} keepalives)`
+      : `failed (${err.message})`;
+  });
+  const ended = (): void => {
+    if (!closing) state.lost ??= 'was closed by the gateway';
+  };
+  client.on('end', ended);
+  client.on('close', ended);
   let presented: string | undefined;
   try {
     await client.connect({
@@ -48,12 +77,21 @@ export async function connectSftpGateway(
       // Nagle's algorithm holds the small SFTP read requests and window adjustments back behind
       // unacknowledged data: with it on, downloads sat mostly idle at a third of the speed
       // (bench/agent/pull-throughput.ts). ssh2 takes a socket of ours; it waits for `connect`.
-      sock: net.connect({ host: conn.host, port: conn.port, noDelay: true }),
+      sock: net.connect({
+        host: conn.host,
+        port: conn.port,
+        noDelay: true,
+        // TCP keepalive too, for the kernel to drop a peer that vanished for good.
+        keepAlive: true,
+        keepAliveInitialDelay: 60_000,
+      }),
       username: conn.username,
       // Only the credential given: ssh2 would otherwise also try an SSH agent.
       ...(byPassword ? { authHandler: byPassword.methods } : credential),
       tryKeyboard: false,
       readyTimeout: options.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
       hostVerifier: (key: Buffer) => {
         presented = hostKeyFingerprint(key);
         return presented === conn.hostKeySha256;
@@ -80,7 +118,9 @@ export async function connectSftpGateway(
     if (presented === undefined) throw new GatewayUnreachableError(text, { cause: err });
     throw new Error(text, { cause: err });
   }
-  return new SftpGatewayClient(client);
+  return new SftpGatewayClient(client, gateway, state, () => {
+    closing = true;
+  });
 }
 
 /**
@@ -138,37 +178,89 @@ async function credentialOf(
   }
 }
 
+/**
+ * The connection to the gateway ended while the agent used it (the gateway closed the
+ * session, the link went silent): said in words, never the library's internals (after a
+ * session ends, ssh2-sftp-client's delete and stat answer "Cannot read properties of
+ * undefined").
+ */
+export class GatewayConnectionLostError extends Error {
+  override readonly name = 'GatewayConnectionLostError';
+}
+
 class SftpGatewayClient implements GatewayClient {
-  constructor(private readonly client: SftpClient) {}
+  constructor(
+    private readonly client: SftpClient,
+    private readonly gateway: string,
+    private readonly state: ConnectionState,
+    private readonly closing: () => void,
+  ) {}
 
-  async list(dir: string): Promise<RemoteFile[]> {
-    const entries = await this.client.list(dir);
-    return entries
-      .filter((e) => e.type === '-')
-      .map((e) => ({ name: e.name, size: e.size, mtimeMs: e.modifyTime }));
-  }
-
-  async download(dir: string, name: string, localPath: string): Promise<void> {
-    await this.client.fastGet(path.posix.join(dir, name), localPath, {
-      chunkSize: FAST_GET_CHUNK_BYTES,
+  list(dir: string): Promise<RemoteFile[]> {
+    return this.run(`listing "${dir}"`, async () => {
+      const entries = await this.client.list(dir);
+      return entries
+        .filter((e) => e.type === '-')
+        .map((e) => ({ name: e.name, size: e.size, mtimeMs: e.modifyTime }));
     });
   }
 
-  async remove(dir: string, name: string): Promise<void> {
-    await this.client.delete(path.posix.join(dir, name));
+  download(dir: string, name: string, localPath: string): Promise<void> {
+    return this.run(`downloading ${name}`, async () => {
+      await this.client.fastGet(path.posix.join(dir, name), localPath, {
+        chunkSize: FAST_GET_CHUNK_BYTES,
+      });
+    });
   }
 
-  async move(dir: string, name: string, toDir: string): Promise<void> {
-    if ((await this.client.exists(toDir)) !== 'd') await this.client.mkdir(toDir, true);
-    // Plain SFTP rename fails when the target exists; OpenSSH's posix-rename replaces it.
-    await this.client.posixRename(path.posix.join(dir, name), path.posix.join(toDir, name));
+  remove(dir: string, name: string): Promise<void> {
+    return this.run(`deleting ${name}`, async () => {
+      await this.client.delete(path.posix.join(dir, name));
+    });
   }
 
-  async exists(dir: string): Promise<boolean> {
-    return (await this.client.exists(dir)) === 'd';
+  move(dir: string, name: string, toDir: string): Promise<void> {
+    return this.run(`moving ${name} to "${toDir}"`, async () => {
+      if ((await this.client.exists(toDir)) !== 'd') await this.client.mkdir(toDir, true);
+      // Plain SFTP rename fails when the target exists; OpenSSH's posix-rename replaces it.
+      await this.client.posixRename(path.posix.join(dir, name), path.posix.join(toDir, name));
+    });
+  }
+
+  exists(dir: string): Promise<boolean> {
+    return this.run(`looking for "${dir}"`, async () => (await this.client.exists(dir)) === 'd');
   }
 
   async close(): Promise<void> {
+    this.closing();
     await this.client.end().catch(() => undefined);
+  }
+
+  /**
+   * Runs one gateway operation. Once the connection has ended nothing more is tried, and a
+   * failure caused by its end (or any programming error of the library, a TypeError) is
+   * told as what happened: the connection to the gateway ended, while doing what.
+   */
+  private async run<T>(doing: string, work: () => Promise<T>): Promise<T> {
+    const lostAlready = this.state.lost;
+    if (lostAlready !== null) {
+      throw new GatewayConnectionLostError(
+        `the connection to the gateway ${this.gateway} ${lostAlready} before ${doing}`,
+      );
+    }
+    try {
+      return await work();
+    } catch (err) {
+      // The library may reject before it reports the end of the connection: let it report.
+      await new Promise((resolve) => setImmediate(resolve));
+      const lost = this.state.lost;
+      if (lost !== null || err instanceof TypeError) {
+        throw new GatewayConnectionLostError(
+          `the connection to the gateway ${this.gateway} ${lost ?? 'ended unexpectedly'} while ${doing}`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
   }
 }
