@@ -93,6 +93,8 @@ export async function startHttpServer(
       // Client mistakes are answered to the client; only our own failures need a person.
       if (error.code === 'INTERNAL_SERVER_ERROR')
         reqLog.error({ err: error, path }, 'request failed');
+      else if (error.code === 'SERVICE_UNAVAILABLE')
+        reqLog.warn({ err: error, path }, 'request failed: a dependency is unavailable');
       else reqLog.info({ code: error.code, path, reason: error.message }, 'request refused');
     },
   });

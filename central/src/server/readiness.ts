@@ -1,4 +1,11 @@
 import type pg from 'pg';
+import {
+  DependencyTimeoutError,
+  dependencyName,
+  infrastructureFault,
+  withDeadline,
+  type Dependency,
+} from '../infra/infrastructure-fault.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
 
 /** How long each dependency gets to answer before `/readyz` calls it down. */
@@ -20,12 +27,12 @@ export interface Readiness {
  */
 export async function checkReadiness(pool: pg.Pool, broker: BrokerProbe): Promise<Readiness> {
   const [db, mq] = await Promise.allSettled([
-    withTimeout(pool.query('SELECT 1'), 'PostgreSQL'),
-    withTimeout(broker.ping(), 'RabbitMQ'),
+    withDeadline(pool.query('SELECT 1'), PROBE_TIMEOUT_MS, 'postgres', 'answer'),
+    withDeadline(broker.ping(), PROBE_TIMEOUT_MS, 'rabbitmq', 'answer'),
   ]);
   const errors: NonNullable<Readiness['errors']> = {};
-  if (db.status === 'rejected') errors.database = reason(db.reason);
-  if (mq.status === 'rejected') errors.broker = reason(mq.reason);
+  if (db.status === 'rejected') errors.database = reason(db.reason, 'postgres');
+  if (mq.status === 'rejected') errors.broker = reason(mq.reason, 'rabbitmq');
   return {
     ok: db.status === 'fulfilled' && mq.status === 'fulfilled',
     database: db.status === 'fulfilled' ? 'reachable' : 'unreachable',
@@ -34,21 +41,10 @@ export async function checkReadiness(pool: pg.Pool, broker: BrokerProbe): Promis
   };
 }
 
-function reason(err: unknown): string {
-  return err instanceof Error ? err.message || err.name : String(err);
-}
-
-async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not answer within ${PROBE_TIMEOUT_MS} ms`)),
-      PROBE_TIMEOUT_MS,
-    );
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** What failed, in words: the raw driver text (addresses, codes) stays out of the answer. */
+function reason(err: unknown, dependency: Dependency): string {
+  const fault = infrastructureFault(err, dependency);
+  if (fault) return fault.summary;
+  if (err instanceof DependencyTimeoutError) return err.message;
+  return `${dependencyName(dependency)} refused the check; see the central log`;
 }

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { DomainError, type DomainErrorKind } from '../domain-error.ts';
+import { dependencyName, infrastructureFault } from '../infra/infrastructure-fault.ts';
 import { hashParkToken } from '../parks/park-tokens.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { csrfMatches } from '../users/session-store.ts';
@@ -29,12 +30,34 @@ const TRPC_CODE: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
   unavailable: 'SERVICE_UNAVAILABLE',
 };
 
-/** Services throw DomainErrors; the API answers them with the matching tRPC code and message. */
+/**
+ * Services throw DomainErrors; the API answers them with the matching tRPC code and message.
+ * Anything else that escapes a procedure (a dependency that is down, a bug) would reach the
+ * agent or the dashboard as its raw text (driver messages, addresses, paths): it is answered
+ * with a sentence instead, and the raw error stays in the log (the cause).
+ */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) {
     const cause = result.error.cause;
     throw new TRPCError({ code: TRPC_CODE[cause.kind], message: cause.message, cause });
+  }
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR' && result.error.cause) {
+    const cause = result.error.cause;
+    const fault = infrastructureFault(cause);
+    if (fault) {
+      throw new TRPCError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: `central cannot reach ${dependencyName(fault.dependency)} right now (${fault.summary}): try again in a minute; if it lasts, tell the Zamperla operators`,
+        cause,
+      });
+    }
+    throw new TRPCError({
+      code: 'INTERNAL_SERVER_ERROR',
+      message:
+        'central failed unexpectedly (an error on its side, logged for Zamperla): try again; if it keeps happening, tell Zamperla support when it happened',
+      cause,
+    });
   }
   return result;
 });
