@@ -8,6 +8,7 @@ import { ConfigError, type CentralConfig } from '../config.ts';
 import { createPool } from '../db/pool.ts';
 import { infrastructureFault, withDeadline } from '../infra/infrastructure-fault.ts';
 import { createStallCounter } from '../infra/stall-counter.ts';
+import { StoppedWaitingError, untilAvailable } from '../infra/until-available.ts';
 import { createLogger } from '../logger.ts';
 import { assertTopology } from '../queue/amqp-topology.ts';
 import { closeBroker, connectBroker } from '../queue/broker-connection.ts';
@@ -78,6 +79,9 @@ export async function startWorker(
   let connection: ChannelModel | null = null;
 
   async function connect(prefetch = 1): Promise<Channel> {
+    // The previous link, if any, is finished with (usually closed already).
+    await closeBroker(connection);
+    connection = null;
     connection = await connectBroker(config.amqpUrl, config.timeouts);
     connection.on('error', (err: Error) => {
       // A heartbeat timeout is the only sign of a silent link: say so plainly.
@@ -117,21 +121,31 @@ export async function startWorker(
 
   /** Drain: take messages with basic.get until every queue answers empty. */
   async function drain(): Promise<void> {
-    const channel = await connect();
-    for (;;) {
-      let handled = 0;
-      for (const source of sources) {
-        if (stopping.signal.aborted) return;
-        const msg = await channel.get(source.queue, { noAck: false });
-        if (!msg) continue;
-        handled++;
-        settle(channel, msg, await handle(source.kind, source.dead, msg));
-      }
-      if (handled === 0) {
-        log.info('queues are empty; worker exits (drain mode)');
-        return;
-      }
-    }
+    // A lost broker link is waited out like in long-running mode: the message in hand went
+    // back to the queue, and the pod carries on once the broker answers.
+    await untilAvailable(
+      'take jobs from the broker',
+      async () => {
+        const channel = await connect();
+        for (;;) {
+          let handled = 0;
+          for (const source of sources) {
+            if (stopping.signal.aborted) return;
+            const msg = await channel.get(source.queue, { noAck: false });
+            if (!msg) continue;
+            handled++;
+            settle(channel, msg, await handle(source.kind, source.dead, msg));
+          }
+          if (handled === 0) {
+            log.info('queues are empty; worker exits (drain mode)');
+            return;
+          }
+        }
+      },
+      { log, signal: stopping.signal, dependency: 'rabbitmq', stalls },
+    ).catch((err: unknown) => {
+      if (!(err instanceof StoppedWaitingError)) throw err;
+    });
   }
 
   /**
