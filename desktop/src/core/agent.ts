@@ -18,7 +18,7 @@ import {
   type RunSummary,
 } from './agent-status.ts';
 import { ActivityLog } from './buffer/activity-log.ts';
-import { scrubWaitingBlobs } from './buffer/scrub-blobs.ts';
+import { scrubWaitingBlobs, type ScrubResult } from './buffer/scrub-blobs.ts';
 import { openDataDir } from './buffer/data-dir.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
 import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer-space.ts';
@@ -117,6 +117,12 @@ export interface Agent {
   pullNow(rideId?: string): Promise<RunSummary['rides']>;
   /** Stops the rules and loops and waits for the pulls and upload in progress. */
   stop(): Promise<void>;
+  /**
+   * The background SHA-256 check of the waiting blobs that `start()` began, once it is done
+   * (reported in the activity log by then): what it checked and found damaged; null before
+   * `start()`, or when the check itself failed (said in the activity log).
+   */
+  backgroundCheck(): Promise<ScrubResult | null>;
   /**
    * Sends central a heartbeat now (version, buffer, backlog, offline since); resolves whether
    * central recorded it. Never throws: a failure only moves the central link offline.
@@ -418,19 +424,22 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   }
 
   // The background check of waiting blobs started with the agent (buffer/scrub-blobs.ts).
-  let scrub: { stop: AbortController; done: Promise<void> } | null = null;
+  let scrub: { stop: AbortController; done: Promise<ScrubResult | null> } | null = null;
 
   function startScrub(): void {
     const stopScrub = new AbortController();
     const done = scrubWaitingBlobs(buffer, log, stopScrub.signal).then(
-      ({ checked, damaged }) => {
+      (result) => {
+        const { checked, damaged } = result;
         log.info({ checked, damaged }, 'checked the SHA-256 of every drop waiting for central');
-        if (damaged === 0) return;
-        activity.append({
-          level: 'warn',
-          kind: 'drop',
-          message: `${damaged} buffered drop(s) were damaged on disk (SHA-256 check after start-up); forgotten, so they are pulled again from the gateway while it still has them`,
-        });
+        if (damaged > 0) {
+          activity.append({
+            level: 'warn',
+            kind: 'drop',
+            message: `${damaged} buffered drop(s) were damaged on disk (SHA-256 check after start-up); forgotten, so they are pulled again from the gateway while it still has them`,
+          });
+        }
+        return result;
       },
       (err: unknown) => {
         log.error({ err }, 'checking the buffered drops on disk failed');
@@ -439,6 +448,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
           kind: 'drop',
           message: `the check of the buffered drops on disk stopped: ${errorForPeople(err, 'checking the buffered drops')}; each upload still checks its drop first`,
         });
+        return null;
       },
     );
     scrub = { stop: stopScrub, done };
@@ -492,6 +502,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     },
     pullNow,
     stop,
+    backgroundCheck: () => scrub?.done ?? Promise.resolve(null),
     sendHeartbeat: () => heartbeats.beat(),
     status: () => ({
       park: config.park,

@@ -85,14 +85,14 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
       log.info('an earlier revision of this ride-window failed this round; this one waits for it');
       continue;
     }
-    if (!(await blobIntact(deps.buffer, drop.sha256))) {
-      log.error('the buffered copy is damaged; forgetting it so it is pulled again');
-      await deps.buffer.forgetDamaged(drop.sha256);
-      result.damaged++;
-      continue;
-    }
     try {
       const status = await uploadDrop(drop, deps, log);
+      if (status === 'damaged') {
+        log.error('the buffered copy is damaged; forgetting it so it is pulled again');
+        await deps.buffer.forgetDamaged(drop.sha256);
+        result.damaged++;
+        continue;
+      }
       result.acknowledged++;
       if (status === 'duplicate') result.duplicates++;
       if (status === 'quarantined') result.quarantinedByCentral++;
@@ -135,12 +135,17 @@ function rideWindowOf(drop: DropRecord): string | null {
   return `${drop.ride}\u0000${Date.parse(drop.windowStart)}`;
 }
 
-/** Central would refuse a blob whose bytes changed on disk; checked before sending any. */
+/**
+ * One drop: `begin`, then, when central needs the bytes, a SHA-256 check of the blob (central
+ * would refuse bytes that changed on disk: `damaged`, nothing sent), the chunks and `commit`.
+ * The check comes after `begin`: a drop central already has needs no hashing, and while
+ * central is away no round re-hashes the oldest blob of the backlog just to find it gone.
+ */
 async function uploadDrop(
   drop: DropRecord,
   deps: UploadDeps,
   log: Logger,
-): Promise<'stored' | 'duplicate' | 'quarantined'> {
+): Promise<'stored' | 'duplicate' | 'quarantined' | 'damaged'> {
   if (drop.contentId === null) throw new Error('a buffered drop without a content id');
   const { buffer, client } = deps;
   buffer.markUploading(drop.sha256);
@@ -158,6 +163,7 @@ async function uploadDrop(
     return 'duplicate';
   }
 
+  if (!(await blobIntact(buffer, drop.sha256))) return 'damaged';
   const blob = await open(buffer.blobs.blobPath(drop.sha256), 'r');
   try {
     let offset = begun.offset;
