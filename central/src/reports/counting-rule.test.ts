@@ -3,6 +3,8 @@ import type { TRPCClient } from '@trpc/client';
 import type { WrittenDrop } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
+import { fleetOverview } from '../dashboard/fleet-overview.ts';
+import { parkDetail } from '../dashboard/park-detail.ts';
 import { rideDetail } from '../dashboard/ride-detail.ts';
 import { parkLocalDays } from '../dashboard/park-local-days.ts';
 import { createLogger } from '../logger.ts';
@@ -451,5 +453,19 @@ describe('figures against the latest content of each ride-window', () => {
     expect(ride.channels.map((c) => [c.channel, c.cycles])).toEqual([
       ['main_motor.current', [...latest.values()].reduce((s, w) => s + w.cycles.length, 0)],
     ]);
+  });
+
+  it("the fleet and park pages' availability today is the same figure", async () => {
+    // "Now" during W2: today is the Kolkata day W2 falls in.
+    const now = W0 + 2 * H + 30 * M;
+    const [today] = parkLocalDays(TZ, 1, now);
+    const want = expected(today?.start.getTime() ?? 0, today?.end.getTime() ?? 0);
+    const covered = want.hours.reduce((s, h) => s + h.coveredMs, 0);
+    const fault = want.hours.reduce((s, h) => s + h.faultMinutes * M, 0);
+    const park = await parkDetail(env.pool, { park: PARK, days: 1 }, 600_000, now);
+    expect(park.rides[0]?.availabilityToday).toBeCloseTo(1 - fault / covered, 9);
+    const fleet = await fleetOverview(env.pool, 600_000, now);
+    expect(fleet.parks[0]?.today.availability).toBeCloseTo(1 - fault / covered, 9);
+    expect(fleet.parks[0]?.today.date).toBe(today?.date);
   });
 });
