@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use drop_format::{parse_utc_instant, verify_drop_bytes, DropLimits, VerifyOptions};
+use drop_format::{
+    parse_utc_instant, verify_drop_bytes, verify_drop_file, DropLimits, NullSink, ReadDropError,
+    VerifyOptions,
+};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
@@ -101,6 +104,24 @@ fn judges_every_shared_test_vector_as_typescript_does() {
                 .map(|t| parse_utc_instant(t).expect("receivedAt is an instant")),
         };
         let verdict = verify_drop_bytes(&bytes, &opts);
+        // The streaming reader over a file (what the postprocessor uses) judges alike.
+        let streamed = verify_drop_file(&dir.join("drops").join(file), &opts, &mut NullSink);
+        let code = |r: Result<(), String>| r.err();
+        let from_file = code(streamed.map(drop).map_err(|e| match e {
+            ReadDropError::Invalid(e) => e.code.as_str().to_owned(),
+            ReadDropError::Io(e) => format!("io: {e}"),
+        }));
+        let from_bytes = code(
+            verdict
+                .as_ref()
+                .map(|_| ())
+                .map_err(|e| e.code.as_str().to_owned()),
+        );
+        if from_file != from_bytes {
+            disagreements.push(format!(
+                "{file}: from the file {from_file:?}, from memory {from_bytes:?}"
+            ));
+        }
         match (v["ok"].as_bool().unwrap(), verdict) {
             (true, Ok(drop)) => {
                 for (key, got) in [("sha256", &drop.sha256), ("contentId", &drop.content_id)] {
