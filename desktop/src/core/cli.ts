@@ -3,6 +3,7 @@ import { createAgent } from './agent.ts';
 import { createAgentMetrics } from './agent-metrics.ts';
 import { summarize } from './agent-status.ts';
 import { ConfigError, loadAgentConfig } from './config.ts';
+import { errorForPeople } from './error-for-people.ts';
 import { createLogger } from './logger.ts';
 import { startStatusServer, type StatusServer } from './status-server.ts';
 
@@ -145,9 +146,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(
-      `agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
+    // A sentence for the person at the console; the stack only for what nobody put in words.
+    const message = errorForPeople(err, 'starting or running the agent');
+    const bug = err instanceof Error && message !== err.message ? `\n${err.stack ?? ''}` : '';
+    process.stderr.write(`agent: ${message}${bug}\n`);
     process.exitCode = 1;
   },
 );

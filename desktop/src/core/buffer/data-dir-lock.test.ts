@@ -7,6 +7,7 @@ import { tempDir } from '../testing/temp-dir.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
 const LOCK_MODULE = fileURLToPath(new URL('./data-dir-lock.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -84,6 +85,36 @@ describe('the data directory lock', () => {
     // The operating system dropped the dead process's lock: no file to delete, no pid to ask.
     const lock = lockDataDir(dir);
     lock.release();
+  });
+
+  it('makes `agent --once` on a held data directory exit 1 with one sentence naming the holder', async () => {
+    const dir = await freshDir();
+    const other = await otherAgent(dir);
+    const config = path.join(dir, 'agent.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        park: 'gardaland',
+        dataDir: dir,
+        central: { url: 'http://127.0.0.1:9', token: 'park-token-0123456789' },
+      }),
+    );
+
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', CLI, 'agent', '--config', config, '--once'],
+        { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ZRA_LOG_LEVEL: 'silent' } },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+
+    expect(run).toEqual({
+      code: 1,
+      stderr: `agent: another agent (pid ${other.pid}) is using the data directory ${dir}; stop it first, or give this agent another dataDir\n`,
+    });
   });
 
   it('refuses a second agent in the same process, and frees the directory on release', async () => {
