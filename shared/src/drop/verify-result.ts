@@ -1,6 +1,11 @@
 import type { Manifest } from './manifest.ts';
 
-export { DEFAULT_DROP_LIMITS, type DropLimits } from './drop-limits.ts';
+// Re-exported here so they reach `@zra/shared` with the verdict types.
+export {
+  DEFAULT_DROP_LIMITS,
+  MAX_WINDOW_START_AFTER_RECEIVED_MS,
+  type DropLimits,
+} from './drop-limits.ts';
 
 /**
  * Every rejection code, in the order the checks run. Stable snake_case codes; docs/drop-format.md
