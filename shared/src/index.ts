@@ -3,6 +3,7 @@ export * from './drop/manifest.ts';
 export * from './drop/entries.ts';
 export * from './drop/file-name.ts';
 export * from './drop/verify-result.ts';
+export { windowInFutureReason } from './drop/window-rules.ts';
 export * from './ride-model/ride-model.ts';
 export * from './drop/content-id.ts';
 export * from './drop/describe-issue.ts';

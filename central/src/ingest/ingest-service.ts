@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { open, rm, writeFile } from 'node:fs/promises';
+import { windowInFutureReason } from '@zra/shared';
 import type { DropRejectionCode, Manifest, VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -12,9 +13,6 @@ import type { IngestService } from '../server/context.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
 import type { UploadChecker } from './drop-verifier.ts';
 import type { CommitOutput } from './ingest-schemas.ts';
-
-/** A window may start at most this long after central received its drop (PLC clocks drift). */
-export const FUTURE_WINDOW_TOLERANCE_MS = 15 * 60_000;
 
 /**
  * Key space of the advisory locks that serialise commits of one ride (the two-integer form,
@@ -324,14 +322,8 @@ function judgeInContext(verdict: VerifyResult, park: ParkIdentity, receivedAt: n
       reason: `the drop belongs to park "${m.park}" but was sent with the token of park "${park.id}"; check the gateway's park setting`,
     };
   }
-  const start = Date.parse(m.window.start);
-  if (start - receivedAt > FUTURE_WINDOW_TOLERANCE_MS) {
-    return {
-      ok: false,
-      code: 'window_in_future',
-      reason: `the window starts in the future: set the PLC clock to UTC (the window starts at ${m.window.start}; central received the drop at ${new Date(receivedAt).toISOString()})`,
-    };
-  }
+  const future = windowInFutureReason(m.window.start, new Date(receivedAt));
+  if (future !== null) return { ok: false, code: 'window_in_future', reason: future };
   return verdict;
 }
 

@@ -30,16 +30,20 @@ export function checkWindowIsOneUtcHour(manifest: Manifest): void {
 }
 
 /**
- * A window may not start more than 15 minutes after the drop was received (`window_in_future`):
- * the PLC's clock is then ahead, or set to local time instead of UTC. A contextual check: the
- * agent applies it when it pulls, central when it commits, each with its own clock.
+ * Why a window starts too far in the future (`window_in_future`), or null when it does not:
+ * more than 15 minutes after the drop was received means the PLC's clock is ahead, or set to
+ * local time instead of UTC. A contextual check: the agent applies it when it pulls, central
+ * when it commits, each with its own clock, and both word it with this one sentence.
  */
-export function checkWindowNotInFuture(manifest: Manifest, receivedAt: Date): void {
-  const start = instantMs(manifest.window.start);
+export function windowInFutureReason(windowStart: string, receivedAt: Date): string | null {
+  const start = instantMs(windowStart);
   const received = receivedAt.getTime();
-  if (start - received <= MAX_WINDOW_START_AFTER_RECEIVED_MS) return;
-  reject(
-    'window_in_future',
-    `manifest.json: the window starts in the future: set the PLC clock to UTC (window.start is ${formatInstant(start)}, the drop was received at ${formatInstant(received)}; at most ${MAX_WINDOW_START_AFTER_RECEIVED_MS / 60_000} minutes ahead are accepted).`,
-  );
+  if (start - received <= MAX_WINDOW_START_AFTER_RECEIVED_MS) return null;
+  return `manifest.json: the window starts in the future: set the PLC clock to UTC (window.start is ${formatInstant(start)}, the drop was received at ${formatInstant(received)}; at most ${MAX_WINDOW_START_AFTER_RECEIVED_MS / 60_000} minutes ahead are accepted).`;
+}
+
+/** Rejects a drop whose window starts too far after its receipt ({@link windowInFutureReason}). */
+export function checkWindowNotInFuture(manifest: Manifest, receivedAt: Date): void {
+  const reason = windowInFutureReason(manifest.window.start, receivedAt);
+  if (reason !== null) reject('window_in_future', reason);
 }
