@@ -216,6 +216,31 @@ describe('pullRide against a real OpenSSH gateway', () => {
     expect(buffer.remoteFileDropState('r1', second.fileName)).toBeUndefined();
   });
 
+  it('quarantines a window that starts over 15 minutes after the pull, by the agent clock', async () => {
+    // The agent's clock reads 09:44 UTC: the 10:00 window starts 16 minutes later, the 09:00
+    // one is under way.
+    const { buffer, pull, put } = await setup({
+      minAgeMs: 0,
+      now: () => Date.parse('2026-06-01T09:44:00Z'),
+    });
+    const ahead = buildTestDrop({ windowStart: '2026-06-01T10:00:00Z' });
+    const edge = buildTestDrop({ windowStart: '2026-06-01T09:00:00Z', sequence: 2 });
+    await put(ahead.fileName, ahead.zip, 120);
+    await put(edge.fileName, edge.zip, 60);
+
+    const result = await pull();
+
+    expect(result).toMatchObject({ buffered: 1, quarantined: 1 });
+    expect(result.quarantinedFiles).toEqual([
+      {
+        name: ahead.fileName,
+        code: 'window_in_future',
+        reason: expect.stringContaining('set the PLC clock to UTC'),
+      },
+    ]);
+    expect(buffer.uploadQueue().map((d) => d.fileName)).toEqual([edge.fileName]);
+  });
+
   it('ignores files that are not zips', async () => {
     const { buffer, pull, put } = await setup();
     await put('notes.txt', Buffer.from('not a drop'));

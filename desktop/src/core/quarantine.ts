@@ -47,7 +47,11 @@ export async function recheckQuarantined(
     return { outcome: 'quarantined', reason: drop.reason };
   }
   // Judged as when it was pulled: the time it was received decides `window_in_future`.
-  const verdict = verify(zip, { fileName: drop.fileName, receivedAt: new Date(drop.pulledAt) });
+  const receivedAt = new Date(drop.pulledAt);
+  const verdict = verify(zip, {
+    fileName: drop.fileName,
+    ...(Number.isNaN(receivedAt.getTime()) ? {} : { receivedAt }),
+  });
   if (!verdict.ok) {
     buffer.updateQuarantineReason(id, verdict.code, verdict.reason);
     return { outcome: 'quarantined', reason: verdict.reason };
