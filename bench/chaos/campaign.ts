@@ -81,8 +81,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     minAgeSeconds,
     onUnexpectedExit: (exit) => {
       unexpectedExits.push(exit);
-      const last = exit.logTail.split('\n').at(-1)?.slice(0, 300) ?? '';
-      o.progress(`unexpected exit of ${exit.name} (${exit.code ?? exit.signal}): ${last}`);
+      o.progress(
+        `unexpected exit of ${exit.name} (${exit.code ?? exit.signal}): ${lastWords(exit.logTail)}`,
+      );
     },
   });
   let keepLogs = false;
@@ -92,6 +93,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       rides: RIDES,
       gatewayRoot: system.gateway.root,
       seed: o.seed,
+      // Each ride gets a drop per opening hour (about half the day): enough hours for every
+      // write the run can make, with room to spare.
+      hours: Math.ceil((o.dropsPerMinute * o.faultMinutes) / RIDES.length / 0.4) + 48,
       rateHz: o.rateHz,
       random: random.fork('drops'),
       // Below the min age even when SFTP rounds the mtime down to the second.
@@ -135,6 +139,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       agentDataDir: system.agentDataDir,
       blobDir: system.blobDir,
       gatewayRoot: system.gateway.root,
+      park: PARK,
       rides: RIDES,
       written: writer.written,
     };
@@ -166,7 +171,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       violations.push({
         at: exit.at,
         check: 'process-exited',
-        detail: `${exit.name} exited by itself (${exit.code ?? exit.signal}) at ${Math.round((exit.at - startedAt) / 1000)} s: ${exit.logTail.split('\n').slice(-3).join(' | ')}`,
+        detail: `${exit.name} exited by itself (${exit.code ?? exit.signal}): ${lastWords(exit.logTail)}`,
       });
     }
     for (const e of injector.events.filter((x) => x.error)) {
@@ -222,4 +227,15 @@ async function repairAll(system: ChaosSystem): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The last log line of a process, its message only (JSON logs carry whole stacks). */
+function lastWords(logTail: string): string {
+  const line = logTail.trimEnd().split('\n').at(-1) ?? '';
+  try {
+    const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+    return [entry.msg, entry.err?.message].filter(Boolean).join(': ').slice(0, 240);
+  } catch {
+    return line.slice(0, 240);
+  }
 }

@@ -49,6 +49,8 @@ export interface DropWriterOptions {
   rides: readonly ChaosRide[];
   gatewayRoot: string;
   seed: number;
+  /** Hours of ride data to draw from (planned up front by the generator). */
+  hours: number;
   rateHz: number;
   random: SeededRandom;
   /** Longest pause between two pieces of a slow write; below the agent's min age. */
@@ -68,44 +70,41 @@ export class DropWriter {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly sent: { drop: GeneratedDrop; file: WrittenFile }[] = [];
   private revisionPool: GeneratedDrop[] = [];
+  private primed: GeneratedDrop | null = null;
 
   constructor(private readonly o: DropWriterOptions) {
-    this.source = this.days(o.seed, 0);
+    const first = Date.parse('2026-01-05T00:00:00Z');
+    // Windows in the future are refused (window_in_future): the data must end before today.
+    if (first + (o.hours + 48) * 3_600_000 > Date.now()) {
+      throw new Error(
+        `${o.hours} hours of ride data from 2026-01-05 reach into the future: run fewer minutes or write fewer drops per minute`,
+      );
+    }
+    const base = {
+      park: o.park,
+      rides: o.rides.map((r) => ({ id: r.id, model: r.model })),
+      from: '2026-01-05',
+      fromHour: 0,
+      hours: o.hours,
+      rateHz: o.rateHz,
+      rareEvents: false,
+    };
+    // One generator for the whole run, so each ride's cycle counter (and so its cycle ids)
+    // keeps rising as a PLC's does.
+    this.source = iterateDrops({ ...base, seed: o.seed })[Symbol.iterator]();
     // The same windows with other content and a later sequence: what a PLC sends when it
     // exports a window again.
-    this.revisions = this.days(o.seed + 1, 50);
+    this.revisions = iterateDrops({ ...base, seed: o.seed + 1, sequenceStart: 100_000 })[
+      Symbol.iterator
+    ]();
   }
 
   /**
-   * Drops day after day. One generator per day: the generator plans every hour it is given
-   * up front, and a year of it would stall this process (and every proxy in it) for a minute.
+   * Creates the ride folders and draws the first drop: the generator plans all its hours on
+   * the first draw, which must not stall the proxies this process runs once faults begin.
    */
-  private *days(seed: number, sequenceOffset: number): Generator<GeneratedDrop> {
-    for (let day = 0; ; day++) {
-      const start = Date.UTC(2026, 0, 5) + day * 86_400_000;
-      // Windows in the future are refused (window_in_future): a run that long needs older days.
-      if (start > Date.now() - 2 * 86_400_000) {
-        throw new Error(
-          'the campaign wrote every day from 2026-01-05 to yesterday; run it shorter',
-        );
-      }
-      const from = new Date(start).toISOString().slice(0, 10);
-      yield* iterateDrops({
-        park: this.o.park,
-        rides: this.o.rides.map((r) => ({ id: r.id, model: r.model })),
-        from,
-        fromHour: 0,
-        hours: 24,
-        rateHz: this.o.rateHz,
-        rareEvents: false,
-        seed,
-        // Sequences keep rising across days, as a PLC's do.
-        sequenceStart: day * 100 + sequenceOffset,
-      });
-    }
-  }
-
   async init(): Promise<void> {
+    this.primed = this.nextDrop();
     for (const r of this.o.rides) {
       await mkdir(path.join(this.o.gatewayRoot, r.dir), { recursive: true });
       if (r.doneDir) await mkdir(path.join(this.o.gatewayRoot, r.doneDir), { recursive: true });
@@ -137,9 +136,16 @@ export class DropWriter {
   }
 
   private nextDrop(): GeneratedDrop {
+    if (this.primed) {
+      const first = this.primed;
+      this.primed = null;
+      return first;
+    }
     const next = this.source.next();
     const rev = this.revisions.next();
-    if (next.done || rev.done) throw new Error('the drop generator ran out of days');
+    if (next.done || rev.done) {
+      throw new Error('the drop generator ran out of hours: give the writer more hours');
+    }
     // Revisions of windows not sent yet are useless: keep the last few sent windows' ones.
     this.revisionPool.push(rev.value);
     if (this.revisionPool.length > 12) this.revisionPool.shift();

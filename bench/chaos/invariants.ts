@@ -3,6 +3,8 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { figureParams } from '../../central/src/reports/figures/figure-scope.ts';
+import { LIVE_BATCHES, LIVE_CYCLES } from '../../central/src/reports/figures/live-content.ts';
 import type { ChaosRide, WrittenFile } from './drop-writer.ts';
 
 /** One broken guarantee, with what a person needs to find its cause. */
@@ -20,6 +22,7 @@ export interface CheckTargets {
   agentDataDir: string;
   blobDir: string;
   gatewayRoot: string;
+  park: string;
   rides: readonly ChaosRide[];
   written: readonly WrittenFile[];
 }
@@ -38,6 +41,8 @@ interface BatchRow {
   window_start: Date | null;
   superseded_by: string | null;
   received_at: Date;
+  /** Commit order of the ride's drops (R2: the newest commit is the live one). */
+  commit_seq: string | null;
 }
 
 /** What the system holds now, read once, for the checks and for the drain's progress. */
@@ -71,7 +76,7 @@ export async function takeSnapshot(t: CheckTargets): Promise<Snapshot> {
   try {
     const batches = await client.query<BatchRow>(
       `SELECT id, ride_id, content_id, sha256, file_name, state, error, window_start,
-              superseded_by, received_at FROM batches`,
+              superseded_by, received_at, commit_seq FROM batches`,
     );
     const outbox = await client.query<{ n: string }>(
       'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL',
@@ -206,7 +211,7 @@ export async function checkInvariants(t: CheckTargets, s: Snapshot): Promise<Vio
   const liveIds: string[] = [];
   for (const [key, rows] of windows) {
     const live = rows.filter((b) => b.superseded_by === null);
-    const newest = rows.reduce((a, b) => (b.received_at > a.received_at ? b : a));
+    const newest = rows.reduce((a, b) => (commitOrder(b) > commitOrder(a) ? b : a));
     if (live.length !== 1) {
       add(
         'window-live-count',
@@ -220,7 +225,7 @@ export async function checkInvariants(t: CheckTargets, s: Snapshot): Promise<Vio
     }
     liveIds.push(...live.map((b) => b.id));
   }
-  await checkFigures(t, s, liveIds, add);
+  await checkFigures(t, s, liveIds, windows, add);
 
   // 3. Nothing left in a non-final state.
   if (s.outboxUnpublished > 0)
@@ -271,29 +276,25 @@ export async function checkInvariants(t: CheckTargets, s: Snapshot): Promise<Vio
   return v;
 }
 
-/** Independent figures: hourly cycles of each live batch equal the distinct ids in its zip. */
+/**
+ * Figures against an independent count. Hourly: each live batch's hourly rows count as many
+ * cycles as distinct ids started in its window, counted from its zip. Counting rule (R4):
+ * central's own figure SQL (reports/figures/live-content.ts, what reports and the dashboard
+ * count) yields each (ride, cycle id) once, and exactly the ids of the newest committed
+ * content of every ride-window, counted from the zips.
+ */
 async function checkFigures(
   t: CheckTargets,
   s: Snapshot,
   liveIds: string[],
+  windows: Map<string, BatchRow[]>,
   add: (check: string, detail: string, at?: Date | number) => void,
 ): Promise<void> {
+  const content = new Map<string, WrittenFile>();
+  for (const w of t.written) if (!content.has(w.contentId)) content.set(w.contentId, w);
   const client = new pg.Client({ connectionString: t.databaseUrl });
   await client.connect();
   try {
-    const twice = await client.query<{ ride_id: string; cycle_id: string; batches: string[] }>(
-      `SELECT c.ride_id, c.cycle_id, array_agg(DISTINCT b.file_name) AS batches
-         FROM cycles c JOIN batches b ON b.id = c.batch_id
-        WHERE b.superseded_by IS NULL
-        GROUP BY c.ride_id, c.cycle_id HAVING count(DISTINCT c.batch_id) > 1`,
-    );
-    for (const r of twice.rows.slice(0, 20)) {
-      add(
-        'cycle-counted-twice',
-        `${r.ride_id} cycle ${r.cycle_id} is in live batches ${r.batches.join(', ')}`,
-      );
-    }
-    if (twice.rows.length > 20) add('cycle-counted-twice', `… and ${twice.rows.length - 20} more`);
     const hourly = await client.query<{ batch_id: string; cycles: string }>(
       `SELECT batch_id, sum(cycles) AS cycles FROM hourly_aggregates
         WHERE batch_id = ANY($1::uuid[]) GROUP BY batch_id`,
@@ -303,7 +304,7 @@ async function checkFigures(
     const byId = new Map(s.batches.map((b) => [b.id, b]));
     for (const id of liveIds) {
       const b = byId.get(id);
-      const w = t.written.find((x) => x.contentId === b?.content_id);
+      const w = b?.content_id ? content.get(b.content_id) : undefined;
       if (!b || !w || b.state !== 'processed') continue;
       const got = counted.get(id) ?? 0;
       if (got !== w.cycleIds.length) {
@@ -313,9 +314,64 @@ async function checkFigures(
         );
       }
     }
+
+    // Expected: the ids of the newest committed content of each ride-window, once per ride.
+    const expected = new Map<string, Set<string>>();
+    let from = Infinity;
+    let to = -Infinity;
+    for (const rows of windows.values()) {
+      const newest = rows.reduce((a, b) => (commitOrder(b) > commitOrder(a) ? b : a));
+      const w = newest.content_id ? content.get(newest.content_id) : undefined;
+      if (!w || !newest.ride_id || !newest.window_start) continue;
+      const ids = expected.get(newest.ride_id) ?? new Set<string>();
+      for (const id of w.cycleIds) ids.add(id);
+      expected.set(newest.ride_id, ids);
+      from = Math.min(from, newest.window_start.getTime());
+      to = Math.max(to, newest.window_start.getTime() + 3_600_000);
+    }
+    if (!Number.isFinite(from)) return;
+    const figures = await client.query<{ ride_id: string; cycle_id: string; n: string }>(
+      `WITH ${LIVE_BATCHES}, ${LIVE_CYCLES}
+       SELECT ride_id, cycle_id, count(*) AS n FROM cycle GROUP BY ride_id, cycle_id`,
+      figureParams({
+        buckets: [{ park: t.park, start: new Date(from), end: new Date(to) }],
+        ride: null,
+      }),
+    );
+    const got = new Map<string, Set<string>>();
+    for (const r of figures.rows) {
+      if (Number(r.n) > 1) {
+        add(
+          'cycle-counted-twice',
+          `${r.ride_id} cycle ${r.cycle_id} counted ${r.n} times by central's figures`,
+        );
+      }
+      const ids = got.get(r.ride_id) ?? new Set<string>();
+      ids.add(r.cycle_id);
+      got.set(r.ride_id, ids);
+    }
+    for (const ride of new Set([...expected.keys(), ...got.keys()])) {
+      const want = expected.get(ride) ?? new Set<string>();
+      const have = got.get(ride) ?? new Set<string>();
+      const missing = [...want].filter((id) => !have.has(id));
+      const extra = [...have].filter((id) => !want.has(id));
+      if (missing.length || extra.length) {
+        add(
+          'cycles-figure',
+          `${ride}: central counts ${have.size} cycles, the newest content of each window holds ${want.size}` +
+            `${missing.length ? `; not counted: ${missing.slice(0, 5).join(', ')}` : ''}` +
+            `${extra.length ? `; counted but in no live content: ${extra.slice(0, 5).join(', ')}` : ''}`,
+        );
+      }
+    }
   } finally {
     await client.end();
   }
+}
+
+/** The order central committed batches in (commit_seq; the receive time where absent). */
+function commitOrder(b: BatchRow): number {
+  return b.commit_seq !== null ? Number(b.commit_seq) : b.received_at.getTime() / 1000;
 }
 
 function checkGateway(t: CheckTargets, add: (check: string, detail: string) => void): void {

@@ -8,7 +8,7 @@ import type { ChaosSystem } from './chaos-system.ts';
 export const PLANTED_CHECKS = [
   'agent-drop-not-final',
   'batch-not-final',
-  'cycle-counted-twice',
+  'cycles-figure',
   'gateway-file-left',
   'hourly-cycles',
   'job-run-open',
@@ -39,20 +39,15 @@ export async function plantDamage(system: ChaosSystem): Promise<void> {
     await db.query(`UPDATE batches SET state = 'queued' WHERE id = $1`, [a]);
     await db.query('DELETE FROM hourly_aggregates WHERE batch_id = $1', [b]);
     await db.query('DELETE FROM batches WHERE id = $1', [c]);
-    // A cycle of another live batch of the same ride, copied into d: one (ride, cycle id) twice.
-    const copied = await db.query(
+    // A cycle no drop holds, inside d's window: central's figures now count one too many.
+    await db.query(
       `INSERT INTO cycles (batch_id, park_id, ride_id, cycle_id, start_at, end_at, mode, outcome,
                            riders, duration_s, channels, ordinal)
-       SELECT $1, c.park_id, c.ride_id, c.cycle_id, c.start_at, c.end_at, c.mode, c.outcome,
-              c.riders, c.duration_s, c.channels, c.ordinal + 100000
-         FROM cycles c JOIN batches s ON s.id = c.batch_id
-        WHERE s.id <> $1 AND s.superseded_by IS NULL
-          AND s.ride_id = (SELECT ride_id FROM batches WHERE id = $1)
-        LIMIT 1`,
+       SELECT batch_id, park_id, ride_id, 'PLANTED', start_at, end_at, mode, outcome, riders,
+              duration_s, channels, ordinal + 100000
+         FROM cycles WHERE batch_id = $1 LIMIT 1`,
       [d],
     );
-    if (copied.rowCount !== 1)
-      throw new Error('no second live batch of the same ride to copy from');
     await db.query(
       `INSERT INTO outbox (queue, message, message_id) VALUES ('postprocess', '{}', 'planted')`,
     );

@@ -50,12 +50,12 @@ export function formatSummary(r: CampaignResult): string {
   return lines.join('\n');
 }
 
-/** The faults that hurt the system in the 20 s before `at` (epoch ms) or were holding then. */
+/** The faults that were holding in the 10 s before `at` (epoch ms), the latest 8. */
 function nearbyFaults(r: CampaignResult, at: number): string {
   const t = at - r.startedAt;
-  const near = r.faults.filter((f) => f.at <= t + 2000 && f.at + f.heldMs >= t - 20_000);
+  const near = r.faults.filter((f) => f.at <= t + 1000 && f.at + f.heldMs >= t - 10_000).slice(-8);
   const when = `at ${(t / 1000).toFixed(1)} s`;
-  if (near.length === 0) return ` [${when}; no fault in the 20 s before]`;
+  if (near.length === 0) return ` [${when}; no fault in the 10 s before]`;
   return ` [${when}; faults around: ${near
     .map(
       (f) =>
