@@ -6,6 +6,7 @@ import { waitFor } from '../../../../scripts/harness/wait-for.ts';
 import { createAgent } from '../agent.ts';
 import { DropBuffer } from '../buffer/drop-buffer.ts';
 import { parseAgentConfig, type RideConfig } from '../config.ts';
+import { GatewayUnreachableError } from '../gateway/gateway-client.ts';
 import { connectSftpGateway } from '../gateway/sftp-gateway-client.ts';
 import { silentLogger } from '../logger.ts';
 import { pullRide } from '../pull.ts';
@@ -155,5 +156,22 @@ describe('the SFTP gateway stops answering mid-download', () => {
     proxy.restore();
     const next = await pullRide(viaProxy, deps);
     expect(next).toMatchObject({ buffered: 1, failed: [] });
+  });
+
+  it('fails a connection whose handshake never comes within the ready timeout, as unreachable', async () => {
+    const proxy = await startTcpProxy({ targetHost: gw.host, targetPort: gw.port });
+    cleanups.push(() => proxy.close());
+    proxy.blackhole();
+    const ride = rideOnGateway(gw, 'r1', 'hangs-handshake');
+    if (ride.connection.type !== 'sftp') throw new Error('an SFTP ride was expected');
+
+    const err = await connectSftpGateway({ ...ride.connection, port: proxy.port }, log, {
+      readyTimeoutMs: 1000,
+    }).catch((e: unknown) => e as Error);
+
+    expect(err).toBeInstanceOf(GatewayUnreachableError);
+    expect((err as Error).message).toMatch(
+      /^cannot connect to the gateway \S+: Timed out while waiting for handshake: no SSH handshake within 1 s; check that the address and port are the gateway's SFTP service/,
+    );
   });
 });

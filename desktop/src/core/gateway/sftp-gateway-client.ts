@@ -49,6 +49,7 @@ export async function connectSftpGateway(
   const byPassword =
     'password' in credential ? passwordLogins(conn.username, credential.password) : undefined;
   const gateway = `${conn.username}@${conn.host}:${conn.port}`;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   const state: ConnectionState = { lost: null };
   let closing = false;
   // The library prints these events to the console unless it gets its own callbacks.
@@ -89,7 +90,7 @@ export async function connectSftpGateway(
       // Only the credential given: ssh2 would otherwise also try an SSH agent.
       ...(byPassword ? { authHandler: byPassword.methods } : credential),
       tryKeyboard: false,
-      readyTimeout: options.readyTimeoutMs ?? 20_000,
+      readyTimeout: readyTimeoutMs,
       keepaliveInterval: options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
       keepaliveCountMax: KEEPALIVE_COUNT_MAX,
       hostVerifier: (key: Buffer) => {
@@ -103,16 +104,20 @@ export async function connectSftpGateway(
       if (conn.hostKeySha256 === undefined) throw new HostKeyUnconfirmedError(presented);
       throw new HostKeyMismatchError(conn.hostKeySha256, presented);
     }
-    const message = (err as Error).message;
+    // The library's own function names ("getConnection: ") mean nothing to a technician.
+    const message = (err as Error).message.replace(/^[a-zA-Z]+: /, '');
     const refused = /authentication methods failed/i.test(message);
+    const silent = /timed out while waiting for handshake/i.test(message);
     const asked = byPassword?.unanswered();
-    const hint = !refused
-      ? ''
-      : asked !== undefined
-        ? `: the gateway asked for more than a password (${asked}), e.g. a one-time code; ` +
-          'the agent supports key or password logins only: give the ride a key, or have the ' +
-          'gateway accept the password alone for this user'
-        : ': the gateway refused the user name or credential; check them in the ride settings';
+    const hint = silent
+      ? `: no SSH handshake within ${Math.round(readyTimeoutMs / 1000)} s; check that the address and port are the gateway's SFTP service and that it runs, and the network between`
+      : !refused
+        ? ''
+        : asked !== undefined
+          ? `: the gateway asked for more than a password (${asked}), e.g. a one-time code; ` +
+            'the agent supports key or password logins only: give the ride a key, or have the ' +
+            'gateway accept the password alone for this user'
+          : ': the gateway refused the user name or credential; check them in the ride settings';
     const text = `cannot connect to the gateway ${conn.username}@${conn.host}:${conn.port}: ${message}${hint}`;
     // No host key came back: the gateway was not reached at all.
     if (presented === undefined) throw new GatewayUnreachableError(text, { cause: err });
