@@ -123,4 +123,29 @@ describe('startTcpProxy faults', () => {
     expect(await fresh.ended).toBe('ECONNRESET');
     expect(await openClient(proxy.port).reply('back')).toBe('back');
   });
+
+  it('blackhole() does not pass on a close either: the server giving up stays unknown to the client', async () => {
+    const serverSide: net.Socket[] = [];
+    server = net.createServer((socket) => {
+      serverSide.push(socket);
+      socket.pipe(socket).on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    proxy = await startTcpProxy({
+      targetHost: '127.0.0.1',
+      targetPort: (server.address() as AddressInfo).port,
+    });
+    const client = openClient(proxy.port);
+    expect(await client.reply('ping')).toBe('ping');
+    proxy.blackhole();
+    // The server ends the connection (as a broker does after missed heartbeats).
+    for (const socket of serverSide) socket.destroy();
+    const outcome = await Promise.race([
+      client.ended,
+      new Promise<string>((r) => setTimeout(() => r('still open'), 500)),
+    ]);
+    expect(outcome).toBe('still open');
+    proxy.restore();
+    expect(await client.ended).toBe('ECONNRESET');
+  });
 });

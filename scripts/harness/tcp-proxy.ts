@@ -139,7 +139,13 @@ export async function startTcpProxy(target: TcpProxyOptions | string): Promise<T
         }
       });
       // A paced link still holds what was sent before the close: that arrives first.
-      from.on('close', () => (links[direction] ? links[direction].close(from, to) : to.destroy()));
+      from.on('close', () => {
+        // A blackholed link carries nothing, not even a close: the far side only learns by a
+        // timeout of its own (restore() resets what is left).
+        if (isBlackholed) return;
+        if (links[direction]) links[direction].close(from, to);
+        else to.destroy();
+      });
     };
     forward(client, upstream, 'to-target');
     forward(upstream, client, 'to-client');
