@@ -102,7 +102,13 @@ export async function startChaosSystem(o: ChaosSystemOptions): Promise<ChaosSyst
       () => gateway.stop(),
     );
     const gatewayProcess = controlGateway(gateway);
-    cleanups.push(() => gatewayProcess.stop());
+    // A restarted sshd is no child of the harness's: kill it too if the campaign is stopped.
+    const killSshd = () => gatewayProcess.kill();
+    process.once('exit', killSshd);
+    cleanups.push(async () => {
+      process.removeListener('exit', killSshd);
+      await gatewayProcess.stop();
+    });
 
     const admin = new pg.Client({ connectionString: postgres.url() });
     await admin.connect();

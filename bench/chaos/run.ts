@@ -73,6 +73,15 @@ async function main(): Promise<number> {
   return result.violations.length === 0 && checksWork ? 0 : 1;
 }
 
+// Ctrl-C or a stop: exit at once; each part registered an exit hook that kills what it started
+// (servers, processes, the broker's epmd), so nothing outlives the campaign.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`chaos: ${signal}: stopping every process the campaign started\n`);
+    process.exit(130);
+  });
+}
+
 main().then(
   (code) => {
     process.exitCode = code;

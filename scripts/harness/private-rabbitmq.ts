@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -82,6 +82,21 @@ export async function startPrivateRabbitMq(label = 'chaos'): Promise<PrivateRabb
   };
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
+  // The node's epmd daemonises: nothing else would end it if this process exits early. It
+  // refuses to quit while the node is registered, so the node goes first.
+  const killEpmd = () => {
+    if (child?.pid !== undefined) killTree(child.pid);
+    for (let attempt = 0; attempt < 40; attempt++) {
+      try {
+        const out = execFileSync('epmd', ['-port', String(epmdPort), '-kill'], { env });
+        if (!String(out).includes('not allowed')) return;
+      } catch {
+        return; // No epmd on that port.
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  };
+  process.once('exit', killEpmd);
   const isRunning = () => child !== null && child.exitCode === null && child.signalCode === null;
   const logTail = () => {
     try {
@@ -160,6 +175,7 @@ export async function startPrivateRabbitMq(label = 'chaos'): Promise<PrivateRabb
         await waitGone(proc.pid).catch(() => undefined);
       }
       // The node started its own epmd on the private port; it outlives the node by design.
+      process.removeListener('exit', killEpmd);
       await run('epmd', ['-port', String(epmdPort), '-kill'], { env }).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },
