@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::input::ReportInput;
@@ -34,28 +34,31 @@ pub(crate) fn completeness(
     tz: Tz,
 ) -> (Completeness, BTreeMap<NaiveDate, DayCompleteness>) {
     let (start, end) = (input.period.start.0, input.period.end.0);
-    let in_period = input
-        .hourly
-        .iter()
-        .filter(|h| h.hour_start.0 >= start && h.hour_start.0 < end);
     let mut days: BTreeMap<NaiveDate, DayCompleteness> = BTreeMap::new();
     let Some(oh) = &input.opening_hours else {
-        // Per (ride, local day): the UTC hours with data; expected is the first to the last.
-        let mut spans: BTreeMap<(&str, NaiveDate), BTreeSet<i64>> = BTreeMap::new();
-        for h in in_period {
-            spans
-                .entry((
-                    h.ride.as_str(),
-                    h.hour_start.0.with_timezone(&tz).date_naive(),
-                ))
-                .or_default()
-                .insert(h.hour_start.0.timestamp() / 3600);
+        // Per (ride, local day): the UTC hours with data, each as its part inside the period
+        // (the hour a Kolkata or Lord Howe day starts in counts half), in the day that part
+        // starts in; expected is from the first one's start to the last one's end.
+        type Parts = BTreeMap<DateTime<Utc>, (DateTime<Utc>, DateTime<Utc>)>;
+        let mut spans: BTreeMap<(&str, NaiveDate), Parts> = BTreeMap::new();
+        for h in &input.hourly {
+            if let Some((from, to)) = h.part_in(&input.period) {
+                spans
+                    .entry((h.ride.as_str(), from.with_timezone(&tz).date_naive()))
+                    .or_default()
+                    .insert(h.hour_start.0, (from, to));
+            }
         }
         for ((_, date), hours) in &spans {
-            if let (Some(first), Some(last)) = (hours.first(), hours.last()) {
+            if let (Some((_, first)), Some((_, last))) =
+                (hours.first_key_value(), hours.last_key_value())
+            {
                 let d = days.entry(*date).or_default();
-                d.with += hours.len() as f64;
-                d.expected += (last - first + 1) as f64;
+                d.with += hours
+                    .values()
+                    .map(|(a, b)| hours_between(*a, *b))
+                    .sum::<f64>();
+                d.expected += hours_between(first.0, last.1);
             }
         }
         return (total(CompletenessBasis::DataSpan, &days, None), days);
@@ -91,16 +94,12 @@ pub(crate) fn completeness(
     // Every row whose hour overlaps the period, clipped to it: where the offset has half hours
     // (Lord Howe, India) a day starts in the middle of a UTC hour, and that hour's data covers
     // the day's first half hour too.
-    let overlapping = input.hourly.iter().filter(|h| {
-        h.hour_start.0 < end
-            && h.hour_start.0 + TimeDelta::hours(1) > start
-            && rides.contains(h.ride.as_str())
-    });
-    for h in overlapping {
-        let (a, b) = (
-            h.hour_start.0.max(start),
-            (h.hour_start.0 + TimeDelta::hours(1)).min(end),
-        );
+    let overlapping = input
+        .hourly
+        .iter()
+        .filter(|h| rides.contains(h.ride.as_str()))
+        .filter_map(|h| h.part_in(&input.period));
+    for (a, b) in overlapping {
         let mut inside = 0.0;
         for (date, o, c) in &windows {
             let overlap = hours_between(a.max(*o), b.min(*c));
@@ -140,7 +139,7 @@ fn total(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeDelta, TimeZone};
     use serde_json::json;
 
     /// A small deterministic generator (no extra dev-dependency for one test).

@@ -1,5 +1,6 @@
 //! `zamperla.report-input/v1`, assembled by central's worker from PostgreSQL.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use drop_format::UtcInstant;
 use serde::Deserialize;
@@ -220,6 +221,19 @@ pub struct HourRow {
     pub fault_minutes: f64,
     /// Availability in [0, 1].
     pub availability: f64,
+}
+
+impl HourRow {
+    /// The part of the row's UTC hour inside `period`, `None` when they do not overlap.
+    /// Where a park-local day starts at hh:30 UTC (Asia/Kolkata, Australia/Lord_Howe) central
+    /// sends the UTC hour that straddles the period's start or end with only its part inside
+    /// the period, so every figure keeps that row and weights it by this part, and counts it
+    /// in the park-local day and hour in which this part starts.
+    pub fn part_in(&self, period: &Period) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let from = self.hour_start.0.max(period.start.0);
+        let to = (self.hour_start.0 + TimeDelta::hours(1)).min(period.end.0);
+        (from < to).then_some((from, to))
+    }
 }
 
 /// One alarm occurrence active in the period.

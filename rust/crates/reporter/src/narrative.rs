@@ -44,7 +44,7 @@ pub(crate) fn narrative(input: &ReportInput, s: &Summary) -> String {
         None => input.park.name.as_str(),
     };
     let it = input.language == Language::It;
-    if s.hours_with_data == 0 {
+    if s.hours_with_data <= 0.0 {
         return if it {
             format!("Nessun dato ricevuto per {subject} in questo periodo.")
         } else {
@@ -59,13 +59,13 @@ pub(crate) fn narrative(input: &ReportInput, s: &Summary) -> String {
         (
             count(s.cycles, "ciclo", "cicli"),
             count(s.riders, "passeggero", "passeggeri"),
-            count(s.hours_with_data, "ora", "ore"),
+            amount(l, s.hours_with_data, "ora", "ore"),
         )
     } else {
         (
             count(s.cycles, "cycle", "cycles"),
             count(s.riders, "rider", "riders"),
-            count(s.hours_with_data, "hour", "hours"),
+            amount(l, s.hours_with_data, "hour", "hours"),
         )
     };
     out.push(match (it, park) {
@@ -496,7 +496,7 @@ mod tests {
             cycles: n,
             riders: n,
             availability: Some(if n == 0 { 1.0 } else { 0.9 }),
-            hours_with_data: n.max(1),
+            hours_with_data: n.max(1) as f64,
             top_alarms_by_downtime: top.iter().take(1).cloned().collect(),
             top_alarms: top,
             days: vec![day("2026-06-01", n), day("2026-06-02", 0)],
@@ -802,7 +802,7 @@ mod tests {
             ),
         ] {
             let mut s = summary(0);
-            s.hours_with_data = 0;
+            s.hours_with_data = 0.0;
             assert_eq!(narrative(&input(lang, false), &s), sentence);
         }
     }

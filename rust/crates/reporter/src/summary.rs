@@ -27,8 +27,9 @@ pub struct Summary {
     /// Mean hourly availability weighted by the hour's minutes in the period, over hours
     /// with data; `null` when no hour has data.
     pub availability: Option<f64>,
-    /// Distinct UTC hours with at least one row.
-    pub hours_with_data: u64,
+    /// Hours of the period with at least one row: each distinct UTC hour counts its part
+    /// inside the period (half an hour for the hour a Kolkata or Lord Howe day starts in).
+    pub hours_with_data: f64,
     /// Alarm codes by count, then downtime, then code (at most [`TOP_ALARMS`]).
     pub top_alarms: Vec<TopAlarm>,
     /// Alarm codes by downtime, then count, then code (at most [`TOP_ALARMS`], only codes
@@ -201,7 +202,6 @@ impl Acc {
 /// Computes the summary; rows and alarms outside the period are ignored.
 pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
     let (start, end) = (input.period.start.0, input.period.end.0);
-    let hour = TimeDelta::hours(1);
     let mut total = Acc::default();
     let mut days: BTreeMap<NaiveDate, Acc> = BTreeMap::new();
     let first_day = start.with_timezone(&tz).date_naive();
@@ -213,17 +213,18 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
         days.insert(d, Acc::default());
         d = d + Days::new(1);
     }
-    let mut hours = std::collections::BTreeSet::new();
+    // UTC hour → its minutes inside the period.
+    let mut hours: BTreeMap<drop_format::UtcInstant, f64> = BTreeMap::new();
     let mut operating_s = 0.0;
-    for h in input
-        .hourly
-        .iter()
-        .filter(|h| h.hour_start.0 >= start && h.hour_start.0 < end)
-    {
-        let slot_end = (h.hour_start.0 + hour).min(end);
-        let minutes = (slot_end - h.hour_start.0).num_seconds() as f64 / 60.0;
+    // Every row whose hour overlaps the period, weighted by its part inside it: the hour a
+    // Kolkata or Lord Howe day starts in (hh:30Z) carries that day's first half hour.
+    for h in &input.hourly {
+        let Some((from, to)) = h.part_in(&input.period) else {
+            continue;
+        };
+        let minutes = (to - from).num_seconds() as f64 / 60.0;
         let day = days
-            .entry(h.hour_start.0.with_timezone(&tz).date_naive())
+            .entry(from.with_timezone(&tz).date_naive())
             .or_default();
         for acc in [&mut total, day] {
             acc.cycles += h.cycles;
@@ -231,7 +232,7 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
             acc.weighted += h.availability * minutes;
             acc.minutes += minutes;
         }
-        hours.insert(h.hour_start);
+        hours.insert(h.hour_start, minutes);
         operating_s += h.availability * minutes * 60.0;
     }
     let (completeness, per_day) = crate::completeness::completeness(input, tz);
@@ -314,7 +315,7 @@ pub fn summarize(input: &ReportInput, tz: Tz) -> Summary {
         cycles: total.cycles,
         riders: total.riders,
         availability: total.availability(),
-        hours_with_data: hours.len() as u64,
+        hours_with_data: round6(hours.values().sum::<f64>() / 60.0),
         top_alarms: top,
         top_alarms_by_downtime: by_downtime,
         days: days

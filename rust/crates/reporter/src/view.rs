@@ -159,12 +159,13 @@ fn hourly_chart(input: &ReportInput, summary: &Summary, tz: Tz) -> Option<Vec<(S
         return None;
     }
     let mut slots = vec![0u64; 24];
-    for h in input
-        .hourly
-        .iter()
-        .filter(|h| h.hour_start >= input.period.start && h.hour_start < input.period.end)
-    {
-        let local = h.hour_start.0.with_timezone(&tz);
+    // A row counts in the park-local hour in which its part inside the period starts, so
+    // the hour a Kolkata or Lord Howe day starts in (hh:30Z) is charted at 00, not dropped.
+    for h in &input.hourly {
+        let Some((from, _)) = h.part_in(&input.period) else {
+            continue;
+        };
+        let local = from.with_timezone(&tz);
         if let Some(s) = slots.get_mut(chrono::Timelike::hour(&local) as usize) {
             *s += h.cycles;
         }
@@ -233,7 +234,7 @@ impl ReportView {
                 } else {
                     labels.hours_with_data_any
                 },
-                summary.hours_with_data.to_string(),
+                number(labels, summary.hours_with_data),
             ),
             (labels.failures, summary.failures.to_string()),
             (labels.warnings, summary.warnings.to_string()),

@@ -238,7 +238,7 @@ fn check(
     let label = format!("period {from} – {to}");
     assert_eq!(summary.cycles, cycles.len() as u64, "{label}");
     assert_eq!(summary.riders, riders, "{label}");
-    assert_eq!(summary.hours_with_data, hours.len() as u64, "{label}");
+    assert_eq!(summary.hours_with_data, hours.len() as f64, "{label}");
     let got = summary.availability.unwrap();
     assert!(
         (got - availability).abs() < 1e-5,

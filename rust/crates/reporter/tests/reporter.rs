@@ -103,7 +103,7 @@ fn writes_pdf_html_and_summary() {
     assert_eq!(summary["format"], "zamperla.report-summary/v1");
     assert_eq!(summary["cycles"], 360);
     assert_eq!(summary["riders"], 9000);
-    assert_eq!(summary["hoursWithData"], 36);
+    assert_eq!(summary["hoursWithData"], 36.0);
     assert_eq!(summary["availability"], 0.993056, "1 - 15 / (36 * 60)");
     let days: Vec<&str> = summary["days"]
         .as_array()
@@ -479,7 +479,7 @@ fn a_day_report_of_a_park_charts_hours_and_names_ride_hours() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s: Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(s["hoursWithData"], 12);
+    assert_eq!(s["hoursWithData"], 12.0);
     assert_eq!(s["completeness"]["rideHoursWithData"], 14.0);
     let n = s["narrative"].as_str().unwrap();
     assert!(
