@@ -176,11 +176,13 @@ export async function checkInvariants(t: CheckTargets, s: Snapshot): Promise<Vio
       add(
         'lost',
         `${w.ride}/${w.fileName} (${w.kind}, content ${short(contentId)}) has no batch at central`,
+        w.startedAt,
       );
     else if (b.state !== 'processed') {
       add(
         'not-processed',
         `${w.ride}/${w.fileName}: batch ${b.id} is ${b.state}${b.error ? `: ${b.error}` : ''}`,
+        b.received_at,
       );
     }
   }
@@ -197,6 +199,7 @@ export async function checkInvariants(t: CheckTargets, s: Snapshot): Promise<Vio
       add(
         'batch-not-final',
         `batch ${b.id} (${b.file_name}) is ${b.state}${b.error ? `: ${b.error}` : ''}`,
+        b.received_at,
       );
     }
   }
@@ -234,12 +237,14 @@ export async function checkInvariants(t: CheckTargets, s: Snapshot): Promise<Vio
     add(
       'job-run-open',
       `${j.type} job run ${j.id} for ${j.subject} started ${j.started_at.toISOString()} never ended`,
+      j.started_at,
     );
   }
   for (const u of s.uploads) {
     add(
       'upload-open',
       `upload ${u.id} (${u.file_name}) left at ${u.received_bytes}/${u.bytes} bytes`,
+      u.updated_at,
     );
   }
   for (const q of s.queues)
@@ -256,7 +261,11 @@ export async function checkInvariants(t: CheckTargets, s: Snapshot): Promise<Vio
   }
   for (const [contentId, w] of written) {
     if (!agentContent.has(contentId))
-      add('agent-missing', `the agent never recorded ${w.ride}/${w.fileName} (${w.kind})`);
+      add(
+        'agent-missing',
+        `the agent never recorded ${w.ride}/${w.fileName} (${w.kind})`,
+        w.startedAt,
+      );
   }
   checkGateway(t, add);
 
