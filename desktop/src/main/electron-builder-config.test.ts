@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../core/testing/temp-dir.ts';
 
 const require = createRequire(import.meta.url);
 const CONFIG = new URL('../../../electron-builder.yml', import.meta.url);
@@ -47,5 +49,70 @@ describe('electron-builder.yml', () => {
     expect(
       validate({ ...load(), asarUnpack: 42, linux: { target: 'AppImage', nonsense: 1 } }),
     ).toBe(false);
+  });
+});
+
+/** @electron/fuses as electron-builder uses it (its own dependency, resolved the same way). */
+interface Fuses {
+  FuseV1Options: Record<string, number>;
+  getCurrentFuseWire(file: string): Promise<Record<string, number | string>>;
+  flipFuses(file: string, config: object): Promise<unknown>;
+}
+
+describe("electron-builder.yml's Electron fuses", () => {
+  it('leave the packaged binary with no run-as-node, NODE_OPTIONS or inspect, encrypted cookies, asar only and checked, no file:// extras', async () => {
+    const fusesMain = require.resolve('@electron/fuses', {
+      paths: [path.dirname(require.resolve('app-builder-lib'))],
+    });
+    const fuses = require(fusesMain) as Fuses;
+    const { SENTINEL } = require(path.join(path.dirname(fusesMain), 'constants.js')) as {
+      SENTINEL: string;
+    };
+    const { FuseV1Options: O } = fuses;
+    // electron-builder's own step turns the yml's `electronFuses` into a fuse config.
+    const { PlatformPackager } = require('app-builder-lib') as {
+      PlatformPackager: { prototype: { generateFuseConfig(f: unknown): Promise<object> } };
+    };
+    const config = await PlatformPackager.prototype.generateFuseConfig(load().electronFuses);
+
+    // A stand-in for the Electron binary: the fuse wire as Electron ships it (sentinel, wire
+    // version 1, length, one byte per fuse: '1' on, '0' off), inside other bytes.
+    const d = await tempDir('fuses');
+    try {
+      const binary = path.join(d.dir, 'zamperla-park-agent');
+      const shipped = ['1', '0', '1', '1', '0', '0', '0', '1'].join(''); // Electron's defaults
+      writeFileSync(
+        binary,
+        Buffer.concat([
+          Buffer.alloc(4096, 7),
+          Buffer.from(SENTINEL, 'latin1'),
+          Buffer.from([1, shipped.length]),
+          Buffer.from(shipped, 'latin1'),
+          Buffer.alloc(4096, 7),
+        ]),
+      );
+      await fuses.flipFuses(binary, config);
+      const wire = await fuses.getCurrentFuseWire(binary);
+      const on = (name: string) => String.fromCharCode(Number(wire[String(O[name])]));
+      expect({
+        RunAsNode: on('RunAsNode'),
+        EnableCookieEncryption: on('EnableCookieEncryption'),
+        EnableNodeOptionsEnvironmentVariable: on('EnableNodeOptionsEnvironmentVariable'),
+        EnableNodeCliInspectArguments: on('EnableNodeCliInspectArguments'),
+        EnableEmbeddedAsarIntegrityValidation: on('EnableEmbeddedAsarIntegrityValidation'),
+        OnlyLoadAppFromAsar: on('OnlyLoadAppFromAsar'),
+        GrantFileProtocolExtraPrivileges: on('GrantFileProtocolExtraPrivileges'),
+      }).toEqual({
+        RunAsNode: '0',
+        EnableCookieEncryption: '1',
+        EnableNodeOptionsEnvironmentVariable: '0',
+        EnableNodeCliInspectArguments: '0',
+        EnableEmbeddedAsarIntegrityValidation: '1',
+        OnlyLoadAppFromAsar: '1',
+        GrantFileProtocolExtraPrivileges: '0',
+      });
+    } finally {
+      await d.remove();
+    }
   });
 });
