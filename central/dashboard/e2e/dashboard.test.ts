@@ -115,6 +115,10 @@ beforeAll(async () => {
     scheduler: false,
     uploadSweeper: false,
     dashboardDir: distDir,
+    // The drops below are today's 10:00 and 11:00 Rome windows, so the charts look the same
+    // whenever the test runs; central's ingest clock (used only by the `window_in_future`
+    // check) is a day ahead so that a run before 10:45 Rome does not refuse them.
+    now: () => Date.now() + 86_400_000,
   });
   await createUser(env.pool, { ...ADMIN, role: 'admin' });
   await createUser(env.pool, { ...VIEWER, role: 'viewer' });
@@ -143,7 +147,8 @@ beforeAll(async () => {
     [0, 7],
   ] as const) {
     const drop = buildTestDrop({ park: 'alpha', sequence: sequence++, start: at(daysAgo), cycles });
-    await uploadDrop(park, drop.zip, drop.fileName);
+    const up = await uploadDrop(park, drop.zip, drop.fileName);
+    expect(up, `the drop of ${at(daysAgo)}`).toMatchObject({ status: 'stored' });
   }
   await nothingStored();
   await drain();
@@ -161,7 +166,9 @@ beforeAll(async () => {
   // One that the postprocessor refuses for good: a failed job to requeue.
   const bad = buildTestDrop({ park: 'alpha', sequence: sequence++, start: at(0, 1), cycles: 2 });
   failedFile = bad.fileName;
-  failedBatch = (await uploadDrop(park, bad.zip, bad.fileName)).batchId;
+  const badUp = await uploadDrop(park, bad.zip, bad.fileName);
+  expect(badUp, `the drop of ${at(0, 1)}`).toMatchObject({ status: 'stored' });
+  failedBatch = badUp.batchId;
   await nothingStored();
   await drain({ ...env.config, rustBinDir: await failingBinDir(2, 'the drop is invalid') });
   expect(await batchState(failedBatch)).toBe('failed');
