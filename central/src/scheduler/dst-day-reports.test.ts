@@ -199,4 +199,47 @@ describe('day reports of DST change days (R6)', () => {
       expect(summary.cycles, `${at}: three cycles per drop`).toBe(3 * day.drops.length);
     }
   });
+
+  it("counts the first half hour of Lord Howe's 23.5 h day, in the UTC hour that straddles its start", async () => {
+    // The day starts at 00:00 +10:30 = 13:30Z: of the 13:00Z window's cycles (13:01, 13:11, …,
+    // 13:51) the last three belong to it. Another ride than the first case, so only these count.
+    const ride = 'revolution-2';
+    const [from, to] = ['2026-10-03T13:30:00Z', '2026-10-04T13:00:00Z'];
+    const inPeriod: { start: string; riders: number }[] = [];
+    let sequence = 0;
+    for (const start of ['2026-10-03T13:00:00Z', '2026-10-04T12:00:00Z']) {
+      const { header, entries } = buildTestDropParts({
+        park: 'howe',
+        ride,
+        start,
+        sequence: ++sequence,
+        salt: 100 + sequence,
+        cycles: 6,
+      });
+      const cycles: { start: string; riders: number }[] = JSON.parse(
+        String(entries.find((e) => e.path === 'cycles.json')?.content),
+      );
+      inPeriod.push(...cycles.filter((c) => c.start >= from && c.start < to));
+      const drop = writeDropZip({ ...header, timezone: PARKS.howe.timezone }, entries);
+      const client = createParkClient(central.url, tokens.get('howe') as string);
+      const up = await uploadDrop(client, drop.zip, drop.fileName);
+      expect(up.status, start).toBe('stored');
+      if (up.status === 'stored') await waitFor('drop queued', () => published(up.batchId));
+    }
+    await drain();
+    const id = await requestReport(env.pool, { park: 'howe', ride, from, to });
+    await waitFor('report queued', () => published(id));
+    await drain();
+
+    const status = await reportStatus(env.pool, id);
+    expect(status).toMatchObject({ state: 'ready', error: null });
+    const summary = JSON.parse(await readFile(status?.files?.summary as string, 'utf8'));
+    expect(inPeriod.length, 'three cycles of the straddling hour and six of the last').toBe(9);
+    expect([summary.cycles, summary.riders, summary.hoursWithData]).toEqual([
+      inPeriod.length,
+      inPeriod.reduce((sum, c) => sum + c.riders, 0),
+      1.5,
+    ]);
+    expect(summary.days.map((d: { cycles: number }) => d.cycles)).toEqual([inPeriod.length]);
+  });
 });
