@@ -17,7 +17,14 @@ export const adminInputs = {
     name: z.string().trim().min(1).max(200),
   }),
   setOpeningHours: z.strictObject({ park: slugSchema, openingHours: openingHoursSchema }),
-  createParkToken: z.strictObject({ park: slugSchema }),
+  createParkToken: z.strictObject({
+    park: slugSchema,
+    label: z.string().trim().max(200).default(''),
+  }),
+  setParkDisabled: z.strictObject({ park: slugSchema, disabled: z.boolean() }),
+  deletePark: z.strictObject({ park: slugSchema }),
+  setUserDisabled: z.strictObject({ username: usernameSchema, disabled: z.boolean() }),
+  deleteUser: z.strictObject({ username: usernameSchema }),
   revokeParkToken: z.strictObject({ tokenId: id }),
   createUser: createUserInputSchema,
   setUserRole: z.strictObject({ username: usernameSchema, role: z.enum(ROLES) }),
@@ -26,4 +33,5 @@ export const adminInputs = {
   requestReport: requestReportInputSchema,
   addReportRule: addReportRuleInputSchema,
   setReportRuleEnabled: z.strictObject({ ruleId: id, enabled: z.boolean() }),
+  deleteReportRule: z.strictObject({ ruleId: id }),
 };

@@ -1,6 +1,12 @@
 import type pg from 'pg';
 import type { ParkIdentity } from '../server/park-identity.ts';
-import type { HeartbeatInput, HeartbeatOutput } from './heartbeat-schemas.ts';
+import { z } from 'zod';
+import {
+  rideReportSchema,
+  type HeartbeatInput,
+  type HeartbeatOutput,
+  type RideReport,
+} from './heartbeat-schemas.ts';
 
 /** Heartbeats kept per park to judge whether the backlog keeps growing. */
 export const BACKLOG_WINDOW = 3;
@@ -18,8 +24,8 @@ export async function recordHeartbeat(
   const r = await pool.query<{ received_at: Date }>(
     `INSERT INTO agent_heartbeats AS h (park_id, version, buffer_drops, buffer_bytes,
         buffer_cap_bytes, backlog_drops, backlog_bytes, backlog_oldest_pulled_at, offline_since,
-        recent_backlog_drops)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ARRAY[$6::integer])
+        recent_backlog_drops, rides, quarantined_drops, quarantine_latest_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ARRAY[$6::integer], $11, $12, $13)
      ON CONFLICT (park_id) DO UPDATE SET
        version = EXCLUDED.version,
        buffer_drops = EXCLUDED.buffer_drops,
@@ -29,6 +35,9 @@ export async function recordHeartbeat(
        backlog_bytes = EXCLUDED.backlog_bytes,
        backlog_oldest_pulled_at = EXCLUDED.backlog_oldest_pulled_at,
        offline_since = EXCLUDED.offline_since,
+       rides = EXCLUDED.rides,
+       quarantined_drops = EXCLUDED.quarantined_drops,
+       quarantine_latest_at = EXCLUDED.quarantine_latest_at,
        recent_backlog_drops = (h.recent_backlog_drops || EXCLUDED.backlog_drops)[
          greatest(1, cardinality(h.recent_backlog_drops) + 2 - $10::integer):],
        received_at = now()
@@ -44,6 +53,10 @@ export async function recordHeartbeat(
       hb.backlog.oldestPulledAt,
       hb.offlineSince,
       BACKLOG_WINDOW,
+      // Absent (an older agent) stays null: "not reported", never "no problems".
+      hb.rides === undefined ? null : JSON.stringify(hb.rides),
+      hb.quarantine?.drops ?? null,
+      hb.quarantine?.latestAt ?? null,
     ],
   );
   const row = r.rows[0];
@@ -68,6 +81,11 @@ export interface ParkAgentHealth {
   silent: boolean;
   /** The backlog rose at each of the last {@link BACKLOG_WINDOW} heartbeats. */
   backlogGrowing: boolean;
+  /** Each ride's pulling as of the last heartbeat; null when the agent does not report it. */
+  rides: RideReport[] | null;
+  /** Drops the agent keeps aside as invalid; null when the agent does not report it. */
+  quarantinedDrops: number | null;
+  quarantineLatestAt: string | null;
 }
 
 interface HealthRow {
@@ -81,6 +99,9 @@ interface HealthRow {
   buffer_cap_bytes: string | null;
   offline_since: Date | null;
   recent_backlog_drops: number[] | null;
+  rides: unknown;
+  quarantined_drops: number | null;
+  quarantine_latest_at: Date | null;
   silent: boolean;
 }
 
@@ -96,6 +117,7 @@ export async function parkAgentHealth(
   const r = await pool.query<HealthRow>(
     `SELECT p.id AS park, h.received_at, h.version, h.backlog_drops, h.backlog_bytes,
             h.backlog_oldest_pulled_at, h.buffer_bytes, h.buffer_cap_bytes, h.offline_since, h.recent_backlog_drops,
+            h.rides, h.quarantined_drops, h.quarantine_latest_at,
             (h.received_at IS NULL OR h.received_at < now() - $1::float8 * interval '1 millisecond')
               AS silent
        FROM parks p LEFT JOIN agent_heartbeats h ON h.park_id = p.id
@@ -114,7 +136,17 @@ export async function parkAgentHealth(
     offlineSince: row.offline_since?.toISOString() ?? null,
     silent: row.silent,
     backlogGrowing: isGrowing(row.recent_backlog_drops ?? []),
+    rides: storedRides(row.rides),
+    quarantinedDrops: row.quarantined_drops,
+    quarantineLatestAt: row.quarantine_latest_at?.toISOString() ?? null,
   }));
+}
+
+/** The stored ride reports; a row that no longer parses counts as not reported. */
+function storedRides(value: unknown): RideReport[] | null {
+  if (value === null || value === undefined) return null;
+  const parsed = z.array(rideReportSchema).safeParse(value);
+  return parsed.success ? parsed.data : null;
 }
 
 /** True when there are a full window of counts and each is larger than the one before. */

@@ -236,12 +236,30 @@ describe('dashboard read API', () => {
     expect(one.drop).toMatchObject({ batchId: batches.one, park: 'alpha', state: 'processed' });
     expect(one.drop.bytes).toBeGreaterThan(0);
     expect(one.results).toMatchObject({ cycles: 3, alarms: 1 });
-    expect(one.results.hours).toBeGreaterThan(0);
-    expect(one.jobRuns.map((r) => r.outcome)).toEqual(['succeeded']);
-    expect(one).toMatchObject({ supersededBy: null, replaces: [] });
+    expect(one.results?.hours).toBeGreaterThan(0);
+    expect(one.quality).toEqual([]);
+    expect(one.jobRuns.map((r) => [r.outcome, r.number])).toEqual([['succeeded', 1]]);
+    expect(one).toMatchObject({
+      supersededBy: null,
+      replaces: [],
+      failure: null,
+      parkName: 'ALPHA',
+      rideName: 'revolution-1',
+    });
+    expect(one.drop.timezone).toBe('Europe/Rome');
+    // Refused at upload: no results at all (not "0 cycles"), and the park's export is at fault.
     const junk = await viewer.client.dashboard.drop.query({ batchId: batches.junk ?? '' });
-    expect(junk.results).toEqual({ cycles: 0, alarms: 0, breaches: 0, hours: 0 });
+    expect(junk.results).toBeNull();
+    expect(junk.quality).toBeNull();
+    expect(junk.rideName).toBeNull();
+    expect(junk.failure).toMatchObject({ code: 'zip_corrupt', fixer: 'park' });
     expect(junk.drop.error?.code).toBe('zip_corrupt');
+    // Failed in post-processing: no results either; the verifiers disagree, so support.
+    const failed = await viewer.client.dashboard.drop.query({ batchId: batches.failed ?? '' });
+    expect(failed.results).toBeNull();
+    expect(failed.quality).toBeNull();
+    expect(failed.failure?.fixer).toBe('support');
+    expect(failed.failure?.reason).toContain('the drop is invalid');
     const missing = await failure(
       viewer.client.dashboard.drop.query({ batchId: '00000000-0000-4000-8000-000000000000' }),
     );
@@ -250,7 +268,9 @@ describe('dashboard read API', () => {
 
   it('failures, job runs and queues show the failed batch and where the jobs stand', async () => {
     const failures = await viewer.client.dashboard.failures.query({});
-    expect(failures.failed.map((f) => [f.batchId, f.attempts])).toEqual([[batches.failed, 1]]);
+    expect(failures.failed.map((f) => [f.batchId, f.attempts, f.fixer])).toEqual([
+      [batches.failed, 1, 'support'],
+    ]);
     expect(failures.failed[0]?.error?.reason).toContain('the drop is invalid');
     expect(failures.quarantined.map((q) => q.batchId)).toEqual([batches.junk]);
     const runs = await viewer.client.dashboard.jobRuns.query({ subject: batches.failed });
@@ -258,7 +278,10 @@ describe('dashboard read API', () => {
       expect.objectContaining({
         type: 'postprocess',
         park: 'alpha',
+        timezone: 'Europe/Rome',
+        subjectName: expect.stringMatching(/^alpha_revolution-1_.*\.zip$/),
         attempt: 1,
+        number: 1,
         outcome: 'failed',
       }),
     ]);
@@ -328,6 +351,14 @@ describe('admin API', () => {
     );
     await drain();
     expect(await state(batches.failed ?? '')).toBe('processed');
+    // Runs are numbered across the requeue; the worker's attempt restarts with the new round.
+    const detail = await viewer.client.dashboard.drop.query({ batchId: batches.failed ?? '' });
+    expect(detail.jobRuns.map((r) => [r.number, r.attempt, r.outcome])).toEqual([
+      [2, 1, 'succeeded'],
+      [1, 1, 'failed'],
+    ]);
+    expect(detail.failure).toBeNull();
+    expect(detail.results?.cycles).toBe(1);
     const again = await failure(
       admin.client.admin.requeueBatch.mutate({ batchId: batches.failed ?? '' }),
     );

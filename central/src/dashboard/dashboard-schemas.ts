@@ -82,6 +82,11 @@ export function emptyByState(): ByState {
 
 /** The agent side of a park, from its latest heartbeat (null fields: never heard from). */
 export type AgentView = z.infer<typeof out.agentViewSchema>;
+export type RideAtPark = z.infer<typeof out.rideAtParkSchema>;
+export type Attention = (typeof out.ATTENTION)[number];
+export type FailureView = z.infer<typeof out.failureViewSchema>;
+export type ReportRuleView = z.infer<typeof out.reportRuleViewSchema>;
+export type ReportRuleList = z.infer<typeof out.reportRuleListSchema>;
 export type FleetOverview = z.infer<typeof out.fleetOverviewSchema>;
 /** One park in the fleet overview. */
 export type FleetPark = FleetOverview['parks'][number];

@@ -6,10 +6,14 @@ import type { DashboardDrop, DropList, DropListInput } from './dashboard-schemas
 /** The columns every dashboard drop query selects. */
 export const DROP_COLUMNS = `b.id, b.park_id, b.sha256, b.content_id, b.file_name, b.ride_id,
   b.sequence, b.window_start, b.window_end, b.state, b.error_code, b.error, b.superseded_by,
-  b.received_at, b.queued_at, b.processed_at, b.updated_at`;
+  b.received_at, b.queued_at, b.processed_at, b.updated_at,
+  (SELECT p.timezone FROM parks p WHERE p.id = b.park_id) AS timezone`;
 
-export function dashboardDrop(row: BatchRow & { park_id: string }): DashboardDrop {
-  return { ...dropView(row), park: row.park_id };
+/** A row of {@link DROP_COLUMNS}. */
+export type DropRow = BatchRow & { park_id: string; timezone: string };
+
+export function dashboardDrop(row: DropRow): DashboardDrop {
+  return { ...dropView(row), park: row.park_id, timezone: row.timezone };
 }
 
 /**
@@ -43,7 +47,7 @@ export async function dropList(pool: pg.Pool, input: DropListInput): Promise<Dro
     );
   }
   params.push(input.limit + 1);
-  const r = await pool.query<BatchRow & { park_id: string }>(
+  const r = await pool.query<DropRow>(
     `SELECT ${DROP_COLUMNS} FROM batches b
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY b.received_at DESC, b.id DESC LIMIT $${params.length}`,

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { BatchRow } from '../parks/park-reads.ts';
 import type { FailureList, FailureListInput } from './dashboard-schemas.ts';
-import { DROP_COLUMNS, dashboardDrop } from './drop-list.ts';
+import { DROP_COLUMNS, dashboardDrop, type DropRow } from './drop-list.ts';
+import { fixerOf } from './who-fixes.ts';
 import { REPORT_COLUMNS, reportView, type ReportRow } from './report-list.ts';
 
 /**
@@ -11,16 +11,17 @@ import { REPORT_COLUMNS, reportView, type ReportRow } from './report-list.ts';
 export async function failureList(pool: pg.Pool, input: FailureListInput): Promise<FailureList> {
   const park = input.park ?? null;
   const [failed, quarantined, reports] = await Promise.all([
-    pool.query<BatchRow & { park_id: string; attempts: number }>(
+    pool.query<DropRow & { attempts: number }>(
       `SELECT ${DROP_COLUMNS},
-              (SELECT count(*)::int FROM job_runs j WHERE j.subject = b.id) AS attempts
+              (SELECT count(*)::int FROM job_runs j WHERE j.subject = b.id
+                  AND j.outcome IN ('retrying', 'failed')) AS attempts
          FROM batches b
         WHERE b.state = 'failed' AND b.superseded_by IS NULL
           AND ($1::text IS NULL OR b.park_id = $1)
         ORDER BY b.updated_at DESC LIMIT $2`,
       [park, input.limit],
     ),
-    pool.query<BatchRow & { park_id: string }>(
+    pool.query<DropRow>(
       `SELECT ${DROP_COLUMNS} FROM batches b
         WHERE b.state = 'quarantined' AND ($1::text IS NULL OR b.park_id = $1)
         ORDER BY b.received_at DESC, b.id DESC LIMIT $2`,
@@ -34,7 +35,11 @@ export async function failureList(pool: pg.Pool, input: FailureListInput): Promi
     ),
   ]);
   return {
-    failed: failed.rows.map((r) => ({ ...dashboardDrop(r), attempts: r.attempts })),
+    failed: failed.rows.map((r) => ({
+      ...dashboardDrop(r),
+      attempts: r.attempts,
+      fixer: fixerOf('failed', r.error_code),
+    })),
     quarantined: quarantined.rows.map(dashboardDrop),
     reports: reports.rows.map(reportView),
   };

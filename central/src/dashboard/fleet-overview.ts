@@ -2,7 +2,13 @@ import type pg from 'pg';
 import { parkAgentHealth } from '../agents/heartbeat-store.ts';
 import { rideAvailability } from '../reports/figures/ride-availability.ts';
 import { agentView } from './agent-view.ts';
-import { emptyByState, type BatchState, type FleetOverview } from './dashboard-schemas.ts';
+import {
+  emptyByState,
+  type AgentView,
+  type Attention,
+  type BatchState,
+  type FleetOverview,
+} from './dashboard-schemas.ts';
 import { availabilityOf } from './park-detail.ts';
 import { parkLocalDays, type LocalDay } from './park-local-days.ts';
 
@@ -24,8 +30,9 @@ export async function fleetOverview(
     rides: number;
     last_upload_at: Date | null;
     failed_now: number;
+    disabled_at: Date | null;
   }>(
-    `SELECT p.id, p.name, p.timezone,
+    `SELECT p.id, p.name, p.timezone, p.disabled_at,
             (SELECT count(*)::int FROM rides r WHERE r.park_id = p.id) AS rides,
             (SELECT max(b.received_at) FROM batches b WHERE b.park_id = p.id) AS last_upload_at,
             (SELECT count(*)::int FROM batches b
@@ -56,16 +63,17 @@ export async function fleetOverview(
     parks: parks.rows.map((p) => {
       const byState = emptyByState();
       for (const s of states.rows) if (s.park_id === p.id) byState[s.state] = s.n;
+      const agent = agentView(
+        health.find((h) => h.park === p.id),
+        nowMs,
+      );
       return {
         id: p.id,
         name: p.name,
         timezone: p.timezone,
         rides: p.rides,
         lastUploadAt: p.last_upload_at?.toISOString() ?? null,
-        agent: agentView(
-          health.find((h) => h.park === p.id),
-          nowMs,
-        ),
+        agent,
         today: {
           date: today.get(p.id)?.date ?? '',
           drops: Object.values(byState).reduce((a, b) => a + b, 0),
@@ -73,7 +81,38 @@ export async function fleetOverview(
           availability: availabilityOf(hours.filter((h) => h.park === p.id)),
         },
         failedNow: p.failed_now,
+        disabled: p.disabled_at !== null,
+        attention: attentionOf({
+          disabled: p.disabled_at !== null,
+          agent,
+          failedNow: p.failed_now,
+          quarantinedToday: byState.quarantined,
+        }),
       };
     }),
   };
+}
+
+/**
+ * Why a park needs a person, worst first. A silent agent's park-side figures (failing rides,
+ * quarantine) are the last ones known and still count: a problem does not go away because the
+ * agent stopped talking.
+ */
+export function attentionOf(p: {
+  disabled: boolean;
+  agent: AgentView;
+  failedNow: number;
+  quarantinedToday: number;
+}): Attention[] {
+  const out: Attention[] = [];
+  if (p.disabled) return ['disabled'];
+  if (p.agent.lastHeartbeatAt === null) out.push('never_heard');
+  else if (p.agent.silent) out.push('silent');
+  if (p.agent.rides?.some((r) => r.state === 'failing')) out.push('rides_failing');
+  if (p.failedNow > 0) out.push('failed_drops');
+  if ((p.agent.quarantinedDrops ?? 0) > 0) out.push('quarantined_at_park');
+  if (p.quarantinedToday > 0) out.push('quarantined_today');
+  if (p.agent.backlogGrowing) out.push('backlog_growing');
+  if (p.agent.rides?.some((r) => r.state === 'paused')) out.push('rides_paused');
+  return out;
 }

@@ -5,17 +5,25 @@ interface JobRunRow {
   id: string;
   type: JobRunView['type'];
   subject: string;
+  subject_name: string | null;
   park: string | null;
+  timezone: string | null;
   attempt: number;
+  number: number;
   worker: string;
   started_at: Date;
   ended_at: Date | null;
   duration_s: number | null;
   outcome: Exclude<JobRunView['outcome'], 'running'> | null;
   error: string | null;
+  error_code: string | null;
 }
 
-/** Job attempts newest first (by id), filtered by type, subject, park or outcome. */
+/**
+ * Job runs newest first (by id), filtered by type, subject, park or outcome. `number` counts
+ * every run of the subject, requeues included, so a drop's page reads 1, 2, 3 … while
+ * `attempt` restarts at 1 with each requeue (the worker's count of the job's own failures).
+ */
 export async function jobRunList(pool: pg.Pool, input: JobRunListInput): Promise<JobRunList> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -32,8 +40,14 @@ export async function jobRunList(pool: pg.Pool, input: JobRunListInput): Promise
   params.push(input.limit + 1);
   const r = await pool.query<JobRunRow>(
     `SELECT j.id, j.type, j.subject, coalesce(b.park_id, r.park_id) AS park, j.attempt,
+            (SELECT count(*)::int FROM job_runs n
+              WHERE n.type = j.type AND n.subject = j.subject AND n.id <= j.id) AS number,
+            coalesce(b.file_name, r.park_id || coalesce(' / ' || r.ride_id, '')) AS subject_name,
+            (SELECT p.timezone FROM parks p WHERE p.id = coalesce(b.park_id, r.park_id))
+              AS timezone,
             j.worker, j.started_at, j.ended_at,
-            extract(epoch FROM j.ended_at - j.started_at)::float8 AS duration_s, j.outcome, j.error
+            extract(epoch FROM j.ended_at - j.started_at)::float8 AS duration_s, j.outcome, j.error,
+            j.error_code
        FROM job_runs j
        LEFT JOIN batches b ON j.type = 'postprocess' AND b.id = j.subject
        LEFT JOIN reports r ON j.type = 'report' AND r.id = j.subject
@@ -48,14 +62,18 @@ export async function jobRunList(pool: pg.Pool, input: JobRunListInput): Promise
       id: String(j.id),
       type: j.type,
       subject: j.subject,
+      subjectName: j.subject_name,
       park: j.park,
+      timezone: j.timezone,
       attempt: j.attempt,
+      number: j.number,
       worker: j.worker,
       startedAt: j.started_at.toISOString(),
       endedAt: j.ended_at?.toISOString() ?? null,
       durationS: j.duration_s,
       outcome: j.outcome ?? 'running',
       error: j.error,
+      errorCode: j.error_code,
     })),
     nextCursor: r.rows.length > input.limit && last ? String(last.id) : null,
   };

@@ -10,6 +10,16 @@ import {
   type ParkInput,
 } from './dashboard-schemas.ts';
 import { parkLocalDays, type LocalDay } from './park-local-days.ts';
+import { openingHoursSchema, type OpeningHours } from '../parks/opening-hours.ts';
+
+/** Stored opening hours; a hand-edited value that no longer parses is said, not guessed. */
+function storedOpeningHours(park: string, value: unknown): OpeningHours {
+  const parsed = openingHoursSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new Error(
+    `park "${park}" has opening hours that do not parse (${parsed.error.issues[0]?.message ?? 'bad shape'}); an admin sets them again under Admin`,
+  );
+}
 
 /** The dates, starts and ends of `days` as three SQL array parameters. */
 export function dayArrays(days: LocalDay[]): [string[], Date[], Date[]] {
@@ -26,6 +36,8 @@ export async function requirePark(
   timezone: string;
   language: 'en' | 'it';
   created_at: Date;
+  disabled_at: Date | null;
+  opening_hours: unknown;
 }> {
   const r = await pool.query<{
     id: string;
@@ -33,7 +45,13 @@ export async function requirePark(
     timezone: string;
     language: 'en' | 'it';
     created_at: Date;
-  }>('SELECT id, name, timezone, language, created_at FROM parks WHERE id = $1', [park]);
+    disabled_at: Date | null;
+    opening_hours: unknown;
+  }>(
+    `SELECT id, name, timezone, language, created_at, disabled_at, opening_hours
+       FROM parks WHERE id = $1`,
+    [park],
+  );
   const row = r.rows[0];
   if (!row) throw new DomainError('not_found', `there is no park "${park}"`);
   return row;
@@ -67,7 +85,7 @@ export async function parkDetail(
   const days = parkLocalDays(tz, input.days, nowMs);
   const today = days.at(-1);
   if (!today) throw new Error('parkLocalDays gave no day');
-  const [rides, drops, tokens, health, hours] = await Promise.all([
+  const [rides, drops, tokens, health, hours, data] = await Promise.all([
     pool.query<{
       id: string;
       name: string;
@@ -92,8 +110,15 @@ export async function parkDetail(
         GROUP BY d.date, b.state ORDER BY d.date`,
       [park.id, ...dayArrays(days)],
     ),
-    pool.query<{ id: string; created_at: Date; revoked_at: Date | null }>(
-      'SELECT id, created_at, revoked_at FROM park_tokens WHERE park_id = $1 ORDER BY id',
+    pool.query<{
+      id: string;
+      label: string;
+      created_at: Date;
+      last_used_at: Date | null;
+      revoked_at: Date | null;
+    }>(
+      `SELECT id, label, created_at, last_used_at, revoked_at FROM park_tokens
+        WHERE park_id = $1 ORDER BY id`,
       [park.id],
     ),
     parkAgentHealth(pool, silentAfterMs),
@@ -101,7 +126,16 @@ export async function parkDetail(
       buckets: [{ park: park.id, start: today.start, end: today.end }],
       ride: null,
     }),
+    pool.query<{ has: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM batches WHERE park_id = $1)
+           OR EXISTS (SELECT 1 FROM reports WHERE park_id = $1) AS has`,
+      [park.id],
+    ),
   ]);
+  const agent = agentView(
+    health.find((h) => h.park === park.id),
+    nowMs,
+  );
   const byDay = new Map<string, ParkDetail['dropsByDay'][number]>();
   for (const row of drops.rows) {
     const day = byDay.get(row.date) ?? { date: row.date, drops: 0, byState: emptyByState() };
@@ -118,8 +152,10 @@ export async function parkDetail(
       timezone: tz,
       language: park.language,
       createdAt: park.created_at.toISOString(),
+      disabledAt: park.disabled_at?.toISOString() ?? null,
+      openingHours: storedOpeningHours(park.id, park.opening_hours),
     },
-    agent: agentView(health.find((h) => h.park === park.id)),
+    agent,
     rides: rides.rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -128,12 +164,16 @@ export async function parkDetail(
       lastDropAt: r.last_drop_at?.toISOString() ?? null,
       lastWindowEnd: r.last_window_end?.toISOString() ?? null,
       availabilityToday: availabilityOf(hours.filter((h) => h.ride === r.id)),
+      atPark: agent.rides?.find((x) => x.id === r.id) ?? null,
     })),
     dropsByDay: [...byDay.values()],
     tokens: tokens.rows.map((t) => ({
       id: String(t.id),
+      label: t.label,
       createdAt: t.created_at.toISOString(),
+      lastUsedAt: t.last_used_at?.toISOString() ?? null,
       revokedAt: t.revoked_at?.toISOString() ?? null,
     })),
+    hasData: data.rows[0]?.has ?? false,
   };
 }

@@ -6,6 +6,7 @@ import type { ReportList, ReportListInput, ReportView } from './dashboard-schema
 export interface ReportRow {
   id: string;
   park_id: string;
+  timezone: string;
   ride_id: string | null;
   period_start: Date;
   period_end: Date;
@@ -18,13 +19,15 @@ export interface ReportRow {
 }
 
 export const REPORT_COLUMNS = `id, park_id, ride_id, period_start, period_end, language, state,
-  error, requested_at, started_at, finished_at`;
+  error, requested_at, started_at, finished_at,
+  (SELECT p.timezone FROM parks p WHERE p.id = reports.park_id) AS timezone`;
 
 /** A report for the dashboard: download links instead of server paths. */
 export function reportView(r: ReportRow): ReportView {
   return {
     id: r.id,
     park: r.park_id,
+    timezone: r.timezone,
     ride: r.ride_id,
     period: { start: r.period_start.toISOString(), end: r.period_end.toISOString() },
     language: r.language,

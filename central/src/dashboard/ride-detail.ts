@@ -1,5 +1,6 @@
 import { loadRideModels, type RideModels } from '@zra/shared';
 import type pg from 'pg';
+import { parkAgentHealth } from '../agents/heartbeat-store.ts';
 import { DomainError } from '../domain-error.ts';
 import {
   alarmOccurrences,
@@ -9,6 +10,7 @@ import {
 import { channelPeaks } from '../reports/figures/channel-peaks.ts';
 import type { FigureScope } from '../reports/figures/figure-scope.ts';
 import { rideHours, type RideHour } from '../reports/figures/ride-hours.ts';
+import { agentView } from './agent-view.ts';
 import type { RideDetail, RideInput } from './dashboard-schemas.ts';
 import { parkLocalDays, type LocalDay } from './park-local-days.ts';
 import { availabilityOf, requirePark } from './park-detail.ts';
@@ -31,6 +33,8 @@ export async function rideDetail(
   pool: pg.Pool,
   input: RideInput,
   nowMs = Date.now(),
+  /** The API passes HEARTBEAT_SILENT_MIN; callers that only want figures may leave it. */
+  silentAfterMs = 10 * 60_000,
 ): Promise<RideDetail> {
   const park = await requirePark(pool, input.park);
   const ride = await pool.query<{ id: string; name: string; model: string }>(
@@ -56,14 +60,29 @@ export async function rideDetail(
     buckets: [{ park: park.id, start: first.start, end: last.end }],
     ride: r.id,
   };
-  const [hours, occurrences, channels] = await Promise.all([
+  const [hours, occurrences, channels, health] = await Promise.all([
     rideHours(pool, perDay),
     alarmOccurrences(pool, shown),
     channelPeaks(pool, shown, null),
+    parkAgentHealth(pool, silentAfterMs),
   ]);
+  const agent = agentView(
+    health.find((h) => h.park === park.id),
+    nowMs,
+  );
   const specs = models().models.find((m) => m.id === r.model)?.channels ?? [];
   return {
-    ride: { park: park.id, id: r.id, name: r.name, model: r.model, timezone: park.timezone },
+    ride: {
+      park: park.id,
+      parkName: park.name,
+      id: r.id,
+      name: r.name,
+      model: r.model,
+      timezone: park.timezone,
+    },
+    atPark: agent.rides?.find((x) => x.id === r.id) ?? null,
+    agentHeardAt: agent.lastHeartbeatAt,
+    agentSilent: agent.silent,
     days: dayFigures(days, hours),
     topAlarms: topAlarms(occurrences),
     channels: channels.map((c) => {

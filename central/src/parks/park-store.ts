@@ -114,15 +114,25 @@ export async function revokeParkToken(pool: pg.Pool, token: string): Promise<boo
   return (r.rowCount ?? 0) > 0;
 }
 
-/** The park a token speaks for, or null when the token is unknown or revoked. */
+/**
+ * The park a token speaks for, or null when the token is unknown or revoked or its park is
+ * disabled. Stamps the token's `last_used_at` (at most once a minute: the dashboard shows
+ * "last used", and ingest must not write a row per chunk).
+ */
 export async function parkForToken(pool: pg.Pool, token: string): Promise<ParkIdentity | null> {
-  const r = await pool.query<ParkIdentity>(
-    `SELECT p.id, p.name, p.timezone, p.language
+  const r = await pool.query<ParkIdentity & { token_id: string; stale: boolean }>(
+    `SELECT p.id, p.name, p.timezone, p.language, t.id AS token_id,
+            (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
        FROM park_tokens t JOIN parks p ON p.id = t.park_id
-      WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL`,
+      WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL AND p.disabled_at IS NULL`,
     [hashParkToken(token)],
   );
-  return r.rows[0] ?? null;
+  const row = r.rows[0];
+  if (!row) return null;
+  if (row.stale) {
+    await pool.query('UPDATE park_tokens SET last_used_at = now() WHERE id = $1', [row.token_id]);
+  }
+  return { id: row.id, name: row.name, timezone: row.timezone, language: row.language };
 }
 
 /** Thrown when a park, ride or token named by an admin does not exist. */
@@ -134,12 +144,14 @@ export class ParkNotFoundError extends Error {
 export async function createParkToken(
   pool: pg.Pool,
   parkId: string,
+  /** What people call it, e.g. "access node, ride hall 2" (the dashboard lists it). */
+  label = '',
 ): Promise<{ tokenId: string; token: string }> {
   const token = generateParkToken();
   const r = await pool.query<{ id: string }>(
-    `INSERT INTO park_tokens (park_id, token_sha256)
-     SELECT id, $2 FROM parks WHERE id = $1 RETURNING id`,
-    [parkId, hashParkToken(token)],
+    `INSERT INTO park_tokens (park_id, token_sha256, label)
+     SELECT id, $2, $3 FROM parks WHERE id = $1 RETURNING id`,
+    [parkId, hashParkToken(token), label],
   );
   const id = r.rows[0]?.id;
   if (id === undefined) throw new ParkNotFoundError(`there is no park "${parkId}"`);

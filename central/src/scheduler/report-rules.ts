@@ -36,6 +36,8 @@ export interface ReportRule {
   createdAt: string;
   /** When the rule was last switched on or off (missed firings are made up from then on). */
   enabledChangedAt: string;
+  /** Its park is disabled: the rule does not fire (and is not made up later). */
+  parkDisabled: boolean;
 }
 
 /** Adds a rule; its park (and ride) must exist. Returns the rule. */
@@ -98,6 +100,20 @@ export async function setReportRuleEnabled(
   }
 }
 
+/**
+ * Deletes a rule and its firing records (the reports it queued stay). A scheduler that still
+ * holds the rule drops it at its next reload; a firing in that window fails on the missing
+ * rule and queues nothing. Throws when there is no such rule.
+ */
+export async function deleteReportRule(pool: pg.Pool, id: string): Promise<void> {
+  const r = /^\d{1,18}$/.test(id)
+    ? await pool.query('DELETE FROM report_rules WHERE id = $1', [id])
+    : null;
+  if (!r?.rowCount) {
+    throw new ReportRequestError(`there is no report rule ${id} (see "report rule list")`);
+  }
+}
+
 interface RuleRow {
   id: string;
   park_id: string;
@@ -109,18 +125,21 @@ interface RuleRow {
   timezone: string;
   created_at: Date;
   enabled_changed_at: Date;
+  park_disabled: boolean;
 }
 
-/** Every rule (or only the enabled ones), oldest first. */
+/**
+ * Every rule (or only those that fire: enabled, of a park that is not disabled), oldest first.
+ */
 export async function listReportRules(
   db: pg.Pool | pg.PoolClient,
   options: { enabledOnly?: boolean } = {},
 ): Promise<ReportRule[]> {
   const r = await db.query<RuleRow>(
     `SELECT r.id, r.park_id, r.ride_id, r.cron, r.period, r.language, r.enabled, p.timezone,
-            r.created_at, r.enabled_changed_at
+            r.created_at, r.enabled_changed_at, p.disabled_at IS NOT NULL AS park_disabled
        FROM report_rules r JOIN parks p ON p.id = r.park_id
-      WHERE r.enabled OR NOT $1
+      WHERE (r.enabled AND p.disabled_at IS NULL) OR NOT $1
       ORDER BY r.id`,
     [options.enabledOnly ?? false],
   );
@@ -135,5 +154,6 @@ export async function listReportRules(
     timezone: row.timezone,
     createdAt: row.created_at.toISOString(),
     enabledChangedAt: row.enabled_changed_at.toISOString(),
+    parkDisabled: row.park_disabled,
   }));
 }

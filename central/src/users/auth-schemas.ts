@@ -35,6 +35,8 @@ export interface UserView {
   username: string;
   role: Role;
   createdAt: string;
+  /** When an admin disabled the user (they cannot sign in); null while enabled. */
+  disabledAt: string | null;
 }
 
 /** `auth.login` and `auth.me`: who is signed in, and the token mutations must echo. */

@@ -40,9 +40,11 @@ export async function login(
   password: string,
   ttlMs: number,
 ): Promise<NewSession | null> {
-  const r = await pool.query<LoginRow>('SELECT * FROM users WHERE username = $1', [
-    username.trim().toLowerCase(),
-  ]);
+  // A disabled user is refused like an unknown one, after the same work (the decoy hash).
+  const r = await pool.query<LoginRow>(
+    'SELECT * FROM users WHERE username = $1 AND disabled_at IS NULL',
+    [username.trim().toLowerCase()],
+  );
   const row = r.rows[0];
   const stored = row
     ? {
@@ -89,12 +91,13 @@ export async function sessionFor(pool: pg.Pool, id: string): Promise<SessionView
     username: string;
     role: Role;
     created_at: Date;
+    disabled_at: Date | null;
     csrf_token: string;
     expires_at: Date;
   }>(
-    `SELECT u.id, u.username, u.role, u.created_at, s.csrf_token, s.expires_at
+    `SELECT u.id, u.username, u.role, u.created_at, u.disabled_at, s.csrf_token, s.expires_at
        FROM sessions s JOIN users u ON u.id = s.user_id
-      WHERE s.id_sha256 = $1 AND s.expires_at > now()`,
+      WHERE s.id_sha256 = $1 AND s.expires_at > now() AND u.disabled_at IS NULL`,
     [hashId(id)],
   );
   const row = r.rows[0];

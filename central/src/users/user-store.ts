@@ -23,7 +23,7 @@ export class UserError extends Error {
   override name = 'UserError';
   constructor(
     message: string,
-    readonly reason: 'exists' | 'not_found' | 'last_admin',
+    readonly reason: 'exists' | 'not_found' | 'last_admin' | 'self',
   ) {
     super(message);
   }
@@ -34,7 +34,11 @@ interface UserRow {
   username: string;
   role: Role;
   created_at: Date;
+  disabled_at?: Date | null;
 }
+
+/** The columns {@link userView} reads. */
+const USER_COLUMNS = 'id, username, role, created_at, disabled_at';
 
 export function userView(row: UserRow): UserView {
   return {
@@ -42,8 +46,13 @@ export function userView(row: UserRow): UserView {
     username: row.username,
     role: row.role,
     createdAt: row.created_at.toISOString(),
+    disabledAt: row.disabled_at?.toISOString() ?? null,
   };
 }
+
+/** Admins who can still sign in; the last of them may not be demoted, disabled or deleted. */
+const ENABLED_ADMINS =
+  "SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL";
 
 /** Creates a user with a fresh scrypt hash of the password. */
 export async function createUser(pool: pg.Pool, input: CreateUserInput): Promise<UserView> {
@@ -52,7 +61,7 @@ export async function createUser(pool: pg.Pool, input: CreateUserInput): Promise
   try {
     const r = await pool.query<UserRow>(
       `INSERT INTO users (username, role, password_hash, password_salt, scrypt_n, scrypt_r, scrypt_p)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, username, role, created_at`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${USER_COLUMNS}`,
       [user.username, user.role, pw.hash, pw.salt, pw.n, pw.r, pw.p],
     );
     const row = r.rows[0];
@@ -68,9 +77,7 @@ export async function createUser(pool: pg.Pool, input: CreateUserInput): Promise
 
 /** Every user, by name. */
 export async function listUsers(pool: pg.Pool): Promise<UserView[]> {
-  const r = await pool.query<UserRow>(
-    'SELECT id, username, role, created_at FROM users ORDER BY username',
-  );
+  const r = await pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`);
   return r.rows.map(userView);
 }
 
@@ -84,14 +91,12 @@ export async function setUserRole(pool: pg.Pool, username: string, role: Role): 
     // Serialise role changes: two admins demoting each other at once must not both succeed.
     await c.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
     const r = await c.query<UserRow>(
-      'UPDATE users SET role = $2 WHERE username = $1 RETURNING id, username, role, created_at',
+      `UPDATE users SET role = $2 WHERE username = $1 RETURNING ${USER_COLUMNS}`,
       [name, role],
     );
     const row = r.rows[0];
     if (!row) throw new UserError(`there is no user "${name}"`, 'not_found');
-    const admins = await c.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM users WHERE role = 'admin'",
-    );
+    const admins = await c.query<{ n: number }>(ENABLED_ADMINS);
     if ((admins.rows[0]?.n ?? 0) === 0) {
       throw new UserError(
         `"${name}" is the last admin; make another user admin first`,
@@ -99,6 +104,66 @@ export async function setUserRole(pool: pg.Pool, username: string, role: Role): 
       );
     }
     return userView(row);
+  });
+}
+
+/**
+ * Disables (or enables again) a user: a disabled user cannot sign in and every session of
+ * theirs ends at once; the row stays, so what they did keeps a name. `by` is the admin doing
+ * it, who may not disable themselves (ask another admin), and the last enabled admin cannot
+ * be disabled.
+ */
+export async function setUserDisabled(
+  pool: pg.Pool,
+  username: string,
+  disabled: boolean,
+  by: string,
+): Promise<UserView> {
+  const name = usernameSchema.parse(username);
+  if (disabled && name === by) {
+    throw new UserError('you cannot disable your own account: ask another admin to do it', 'self');
+  }
+  return withTransaction(pool, async (c) => {
+    await c.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+    const r = await c.query<UserRow>(
+      `UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END
+        WHERE username = $1 RETURNING ${USER_COLUMNS}`,
+      [name, disabled],
+    );
+    const row = r.rows[0];
+    if (!row) throw new UserError(`there is no user "${name}"`, 'not_found');
+    const admins = await c.query<{ n: number }>(ENABLED_ADMINS);
+    if ((admins.rows[0]?.n ?? 0) === 0) {
+      throw new UserError(
+        `"${name}" is the last admin who can sign in; make another user admin first`,
+        'last_admin',
+      );
+    }
+    if (disabled) await c.query('DELETE FROM sessions WHERE user_id = $1', [row.id]);
+    return userView(row);
+  });
+}
+
+/**
+ * Deletes a user and their sessions for good. Same rules as {@link setUserDisabled}: not
+ * oneself, not the last enabled admin. Disabling keeps the name; delete only mistakes.
+ */
+export async function deleteUser(pool: pg.Pool, username: string, by: string): Promise<void> {
+  const name = usernameSchema.parse(username);
+  if (name === by) {
+    throw new UserError('you cannot delete your own account: ask another admin to do it', 'self');
+  }
+  await withTransaction(pool, async (c) => {
+    await c.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+    const r = await c.query('DELETE FROM users WHERE username = $1', [name]);
+    if (!r.rowCount) throw new UserError(`there is no user "${name}"`, 'not_found');
+    const admins = await c.query<{ n: number }>(ENABLED_ADMINS);
+    if ((admins.rows[0]?.n ?? 0) === 0) {
+      throw new UserError(
+        `"${name}" is the last admin who can sign in; make another user admin first`,
+        'last_admin',
+      );
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { adminInputs } from '../../admin/admin-schemas.ts';
+import { deletePark, ParkAdminError, setParkDisabled } from '../../admin/park-admin.ts';
 import { ReportRetryError, retryReport } from '../../admin/report-retry.ts';
 import { BatchRetryError, retryBatch } from '../../batches/batch-retry.ts';
 import {
@@ -12,8 +13,19 @@ import {
   setOpeningHours,
 } from '../../parks/park-store.ts';
 import { ReportRequestError, requestReport } from '../../reports/report-store.ts';
-import { addReportRule, setReportRuleEnabled } from '../../scheduler/report-rules.ts';
-import { createUser, listUsers, setUserRole, UserError } from '../../users/user-store.ts';
+import {
+  addReportRule,
+  deleteReportRule,
+  setReportRuleEnabled,
+} from '../../scheduler/report-rules.ts';
+import {
+  createUser,
+  deleteUser,
+  listUsers,
+  setUserDisabled,
+  setUserRole,
+  UserError,
+} from '../../users/user-store.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 /** Turns the domain's errors into tRPC codes a client can act on; the message is kept. */
@@ -23,11 +35,15 @@ function asTrpcError(err: unknown): unknown {
   if (err instanceof ParkNotFoundError || err instanceof ReportRequestError) {
     return new TRPCError({ code: 'NOT_FOUND', message: err.message });
   }
+  if (err instanceof ParkAdminError) {
+    return new TRPCError({ code: 'PRECONDITION_FAILED', message: err.message });
+  }
   if (err instanceof UserError) {
     const code = {
       exists: 'CONFLICT',
       not_found: 'NOT_FOUND',
       last_admin: 'PRECONDITION_FAILED',
+      self: 'PRECONDITION_FAILED',
     } as const;
     return new TRPCError({ code: code[err.reason], message: err.message });
   }
@@ -78,7 +94,7 @@ export const adminRouter = router({
   createParkToken: adminProcedure
     .input(adminInputs.createParkToken)
     .mutation(async ({ ctx, input }) => {
-      const created = await mapped(createParkToken(ctx.pool, input.park));
+      const created = await mapped(createParkToken(ctx.pool, input.park, input.label));
       ctx.log.info({ park: input.park, tokenId: created.tokenId }, 'park token created');
       return { park: input.park, ...created };
     }),
@@ -89,6 +105,20 @@ export const adminRouter = router({
       ctx.log.info(revoked, 'park token revoked');
       return revoked;
     }),
+  /** Disabled: data kept and shown, tokens refused, rules not fired. */
+  setParkDisabled: adminProcedure
+    .input(adminInputs.setParkDisabled)
+    .mutation(async ({ ctx, input }) => {
+      const set = await mapped(setParkDisabled(ctx.pool, input.park, input.disabled));
+      ctx.log.info(set, input.disabled ? 'park disabled' : 'park enabled');
+      return set;
+    }),
+  /** Only a park that never sent data (PRECONDITION_FAILED otherwise: disable it). */
+  deletePark: adminProcedure.input(adminInputs.deletePark).mutation(async ({ ctx, input }) => {
+    await mapped(deletePark(ctx.pool, input.park));
+    ctx.log.info({ park: input.park }, 'park deleted');
+    return { park: input.park };
+  }),
   users: adminProcedure.query(async ({ ctx }) => ({ users: await listUsers(ctx.pool) })),
   createUser: adminProcedure.input(adminInputs.createUser).mutation(async ({ ctx, input }) => {
     const user = await mapped(createUser(ctx.pool, input));
@@ -99,6 +129,24 @@ export const adminRouter = router({
     const user = await mapped(setUserRole(ctx.pool, input.username, input.role));
     ctx.log.info({ changed: user.username, role: user.role }, 'user role changed');
     return user;
+  }),
+  /** A disabled user cannot sign in; their sessions end at once. Not oneself, not the last admin. */
+  setUserDisabled: adminProcedure
+    .input(adminInputs.setUserDisabled)
+    .mutation(async ({ ctx, input }) => {
+      const user = await mapped(
+        setUserDisabled(ctx.pool, input.username, input.disabled, ctx.session.user.username),
+      );
+      ctx.log.info(
+        { changed: user.username, by: ctx.session.user.username },
+        input.disabled ? 'user disabled' : 'user enabled',
+      );
+      return user;
+    }),
+  deleteUser: adminProcedure.input(adminInputs.deleteUser).mutation(async ({ ctx, input }) => {
+    await mapped(deleteUser(ctx.pool, input.username, ctx.session.user.username));
+    ctx.log.info({ deleted: input.username, by: ctx.session.user.username }, 'user deleted');
+    return { username: input.username };
   }),
   /** A `failed` batch back to `stored` with a new outbox row: post-processed again. */
   requeueBatch: adminProcedure.input(adminInputs.requeueBatch).mutation(async ({ ctx, input }) => {
@@ -132,5 +180,13 @@ export const adminRouter = router({
     .mutation(async ({ ctx, input }) => {
       await mapped(setReportRuleEnabled(ctx.pool, input.ruleId, input.enabled));
       return { ruleId: input.ruleId, enabled: input.enabled };
+    }),
+  /** The rule and its firing records go; the reports it queued stay. */
+  deleteReportRule: adminProcedure
+    .input(adminInputs.deleteReportRule)
+    .mutation(async ({ ctx, input }) => {
+      await mapped(deleteReportRule(ctx.pool, input.ruleId));
+      ctx.log.info({ ruleId: input.ruleId }, 'report rule deleted');
+      return { ruleId: input.ruleId };
     }),
 });

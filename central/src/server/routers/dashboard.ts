@@ -1,4 +1,8 @@
+import { TRPCError } from '@trpc/server';
+import { dayReportInputSchema, requestDayReport } from '../../admin/day-report-request.ts';
 import { dropDetail } from '../../dashboard/drop-detail.ts';
+import { reportRuleList } from '../../dashboard/report-rule-list.ts';
+import { ReportRequestError } from '../../reports/report-store.ts';
 import {
   dropDetailSchema,
   dropListSchema,
@@ -8,6 +12,7 @@ import {
   parkDetailSchema,
   queueStatusSchema,
   reportListSchema,
+  reportRuleListSchema,
   rideDetailSchema,
 } from '../../dashboard/dashboard-outputs.ts';
 import {
@@ -27,10 +32,12 @@ import { parkDetail } from '../../dashboard/park-detail.ts';
 import { queueStatus } from '../../dashboard/queue-status.ts';
 import { reportList } from '../../dashboard/report-list.ts';
 import { rideDetail } from '../../dashboard/ride-detail.ts';
-import { listReportRules } from '../../scheduler/report-rules.ts';
 import { router, userProcedure } from '../trpc.ts';
 
-/** What the dashboard reads; any signed-in user (viewer or admin). Queries only. */
+/**
+ * What the dashboard reads, for any signed-in user (viewer or admin); queries, plus the one
+ * change every role may make: requesting a report.
+ */
 export const dashboardRouter = router({
   fleet: userProcedure
     .output(fleetOverviewSchema)
@@ -42,7 +49,7 @@ export const dashboardRouter = router({
   ride: userProcedure
     .input(rideInputSchema)
     .output(rideDetailSchema)
-    .query(({ ctx, input }) => rideDetail(ctx.pool, input)),
+    .query(({ ctx, input }) => rideDetail(ctx.pool, input, Date.now(), ctx.settings.silentAfterMs)),
   drops: userProcedure
     .input(dropListInputSchema)
     .output(dropListSchema)
@@ -66,7 +73,21 @@ export const dashboardRouter = router({
     .input(reportListInputSchema)
     .output(reportListSchema)
     .query(({ ctx, input }) => reportList(ctx.pool, input)),
-  reportRules: userProcedure.query(async ({ ctx }) => ({
-    rules: await listReportRules(ctx.pool),
-  })),
+  reportRules: userProcedure
+    .output(reportRuleListSchema)
+    .query(({ ctx }) => reportRuleList(ctx.pool)),
+  /** A report of park-local days (`firstDay`..`lastDay` inclusive); viewers may ask too. */
+  requestReport: userProcedure.input(dayReportInputSchema).mutation(async ({ ctx, input }) => {
+    try {
+      const queued = await requestDayReport(ctx.pool, input);
+      ctx.onEnqueued();
+      ctx.log.info({ reportId: queued.reportId, park: input.park }, 'report requested');
+      return queued;
+    } catch (err) {
+      if (err instanceof ReportRequestError) {
+        throw new TRPCError({ code: 'NOT_FOUND', message: err.message });
+      }
+      throw err;
+    }
+  }),
 });
