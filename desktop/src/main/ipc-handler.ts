@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { AgentRouter } from '../common/agent-router.ts';
 import { parseIpcRequest, type IpcResponse } from '../common/ipc-contract.ts';
+import { allowedKind } from './ipc-allowlist.ts';
 
 /** What the handler needs to know of the calling frame (Electron's `event.senderFrame`). */
 export interface IpcSender {
@@ -12,7 +13,8 @@ type Caller = ReturnType<AgentRouter['createCaller']>;
 /**
  * The main side of the one IPC channel: runs a tRPC procedure of the agent's router for the
  * app's own page only (`appUrl`; any other frame is refused) with the local context
- * (`authorized: true`: the window is the local user's). Never throws: errors come back as
+ * (`authorized: true`: the window is the local user's). Only the procedures of
+ * `IPC_PROCEDURES`, each as the kind listed there. Never throws: errors come back as
  * `{ ok: false, error }` with the agent's message.
  */
 export function createIpcHandler(router: AgentRouter, appUrl: string) {
@@ -29,6 +31,19 @@ export function createIpcHandler(router: AgentRouter, appUrl: string) {
     const request = parseIpcRequest(raw);
     if (typeof request === 'string') {
       return { ok: false, error: { code: 'BAD_REQUEST', message: request } };
+    }
+    const kind = allowedKind(request.path);
+    if (kind === null) {
+      return { ok: false, error: { code: 'NOT_FOUND', message: `no procedure "${request.path}"` } };
+    }
+    if (kind !== request.type) {
+      return {
+        ok: false,
+        error: {
+          code: 'BAD_REQUEST',
+          message: `"${request.path}" is a ${kind}, not a ${request.type}`,
+        },
+      };
     }
     const procedure = request.path
       .split('.')

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   app,
   BrowserWindow,
@@ -8,34 +8,51 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  protocol,
   safeStorage,
+  session,
   shell,
   Tray,
 } from 'electron';
 import { AGENT_CHANNEL } from '../common/ipc-contract.ts';
-import { createAgent } from '../core/agent.ts';
-import { ConfigError, loadAgentConfig } from '../core/config.ts';
-import { createLogger } from '../core/logger.ts';
-import { safeStorageSecretStore } from '../core/secrets/safe-storage-secret-store.ts';
-import { createStatusRouter } from '../core/status-router.ts';
+import {
+  ConfigError,
+  createAgent,
+  createLogger,
+  createStatusRouter,
+  loadAgentConfig,
+} from '../core/index.ts';
+import { appMenuTemplate } from './app-menu.ts';
+import {
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  APP_URL,
+  createAppProtocolHandler,
+} from './app-protocol.ts';
+import { chooseCredentialStore, NoCredentialStoreError } from './credential-store.ts';
 import { createIpcHandler } from './ipc-handler.ts';
-import { installNavigationGuard } from './navigation-guard.ts';
+import { guardEveryWebContents } from './navigation-guard.ts';
+import { denyAllPermissions, denyPermissionsInEverySession } from './permission-guard.ts';
 import { handleReportDownload } from './report-download.ts';
 import { circleBitmap, trayState } from './tray-state.ts';
 import { windowOptions } from './window-options.ts';
 
 /**
- * The Electron shell: one window on the built renderer, a tray icon coloured by the worst
- * state, the agent core in this process with the OS credential store, the router over IPC.
- * Config: `ZRA_AGENT_CONFIG` or `<userData>/agent.json` (the same file as headless).
+ * The Electron shell: one window on the built renderer (served from the app's own `zra://`
+ * scheme), a tray icon coloured by the worst state, the agent core in this process with the
+ * OS credential store, the router over IPC. Config: `ZRA_AGENT_CONFIG` or
+ * `<userData>/agent.json` (the same file as headless). docs/agent.md lists the safeguards.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
-const RENDERER = path.join(here, '../renderer/index.html');
+const RENDERER_DIR = path.join(here, '../renderer');
 const PRELOAD = path.join(here, 'preload.cjs');
 const TRAY_REFRESH_MS = 5000;
 
 async function start(): Promise<void> {
   const log = createLogger();
+  denyAllPermissions(session.defaultSession);
+  protocol.handle(APP_SCHEME, createAppProtocolHandler(RENDERER_DIR));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate(app.isPackaged)));
   const configFile =
     process.env.ZRA_AGENT_CONFIG ?? path.join(app.getPath('userData'), 'agent.json');
   if (!existsSync(configFile)) {
@@ -57,14 +74,39 @@ async function start(): Promise<void> {
     app.exit(2);
     return;
   }
-  const agent = await createAgent(config, { log, secrets: safeStorageSecretStore(safeStorage) });
+  let credentials;
+  try {
+    credentials = chooseCredentialStore({
+      platform: process.platform,
+      safeStorage,
+      choiceFile: path.join(app.getPath('userData'), 'credential-store.json'),
+      keyFile: path.join(config.dataDir, 'secrets.key'),
+      askForKeyFile: (q) =>
+        dialog.showMessageBoxSync({
+          type: 'warning',
+          title: q.title,
+          message: q.message,
+          detail: q.detail,
+          buttons: q.buttons,
+          defaultId: 0,
+          cancelId: 0,
+          noLink: true,
+        }) === 1,
+    });
+  } catch (err) {
+    if (!(err instanceof NoCredentialStoreError)) throw err;
+    dialog.showErrorBox('Park agent not started', err.message);
+    app.exit(2);
+    return;
+  }
+  log.info({ credentialStore: credentials.kind }, 'credentials are sealed');
+  const agent = await createAgent(config, { log, secrets: credentials.store });
   agent.start();
 
-  const appUrl = pathToFileURL(RENDERER).href;
-  ipcMain.handle(AGENT_CHANNEL, createIpcHandler(createStatusRouter(agent), appUrl));
+  ipcMain.handle(AGENT_CHANNEL, createIpcHandler(createStatusRouter(agent), APP_URL));
 
-  const win = new BrowserWindow(windowOptions(PRELOAD));
-  installNavigationGuard(win.webContents, appUrl);
+  // The navigation guard is on every web contents already (guardEveryWebContents).
+  const win = new BrowserWindow(windowOptions(PRELOAD, { packaged: app.isPackaged }));
   win.webContents.session.on('will-download', (_event, item) =>
     handleReportDownload(item, {
       dir: app.getPath('temp'),
@@ -83,7 +125,7 @@ async function start(): Promise<void> {
       win.hide();
     }
   });
-  await win.loadURL(appUrl);
+  await win.loadURL(APP_URL);
 
   const tray = new Tray(nativeImage.createEmpty());
   const showWindow = () => {
@@ -133,6 +175,12 @@ async function start(): Promise<void> {
 
 let quitting = false;
 let closed = false;
+
+// Before `ready`: the app's scheme must be privileged before it is used, and the guards must
+// see the first session and web contents.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+guardEveryWebContents(app, APP_URL);
+denyPermissionsInEverySession(app);
 
 // One agent per machine: a second start only brings the window forward.
 if (!app.requestSingleInstanceLock()) {

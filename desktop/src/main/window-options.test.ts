@@ -3,7 +3,7 @@ import { windowOptions } from './window-options.ts';
 
 describe('the app window', () => {
   it('gives the page no Node, an isolated world, the sandbox and web security, and only our preload', () => {
-    const o = windowOptions('/app/dist/main/preload.cjs');
+    const o = windowOptions('/app/dist/main/preload.cjs', { packaged: true });
     expect(o.webPreferences).toMatchObject({
       preload: '/app/dist/main/preload.cjs',
       contextIsolation: true,
@@ -17,5 +17,10 @@ describe('the app window', () => {
     });
     // Fits the smallest screen the app must work on.
     expect([o.width, o.height]).toEqual([1280, 800]);
+  });
+
+  it("opens no developer tools in the installed app, only in a developer's run", () => {
+    expect(windowOptions('/p.cjs', { packaged: true }).webPreferences?.devTools).toBe(false);
+    expect(windowOptions('/p.cjs', { packaged: false }).webPreferences?.devTools).toBe(true);
   });
 });

@@ -2,9 +2,14 @@ import type { BrowserWindowConstructorOptions } from 'electron';
 
 /**
  * The app window: the renderer gets no Node, an isolated world, Chromium's sandbox and web
- * security; its only door to the agent is the preload's one IPC channel.
+ * security; its only door to the agent is the preload's one IPC channel. The installed app
+ * (`packaged`) cannot open the developer tools (a console into the page that holds the
+ * agent's API).
  */
-export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+export function windowOptions(
+  preloadPath: string,
+  { packaged }: { packaged: boolean },
+): BrowserWindowConstructorOptions {
   return {
     width: 1280,
     height: 800,
@@ -25,6 +30,7 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
       webviewTag: false,
       spellcheck: false,
       navigateOnDragDrop: false,
+      devTools: !packaged,
     },
   };
 }
