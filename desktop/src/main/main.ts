@@ -179,6 +179,7 @@ let closed = false;
 // Before `ready`: the app's scheme must be privileged before it is used, and the guards must
 // see the first session and web contents.
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+app.enableSandbox(); // every renderer, not only the window built with sandbox: true
 guardEveryWebContents(app, APP_URL);
 denyPermissionsInEverySession(app);
 
