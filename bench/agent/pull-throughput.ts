@@ -19,7 +19,7 @@ import { silentLogger } from '../../desktop/src/core/logger.ts';
 import { rideOnGateway } from '../../desktop/src/core/testing/gateway-files.ts';
 import { startSftpGateway } from '../../scripts/harness/sftp-gateway.ts';
 import { startTcpProxy } from '../../scripts/harness/tcp-proxy.ts';
-import { createVerifierPool } from '../../desktop/src/core/verifier-pool.ts';
+import { createVerifierPool } from '../../desktop/src/core/pull/verifier-pool.ts';
 import { describeCpuUse, machineCpu } from '../lib/machine-cpu.ts';
 import { median, megabytesPerSecond } from '../lib/stats.ts';
 import { inflateAndHashCpu, verifyDropCpu } from './verification-floor.ts';

@@ -18,7 +18,7 @@ import { createTestEnvironment } from '@zra/central/testing';
 import { createCentralClient, DropBuffer } from '@zra/desktop';
 import { verifyDrop } from '@zra/shared';
 import { silentLogger } from '../../desktop/src/core/logger.ts';
-import { uploadBuffered } from '../../desktop/src/core/upload.ts';
+import { uploadBuffered } from '../../desktop/src/core/upload/upload.ts';
 import { median, megabytesPerSecond } from '../lib/stats.ts';
 import { benchDrops } from './bench-drops.ts';
 

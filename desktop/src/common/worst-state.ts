@@ -1,4 +1,4 @@
-import type { AgentStatus } from '../core/agent-status.ts';
+import type { AgentStatus } from '../core/status/agent-status.ts';
 
 export type OverallTone = 'ok' | 'attention' | 'failing';
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from './agent.ts';
-import { parseAgentConfig, type RideConfig } from './config.ts';
+import { parseAgentConfig, type RideConfig } from './settings/config.ts';
 import { silentLogger } from './logger.ts';
 import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
 import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sftp-gateway.ts';

@@ -8,7 +8,7 @@ import {
   rideRemovedActivity,
   settingsChangedActivity,
   uploadActivity,
-} from './activity-events.ts';
+} from './status/activity-events.ts';
 import { verifyDrop } from '@zra/shared';
 import type { Logger } from 'pino';
 import {
@@ -16,38 +16,38 @@ import {
   type AgentStatus,
   type ProblemDrop,
   type RunSummary,
-} from './agent-status.ts';
+} from './status/agent-status.ts';
 import { ActivityLog } from './buffer/activity-log.ts';
 import { scrubWaitingBlobs, type ScrubResult } from './buffer/scrub-blobs.ts';
 import { openDataDir } from './buffer/data-dir.ts';
 import { DropBuffer } from './buffer/drop-buffer.ts';
-import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer-space.ts';
-import { createCentralClient, type CentralClient } from './central-client.ts';
-import { CentralViewLoop, type GlobalView } from './central-view.ts';
-import type { AgentConfig, RideConfig, RideDraft } from './config.ts';
+import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer/buffer-space.ts';
+import { createCentralClient, type CentralClient } from './central/central-client.ts';
+import { CentralViewLoop, type GlobalView } from './central/central-view.ts';
+import type { AgentConfig, RideConfig, RideDraft } from './settings/config.ts';
 import {
   hostKeyAfterError,
   hostKeyAfterLogin,
   type ConnectionTestResult,
-} from './connection-test.ts';
+} from './settings/connection-test.ts';
 import { connectGateway } from './gateway/create-gateway-client.ts';
 import type { GatewayClient } from './gateway/gateway-client.ts';
 import { HostKeyMismatchError } from './gateway/host-key.ts';
-import { createDropsApi, type DropsApi } from './drops-api.ts';
-import { HeartbeatLoop } from './heartbeat-loop.ts';
+import { createDropsApi, type DropsApi } from './status/drops-api.ts';
+import { HeartbeatLoop } from './central/heartbeat-loop.ts';
 import { errorForPeople } from './error-for-people.ts';
 import { silentLogger } from './logger.ts';
-import type { DropVerifier } from './check-download.ts';
-import { pullRide } from './pull.ts';
-import { createVerifierPool } from './verifier-pool.ts';
-import { startPullRules, type PullRules } from './pull-rules.ts';
-import { PullScheduler } from './pull-scheduler.ts';
-import { recheckQuarantined, type RecheckResult } from './quarantine.ts';
-import { RideDraftError } from './ride-draft.ts';
-import { RideRegistry, type RideView } from './ride-registry.ts';
+import type { DropVerifier } from './pull/check-download.ts';
+import { pullRide } from './pull/pull.ts';
+import { createVerifierPool } from './pull/verifier-pool.ts';
+import { startPullRules, type PullRules } from './pull/pull-rules.ts';
+import { PullScheduler } from './pull/pull-scheduler.ts';
+import { recheckQuarantined, type RecheckResult } from './quarantine/quarantine.ts';
+import { RideDraftError } from './settings/ride-draft.ts';
+import { RideRegistry, type RideView } from './settings/ride-registry.ts';
 import { KeyFileSecretStore } from './secrets/key-file-secret-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
-import { SettleTracker } from './settle-tracker.ts';
+import { SettleTracker } from './pull/settle-tracker.ts';
 import { CentralLinkStore } from './store/central-link-store.ts';
 import { RideStore, type LoadedRide } from './store/ride-store.ts';
 import { SecretTable } from './store/secret-table.ts';
@@ -57,10 +57,10 @@ import {
   type AgentSettings,
   type AgentSettingsPatch,
 } from './store/settings-store.ts';
-import { switchableCentralClient } from './switchable-central-client.ts';
-import { UploadLoop } from './upload-loop.ts';
-import { UploadThrottle, type ThrottleClock } from './upload-throttle.ts';
-import type { UploadRoundResult } from './upload.ts';
+import { switchableCentralClient } from './central/switchable-central-client.ts';
+import { UploadLoop } from './upload/upload-loop.ts';
+import { UploadThrottle, type ThrottleClock } from './upload/upload-throttle.ts';
+import type { UploadRoundResult } from './upload/upload.ts';
 
 /** Seams for tests and for the Electron shell; production uses the defaults. */
 export interface AgentOptions {
@@ -81,7 +81,7 @@ export interface AgentOptions {
   throttleClock?: ThrottleClock;
 }
 
-export type { RideView } from './ride-registry.ts';
+export type { RideView } from './settings/ride-registry.ts';
 
 /** What happened, for counters outside the agent. */
 export interface AgentObserver {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DropBuffer } from './buffer/drop-buffer.ts';
-import type { AgentConfigInput } from './config.ts';
+import type { AgentConfigInput } from './settings/config.ts';
 import { silentLogger } from './logger.ts';
 import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
 import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sftp-gateway.ts';

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { createAgent } from './agent.ts';
-import { createAgentMetrics } from './agent-metrics.ts';
-import { summarize } from './agent-status.ts';
-import { ConfigError, loadAgentConfig } from './config.ts';
+import { createAgentMetrics } from './status/agent-metrics.ts';
+import { summarize } from './status/agent-status.ts';
+import { ConfigError, loadAgentConfig } from './settings/config.ts';
 import { errorForPeople } from './error-for-people.ts';
 import { createLogger } from './logger.ts';
-import { startStatusServer, type StatusServer } from './status-server.ts';
+import { startStatusServer, type StatusServer } from './status/status-server.ts';
 
 const USAGE = 'usage: agent --config <file.json> [--once | --serve-status [--status-port <port>]]';
 

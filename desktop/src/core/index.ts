@@ -12,14 +12,19 @@ export {
   type GlobalView,
   GLOBAL_VIEW_DROPS,
   GLOBAL_VIEW_REPORTS,
-} from './central-view.ts';
+} from './central/central-view.ts';
 export {
   testConnection,
   type ConnectionTestResult,
   type HostKeyStatus,
-} from './connection-test.ts';
-export { recheckQuarantined, type RecheckResult } from './quarantine.ts';
-export { completeRide, connectionView, RideDraftError, type ConnectionView } from './ride-draft.ts';
+} from './settings/connection-test.ts';
+export { recheckQuarantined, type RecheckResult } from './quarantine/quarantine.ts';
+export {
+  completeRide,
+  connectionView,
+  RideDraftError,
+  type ConnectionView,
+} from './settings/ride-draft.ts';
 export { KeyFileSecretStore } from './secrets/key-file-secret-store.ts';
 export {
   safeStorageSecretStore,
@@ -34,26 +39,34 @@ export {
   type AgentSettings,
   type AgentSettingsPatch,
 } from './store/settings-store.ts';
-export { UploadThrottle, realClock, type ThrottleClock } from './upload-throttle.ts';
-export { createAgentMetrics, type AgentMetrics } from './agent-metrics.ts';
-export { createStatusRouter, type AgentRouter, type StatusContext } from './status-router.ts';
-export { startStatusServer, type StatusServer, type StatusServerOptions } from './status-server.ts';
+export { UploadThrottle, realClock, type ThrottleClock } from './upload/upload-throttle.ts';
+export { createAgentMetrics, type AgentMetrics } from './status/agent-metrics.ts';
+export {
+  createStatusRouter,
+  type AgentRouter,
+  type StatusContext,
+} from './status/status-router.ts';
+export {
+  startStatusServer,
+  type StatusServer,
+  type StatusServerOptions,
+} from './status/status-server.ts';
 export {
   summarize,
   type AgentStatus,
   type ProblemDrop,
   type RideStatus,
   type RunSummary,
-} from './agent-status.ts';
-export { fullJitterDelayMs } from './backoff.ts';
+} from './status/agent-status.ts';
+export { fullJitterDelayMs } from './upload/backoff.ts';
 export {
   bufferSpace,
   formatBytes,
   makeRoom,
   type BufferSpaceConfig,
   type BufferSpaceStatus,
-} from './buffer-space.ts';
-export { CentralLink, type CentralLinkStatus } from './central-link.ts';
+} from './buffer/buffer-space.ts';
+export { CentralLink, type CentralLinkStatus } from './central/central-link.ts';
 export {
   afterBufferSchema,
   agentConfigSchema,
@@ -77,7 +90,7 @@ export {
   type SftpConnectionConfig,
   type HttpConnectionConfig,
   type RideDraft,
-} from './config.ts';
+} from './settings/config.ts';
 export {
   DropBuffer,
   type CentralAnswer,
@@ -85,7 +98,7 @@ export {
   type RemoteFileRef,
 } from './buffer/drop-buffer.ts';
 export { DROP_STATES, type DropRecord, type DropState } from './buffer/drop-record.ts';
-export { createCentralClient, type CentralClient } from './central-client.ts';
+export { createCentralClient, type CentralClient } from './central/central-client.ts';
 export { connectGateway } from './gateway/create-gateway-client.ts';
 export type { GatewayClient, RemoteFile } from './gateway/gateway-client.ts';
 export {
@@ -102,12 +115,12 @@ export {
   type Heartbeat,
   type HeartbeatLoopDeps,
   type HeartbeatStatus,
-} from './heartbeat-loop.ts';
+} from './central/heartbeat-loop.ts';
 export { createLogger, silentLogger, type Logger } from './logger.ts';
-export { pullRide, type DropVerifier, type PullDeps, type RidePullResult } from './pull.ts';
-export { describePullRule } from './describe-pull-rule.ts';
-export { isCronExpression, startPullRules, type PullRules } from './pull-rules.ts';
-export { PullScheduler } from './pull-scheduler.ts';
-export { SettleTracker } from './settle-tracker.ts';
-export { UploadLoop, type UploadLoopDeps } from './upload-loop.ts';
-export { uploadBuffered, type UploadDeps, type UploadRoundResult } from './upload.ts';
+export { pullRide, type DropVerifier, type PullDeps, type RidePullResult } from './pull/pull.ts';
+export { describePullRule } from './pull/describe-pull-rule.ts';
+export { isCronExpression, startPullRules, type PullRules } from './pull/pull-rules.ts';
+export { PullScheduler } from './pull/pull-scheduler.ts';
+export { SettleTracker } from './pull/settle-tracker.ts';
+export { UploadLoop, type UploadLoopDeps } from './upload/upload-loop.ts';
+export { uploadBuffered, type UploadDeps, type UploadRoundResult } from './upload/upload.ts';

@@ -7,11 +7,11 @@ import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/
 import { waitFor } from '../../../../scripts/harness/wait-for.ts';
 import { createAgent } from '../agent.ts';
 import { DropBuffer } from '../buffer/drop-buffer.ts';
-import { parseAgentConfig } from '../config.ts';
+import { parseAgentConfig } from '../settings/config.ts';
 import { connectGateway } from '../gateway/create-gateway-client.ts';
 import { silentLogger } from '../logger.ts';
-import { pullRide, type RidePullResult } from '../pull.ts';
-import { SettleTracker } from '../settle-tracker.ts';
+import { pullRide, type RidePullResult } from '../pull/pull.ts';
+import { SettleTracker } from '../pull/settle-tracker.ts';
 import { putOnGateway, rideOnGateway } from '../testing/gateway-files.ts';
 import { startTestCentral, type TestCentral } from '../testing/test-central.ts';
 import { tempDir } from '../testing/temp-dir.ts';

@@ -10,7 +10,7 @@ import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/
 import { DropBuffer } from '../buffer/drop-buffer.ts';
 import { connectGateway } from '../gateway/create-gateway-client.ts';
 import { silentLogger } from '../logger.ts';
-import { pullRide } from '../pull.ts';
+import { pullRide } from '../pull/pull.ts';
 import { putOnGateway, rideOnGateway } from '../testing/gateway-files.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 

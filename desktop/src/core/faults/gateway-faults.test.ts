@@ -9,10 +9,10 @@ import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/
 import { startTcpProxy } from '../../../../scripts/harness/tcp-proxy.ts';
 import { createAgent } from '../agent.ts';
 import { DropBuffer } from '../buffer/drop-buffer.ts';
-import { parseAgentConfig, type RideConfig } from '../config.ts';
+import { parseAgentConfig, type RideConfig } from '../settings/config.ts';
 import { connectGateway } from '../gateway/create-gateway-client.ts';
 import { silentLogger } from '../logger.ts';
-import { pullRide, type PullDeps } from '../pull.ts';
+import { pullRide, type PullDeps } from '../pull/pull.ts';
 import { putOnGateway, rideOnGateway } from '../testing/gateway-files.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';

@@ -9,7 +9,7 @@ import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/
 import { DropBuffer } from '../buffer/drop-buffer.ts';
 import { connectGateway } from '../gateway/create-gateway-client.ts';
 import { silentLogger } from '../logger.ts';
-import { pullRide } from '../pull.ts';
+import { pullRide } from '../pull/pull.ts';
 import { rideOnGateway } from '../testing/gateway-files.ts';
 import { manyDrops } from './many-drops.ts';
 

@@ -7,7 +7,7 @@ import { generateDrops } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/sftp-gateway.ts';
 import { DropBuffer } from '../buffer/drop-buffer.ts';
-import type { AgentConfigInput } from '../config.ts';
+import type { AgentConfigInput } from '../settings/config.ts';
 import { silentLogger } from '../logger.ts';
 import { putOnGateway, rideOnGateway } from '../testing/gateway-files.ts';
 import { startTestCentral, type TestCentral } from '../testing/test-central.ts';

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../agent.ts';
-import { parseAgentConfig } from '../config.ts';
+import { parseAgentConfig } from '../settings/config.ts';
 import { silentLogger } from '../logger.ts';
 import { startHttpGateway, type HttpGatewayOptions } from '../testing/http-gateway.ts';
 import { tempDir } from '../testing/temp-dir.ts';

@@ -6,7 +6,7 @@ import { Server, utils, type Connection, type KeyboardAuthContext, type Prompt }
 import SftpClient from 'ssh2-sftp-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/sftp-gateway.ts';
-import type { SftpConnectionConfig } from '../config.ts';
+import type { SftpConnectionConfig } from '../settings/config.ts';
 import { silentLogger } from '../logger.ts';
 import { putOnGateway } from '../testing/gateway-files.ts';
 import { tempDir } from '../testing/temp-dir.ts';

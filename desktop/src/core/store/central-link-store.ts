@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { RememberedLink } from '../central-link.ts';
+import type { RememberedLink } from '../central/central-link.ts';
 
 const rowSchema = z.object({
   offline_since: z.iso.datetime().nullable(),

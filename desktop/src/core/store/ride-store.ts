@@ -4,7 +4,7 @@ import {
   DEFAULT_PULL_SCHEDULE,
   rideConfigSchema,
   type RideConfig,
-} from '../config.ts';
+} from '../settings/config.ts';
 import { SecretStoreError } from '../secrets/secret-store.ts';
 import type { SecretTable } from './secret-table.ts';
 

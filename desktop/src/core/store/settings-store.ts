@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { isTimeZone, type AgentConfig } from '../config.ts';
+import { isTimeZone, type AgentConfig } from '../settings/config.ts';
 import { SecretStoreError } from '../secrets/secret-store.ts';
 import type { SecretTable } from './secret-table.ts';
 

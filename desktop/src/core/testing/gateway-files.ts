@@ -1,6 +1,6 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AfterBuffer, RideConfig, SftpConnectionConfig } from '../config.ts';
+import type { AfterBuffer, RideConfig, SftpConnectionConfig } from '../settings/config.ts';
 
 /** What a test needs of the SFTP gateway harness (`scripts/harness/sftp-gateway.ts`). */
 export interface GatewayAccess {
