@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { nextFiring } from '../scheduler/cron-firings.ts';
+import { nextFiring } from '@zra/shared';
 import { listReportRules } from '../scheduler/report-rules.ts';
 import type { ReportRuleList } from './dashboard-schemas.ts';
 

@@ -1,0 +1,1 @@
+export { UI_CSP, UI_HEADERS, serveStaticFile, type StaticFileOptions } from './static-files.ts';
