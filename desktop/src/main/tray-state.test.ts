@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentStatus, RideStatus } from '../core/agent-status.ts';
+import type { AgentStatus, RideStatus } from '../core/status/agent-status.ts';
 import { circleBitmap, TRAY_COLOURS, trayState } from './tray-state.ts';
 
 function ride(over: Partial<RideStatus> = {}): RideStatus {

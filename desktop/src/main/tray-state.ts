@@ -1,5 +1,5 @@
 import { worstState, type OverallTone } from '../common/worst-state.ts';
-import type { AgentStatus } from '../core/agent-status.ts';
+import type { AgentStatus } from '../core/status/agent-status.ts';
 
 /** The tray icon's colour per state (a filled circle; the tooltip says it in words). */
 export const TRAY_COLOURS: Record<OverallTone, string> = {
