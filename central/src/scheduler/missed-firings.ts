@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { firingsBetween } from './cron-firings.ts';
+import { firingsBetween } from '@zra/shared';
 import type { ReportRule } from './report-rules.ts';
 
 /**

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { startRuleTimer, type RuleTimer } from '@zra/shared';
 import { missedFirings } from './missed-firings.ts';
 import { fireReportRule } from './report-firing.ts';
 import { listReportRules, type ReportRule } from './report-rules.ts';
-import { startRuleTimer, type RuleTimer } from './rule-timer.ts';
 
 /** What the scheduler needs. */
 export interface ReportSchedulerOptions {

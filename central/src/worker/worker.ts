@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
 import type { Logger } from 'pino';
+import { Semaphore } from '@zra/shared';
 import { BlobStore } from '../blob/blob-store.ts';
 import { ConfigError, type CentralConfig } from '../config.ts';
 import { createPool } from '../db/pool.ts';
@@ -156,7 +157,7 @@ export async function startWorker(
    */
   async function consume(): Promise<void> {
     let backoff = 500;
-    const slots = createSlots(concurrency);
+    const slots = new Semaphore(concurrency);
     while (!stopping.signal.aborted) {
       try {
         const channel = await connect(concurrency);
@@ -259,23 +260,4 @@ async function checkJobBinaries(
       );
     }
   }
-}
-
-/** At most `n` tasks at once; the others wait their turn in arrival order. */
-function createSlots(n: number): { run(task: () => Promise<void>): Promise<void> } {
-  let free = n;
-  const waiting: (() => void)[] = [];
-  return {
-    async run(task) {
-      if (free > 0) free--;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
-      try {
-        await task();
-      } finally {
-        const next = waiting.shift();
-        if (next) next();
-        else free++;
-      }
-    },
-  };
 }

@@ -119,7 +119,7 @@ export {
 export { createLogger, silentLogger, type Logger } from './logger.ts';
 export { pullRide, type DropVerifier, type PullDeps, type RidePullResult } from './pull/pull.ts';
 export { describePullRule } from './pull/describe-pull-rule.ts';
-export { isCronExpression, startPullRules, type PullRules } from './pull/pull-rules.ts';
+export { startPullRules, type PullRules } from './pull/pull-rules.ts';
 export { PullScheduler } from './pull/pull-scheduler.ts';
 export { SettleTracker } from './pull/settle-tracker.ts';
 export { UploadLoop, type UploadLoopDeps } from './upload/upload-loop.ts';

@@ -1,4 +1,4 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import { startRuleTimer, systemTimerClock, type RuleTimer, type TimerClock } from '@zra/shared';
 
 /** The rides' cron rules, running. */
 export interface PullRules {
@@ -8,44 +8,38 @@ export interface PullRules {
   stop(): void;
 }
 
-/** True when node-cron accepts `expression` (5 fields, or 6 with seconds first). */
-export function isCronExpression(expression: string): boolean {
-  return cron.validate(expression);
-}
-
 /**
- * Starts one node-cron task per rule of each ride, evaluated in the park's `timezone`; each
- * firing calls `onTick(rideId)`. Overlap is the caller's to prevent (several rules of one ride
- * may fire together), which is why node-cron's own `noOverlap` is not used.
+ * Starts a timer per rule of each ride, read in the park's `timezone`; each firing calls
+ * `onTick(rideId)`. Firings come from shared's `nextFiring` (central's report rules use the
+ * same): on a DST day a rule at a time the spring change skips fires at the end of the gap, one
+ * at a repeated time fires once (rule R6). node-cron's own timer jumped to the next year there,
+ * so the ride missed that day's pull. Overlap is the caller's to prevent (several rules of one
+ * ride may fire together).
  */
 export function startPullRules(
   rides: readonly { id: string; schedule: readonly string[] }[],
   timezone: string,
   onTick: (rideId: string) => void,
+  clock: TimerClock = systemTimerClock,
 ): PullRules {
-  const tasks = new Map<string, ScheduledTask[]>();
+  const timers = new Map<string, RuleTimer[]>();
   for (const ride of rides) {
-    tasks.set(
+    timers.set(
       ride.id,
-      ride.schedule.map((expression, i) =>
-        cron.schedule(expression, () => onTick(ride.id), {
-          timezone,
-          name: `pull:${ride.id}:${i}`,
-        }),
-      ),
+      ride.schedule.map((rule) => startRuleTimer(rule, timezone, () => onTick(ride.id), clock)),
     );
   }
   return {
     nextRunAt(rideId) {
-      const next = (tasks.get(rideId) ?? [])
-        .map((t) => t.getNextRun())
+      const next = (timers.get(rideId) ?? [])
+        .map((t) => t.nextAt())
         .filter((d): d is Date => d !== null)
         .sort((a, b) => a.getTime() - b.getTime())[0];
       return next ? next.toISOString() : null;
     },
     stop() {
-      for (const list of tasks.values()) for (const t of list) void t.destroy();
-      tasks.clear();
+      for (const list of timers.values()) for (const t of list) t.stop();
+      timers.clear();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { rm, statfs } from 'node:fs/promises';
-import { DEFAULT_DROP_LIMITS, parseDropFileName, type VerifyResult } from '@zra/shared';
+import { DEFAULT_DROP_LIMITS, parseDropFileName, Semaphore, type VerifyResult } from '@zra/shared';
 import type { Logger } from 'pino';
 import type { RideConfig } from '../settings/config.ts';
 import type { DropBuffer, PulledDrop } from '../buffer/drop-buffer.ts';
@@ -110,7 +110,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
   const check: DownloadChecker =
     deps.check ??
     ((file, fileName, receivedAt) => checkDownload(deps.verify, file, fileName, receivedAt));
-  let downloads = new Slots(Math.max(1, deps.downloadsInFlight ?? DEFAULT_DOWNLOADS_IN_FLIGHT));
+  let downloads = new Semaphore(Math.max(1, deps.downloadsInFlight ?? DEFAULT_DOWNLOADS_IN_FLIGHT));
   // Files downloaded or being checked, not yet recorded, oldest first. Recording stays in list
   // order, one file at a time, on this thread: the buffer's duplicate check and blob adoption
   // are one step per file, and a ride's drops enter the upload queue in order.
@@ -130,7 +130,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     return dropped.map((p) => p.file);
   };
   /** Records the oldest pending file; stops the pull when the disk is full. */
-  const settleOldest = async (): Promise<void> => {
+  const recordOldest = async (): Promise<void> => {
     const next = pending.shift();
     if (!next) return;
     pendingBytes -= next.file.size;
@@ -141,7 +141,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
       // this one and those again one at a time, so a file fails for lack of space only
       // when it does not fit on its own (as without parallel downloads).
       again.push(next.file, ...(await discardPending()));
-      downloads = new Slots(1);
+      downloads = new Semaphore(1);
       return;
     }
     const error = `the agent's disk is full (no space left in ${deps.buffer.blobs.tmpDir}): free space there; the file stays on the gateway and the next pull tries again`;
@@ -186,12 +186,12 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
     };
     for (;;) {
       // A bounded window: at most twice the downloads in flight wait unrecorded.
-      while (pending.length >= downloads.size * 2 && !stopped) await settleOldest();
+      while (pending.length >= downloads.size * 2 && !stopped) await recordOldest();
       if (stopped) break;
       const file = await nextFile();
       if (!file) {
         if (pending.length === 0) break;
-        await settleOldest();
+        await recordOldest();
         continue;
       }
       if (deps.room && !(await deps.room(pendingBytes))) {
@@ -206,7 +206,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
       ) {
         // The disk is nearly full: download as without parallelism, one file after another,
         // so a file fails for lack of space only when it does not fit on its own.
-        while (pending.length > 0 && !stopped) await settleOldest();
+        while (pending.length > 0 && !stopped) await recordOldest();
         if (stopped) break;
         if (again.length > 0) {
           again.push(file);
@@ -224,7 +224,7 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
       });
       pendingBytes += file.size;
     }
-    while (pending.length > 0 && !stopped) await settleOldest();
+    while (pending.length > 0 && !stopped) await recordOldest();
   } finally {
     // Stopped early (full disk, or an error): files fetched after the stop are not recorded;
     // they stay on the gateway as if never tried.
@@ -275,33 +275,13 @@ interface Pending {
 
 type Fetched = { ok: true; value: DownloadCheck } | { ok: false; error: unknown };
 
-/** A counting semaphore: at most `size` downloads run on the connection at once. */
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(readonly size: number) {
-    this.free = size;
-  }
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
-}
-
 /** Downloads one file to its temp path, makes it durable, then hashes and verifies it. */
 async function fetchFile(
   client: GatewayClient,
   ride: RideConfig,
   file: RemoteFile,
   tmp: string,
-  downloads: Slots,
+  downloads: Semaphore,
   check: DownloadChecker,
   now: () => number,
 ): Promise<DownloadCheck> {

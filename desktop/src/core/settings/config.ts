@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { slugSchema } from '@zra/shared';
+import { isCronExpression, slugSchema } from '@zra/shared';
 import { z } from 'zod';
-import { isCronExpression } from '../pull/pull-rules.ts';
 
 /** `SHA256:` + unpadded base64, exactly as `ssh-keygen -lf key.pub -E sha256` prints it. */
 export const hostKeyFingerprintSchema = z

@@ -1,11 +1,11 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { isCronExpression } from '@zra/shared';
 import { z } from 'zod';
 import type { Agent } from '../agent.ts';
 import { DROP_STATES } from '../buffer/drop-record.ts';
 import { hostKeyFingerprintSchema, rideDraftSchema } from '../settings/config.ts';
 import { describePullRule } from '../pull/describe-pull-rule.ts';
 import { errorForPeople } from '../error-for-people.ts';
-import { isCronExpression } from '../pull/pull-rules.ts';
 import type { AgentSettingsPatch } from '../store/settings-store.ts';
 
 /** Per request: whether it carried the local access token. */

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { localParts, localToUtc } from '@zra/shared';
+import cron from 'node-cron';
+import { localParts, localToUtc } from './local-time.ts';
 
 // node-cron's own reading of an expression (names, ranges, steps, 5 or 6 fields), so rules mean
 // what `cron.validate` accepted. It is not in the package's exports map, hence the path;
@@ -12,6 +13,15 @@ const convert = (
     default: (expression: string) => number[][];
   }
 ).default;
+
+/**
+ * True when `expression` is a rule this module reads: node-cron's syntax, 5 fields ("minute
+ * hour day month weekday") or 6 with seconds first. The agent's pull rules and central's
+ * report rules are checked with it, and fire by {@link nextFiring}.
+ */
+export function isCronExpression(expression: string): boolean {
+  return cron.validate(expression);
+}
 
 /** How far ahead a rule is searched for its next firing: 29 February comes every 4 to 8 years. */
 const SEARCH_DAYS = 8 * 366;
