@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,11 +199,15 @@ describe('agent CLI', () => {
 
     expect(run).toMatchObject({ code: 0, signal: null });
     expect(await answer).toEqual({ status: 200, park: 'gardaland' });
-    // The UI link carries the token: printed for the person, kept out of the structured log.
+    // The UI link carries the token: neither stdout nor the log (both end in files others
+    // can read, or the journal) shows it; they name the 0600 file that opens the UI.
     const token = readFileSync(path.join(dataDir, 'status-token'), 'utf8').trim();
-    expect(run.stdout).toMatch(/park agent UI: open http:\/\/127\.0\.0\.1:\d+\/#token=/);
-    expect(run.stdout).toContain(token);
+    const uiFile = path.join(dataDir, 'open-ui.html');
+    expect(run.stdout).toContain(`park agent UI: open ${uiFile}`);
+    expect(run.stdout).not.toContain(token);
     expect(run.stderr).not.toContain(token);
+    expect(statSync(uiFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(uiFile, 'utf8')).toContain(`#token=${token}`);
   });
 
   it('refuses --status-port without --serve-status, and a port that is not a number', async () => {

@@ -112,8 +112,12 @@ async function main(argv: string[]): Promise<number> {
       log: log.child({ component: 'status-server' }),
       fetchReportPdf: (reportId) => agent.fetchReportPdf(reportId),
     });
-    // For the person at the console: the one line with the secret, never in the log.
-    process.stdout.write(`park agent UI: open ${server.uiUrl}\n`);
+    // How to open the UI, never the link itself: it holds the local access token, and this
+    // output often ends in a log others can read (a 0644 file, the system journal).
+    process.stdout.write(
+      `park agent UI: open ${server.uiFile} in a browser (e.g. xdg-open ${server.uiFile}); ` +
+        'the file holds the access link and is readable by this user only\n',
+    );
   }
   agent.start();
   await new Promise<void>((resolve) => {

@@ -1,9 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
+import http from 'node:http';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../agent.ts';
 import { createAgentMetrics } from './agent-metrics.ts';
 import { parseAgentConfig } from '../settings/config.ts';
+import path from 'node:path';
+import { pino } from 'pino';
 import { silentLogger } from '../logger.ts';
 import { startStatusServer, type StatusServer } from './status-server.ts';
 import type { AgentRouter } from './status-router.ts';
@@ -47,6 +50,25 @@ async function serve(remoteDir: string): Promise<{ agent: Agent; server: StatusS
   return { agent, server };
 }
 
+/** A request with the Host header of our choice (fetch sets its own). */
+function rawGet(
+  server: StatusServer,
+  urlPath: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { host: '127.0.0.1', port: server.port, path: urlPath, headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
 function client(server: StatusServer, token: string) {
   return createTRPCClient<AgentRouter>({
     links: [httpLink({ url: `${server.url}/trpc`, headers: { authorization: `Bearer ${token}` } })],
@@ -81,6 +103,74 @@ describe('local status server', () => {
     expect(new URL(server.url).hostname).toBe('127.0.0.1');
     // Not on the other loopback name space: ::1 refuses the connection.
     await expect(fetch(`http://[::1]:${server.port}/metrics`)).rejects.toThrow();
+  });
+
+  it('gives the UI link only in a 0600 file, never in its log', async () => {
+    const lines: string[] = [];
+    const data = await tempDir('status-link');
+    cleanups.push(data.remove);
+    const agent = await createAgent(
+      parseAgentConfig({
+        park: 'gardaland',
+        dataDir: data.dir,
+        central: { url: 'http://127.0.0.1:9', token: 'park-token-0123456789' },
+      }),
+      { log },
+    );
+    cleanups.push(() => agent.close());
+    const server = await startStatusServer({
+      agent,
+      metrics: createAgentMetrics(),
+      dataDir: data.dir,
+      log: pino({ level: 'debug' }, { write: (line: string) => lines.push(line) }),
+    });
+    cleanups.push(() => server.close());
+
+    expect(server.uiFile).toBe(path.join(data.dir, 'open-ui.html'));
+    expect((await stat(server.uiFile)).mode & 0o777).toBe(0o600);
+    expect(await readFile(server.uiFile, 'utf8')).toContain(
+      `url=http://127.0.0.1:${server.port}/#token=${server.token}`,
+    );
+    expect(lines.join('')).toContain(server.uiFile);
+    expect(lines.join('')).not.toContain(server.token);
+  });
+
+  it('answers only requests naming it 127.0.0.1 or localhost (DNS rebinding gets 421)', async () => {
+    const { server } = await serve('status-host');
+    const auth = { authorization: `Bearer ${server.token}` };
+    // A page on evil.example whose name now resolves to 127.0.0.1, even holding the token.
+    for (const urlPath of ['/trpc/status', '/metrics', '/', '/trpc/settings.get']) {
+      for (const host of ['evil.example', `evil.example:${server.port}`, '127.0.0.1']) {
+        const res = await rawGet(server, urlPath, { ...auth, host });
+        expect(res.status, `${urlPath} Host: ${host}`).toBe(421);
+        expect(res.body).not.toContain('gardaland');
+      }
+    }
+    for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`]) {
+      const res = await rawGet(server, '/trpc/status', { ...auth, host });
+      expect(res.status, host).toBe(200);
+      expect(res.body).toContain('gardaland');
+    }
+  });
+
+  it('marks API answers no-store and nosniff, with or without the token', async () => {
+    const { server } = await serve('status-headers');
+    const host = `127.0.0.1:${server.port}`;
+    for (const [urlPath, headers, status] of [
+      ['/trpc/status', { authorization: `Bearer ${server.token}` }, 200],
+      ['/trpc/status', {}, 401],
+      ['/metrics', { authorization: `Bearer ${server.token}` }, 200],
+      [
+        '/reports/00000000-0000-4000-8000-000000000000/pdf',
+        { authorization: `Bearer ${server.token}` },
+        501,
+      ],
+    ] as const) {
+      const res = await rawGet(server, urlPath, { ...headers, host });
+      expect(res.status, urlPath).toBe(status);
+      expect(res.headers['cache-control'], urlPath).toBe('no-store');
+      expect(res.headers['x-content-type-options'], urlPath).toBe('nosniff');
+    }
   });
 
   it('serves the status, pulls a ride on demand and shows the buffer in /metrics', async () => {

@@ -23,6 +23,11 @@ export interface StatusServer {
   /** The UI with the token: `http://127.0.0.1:<port>/#token=<token>` (the hash never leaves the browser). */
   uiUrl: string;
   tokenFile: string;
+  /**
+   * `<dataDir>/open-ui.html` (mode 0600): a page that opens `uiUrl`. How a person opens the
+   * UI (`xdg-open <file>`): the link holds the token, so it is never printed or logged.
+   */
+  uiFile: string;
   close(): Promise<void>;
 }
 
@@ -47,7 +52,11 @@ const REPORT_PDF_PATH = /^\/reports\/([0-9a-f-]{36})\/pdf$/;
 /**
  * Serves the agent's status API on 127.0.0.1 only: tRPC (`status-router.ts`) under `/trpc`
  * and Prometheus text at `/metrics`, all requiring `Authorization: Bearer <token>`. A new
- * random token is written to `<dataDir>/status-token` (mode 0600) at each start.
+ * random token is written to `<dataDir>/status-token` (mode 0600) at each start, and the UI
+ * link with it to `<dataDir>/open-ui.html` (0600). Only requests naming this server as
+ * `127.0.0.1:<port>` or `localhost:<port>` are answered (421 otherwise): a web page whose
+ * own name is made to resolve to 127.0.0.1 (DNS rebinding) sends its own name. API answers
+ * are never cached and never sniffed.
  */
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const token = randomBytes(32).toString('hex');
@@ -66,9 +75,21 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     createContext: ({ req }) => ({ authorized: authorized(req) }),
   });
   const rendererDir = options.rendererDir ?? DEFAULT_RENDERER_DIR;
+  let hosts = new Set<string>(); // filled once listening: the names carry the port
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const urlPath = url.split('?')[0] ?? '/';
+    res.setHeader('x-content-type-options', 'nosniff');
+    if (!hosts.has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+      });
+      res.end(
+        `this agent answers only at http://127.0.0.1:${port}/ or http://localhost:${port}/: open the UI with the agent's open-ui.html\n`,
+      );
+      return;
+    }
     // The UI's static files hold no data: served without the token, which the page then
     // sends with every API call.
     if (
@@ -92,6 +113,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       );
       return;
     }
+    // The API's answers hold the agent's state: never kept by a cache.
+    res.setHeader('cache-control', 'no-store');
     // Checked before anything else is read: without the token nothing runs, whatever the path.
     if (!authorized(req)) {
       // In tRPC's error shape, so a tRPC client shows the message.
@@ -137,12 +160,16 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
+  hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const uiUrl = `http://127.0.0.1:${port}/#token=${token}`;
-  // The token is local (also in the 0600 token file); this line is how a person opens the UI.
-  // The token stays out of the log (logs get copied into tickets); the CLI prints the link.
+  const uiFile = path.join(options.dataDir, 'open-ui.html');
+  await writeFile(uiFile, openUiPage(uiUrl), { mode: 0o600 });
+  await chmod(uiFile, 0o600);
+  // Never the token or the link in a log or on stdout: logs and captured output are readable
+  // by others (a 0644 file, the system journal) and get copied into tickets.
   options.log.info(
-    { port, tokenFile, ui: `http://127.0.0.1:${port}/` },
-    'local status API listening on 127.0.0.1 (the UI link with its token: see tokenFile)',
+    { port, tokenFile, uiFile, ui: `http://127.0.0.1:${port}/` },
+    'local status API listening on 127.0.0.1 (open the UI with uiFile, e.g. xdg-open)',
   );
   return {
     url: `http://127.0.0.1:${port}`,
@@ -150,12 +177,26 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     token,
     uiUrl,
     tokenFile,
+    uiFile,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/** A page that moves the browser to the UI link (the hash, with the token, stays local). */
+function openUiPage(uiUrl: string): string {
+  return [
+    '<!doctype html>',
+    '<meta charset="utf-8">',
+    '<meta name="referrer" content="no-referrer">',
+    `<meta http-equiv="refresh" content="0; url=${uiUrl}">`,
+    '<title>Zamperla park agent</title>',
+    `<p>Opening the park agent… <a href="${uiUrl}">open it</a> if nothing happens.</p>`,
+    '',
+  ].join('\n');
 }
 
 function answerJson(res: http.ServerResponse, status: number, error: string): void {
