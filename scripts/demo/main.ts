@@ -5,7 +5,7 @@
  * reporter). It prints progress in plain words and ends with where the PDFs are.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import pg from 'pg';
@@ -190,8 +190,8 @@ async function main(): Promise<void> {
   say(
     `Logs of every part: ${join(demoDir, 'logs')}. Central's data: database "${DB_NAME}" (psql -h 127.0.0.1 -U postgres ${DB_NAME}).`,
   );
-  const agentToken = readFileSync(join(demoDir, 'agent', 'status-token'), 'utf8').trim();
-  const agentUi = `http://127.0.0.1:${agentPort}/#token=${agentToken}`;
+  // The agent's link holds its access token: the demo names the 0600 file that opens it.
+  const agentUi = `xdg-open ${join(demoDir, 'agent', 'open-ui.html')}  (http://127.0.0.1:${agentPort}/)`;
   const dashboard = `http://127.0.0.1:${port}/`;
   if (!serve) {
     say(
