@@ -1,10 +1,17 @@
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
+import { errorCode, errorText } from '@zra/ui';
 import type { AppRouter } from '../../src/server/router.ts';
 
 /** Every answer of the API, by procedure, as the server declares it. */
 export type Outputs = inferRouterOutputs<AppRouter>;
 export type Session = Outputs['auth']['me'];
+
+/** The session's user, as every screen needs it (admins see the buttons that change things). */
+export interface Viewer {
+  username: string;
+  role: 'admin' | 'viewer';
+}
 
 /**
  * The CSRF token of the session (`login` before there is one). It lives only in memory and in
@@ -27,34 +34,23 @@ export const api = createTRPCClient<AppRouter>({
   links: [httpBatchLink({ url: '/trpc', headers: () => ({ 'x-zra-csrf': csrf }) })],
 });
 
-/** The tRPC error code of a failure (`UNAUTHORIZED`, `FORBIDDEN`, …), if it came from the API. */
-export function errorCode(err: unknown): string | undefined {
-  return err instanceof TRPCClientError
-    ? (err as TRPCClientError<AppRouter>).data?.code
-    : undefined;
+export { errorCode };
+
+/** Listeners told when a call comes back UNAUTHORIZED (the session ended). */
+const signedOut = new Set<() => void>();
+export function onSignedOut(listener: () => void): () => void {
+  signedOut.add(listener);
+  return () => signedOut.delete(listener);
 }
 
-/** A failure in words for a person: the server's messages already say what to do. */
-export function errorText(err: unknown): string {
-  if (err instanceof TRPCClientError) {
-    const code = errorCode(err);
-    if (code === 'BAD_REQUEST' && err.message.startsWith('[')) return fieldProblems(err.message);
-    if (!code) return 'Central cannot be reached. Check the network and try again.';
-    return err.message;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** zod's issues (the JSON message of a BAD_REQUEST) as one sentence per field. */
-function fieldProblems(message: string): string {
-  try {
-    const issues = JSON.parse(message) as { path?: unknown[]; message?: string }[];
-    const parts = issues.map((i) => {
-      const field = (i.path ?? []).join('.');
-      return field ? `${field}: ${i.message ?? 'not valid'}` : (i.message ?? 'not valid');
-    });
-    return `Please check: ${parts.join('; ')}.`;
-  } catch {
-    return 'Some fields are not valid: check them and try again.';
-  }
+/**
+ * The dashboard's words for a failure (the toolkit's errorText, naming central); an
+ * UNAUTHORIZED answer also returns the app to the login form.
+ */
+export function describeFailure(err: unknown): string {
+  if (errorCode(err) === 'UNAUTHORIZED') for (const l of signedOut) l();
+  return errorText(err, {
+    service: 'central',
+    unreachable: 'Check the network connection; the page tries again by itself.',
+  });
 }

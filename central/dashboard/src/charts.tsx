@@ -1,4 +1,6 @@
-import { day } from './format.ts';
+import { dayLabel } from '@zra/ui';
+
+const day = (date: string) => dayLabel(date, false);
 
 /** Batch states in the order they are stacked, bottom up, with the words shown in legends. */
 export const STATES = [
@@ -10,6 +12,13 @@ export const STATES = [
   ['quarantined', 'Quarantined'],
 ] as const;
 export type StateName = (typeof STATES)[number][0];
+
+/** The days a chart covers, with their years ("19 Nov 2026 – 2 Dec 2026"). */
+function span(days: { date: string }[]): string {
+  const first = days[0]?.date;
+  const last = days.at(-1)?.date;
+  return first && last ? `${dayLabel(first)} – ${dayLabel(last)}` : '';
+}
 
 /** Drawing units: a half-width chart is ~560 px wide on a 1280 px screen, a wide one ~1150. */
 const HALF = { w: 720, h: 220 };
@@ -91,7 +100,9 @@ export function StackedBars(props: {
   const { W, H } = frame;
   return (
     <figure className="chart">
-      <figcaption>{props.title}</figcaption>
+      <figcaption>
+        {props.title} <span className="sub">{span(props.days)}</span>
+      </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.title}>
         <Axes
           dates={props.days.map((d) => d.date)}
@@ -124,7 +135,7 @@ export function StackedBars(props: {
                     y={y1}
                     height={Math.max(0, y0 - y1)}
                   >
-                    <title>{`${day(d.date)}: ${v} ${label.toLowerCase()}`}</title>
+                    <title>{`${dayLabel(d.date)}: ${v} ${label.toLowerCase()}`}</title>
                   </rect>
                 );
               })}
@@ -159,7 +170,9 @@ export function DayBars(props: {
   const empty = props.days.every((d) => d.value === null || d.value === 0);
   return (
     <figure className="chart">
-      <figcaption>{props.title}</figcaption>
+      <figcaption>
+        {props.title} <span className="sub">{span(props.days)}</span>
+      </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.title}>
         <Axes
           dates={props.days.map((d) => d.date)}
@@ -178,7 +191,7 @@ export function DayBars(props: {
               y={frame.y(d.value)}
               height={Math.max(0, frame.y(0) - frame.y(d.value))}
             >
-              <title>{`${day(d.date)}: ${format(d.value)}`}</title>
+              <title>{`${dayLabel(d.date)}: ${format(d.value)}`}</title>
             </rect>
           ),
         )}

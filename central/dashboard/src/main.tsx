@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App.tsx';
-import './styles.css';
+import '@zra/ui/base.css';
+import { App } from './app.tsx';
+import './dashboard.css';
 
 const root = document.getElementById('root');
 if (root) {

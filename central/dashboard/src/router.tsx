@@ -8,10 +8,15 @@ export function navigate(to: string): void {
   for (const l of listeners) l();
 }
 
-export function usePath(): string {
-  const [path, setPath] = useState(window.location.pathname);
+/** The current path and query (`?subject=…`), updated on navigation and Back. */
+export function useLocation(): { path: string; query: URLSearchParams } {
+  const read = () => ({
+    path: window.location.pathname,
+    query: new URLSearchParams(window.location.search),
+  });
+  const [location, setLocation] = useState(read);
   useEffect(() => {
-    const update = () => setPath(window.location.pathname);
+    const update = () => setLocation(read());
     listeners.add(update);
     window.addEventListener('popstate', update);
     return () => {
@@ -19,10 +24,15 @@ export function usePath(): string {
       window.removeEventListener('popstate', update);
     };
   }, []);
-  return path;
+  return location;
 }
 
-export function Link(props: { to: string; children: ReactNode; className?: string }) {
+export function Link(props: {
+  to: string;
+  children: ReactNode;
+  className?: string;
+  title?: string;
+}) {
   const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
     // Let the browser handle new-tab clicks.
     if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
@@ -30,8 +40,17 @@ export function Link(props: { to: string; children: ReactNode; className?: strin
     navigate(props.to);
   };
   return (
-    <a href={props.to} onClick={onClick} className={props.className}>
+    <a href={props.to} onClick={onClick} className={props.className} title={props.title}>
       {props.children}
     </a>
   );
 }
+
+/** Paths of the screens, built in one place. */
+export const to = {
+  park: (park: string) => `/parks/${encodeURIComponent(park)}`,
+  ride: (park: string, ride: string) =>
+    `/parks/${encodeURIComponent(park)}/rides/${encodeURIComponent(ride)}`,
+  drop: (batchId: string) => `/drops/${encodeURIComponent(batchId)}`,
+  runsOf: (subject: string) => `/jobs?subject=${encodeURIComponent(subject)}`,
+};

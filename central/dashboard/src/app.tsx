@@ -1,16 +1,26 @@
+import { Empty, Field, Page, UiConfigProvider, type UiConfig } from '@zra/ui';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, errorCode, maybeSignedIn, rememberSession, type Session } from './api.ts';
-import { onSignedOut, reportFailure } from './poll.ts';
-import { Link, navigate, usePath } from './router.tsx';
-import { Account } from './pages/Account.tsx';
-import { Admin } from './pages/Admin.tsx';
-import { Drop } from './pages/Drop.tsx';
-import { Fleet } from './pages/Fleet.tsx';
-import { Jobs } from './pages/Jobs.tsx';
-import { Park } from './pages/Park.tsx';
-import { Reports } from './pages/Reports.tsx';
-import { Ride } from './pages/Ride.tsx';
-import { Empty, Page, type Viewer } from './ui.tsx';
+import {
+  api,
+  describeFailure,
+  errorCode,
+  maybeSignedIn,
+  onSignedOut,
+  rememberSession,
+  type Session,
+  type Viewer,
+} from './api.ts';
+import { AccountPage } from './pages/account-page.tsx';
+import { AdminPage } from './pages/admin-page.tsx';
+import { DropPage } from './pages/drop-page.tsx';
+import { FleetPage } from './pages/fleet-page.tsx';
+import { JobsPage } from './pages/jobs-page.tsx';
+import { ParkPage } from './pages/park-page.tsx';
+import { ReportsPage } from './pages/reports-page.tsx';
+import { RidePage } from './pages/ride-page.tsx';
+import { Link, navigate, useLocation } from './router.tsx';
+
+const UI_CONFIG: UiConfig = { describeError: describeFailure, pollMs: 5000 };
 
 function Login(props: { onSession: (s: Session) => void; notice: string | null }) {
   const [username, setUsername] = useState('');
@@ -31,7 +41,7 @@ function Login(props: { onSession: (s: Session) => void; notice: string | null }
         setError(
           errorCode(err) === 'UNAUTHORIZED'
             ? 'Wrong username or password. Check both and try again; an admin can reset a forgotten password.'
-            : reportFailure(err),
+            : describeFailure(err),
         );
       },
     );
@@ -42,8 +52,7 @@ function Login(props: { onSession: (s: Session) => void; notice: string | null }
         <h1>Zamperla Ride Analytics</h1>
         <p className="muted">Sign in to see the fleet.</p>
         {props.notice ? <p className="banner banner-info">{props.notice}</p> : null}
-        <label>
-          Username
+        <Field label="Username">
           <input
             name="username"
             value={username}
@@ -51,9 +60,8 @@ function Login(props: { onSession: (s: Session) => void; notice: string | null }
             autoComplete="username"
             required
           />
-        </label>
-        <label>
-          Password
+        </Field>
+        <Field label="Password">
           <input
             name="password"
             type="password"
@@ -62,7 +70,7 @@ function Login(props: { onSession: (s: Session) => void; notice: string | null }
             autoComplete="current-password"
             required
           />
-        </label>
+        </Field>
         {error ? (
           <p className="banner banner-error" role="alert">
             {error}
@@ -83,19 +91,23 @@ const NAV = [
   ['/admin', 'Admin'],
 ] as const;
 
-function Screen(props: { path: string; viewer: Viewer }) {
+function Screen(props: { path: string; query: URLSearchParams; viewer: Viewer }) {
   const { path, viewer } = props;
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts.length === 0) return <Fleet />;
-  if (parts[0] === 'parks' && parts[1] && parts[2] === 'rides' && parts[3]) {
-    return <Ride park={parts[1]} ride={parts[3]} />;
+  if (parts.length === 0) return <FleetPage />;
+  if (parts[0] === 'parks' && parts[1] && parts[2] === 'rides' && parts[3] && parts.length === 4) {
+    return <RidePage park={parts[1]} ride={parts[3]} />;
   }
-  if (parts[0] === 'parks' && parts[1] && parts.length === 2) return <Park park={parts[1]} />;
-  if (parts[0] === 'drops' && parts[1] && parts.length === 2) return <Drop batchId={parts[1]} />;
-  if (path === '/jobs') return <Jobs viewer={viewer} />;
-  if (path === '/reports') return <Reports viewer={viewer} />;
-  if (path === '/admin') return <Admin viewer={viewer} />;
-  if (path === '/account') return <Account viewer={viewer} />;
+  if (parts[0] === 'parks' && parts[1] && parts.length === 2) return <ParkPage park={parts[1]} />;
+  if (parts[0] === 'drops' && parts[1] && parts.length === 2) {
+    return <DropPage batchId={parts[1]} viewer={viewer} />;
+  }
+  if (path === '/jobs') {
+    return <JobsPage viewer={viewer} subject={props.query.get('subject')} />;
+  }
+  if (path === '/reports') return <ReportsPage viewer={viewer} />;
+  if (path === '/admin') return <AdminPage viewer={viewer} />;
+  if (path === '/account') return <AccountPage viewer={viewer} />;
   return (
     <Page title="Not found">
       <Empty>
@@ -109,7 +121,7 @@ function Screen(props: { path: string; viewer: Viewer }) {
 }
 
 export function App() {
-  const path = usePath();
+  const { path, query } = useLocation();
   const [session, setSession] = useState<Session | null>(null);
   const [checking, setChecking] = useState(maybeSignedIn());
   const [notice, setNotice] = useState<string | null>(null);
@@ -159,39 +171,43 @@ export function App() {
       ? path === '/' || path.startsWith('/parks') || path.startsWith('/drops')
       : path.startsWith(to);
   return (
-    <div className="shell">
-      <a className="skip" href="#main">
-        Skip to content
-      </a>
-      <header className="topbar">
-        <span className="brand">Zamperla Ride Analytics</span>
-        <nav aria-label="Main">
-          {NAV.filter(([to]) => to !== '/admin' || viewer.role === 'admin').map(([to, label]) => (
-            <Link key={to} to={to} className={active(to) ? 'nav active' : 'nav'}>
-              {label}
+    <UiConfigProvider config={UI_CONFIG}>
+      <div className="shell">
+        <a className="skip" href="#main">
+          Skip to content
+        </a>
+        <header className="topbar">
+          <span className="brand">Zamperla Ride Analytics</span>
+          <nav aria-label="Main">
+            {NAV.filter(([to]) => to !== '/admin' || viewer.role === 'admin').map(([to, label]) => (
+              <Link key={to} to={to} className={active(to) ? 'nav active' : 'nav'}>
+                {label}
+              </Link>
+            ))}
+          </nav>
+          <div className="topbar-end">
+            <Link to="/account" className={active('/account') ? 'nav who active' : 'nav who'}>
+              {viewer.username} ({viewer.role})
             </Link>
-          ))}
-        </nav>
-        <Link to="/account" className={active('/account') ? 'nav who active' : 'nav who'}>
-          {viewer.username} <span className="muted">({viewer.role})</span>
-        </Link>
-        <button
-          type="button"
-          className="button small"
-          onClick={() => {
-            void api.auth.logout.mutate().finally(() => {
-              rememberSession(null);
-              setSession(null);
-              navigate('/');
-            });
-          }}
-        >
-          Sign out
-        </button>
-      </header>
-      <main id="main" tabIndex={-1}>
-        <Screen path={path} viewer={viewer} />
-      </main>
-    </div>
+            <button
+              type="button"
+              className="button small"
+              onClick={() => {
+                void api.auth.logout.mutate().finally(() => {
+                  rememberSession(null);
+                  setSession(null);
+                  navigate('/');
+                });
+              }}
+            >
+              Sign out
+            </button>
+          </div>
+        </header>
+        <main id="main" tabIndex={-1}>
+          <Screen path={path} query={query} viewer={viewer} />
+        </main>
+      </div>
+    </UiConfigProvider>
   );
 }

@@ -1,53 +1,68 @@
-import { useState } from 'react';
-import { api } from '../api.ts';
-import { duration, when } from '../format.ts';
-import { reportFailure, usePoll } from '../poll.ts';
-import { Link } from '../router.tsx';
-import { Empty, ErrorBanner, Loading, Page, Stat, StateBadge, type Viewer } from '../ui.tsx';
+import {
+  ActionButton,
+  Banner,
+  duration,
+  Empty,
+  ErrorBanner,
+  Loading,
+  Page,
+  Stat,
+  Stats,
+  Table,
+  usePoll,
+  whenZoned,
+} from '@zra/ui';
+import { api, type Viewer } from '../api.ts';
+import { FIXER_SHORT } from '../labels.ts';
+import { Link, to } from '../router.tsx';
+import { JobRunsTable } from './job-runs-table.tsx';
 
-/** A button that runs one change and says how it went, next to itself. */
-export function ActionButton(props: {
-  label: string;
-  busyLabel: string;
-  run: () => Promise<unknown>;
-  done: () => void;
-  className?: string;
-}) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+/** The runs of one drop or report (`/jobs?subject=…`), linked back to it. */
+function RunsOf(props: { subject: string }) {
+  const runs = usePoll(
+    () => api.dashboard.jobRuns.query({ subject: props.subject, limit: 100 }),
+    `runs-of:${props.subject}`,
+  );
+  const first = runs.data?.runs[0];
   return (
-    <span className="action">
-      <button
-        type="button"
-        className={props.className ?? 'button'}
-        disabled={busy}
-        onClick={() => {
-          setBusy(true);
-          setError(null);
-          props.run().then(
-            () => {
-              setBusy(false);
-              props.done();
-            },
-            (err: unknown) => {
-              setBusy(false);
-              setError(reportFailure(err));
-            },
-          );
-        }}
-      >
-        {busy ? props.busyLabel : props.label}
-      </button>
-      {error ? (
-        <span className="inline-error" role="alert">
-          {error}
-        </span>
-      ) : null}
-    </span>
+    <Page
+      title="Job runs"
+      crumbs={
+        <>
+          <Link to="/jobs">Jobs</Link> / runs of {first?.subjectName ?? props.subject}
+        </>
+      }
+      note="Each time is in its park's time zone."
+    >
+      <ErrorBanner error={runs.error} />
+      {!runs.data ? (
+        <Loading />
+      ) : runs.data.runs.length === 0 ? (
+        <Empty>
+          <p>No job has run for this drop or report.</p>
+        </Empty>
+      ) : (
+        <>
+          <p>
+            {first?.type === 'postprocess' ? (
+              <Link to={to.drop(props.subject)}>Open the drop {first.subjectName}</Link>
+            ) : (
+              <Link to="/reports">Open the reports</Link>
+            )}
+          </p>
+          <JobRunsTable runs={runs.data.runs} label="Job runs" showSubject={false} />
+        </>
+      )}
+    </Page>
   );
 }
 
-export function Jobs(props: { viewer: Viewer }) {
+export function JobsPage(props: { viewer: Viewer; subject: string | null }) {
+  if (props.subject) return <RunsOf subject={props.subject} />;
+  return <AllJobs viewer={props.viewer} />;
+}
+
+function AllJobs(props: { viewer: Viewer }) {
   const admin = props.viewer.role === 'admin';
   const queues = usePoll(() => api.dashboard.queues.query(), 'queues');
   const failures = usePoll(() => api.dashboard.failures.query({ limit: 50 }), 'failures');
@@ -60,19 +75,19 @@ export function Jobs(props: { viewer: Viewer }) {
   const q = queues.data;
   const f = failures.data;
   return (
-    <Page title="Jobs">
+    <Page title="Jobs" note="Each time is in its park's time zone, named after it.">
       <ErrorBanner error={queues.error ?? failures.error ?? runs.error} />
       {!q ? (
         <Loading />
       ) : (
         <>
           {q.broker === 'unreachable' ? (
-            <p className="banner banner-error" role="alert">
+            <Banner tone="error">
               The message broker cannot be reached: {q.brokerError ?? 'no answer'}. Queued work
               waits in the outbox until it is back.
-            </p>
+            </Banner>
           ) : null}
-          <div className="stats">
+          <Stats>
             <Stat
               label="Post-processing"
               value={`${q.running.postprocess} running`}
@@ -89,9 +104,8 @@ export function Jobs(props: { viewer: Viewer }) {
               hint={q.outbox.unpublished ? `oldest ${duration(q.outbox.oldestAgeS)}` : undefined}
             />
             <Stat label="Failed drops" value={q.batchesByState.failed} />
-          </div>
-          <table className="table compact">
-            <caption>Queues</caption>
+          </Stats>
+          <Table label="Queues" caption="Queues" compact>
             <thead>
               <tr>
                 <th scope="col">Queue</th>
@@ -115,7 +129,7 @@ export function Jobs(props: { viewer: Viewer }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </Table>
         </>
       )}
       <h2>Failed drops</h2>
@@ -127,7 +141,7 @@ export function Jobs(props: { viewer: Viewer }) {
           <p>No failed drops. Every drop central received was processed or is on its way.</p>
         </Empty>
       ) : (
-        <table className="table" aria-label="Failed drops">
+        <Table label="Failed drops">
           <thead>
             <tr>
               <th scope="col">Drop</th>
@@ -136,6 +150,7 @@ export function Jobs(props: { viewer: Viewer }) {
                 Attempts
               </th>
               <th scope="col">Error</th>
+              <th scope="col">Who can fix it</th>
               {admin ? <th scope="col">Action</th> : null}
             </tr>
           </thead>
@@ -143,17 +158,21 @@ export function Jobs(props: { viewer: Viewer }) {
             {f.failed.map((x) => (
               <tr key={x.batchId} data-batch={x.batchId}>
                 <td className="mono wrap">
-                  <Link to={`/drops/${x.batchId}`}>{x.fileName}</Link>
-                  <div className="sub">{when(x.updatedAt)}</div>
+                  <Link to={to.drop(x.batchId)}>{x.fileName}</Link>
+                  <div className="sub">{whenZoned(x.updatedAt, x.timezone)}</div>
                 </td>
-                <td>{x.park}</td>
+                <td>
+                  <Link to={to.park(x.park)}>{x.park}</Link>
+                </td>
                 <td className="num">{x.attempts}</td>
                 <td className="wrap">{x.error?.reason ?? 'no reason recorded'}</td>
+                <td>{FIXER_SHORT[x.fixer]}</td>
                 {admin ? (
                   <td>
                     <ActionButton
                       label="Requeue"
                       busyLabel="Requeueing…"
+                      confirm={{ question: 'Post-process this drop again?', yes: 'Yes, requeue' }}
                       run={() => api.admin.requeueBatch.mutate({ batchId: x.batchId })}
                       done={reload}
                     />
@@ -162,12 +181,12 @@ export function Jobs(props: { viewer: Viewer }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       {f && f.reports.length > 0 ? (
         <>
           <h2>Failed reports</h2>
-          <table className="table" aria-label="Failed reports">
+          <Table label="Failed reports">
             <thead>
               <tr>
                 <th scope="col">Report</th>
@@ -182,7 +201,8 @@ export function Jobs(props: { viewer: Viewer }) {
                     {r.park}
                     {r.ride ? ` / ${r.ride}` : ''}
                     <div className="sub">
-                      {when(r.period.start)} – {when(r.period.end)}
+                      {whenZoned(r.period.start, r.timezone)} –{' '}
+                      {whenZoned(r.period.end, r.timezone)}
                     </div>
                   </td>
                   <td className="wrap">{r.error ?? 'no reason recorded'}</td>
@@ -191,6 +211,7 @@ export function Jobs(props: { viewer: Viewer }) {
                       <ActionButton
                         label="Requeue"
                         busyLabel="Requeueing…"
+                        confirm={{ question: 'Build this report again?', yes: 'Yes, requeue' }}
                         run={() => api.admin.requeueReport.mutate({ reportId: r.id })}
                         done={reload}
                       />
@@ -199,16 +220,17 @@ export function Jobs(props: { viewer: Viewer }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </Table>
         </>
       ) : null}
       {f && f.quarantined.length > 0 ? (
         <>
           <h2>Quarantined drops</h2>
           <p className="muted">
-            These files are not valid drops; requeueing cannot help. Check the ride's PLC export.
+            Central refused these files at upload: they are not valid drops, so requeueing cannot
+            help. The park's PLC export has to be checked.
           </p>
-          <table className="table" aria-label="Quarantined drops">
+          <Table label="Quarantined drops">
             <thead>
               <tr>
                 <th scope="col">File</th>
@@ -219,13 +241,15 @@ export function Jobs(props: { viewer: Viewer }) {
             <tbody>
               {f.quarantined.map((x) => (
                 <tr key={x.batchId}>
-                  <td className="mono wrap">{x.fileName}</td>
+                  <td className="mono wrap">
+                    <Link to={to.drop(x.batchId)}>{x.fileName}</Link>
+                  </td>
                   <td>{x.park}</td>
                   <td className="wrap">{x.error?.reason ?? '—'}</td>
                 </tr>
               ))}
             </tbody>
-          </table>
+          </Table>
         </>
       ) : null}
       <h2>Recent job runs</h2>
@@ -236,35 +260,7 @@ export function Jobs(props: { viewer: Viewer }) {
           <p>No job has run yet.</p>
         </Empty>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Job</th>
-              <th scope="col">Park</th>
-              <th scope="col">Started</th>
-              <th scope="col" className="num">
-                Took
-              </th>
-              <th scope="col">Outcome</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.data.runs.map((r) => (
-              <tr key={r.id}>
-                <td>
-                  {r.type} <span className="sub">attempt {r.attempt}</span>
-                </td>
-                <td>{r.park ?? '—'}</td>
-                <td>{when(r.startedAt)}</td>
-                <td className="num">{duration(r.durationS)}</td>
-                <td className="wrap">
-                  <StateBadge state={r.outcome} />
-                  {r.error ? <div className="sub">{r.error}</div> : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <JobRunsTable runs={runs.data.runs} label="Recent job runs" showSubject />
       )}
     </Page>
   );

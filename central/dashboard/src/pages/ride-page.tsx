@@ -1,11 +1,27 @@
+import {
+  Badge,
+  Banner,
+  duration,
+  Empty,
+  ErrorBanner,
+  Loading,
+  Page,
+  percent,
+  Stat,
+  Stats,
+  Table,
+  usePoll,
+  when,
+  zoneNote,
+  ago,
+} from '@zra/ui';
 import { api } from '../api.ts';
 import { DayBars } from '../charts.tsx';
-import { duration, percent } from '../format.ts';
-import { usePoll } from '../poll.ts';
-import { Link } from '../router.tsx';
-import { Badge, Empty, ErrorBanner, Loading, Page, Stat } from '../ui.tsx';
+import { RIDE_STATE_WORDS } from '../labels.ts';
+import { Link, to } from '../router.tsx';
+import { RideDrops } from './ride-drops.tsx';
 
-export function Ride(props: { park: string; ride: string }) {
+export function RidePage(props: { park: string; ride: string }) {
   const { park, ride } = props;
   const { data, error } = usePoll(
     () => api.dashboard.ride.query({ park, ride, days: 30 }),
@@ -18,12 +34,22 @@ export function Ride(props: { park: string; ride: string }) {
     withData.length === 0
       ? null
       : withData.reduce((s, d) => s + (d.availability ?? 0), 0) / withData.length;
+  const tz = data?.ride.timezone ?? 'UTC';
+  const atPark = data?.atPark;
+  const heard = data?.agentHeardAt
+    ? `${data.agentSilent ? 'last known' : 'as of'} ${ago(data.agentHeardAt)}`
+    : '';
   return (
-    <Page title={data ? data.ride.name : ride}>
-      <p className="crumbs">
-        <Link to="/">Fleet</Link> / <Link to={`/parks/${encodeURIComponent(park)}`}>{park}</Link> /{' '}
-        {data?.ride.name ?? ride}
-      </p>
+    <Page
+      title={data ? data.ride.name : ride}
+      crumbs={
+        <>
+          <Link to="/">Fleet</Link> / <Link to={to.park(park)}>{data?.ride.parkName ?? park}</Link>{' '}
+          / {data?.ride.name ?? ride}
+        </>
+      }
+      note={data ? `${zoneNote(tz)} Days run 00:00–24:00 there.` : undefined}
+    >
       <ErrorBanner error={error} />
       {!data ? (
         error ? null : (
@@ -31,8 +57,32 @@ export function Ride(props: { park: string; ride: string }) {
         )
       ) : (
         <>
-          <div className="stats">
+          {atPark?.state === 'failing' || atPark?.state === 'paused' ? (
+            <Banner
+              tone="warn"
+              title={`Pulling at the park: ${RIDE_STATE_WORDS[atPark.state].word}`}
+            >
+              <p className="fixer">
+                {atPark.problem} ({heard}; last good pull {when(atPark.lastSuccessAt, tz)}). A
+                technician at the park fixes it in the park app.
+              </p>
+            </Banner>
+          ) : null}
+          <Stats>
             <Stat label="Model" value={data.ride.model} text />
+            <Stat
+              label="Pulling at the park"
+              value={
+                atPark ? (
+                  <Badge tone={RIDE_STATE_WORDS[atPark.state].tone}>
+                    {RIDE_STATE_WORDS[atPark.state].word}
+                  </Badge>
+                ) : (
+                  'not reported'
+                )
+              }
+              hint={heard || undefined}
+            />
             <Stat label="Cycles (30 days)" value={sum((d) => d.cycles)} />
             <Stat label="Riders (30 days)" value={sum((d) => d.riders)} />
             <Stat
@@ -41,7 +91,7 @@ export function Ride(props: { park: string; ride: string }) {
               hint="days with data"
             />
             <Stat label="Fault time (30 days)" value={duration(sum((d) => d.faultMinutes) * 60)} />
-          </div>
+          </Stats>
           <div className="charts">
             <DayBars
               title="Cycles per day"
@@ -60,13 +110,14 @@ export function Ride(props: { park: string; ride: string }) {
               days={days.map((d) => ({ date: d.date, value: d.availability }))}
             />
           </div>
+          <RideDrops park={park} ride={ride} timezone={tz} />
           <h2>Channel peaks (30 days)</h2>
           {data.channels.length === 0 ? (
             <Empty>
               <p>No channel peaks in this period: the drops carried no telemetry for them.</p>
             </Empty>
           ) : (
-            <table className="table" aria-label="Channel peaks">
+            <Table label="Channel peaks">
               <thead>
                 <tr>
                   <th scope="col">Channel</th>
@@ -119,7 +170,7 @@ export function Ride(props: { park: string; ride: string }) {
                   );
                 })}
               </tbody>
-            </table>
+            </Table>
           )}
           <h2>Most frequent alarms (30 days)</h2>
           {data.topAlarms.length === 0 ? (
@@ -127,7 +178,7 @@ export function Ride(props: { park: string; ride: string }) {
               <p>No alarms in this period.</p>
             </Empty>
           ) : (
-            <table className="table">
+            <Table label="Most frequent alarms">
               <thead>
                 <tr>
                   <th scope="col">Code</th>
@@ -149,7 +200,7 @@ export function Ride(props: { park: string; ride: string }) {
                     <td>
                       <Badge
                         tone={
-                          a.severity === 'fault'
+                          a.severity === 'fault' || a.severity === 'critical'
                             ? 'bad'
                             : a.severity === 'warning'
                               ? 'warn'
@@ -164,7 +215,7 @@ export function Ride(props: { park: string; ride: string }) {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </Table>
           )}
         </>
       )}
