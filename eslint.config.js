@@ -22,12 +22,81 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // @zra/ui is the toolkit both apps import: it imports nothing of either app, and its
+    // browser part nothing of Node (only src/server/ is Node's).
+    files: ['shared/ui/**'],
+    ignores: ['shared/ui/src/server/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '@zra/central',
+            '@zra/central/*',
+            '@zra/desktop',
+            '@zra/desktop/*',
+            '**/central/**',
+            '**/desktop/**',
+            'node:*',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['shared/ui/src/server/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '@zra/central',
+            '@zra/central/*',
+            '@zra/desktop',
+            '@zra/desktop/*',
+            '**/central/**',
+            '**/desktop/**',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The dashboard runs in the browser: of central's sources it may import types only (the
+    // router's type for tRPC), never code, and not the toolkit's Node part.
+    files: ['central/dashboard/src/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/**', '@zra/central', '@zra/central/*', '!./**'],
+              allowTypeImports: true,
+              message: 'the dashboard may import only types from central/src',
+            },
+            { group: ['@zra/ui/server', 'node:*'], message: 'Node-only code: not in the browser' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The renderer and central dashboard may not reach into Node-only core code.
     files: ['desktop/src/renderer/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['**/core/**', '**/main/**', 'node:*', 'better-sqlite3', 'ssh2*'] },
+        {
+          patterns: [
+            '**/core/**',
+            '**/main/**',
+            'node:*',
+            'better-sqlite3',
+            'ssh2*',
+            '@zra/ui/server',
+          ],
+        },
       ],
     },
   },
