@@ -57,7 +57,8 @@ describe("the park's global view, fetched from a real central", () => {
     expect(agent.status().global).toEqual(view);
 
     // Central away: the view says so and keeps what it knew.
-    await api.settings.update({ centralUrl: 'http://127.0.0.1:9' });
+    // (A new address needs the park token entered with it.)
+    await api.settings.update({ centralUrl: 'http://127.0.0.1:9', parkToken: central.token });
     const away = await api.globalView.refresh();
     expect(away.error).toMatch(/cannot fetch the park's view from central/);
     expect(away.drops).toEqual(view.drops);

@@ -6,6 +6,7 @@ import { DROP_STATES } from '../buffer/drop-record.ts';
 import { hostKeyFingerprintSchema, rideDraftSchema } from '../settings/config.ts';
 import { describePullRule } from '../pull/describe-pull-rule.ts';
 import { errorForPeople } from '../error-for-people.ts';
+import { centralUrlChangeRefusal } from './central-url-change.ts';
 import type { AgentSettingsPatch } from '../store/settings-store.ts';
 
 /** Per request: whether it carried the local access token. */
@@ -95,7 +96,11 @@ export function createStatusRouter(agent: Agent) {
         // Checked by the agent, whose message names each bad field in words; zod's own error
         // would reach the Settings screen as JSON.
         .input((raw: unknown) => raw as AgentSettingsPatch)
-        .mutation(({ input }) => asBadRequest(() => agent.updateSettings(input))),
+        .mutation(({ input }) => {
+          const refusal = centralUrlChangeRefusal(agent.settings().centralUrl, input);
+          if (refusal) throw new TRPCError({ code: 'BAD_REQUEST', message: refusal });
+          return asBadRequest(() => agent.updateSettings(input));
+        }),
     }),
 
     quarantine: t.router({
