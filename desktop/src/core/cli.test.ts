@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,43 @@ describe('agent CLI', () => {
       /^pulled 2 new drops from 1 ride; uploaded 0 \(1 failed\) \(stopped: central is unreachable/,
     );
     expect(lines[0]).toContain('buffer: 2 waiting, 0 acknowledged, 0 quarantined');
+  });
+
+  it("keeps its data its user's alone (folders 0700, files 0600) and warns of a config others can read", async () => {
+    const remoteDir = 'cli-modes';
+    const drop = buildTestDrop({ sequence: 1 });
+    await putOnGateway(gw, remoteDir, drop.fileName, drop.zip);
+    const { file, dataDir } = await writeConfig(remoteDir);
+    // As an installer or a person might leave them: a data folder anyone can enter, a config
+    // (with the park token) anyone can read.
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    chmodSync(file, 0o644);
+
+    const run = await runCli(['agent', '--config', file, '--once']);
+    expect(run.code).toBe(75); // central is away: the drop waits in the buffer
+
+    const entries = [
+      dataDir,
+      ...readdirSync(dataDir, { recursive: true }).map((f) => path.join(dataDir, String(f))),
+    ];
+    const open = entries
+      .map((p) => ({ p: path.relative(dataDir, p) || '.', s: statSync(p) }))
+      .filter(({ s }) => (s.mode & 0o777) !== (s.isDirectory() ? 0o700 : 0o600))
+      .map(({ p, s }) => `${p} ${(s.mode & 0o777).toString(8)}`);
+    expect(open).toEqual([]);
+    expect(entries.some((p) => p.endsWith('.zip'))).toBe(true); // the blob was checked too
+    expect(entries.some((p) => p.endsWith('buffer.sqlite'))).toBe(true);
+    expect(run.stderr).toContain(
+      `holds the park token and other users of this computer can read it`,
+    );
+    expect(run.stderr).toContain(`chmod 600 ${file}`);
+    expect(run.stderr).not.toContain('park-token-0123456789');
+
+    chmodSync(file, 0o600);
+    const quiet = await runCli(['agent', '--config', file, '--once']);
+    expect(quiet.code).toBe(75);
+    expect(quiet.stderr).not.toContain('other users of this computer can read it');
   });
 
   it('leaves a consistent buffer when killed with SIGKILL mid-pull, and the rerun completes it', async () => {

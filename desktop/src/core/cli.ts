@@ -3,6 +3,7 @@ import { createAgent } from './agent.ts';
 import { createAgentMetrics } from './status/agent-metrics.ts';
 import { summarize } from './status/agent-status.ts';
 import { ConfigError, loadAgentConfig } from './settings/config.ts';
+import { configFileExposure } from './settings/config-exposure.ts';
 import { errorForPeople } from './error-for-people.ts';
 import { createLogger } from './logger.ts';
 import { startStatusServer, type StatusServer } from './status/status-server.ts';
@@ -76,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const log = createLogger();
+  const exposure = configFileExposure(values.config, config);
+  if (exposure) log.warn({ configFile: values.config }, exposure);
   const metrics = values['serve-status'] ? createAgentMetrics() : null;
   const agent = await createAgent(config, { log, observer: metrics?.observer });
 
@@ -145,6 +148,9 @@ function fail(message: string, code: number): number {
   return code;
 }
 
+// Everything the agent writes (the buffer, blobs, the credentials key, the access token and
+// its link) is its user's alone: 0700 folders, 0600 files, whatever umask it was started with.
+process.umask(0o077);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -22,6 +22,7 @@ import {
   createStatusRouter,
   loadAgentConfig,
 } from '../core/index.ts';
+import { configFileExposure } from '../core/settings/config-exposure.ts';
 import { appMenuTemplate } from './app-menu.ts';
 import {
   APP_SCHEME,
@@ -100,6 +101,8 @@ async function start(): Promise<void> {
     return;
   }
   log.info({ credentialStore: credentials.kind }, 'credentials are sealed');
+  const exposure = configFileExposure(configFile, config);
+  if (exposure) log.warn({ configFile }, exposure);
   const agent = await createAgent(config, { log, secrets: credentials.store });
   agent.start();
 
@@ -175,6 +178,9 @@ async function start(): Promise<void> {
 
 let quitting = false;
 let closed = false;
+
+// What the app writes (the agent's buffer and keys, Chromium's profile) is this user's alone.
+process.umask(0o077);
 
 // Before `ready`: the app's scheme must be privileged before it is used, and the guards must
 // see the first session and web contents.
