@@ -22,6 +22,49 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // @zra/gateway serves any client of a park gateway (the agent today, central tomorrow): it
+    // leans on neither app, nor on the agent's SQLite or Electron.
+    files: ['shared/gateway/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/desktop/**', '@zra/desktop', '@zra/desktop/*'],
+              message: 'the gateway package may not import the park app',
+            },
+            {
+              group: ['**/central/**', '@zra/central', '@zra/central/*'],
+              message: 'the gateway package may not import central',
+            },
+            {
+              group: ['better-sqlite3', 'electron'],
+              message: "recording drops is the caller's: no database or Electron here",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Central never imports the park app; what both need lives in @zra/shared or @zra/gateway.
+    files: ['central/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@zra/desktop', '@zra/desktop/*', '**/desktop/**'],
+              message: 'central may import @zra/shared and @zra/gateway, never the park app',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // @zra/ui is the toolkit both apps import: it imports nothing of either app, and its
     // browser part nothing of Node (only src/server/ is Node's).
     files: ['shared/ui/**'],

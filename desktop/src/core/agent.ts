@@ -25,21 +25,22 @@ import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer/buffer-s
 import { createCentralClient, type CentralClient } from './central/central-client.ts';
 import { CentralViewLoop, type GlobalView } from './central/central-view.ts';
 import type { AgentConfig, RideConfig, RideDraft } from './settings/config.ts';
+import type { ConnectionTestResult } from './settings/connection-test.ts';
 import {
+  connectGateway,
+  createVerifierPool,
   hostKeyAfterError,
   hostKeyAfterLogin,
-  type ConnectionTestResult,
-} from './settings/connection-test.ts';
-import { connectGateway } from './gateway/create-gateway-client.ts';
-import type { GatewayClient } from './gateway/gateway-client.ts';
-import { HostKeyMismatchError } from './gateway/host-key.ts';
+  HostKeyMismatchError,
+  SettleTracker,
+  type DropVerifier,
+  type GatewayClient,
+} from '@zra/gateway';
 import { createDropsApi, type DropsApi } from './status/drops-api.ts';
 import { HeartbeatLoop } from './central/heartbeat-loop.ts';
 import { errorForPeople } from './error-for-people.ts';
 import { silentLogger } from './logger.ts';
-import type { DropVerifier } from './pull/check-download.ts';
 import { pullRide } from './pull/pull.ts';
-import { createVerifierPool } from './pull/verifier-pool.ts';
 import { startPullRules, type PullRules } from './pull/pull-rules.ts';
 import { PullScheduler } from './pull/pull-scheduler.ts';
 import { recheckQuarantined, type RecheckResult } from './quarantine/quarantine.ts';
@@ -47,7 +48,6 @@ import { RideDraftError } from './settings/ride-draft.ts';
 import { RideRegistry, type RideView } from './settings/ride-registry.ts';
 import { KeyFileSecretStore } from './secrets/key-file-secret-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
-import { SettleTracker } from './pull/settle-tracker.ts';
 import { CentralLinkStore } from './store/central-link-store.ts';
 import { RideStore, type LoadedRide } from './store/ride-store.ts';
 import { SecretTable } from './store/secret-table.ts';
@@ -348,7 +348,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
         lastResult: result,
         lastError: null,
         hostKeyChanged: null,
-        hostKey: hostKeyAfterLogin(ride),
+        hostKey: hostKeyAfterLogin(ride.connection),
         lastSuccessAt: new Date().toISOString(),
         pausedReason: result.pausedForSpace ? pausedReason() : null,
       });
@@ -362,7 +362,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       status.lastError = message;
       status.hostKeyChanged =
         err instanceof HostKeyMismatchError ? { expected: err.expected, got: err.got } : null;
-      status.hostKey = hostKeyAfterError(ride, err) ?? status.hostKey;
+      status.hostKey = hostKeyAfterError(ride.connection, err) ?? status.hostKey;
       log.error({ ride: ride.id, err }, 'pull failed');
       pullFailedActivity(activity, ride.id, err, message);
       options.observer?.pulled(ride.id, 'failed', 0);

@@ -99,16 +99,7 @@ export {
 } from './buffer/drop-buffer.ts';
 export { DROP_STATES, type DropRecord, type DropState } from './buffer/drop-record.ts';
 export { createCentralClient, type CentralClient } from './central/central-client.ts';
-export { connectGateway } from './gateway/create-gateway-client.ts';
-export type { GatewayClient, RemoteFile } from './gateway/gateway-client.ts';
-export {
-  HostKeyMismatchError,
-  HostKeyUnconfirmedError,
-  hostKeyFingerprint,
-} from './gateway/host-key.ts';
-export { GatewayUnreachableError } from './gateway/gateway-client.ts';
-export { connectHttpGateway } from './gateway/http-gateway-client.ts';
-export { connectSftpGateway } from './gateway/sftp-gateway-client.ts';
+// Gateway clients, host keys and the settle rule: import them from `@zra/gateway`.
 export {
   AGENT_VERSION,
   HeartbeatLoop,
@@ -121,6 +112,5 @@ export { pullRide, type DropVerifier, type PullDeps, type RidePullResult } from 
 export { describePullRule } from './pull/describe-pull-rule.ts';
 export { startPullRules, type PullRules } from './pull/pull-rules.ts';
 export { PullScheduler } from './pull/pull-scheduler.ts';
-export { SettleTracker } from './pull/settle-tracker.ts';
 export { UploadLoop, type UploadLoopDeps } from './upload/upload-loop.ts';
 export { uploadBuffered, type UploadDeps, type UploadRoundResult } from './upload/upload.ts';

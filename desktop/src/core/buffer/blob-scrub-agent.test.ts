@@ -2,7 +2,7 @@ import { open as openFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../agent.ts';
 import { DropBuffer } from './drop-buffer.ts';
-import { sha256File } from './hash-file.ts';
+import { sha256File } from '@zra/gateway';
 import { parseAgentConfig } from '../settings/config.ts';
 import { silentLogger } from '../logger.ts';
 import { createStatusRouter } from '../status/status-router.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncDir } from './fsync.ts';
+import { fsyncDir } from '@zra/gateway';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 

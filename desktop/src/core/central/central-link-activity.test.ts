@@ -7,7 +7,7 @@ import { createAgent, type Agent } from '../agent.ts';
 import { CentralLink, type CentralLinkChange } from './central-link.ts';
 import { parseAgentConfig } from '../settings/config.ts';
 import { silentLogger } from '../logger.ts';
-import { startHttpGateway } from '../testing/http-gateway.ts';
+import { startHttpGateway } from '@zra/gateway/testing';
 import { startTestCentral, type TestCentral } from '../testing/test-central.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';

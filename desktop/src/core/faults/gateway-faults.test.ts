@@ -10,7 +10,7 @@ import { startTcpProxy } from '../../../../scripts/harness/tcp-proxy.ts';
 import { createAgent } from '../agent.ts';
 import { DropBuffer } from '../buffer/drop-buffer.ts';
 import { parseAgentConfig, type RideConfig } from '../settings/config.ts';
-import { connectGateway } from '../gateway/create-gateway-client.ts';
+import { connectGateway } from '@zra/gateway';
 import { silentLogger } from '../logger.ts';
 import { pullRide, type PullDeps } from '../pull/pull.ts';
 import { putOnGateway, rideOnGateway } from '../testing/gateway-files.ts';

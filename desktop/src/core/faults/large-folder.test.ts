@@ -7,7 +7,7 @@ import { verifyDrop } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/sftp-gateway.ts';
 import { DropBuffer } from '../buffer/drop-buffer.ts';
-import { connectGateway } from '../gateway/create-gateway-client.ts';
+import { connectGateway } from '@zra/gateway';
 import { silentLogger } from '../logger.ts';
 import { pullRide } from '../pull/pull.ts';
 import { rideOnGateway } from '../testing/gateway-files.ts';

@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../agent.ts';
 import { parseAgentConfig, type RideConfig } from '../settings/config.ts';
-import { connectGateway } from '../gateway/create-gateway-client.ts';
-import type { GatewayClient } from '../gateway/gateway-client.ts';
+import { connectGateway, type GatewayClient } from '@zra/gateway';
 import { silentLogger } from '../logger.ts';
 import { putOnGateway, rideOnGateway } from '../testing/gateway-files.ts';
 import { tempDir } from '../testing/temp-dir.ts';

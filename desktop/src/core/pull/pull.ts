@@ -3,19 +3,22 @@ import { DEFAULT_DROP_LIMITS, parseDropFileName, Semaphore, type VerifyResult } 
 import type { Logger } from 'pino';
 import type { RideConfig } from '../settings/config.ts';
 import type { DropBuffer, PulledDrop } from '../buffer/drop-buffer.ts';
-import { fsyncFile } from '../buffer/fsync.ts';
 import {
   checkDownload,
+  downloadDrop,
+  handleRemoteFile,
+  remoteHandlingInWords,
+  SettleTracker,
   type DownloadCheck,
   type DownloadChecker,
   type DropVerifier,
-} from './check-download.ts';
+  type GatewayClient,
+  type RemoteFile,
+} from '@zra/gateway';
 import { misplacedDrop, type Misplaced } from './drop-belongs.ts';
 import { errorForPeople } from '../error-for-people.ts';
-import type { GatewayClient, RemoteFile } from '../gateway/gateway-client.ts';
-import { SettleTracker } from './settle-tracker.ts';
 
-export type { DropVerifier } from './check-download.ts';
+export type { DropVerifier } from '@zra/gateway';
 
 /** A file this pull quarantined: its name and the verdict, for the activity log. */
 export interface QuarantinedFile {
@@ -217,7 +220,15 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
       pending.push({
         file,
         tmp,
-        fetched: fetchFile(client, ride, file, tmp, downloads, check, now).then(
+        fetched: downloadDrop({
+          client,
+          dir: ride.remoteDir,
+          file,
+          tmp,
+          check,
+          now,
+          slots: downloads,
+        }).then(
           (value) => ({ ok: true as const, value }),
           (error: unknown) => ({ ok: false as const, error }),
         ),
@@ -274,27 +285,6 @@ interface Pending {
 }
 
 type Fetched = { ok: true; value: DownloadCheck } | { ok: false; error: unknown };
-
-/** Downloads one file to its temp path, makes it durable, then hashes and verifies it. */
-async function fetchFile(
-  client: GatewayClient,
-  ride: RideConfig,
-  file: RemoteFile,
-  tmp: string,
-  downloads: Semaphore,
-  check: DownloadChecker,
-  now: () => number,
-): Promise<DownloadCheck> {
-  await downloads.run(() => client.download(ride.remoteDir, file.name, tmp));
-  await fsyncFile(tmp);
-  // Received now, by the agent's clock: a window starting well after it is in the future.
-  const checked = await check(tmp, file.name, new Date(now()).toISOString());
-  if (checked.size !== file.size) {
-    // Written to while we copied it: not a settled drop yet.
-    throw new Error(`the file changed while downloading (${file.size} -> ${checked.size} bytes)`);
-  }
-  return checked;
-}
 
 /**
  * Records one fetched file (or its failure) and applies `afterBuffer`. Answers `diskFull`,
@@ -357,15 +347,11 @@ async function cleanUp(
   const action = ride.afterBuffer;
   if (action === 'keep') return;
   try {
-    if (action === 'delete') await client.remove(ride.remoteDir, name);
-    else await client.move(ride.remoteDir, name, action.moveTo);
+    const done = await handleRemoteFile(client, ride.remoteDir, name, action);
     result.cleanedUp++;
-    log.info(
-      { file: name, action: action === 'delete' ? 'deleted' : `moved to ${action.moveTo}` },
-      'gateway file handled after buffering',
-    );
+    log.info({ file: name, action: done }, 'gateway file handled after buffering');
   } catch (err) {
-    const error = `${name} is safe in the buffer, but ${action === 'delete' ? 'deleting it from' : `moving it to "${action.moveTo}" on`} the gateway failed: ${errorForPeople(err, `cleaning up ${name} on the gateway`)}; the next pull tries again`;
+    const error = `${name} is safe in the buffer, but ${remoteHandlingInWords(action)} the gateway failed: ${errorForPeople(err, `cleaning up ${name} on the gateway`)}; the next pull tries again`;
     log.warn({ file: name, err }, error);
     result.cleanupFailed.push({ name, error });
   }

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../agent.ts';
 import { parseAgentConfig } from '../settings/config.ts';
 import { silentLogger } from '../logger.ts';
-import type { DropVerifier } from '../pull/check-download.ts';
+import type { DropVerifier } from '@zra/gateway';
 import { createStatusRouter } from '../status/status-router.ts';
 import { putOnGateway, rideOnGateway } from '../testing/gateway-files.ts';
 import { tempDir } from '../testing/temp-dir.ts';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_DROP_LIMITS } from '@zra/shared';
 import type { DropBuffer } from '../buffer/drop-buffer.ts';
-import type { DropVerifier } from '../pull/check-download.ts';
+import type { DropVerifier } from '@zra/gateway';
 import type { RideConfig } from '../settings/config.ts';
 import { misplacedDrop } from '../pull/drop-belongs.ts';
 

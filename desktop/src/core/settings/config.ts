@@ -1,105 +1,32 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import {
+  afterBufferSchema,
+  connectionDraftSchema,
+  connectionSchema,
+  type AfterBuffer,
+  type ConnectionConfig,
+  type HttpConnectionConfig,
+  type SftpConnectionConfig,
+} from '@zra/gateway';
 import { isCronExpression, slugSchema } from '@zra/shared';
 import { z } from 'zod';
 
-/** `SHA256:` + unpadded base64, exactly as `ssh-keygen -lf key.pub -E sha256` prints it. */
-export const hostKeyFingerprintSchema = z
-  .string()
-  .regex(
-    /^SHA256:[A-Za-z0-9+/]{43}$/,
-    'expected the fingerprint as `ssh-keygen -lf <host key>.pub -E sha256` prints it, e.g. SHA256:abc…',
-  );
-
-/**
- * An SFTP gateway. Exactly one credential: a private key file (`privateKeyPath`), a private
- * key given inline (`privateKey`, PEM/OpenSSH text, as the UI sends it) or a `password`.
- * `hostKeySha256` pins the gateway's host key; without it the first contact records the key
- * the gateway presents and the ride waits until a person accepts it (`acceptHostKey`).
- */
-const sftpConnectionFields = z.strictObject({
-  type: z.literal('sftp'),
-  host: z.string().min(1, 'give the gateway host name or IP address'),
-  port: z.number().int().min(1).max(65535).default(22),
-  username: z.string().min(1, 'give the user name the gateway expects'),
-  privateKeyPath: z.string().min(1, 'give the path of the private key file').optional(),
-  privateKey: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
-  hostKeySha256: hostKeyFingerprintSchema.optional(),
-});
-
-export const sftpConnectionSchema = sftpConnectionFields.refine(
-  (c) => [c.privateKeyPath, c.privateKey, c.password].filter((v) => v !== undefined).length === 1,
-  { error: 'give exactly one of privateKeyPath, privateKey or password' },
-);
-
-/**
- * An HTTP(S) gateway (docs/agent.md, "HTTP listing contract"): `GET {url}/{remoteDir}/`
- * answers a JSON list of files, `GET {url}/{remoteDir}/{name}` the file, `DELETE` the same
- * URL removes it (only for `afterBuffer: "delete"`). Basic auth when `username` is given.
- */
-const httpConnectionFields = z.strictObject({
-  type: z.literal('http'),
-  url: z.url({
-    protocol: /^https?$/,
-    error: 'expected the gateway base URL, e.g. https://10.20.0.5:8443/drops',
-  }),
-  username: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
-  /** Per request; a download that stalls longer than this fails and is retried next pull. */
-  timeoutSeconds: z.number().positive().default(60),
-  /**
-   * PEM certificate(s) to trust for an `https://` gateway with its own (self-signed or
-   * private-CA) certificate, instead of the system's CAs. The name must still match.
-   */
-  caCertificate: z
-    .string()
-    .includes('-----BEGIN CERTIFICATE-----', { error: 'expected a PEM certificate' })
-    .optional(),
-});
-
-export const httpConnectionSchema = httpConnectionFields.refine(
-  (c) => (c.username === undefined) === (c.password === undefined),
-  {
-    error: 'give both username and password for basic auth, or neither',
-  },
-);
-
-/**
- * How the agent reaches one ride's gateway. A discriminated union on `type`; each member
- * has one `GatewayClient` implementation (`gateway/create-gateway-client.ts`).
- */
-export const connectionSchema = z.discriminatedUnion(
-  'type',
-  [sftpConnectionSchema, httpConnectionSchema],
-  {
-    error: (issue) =>
-      issue.code === 'invalid_union' ? 'connection.type must be "sftp" or "http"' : undefined,
-  },
-);
-
-/**
- * A connection as a form sends it: the credentials may be left out of an edit (the stored
- * ones are kept), so only the fields are checked here; `connectionSchema` checks the whole.
- */
-export const connectionDraftSchema = z.discriminatedUnion('type', [
-  sftpConnectionFields,
-  httpConnectionFields,
-]);
+// The gateway connection and remote-file settings are the gateway package's (one definition
+// for every client of a gateway); the config file embeds them as they are.
+export {
+  afterBufferSchema,
+  connectionDraftSchema,
+  connectionSchema,
+  hostKeyFingerprintSchema,
+  httpConnectionSchema,
+  sftpConnectionSchema,
+} from '@zra/gateway';
+export type { AfterBuffer, ConnectionConfig, HttpConnectionConfig, SftpConnectionConfig };
 
 /** Fields of a connection that are credentials: kept only sealed by the secret store. */
 export const CREDENTIAL_FIELDS = ['password', 'privateKey'] as const;
 export type CredentialField = (typeof CREDENTIAL_FIELDS)[number];
-
-/**
- * What happens to a gateway file once its drop is durably buffered (or known to be a
- * duplicate): left in place, deleted, or moved to a done folder (relative paths resolve from
- * the login directory, like `remoteDir`). Quarantined files always stay on the gateway.
- */
-export const afterBufferSchema = z.union(
-  [z.enum(['keep', 'delete']), z.strictObject({ moveTo: z.string().min(1) })],
-  { error: 'afterBuffer must be "keep", "delete" or { "moveTo": "<folder on the gateway>" }' },
-);
 
 function rideShape<C extends z.ZodType>(connection: C) {
   return z.strictObject({
@@ -263,10 +190,6 @@ export const agentConfigSchema = z
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;
 export type RideConfig = AgentConfig['rides'][number];
-export type ConnectionConfig = RideConfig['connection'];
-export type AfterBuffer = z.output<typeof afterBufferSchema>;
-export type SftpConnectionConfig = z.output<typeof sftpConnectionSchema>;
-export type HttpConnectionConfig = z.output<typeof httpConnectionSchema>;
 
 /** A config file that cannot be used; the message names each bad field and its fix. */
 export class ConfigError extends Error {

@@ -1,23 +1,16 @@
 import type { Logger } from 'pino';
 import type { RideConfig } from './config.ts';
 import { errorForPeople } from '../error-for-people.ts';
-import { GatewayUnreachableError, type GatewayClient } from '../gateway/gateway-client.ts';
-import { HostKeyMismatchError, HostKeyUnconfirmedError } from '../gateway/host-key.ts';
+import {
+  GatewayUnreachableError,
+  hostKeyAfterError,
+  hostKeyAfterLogin,
+  initialHostKey,
+  type GatewayClient,
+  type HostKeyStatus,
+} from '@zra/gateway';
 
-/** The host key of an SFTP gateway as the agent knows it. */
-export interface HostKeyStatus {
-  /**
-   * `pinned`: the gateway presented the accepted key (or has not been contacted yet);
-   * `unconfirmed`: no key accepted yet; `presented` (once contacted) waits for a person;
-   * `changed`: the gateway presented another key than the pinned one; the ride is stopped;
-   * `not_applicable`: HTTP(S) gateway (TLS certificates are checked as usual).
-   */
-  state: 'pinned' | 'unconfirmed' | 'changed' | 'not_applicable';
-  /** The accepted fingerprint (`SHA256:…`), if any. */
-  pinned: string | null;
-  /** What the gateway presented at the last contact, if known. */
-  presented: string | null;
-}
+export type { HostKeyStatus } from '@zra/gateway';
 
 /** What `testConnection` found, step by step; later steps are null when an earlier one failed. */
 export interface ConnectionTestResult {
@@ -33,32 +26,6 @@ export interface ConnectionTestResult {
   error: string | null;
 }
 
-/** The host-key status a ride has before any contact. */
-export function initialHostKey(ride: RideConfig): HostKeyStatus {
-  if (ride.connection.type !== 'sftp') {
-    return { state: 'not_applicable', pinned: null, presented: null };
-  }
-  const pinned = ride.connection.hostKeySha256 ?? null;
-  return { state: pinned ? 'pinned' : 'unconfirmed', pinned, presented: null };
-}
-
-/** The host-key status after a connection attempt that failed with `err`, if it says anything. */
-export function hostKeyAfterError(ride: RideConfig, err: unknown): HostKeyStatus | null {
-  if (err instanceof HostKeyUnconfirmedError) {
-    return { state: 'unconfirmed', pinned: null, presented: err.presented };
-  }
-  if (err instanceof HostKeyMismatchError) {
-    return { state: 'changed', pinned: err.expected, presented: err.got };
-  }
-  return ride.connection.type === 'sftp' ? null : initialHostKey(ride);
-}
-
-/** The host-key status after a successful login: the pinned key was presented. */
-export function hostKeyAfterLogin(ride: RideConfig): HostKeyStatus {
-  const status = initialHostKey(ride);
-  return { ...status, presented: status.pinned };
-}
-
 /**
  * Connects as a pull would (never sending a credential to an unaccepted host key), checks the
  * ride's folder and counts its `.zip` files. Never throws: every failure is in the result.
@@ -70,7 +37,7 @@ export async function testConnection(
 ): Promise<ConnectionTestResult> {
   const result: ConnectionTestResult = {
     reachable: false,
-    hostKey: initialHostKey(ride),
+    hostKey: initialHostKey(ride.connection),
     loggedIn: false,
     folderExists: null,
     zipFiles: null,
@@ -81,7 +48,7 @@ export async function testConnection(
     client = await connect(ride);
   } catch (err) {
     result.reachable = !(err instanceof GatewayUnreachableError);
-    result.hostKey = hostKeyAfterError(ride, err) ?? result.hostKey;
+    result.hostKey = hostKeyAfterError(ride.connection, err) ?? result.hostKey;
     result.error = errorForPeople(err, 'connecting to the gateway');
     return result;
   }
@@ -89,7 +56,7 @@ export async function testConnection(
     if (ride.connection.type === 'sftp') {
       result.reachable = true;
       result.loggedIn = true;
-      result.hostKey = hostKeyAfterLogin(ride);
+      result.hostKey = hostKeyAfterLogin(ride.connection);
     }
     result.folderExists = await client.exists(ride.remoteDir);
     result.reachable = true;

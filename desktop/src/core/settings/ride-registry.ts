@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { RideStatus } from '../status/agent-status.ts';
 import type { RideConfig, RideDraft } from './config.ts';
-import { initialHostKey, testConnection, type ConnectionTestResult } from './connection-test.ts';
+import { testConnection, type ConnectionTestResult } from './connection-test.ts';
 import { describePullRule } from '../pull/describe-pull-rule.ts';
-import type { GatewayClient } from '../gateway/gateway-client.ts';
+import { initialHostKey, type GatewayClient } from '@zra/gateway';
 import { completeRide, connectionView, RideDraftError, type ConnectionView } from './ride-draft.ts';
 import type { LoadedRide, RideSource, RideStore } from '../store/ride-store.ts';
 
@@ -196,7 +196,7 @@ export class RideRegistry {
     for (const { ride, source, credentialError } of this.loaded.values()) {
       const before = previous.get(ride.id);
       const sameGateway = previousGateway.get(ride.id) === gatewayOf(ride);
-      const hostKey = initialHostKey(ride);
+      const hostKey = initialHostKey(ride.connection);
       this.statuses.set(ride.id, {
         id: ride.id,
         type: ride.connection.type,

@@ -11,7 +11,7 @@ import {
 import { ActivityLog } from '../buffer/activity-log.ts';
 import { openDataDir } from '../buffer/data-dir.ts';
 import type { RideConfig } from '../settings/config.ts';
-import { HostKeyMismatchError } from '../gateway/host-key.ts';
+import { HostKeyMismatchError } from '@zra/gateway';
 import { silentLogger } from '../logger.ts';
 import type { RidePullResult } from '../pull/pull.ts';
 import { tempDir } from '../testing/temp-dir.ts';

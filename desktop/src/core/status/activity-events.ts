@@ -2,7 +2,7 @@ import type { ActivityLog } from '../buffer/activity-log.ts';
 import type { CentralLinkChange } from '../central/central-link.ts';
 import type { RideConfig } from '../settings/config.ts';
 import { describePullRule } from '../pull/describe-pull-rule.ts';
-import { HostKeyMismatchError } from '../gateway/host-key.ts';
+import { HostKeyMismatchError } from '@zra/gateway';
 import type { RidePullResult } from '../pull/pull.ts';
 import type { AgentSettings } from '../store/settings-store.ts';
 import type { UploadRoundResult } from '../upload/upload.ts';

@@ -1,16 +1,7 @@
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { sftpLoginTo, type GatewayAccess } from '@zra/gateway/testing';
 import type { AfterBuffer, RideConfig, SftpConnectionConfig } from '../settings/config.ts';
 
-/** What a test needs of the SFTP gateway harness (`scripts/harness/sftp-gateway.ts`). */
-export interface GatewayAccess {
-  host: string;
-  port: number;
-  username: string;
-  privateKeyPath: string;
-  hostKeySha256: string;
-  root: string;
-}
+export { putOnGateway, type GatewayAccess } from '@zra/gateway/testing';
 
 /** A ride whose drops sit in `remoteDir` under the gateway's root. */
 export function rideOnGateway(
@@ -24,33 +15,6 @@ export function rideOnGateway(
     remoteDir,
     afterBuffer,
     schedule: ['*/15 * * * *'],
-    connection: {
-      type: 'sftp',
-      host: gw.host,
-      port: gw.port,
-      username: gw.username,
-      privateKeyPath: gw.privateKeyPath,
-      hostKeySha256: gw.hostKeySha256,
-    },
+    connection: sftpLoginTo(gw),
   };
-}
-
-/**
- * Puts a file on the gateway as a PLC access node would, back-dated by `ageSeconds` (default
- * one minute) so it counts as settled.
- */
-export async function putOnGateway(
-  gw: GatewayAccess,
-  remoteDir: string,
-  name: string,
-  bytes: Buffer,
-  ageSeconds = 60,
-): Promise<string> {
-  const dir = path.join(gw.root, remoteDir);
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, name);
-  await writeFile(file, bytes);
-  const t = (Date.now() - ageSeconds * 1000) / 1000;
-  await utimes(file, t, t);
-  return file;
 }

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { HttpConnectionConfig } from '../settings/config.ts';
+import type { HttpConnectionConfig } from './connection.ts';
 import { GatewayUnreachableError, type GatewayClient, type RemoteFile } from './gateway-client.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SettleTracker } from './settle-tracker.ts';
+import { SettleTracker } from './settle-rule.ts';
 
 const file = (size: number, mtimeMs: number) => ({ name: 'a.zip', size, mtimeMs });
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConnectionConfig } from '../settings/config.ts';
+import type { ConnectionConfig } from './connection.ts';
 import type { GatewayClient } from './gateway-client.ts';
 import { connectHttpGateway } from './http-gateway-client.ts';
 import { connectSftpGateway } from './sftp-gateway-client.ts';

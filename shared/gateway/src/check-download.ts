@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { DEFAULT_DROP_LIMITS, type VerifyDropOptions, type VerifyResult } from '@zra/shared';
-import { sha256File } from '../buffer/hash-file.ts';
+import { sha256File } from './hash-file.ts';
 
 /** Checks a drop zip; `verifyDrop` from `@zra/shared` in production. */
 export type DropVerifier = (zip: Buffer, options: VerifyDropOptions) => VerifyResult;

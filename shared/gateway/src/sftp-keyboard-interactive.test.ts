@@ -5,15 +5,15 @@ import path from 'node:path';
 import { Server, utils, type Connection, type KeyboardAuthContext, type Prompt } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/sftp-gateway.ts';
-import type { SftpConnectionConfig } from '../settings/config.ts';
-import { silentLogger } from '../logger.ts';
-import { putOnGateway } from '../testing/gateway-files.ts';
-import { tempDir } from '../testing/temp-dir.ts';
+import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sftp-gateway.ts';
+import type { SftpConnectionConfig } from './connection.ts';
+import { pino } from 'pino';
+import { putOnGateway } from './testing/gateway-files.ts';
+import { tempDir } from './testing/temp-dir.ts';
 import { connectSftpGateway } from './sftp-gateway-client.ts';
 import { hostKeyFingerprint } from './host-key.ts';
 
-const log = silentLogger();
+const log = pino({ level: 'silent' });
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

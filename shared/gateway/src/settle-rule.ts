@@ -1,4 +1,4 @@
-import type { RemoteFile } from '../gateway/gateway-client.ts';
+import type { RemoteFile } from './gateway-client.ts';
 
 /**
  * The latest moment the file may have been written. SFTP (version 3) lists whole seconds, the

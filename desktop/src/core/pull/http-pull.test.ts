@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../agent.ts';
 import { parseAgentConfig } from '../settings/config.ts';
 import { silentLogger } from '../logger.ts';
-import { startHttpGateway, type HttpGatewayOptions } from '../testing/http-gateway.ts';
+import { type HttpGatewayOptions, startHttpGateway } from '@zra/gateway/testing';
 import { tempDir } from '../testing/temp-dir.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { KeyboardInteractiveAuthMethod, PasswordAuthMethod } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
-import type { SftpConnectionConfig } from '../settings/config.ts';
+import type { SftpConnectionConfig } from './connection.ts';
 import { GatewayUnreachableError, type GatewayClient, type RemoteFile } from './gateway-client.ts';
 import { HostKeyMismatchError, HostKeyUnconfirmedError, hostKeyFingerprint } from './host-key.ts';
 
