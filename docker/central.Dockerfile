@@ -10,6 +10,7 @@ WORKDIR /app
 # Manifests first: this layer is rebuilt only when dependencies change.
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
+COPY shared/gateway/package.json shared/gateway/
 COPY central/package.json central/
 # npm ci checks every workspace of the lock file; the desktop app's manifest is enough.
 COPY desktop/package.json desktop/
@@ -22,6 +23,7 @@ FROM node:20.19.5-bookworm-slim AS dashboard
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
+COPY shared/gateway/package.json shared/gateway/
 COPY central/package.json central/
 COPY desktop/package.json desktop/
 RUN npm ci --ignore-scripts --no-audit --no-fund \

@@ -16,6 +16,7 @@ FROM node:20.19.5-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
+COPY shared/gateway/package.json shared/gateway/
 COPY central/package.json central/
 COPY desktop/package.json desktop/
 RUN npm ci --ignore-scripts --no-audit --no-fund \
