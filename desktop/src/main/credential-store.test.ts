@@ -44,7 +44,8 @@ function deps(
     platform,
     safeStorage,
     choiceFile: path.join(dir.dir, 'credential-store.json'),
-    keyFile: path.join(dir.dir, 'secrets.key'),
+    // The agent's data directory does not exist yet on a first start.
+    keyFile: path.join(dir.dir, 'data', 'secrets.key'),
     askForKeyFile: (q) => {
       questions.push(q);
       return answer;

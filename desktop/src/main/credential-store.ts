@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import {
   KeyFileSecretStore,
@@ -62,9 +63,7 @@ const INSTALL_KEYRING =
  * throws `NoCredentialStoreError` saying what to install.
  */
 export function chooseCredentialStore(deps: CredentialStoreDeps): CredentialStore {
-  if (keyFileChosen(deps.choiceFile)) {
-    return { store: KeyFileSecretStore.openOrCreate(deps.keyFile), kind: 'key-file' };
-  }
+  if (keyFileChosen(deps.choiceFile)) return keyFileStore(deps.keyFile);
   if (deps.platform === 'linux') {
     const backend = deps.safeStorage.getSelectedStorageBackend();
     if (
@@ -85,10 +84,16 @@ export function chooseCredentialStore(deps: CredentialStoreDeps): CredentialStor
         chosenAt: (deps.now?.() ?? new Date()).toISOString(),
       };
       writeFileSync(deps.choiceFile, `${JSON.stringify(choice)}\n`, { mode: 0o600 });
-      return { store: KeyFileSecretStore.openOrCreate(deps.keyFile), kind: 'key-file' };
+      return keyFileStore(deps.keyFile);
     }
   }
   return { store: safeStorageSecretStore(deps.safeStorage), kind: 'os-keyring' };
+}
+
+/** The key file store; on a first start the data directory does not exist yet. */
+function keyFileStore(keyFile: string): CredentialStore {
+  mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+  return { store: KeyFileSecretStore.openOrCreate(keyFile), kind: 'key-file' };
 }
 
 /** Whether the person chose the key file before (an unreadable choice asks again). */

@@ -194,8 +194,14 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('window-all-closed', () => undefined); // the tray keeps the app running
-  app.whenReady().then(start, (err: unknown) => {
-    dialog.showErrorBox('Park agent could not start', String(err));
-    app.exit(1);
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      dialog.showErrorBox(
+        'Park agent could not start',
+        err instanceof Error ? err.message : String(err),
+      );
+      app.exit(1);
+    });
 }
