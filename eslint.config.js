@@ -68,7 +68,7 @@ export default tseslint.config(
     // @zra/ui is the toolkit both apps import: it imports nothing of either app, and its
     // browser part nothing of Node (only src/server/ is Node's).
     files: ['shared/ui/**'],
-    ignores: ['shared/ui/src/server/**'],
+    ignores: ['shared/ui/src/server/**', 'shared/ui/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -87,7 +87,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/ui/src/server/**'],
+    // Node's side of the toolkit, and its tests (which run in Node).
+    files: ['shared/ui/src/server/**', 'shared/ui/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
