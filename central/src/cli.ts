@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       const worker = await startWorker(config, { drain: values.drain, log, queues });
       // Drain mode ends by itself, but a pod can still be told to stop before the queues empty.
       const stopped = signalled.then(async (signal) => {
-        log.info({ signal }, 'shutting down: finishing the job in hand');
+        log.info({ signal }, 'shutting down: stopping the job in hand (its message goes back)');
         await worker.stop();
       });
       await Promise.race([worker.done, stopped]);

@@ -30,6 +30,8 @@ const HINTS: Record<string, string> = {
   INGEST_BURST: 'set INGEST_BURST to the ingest calls one park token may make at once',
   WORKER_CONCURRENCY:
     'set WORKER_CONCURRENCY to how many jobs one long-running worker runs at once',
+  WORKER_MAX_RUN_S:
+    'set WORKER_MAX_RUN_S to the seconds a drain-mode worker keeps taking jobs before it exits (e.g. 2700), or leave it unset for no limit',
   STUCK_JOB_MIN:
     'set STUCK_JOB_MIN to the minutes after which a job with no end is taken as abandoned',
   VERIFY_THREADS: 'set VERIFY_THREADS to how many threads verify committed drops (1-16)',
@@ -91,6 +93,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   INGEST_RATE_PER_S: z.coerce.number().positive().max(100_000).default(20),
   INGEST_BURST: z.coerce.number().int().min(1).max(100_000).default(100),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  WORKER_MAX_RUN_S: z.coerce.number().int().positive().max(604_800).optional(),
   STUCK_JOB_MIN: z.coerce.number().positive().max(10_080).optional(),
   REPORT_CATCHUP_D: z.coerce.number().min(0).max(366).default(35),
   VERIFY_THREADS: z.coerce.number().int().min(1).max(16).default(2),
@@ -184,6 +187,11 @@ export interface CentralConfig extends DatabaseConfig {
   reportCatchUpMs: number;
   /** Worker threads that verify committed drops off the event loop. */
   verifyThreads: number;
+  /**
+   * A drain-mode worker (a job pod) takes no new job after running this long and exits 0, so
+   * its pod ends before activeDeadlineSeconds could kill it mid-job. Default: no limit.
+   */
+  workerMaxRunMs?: number;
 }
 
 /** A configuration problem, worded for the operator who has to fix the environment. */
@@ -238,5 +246,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     stuckJobMs: e.STUCK_JOB_MIN ? e.STUCK_JOB_MIN * 60_000 : e.JOB_TIMEOUT_S * 1000 + 300_000,
     reportCatchUpMs: e.REPORT_CATCHUP_D * 86_400_000,
     verifyThreads: e.VERIFY_THREADS,
+    ...(e.WORKER_MAX_RUN_S ? { workerMaxRunMs: e.WORKER_MAX_RUN_S * 1000 } : {}),
   };
 }

@@ -19,12 +19,13 @@ let child: ChildProcess | undefined;
 beforeAll(async () => {
   env = await createTestEnvironment('worker-shutdown');
   binDir = await mkdtemp(join(tmpdir(), 'zra-slow-bin-'));
-  // A reporter that runs until the test lets it go, then fails the way a job fails.
+  // A reporter that runs far longer than a pod's grace period (until the test lets it go)
+  // and notes the SIGTERM it gets.
   const script = `#!/bin/sh
+trap 'touch "${binDir}/terminated"; exit 143' TERM
 touch "${binDir}/started"
 while [ ! -f "${binDir}/go" ]; do sleep 0.05; done
-echo '{"error":{"code":"simulated","message":"released by the test"}}' >&2
-exit 1
+exit 0
 `;
   await writeFile(join(binDir, 'reporter'), script);
   await chmod(join(binDir, 'reporter'), 0o755);
@@ -52,7 +53,7 @@ const exists = (path: string) =>
   );
 
 describe('worker shutdown', () => {
-  it('finishes and records the job in hand when SIGTERM arrives, returns its message to the queue, and exits 0', async () => {
+  it('passes SIGTERM on to the job binary, records the run as stopped (not an attempt), returns its message to the queue, and exits 0', async () => {
     await createPark(env.pool, { id: 'stop-park', name: 'Stop Park', timezone: 'Europe/Rome' });
     const reportId = await requestReport(env.pool, {
       park: 'stop-park',
@@ -84,15 +85,22 @@ describe('worker shutdown', () => {
       }
 
       child.kill('SIGTERM');
-      await logs.waitFor((l) => l.msg === 'shutting down: finishing the job in hand');
-      await writeFile(join(binDir, 'go'), '');
+      await logs.waitFor(
+        (l) => l.msg === 'job stopped with its worker; the message goes back to the queue',
+      );
+      // The job binary was told to stop: the test never let it finish.
+      expect(await exists(join(binDir, 'terminated'))).toBe(true);
 
       expect(await exited).toBe(0);
-      const runs = await env.pool.query<{ outcome: string | null; ended: boolean }>(
-        'SELECT outcome, ended_at IS NOT NULL AS ended FROM job_runs WHERE subject = $1',
+      const runs = await env.pool.query<{
+        outcome: string | null;
+        error_code: string | null;
+        ended: boolean;
+      }>(
+        'SELECT outcome, error_code, ended_at IS NOT NULL AS ended FROM job_runs WHERE subject = $1',
         [reportId],
       );
-      expect(runs.rows).toEqual([{ outcome: 'retrying', ended: true }]);
+      expect(runs.rows).toEqual([{ outcome: 'abandoned', error_code: 'stopped', ended: true }]);
       const check = await ch.checkQueue(reportQueue);
       expect(check.messageCount).toBe(1);
     } finally {

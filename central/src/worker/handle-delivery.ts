@@ -5,11 +5,29 @@ import type { StallCounter } from '../infra/stall-counter.ts';
 import { StoppedWaitingError, untilAvailable } from '../infra/until-available.ts';
 import { sleep } from '../queue/sleep.ts';
 import { describeJobFailure, failureText, type JobFailure } from './job-failure.ts';
-import type { JobDeps, JobKind, StoredError } from './job-kind.ts';
-import { abandonOpenRuns, finishJobRun, roundCounts, startJobRun } from './job-runs.ts';
+import type { JobDeps, JobKind, Queryable, StoredError } from './job-kind.ts';
+import {
+  abandonOpenRuns,
+  finishJobRun,
+  lostRuns,
+  roundCounts,
+  startJobRun,
+  STOPPED_CODE,
+} from './job-runs.ts';
+import { JobStoppedError } from './run-job-binary.ts';
 
-/** What to tell the broker about a delivery. */
-export type DeliveryVerdict = 'ack' | 'requeue' | 'reject';
+/**
+ * What to tell the broker about a delivery:
+ * - `ack`: done (or nothing to do);
+ * - `retry`: the job failed and runs again: basic.reject with requeue, which every RabbitMQ
+ *   counts as a failed delivery (from 4.3 the only requeue that does);
+ * - `requeue`: handed back for reasons that are not the job's (its worker is stopping):
+ *   basic.nack with requeue, which RabbitMQ 4.3 does not count;
+ * - `reject`: given up: dead-lettered to the queue's `.dlq`.
+ * The worker's own count in job_runs decides when to give up, so the limit holds whichever
+ * way a broker counts.
+ */
+export type DeliveryVerdict = 'ack' | 'retry' | 'requeue' | 'reject';
 
 /** How many times the queue has handed this message out before (quorum queues count it). */
 export function previousDeliveries(msg: ConsumeMessage | GetMessage): number {
@@ -74,6 +92,19 @@ export async function handleDelivery<M>(
       );
       return 'ack';
     }
+    // Runs lost with their worker (killed, out of memory) are counted here, at each delivery,
+    // not left to the broker's delivery count, which RabbitMQ 4.3 no longer raises when a dead
+    // worker's channel closes: a job that kills every worker it runs on is given up.
+    const lost = await wait('count the runs lost with their worker', () =>
+      lostRuns(deps.pool, kind.queue, subject),
+    );
+    if (lost >= policy.deliveryLimit) {
+      await wait('give up a job that stopped its worker every time', () =>
+        withTransaction(deps.pool, (c) => giveUpWorkerDied(c, kind, message, subject, lost)),
+      );
+      log.error({ lost }, 'the job killed its worker every time; gave up');
+      return 'reject';
+    }
     const run = await wait('record the start of the job', () =>
       startJobRun(deps.pool, kind.queue, subject),
     );
@@ -84,6 +115,18 @@ export async function handleDelivery<M>(
       await wait('run the job', () => kind.run({ ...deps, log: runLog }, message));
     } catch (err) {
       if (err instanceof StoppedWaitingError) throw err;
+      if (err instanceof JobStoppedError) {
+        // Its worker is stopping (SIGTERM): the run is closed as stopped, not as an attempt,
+        // and the message goes back to the queue for another worker.
+        await wait('record that the job was stopped', () =>
+          finishJobRun(deps.pool, run.id, 'abandoned', {
+            code: STOPPED_CODE,
+            text: 'stopped: its worker was told to stop (its pod was deleted, evicted, drained or reached its end); the job runs again on another worker and this run is not counted as an attempt',
+          }),
+        );
+        runLog.warn('job stopped with its worker; the message goes back to the queue');
+        return 'requeue';
+      }
       failure = describeJobFailure(kind.queue, err, deps.config);
       // The raw error (paths, driver text, stack) is for the log only.
       runLog.warn({ err, code: failure.code, permanent: failure.permanent }, 'job failed');
@@ -127,7 +170,7 @@ export async function handleDelivery<M>(
     const delay = Math.min(policy.retryDelayMs * 2 ** (run.attempt - 1), 30_000);
     runLog.warn({ code: error.code, retryInMs: delay }, 'job failed; will retry');
     await sleep(delay, policy.signal);
-    return 'requeue';
+    return 'retry';
   } catch (err) {
     // Stopping (SIGTERM) while a dependency is away: hand the message back untouched.
     if (err instanceof StoppedWaitingError) {
@@ -173,16 +216,7 @@ export async function handleDeadLetter<M>(
         );
         const counts = await roundCounts(c, kind.queue, subject);
         if (counts.abandoned >= policy.deliveryLimit) {
-          const error: StoredError = {
-            code: 'worker_died',
-            text: `the worker stopped (killed, evicted or out of memory) during each of the last ${counts.abandoned} runs of this job; not retried. What to do: check the worker pods and their logs of that time, then retry it from the dashboard.`,
-          };
-          await kind.onGiveUp(c, message, error);
-          await c.query(
-            `UPDATE job_runs SET outcome = 'failed', error = $3, error_code = $4
-              WHERE id = (SELECT max(id) FROM job_runs WHERE type = $1 AND subject = $2)`,
-            [kind.queue, subject, error.text, error.code],
-          );
+          await giveUpWorkerDied(c, kind, message, subject, counts.abandoned);
           log.error(
             { abandoned: counts.abandoned },
             'the job killed its worker every time; gave up',
@@ -201,6 +235,36 @@ export async function handleDeadLetter<M>(
     throw err;
   }
   return 'ack';
+}
+
+/**
+ * Gives the subject up with `worker_died`: its worker died during `lost` runs in a row (a job
+ * that kills its worker, e.g. out of memory). Runs still open are closed as abandoned and the
+ * latest run carries the verdict.
+ */
+async function giveUpWorkerDied<M>(
+  c: Queryable,
+  kind: JobKind<M>,
+  message: M,
+  subject: string,
+  lost: number,
+): Promise<void> {
+  await abandonOpenRuns(
+    c,
+    kind.queue,
+    subject,
+    'abandoned: this run never recorded an end (its worker was killed, evicted or ran out of memory)',
+  );
+  const error: StoredError = {
+    code: 'worker_died',
+    text: `the worker stopped (killed, evicted or out of memory) during each of the last ${lost} runs of this job; not retried. What to do: check the worker pods and their logs of that time, then retry it from the dashboard.`,
+  };
+  await kind.onGiveUp(c, message, error);
+  await c.query(
+    `UPDATE job_runs SET outcome = 'failed', error = $3, error_code = $4
+      WHERE id = (SELECT max(id) FROM job_runs WHERE type = $1 AND subject = $2)`,
+    [kind.queue, subject, error.text, error.code],
+  );
 }
 
 function waiter(log: Logger, policy: DeliveryPolicy) {

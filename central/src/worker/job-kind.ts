@@ -11,6 +11,8 @@ export interface JobDeps {
   config: CentralConfig;
   blobs: BlobStore;
   log: Logger;
+  /** Aborted when the worker is told to stop: a running job binary is stopped with it. */
+  stop?: AbortSignal;
 }
 
 /** A pool or a client inside a transaction: where a kind writes its subject's state. */

@@ -12,6 +12,16 @@ export const WORKER_NAME = `${hostname()}:${process.pid}`;
  */
 export type JobOutcome = 'succeeded' | 'retrying' | 'failed' | 'abandoned';
 
+/**
+ * The error code of an `abandoned` run that its own worker closed because it was told to stop
+ * (SIGTERM: a pod deleted, evicted or drained). Unlike a run lost with a dead worker, it says
+ * nothing about the job, so it never counts towards giving up with `worker_died`.
+ */
+export const STOPPED_CODE = 'stopped';
+
+/** A run of the round that its worker never finished: open, or closed as lost (not stopped). */
+const LOST = `(r.ended_at IS NULL OR (r.outcome = 'abandoned' AND r.error_code IS DISTINCT FROM '${STOPPED_CODE}'))`;
+
 /** A started run. */
 export interface StartedRun {
   id: string;
@@ -64,7 +74,7 @@ export async function finishJobRun(
 export interface RoundCounts {
   /** Runs that ended with the job's own failure. */
   failures: number;
-  /** Runs whose worker stopped without a verdict (closed as abandoned). */
+  /** Runs whose worker died without a verdict (closed as abandoned; stopped runs excluded). */
   abandoned: number;
   /** The error of the latest failure, if any. */
   lastError: { code: string | null; text: string | null } | null;
@@ -83,7 +93,8 @@ export async function roundCounts(
     text: string | null;
   }>(
     `SELECT count(*) FILTER (WHERE r.outcome = 'retrying')::int AS failures,
-            count(*) FILTER (WHERE r.outcome = 'abandoned')::int AS abandoned,
+            count(*) FILTER (WHERE r.outcome = 'abandoned'
+                               AND r.error_code IS DISTINCT FROM '${STOPPED_CODE}')::int AS abandoned,
             (array_agg(r.error_code ORDER BY r.id DESC) FILTER (WHERE r.outcome = 'retrying'))[1] AS code,
             (array_agg(r.error ORDER BY r.id DESC) FILTER (WHERE r.outcome = 'retrying'))[1] AS text
        FROM ${ROUND}`,
@@ -95,6 +106,21 @@ export async function roundCounts(
     abandoned: row?.abandoned ?? 0,
     lastError: row && (row.code || row.text) ? { code: row.code, text: row.text } : null,
   };
+}
+
+/**
+ * How many runs of the subject's round were lost with their worker: never finished (still
+ * open: the worker died, or it lost its broker link and still runs) or closed as abandoned.
+ * Runs stopped on purpose do not count. The worker reads this at every delivery, so a job that
+ * kills its worker is given up after DELIVERY_LIMIT such runs whatever the broker counts: from
+ * RabbitMQ 4.3 a delivery returned by a closed channel no longer raises the delivery count.
+ */
+export async function lostRuns(db: Queryable, type: QueueName, subject: string): Promise<number> {
+  const r = await db.query<{ lost: number }>(
+    `SELECT count(*) FILTER (WHERE ${LOST})::int AS lost FROM ${ROUND}`,
+    [type, subject],
+  );
+  return r.rows[0]?.lost ?? 0;
 }
 
 /** Which open runs {@link abandonOpenRuns} closes. */

@@ -48,7 +48,7 @@ export const postprocessJob: JobKind<PostprocessMessage> = {
     return state === undefined ? 'missing' : (STATES[state] ?? 'pending');
   },
 
-  async run({ pool, config, blobs, log }, { batchId }) {
+  async run({ pool, config, blobs, log, stop }, { batchId }) {
     const r = await pool.query<BatchRow>(
       'SELECT id, park_id, ride_id, content_id, blob_path, state FROM batches WHERE id = $1',
       [batchId],
@@ -75,6 +75,7 @@ export const postprocessJob: JobKind<PostprocessMessage> = {
         join(config.rustBinDir, 'postprocessor'),
         ['--drop', batch.blob_path, '--ride-models', config.rideModelsPath, '--out', out],
         config.jobTimeoutMs,
+        stop,
       );
       const result = parseResult(await readOutput(out));
       if (result.drop.contentId !== batch.content_id) {

@@ -40,7 +40,7 @@ export const reportJob: JobKind<ReportMessage> = {
     return state === undefined ? 'missing' : (STATES[state] ?? 'pending');
   },
 
-  async run({ pool, config, blobs, log }, { reportId }) {
+  async run({ pool, config, blobs, log, stop }, { reportId }) {
     const r = await pool.query<ReportRow>(
       'SELECT park_id, ride_id, period_start, period_end, language FROM reports WHERE id = $1',
       [reportId],
@@ -79,6 +79,7 @@ export const reportJob: JobKind<ReportMessage> = {
         join(config.rustBinDir, 'reporter'),
         ['--input', inputPath, '--out-dir', outDir],
         config.jobTimeoutMs,
+        stop,
       );
       const paths = {
         pdf: join(outDir, FILES.pdf),

@@ -22,17 +22,60 @@ export class JobBinaryError extends Error {
 }
 
 /**
+ * The job binary was told to stop (SIGTERM) because its worker is stopping: not the job's
+ * failure, and not one of its attempts.
+ */
+export class JobStoppedError extends Error {
+  override name = 'JobStoppedError';
+}
+
+/**
+ * How long a job binary has to end after SIGTERM before it is killed. The Rust jobs end at
+ * once (they keep the default SIGTERM action, and their outputs are renamed into place only
+ * when complete), so this only bounds a binary that ignores the signal.
+ */
+export const STOP_GRACE_MS = 10_000;
+
+/**
  * Runs a job binary (files in, files out) with a timeout. On failure the binary prints one
  * JSON line `{"error":{code,message}}` on stderr; that becomes a JobBinaryError.
+ *
+ * When `stop` is aborted (the worker got SIGTERM: its pod is being stopped), the binary gets
+ * SIGTERM too, and SIGKILL {@link STOP_GRACE_MS} later if it is still running; the promise
+ * then rejects with {@link JobStoppedError}. Only the worker process receives the pod's
+ * SIGTERM (it is PID 1), so without this the binary would run on until the kubelet's SIGKILL.
  */
-export function runJobBinary(path: string, args: string[], timeoutMs: number): Promise<void> {
+export function runJobBinary(
+  path: string,
+  args: string[],
+  timeoutMs: number,
+  stop?: AbortSignal,
+): Promise<void> {
+  if (stop?.aborted) {
+    return Promise.reject(new JobStoppedError('the worker is stopping; the job was not started'));
+  }
   return new Promise((resolve, reject) => {
-    execFile(
+    let stopped = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const onStop = () => {
+      stopped = true;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    };
+    const child = execFile(
       path,
       args,
       { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
       (err, _stdout, stderr) => {
+        stop?.removeEventListener('abort', onStop);
+        clearTimeout(killTimer);
+        // A binary that finished before the signal took effect did its job.
         if (!err) return resolve();
+        if (stopped) {
+          return reject(
+            new JobStoppedError(`${path} was stopped (SIGTERM) because its worker is stopping`),
+          );
+        }
         const e = err as NodeJS.ErrnoException & {
           killed?: boolean;
           signal?: string | null;
@@ -73,6 +116,7 @@ export function runJobBinary(path: string, args: string[], timeoutMs: number): P
         );
       },
     );
+    stop?.addEventListener('abort', onStop, { once: true });
   });
 }
 

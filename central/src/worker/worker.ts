@@ -35,6 +35,8 @@ export interface WorkerOptions {
    * that would leave the other ScaledJob's pods with nothing to do.
    */
   queues?: readonly QueueName[];
+  /** Drain mode takes no new job after this long (default: config.workerMaxRunMs, none). */
+  maxRunMs?: number;
 }
 
 /** A running worker. */
@@ -69,8 +71,9 @@ export async function startWorker(
   });
   const blobs = new BlobStore(config.blobDir);
   await blobs.init();
-  const deps: JobDeps = { pool, config, blobs, log };
   const stopping = new AbortController();
+  // A stop reaches the job binary too (SIGTERM): a pod's grace period is far shorter than a job.
+  const deps: JobDeps = { pool, config, blobs, log, stop: stopping.signal };
   const policy = {
     deliveryLimit: config.deliveryLimit,
     retryDelayMs: options.retryDelayMs ?? 1000,
@@ -111,36 +114,64 @@ export async function startWorker(
       : handleDelivery(kind, deps, msg, policy);
   }
 
+  /** basic.reject for what the job did (a failure, giving up), basic.nack for the rest. */
   function settle(channel: Channel, msg: ConsumeMessage | GetMessage, verdict: DeliveryVerdict) {
     if (verdict === 'ack') channel.ack(msg);
-    else channel.nack(msg, false, verdict === 'requeue');
+    else if (verdict === 'retry') channel.reject(msg, true);
+    else if (verdict === 'requeue') channel.nack(msg, false, true);
+    else channel.reject(msg, false);
   }
   const sources = kinds.flatMap((kind) => [
     { kind, dead: false, queue: queueName(config.queuePrefix, kind.queue) },
     { kind, dead: true, queue: deadLetterQueueName(config.queuePrefix, kind.queue) },
   ]);
 
-  /** Drain: take messages with basic.get until every queue answers empty. */
+  /**
+   * Drain: take messages with basic.get until every queue answers empty, or until the worker
+   * has run `workerMaxRunMs` (then it exits 0 and KEDA starts a fresh pod for what is left,
+   * instead of activeDeadlineSeconds killing this one in the middle of a job).
+   */
   async function drain(): Promise<void> {
+    const startedAt = Date.now();
+    const maxRunMs = options.maxRunMs ?? config.workerMaxRunMs;
     // A lost broker link is waited out like in long-running mode: the message in hand went
     // back to the queue, and the pod carries on once the broker answers.
     await untilAvailable(
       'take jobs from the broker',
       async () => {
         const channel = await connect();
-        for (;;) {
-          let handled = 0;
-          for (const source of sources) {
-            if (stopping.signal.aborted) return;
-            const msg = await channel.get(source.queue, { noAck: false });
-            if (!msg) continue;
-            handled++;
-            settle(channel, msg, await handle(source.kind, source.dead, msg));
+        try {
+          for (;;) {
+            let handled = 0;
+            for (const source of sources) {
+              if (stopping.signal.aborted) return;
+              const msg = await channel.get(source.queue, { noAck: false });
+              if (!msg) continue;
+              handled++;
+              settle(channel, msg, await handle(source.kind, source.dead, msg));
+              if (maxRunMs !== undefined && Date.now() - startedAt >= maxRunMs) {
+                log.info(
+                  { ranMs: Date.now() - startedAt, maxRunMs },
+                  'ran for its maximum run time (WORKER_MAX_RUN_S); worker exits, the jobs left are for a fresh pod',
+                );
+                return;
+              }
+            }
+            if (handled === 0) {
+              log.info('queues are empty; worker exits (drain mode)');
+              return;
+            }
           }
-          if (handled === 0) {
-            log.info('queues are empty; worker exits (drain mode)');
-            return;
-          }
+        } finally {
+          // Closing the channel waits for the broker's answer, so the last ack or nack reaches
+          // it before the connection ends (closing the connection alone can overtake it, and
+          // the job just done would be delivered again).
+          await withDeadline(
+            channel.close(),
+            config.timeouts.amqpTimeoutMs,
+            'rabbitmq',
+            'close the channel',
+          ).catch(() => undefined);
         }
       },
       { log, signal: stopping.signal, dependency: 'rabbitmq', stalls },
@@ -173,6 +204,16 @@ export async function startWorker(
               const job = slots.run(async () => {
                 // Its link died while it waited for a slot: the broker has requeued it.
                 if (!linkOpen) return;
+                // Delivered while the worker is stopping (before its consumer was cancelled,
+                // e.g. the message of a job just stopped): handed straight back, no run.
+                if (stopping.signal.aborted) {
+                  try {
+                    settle(channel, msg, 'requeue');
+                  } catch {
+                    // The link closed meanwhile: the broker has it back already.
+                  }
+                  return;
+                }
                 let verdict: DeliveryVerdict;
                 try {
                   verdict = await handle(source.kind, source.dead, msg);
@@ -216,6 +257,13 @@ export async function startWorker(
             ).catch(() => undefined);
           }
           await Promise.all(inFlight);
+          // As in drain mode: the last acks reach the broker before the connection ends.
+          await withDeadline(
+            channel.close(),
+            config.timeouts.amqpTimeoutMs,
+            'rabbitmq',
+            'close the channel',
+          ).catch(() => undefined);
           return;
         }
         log.warn('worker: broker connection closed; reconnecting');
