@@ -11,7 +11,13 @@ export interface TestBrowser {
    * A new context and page at 1280×800 (the smallest screen the apps must work on). Console
    * errors, page errors and failed requests are collected for {@link TestBrowser.problems}.
    */
-  newPage(options?: { viewport?: { width: number; height: number } }): Promise<Page>;
+  newPage(options?: {
+    viewport?: { width: number; height: number };
+    /** The browser's own time zone (IANA), e.g. to prove a page shows another zone's times. */
+    timezoneId?: string;
+    /** The system colour scheme the page sees (`prefers-color-scheme`). */
+    colorScheme?: 'light' | 'dark';
+  }): Promise<Page>;
   /** Every console error, page error and failed request seen so far, in order. */
   problems(): string[];
   close(): Promise<void>;
@@ -35,6 +41,8 @@ export async function startBrowser(): Promise<TestBrowser> {
     async newPage(options = {}) {
       const context = await browser.newContext({
         viewport: options.viewport ?? { width: 1280, height: 800 },
+        ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+        ...(options.colorScheme ? { colorScheme: options.colorScheme } : {}),
       });
       contexts.push(context);
       const page = await context.newPage();

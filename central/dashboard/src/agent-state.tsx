@@ -8,7 +8,7 @@ type Agent = Outputs['dashboard']['fleet']['parks'][number]['agent'];
 export function AgentState(props: { agent: Agent }) {
   const a = props.agent;
   if (a.lastHeartbeatAt === null) return <Badge tone="idle">never heard from</Badge>;
-  if (a.silent) return <Badge tone="bad">silent since {ago(a.lastHeartbeatAt)}</Badge>;
+  if (a.silent) return <Badge tone="bad">silent, last heard {ago(a.lastHeartbeatAt)}</Badge>;
   if (a.backlogGrowing) return <Badge tone="warn">backlog growing</Badge>;
   return <Badge tone="ok">online</Badge>;
 }
@@ -42,6 +42,7 @@ function durationShort(s: number): string {
 /** The rides at the park in one phrase: "2 of 3 failing", "all 3 pulling", "not reported". */
 export function ridesAtParkText(agent: Agent): string {
   const rides = agent.rides;
+  if (agent.lastHeartbeatAt === null) return '—';
   if (rides === null) return 'not reported by this agent';
   if (rides.length === 0) return 'no rides configured';
   const failing = rides.filter((r) => r.state === 'failing').length;

@@ -1,4 +1,4 @@
-import { addDays, Field, Form, localDate, usePoll } from '@zra/ui';
+import { addDays, dayLabel, Field, Form, localDate, usePoll } from '@zra/ui';
 import { useState } from 'react';
 import { api } from '../api.ts';
 
@@ -43,7 +43,8 @@ export function ReportRequestForm(props: {
           lastDay: last,
         });
         props.done();
-        return `Report queued for ${first === last ? first : `${first} to ${last}`} (${tz} days): it appears below and is ready in a minute or two.`;
+        const days = first === last ? dayLabel(first) : `${dayLabel(first)} to ${dayLabel(last)}`;
+        return `Report queued for ${days} (${tz} days): it appears below and is ready in a minute or two.`;
       }}
     >
       <p className="muted" data-testid="period-zone">

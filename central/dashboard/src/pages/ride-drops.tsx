@@ -5,7 +5,7 @@ import { Link, to } from '../router.tsx';
 
 const STATES = ['stored', 'queued', 'processing', 'processed', 'failed', 'quarantined'] as const;
 type State = (typeof STATES)[number];
-const PAGE = 20;
+const PAGE = 8;
 
 /** A ride's drops, newest first, a page at a time, optionally of one state. */
 export function RideDrops(props: { park: string; ride: string; timezone: string }) {

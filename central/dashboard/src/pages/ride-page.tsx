@@ -77,6 +77,8 @@ export function RidePage(props: { park: string; ride: string }) {
                   <Badge tone={RIDE_STATE_WORDS[atPark.state].tone}>
                     {RIDE_STATE_WORDS[atPark.state].word}
                   </Badge>
+                ) : data.agentHeardAt === null ? (
+                  'agent never heard from'
                 ) : (
                   'not reported'
                 )
