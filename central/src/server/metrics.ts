@@ -6,6 +6,7 @@ import type { StallCounter } from '../infra/stall-counter.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
 import { registerAgentMetrics } from './agent-metrics.ts';
 import { registerJobRunMetrics } from './job-run-metrics.ts';
+import { registerParkOpenMetrics } from './park-open-metrics.ts';
 import { oncePerScrape } from './once-per-scrape.ts';
 
 /** The API's metrics: a dedicated registry plus the instruments request handling feeds. */
@@ -146,6 +147,7 @@ export function createMetrics(
   });
   registerJobRunMetrics(registry, pool);
   registerAgentMetrics(registry, pool, options.silentAfterMs);
+  registerParkOpenMetrics(registry, pool);
   return { registry, httpDuration, bytesIngested };
 }
 
