@@ -44,7 +44,8 @@ export class RideRegistry {
   private readonly statuses = new Map<string, RideStatus>();
 
   constructor(private readonly deps: RideRegistryDeps) {
-    this.reload();
+    // Nobody listens for changes yet: the first reading is not one.
+    this.reload(false);
   }
 
   get(rideId: string): LoadedRide | undefined {
@@ -186,7 +187,7 @@ export class RideRegistry {
   }
 
   /** Reads the rides again (after a change) and brings the statuses in line. */
-  private reload(): void {
+  private reload(notify = true): void {
     const previous = new Map(this.statuses);
     const previousGateway = new Map(
       [...this.loaded.values()].map((l) => [l.ride.id, gatewayOf(l.ride)]),
@@ -220,6 +221,6 @@ export class RideRegistry {
         pulling: 'idle',
       });
     }
-    this.deps.changed();
+    if (notify) this.deps.changed();
   }
 }

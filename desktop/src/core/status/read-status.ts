@@ -1,0 +1,49 @@
+import { bufferSpace, type BufferSpaceConfig } from '../buffer/buffer-space.ts';
+import type { DropBuffer } from '../buffer/drop-buffer.ts';
+import type { CentralViewLoop } from '../central/central-view.ts';
+import type { HeartbeatLoop } from '../central/heartbeat-loop.ts';
+import type { PullCoordinator } from '../pull/pull-coordinator.ts';
+import type { RideRegistry } from '../settings/ride-registry.ts';
+import type { AgentSettings } from '../store/settings-store.ts';
+import type { UploadLoop } from '../upload/upload-loop.ts';
+import { toProblemDrop, type AgentStatus } from './agent-status.ts';
+
+/** The running parts whose state makes up `AgentStatus`. */
+export interface StatusSources {
+  park: string;
+  running: boolean;
+  lastRunAt: string | null;
+  settings: AgentSettings;
+  registry: RideRegistry;
+  pulls: PullCoordinator;
+  uploads: UploadLoop;
+  heartbeats: HeartbeatLoop;
+  globalView: CentralViewLoop;
+  buffer: DropBuffer;
+  bufferConfig: BufferSpaceConfig;
+}
+
+/** Everything the agent knows about itself right now (the UI polls it, `--once` prints it). */
+export function readStatus(s: StatusSources): AgentStatus {
+  return {
+    park: s.park,
+    running: s.running,
+    lastRunAt: s.lastRunAt,
+    rides: s.registry.allStatuses().map((r) => ({
+      ...r,
+      nextPullAt: s.pulls.nextPullAt(r.id),
+      pulling: s.pulls.state(r.id),
+    })),
+    upload: s.uploads.status(),
+    uploadBytesPerSecond: s.settings.uploadBytesPerSecond,
+    timeZone: s.settings.timeZone,
+    central: s.uploads.link.status(),
+    heartbeat: s.heartbeats.status(),
+    drops: s.buffer.counts(),
+    buffer: bufferSpace(s.buffer, s.bufferConfig),
+    quarantined: s.buffer.list({ state: 'quarantined' }).map(toProblemDrop),
+    rejected: s.buffer.list({ state: 'rejected' }).map(toProblemDrop),
+    backlog: s.buffer.backlog(),
+    global: s.globalView.status(),
+  };
+}
