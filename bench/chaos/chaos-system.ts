@@ -150,6 +150,8 @@ export async function startChaosSystem(o: ChaosSystemOptions): Promise<ChaosSyst
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       SESSION_COOKIE_SECURE: 'false',
+      // Several central processes share this host: each takes a free port for its /metrics.
+      METRICS_PORT: '0',
       SHUTDOWN_GRACE_S: '5',
       VERIFY_THREADS: '1',
       INGEST_RATE_PER_S: '1000',

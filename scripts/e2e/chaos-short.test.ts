@@ -6,7 +6,7 @@
  * docs/performance.md.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,8 @@ describe(`the short chaos campaign (seed ${SEED})`, () => {
         '--json',
         json,
       ]);
+      // No result file: the campaign could not run; its output says why.
+      expect(existsSync(json), output).toBe(true);
       const result = resultSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
       // A campaign that injected little or wrote little proves nothing.
       expect(result.faults.length, output).toBeGreaterThanOrEqual(20);
