@@ -129,6 +129,7 @@ export async function startCentral(
       : startStuckJobSweeper({
           pool,
           stuckAfterMs: config.stuckJobMs,
+          blobRoot: config.blobDir,
           maxAttempts: config.deliveryLimit,
           intervalMs: Math.min(60_000, config.stuckJobMs / 4),
           log: log.child({ component: 'stuck-job-sweeper' }),

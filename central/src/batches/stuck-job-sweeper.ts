@@ -4,6 +4,7 @@ import { withTransaction } from '../db/pool.ts';
 import { enqueue } from '../queue/outbox.ts';
 import { sleep } from '../queue/sleep.ts';
 import { abandonOpenRuns, roundCounts } from '../worker/job-runs.ts';
+import { removeStaleScratch } from '../blob/stale-scratch.ts';
 
 /** What one sweep did. */
 export interface StuckJobSweep {
@@ -141,7 +142,12 @@ export interface StuckJobSweeper {
 
 /** Sweeps every `intervalMs`; `onRequeued` is told when something went back to a queue. */
 export function startStuckJobSweeper(
-  options: StuckJobSweeperOptions & { intervalMs: number; onRequeued?: () => void },
+  options: StuckJobSweeperOptions & {
+    intervalMs: number;
+    onRequeued?: () => void;
+    /** The blob store's root: scratch files of killed jobs are removed on the same clock. */
+    blobRoot?: string;
+  },
 ): StuckJobSweeper {
   const stopping = new AbortController();
   const running = (async () => {
@@ -149,6 +155,9 @@ export function startStuckJobSweeper(
       try {
         const swept = await sweepStuckJobs(options);
         if (swept.requeued.length > 0) options.onRequeued?.();
+        if (options.blobRoot) {
+          await removeStaleScratch(options.blobRoot, options.stuckAfterMs, options.log);
+        }
       } catch (err) {
         options.log.warn({ err }, 'stuck-job sweep failed (database down?); trying again later');
       }
