@@ -13,7 +13,7 @@ export class Semaphore {
     this.free = size;
   }
 
-  /** Runs `task` once a slot is free; the slot is handed on when it settles, however. */
+  /** Runs `task` once a slot is free; the slot is handed on when it ends, however it ends. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.free > 0) this.free--;
     else await new Promise<void>((resolve) => this.waiting.push(resolve));

@@ -107,10 +107,11 @@ export class DropBuffer {
   private withBlob<T>(sha256: string, work: () => Promise<T>): Promise<T> {
     const before = this.blobWork.get(sha256) ?? Promise.resolve();
     const run = before.then(work, work);
-    const settled = run.catch(() => undefined);
-    this.blobWork.set(sha256, settled);
-    void settled.then(() => {
-      if (this.blobWork.get(sha256) === settled) this.blobWork.delete(sha256);
+    // The queue waits for the work to end, whether it failed or not.
+    const ended = run.catch(() => undefined);
+    this.blobWork.set(sha256, ended);
+    void ended.then(() => {
+      if (this.blobWork.get(sha256) === ended) this.blobWork.delete(sha256);
     });
     return run;
   }

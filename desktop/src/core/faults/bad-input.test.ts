@@ -4,7 +4,6 @@ import path from 'node:path';
 import { verifyDrop } from '@zra/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/sftp-gateway.ts';
-import { waitFor } from '../../../../scripts/harness/wait-for.ts';
 import { createAgent } from '../agent.ts';
 import { DropBuffer } from '../buffer/drop-buffer.ts';
 import { parseAgentConfig } from '../settings/config.ts';
@@ -149,30 +148,6 @@ describe('bad files on the gateway', () => {
 });
 
 describe('a file that grows while the agent lists the folder', () => {
-  /**
-   * Writes `bytes` into the gateway folder in small appends, as a PLC export does, stamping
-   * each write `mtimeOffsetMs` from now (a gateway clock ahead of the agent's when positive).
-   */
-  async function growOnGateway(
-    remoteDir: string,
-    name: string,
-    bytes: Buffer,
-    mtimeOffsetMs: number,
-  ): Promise<void> {
-    const dir = path.join(gw.root, remoteDir);
-    await mkdir(dir, { recursive: true });
-    const file = path.join(dir, name);
-    await writeFile(file, Buffer.alloc(0));
-    const pieces = 12;
-    const step = Math.ceil(bytes.length / pieces);
-    for (let at = 0; at < bytes.length; at += step) {
-      await appendFile(file, bytes.subarray(at, at + step));
-      const t = (Date.now() + mtimeOffsetMs) / 1000;
-      await utimes(file, t, t);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   for (const [clock, offsetMs] of [
     ['the gateway clock agrees', 0],
     ['the gateway clock runs an hour ahead', 3_600_000],
@@ -183,42 +158,57 @@ describe('a file that grows while the agent lists the folder', () => {
       cleanups.push(data.remove, () => buffer.close());
       const remoteDir = `grow-${offsetMs}`;
       const ride = rideOnGateway(gw, 'r1', remoteDir);
-      // Generous: SFTP mtimes have one-second resolution (a file written 0.9 s ago can look
-      // 1.9 s old), and a busy machine may stall the writer between appends.
-      const minAgeMs = 5000;
+      const minAgeMs = 2000;
       const settle = new SettleTracker(minAgeMs);
-      const pull = () =>
-        pullRide(ride, {
+      // The agent's clock, moved by the test; the gateway stamps each write with it (plus its
+      // offset), so a pull can come between any two writes without waiting for real time.
+      let now = Date.now();
+      const pull = async () => {
+        const r = await pullRide(ride, {
           park: 'gardaland',
           buffer,
-          connect: (r) => connectGateway(r.connection, log),
+          connect: (c) => connectGateway(c.connection, log),
           verify: verifyDrop,
           log,
           minAgeMs,
           settle,
+          now: () => now,
         });
+        results.push(r);
+        return r;
+      };
       const drop = buildTestDrop({ sequence: 3, riders: 17 });
       const results: RidePullResult[] = [];
+      const dir = path.join(gw.root, remoteDir);
+      await mkdir(dir, { recursive: true });
+      const file = path.join(dir, drop.fileName);
+      await writeFile(file, Buffer.alloc(0));
 
-      let writing = true;
-      const writer = growOnGateway(remoteDir, drop.fileName, drop.zip, offsetMs).finally(() => {
-        writing = false;
-      });
-      // Pull over and over while the file grows, and on until it is taken.
-      await waitFor(
-        'the grown file to be buffered',
-        async () => {
-          const listedWhileWriting = writing;
-          const r = await pull();
-          results.push(r);
-          if (listedWhileWriting) expect(r.buffered + r.quarantined).toBe(0);
-          return r.buffered === 1;
-        },
-        { timeoutMs: 45_000, intervalMs: 200 },
-      );
-      await writer;
+      // A PLC export writes in small appends, 100 ms apart; the agent lists after each one.
+      const pieces = 12;
+      const step = Math.ceil(drop.zip.length / pieces);
+      for (let at = 0; at < drop.zip.length; at += step) {
+        await appendFile(file, drop.zip.subarray(at, at + step));
+        const t = (now + offsetMs) / 1000;
+        await utimes(file, t, t);
+        const r = await pull();
+        expect(r.buffered + r.quarantined).toBe(0);
+        expect(r.young).toBe(1);
+        now += 100;
+      }
+      const lastWriteAt = now - 100;
+      // Written out: the agent's clock moves on until a pull takes the file.
+      let taken: RidePullResult | undefined;
+      while (!taken && now - lastWriteAt < 60_000) {
+        now += 250;
+        const r = await pull();
+        if (r.buffered > 0) taken = r;
+      }
 
-      expect(results.some((r) => r.young === 1)).toBe(true);
+      expect(taken).toMatchObject({ buffered: 1, young: 0 });
+      // Settled by the min age (plus the second SFTP cuts off mtimes), not much later.
+      expect(now - lastWriteAt).toBeGreaterThanOrEqual(minAgeMs);
+      expect(now - lastWriteAt).toBeLessThanOrEqual(minAgeMs + 1250);
       expect(results.reduce((n, r) => n + r.quarantined + r.failed.length, 0)).toBe(0);
       expect(buffer.list()).toMatchObject([
         { sha256: drop.sha256, contentId: drop.contentId, state: 'buffered' },

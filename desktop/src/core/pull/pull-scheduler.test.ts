@@ -31,7 +31,8 @@ function controlledPulls() {
   return { run, finish, log, maxActive: () => maxActive };
 }
 
-const settle = () => new Promise((r) => setImmediate(r));
+/** Lets the scheduler's promise callbacks run (one turn of the event loop). */
+const nextTurn = () => new Promise((r) => setImmediate(r));
 
 describe('pull scheduler', () => {
   it('never runs two pulls of one ride at once: a tick while it runs is skipped and pull now joins it', async () => {
@@ -39,7 +40,7 @@ describe('pull scheduler', () => {
     const scheduler = new PullScheduler(2, pulls.run);
 
     const first = scheduler.request('r1');
-    await settle();
+    await nextTurn();
     expect(scheduler.tick('r1')).toBe(false);
     const joined = scheduler.request('r1');
     expect(joined).toBe(first);
@@ -49,7 +50,7 @@ describe('pull scheduler', () => {
     expect(pulls.log).toEqual(['start r1', 'end r1']);
     // Once finished, the next tick pulls again.
     expect(scheduler.tick('r1')).toBe(true);
-    await settle();
+    await nextTurn();
     expect(scheduler.state('r1')).toBe('running');
     await pulls.finish('r1');
     await scheduler.idle();
@@ -60,7 +61,7 @@ describe('pull scheduler', () => {
     const scheduler = new PullScheduler(2, pulls.run);
 
     const all = ['r1', 'r2', 'r3', 'r4'].map((r) => scheduler.request(r));
-    await settle();
+    await nextTurn();
     expect(pulls.log).toEqual(['start r1', 'start r2']);
     expect(scheduler.state('r3')).toBe('waiting');
     // A tick for a waiting ride does not queue it twice.

@@ -187,12 +187,16 @@ describe('pullRide against a real OpenSSH gateway', () => {
 
   it('pulls a file stamped in the future (gateway clock ahead) once two listings agree', async () => {
     const settle = new SettleTracker(300);
-    const { buffer, pull, put } = await setup({ minAgeMs: 300, settle });
+    // The agent's clock, moved by the test: the second listing is 400 ms after the first.
+    let now = Date.now();
+    const { buffer, pull, put } = await setup({ minAgeMs: 300, settle, now: () => now });
     const drop = buildTestDrop();
     await put(drop.fileName, drop.zip, -3600);
 
     expect(await pull()).toMatchObject({ young: 1, buffered: 0 });
-    await new Promise((r) => setTimeout(r, 400));
+    now += 200;
+    expect(await pull()).toMatchObject({ young: 1, buffered: 0 });
+    now += 200;
     expect(await pull()).toMatchObject({ young: 0, buffered: 1 });
     expect(buffer.list()).toHaveLength(1);
   });

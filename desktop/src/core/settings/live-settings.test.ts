@@ -175,14 +175,17 @@ describe('settings applied while the agent runs', () => {
       { connect },
     );
 
+    const pulling = (id: string) => agent.status().rides.find((r) => r.id === id)?.pulling;
     const all = agent.pullNow();
     await waitFor('two pulls connected', () => Promise.resolve(release.size === 2));
     await api.settings.update({ maxConcurrentPulls: 1 });
     // Both pulls in flight go on; finishing one leaves one running, the limit: r3 waits.
     expect([...open_]).toEqual(['r1', 'r2']);
     release.get('r1')?.();
-    await waitFor('r1 finished', () => Promise.resolve(!open_.has('r1')));
-    await new Promise((r) => setTimeout(r, 200));
+    // A slot is handed on the moment a pull ends: once r1 is idle, r3 has been started or
+    // left waiting, and with the limit at 1 (r2 still running) it must still wait.
+    await waitFor('r1 finished', () => Promise.resolve(pulling('r1') === 'idle'));
+    expect(pulling('r3')).toBe('waiting');
     expect(started).toEqual(['r1', 'r2']);
     release.get('r2')?.();
     await waitFor('r3 starts once r2 is done', () => Promise.resolve(release.has('r3')));
