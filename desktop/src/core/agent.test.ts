@@ -4,6 +4,7 @@ import { parseAgentConfig, type RideConfig } from './settings/config.ts';
 import { silentLogger } from './logger.ts';
 import { putOnGateway, rideOnGateway } from './testing/gateway-files.ts';
 import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sftp-gateway.ts';
+import { ManualClock } from './testing/manual-clock.ts';
 import { tempDir } from './testing/temp-dir.ts';
 import { buildTestDrop } from './testing/test-drop.ts';
 
@@ -21,7 +22,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function agentFor(rides: RideConfig[], maxConcurrentPulls = 2): Promise<Agent> {
+async function agentFor(
+  rides: RideConfig[],
+  maxConcurrentPulls = 2,
+  ruleClock?: ManualClock,
+): Promise<Agent> {
   const data = await tempDir('agent');
   const agent = await createAgent(
     parseAgentConfig({
@@ -32,8 +37,9 @@ async function agentFor(rides: RideConfig[], maxConcurrentPulls = 2): Promise<Ag
       rides,
       maxConcurrentPulls,
       minAgeSeconds: 0,
+      timezone: 'Europe/Rome',
     }),
-    { log },
+    { log, ...(ruleClock ? { ruleClock } : {}) },
   );
   cleanups.push(data.remove, () => agent.close());
   return agent;
@@ -85,23 +91,32 @@ describe('agent', () => {
   });
 
   it("pulls a ride on its cron rule after start() and shows the rule's next firing, until stop()", async () => {
-    // Every second (node-cron's six-field form), so the test need not wait for a minute.
-    const ride = { ...rideOnGateway(gw, 'r1', 'agent-loop'), schedule: ['* * * * * *'] };
-    const agent = await agentFor([ride]);
-    agent.start();
-    expect(agent.status().rides[0]).toMatchObject({
-      schedule: ['* * * * * *'],
-      scheduleInWords: ['cron rule "* * * * * *"'],
-    });
-    expect(agent.status().rides[0]?.nextPullAt).not.toBeNull();
+    // The rules' clock moves when the test says: a firing comes without waiting for it.
+    const clock = new ManualClock('2026-06-01T10:01:00Z');
+    const ride = { ...rideOnGateway(gw, 'r1', 'agent-loop'), schedule: ['*/15 7-23 * * *'] };
+    const agent = await agentFor([ride], 2, clock);
     const first = buildTestDrop({ sequence: 7 });
     await putOnGateway(gw, 'agent-loop', first.fileName, first.zip);
+    agent.start();
+    expect(agent.status().rides[0]).toMatchObject({
+      schedule: ['*/15 7-23 * * *'],
+      scheduleInWords: ['every 15 minutes from 07:00 to 23:59, every day'],
+      // 12:15 in Rome (CEST).
+      nextPullAt: '2026-06-01T10:15:00.000Z',
+    });
+    // The start-up pull.
     await expect.poll(() => agent.status().drops.buffered, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => agent.status().rides[0]?.pulling).toBe('idle');
 
-    // The start-up pull is over by now: only the rule can fetch this one.
+    // Only the rule can fetch this one.
     const second = buildTestDrop({ sequence: 9 });
     await putOnGateway(gw, 'agent-loop', second.fileName, second.zip);
+    clock.advanceTo('2026-06-01T10:14:59Z');
+    expect(agent.status().rides[0]?.pulling).toBe('idle');
+    clock.advanceTo('2026-06-01T10:15:00Z');
+    expect(agent.status().rides[0]?.pulling).not.toBe('idle');
     await expect.poll(() => agent.status().drops.buffered, { timeout: 10_000 }).toBe(2);
+    expect(agent.status().rides[0]?.nextPullAt).toBe('2026-06-01T10:30:00.000Z');
     await agent.stop();
     expect(agent.status().running).toBe(false);
     expect(agent.status().rides[0]?.nextPullAt).toBeNull();

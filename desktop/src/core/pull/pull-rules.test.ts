@@ -56,6 +56,15 @@ describe('pull rules on DST days (rule R6, with an injected clock)', () => {
     ]);
   });
 
+  it('fires a six-field rule (seconds first) as written: every 3 seconds (pollSeconds: 3)', () => {
+    const { ticks } = firings(['*/3 * * * * *'], '2026-06-01T10:00:01Z', '2026-06-01T10:00:10Z');
+    expect(ticks).toEqual([
+      'r1 2026-06-01T10:00:03.000Z',
+      'r1 2026-06-01T10:00:06.000Z',
+      'r1 2026-06-01T10:00:09.000Z',
+    ]);
+  });
+
   it('gives the soonest of several rules as the next pull, and none once stopped', () => {
     const clock = new ManualClock('2026-06-01T08:00:00Z');
     rules = startPullRules(
