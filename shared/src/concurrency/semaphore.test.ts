@@ -35,6 +35,7 @@ describe('Semaphore', () => {
     const runs = [a, b, c, d].map((g) => slots.run(g.task));
     await drain();
     expect(started).toEqual(['a', 'b']);
+    expect(slots.load()).toEqual({ running: 2, waiting: 2 });
     b.finish();
     await drain();
     expect(started).toEqual(['a', 'b', 'c']);
@@ -44,6 +45,7 @@ describe('Semaphore', () => {
     c.finish();
     d.finish();
     await Promise.all(runs);
+    expect(slots.load()).toEqual({ running: 0, waiting: 0 });
   });
 
   it('frees the slot of a task that fails, and passes its error on', async () => {

@@ -13,6 +13,11 @@ export class Semaphore {
     this.free = size;
   }
 
+  /** Tasks running and waiting now (a caller may refuse work rather than queue it without end). */
+  load(): { running: number; waiting: number } {
+    return { running: this.size - this.free, waiting: this.waiting.length };
+  }
+
   /** Runs `task` once a slot is free; the slot is handed on when it ends, however it ends. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.free > 0) this.free--;
