@@ -4,7 +4,7 @@ import type { HeartbeatInput } from './agents/heartbeat-schemas.ts';
 import { recordHeartbeat } from './agents/heartbeat-store.ts';
 import { startStuckJobSweeper } from './batches/stuck-job-sweeper.ts';
 import { BlobStore } from './blob/blob-store.ts';
-import type { CentralConfig } from './config.ts';
+import { DEFAULT_PARK_QUOTA, type CentralConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { createStallCounter } from './infra/stall-counter.ts';
@@ -23,6 +23,12 @@ import type { IngestService } from './server/context.ts';
 import { startReportScheduler } from './scheduler/report-scheduler.ts';
 import { startHttpServer } from './server/http-server.ts';
 import { createMetrics, type CentralMetrics } from './server/metrics.ts';
+import { startMetricsServer } from './server/metrics-server.ts';
+import {
+  DEFAULT_LOGIN_THROTTLE,
+  LoginThrottle,
+  type LoginThrottleSettings,
+} from './users/login-throttle.ts';
 import type { ParkIdentity } from './server/park-identity.ts';
 
 /** Options of {@link startCentral}; the defaults are what `serve` runs. */
@@ -44,12 +50,16 @@ export interface StartCentralOptions {
   signal?: AbortSignal;
   /** Central's clock for the ingest checks (`window_in_future`); tests move it. */
   now?: () => number;
+  /** Replaces the sign-in limits (tests of the throttle or of a flood that passes it). */
+  loginThrottle?: LoginThrottleSettings;
 }
 
 /** A running central API. */
 export interface RunningCentral {
   /** Base URL; the tRPC endpoint is `${url}/trpc`. */
   url: string;
+  /** Base URL of the separate metrics listener; the metrics are at `${metricsUrl}/metrics`. */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -145,7 +155,16 @@ export async function startCentral(
     standing: (park: ParkIdentity) => parkStanding(pool, park),
   };
   let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   try {
+    metricsServer = await startMetricsServer({
+      metrics,
+      log,
+      host: config.metricsHost ?? config.host,
+      // In-process (tests, the demo) a free port unless one is set; `serve` sets 9464.
+      port: config.metricsPort ?? 0,
+      allowedHosts: config.allowedHosts ?? [],
+    });
     http = await startHttpServer(
       {
         pool,
@@ -161,8 +180,12 @@ export async function startCentral(
           queuePrefix: config.queuePrefix,
         },
         ingestLimiter: new TokenBucketLimiter(config.ingestRateLimit),
-        // Ten tries at once, then one every six seconds per address and username.
-        loginLimiter: new TokenBucketLimiter({ perSecond: 1 / 6, burst: 10 }),
+        loginThrottle: new LoginThrottle(
+          options.loginThrottle ?? loginThrottleSettings(config.loginGlobalPerSecond),
+        ),
+        parkQuota: config.parkQuota ?? DEFAULT_PARK_QUOTA,
+        trustedProxies: config.trustedProxies ?? [],
+        allowedHosts: config.allowedHosts ?? [],
         onEnqueued: () => publisher?.kick(),
         metrics,
         log,
@@ -174,6 +197,7 @@ export async function startCentral(
     );
   } catch (err) {
     // E.g. the port is taken: release what was started so the process can exit.
+    await metricsServer?.close();
     await scheduler?.stop();
     await sweeper?.stop();
     await stuckJobs?.stop();
@@ -183,11 +207,14 @@ export async function startCentral(
     await pool.end();
     throw err;
   }
+  const metricsListener = metricsServer;
   return {
     url: http.url,
+    metricsUrl: metricsListener.url,
     async close() {
       // In-flight requests finish first: a commit still needs the pool and kicks the publisher.
       await http.close();
+      await metricsListener.close();
       // A firing in progress still needs the pool; its outbox row waits for the next publisher.
       await scheduler?.stop();
       await sweeper?.stop();
@@ -198,6 +225,15 @@ export async function startCentral(
       await pool.end();
       log.info('central API stopped');
     },
+  };
+}
+
+/** The default sign-in limits with `LOGIN_GLOBAL_PER_S`; the burst is six seconds' worth (≥ 30). */
+function loginThrottleSettings(globalPerSecond: number | undefined): LoginThrottleSettings {
+  if (globalPerSecond === undefined) return DEFAULT_LOGIN_THROTTLE;
+  return {
+    ...DEFAULT_LOGIN_THROTTLE,
+    global: { perSecond: globalPerSecond, burst: Math.max(30, Math.ceil(globalPerSecond * 6)) },
   };
 }
 

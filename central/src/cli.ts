@@ -2,6 +2,7 @@
  * `npx tsx central/src/cli.ts <command>`: migrate, serve, worker, park create, report
  * request, report status, report rule add / list, batch retry. Results go to stdout (for scripts); logs go to stderr as JSON.
  */
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ZodError, z } from 'zod';
 import { BatchRetryError, retryBatch } from './batches/batch-retry.ts';
@@ -9,13 +10,23 @@ import { startCentral } from './central.ts';
 import { ConfigError, loadConfig, loadDatabaseConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
+import { DomainError } from './domain-error.ts';
 import { infrastructureFault } from './infra/infrastructure-fault.ts';
 import { StoppedWaitingError } from './infra/until-available.ts';
 import { createLogger } from './logger.ts';
 import { createPark, ParkExistsError } from './parks/park-store.ts';
 import { reportStatus, requestReport, ReportRequestError } from './reports/report-store.ts';
 import { addReportRule, listReportRules, setReportRuleEnabled } from './scheduler/report-rules.ts';
-import { createUser, listUsers, setUserRole, UserError } from './users/user-store.ts';
+import { listAudit, recordAudit } from './users/audit-log.ts';
+import { endSessions, resetPassword } from './users/user-access.ts';
+import {
+  createUser,
+  deleteUser,
+  listUsers,
+  setUserDisabled,
+  setUserRole,
+  UserError,
+} from './users/user-store.ts';
 import { QUEUES } from './queue/queue-names.ts';
 import { startWorker } from './worker/worker.ts';
 
@@ -40,7 +51,15 @@ const USAGE = `usage: cli.ts <command>
   user role --username NAME --role admin|viewer
                                             change a user's role
   user list                                 print the users as JSON
+  user disable|enable --username NAME       a disabled user cannot sign in (sessions end at once)
+  user delete --username NAME               delete a user for good (disable keeps the name)
+  user reset-password --username NAME       set a new password (read from stdin); ends the
+                                            user's sessions
+  user end-sessions --username NAME         sign a user out everywhere
+  audit list [--limit N]                    print the newest admin actions as JSON (who, what, when)
 environment: DATABASE_URL (all); AMQP_URL, BLOB_DIR (serve, worker); see docs/central.md`;
+
+type Pool = ReturnType<typeof createPool>;
 
 /** A mistake in how the command was called; answered with the usage. */
 class UsageError extends Error {}
@@ -68,6 +87,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'serve': {
       const config = loadConfig();
+      // Files this process and its children write (blobs, uploads, reports) are never
+      // readable by other users of the machine.
+      process.umask(0o007);
       const log = createLogger(config.logLevel);
       // Listen before starting: a SIGTERM during start-up (the API may already be listening,
       // or still be waiting for PostgreSQL) must still shut down in order.
@@ -97,6 +119,8 @@ async function main(argv: string[]): Promise<number> {
         return known;
       });
       const config = loadConfig();
+      // Reports and scratch files of the Rust jobs (they inherit it): not for other users.
+      process.umask(0o007);
       const log = createLogger(config.logLevel, 'worker');
       // Listen before starting, for the same reason as `serve`.
       const signalled = untilSignal();
@@ -120,12 +144,19 @@ async function main(argv: string[]): Promise<number> {
       }
       return withPool(async (pool) => {
         await retryBatch(pool, id);
+        await recordAudit(pool, {
+          actor: cliActor(),
+          action: 'batch retry',
+          target: `batchId ${id}`,
+        });
         out(`batch ${id} queued again`);
         return 0;
       });
     }
     case 'user':
       return userCommand(sub, rest);
+    case 'audit':
+      return auditCommand(sub, rest);
     case 'report':
       if (sub === 'request') return reportRequest(rest);
       if (sub === 'status') return reportStatusCommand(rest);
@@ -165,6 +196,12 @@ async function parkCreate(args: string[]): Promise<number> {
         ? { openingHours: { open: values.open, close: values.close } }
         : {}),
     });
+    await recordAudit(pool, {
+      actor: cliActor(),
+      action: 'park create',
+      target: `park ${values.id as string}`,
+      details: { name: values.name, timezone: values.timezone },
+    });
     // Only the hash is stored: this is the one time anyone sees the token.
     out(token);
     return 0;
@@ -193,6 +230,12 @@ async function reportRequest(args: string[]): Promise<number> {
       from: values.from as string,
       to: values.to as string,
       language: values.language as 'en' | 'it' | undefined,
+    });
+    await recordAudit(pool, {
+      actor: cliActor(),
+      action: 'report request',
+      target: `park ${values.park as string}`,
+      details: { ride: values.ride ?? null, from: values.from, to: values.to, reportId: id },
     });
     out(id);
     return 0;
@@ -227,6 +270,11 @@ async function reportRuleCommand(args: string[]): Promise<number> {
     if (!id || rest.length > 1) throw new UsageError(`report rule ${action} needs one rule id`);
     return withPool(async (pool) => {
       await setReportRuleEnabled(pool, id, action === 'enable');
+      await recordAudit(pool, {
+        actor: cliActor(),
+        action: `report rule ${action}`,
+        target: `ruleId ${id}`,
+      });
       out(`report rule ${id} ${action}d`);
       return 0;
     });
@@ -256,6 +304,17 @@ async function reportRuleCommand(args: string[]): Promise<number> {
       language: values.language as 'en' | 'it' | undefined,
       enabled: !values.disabled,
     });
+    await recordAudit(pool, {
+      actor: cliActor(),
+      action: 'report rule add',
+      target: `ruleId ${rule.id}`,
+      details: {
+        park: values.park,
+        ride: values.ride ?? null,
+        cron: values.cron,
+        period: values.period,
+      },
+    });
     out(rule.id);
     return 0;
   });
@@ -278,31 +337,108 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<num
     },
     strict: true,
   });
-  if (!values.username) throw new UsageError(`user ${sub ?? ''} needs --username`);
+  const username = values.username;
+  if (!username) throw new UsageError(`user ${sub ?? ''} needs --username`);
+  const audit = (pool: Pool, details: Record<string, unknown> = {}) =>
+    recordAudit(pool, {
+      actor: cliActor(),
+      action: `user ${sub ?? ''}`,
+      target: `username ${username}`,
+      details,
+    });
+  switch (sub) {
+    case 'disable':
+    case 'enable':
+      return withPool(async (pool) => {
+        // The CLI is the operator's: no "yourself" to protect (`by` names no user).
+        const user = await setUserDisabled(pool, username, sub === 'disable', '');
+        await audit(pool);
+        out(`${user.username} is ${sub}d${sub === 'disable' ? ' and signed out everywhere' : ''}`);
+        return 0;
+      });
+    case 'delete':
+      return withPool(async (pool) => {
+        await deleteUser(pool, username, '');
+        await audit(pool);
+        out(`${username} is deleted`);
+        return 0;
+      });
+    case 'end-sessions':
+      return withPool(async (pool) => {
+        const done = await endSessions(pool, username);
+        await audit(pool, { sessionsEnded: done.sessionsEnded });
+        out(`${done.username}: ${done.sessionsEnded} session(s) ended`);
+        return 0;
+      });
+    case 'reset-password': {
+      const newPassword = await passwordFromStdin('user reset-password');
+      return withPool(async (pool) => {
+        const done = await resetPassword(pool, { username, newPassword });
+        await audit(pool, { sessionsEnded: done.sessionsEnded });
+        out(`${done.username}: password set, ${done.sessionsEnded} session(s) ended`);
+        return 0;
+      });
+    }
+    case 'role':
+    case 'add':
+      break;
+    default:
+      throw new UsageError(`unknown user command: ${sub ?? '(none)'}`);
+  }
   const role = values.admin ? 'admin' : values.role;
   if (role !== 'admin' && role !== 'viewer') {
     throw new UsageError('give --admin, or --role admin or --role viewer');
   }
   if (sub === 'role') {
     return withPool(async (pool) => {
-      const user = await setUserRole(pool, values.username as string, role);
+      const user = await setUserRole(pool, username, role);
+      await audit(pool, { role });
       out(`${user.username} is now ${user.role}`);
       return 0;
     });
   }
-  if (sub !== 'add') throw new UsageError(`unknown user command: ${sub ?? '(none)'}`);
-  // Never on the command line: other users of the machine can read it in `ps`.
-  const password = (await readStdin()).replace(/\r?\n$/, '');
-  if (!password) {
-    throw new UsageError(
-      'user add reads the password from stdin: printf \'%s\' "$PW" | cli.ts user add …',
-    );
-  }
+  const password = await passwordFromStdin('user add');
   return withPool(async (pool) => {
-    const user = await createUser(pool, { username: values.username as string, password, role });
+    const user = await createUser(pool, { username, password, role });
+    await audit(pool, { role });
     out(`created ${user.role} ${user.username} (id ${user.id})`);
     return 0;
   });
+}
+
+/** A password from stdin: never on the command line, where other users can read it in `ps`. */
+async function passwordFromStdin(command: string): Promise<string> {
+  const password = (await readStdin()).replace(/\r?\n$/, '');
+  if (!password) {
+    throw new UsageError(
+      `${command} reads the password from stdin: printf '%s' "$PW" | cli.ts ${command} …`,
+    );
+  }
+  return password;
+}
+
+async function auditCommand(sub: string | undefined, args: string[]): Promise<number> {
+  if (sub !== 'list') throw new UsageError(`unknown audit command: ${sub ?? '(none)'}`);
+  const { values } = parseArgs({ args, options: { limit: { type: 'string' } }, strict: true });
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+    throw new UsageError('audit list --limit takes a whole number from 1 to 200');
+  }
+  return withPool(async (pool) => {
+    out(JSON.stringify((await listAudit(pool, { limit })).entries, null, 2));
+    return 0;
+  });
+}
+
+/** Who runs this command, for the audit log: the operating-system user. */
+function cliActor(): string {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = process.env.USER ?? 'unknown';
+  }
+  return `cli:${name}`;
 }
 
 async function readStdin(): Promise<string> {
@@ -344,6 +480,7 @@ function explain(err: unknown): { message: string; code: number } {
   if (err instanceof ZodError)
     return { message: `invalid input:\n${z.prettifyError(err)}`, code: 65 };
   if (
+    err instanceof DomainError ||
     err instanceof ParkExistsError ||
     err instanceof ReportRequestError ||
     err instanceof BatchRetryError ||

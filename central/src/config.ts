@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RIDE_MODELS_PATH } from '@zra/shared';
 import { z } from 'zod';
@@ -45,6 +46,19 @@ const HINTS: Record<string, string> = {
     'set AMQP_HEARTBEAT_S to the RabbitMQ heartbeat interval in seconds (e.g. 10; two missed beats end the connection)',
   AMQP_TIMEOUT_S:
     'set AMQP_TIMEOUT_S to the seconds RabbitMQ may take to open a connection or confirm a publish (e.g. 15)',
+  TRUSTED_PROXIES:
+    'set TRUSTED_PROXIES to the addresses or CIDR ranges of the reverse proxies in front of central, comma-separated (e.g. 10.0.0.0/8), or leave unset when clients connect directly',
+  ALLOWED_HOSTS:
+    'set ALLOWED_HOSTS to the host names clients use to reach central, comma-separated (e.g. central.example.com); IP addresses and localhost are always allowed',
+  METRICS_PORT:
+    'set METRICS_PORT to the TCP port of the /metrics listener (1-65535; 0 picks a free one), not the API port',
+  METRICS_HOST: 'set METRICS_HOST to the address the /metrics listener binds, e.g. 127.0.0.1',
+  PARK_STORED_QUOTA_GB:
+    'set PARK_STORED_QUOTA_GB to the gigabytes of drops one park may have stored at central',
+  LOGIN_GLOBAL_PER_S:
+    'set LOGIN_GLOBAL_PER_S to the sign-in attempts per second central checks from browsers it does not know, all sources together (e.g. 5)',
+  PARK_INFLIGHT_MB:
+    'set PARK_INFLIGHT_MB to the megabytes of unfinished uploads one park may hold at central at once',
 };
 
 const url = (protocols: string[]) =>
@@ -56,6 +70,23 @@ const url = (protocols: string[]) =>
     });
 
 const absolutePath = z.string().refine((p) => p.startsWith('/'), 'expected an absolute path');
+
+/** A comma-separated list; blanks around items and empty items are ignored. */
+const list = (check: (item: string) => string | null) =>
+  z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const items = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      for (const item of items) {
+        const problem = check(item);
+        if (problem) ctx.addIssue({ code: 'custom', message: `"${item}": ${problem}` });
+      }
+      return items;
+    });
 
 const seconds = (fallback: number) => z.coerce.number().positive().max(3600).default(fallback);
 
@@ -97,6 +128,14 @@ const fullEnvSchema = databaseEnvSchema.extend({
   STUCK_JOB_MIN: z.coerce.number().positive().max(10_080).optional(),
   REPORT_CATCHUP_D: z.coerce.number().min(0).max(366).default(35),
   VERIFY_THREADS: z.coerce.number().int().min(1).max(16).default(2),
+  TRUSTED_PROXIES: list(proxyProblem),
+  ALLOWED_HOSTS: list(hostProblem),
+  // Default 9464; with PORT=0 (a free port: tests, several APIs on one machine) a free one too.
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).optional(),
+  LOGIN_GLOBAL_PER_S: z.coerce.number().positive().max(10_000).default(5),
+  PARK_STORED_QUOTA_GB: z.coerce.number().positive().max(1_000_000).default(1000),
+  PARK_INFLIGHT_MB: z.coerce.number().positive().max(1_000_000).default(1024),
 });
 
 /** Settings every command needs: where the database is, how much to log, network timeouts. */
@@ -192,6 +231,53 @@ export interface CentralConfig extends DatabaseConfig {
    * its pod ends before activeDeadlineSeconds could kill it mid-job. Default: no limit.
    */
   workerMaxRunMs?: number;
+  // The settings below are optional for in-process callers (tests, the demo); `loadConfig`
+  // always sets them, and `startCentral` applies the same defaults when they are missing.
+  /**
+   * Addresses (`10.1.2.3`) and ranges (`10.0.0.0/8`) of reverse proxies whose
+   * `X-Forwarded-For` is believed (the client address for the login throttle). Default: none.
+   */
+  trustedProxies?: string[];
+  /** Host names (besides IP addresses and `localhost`) a request's `Host` may name. */
+  allowedHosts?: string[];
+  /** Port of the separate `/metrics` listener (loadConfig: 9464; in-process default 0, free). */
+  metricsPort?: number;
+  /** Address of the `/metrics` listener (default: `host`). */
+  metricsHost?: string;
+  /** Per-park limits on upload bytes (default {@link DEFAULT_PARK_QUOTA}). */
+  parkQuota?: ParkQuota;
+  /** Sign-in attempts per second from unknown browsers, all sources together (default 5). */
+  loginGlobalPerSecond?: number;
+}
+
+/** How much of central's disk one park (one stolen token) may take. */
+export interface ParkQuota {
+  /** Bytes of drops (valid or quarantined) the park has stored. */
+  storedBytes: number;
+  /** Bytes declared by the park's unfinished uploads, together. */
+  inFlightBytes: number;
+}
+
+const GB = 1024 ** 3;
+const MB = 1024 ** 2;
+
+/** The per-park quota of the environment variables' defaults (1000 GB stored, 1 GB in flight). */
+export const DEFAULT_PARK_QUOTA: ParkQuota = { storedBytes: 1000 * GB, inFlightBytes: 1024 * MB };
+
+function proxyProblem(item: string): string | null {
+  const [address, bits, ...more] = item.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || more.length > 0) return 'expected an IP address or CIDR range';
+  if (bits === undefined) return null;
+  const n = Number(bits);
+  const max = family === 4 ? 32 : 128;
+  return /^\d+$/.test(bits) && n <= max ? null : `expected a prefix length of 0-${max}`;
+}
+
+function hostProblem(item: string): string | null {
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(item)
+    ? null
+    : 'expected a host name without port or scheme, e.g. central.example.com';
 }
 
 /** A configuration problem, worded for the operator who has to fix the environment. */
@@ -222,6 +308,12 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
 /** Reads and validates every setting; throws a ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig {
   const e = parseSync(fullEnvSchema, env);
+  const metricsPort = e.METRICS_PORT ?? (e.PORT === 0 ? 0 : 9464);
+  if (metricsPort !== 0 && metricsPort === e.PORT) {
+    throw new ConfigError(
+      `central is not configured correctly:\n- METRICS_PORT: the metrics need a port of their own, not the API's (${e.PORT}); ${HINTS.METRICS_PORT}`,
+    );
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
@@ -247,5 +339,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     reportCatchUpMs: e.REPORT_CATCHUP_D * 86_400_000,
     verifyThreads: e.VERIFY_THREADS,
     ...(e.WORKER_MAX_RUN_S ? { workerMaxRunMs: e.WORKER_MAX_RUN_S * 1000 } : {}),
+    trustedProxies: e.TRUSTED_PROXIES,
+    allowedHosts: e.ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+    metricsPort,
+    metricsHost: e.METRICS_HOST ?? e.HOST,
+    loginGlobalPerSecond: e.LOGIN_GLOBAL_PER_S,
+    parkQuota: {
+      storedBytes: Math.floor(e.PARK_STORED_QUOTA_GB * GB),
+      inFlightBytes: Math.floor(e.PARK_INFLIGHT_MB * MB),
+    },
   };
 }

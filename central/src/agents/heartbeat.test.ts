@@ -122,7 +122,7 @@ describe('agent heartbeat', () => {
 
   it('exports the silent and backlog-growing flags per park on /metrics', async () => {
     for (const n of [1, 2, 3]) await send('beta', heartbeat(n));
-    const text = await (await fetch(`${central.url}/metrics`)).text();
+    const text = await (await fetch(`${central.metricsUrl}/metrics`)).text();
     expect(text).toContain('zra_park_silent{park="beta"} 0');
     expect(text).toContain('zra_park_silent{park="gamma"} 1');
     expect(text).toContain('zra_park_backlog_growing{park="beta"} 1');

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+
+/**
+ * Folders: owner and group only (the API and the job pods share a group on the volume); no
+ * other user of the machine may list or read drops, uploads or reports.
+ */
+export const BLOB_DIR_MODE = 0o770;
+/** Stored drops: read by the owner and the group (the workers), written once, by no one else. */
+export const BLOB_FILE_MODE = 0o640;
 
 /**
  * The on-disk layout under BLOB_DIR: `blobs/<sha[0:2]>/<sha>.zip` (content-addressed, never
@@ -9,10 +17,22 @@ import { dirname, join } from 'node:path';
 export class BlobStore {
   constructor(readonly root: string) {}
 
-  /** Creates the folders once, at start-up. */
+  /**
+   * Creates the folders once, at start-up, closed to other users of the machine; folders made
+   * by an older version (world-readable) are closed too. Whatever lies below them (report files
+   * the Rust jobs write, upload parts) is then out of other users' reach. BLOB_DIR itself is
+   * created closed but otherwise left as the operator made it (a volume's root).
+   */
   async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: BLOB_DIR_MODE });
     for (const dir of ['blobs', 'uploads', 'reports', 'tmp']) {
-      await mkdir(join(this.root, dir), { recursive: true });
+      const path = join(this.root, dir);
+      await mkdir(path, { recursive: true, mode: BLOB_DIR_MODE });
+      // mkdir leaves an existing folder's mode alone; another owner's folder cannot be changed
+      // (EPERM), and stays as that owner made it.
+      await chmod(path, BLOB_DIR_MODE).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPERM') throw err;
+      });
     }
   }
 
@@ -39,10 +59,10 @@ export class BlobStore {
    */
   async storeBlob(sourcePath: string, sha256: string): Promise<string> {
     const target = this.blobPath(sha256);
-    await mkdir(dirname(target), { recursive: true });
+    await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
     const temp = `${target}.${randomUUID()}.tmp`;
     const src = await open(sourcePath, 'r');
-    const dst = await open(temp, 'wx');
+    const dst = await open(temp, 'wx', BLOB_FILE_MODE);
     try {
       const buffer = Buffer.allocUnsafe(1024 * 1024);
       for (;;) {

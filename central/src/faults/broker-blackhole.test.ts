@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 async function metrics(): Promise<string> {
-  const res = await fetch(`${central.url}/metrics`);
+  const res = await fetch(`${central.metricsUrl}/metrics`);
   expect(res.status).toBe(200);
   return res.text();
 }

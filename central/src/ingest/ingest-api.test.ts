@@ -233,7 +233,7 @@ describe('ingest API', () => {
     const health = await fetch(`${central.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true, database: 'reachable' });
-    const metrics = await (await fetch(`${central.url}/metrics`)).text();
+    const metrics = await (await fetch(`${central.metricsUrl}/metrics`)).text();
     const stored = await env.pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM batches WHERE state = 'stored'",
     );

@@ -1,10 +1,14 @@
-/** A refused call: how long until the bucket holds a token again. */
+/**
+ * A refused call: how long until the bucket holds a token again. The API answers it with
+ * TOO_MANY_REQUESTS, `retry-after` and `data.retryAfterS` (the agent's back-off honours them).
+ */
 export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
-  constructor(readonly retryAfterMs: number) {
-    super(
-      `too many requests for this park token: slow down and retry after ${Math.ceil(retryAfterMs / 1000)} s`,
-    );
+  constructor(
+    readonly retryAfterMs: number,
+    message = `too many requests for this park token: slow down and retry after ${Math.ceil(retryAfterMs / 1000)} s`,
+  ) {
+    super(message);
   }
 }
 
@@ -34,16 +38,30 @@ export class TokenBucketLimiter {
   take(key: string): void {
     const now = this.now();
     this.sweep(now);
-    const b = this.buckets.get(key) ?? { tokens: this.limit.burst, at: now };
-    const tokens = Math.min(
-      this.limit.burst,
-      b.tokens + ((now - b.at) / 1000) * this.limit.perSecond,
-    );
+    const tokens = this.tokensAt(key, now);
     if (tokens < 1) {
       this.buckets.set(key, { tokens, at: now });
-      throw new RateLimitedError(((1 - tokens) / this.limit.perSecond) * 1000);
+      throw new RateLimitedError(this.waitMs(tokens));
     }
     this.buckets.set(key, { tokens: tokens - 1, at: now });
+  }
+
+  /**
+   * Throws {@link RateLimitedError} when `key` has no token left, without taking one: for
+   * limits that count only some outcomes (failed sign-ins), taken later with {@link take}.
+   */
+  check(key: string): void {
+    const tokens = this.tokensAt(key, this.now());
+    if (tokens < 1) throw new RateLimitedError(this.waitMs(tokens));
+  }
+
+  private tokensAt(key: string, now: number): number {
+    const b = this.buckets.get(key) ?? { tokens: this.limit.burst, at: now };
+    return Math.min(this.limit.burst, b.tokens + ((now - b.at) / 1000) * this.limit.perSecond);
+  }
+
+  private waitMs(tokens: number): number {
+    return ((1 - tokens) / this.limit.perSecond) * 1000;
   }
 
   private sweep(now: number): void {

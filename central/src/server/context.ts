@@ -16,9 +16,11 @@ import type {
   ReportsOutput,
   StandingOutput,
 } from '../parks/park-read-schemas.ts';
+import type { ParkQuota } from '../config.ts';
 import type { TokenBucketLimiter } from '../ingest/rate-limiter.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
 import type { SessionView } from '../users/auth-schemas.ts';
+import type { LoginThrottle } from '../users/login-throttle.ts';
 import type { ParkIdentity } from './park-identity.ts';
 
 /** What the ingest procedures delegate to; the router stays a thin, typed shell. */
@@ -69,8 +71,10 @@ export interface CentralServices {
   settings: DashboardSettings;
   /** Per-park-token limit on ingest calls. */
   ingestLimiter: TokenBucketLimiter;
-  /** Per (client address, username) limit on login attempts: slows password guessing. */
-  loginLimiter: TokenBucketLimiter;
+  /** Sign-in limits (per address, per address and name, per account, global), before hashing. */
+  loginThrottle: LoginThrottle;
+  /** Per-park limits on stored and in-flight upload bytes, checked at `ingest.begin`. */
+  parkQuota: ParkQuota;
   /** Something was written to the outbox: publish it now rather than at the next poll. */
   onEnqueued(): void;
 }
@@ -86,8 +90,15 @@ export interface CentralContext extends CentralServices {
   currentSession(): Promise<SessionView | null>;
   /** The `x-zra-csrf` header, required on dashboard mutations. */
   csrfHeader: string | undefined;
-  /** The client's address (the socket's; behind a proxy, the proxy's). */
+  /**
+   * The client's address: the socket's, or behind a trusted proxy (`TRUSTED_PROXIES`) the
+   * client's from `X-Forwarded-For`.
+   */
   remoteAddress: string;
+  /** The known-device cookie's value (a browser that signed in before), for `auth.login`. */
+  deviceId: string | undefined;
+  /** Calls in this HTTP request (a tRPC batch has several; password checks must come alone). */
+  batchCalls: number;
   /** Adds a `Set-Cookie` header to the response. */
   setCookie(cookie: string): void;
 }

@@ -7,9 +7,12 @@ import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { cookieValue } from '../users/cookies.ts';
 import type { SessionView } from '../users/auth-schemas.ts';
+import { DEVICE_COOKIE } from '../users/known-devices.ts';
 import { SESSION_COOKIE, sessionFor } from '../users/session-store.ts';
+import { clientAddressResolver } from './client-address.ts';
 import type { CentralServices } from './context.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboardFile } from './dashboard-files.ts';
+import { hostAllowlist, hostRefusal } from './host-allowlist.ts';
 import { serveReportFile } from './report-files.ts';
 import type { CentralMetrics } from './metrics.ts';
 import { checkLiveness, checkReadiness } from './readiness.ts';
@@ -20,6 +23,15 @@ import { appRouter } from './router.ts';
 /** A chunk plus the multipart envelope and the other fields; anything larger is refused (413). */
 export const MAX_BODY_BYTES = MAX_CHUNK_BYTES + 1024 * 1024;
 
+/**
+ * Calls one tRPC batch may carry (the dashboard batches a screen's few queries). Without a
+ * bound, one request of a 9 MiB body carried thousands of calls past every per-request limit.
+ */
+export const MAX_BATCH_CALLS = 20;
+
+/** Headers of every API and JSON answer: never sniffed as another type, never cached. */
+const API_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
+
 /** What the HTTP server serves. */
 export interface HttpServerDeps extends CentralServices {
   metrics: CentralMetrics;
@@ -28,6 +40,10 @@ export interface HttpServerDeps extends CentralServices {
   shutdownGraceMs: number;
   /** The built dashboard served at `/` (default `central/dashboard/dist`). */
   dashboardDir?: string;
+  /** Reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`). */
+  trustedProxies: readonly string[];
+  /** Host names a request may name besides IP addresses and localhost (`ALLOWED_HOSTS`). */
+  allowedHosts: readonly string[];
 }
 
 /** A listening server and how to reach and stop it. */
@@ -39,9 +55,11 @@ export interface RunningHttpServer {
 }
 
 /**
- * Serves `/trpc/*` (the API), `/files/reports/*`, the dashboard at every other path, `/healthz` (the process answers), `/readyz`
- * (the database answers; the broker is reported) and `/metrics` on node:http. Every request gets an id
- * (`x-request-id`, echoed) and a child logger carrying it.
+ * Serves `/trpc/*` (the API), `/files/reports/*`, the dashboard at every other path, `/healthz`
+ * (the process answers) and `/readyz` (the database answers; the broker is reported) on node:http;
+ * `/metrics` has a listener of its own (metrics-server.ts). Every request gets an id
+ * (`x-request-id`, echoed) and a child logger carrying it. A `Host` that is not central's is
+ * refused (421) everywhere but the probes.
  */
 export async function startHttpServer(
   deps: HttpServerDeps,
@@ -50,11 +68,14 @@ export async function startHttpServer(
 ): Promise<RunningHttpServer> {
   const { log, metrics } = deps;
   const requestLogs = new WeakMap<http.IncomingMessage, Logger>();
+  const clientAddress = clientAddressResolver(deps.trustedProxies);
+  const hostAllowed = hostAllowlist(deps.allowedHosts);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req, res }) => {
+    maxBatchSize: MAX_BATCH_CALLS,
+    createContext: ({ req, res, info }) => {
       const sessionId = cookieValue(req.headers.cookie, SESSION_COOKIE);
       let session: Promise<SessionView | null> | undefined;
       return {
@@ -66,8 +87,11 @@ export async function startHttpServer(
         broker: deps.broker,
         settings: deps.settings,
         ingestLimiter: deps.ingestLimiter,
-        loginLimiter: deps.loginLimiter,
-        remoteAddress: req.socket.remoteAddress ?? 'unknown',
+        loginThrottle: deps.loginThrottle,
+        parkQuota: deps.parkQuota,
+        remoteAddress: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']),
+        deviceId: cookieValue(req.headers.cookie, DEVICE_COOKIE),
+        batchCalls: info.calls.length,
         onEnqueued: deps.onEnqueued,
         log: requestLogs.get(req) ?? log,
         authorization: req.headers.authorization,
@@ -119,6 +143,17 @@ export async function startHttpServer(
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
 
+    const probe = path === '/healthz' || path === '/readyz';
+    if (!probe && !hostAllowed(req.headers.host)) {
+      reqLog.info({ host: req.headers.host?.slice(0, 200) }, 'request refused: unknown Host');
+      res.writeHead(421, { 'content-type': 'application/json', ...API_HEADERS });
+      res.end(JSON.stringify({ error: hostRefusal(req.headers.host) }));
+      return;
+    }
+    const api =
+      probe || path.startsWith('/trpc/') || path.startsWith('/files/') || path === '/metrics';
+    if (api) for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
+
     if (path.startsWith('/trpc/')) {
       trpc(req, res);
     } else if (path.startsWith('/files/reports/')) {
@@ -128,16 +163,12 @@ export async function startHttpServer(
         res.end(JSON.stringify({ error: 'report download failed; see the central logs' }));
       });
     } else if (path === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(text);
-        },
-        (err: unknown) => {
-          reqLog.warn({ err }, 'metrics unavailable');
-          res.writeHead(503, { 'content-type': 'text/plain' });
-          res.end('metrics unavailable: database unreachable\n');
-        },
+      // Not on the public listener: the metrics name parks and queues to anyone who asks.
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: 'metrics are served on their own port (METRICS_PORT, 9464 by default)',
+        }),
       );
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });

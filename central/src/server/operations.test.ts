@@ -47,7 +47,7 @@ function sample(
 }
 
 async function scrape(): Promise<string> {
-  const res = await fetch(`${central.url}/metrics`);
+  const res = await fetch(`${central.metricsUrl}/metrics`);
   expect(res.status).toBe(200);
   return res.text();
 }

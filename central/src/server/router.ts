@@ -1,10 +1,11 @@
+import { accessRouter } from './routers/access.ts';
 import { adminRouter } from './routers/admin.ts';
 import { agentRouter } from './routers/agent.ts';
 import { authRouter } from './routers/auth.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
 import { ingestRouter } from './routers/ingest.ts';
 import { parkRouter } from './routers/park.ts';
-import { router } from './trpc.ts';
+import { mergeRouters, router } from './trpc.ts';
 
 /**
  * The central API: `ingest`, `agent`, `park` for park agents (bearer park token); `auth`,
@@ -16,7 +17,8 @@ export const appRouter = router({
   park: parkRouter,
   auth: authRouter,
   dashboard: dashboardRouter,
-  admin: adminRouter,
+  // Two files, one namespace: access.ts holds password resets, ending sessions, the audit log.
+  admin: mergeRouters(adminRouter, accessRouter),
 });
 
 /** Import with `import type` from clients; tRPC infers every call from it. */

@@ -3,14 +3,17 @@ import { DomainError, type DomainErrorKind } from '../domain-error.ts';
 import { dependencyName, infrastructureFault } from '../infra/infrastructure-fault.ts';
 import { hashParkToken } from '../parks/park-tokens.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
+import { describeInput, recordAudit } from '../users/audit-log.ts';
 import { csrfMatches } from '../users/session-store.ts';
 import type { CentralContext } from './context.ts';
+import { containsNul, NUL_MESSAGE } from './nul-characters.ts';
 
 // isDev false: error responses go to parks over the internet and must not carry stack traces.
 const t = initTRPC.context<CentralContext>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
-    // A refused ingest call tells the agent how long to wait (also the `retry-after` header).
+    // A refused call (rate limit, quota, sign-in throttle) says how long to wait (also the
+    // `retry-after` header); the agent's back-off honours it.
     const retryAfterS =
       error.cause instanceof RateLimitedError
         ? Math.ceil(error.cause.retryAfterMs / 1000)
@@ -21,6 +24,9 @@ const t = initTRPC.context<CentralContext>().create({
 
 /** Builds routers; the one tRPC instance of the central API. */
 export const router = t.router;
+
+/** Joins routers into one namespace (several files' procedures under `admin`). */
+export const mergeRouters = t.mergeRouters;
 
 const TRPC_CODE: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
   not_found: 'NOT_FOUND',
@@ -42,6 +48,15 @@ const domainErrors = t.middleware(async ({ next }) => {
     const cause = result.error.cause;
     throw new TRPCError({ code: TRPC_CODE[cause.kind], message: cause.message, cause });
   }
+  // A limit (a full password-hashing queue, a quota) refused the call: wait and try again.
+  if (!result.ok && result.error.cause instanceof RateLimitedError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
+  }
+  // PostgreSQL refused a character in text (NUL): the caller's input, not our failure.
+  if (!result.ok && isBadTextError(result.error.cause)) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: NUL_MESSAGE, cause: result.error.cause });
+  }
   if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR' && result.error.cause) {
     const cause = result.error.cause;
     const fault = infrastructureFault(cause);
@@ -62,8 +77,38 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** PostgreSQL's "invalid byte sequence" / "untranslatable character" (a NUL in text). */
+function isBadTextError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05';
+}
+
+/**
+ * Text with a NUL character is refused as bad input before any procedure runs (PostgreSQL
+ * cannot store it; it was a 500 with the driver's text and an error log, before sign-in).
+ */
+const noNulCharacters = t.middleware(async ({ next, getRawInput }) => {
+  const raw = await getRawInput().catch(() => undefined);
+  if (containsNul(raw)) throw new TRPCError({ code: 'BAD_REQUEST', message: NUL_MESSAGE });
+  return next();
+});
+
 /** A procedure anyone may call (only `auth.login`). */
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = t.procedure.use(domainErrors).use(noNulCharacters);
+
+/**
+ * For procedures that check a password: one per HTTP request. A batch of many sign-ins in one
+ * request was one request for every per-request defence while it ran scrypt hundreds of times.
+ */
+export const alone = t.middleware(({ ctx, next, path }) => {
+  if (ctx.batchCalls > 1) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `${path} cannot be batched with other calls: send it in a request of its own`,
+    });
+  }
+  return next();
+});
 
 /** The sentence a park technician sees for any token problem; it names the fix. */
 export const UNRECOGNISED_TOKEN_MESSAGE =
@@ -124,13 +169,30 @@ export const userProcedure = publicProcedure.use(async ({ ctx, next, type }) => 
   });
 });
 
-/** A dashboard procedure only admins may call; a viewer gets FORBIDDEN. */
-export const adminProcedure = userProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `this needs the admin role; "${ctx.user.username}" is a ${ctx.user.role}`,
-    });
-  }
-  return next();
-});
+/**
+ * A dashboard procedure only admins may call; a viewer gets FORBIDDEN. Every admin mutation that
+ * succeeds is written to the audit log (who, what, to what, when; the input without secrets).
+ */
+export const adminProcedure = userProcedure
+  .use(({ ctx, next }) => {
+    if (ctx.user.role !== 'admin') {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `this needs the admin role; "${ctx.user.username}" is a ${ctx.user.role}`,
+      });
+    }
+    return next();
+  })
+  .use(async ({ ctx, next, path, type, getRawInput }) => {
+    const result = await next();
+    if (type !== 'mutation' || !result.ok) return result;
+    const { target, details } = describeInput(await getRawInput().catch(() => undefined));
+    const entry = { actor: ctx.user.username, action: path, target, details };
+    try {
+      await recordAudit(ctx.pool, entry);
+    } catch (err) {
+      // The action is done and cannot be taken back; the entry goes to the log instead.
+      ctx.log.error({ err, audit: entry }, 'the audit log could not be written; entry logged here');
+    }
+    return result;
+  });

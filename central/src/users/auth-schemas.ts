@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { passwordProblem } from './password-policy.ts';
 
 /** The two roles: `viewer` reads everything, `admin` also changes things. */
 export const ROLES = ['admin', 'viewer'] as const;
@@ -17,7 +18,12 @@ export const usernameSchema = z
 export const newPasswordSchema = z
   .string()
   .min(12, { message: 'password must have at least 12 characters' })
-  .max(1024);
+  .max(1024)
+  .superRefine((password, ctx) => {
+    // Length alone let `password1234` through: common passwords, runs and patterns are refused.
+    const problem = passwordProblem(password);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const changePasswordInputSchema = z.strictObject({
   currentPassword: z.string().max(1024),

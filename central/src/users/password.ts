@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { passwordHashing } from './hashing-queue.ts';
 
 /** scrypt cost parameters; stored beside every hash so they can be raised later. */
 export interface ScryptParams {
@@ -27,12 +28,17 @@ function derive(password: string, salt: Buffer, params: ScryptParams): Promise<B
     // scrypt needs 128·N·r bytes; node's default cap (32 MiB) is exactly that and refuses.
     maxmem: 256 * params.n * params.r,
   };
-  // The async form runs on libuv's thread pool: a login does not stall the event loop.
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, KEY_BYTES, options, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+  // The async form runs on libuv's thread pool (a login does not stall the event loop), and
+  // only through the hashing queue, so a flood of logins cannot take all of that pool from
+  // file I/O; a full queue refuses with HashingBusyError (TOO_MANY_REQUESTS).
+  return passwordHashing.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(password.normalize('NFC'), salt, KEY_BYTES, options, (err, key) =>
+          err ? reject(err) : resolve(key),
+        );
+      }),
+  );
 }
 
 /** Hashes a new password with a fresh random salt and the current parameters. */
@@ -56,6 +62,10 @@ export async function verifyPassword(password: string, stored: PasswordHash): Pr
  */
 let decoy: Promise<PasswordHash> | null = null;
 export function decoyHash(): Promise<PasswordHash> {
-  decoy ??= hashPassword(randomBytes(32).toString('hex'));
+  decoy ??= hashPassword(randomBytes(32).toString('hex')).catch((err: unknown) => {
+    // Refused (a full hashing queue): make it on a later call instead of failing every one.
+    decoy = null;
+    throw err;
+  });
   return decoy;
 }

@@ -9,13 +9,20 @@ import {
   type UserView,
 } from './auth-schemas.ts';
 import { hashPassword, verifyPassword } from './password.ts';
+import { passwordProblem } from './password-policy.ts';
 import { hashSessionId } from './session-id.ts';
 
-export const createUserInputSchema = z.strictObject({
-  username: usernameSchema,
-  password: newPasswordSchema,
-  role: z.enum(ROLES),
-});
+export const createUserInputSchema = z
+  .strictObject({
+    username: usernameSchema,
+    password: newPasswordSchema,
+    role: z.enum(ROLES),
+  })
+  .superRefine((user, ctx) => {
+    // The username is the first guess for its own account (newPasswordSchema cannot see it).
+    const problem = passwordProblem(user.password, user.username);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
+  });
 export type CreateUserInput = z.input<typeof createUserInputSchema>;
 
 /** A user change that cannot be made; the message says why. */

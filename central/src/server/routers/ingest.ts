@@ -6,6 +6,7 @@ import {
   commitInputSchema,
   commitOutputSchema,
 } from '../../ingest/ingest-schemas.ts';
+import { checkParkQuota } from '../../ingest/park-quota.ts';
 import { ingestProcedure, router } from '../trpc.ts';
 
 /** Chunked, resumable, deduplicated drop upload (docs/job-contracts.md, "Ingest API"). */
@@ -13,7 +14,11 @@ export const ingestRouter = router({
   begin: ingestProcedure
     .input(beginInputSchema)
     .output(beginOutputSchema)
-    .mutation(({ ctx, input }) => ctx.ingest.begin(ctx.park, input)),
+    .mutation(async ({ ctx, input }) => {
+      // Before anything is created: a park over its quota gets TOO_MANY_REQUESTS and a wait.
+      await checkParkQuota(ctx.pool, ctx.park, input, ctx.parkQuota);
+      return ctx.ingest.begin(ctx.park, input);
+    }),
   chunk: ingestProcedure
     .input(chunkInputSchema)
     .output(chunkOutputSchema)

@@ -1,0 +1,66 @@
+import { RateLimitedError } from '../ingest/rate-limiter.ts';
+
+/** Refused because too many password checks are already waiting (a sign-in flood). */
+export class HashingBusyError extends RateLimitedError {
+  override name = 'HashingBusyError';
+  constructor(retryAfterMs: number) {
+    super(
+      retryAfterMs,
+      `central is checking too many passwords right now: wait ${Math.ceil(retryAfterMs / 1000)} s and try again`,
+    );
+  }
+}
+
+/** Settings of {@link HashingQueue}. */
+export interface HashingQueueLimits {
+  /** Hashes that run at once (each holds one of libuv's threads for ~50 ms). */
+  concurrency: number;
+  /** Hashes that may wait; one more is refused at once instead of queued. */
+  maxWaiting: number;
+}
+
+/**
+ * The one way into scrypt. node's async scrypt runs on libuv's thread pool (4 threads), which
+ * file reads and writes share: a burst of sign-ins on all four threads stalled every report
+ * download, dashboard file and ingest write behind it. Here at most `concurrency` hashes run
+ * at once, so the rest of the pool stays free for file I/O; at most `maxWaiting` wait, and the
+ * next one is refused (its caller answers "too many requests") rather than queued without end.
+ */
+export class HashingQueue {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limits: HashingQueueLimits) {}
+
+  /** Runs `hash` when a slot is free; throws {@link HashingBusyError} when the queue is full. */
+  async run<T>(hash: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limits.concurrency) {
+      if (this.waiting.length >= this.limits.maxWaiting) {
+        // A wait of about one full queue's worth of hashes (~50 ms each).
+        throw new HashingBusyError(Math.max(1000, this.limits.maxWaiting * 50));
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await hash();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter; `running` only drops when none waits.
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  /** Hashes running and waiting now (for tests and logs). */
+  load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+}
+
+/**
+ * The process's queue: libuv's thread pool is one per process, so one queue guards it. One hash
+ * at a time (~20 sign-ins a second) leaves three of the four threads to file I/O.
+ */
+export const passwordHashing = new HashingQueue({ concurrency: 1, maxWaiting: 16 });
