@@ -48,7 +48,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       'Deployment',
       'StatefulSet',
       'Service',
-      'Ingress',
+      'GatewayClass',
+      'Gateway',
+      'HTTPRoute',
       'PodDisruptionBudget',
       'PriorityClass',
       'NetworkPolicy',
@@ -94,6 +96,14 @@ describe('the validators reject what they should', () => {
     const found = (await problems(bad)).join('\n');
     expect(found).toMatch(/replicas must be integer/);
     expect(found).toMatch(/name/);
+  });
+
+  it('refuses an HTTPRoute path match of a type the Gateway API does not have (Prefix)', async () => {
+    const route = (await render('overlays/dev')).find((o) => o.kind === 'HTTPRoute');
+    expect(route).toBeDefined();
+    const bad = structuredClone(route) as K8sObject;
+    bad.spec.rules[0].matches[0].path.type = 'Prefix';
+    expect((await problems(bad)).join('\n')).toMatch(/type/);
   });
 });
 

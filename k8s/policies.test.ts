@@ -21,6 +21,17 @@ const one = (objects: K8sObject[], kind: string, name: string): K8sObject => {
   return found;
 };
 
+/** Secrets a workload reads only if present (envFrom with optional: true). */
+function optionalSecrets(objects: K8sObject[]): Set<string> {
+  const names = new Set<string>();
+  for (const { container } of containers(objects)) {
+    for (const from of container.envFrom ?? []) {
+      if (from.secretRef?.optional === true) names.add(from.secretRef.name);
+    }
+  }
+  return names;
+}
+
 /** Names of the Secrets the rendered objects read (env, envFrom, volumes, KEDA, TLS). */
 function referencedSecrets(objects: K8sObject[]): Set<string> {
   const names = new Set<string>();
@@ -37,7 +48,11 @@ function referencedSecrets(objects: K8sObject[]): Set<string> {
     if (o.kind === 'TriggerAuthentication') {
       for (const ref of o.spec.secretTargetRef ?? []) names.add(ref.name);
     }
-    if (o.kind === 'Ingress') for (const tls of o.spec.tls ?? []) names.add(tls.secretName);
+    if (o.kind === 'Gateway') {
+      for (const listener of o.spec.listeners ?? []) {
+        for (const ref of listener.tls?.certificateRefs ?? []) names.add(ref.name);
+      }
+    }
   }
   return names;
 }
@@ -145,13 +160,13 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(wrong).toEqual([]);
   });
 
-  it('pins every image to a version tag (no :latest, no untagged image)', () => {
+  it('pins every image: third-party ones by version and digest, ours by release tag', () => {
     const images = containers(objects).map(({ container }) => container.image as string);
     expect(images.length).toBeGreaterThan(5);
-    const unpinned = images.filter((image) => {
-      const tag = /:([^/:@]+)$/.exec(image)?.[1];
-      return !image.includes('@sha256:') && (!tag || tag === 'latest' || !/\d/.test(tag));
-    });
+    const ours = /(^|\/)zamperla\/central(-jobs)?:\d+\.\d+\.\d+$/;
+    const unpinned = images.filter(
+      (image) => !ours.test(image) && !/:[^/:@]*\d[^/:@]*@sha256:[0-9a-f]{64}$/.test(image),
+    );
     expect(unpinned).toEqual([]);
   });
 
@@ -164,7 +179,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(wanted).toContain('central-database');
     const rendered = objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name);
     if (overlay === 'dev') {
-      expect(wanted.filter((n) => n !== 'central-api-tls' && !rendered.includes(n))).toEqual([]);
+      // The TLS certificate is cert-manager's (prod only); an optional Secret may be absent.
+      const optional = optionalSecrets(objects);
+      expect(
+        wanted.filter((n) => n !== 'central-api-tls' && !optional.has(n) && !rendered.includes(n)),
+      ).toEqual([]);
     } else {
       // No credentials in git for production.
       expect(rendered).toEqual([]);
@@ -172,12 +191,13 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('follows the priority table: always-up for API, database and broker; jobs never preempt, post-processing above reports', () => {
+  it('follows the priority table: always-up for API, database and broker; monitoring next; jobs never preempt, post-processing above reports', () => {
     const classes = new Map(
       objects.filter((o) => o.kind === 'PriorityClass').map((o) => [o.metadata.name, o]),
     );
     const expected: [string, number, string][] = [
       ['zamperla-always-up', 1000000, 'PreemptLowerPriority'],
+      ['zamperla-monitoring', 500000, 'PreemptLowerPriority'],
       ['zamperla-jobs-high', 100000, 'Never'],
       ['zamperla-jobs-mid', 10000, 'Never'],
       ['zamperla-jobs-low', 1000, 'Never'],
@@ -193,6 +213,15 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(priorityOf('Deployment', 'central-api')).toBe('zamperla-always-up');
     expect(priorityOf('StatefulSet', 'postgres')).toBe('zamperla-always-up');
     expect(priorityOf('StatefulSet', 'rabbitmq')).toBe('zamperla-always-up');
+    // Monitoring is not the first thing evicted in a capacity crunch: above every job.
+    for (const pod of podTemplates(objects).filter(
+      (p) => p.owner.metadata.namespace === 'zamperla-monitoring',
+    )) {
+      expect(pod.spec.priorityClassName, idOf(pod.owner)).toBe('zamperla-monitoring');
+    }
+    expect(classes.get('zamperla-monitoring')?.value).toBeGreaterThan(
+      classes.get('zamperla-jobs-high')?.value ?? Infinity,
+    );
     const post = classes.get(priorityOf('ScaledJob', 'central-postprocess'))?.value;
     const report = classes.get(priorityOf('ScaledJob', 'central-report'))?.value;
     expect(post).toBeGreaterThan(report ?? Infinity);
@@ -226,17 +255,64 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(pdb?.spec.minAvailable).toBeLessThan(api.spec.replicas);
   });
 
-  it('exposes only /trpc through the Ingress, with room for 9 MiB chunks, and TLS in prod', () => {
-    const ingress = one(objects, 'Ingress', 'central-api');
-    const paths = ingress.spec.rules.flatMap((r: { http: { paths: { path: string }[] } }) =>
-      r.http.paths.map((p) => p.path),
+  it('exposes only /trpc through the Gateway (HTTPS in prod, with the certificate cert-manager issues), and admits the gateway proxies to the API', () => {
+    const gateway = one(objects, 'Gateway', 'zamperla');
+    const route = one(objects, 'HTTPRoute', 'central-api');
+    const paths = route.spec.rules.flatMap((r: { matches: { path: { value: string } }[] }) =>
+      r.matches.map((m) => m.path.value),
     );
     expect(paths).toEqual(['/trpc']);
-    const bodySize = ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'];
-    expect(Number.parseInt(bodySize ?? '0', 10)).toBeGreaterThan(9);
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'central-api', port: 80 }]);
+    // Chunks of up to 9 MiB at the slowest link the agents are sized for.
+    expect(Number.parseInt(route.spec.rules[0].timeouts.request, 10)).toBeGreaterThanOrEqual(60);
+    const gatewayClass = one(objects, 'GatewayClass', gateway.spec.gatewayClassName);
+    expect(gatewayClass.spec.controllerName).toBe('gateway.envoyproxy.io/gatewayclass-controller');
+    const listener = gateway.spec.listeners.find(
+      (l: { name: string }) => l.name === route.spec.parentRefs[0].sectionName,
+    );
+    expect(listener?.hostname).toBe(route.spec.hostnames[0]);
+    // HTTP-01 needs the plain listener, in prod too.
+    expect(gateway.spec.listeners.map((l: { port: number }) => l.port)).toContain(80);
     if (overlay === 'prod') {
-      expect(ingress.spec.tls?.[0]?.hosts).toEqual([ingress.spec.rules[0].host]);
+      expect(listener.protocol).toBe('HTTPS');
+      expect(listener.tls.certificateRefs).toEqual([{ name: 'central-api-tls' }]);
+      expect(gateway.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
     }
+    // The proxies run in Envoy Gateway's namespace: the API admits exactly that namespace.
+    const apiPolicy = one(objects, 'NetworkPolicy', 'central-api');
+    expect(JSON.stringify(apiPolicy.spec.ingress)).toContain('envoy-gateway-system');
+  });
+
+  it('keeps node drains from evicting the single PostgreSQL and RabbitMQ pods, and gives PostgreSQL a real /dev/shm', () => {
+    for (const name of ['postgres', 'rabbitmq']) {
+      const set = one(objects, 'StatefulSet', name);
+      const pdb = objects.find(
+        (o) =>
+          o.kind === 'PodDisruptionBudget' &&
+          selects(o.spec.selector.matchLabels, set.spec.template.metadata.labels),
+      );
+      expect(pdb?.spec.minAvailable, name).toBe(set.spec.replicas);
+    }
+    const postgres = one(objects, 'StatefulSet', 'postgres').spec.template.spec;
+    const shm = postgres.containers[0].volumeMounts.find(
+      (m: { mountPath: string }) => m.mountPath === '/dev/shm',
+    );
+    const volume = postgres.volumes.find((v: { name: string }) => v.name === shm?.name);
+    expect(volume?.emptyDir?.medium).toBe('Memory');
+    // Above the 64 MiB a container gets by default.
+    expect(Number.parseInt(volume?.emptyDir?.sizeLimit, 10)).toBeGreaterThan(64);
+  });
+
+  it("lets cert-manager's HTTP-01 solver answer through the default-deny policy", () => {
+    const solver = objects.find(
+      (o) =>
+        o.kind === 'NetworkPolicy' &&
+        o.spec.podSelector.matchLabels?.['acme.cert-manager.io/http01-solver'] === 'true',
+    );
+    expect(solver?.metadata.namespace).toBe('zamperla');
+    const rule = solver?.spec.ingress?.[0];
+    expect(rule.ports).toEqual([{ protocol: 'TCP', port: 8089 }]);
+    expect(JSON.stringify(rule.from)).toContain('envoy-gateway-system');
   });
 
   it('scales jobs exactly: http protocol (counts in-flight messages), one message per job, none idle, bounded history and deadlines', () => {
@@ -278,14 +354,27 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('gives the broker a consumer timeout longer than any job pod may live, and jobs a timeout shorter than their deadline', () => {
+  it('orders the job timeouts: a job ends before its pod deadline, the deadline before the broker gives up, and a stop fits in the grace period', () => {
     const conf = one(objects, 'ConfigMap', 'rabbitmq-config').data['rabbitmq.conf'] as string;
-    const consumerTimeoutMs = Number(/^consumer_timeout\s*=\s*(\d+)/m.exec(conf)?.[1]);
-    const jobTimeoutS = Number(one(objects, 'ConfigMap', 'central-config').data.JOB_TIMEOUT_S);
+    const consumerTimeoutS = Number(/^consumer_timeout\s*=\s*(\d+)/m.exec(conf)?.[1]) / 1000;
+    const config = one(objects, 'ConfigMap', 'central-config').data as Record<string, string>;
+    const jobTimeoutS = Number(config.JOB_TIMEOUT_S);
+    const maxRunS = Number(config.WORKER_MAX_RUN_S);
+    const statementS = Number(config.DB_STATEMENT_TIMEOUT_S);
+    const amqpS = Number(config.AMQP_TIMEOUT_S);
+    const stuckJobS = Number(config.STUCK_JOB_MIN) * 60;
+    // central/src/worker/run-job-binary.ts: SIGTERM, then SIGKILL after this.
+    const stopGraceS = 10;
+    expect(maxRunS).toBeGreaterThan(0);
+    expect(stuckJobS).toBeGreaterThan(jobTimeoutS);
     for (const sj of objects.filter((o) => o.kind === 'ScaledJob')) {
       const deadline = sj.spec.jobTargetRef.activeDeadlineSeconds as number;
-      expect(consumerTimeoutMs).toBeGreaterThan(deadline * 1000);
-      expect(jobTimeoutS).toBeLessThan(deadline);
+      const grace = sj.spec.jobTargetRef.template.spec.terminationGracePeriodSeconds as number;
+      // The last job a pod takes starts before WORKER_MAX_RUN_S and ends by JOB_TIMEOUT_S later.
+      expect(maxRunS + jobTimeoutS + grace, sj.metadata.name).toBeLessThanOrEqual(deadline);
+      expect(consumerTimeoutS, sj.metadata.name).toBeGreaterThan(deadline);
+      // On SIGTERM: the job binary stops, the run is recorded, the message handed back.
+      expect(grace, sj.metadata.name).toBeGreaterThan(stopGraceS + statementS + amqpS);
     }
   });
 
@@ -304,8 +393,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const jobs = objects
       .filter((o) => o.kind === 'ScaledJob')
       .reduce((n, o) => n + (o.spec.maxReplicaCount as number), 0);
-    const backupAndCli = 2;
-    expect(reserved + apiPeak + jobs + backupAndCli).toBeLessThanOrEqual(maxConnections);
+    // The nightly dump (or the restore drill), the metrics exporter, one operator CLI.
+    const backupExporterAndCli = 3;
+    expect(reserved + apiPeak + jobs + backupExporterAndCli).toBeLessThanOrEqual(maxConnections);
   });
 
   it('points every Service, PDB and NetworkPolicy selector at pods that exist', () => {
@@ -315,6 +405,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }));
     const dangling: string[] = [];
     for (const o of objects) {
+      // cert-manager creates the HTTP-01 solver pods this policy admits, only while it proves
+      // a domain.
+      if (o.metadata.name === 'cert-manager-http01-solver') continue;
       const selector =
         o.kind === 'Service'
           ? o.spec.selector
@@ -406,7 +499,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(wrong).toEqual([]);
   });
 
-  it('denies all traffic by default; only the API, jobs and backup reach PostgreSQL; only the ingress and Prometheus reach the API', () => {
+  it('denies all traffic by default; only the API, jobs and backup reach PostgreSQL; only the gateway and Prometheus reach the API', () => {
     const policies = objects.filter(
       (o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'zamperla',
     );
@@ -414,41 +507,46 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       (p) => Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress && !p.spec.egress,
     );
     expect(deny?.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-    const ingressFrom = (app: string) =>
+    const peers = (app: string, port: number) =>
       policies
         .filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === app)
         .flatMap((p) => p.spec.ingress ?? [])
-        .flatMap((rule: { from: unknown[] }) => rule.from)
-        .map((peer) => JSON.stringify(peer));
-    expect(ingressFrom('postgres').sort()).toEqual(
-      ['central-api', 'central-jobs', 'postgres-backup']
-        .map((name) =>
-          JSON.stringify({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } }),
-        )
-        .sort(),
-    );
-    const api = ingressFrom('central-api');
-    expect(api).toHaveLength(2);
-    expect(api.join()).toContain('ingress-nginx');
-    expect(api.join()).toContain('prometheus');
-    expect(ingressFrom('central-jobs')).toEqual([]);
-    // AMQP only from the API and the jobs; the management API only from KEDA's namespace.
-    const broker = policies.find(
-      (p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'rabbitmq',
-    );
-    const byPort = (port: number) =>
-      (broker?.spec.ingress ?? [])
         .filter((r: { ports: { port: number }[] }) => r.ports.some((x) => x.port === port))
-        .flatMap((r: { from: unknown[] }) => r.from)
-        .map((peer: unknown) => JSON.stringify(peer));
-    expect(byPort(5672).sort()).toEqual(
-      ['central-api', 'central-jobs']
+        .flatMap((rule: { from: unknown[] }) => rule.from)
+        .map((peer: unknown) => JSON.stringify(peer))
+        .sort();
+    const pods = (...names: string[]) =>
+      names
         .map((name) =>
           JSON.stringify({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } }),
         )
-        .sort(),
-    );
-    expect(byPort(15672)).toEqual([
+        .sort();
+    const prometheus = JSON.stringify({
+      namespaceSelector: {
+        matchLabels: { 'kubernetes.io/metadata.name': 'zamperla-monitoring' },
+      },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+    });
+    expect(peers('postgres', 5432)).toEqual(pods('central-api', 'central-jobs', 'postgres-backup'));
+    expect(peers('postgres', 9187)).toEqual([prometheus]);
+    const api = policies
+      .filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'central-api')
+      .flatMap((p) => p.spec.ingress ?? [])
+      .flatMap((rule: { from: unknown[] }) => rule.from)
+      .map((peer: unknown) => JSON.stringify(peer));
+    expect(api.join()).toContain('envoy-gateway-system');
+    expect(api.join()).toContain('prometheus');
+    expect(api.join()).not.toContain('ingress-nginx');
+    expect(
+      policies
+        .filter(
+          (p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'central-jobs',
+        )
+        .flatMap((p) => p.spec.ingress ?? []),
+    ).toEqual([]);
+    // AMQP only from the API and the jobs; the management API only from KEDA's namespace.
+    expect(peers('rabbitmq', 5672)).toEqual(pods('central-api', 'central-jobs'));
+    expect(peers('rabbitmq', 15672)).toEqual([
       JSON.stringify({
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } },
       }),

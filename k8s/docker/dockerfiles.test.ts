@@ -9,9 +9,10 @@ import {
 import { containers } from '../test-support/pod-specs.ts';
 import { REPO_ROOT, render } from '../test-support/render.ts';
 
-// Docker Hub cannot be reached here, so the images are not built; these checks catch what
-// would break the build or the container: a COPY of a missing file, a command that points at
-// something the build never produces, an unpinned base image, root at run time.
+// Checks on the Dockerfiles themselves, fast and offline: a COPY of a missing file, a command
+// that points at something the build never produces, an unpinned base image, root at run time,
+// a workspace npm ci would miss. The images are also built and run for real
+// (k8s/containers/containers.test.ts, through scripts/images/build-images.mjs).
 const DOCKERFILES = {
   'zamperla/central': 'docker/central.Dockerfile',
   'zamperla/central-jobs': 'docker/jobs.Dockerfile',
@@ -35,13 +36,39 @@ describe.each(Object.entries(DOCKERFILES))('%s (%s)', (image, file) => {
   const stages = parseDockerfile(`${REPO_ROOT}${file}`);
   const final = stages.at(-1);
 
-  it('is multi-stage, with every base image pinned to a version', () => {
+  it('is multi-stage, every base an official image pinned by version and digest, named by a build argument', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) {
-      const tag = /:([^/:@]+)$/.exec(s.image)?.[1];
-      expect(tag, s.image).toBeDefined();
-      expect(tag).not.toBe('latest');
-      expect(tag).toMatch(/\d+\.\d+/);
+    for (const [i, s] of stages.entries()) {
+      // A stage built on an earlier stage inherits its pin.
+      if (stages.slice(0, i).some((earlier) => earlier.name === s.image)) continue;
+      // A build argument, so a build without registry access can pass a stand-in.
+      expect(s.from, s.name).toMatch(/^\$\{[A-Z_]+\}$/);
+      const m = /^(?:[a-z0-9.-]+\/)*[a-z0-9._-]+:([^/:@]+)@sha256:[0-9a-f]{64}$/.exec(s.image);
+      expect(m, `${s.name}: ${s.image}`).not.toBeNull();
+      expect(m?.[1]).toMatch(/^\d+\.\d+\.\d+/);
+    }
+  });
+
+  it('runs npm ci with the manifest of every workspace the root names', () => {
+    const root = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as {
+      workspaces: string[];
+    };
+    for (const [i, s] of stages.entries()) {
+      if (!s.runs.some((r) => /\bnpm ci\b/.test(r))) continue;
+      // What this stage and the stages it is built on copied.
+      const chain = [s];
+      for (let base = s; ; ) {
+        const parent = stages.slice(0, i).find((earlier) => earlier.name === base.image);
+        if (!parent) break;
+        chain.push(parent);
+        base = parent;
+      }
+      const copied = chain.flatMap((st) =>
+        st.copies.filter((c) => !c.from).flatMap((c) => c.sources),
+      );
+      for (const ws of root.workspaces) {
+        expect(copied, `${s.name}: ${ws}/package.json`).toContain(`${ws}/package.json`);
+      }
     }
   });
 
@@ -76,7 +103,7 @@ describe.each(Object.entries(DOCKERFILES))('%s (%s)', (image, file) => {
         for (const source of copy.sources) {
           const at = resolve(from.workdir, source);
           const npmCi = from.runs.some((r) => /\bnpm ci\b/.test(r));
-          const release = /^(.*)\/target\/release\/([^/]+)$/.exec(at);
+          const binary = /^(.*)\/([^/]+)$/.exec(at);
           if (at === `${from.workdir}/node_modules` && npmCi) continue;
           // A Vite build writes its bundle to the config's folder's dist/.
           const vite = /^(.*)\/dist$/.exec(at);
@@ -91,12 +118,19 @@ describe.each(Object.entries(DOCKERFILES))('%s (%s)', (image, file) => {
           ) {
             continue;
           }
+          // A Rust binary the stage builds, then copies out of its (cache-mounted) target
+          // folder into the folder COPY reads.
           if (
-            release &&
-            release[1] === from.workdir &&
-            release[2] &&
-            binaries.has(release[2]) &&
-            from.runs.some((r) => /cargo build --release/.test(r) && r.includes(`-p ${release[2]}`))
+            binary?.[1] &&
+            binary[2] &&
+            binaries.has(binary[2]) &&
+            from.runs.some(
+              (r) =>
+                /cargo build --release/.test(r) &&
+                r.includes(`-p ${binary[2]}`) &&
+                r.includes(`target/release/${binary[2]}`) &&
+                r.includes(`${binary[1]}/`),
+            )
           ) {
             continue;
           }

@@ -42,6 +42,8 @@ const OTHER_METRICS = new Set([
   'kube_pod_container_status_restarts_total',
   'kube_job_status_failed',
   'kube_job_status_active',
+  'kube_cronjob_status_last_schedule_time',
+  'kube_cronjob_status_last_successful_time',
 ]);
 
 /** Metric names in a PromQL expression (identifiers that are not functions or keywords). */
@@ -105,7 +107,10 @@ describe('alert rules', () => {
   it('give every alert a severity, a summary, and a section in docs/operations.md', () => {
     const doc = readFileSync(`${REPO_ROOT}docs/operations.md`, 'utf8');
     for (const r of rules.filter((x) => x.alert)) {
-      expect(['warning', 'critical'], r.alert).toContain(r.labels?.severity);
+      // The dead-man's switch pages nobody by itself (its absence does).
+      expect(r.alert === 'ZraWatchdog' ? ['none'] : ['warning', 'critical'], r.alert).toContain(
+        r.labels?.severity,
+      );
       expect(r.annotations?.summary, r.alert).toBeTruthy();
       expect(r.annotations?.description, r.alert).toContain(
         `docs/operations.md#${r.alert?.toLowerCase()}`,
@@ -120,11 +125,14 @@ describe('scrape configuration', () => {
     rule_files: string[];
     scrape_configs: {
       job_name: string;
-      kubernetes_sd_configs?: { role: string }[];
+      honor_labels?: boolean;
+      kubernetes_sd_configs?: { role: string; namespaces?: { names: string[] } }[];
       relabel_configs: RelabelConfig[];
+      authorization?: unknown;
     }[];
   };
   const pods = config.scrape_configs.find((c) => c.job_name === 'kubernetes-pods');
+  const ksm = config.scrape_configs.find((c) => c.job_name === 'kube-state-metrics');
   const work = mkdtempSync(join(tmpdir(), 'zra-promconfig-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -181,6 +189,35 @@ describe('scrape configuration', () => {
     expect(out?.__metrics_path__).toBe('/metrics');
   });
 
+  it('scrapes kube-state-metrics in its own job, keeping the labels of the objects it describes, on its metrics port only', () => {
+    const ksmPod = (port: string) =>
+      podTarget(
+        { 'prometheus.io/scrape': 'true' },
+        {
+          __meta_kubernetes_namespace: 'zamperla-monitoring',
+          __meta_kubernetes_pod_label_app_kubernetes_io_name: 'kube-state-metrics',
+          __meta_kubernetes_pod_container_port_name: port,
+        },
+      );
+    // Never through the generic job, whose namespace and pod labels would replace its own.
+    expect(relabel(ksmPod('http'), pods?.relabel_configs ?? [])).toBeNull();
+    expect(ksm?.honor_labels).toBe(true);
+    expect(relabel(ksmPod('http'), ksm?.relabel_configs ?? [])).not.toBeNull();
+    expect(relabel(ksmPod('telemetry'), ksm?.relabel_configs ?? [])).toBeNull();
+    // Only kube-state-metrics: no other pod gets honor_labels.
+    expect(
+      relabel(podTarget({ 'prometheus.io/scrape': 'true' }), ksm?.relabel_configs ?? []),
+    ).toBeNull();
+  });
+
+  it("discovers the namespaces of the alerts' sources: central, monitoring, KEDA, cert-manager", () => {
+    expect(pods?.kubernetes_sd_configs?.[0]?.namespaces?.names).toEqual(
+      expect.arrayContaining(['zamperla', 'zamperla-monitoring', 'keda', 'cert-manager']),
+    );
+    const kubelet = config.scrape_configs.find((c) => c.job_name === 'kubelet');
+    expect(kubelet?.kubernetes_sd_configs?.[0]?.role).toBe('node');
+  });
+
   it('drops pods without the annotation, with scrape "false", and finished job pods', () => {
     const rc = pods?.relabel_configs ?? [];
     expect(relabel(podTarget({}), rc)).toBeNull();
@@ -202,6 +239,8 @@ describe('scrape configuration', () => {
         delete job.kubernetes_sd_configs;
         (job as Record<string, unknown>).static_configs = [{ targets: ['127.0.0.1:8080'] }];
       }
+      // The service account token exists only inside the pod.
+      if (job.authorization) job.authorization = { credentials: 'token-of-the-pod' };
     }
     const file = join(work, 'prometheus.yml');
     writeFileSync(file, JSON.stringify(copy));

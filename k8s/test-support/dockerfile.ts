@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 /** One build stage of a Dockerfile, reduced to what the checks need. */
 export interface Stage {
   name: string;
+  /** The FROM image with global build arguments replaced by their defaults. */
   image: string;
+  /** The FROM line as written (`${NODE_IMAGE}` when a build argument names the base). */
+  from: string;
   workdir: string;
   copies: { from?: string; sources: string[]; dest: string }[];
   runs: string[];
@@ -20,6 +23,8 @@ export function parseDockerfile(path: string): Stage[] {
     .join('\n')
     .replace(/\\\n/g, ' ');
   const stages: Stage[] = [];
+  /** Global ARGs (before the first FROM) and their defaults: what FROM may name. */
+  const args = new Map<string, string>();
   for (const line of text
     .split('\n')
     .map((l) => l.trim())
@@ -27,12 +32,20 @@ export function parseDockerfile(path: string): Stage[] {
     const [instruction = '', ...restWords] = line.split(/\s+/);
     const rest = line.slice(instruction.length).trim();
     const op = instruction.toUpperCase();
+    if (op === 'ARG' && stages.length === 0) {
+      const [name = '', value = ''] = rest.split('=');
+      args.set(name, value);
+      continue;
+    }
     if (op === 'FROM') {
-      const [image = '', as, name] = restWords;
+      const [from = '', as, name] = restWords;
+      const image = from.replace(/\$\{?(\w+)\}?/g, (_, arg: string) => args.get(arg) ?? '');
       stages.push({
         name: as?.toUpperCase() === 'AS' && name ? name : String(stages.length),
         image,
-        workdir: '/',
+        from,
+        // A stage built on an earlier one keeps its working directory.
+        workdir: stages.find((earlier) => earlier.name === image)?.workdir ?? '/',
         copies: [],
         runs: [],
       });
@@ -42,6 +55,7 @@ export function parseDockerfile(path: string): Stage[] {
     if (!stage) throw new Error(`${path}: ${op} before FROM`);
     if (op === 'WORKDIR') stage.workdir = resolve(stage.workdir, rest);
     if (op === 'RUN') stage.runs.push(rest);
+    if (op === 'ARG') continue;
     if (op === 'USER') stage.user = rest;
     if (op === 'ENTRYPOINT') stage.entrypoint = JSON.parse(rest) as string[];
     if (op === 'CMD') stage.cmd = JSON.parse(rest) as string[];
