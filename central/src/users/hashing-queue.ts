@@ -1,3 +1,4 @@
+import { Semaphore } from '@zra/shared';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 
 /** Refused because too many password checks are already waiting (a sign-in flood). */
@@ -27,35 +28,25 @@ export interface HashingQueueLimits {
  * next one is refused (its caller answers "too many requests") rather than queued without end.
  */
 export class HashingQueue {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly slots: Semaphore;
 
-  constructor(readonly limits: HashingQueueLimits) {}
+  constructor(readonly limits: HashingQueueLimits) {
+    this.slots = new Semaphore(limits.concurrency);
+  }
 
   /** Runs `hash` when a slot is free; throws {@link HashingBusyError} when the queue is full. */
-  async run<T>(hash: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limits.concurrency) {
-      if (this.waiting.length >= this.limits.maxWaiting) {
-        // A wait of about one full queue's worth of hashes (~50 ms each).
-        throw new HashingBusyError(Math.max(1000, this.limits.maxWaiting * 50));
-      }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    } else {
-      this.running++;
+  run<T>(hash: () => Promise<T>): Promise<T> {
+    const { running, waiting } = this.slots.load();
+    if (running >= this.limits.concurrency && waiting >= this.limits.maxWaiting) {
+      // A wait of about one full queue's worth of hashes (~50 ms each).
+      return Promise.reject(new HashingBusyError(Math.max(1000, this.limits.maxWaiting * 50)));
     }
-    try {
-      return await hash();
-    } finally {
-      const next = this.waiting.shift();
-      // The slot passes straight to the next waiter; `running` only drops when none waits.
-      if (next) next();
-      else this.running--;
-    }
+    return this.slots.run(hash);
   }
 
   /** Hashes running and waiting now (for tests and logs). */
   load(): { running: number; waiting: number } {
-    return { running: this.running, waiting: this.waiting.length };
+    return this.slots.load();
   }
 }
 
