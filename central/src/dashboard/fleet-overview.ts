@@ -48,12 +48,21 @@ export async function fleetOverview(
   const buckets = [...today].map(([park, d]) => ({ park, start: d.start, end: d.end }));
   const [states, health, hours] = await Promise.all([
     pool.query<{ park_id: string; state: BatchState; n: number }>(
+      // $4/$5 (earliest start, latest end) tell the planner that today is a sliver of the
+      // batches; from the arrays alone it guesses a ninth and scans them all.
       `SELECT b.park_id, b.state, count(*)::int AS n
          FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS d(park_id, start, "end")
          JOIN batches b ON b.park_id = d.park_id AND b.superseded_by IS NULL
           AND b.received_at >= d.start AND b.received_at < d."end"
+        WHERE b.received_at >= $4::timestamptz AND b.received_at < $5::timestamptz
         GROUP BY b.park_id, b.state`,
-      [buckets.map((b) => b.park), buckets.map((b) => b.start), buckets.map((b) => b.end)],
+      [
+        buckets.map((b) => b.park),
+        buckets.map((b) => b.start),
+        buckets.map((b) => b.end),
+        new Date(Math.min(nowMs, ...buckets.map((b) => b.start.getTime()))),
+        new Date(Math.max(nowMs, ...buckets.map((b) => b.end.getTime()))),
+      ],
     ),
     parkAgentHealth(pool, silentAfterMs),
     rideAvailability(pool, { buckets, ride: null }),

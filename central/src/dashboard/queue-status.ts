@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { batchStateCounts } from '../batches/batch-state-counts.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
 import { QUEUES, deadLetterQueueName, queueName } from '../queue/queue-names.ts';
 import { emptyByState, type BatchState, type QueueStatus } from './dashboard-schemas.ts';
@@ -28,9 +29,7 @@ export async function queueStatus(
     pool.query<{ type: 'postprocess' | 'report'; n: number }>(
       'SELECT type, count(*)::int AS n FROM job_runs WHERE ended_at IS NULL GROUP BY type',
     ),
-    pool.query<{ state: BatchState; n: number }>(
-      'SELECT state, count(*)::int AS n FROM batches GROUP BY state',
-    ),
+    batchStateCounts(pool),
   ]);
   const queues: QueueStatus['queues'] = [];
   if (depths.ok) {
@@ -49,7 +48,7 @@ export async function queueStatus(
     }
   }
   const byState = emptyByState();
-  for (const s of states.rows) byState[s.state] = s.n;
+  for (const s of states) byState[s.state as BatchState] = s.n;
   return {
     broker: depths.ok ? 'reachable' : 'unreachable',
     brokerError: depths.ok ? null : depths.error,

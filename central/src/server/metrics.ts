@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { batchStateCounts } from '../batches/batch-state-counts.ts';
 import { withDeadline } from '../infra/infrastructure-fault.ts';
 import type { StallCounter } from '../infra/stall-counter.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
@@ -83,11 +84,9 @@ export function createMetrics(
     registers: [registry],
     async collect() {
       await orLeftOut(this, async () => {
-        const r = await pool.query<{ state: string; n: number }>(
-          'SELECT state, count(*)::int AS n FROM batches GROUP BY state',
-        );
+        const rows = await batchStateCounts(pool);
         this.reset();
-        for (const row of r.rows) this.set({ state: row.state }, row.n);
+        for (const row of rows) this.set({ state: row.state }, row.n);
       });
     },
   });

@@ -18,8 +18,8 @@ export interface ChannelPeaks {
 const SQL = `
   WITH ${LIVE_BATCHES}, ${LIVE_CYCLES}
   SELECT k.i, c.ride_id, r.model, ch.key AS channel,
-         CASE WHEN $5::text IS NULL THEN NULL
-              ELSE to_char(c.start_at AT TIME ZONE $5::text, 'YYYY-MM-DD') END AS date,
+         CASE WHEN $8::text IS NULL THEN NULL
+              ELSE to_char(c.start_at AT TIME ZONE $8::text, 'YYYY-MM-DD') END AS date,
          count(*)::int AS cycles,
          percentile_disc(0.95) WITHIN GROUP (ORDER BY (ch.value->>'peak')::float8)::float8
            AS p95_peak

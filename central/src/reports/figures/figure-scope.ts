@@ -15,12 +15,23 @@ export interface FigureScope {
   ride: string | null;
 }
 
-/** The parameters every figure query starts with: `$1` parks, `$2` ride, `$3` starts, `$4` ends. */
+/**
+ * The parameters every figure query starts with: `$1` parks, `$2` ride, `$3` starts, `$4` ends
+ * (one entry per bucket), then `$5` / `$6` the earliest start and the latest end of all buckets
+ * and `$7` the distinct parks. `$5`–`$7` repeat what the arrays say in a form the planner can
+ * read (it cannot see which rows an unnest will give): with them it knows that one park's
+ * month, or the fleet's today, is a sliver of the batches, and reads it by index.
+ */
 export function figureParams(scope: FigureScope): unknown[] {
+  const starts = scope.buckets.map((b) => b.start.getTime());
+  const ends = scope.buckets.map((b) => b.end.getTime());
   return [
     scope.buckets.map((b) => b.park),
     scope.ride,
     scope.buckets.map((b) => b.start),
     scope.buckets.map((b) => b.end),
+    new Date(Math.min(...starts)),
+    new Date(Math.max(...ends)),
+    [...new Set(scope.buckets.map((b) => b.park))],
   ];
 }

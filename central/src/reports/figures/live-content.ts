@@ -2,7 +2,8 @@
  * The counting rule (docs/central.md, "Counting rule"), written once as SQL common table
  * expressions that every figure query — report input, dashboard, park standing — builds on.
  * Parameters: `$1` parks (text[]), `$2` ride (text or null), `$3` / `$4` bucket starts and
- * ends (timestamptz[]), one entry per bucket (figure-scope.ts).
+ * ends (timestamptz[]), one entry per bucket, `$5` / `$6` the earliest start and latest end,
+ * `$7` the distinct parks (figure-scope.ts).
  *
  * - `bucket`: (i, park_id, b_start, b_end), i from 1.
  * - `live`: batches of the scope that no revision replaced, valid and post-processed, whose
@@ -19,6 +20,8 @@
  */
 // Results are read per live batch (LATERAL, by the results' primary key): the planner cannot
 // estimate how few batches are live in a bucket, and a hash join would read every cycle.
+// OFFSET 0 keeps each LATERAL subquery a probe by batch id: flattened into a join, a small
+// table of results (a test's, a young install's) looks cheaper to read whole.
 export const LIVE_BATCHES = `
   bucket AS (
     SELECT k.i::int AS i, k.park_id, k.b_start, k.b_end
@@ -29,16 +32,17 @@ export const LIVE_BATCHES = `
   live AS (
     SELECT b.id, b.park_id, b.ride_id, b.window_start, b.window_end, b.commit_seq
       FROM span s JOIN batches b ON b.park_id = s.park_id
-     WHERE ($2::text IS NULL OR b.ride_id = $2)
+     WHERE b.park_id = ANY ($7::text[]) AND ($2::text IS NULL OR b.ride_id = $2)
        AND b.superseded_by IS NULL AND b.content_id IS NOT NULL AND b.processed_at IS NOT NULL
-       AND b.window_start < s.hi AND b.window_end > s.lo)`;
+       AND b.window_start < s.hi AND b.window_end > s.lo
+       AND b.window_start < $6::timestamptz AND b.window_end > $5::timestamptz)`;
 
 export const LIVE_CYCLES = `
   cycle AS (
     SELECT c.park_id, c.ride_id, c.cycle_id, c.start_at, c.end_at, c.mode, c.outcome,
            c.riders, c.channels
       FROM live l
-     CROSS JOIN LATERAL (SELECT * FROM cycles WHERE batch_id = l.id) c
+     CROSS JOIN LATERAL (SELECT * FROM cycles WHERE batch_id = l.id OFFSET 0) c
      WHERE c.start_at >= l.window_start AND c.start_at < l.window_end
        AND NOT EXISTS (
          SELECT 1 FROM cycles o JOIN batches ob ON ob.id = o.batch_id
@@ -56,7 +60,7 @@ export const ALARM_OCCURRENCES = `
            least(coalesce(a.cleared_at, l.window_end), l.window_end) AS hi,
            coalesce(a.cleared_at = a.raised_at, false) AS momentary
       FROM live l
-     CROSS JOIN LATERAL (SELECT * FROM alarms WHERE batch_id = l.id) a
+     CROSS JOIN LATERAL (SELECT * FROM alarms WHERE batch_id = l.id OFFSET 0) a
      WHERE a.raised_at < l.window_end
        AND (a.cleared_at IS NULL OR a.cleared_at >= a.raised_at)
        AND (coalesce(a.cleared_at, l.window_end) > l.window_start
