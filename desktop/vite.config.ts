@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
 /** The renderer: one static bundle, served by the headless agent and loaded by Electron. */
 export default defineConfig({
   root: fileURLToPath(new URL('./src/renderer', import.meta.url)),
-  // Relative asset URLs: the same files load from http://127.0.0.1 and from file:// in Electron.
+  // Relative asset URLs: the same files load from http://127.0.0.1 and from zra://agent in Electron.
   base: './',
   plugins: [react()],
   build: {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CustomScheme } from 'electron';
-import { UI_CSP } from '../core/status/ui-files.ts';
+import { UI_CSP } from '@zra/ui/server';
 
 /**
  * The app's own scheme: the window loads `zra://agent/index.html` instead of a `file://` page,
