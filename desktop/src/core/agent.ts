@@ -122,6 +122,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     link: uploads.link,
     buffer,
     bufferConfig,
+    rides: () => registry.allStatuses(),
     heartbeatSeconds: config.heartbeatSeconds,
     globalViewSeconds: config.globalViewSeconds,
     log,

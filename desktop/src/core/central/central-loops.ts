@@ -4,7 +4,13 @@ import type { DropBuffer } from '../buffer/drop-buffer.ts';
 import type { CentralClient } from './central-client.ts';
 import type { CentralLink } from './central-link.ts';
 import { CentralViewLoop } from './central-view.ts';
-import { HeartbeatLoop } from './heartbeat-loop.ts';
+import type { RideStatus } from '../status/agent-status.ts';
+import {
+  boundedText,
+  HEARTBEAT_MAX_RIDES,
+  HeartbeatLoop,
+  type RideReport,
+} from './heartbeat-loop.ts';
 
 /** The agent's periodic calls to central besides uploads. */
 export interface CentralLoops {
@@ -12,8 +18,21 @@ export interface CentralLoops {
   globalView: CentralViewLoop;
 }
 
+/** A ride's status as central's fleet view takes it (the ride's id is its slug in drop names). */
+export function rideReport(r: RideStatus): RideReport {
+  return {
+    id: r.id,
+    lastPullAt: r.lastPullAt,
+    lastSuccessAt: r.lastSuccessAt,
+    lastError: boundedText(r.lastError),
+    pausedReason: boundedText(r.pausedReason),
+    hostKeyChanged: r.hostKeyChanged !== null || r.hostKey.state === 'changed',
+  };
+}
+
 /**
- * The heartbeat (version, buffer, backlog, offline since; it may move `link`) and the fetch
+ * The heartbeat (version, buffer, backlog, offline since, each ride's pulling and the
+ * quarantine, so central's fleet view shows park-side problems; it may move `link`) and the fetch
  * of the park's global view, both over `client`, not started.
  */
 export function createCentralLoops(d: {
@@ -21,6 +40,8 @@ export function createCentralLoops(d: {
   link: CentralLink;
   buffer: DropBuffer;
   bufferConfig: BufferSpaceConfig;
+  /** Every configured ride's status now. */
+  rides: () => RideStatus[];
   heartbeatSeconds: number;
   globalViewSeconds: number;
   log: Logger;
@@ -39,6 +60,8 @@ export function createCentralLoops(d: {
         },
         backlog: d.buffer.backlog(),
         offlineSince: d.link.status().offlineSince,
+        rides: d.rides().slice(0, HEARTBEAT_MAX_RIDES).map(rideReport),
+        quarantine: quarantineSummary(d.buffer),
       }),
     }),
     globalView: new CentralViewLoop({
@@ -47,4 +70,12 @@ export function createCentralLoops(d: {
       intervalSeconds: d.globalViewSeconds,
     }),
   };
+}
+
+/** How many drops are quarantined here, and when the newest of them was kept aside. */
+function quarantineSummary(buffer: DropBuffer): { drops: number; latestAt: string | null } {
+  const kept = buffer.list({ state: 'quarantined' });
+  let latestAt: string | null = null;
+  for (const d of kept) if (latestAt === null || d.updatedAt > latestAt) latestAt = d.updatedAt;
+  return { drops: kept.length, latestAt };
 }

@@ -12,6 +12,30 @@ export interface Heartbeat {
   buffer: { drops: number; bytes: number; capBytes: number | null };
   backlog: { drops: number; bytes: number; oldestPulledAt: string | null };
   offlineSince: string | null;
+  /** Each configured ride's pulling, straight from its `RideStatus` (central's fleet view). */
+  rides: RideReport[];
+  /** Drops kept aside as invalid here: how many, and when the newest was kept. */
+  quarantine: { drops: number; latestAt: string | null };
+}
+
+/** One ride in a heartbeat: central's `rideReportSchema`. */
+export interface RideReport {
+  id: string;
+  lastPullAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  pausedReason: string | null;
+  hostKeyChanged: boolean;
+}
+
+/** Central's bounds on what a heartbeat carries (`heartbeat-schemas.ts`). */
+export const HEARTBEAT_MAX_RIDES = 500;
+export const HEARTBEAT_MAX_TEXT = 2000;
+
+/** A sentence for central, cut to its bound (with an ellipsis, so the cut shows). */
+export function boundedText(text: string | null): string | null {
+  if (text === null || text.length <= HEARTBEAT_MAX_TEXT) return text;
+  return `${text.slice(0, HEARTBEAT_MAX_TEXT - 1)}…`;
 }
 
 /** The last heartbeat sent, for the status view. */

@@ -26,14 +26,18 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function agentFor(ride: RideConfig, url: string, token: string): Promise<Agent> {
+async function agentFor(
+  ride: RideConfig | RideConfig[],
+  url: string,
+  token: string,
+): Promise<Agent> {
   const data = await tempDir('heartbeat');
   const agent = await createAgent(
     parseAgentConfig({
       park: 'gardaland',
       dataDir: data.dir,
       central: { url, token },
-      rides: [ride],
+      rides: Array.isArray(ride) ? ride : [ride],
       minAgeSeconds: 0,
       buffer: { maxBytes: 50_000_000 },
     }),
@@ -53,6 +57,9 @@ interface HeartbeatRow extends Record<string, unknown> {
   backlog_oldest_pulled_at: Date | null;
   offline_since: Date | null;
   recent_backlog_drops: number[];
+  rides: unknown;
+  quarantined_drops: number | null;
+  quarantine_latest_at: Date | null;
 }
 
 async function heartbeatRow(): Promise<HeartbeatRow | undefined> {
@@ -133,5 +140,42 @@ describe('heartbeat', () => {
 
     expect(agent.status().central.state).toBe('offline');
     expect(await heartbeatRow()).toEqual(rowBefore);
+  });
+
+  it("sends each ride's failures and the quarantine, as the park's status shows them", async () => {
+    // r1 reads a drop of another park (quarantined); r2's gateway does not answer.
+    const foreign = buildTestDrop({ park: 'mirabilandia', sequence: 23 });
+    await putOnGateway(gw, 'heartbeat-rides', foreign.fileName, foreign.zip);
+    const down = rideOnGateway(gw, 'r2', 'heartbeat-rides');
+    const agent = await agentFor(
+      [
+        rideOnGateway(gw, 'r1', 'heartbeat-rides'),
+        { ...down, connection: { ...down.connection, port: 9 } },
+      ],
+      central.url,
+      central.token,
+    );
+    await agent.pullNow();
+    const status = agent.status();
+    const r2 = status.rides.find((r) => r.id === 'r2');
+    expect(r2?.lastError).toBeTruthy();
+    expect(status.quarantined).toHaveLength(1);
+
+    expect(await agent.sendHeartbeat()).toBe(true);
+    const row = await heartbeatRow();
+    expect(row?.quarantined_drops).toBe(1);
+    expect(row?.quarantine_latest_at?.toISOString()).toBe(status.quarantined[0]?.updatedAt);
+    // Central trims and keeps the texts as one line; the agent's sentence is one line already.
+    const rides = row?.rides as Record<string, unknown>[];
+    expect(rides.map((r) => r.id).sort()).toEqual(['r1', 'r2']);
+    expect(rides.find((r) => r.id === 'r2')).toEqual({
+      id: 'r2',
+      lastPullAt: r2?.lastPullAt,
+      lastSuccessAt: null,
+      lastError: r2?.lastError,
+      pausedReason: null,
+      hostKeyChanged: false,
+    });
+    expect(rides.find((r) => r.id === 'r1')).toMatchObject({ lastError: null });
   });
 });
