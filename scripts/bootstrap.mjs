@@ -23,6 +23,20 @@ const PACKAGES = [
   },
 ];
 
+/**
+ * For the container test (k8s/containers/containers.test.ts), which builds the real images with
+ * scripts/images/build-images.mjs and runs them: podman as root with the runc runtime
+ * (ENVIRONMENT.md: crun fails on these hosts), mmdebstrap for the Debian base image, and
+ * rclone for the off-site copy test of the backups.
+ */
+const CONTAINER_PACKAGES = [
+  { name: 'podman', probe: '/usr/bin/podman', why: 'running the built images in the tests' },
+  { name: 'runc', probe: '/usr/sbin/runc', why: "podman's container runtime here" },
+  { name: 'mmdebstrap', probe: '/usr/bin/mmdebstrap', why: 'the Debian base of the images' },
+  { name: 'rclone', probe: '/usr/bin/rclone', why: 'testing the off-site copy of backups' },
+];
+PACKAGES.push(...CONTAINER_PACKAGES);
+
 export async function bootstrap({ quiet = false } = {}) {
   await installPackages();
   await ensurePostgres();
