@@ -26,6 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { loadRideModels } from '@zra/shared';
 import { createLogger, createPool, createUser, runMigrations } from '@zra/central';
 import { createBrokerProbe } from '../../central/src/queue/broker-probe.ts';
@@ -109,6 +110,17 @@ const rideYears = (PARKS * RIDES * RECENT + FULL * RIDES * (DAYS - RECENT)) / 36
 const ms = (v: number) => `${Math.round(v)} ms`;
 const mb = (v: number) => `${(v / 1e6).toFixed(1)} MB`;
 
+/** Runs one maintenance statement on its own connection, without the pool's statement timeout. */
+async function unlimited(url: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
 async function main(): Promise<void> {
   const cpuAtStart = machineCpu();
   say(
@@ -158,7 +170,7 @@ async function main(): Promise<void> {
       });
       const load = (performance.now() - t) / 1000;
       const v = performance.now();
-      await pool.query('VACUUM ANALYZE');
+      await unlimited(url, 'VACUUM ANALYZE');
       say(
         `  seeded in ${load.toFixed(0)} s (+ VACUUM ANALYZE ${((performance.now() - v) / 1000).toFixed(0)} s): ${summary.batches} batches, ${summary.cycles} cycles, ${summary.alarms} alarm rows, ${summary.rideDays} ride-days with data`,
       );
@@ -170,7 +182,7 @@ async function main(): Promise<void> {
       say(
         `Reusing the seeded ${BENCH_DATABASE} (${seeded.rows[0]?.n} parks); migrations applied, ANALYZE…`,
       );
-      await pool.query('ANALYZE');
+      await unlimited(url, 'ANALYZE');
     }
 
     // --- Sizes -------------------------------------------------------------------------

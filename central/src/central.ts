@@ -20,6 +20,7 @@ import { parkDrops, parkReports, parkStanding } from './parks/park-reads.ts';
 import { createBrokerProbe } from './queue/broker-probe.ts';
 import { startOutboxPublisher } from './queue/outbox-publisher.ts';
 import type { IngestService } from './server/context.ts';
+import { startMaintenance } from './retention/maintenance.ts';
 import { startReportScheduler } from './scheduler/report-scheduler.ts';
 import { startHttpServer } from './server/http-server.ts';
 import { createMetrics, type CentralMetrics } from './server/metrics.ts';
@@ -42,6 +43,8 @@ export interface StartCentralOptions {
   scheduler?: boolean;
   /** Requeue jobs abandoned by dead workers, in this process (default true). */
   stuckJobSweeper?: boolean;
+  /** Fold batch counts and run retention in this process (default true). */
+  maintenance?: boolean;
   /** Replaces shared's `verifyDrop`, run in-process instead of on the thread pool (tests of odd verdicts). */
   verifyDrop?: DropVerifier;
   /** The built dashboard to serve at `/` (default `DASHBOARD_DIR`, else `central/dashboard/dist`). */
@@ -145,6 +148,15 @@ export async function startCentral(
           log: log.child({ component: 'stuck-job-sweeper' }),
           onRequeued: () => publisher?.kick(),
         });
+  const maintenance =
+    options.maintenance === false
+      ? null
+      : startMaintenance({
+          pool,
+          blobs,
+          retention: config.retention ?? { cyclesMs: null, blobsMs: null },
+          log: log.child({ component: 'maintenance' }),
+        });
   const auth = { parkForToken: (token: string) => parkForToken(pool, token) };
   const heartbeats = {
     record: (park: ParkIdentity, hb: HeartbeatInput) => recordHeartbeat(pool, park, hb),
@@ -201,6 +213,7 @@ export async function startCentral(
     await scheduler?.stop();
     await sweeper?.stop();
     await stuckJobs?.stop();
+    await maintenance?.stop();
     await publisher?.stop();
     await verifiers?.close();
     await broker.close();
@@ -219,6 +232,7 @@ export async function startCentral(
       await scheduler?.stop();
       await sweeper?.stop();
       await stuckJobs?.stop();
+      await maintenance?.stop();
       await publisher?.stop();
       await verifiers?.close();
       await broker.close();

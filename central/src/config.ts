@@ -59,6 +59,10 @@ const HINTS: Record<string, string> = {
     'set LOGIN_GLOBAL_PER_S to the sign-in attempts per second central checks from browsers it does not know, all sources together (e.g. 5)',
   PARK_INFLIGHT_MB:
     'set PARK_INFLIGHT_MB to the megabytes of unfinished uploads one park may hold at central at once',
+  RETAIN_CYCLES_D:
+    'set RETAIN_CYCLES_D to the days per-cycle rows (cycles, breaches, data-quality findings) are kept, at least 400 (the dashboard shows a ride over 366 days), or leave it unset to keep them',
+  RETAIN_BLOBS_D:
+    "set RETAIN_BLOBS_D to the days the drops' zip files are kept, at least 30 (a failed drop is retried from its file), or leave it unset to keep them",
 };
 
 const url = (protocols: string[]) =>
@@ -136,6 +140,8 @@ const fullEnvSchema = databaseEnvSchema.extend({
   LOGIN_GLOBAL_PER_S: z.coerce.number().positive().max(10_000).default(5),
   PARK_STORED_QUOTA_GB: z.coerce.number().positive().max(1_000_000).default(1000),
   PARK_INFLIGHT_MB: z.coerce.number().positive().max(1_000_000).default(1024),
+  RETAIN_CYCLES_D: z.coerce.number().int().min(400).max(36_500).optional(),
+  RETAIN_BLOBS_D: z.coerce.number().int().min(30).max(36_500).optional(),
 });
 
 /** Settings every command needs: where the database is, how much to log, network timeouts. */
@@ -248,6 +254,16 @@ export interface CentralConfig extends DatabaseConfig {
   parkQuota?: ParkQuota;
   /** Sign-in attempts per second from unknown browsers, all sources together (default 5). */
   loginGlobalPerSecond?: number;
+  /** How long per-cycle rows and drop files are kept (retention/; default: kept). */
+  retention?: RetentionSettings;
+}
+
+/** Retention (retention/retention-sweeper.ts); null keeps the data for good. */
+export interface RetentionSettings {
+  /** Cycles, breaches and data-quality findings of drops received longer ago are removed. */
+  cyclesMs: number | null;
+  /** Zip files of drops received longer ago are removed (quarantined drops' are kept). */
+  blobsMs: number | null;
 }
 
 /** How much of central's disk one park (one stolen token) may take. */
@@ -347,6 +363,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     parkQuota: {
       storedBytes: Math.floor(e.PARK_STORED_QUOTA_GB * GB),
       inFlightBytes: Math.floor(e.PARK_INFLIGHT_MB * MB),
+    },
+    retention: {
+      cyclesMs: e.RETAIN_CYCLES_D ? e.RETAIN_CYCLES_D * 86_400_000 : null,
+      blobsMs: e.RETAIN_BLOBS_D ? e.RETAIN_BLOBS_D * 86_400_000 : null,
     },
   };
 }

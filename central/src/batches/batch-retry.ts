@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { withTransaction } from '../db/pool.ts';
 import { enqueue } from '../queue/outbox.ts';
+import { blobRemoved } from '../retention/retention-state.ts';
 
 /** Why a batch cannot be retried; the message says what state it is in. */
 export class BatchRetryError extends Error {
@@ -22,6 +23,11 @@ export async function retryBatch(pool: pg.Pool, batchId: string): Promise<void> 
     if (!state) throw new BatchRetryError(`there is no batch ${batchId}`);
     if (state !== 'failed') {
       throw new BatchRetryError(`batch ${batchId} is ${state}; only failed batches are retried`);
+    }
+    if (await blobRemoved(c, batchId)) {
+      throw new BatchRetryError(
+        `batch ${batchId} cannot be retried: its zip file was removed by retention (RETAIN_BLOBS_D); the park must send the drop again`,
+      );
     }
     await c.query("UPDATE batches SET state = 'stored', updated_at = now() WHERE id = $1", [
       batchId,

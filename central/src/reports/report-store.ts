@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { withTransaction } from '../db/pool.ts';
 import { enqueue } from '../queue/outbox.ts';
+import { periodBeforeRetention } from '../retention/retention-state.ts';
 import { isoInstant } from './report-input.ts';
 
 export const requestReportInputSchema = z
@@ -77,6 +78,8 @@ export async function insertReportRequest(
       );
     }
   }
+  const retained = await periodBeforeRetention(c, new Date(req.from));
+  if (retained) throw new ReportRequestError(retained);
   await c.query(
     `INSERT INTO reports (id, park_id, ride_id, period_start, period_end, language)
      VALUES ($1, $2, $3, $4, $5, $6)`,

@@ -190,6 +190,8 @@ async function seedWith(c: pg.PoolClient, o: FleetSeedOptions): Promise<FleetSee
   const now = o.now.toISOString();
   const say = o.progress ?? (() => undefined);
   await c.query(`SET TimeZone = 'UTC'`);
+  // Index builds and a round of a thousand parks outlast the pool's statement timeout.
+  await c.query('SET statement_timeout = 0');
   // Parallel workers would each re-read the temp tables; this is bulk work on one connection.
   await c.query('SET max_parallel_workers_per_gather = 0');
   await c.query(FUNCTIONS);

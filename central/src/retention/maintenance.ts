@@ -1,0 +1,64 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { foldBatchStateCounts } from '../batches/batch-state-counts.ts';
+import type { BlobStore } from '../blob/blob-store.ts';
+import type { RetentionSettings } from '../config.ts';
+import { sleep } from '../queue/sleep.ts';
+import { sweepRetention } from './retention-sweeper.ts';
+
+/** How often the batch-state rows are folded: a reader then sums at most a minute of changes. */
+export const FOLD_EVERY_MS = 60_000;
+/** How often retention runs: it removes a day's worth at a time, a few times a day suffices. */
+export const RETENTION_EVERY_MS = 3_600_000;
+
+/** A running maintenance loop. */
+export interface Maintenance {
+  stop(): Promise<void>;
+}
+
+/**
+ * The database's housekeeping in every `serve`: folds the batch-state count rows every minute
+ * and runs retention every hour (and a minute after start). Every replica runs it; folding is
+ * one statement any replica may run at any time, and retention takes a lock that the others
+ * skip. A failure (database down) is logged and tried again next time.
+ */
+export function startMaintenance(options: {
+  pool: pg.Pool;
+  blobs: BlobStore;
+  retention: RetentionSettings;
+  log: Logger;
+  foldEveryMs?: number;
+  retentionEveryMs?: number;
+}): Maintenance {
+  const foldEvery = options.foldEveryMs ?? FOLD_EVERY_MS;
+  const retentionEvery = options.retentionEveryMs ?? RETENTION_EVERY_MS;
+  const stopping = new AbortController();
+  const running = (async () => {
+    let nextRetention = Date.now() + Math.min(foldEvery, retentionEvery);
+    while (!stopping.signal.aborted) {
+      await sleep(foldEvery, stopping.signal);
+      if (stopping.signal.aborted) break;
+      try {
+        await foldBatchStateCounts(options.pool);
+      } catch (err) {
+        options.log.warn(
+          { err },
+          'folding batch counts failed (database down?); trying again later',
+        );
+      }
+      if (Date.now() < nextRetention) continue;
+      nextRetention = Date.now() + retentionEvery;
+      try {
+        await sweepRetention(options.pool, options.blobs, options.retention, options.log);
+      } catch (err) {
+        options.log.warn({ err }, 'retention sweep failed (database down?); trying again later');
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopping.abort();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,218 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchRetryError, retryBatch } from '../batches/batch-retry.ts';
+import { BlobStore } from '../blob/blob-store.ts';
+import { createLogger } from '../logger.ts';
+import { buildReportInput } from '../reports/report-input.ts';
+import { ReportRequestError, requestReport } from '../reports/report-store.ts';
+import { fleetParkId, seedFleet } from '../testing/fleet-seed.ts';
+import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
+import { waitFor } from '../../../scripts/harness/wait-for.ts';
+import { startMaintenance } from './maintenance.ts';
+import { retentionProgress } from './retention-state.ts';
+import { sweepRetention } from './retention-sweeper.ts';
+
+let env: TestEnvironment;
+let blobs: BlobStore;
+
+const DAY = 86_400_000;
+const NOW = Date.now();
+const CYCLES_MS = 20 * DAY;
+const BLOBS_MS = 30 * DAY;
+/** The sweeper's own bound: a drop received an hour before the horizon has its window before it. */
+const CYCLES_HORIZON = new Date(NOW - CYCLES_MS - 3_600_000);
+const BLOBS_HORIZON = new Date(NOW - BLOBS_MS);
+const log = createLogger('silent');
+
+interface Counts {
+  oldCycles: number;
+  newCycles: number;
+  oldBreaches: number;
+  oldFindings: number;
+  newFindings: number;
+  alarms: number;
+  hourly: number;
+}
+
+async function counts(): Promise<Counts> {
+  const r = await env.pool.query<Counts>(
+    `SELECT
+       (SELECT count(*)::int FROM cycles c JOIN batches b ON b.id = c.batch_id
+         WHERE b.received_at < $1) AS "oldCycles",
+       (SELECT count(*)::int FROM cycles c JOIN batches b ON b.id = c.batch_id
+         WHERE b.received_at >= $1) AS "newCycles",
+       (SELECT count(*)::int FROM breaches x JOIN batches b ON b.id = x.batch_id
+         WHERE b.received_at < $1) AS "oldBreaches",
+       (SELECT count(*)::int FROM quality_findings x JOIN batches b ON b.id = x.batch_id
+         WHERE b.received_at < $1) AS "oldFindings",
+       (SELECT count(*)::int FROM quality_findings x JOIN batches b ON b.id = x.batch_id
+         WHERE b.received_at >= $1) AS "newFindings",
+       (SELECT count(*)::int FROM alarms) AS alarms,
+       (SELECT count(*)::int FROM hourly_aggregates) AS hourly`,
+    [CYCLES_HORIZON],
+  );
+  const row = r.rows[0];
+  if (!row) throw new Error('no counts');
+  return row;
+}
+
+/** The report input of the park's last ten days: after the horizon, so retention must not touch it. */
+const recentReport = () =>
+  buildReportInput(env.pool, {
+    parkId: fleetParkId(1),
+    rideId: null,
+    start: new Date(NOW - 10 * DAY),
+    end: new Date(NOW),
+    language: 'en',
+  });
+
+let before: Counts;
+let recentBefore: Awaited<ReturnType<typeof recentReport>>;
+
+beforeAll(async () => {
+  env = await createTestEnvironment('retention');
+  blobs = new BlobStore(env.config.blobDir);
+  await blobs.init();
+  // One park (Rome: daily in late October, weekends after), 45 days, both horizons inside.
+  await seedFleet(env.pool, {
+    parks: 1,
+    ridesPerPark: 2,
+    fullParks: 1,
+    historyDays: 45,
+    recentDays: 45,
+    cycleScale: 0.5,
+    daysPerRound: 45,
+    now: new Date(NOW),
+  });
+  // Every drop's zip file, where the ingest path puts it.
+  const rows = await env.pool.query<{ sha256: string }>('SELECT sha256 FROM batches');
+  for (const { sha256 } of rows.rows) {
+    const path = blobs.blobPath(sha256);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, 'zip');
+  }
+  before = await counts();
+  recentBefore = await recentReport();
+}, 120_000);
+
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+describe('retention sweep', () => {
+  it('the seed has data on both sides of the horizons', () => {
+    expect(before.oldCycles).toBeGreaterThan(100);
+    expect(before.newCycles).toBeGreaterThan(100);
+    expect(before.oldFindings).toBeGreaterThan(0);
+  });
+
+  it('removes per-cycle rows of drops received before the horizon, and nothing else', async () => {
+    const swept = await sweepRetention(
+      env.pool,
+      blobs,
+      { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS },
+      log,
+      NOW,
+    );
+    expect(swept.cycles).toBeGreaterThan(0);
+    const after = await counts();
+    expect(after).toEqual({
+      ...before,
+      oldCycles: 0,
+      oldBreaches: 0,
+      oldFindings: 0,
+    });
+    // Figures of a period after the horizon are the same as before the sweep.
+    expect(await recentReport()).toEqual(recentBefore);
+  });
+
+  it('records up to when figures are incomplete, and refuses reports that start before it', async () => {
+    const progress = await retentionProgress(env.pool, 'cycles');
+    const removed = await env.pool.query<{ w: Date }>(
+      `SELECT max(window_end) AS w FROM batches WHERE received_at < $1`,
+      [CYCLES_HORIZON],
+    );
+    expect(progress?.removedBefore).toEqual(removed.rows[0]?.w);
+    const from = progress?.removedBefore ?? new Date(NOW);
+    const early = requestReport(env.pool, {
+      park: fleetParkId(1),
+      from: new Date(from.getTime() - DAY).toISOString(),
+      to: new Date(from.getTime() + DAY).toISOString(),
+    });
+    await expect(early).rejects.toThrow(ReportRequestError);
+    await expect(early).rejects.toThrow(/removed by retention.*ask for a period from/);
+    await expect(
+      requestReport(env.pool, {
+        park: fleetParkId(1),
+        from: from.toISOString(),
+        to: new Date(from.getTime() + DAY).toISOString(),
+      }),
+    ).resolves.toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('removes the zip files of drops received before the blob horizon, except quarantined ones', async () => {
+    const rows = await env.pool.query<{ sha256: string; state: string; old: boolean }>(
+      'SELECT sha256, state, received_at < $1 AS old FROM batches',
+      [BLOBS_HORIZON],
+    );
+    const kept = (r: { state: string; old: boolean }) => !r.old || r.state === 'quarantined';
+    expect(rows.rows.some((r) => r.old && r.state !== 'quarantined')).toBe(true);
+    for (const r of rows.rows) {
+      expect(existsSync(blobs.blobPath(r.sha256)), `${r.state} old=${r.old}`).toBe(kept(r));
+    }
+  });
+
+  it('refuses to retry a failed drop whose file is gone, saying the park must send it again', async () => {
+    const old = await env.pool.query<{ id: string }>(
+      `UPDATE batches SET state = 'failed', processed_at = NULL
+        WHERE id = (SELECT id FROM batches WHERE received_at < $1 AND state = 'processed'
+                     ORDER BY received_at LIMIT 1)
+       RETURNING id`,
+      [BLOBS_HORIZON],
+    );
+    const id = old.rows[0]?.id ?? '';
+    await expect(retryBatch(env.pool, id)).rejects.toThrow(BatchRetryError);
+    await expect(retryBatch(env.pool, id)).rejects.toThrow(
+      /removed by retention.*send the drop again/,
+    );
+  });
+
+  it('a second sweep finds nothing more to remove', async () => {
+    const again = await sweepRetention(
+      env.pool,
+      blobs,
+      { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS },
+      log,
+      NOW,
+    );
+    expect(again).toEqual({ cycles: 0, blobs: 0 });
+  });
+
+  it('runs in the maintenance loop, which also folds the batch counts', async () => {
+    // The seed's statements left one count row per statement and state; the loop folds them.
+    await env.pool.query(
+      `INSERT INTO batch_state_counts (state, n) VALUES ('stored', 1), ('stored', -1)`,
+    );
+    const loop = startMaintenance({
+      pool: env.pool,
+      blobs,
+      retention: { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS },
+      log,
+      foldEveryMs: 20,
+      retentionEveryMs: 20,
+    });
+    try {
+      await waitFor('the batch counts to be folded', async () => {
+        const r = await env.pool.query<{ rows: number; states: number }>(
+          `SELECT (SELECT count(*)::int FROM batch_state_counts) AS rows,
+                  (SELECT count(DISTINCT state)::int FROM batches) AS states`,
+        );
+        return r.rows[0]?.rows === r.rows[0]?.states;
+      });
+    } finally {
+      await loop.stop();
+    }
+  });
+});

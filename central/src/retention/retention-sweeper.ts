@@ -1,0 +1,173 @@
+import { rm } from 'node:fs/promises';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { BlobStore } from '../blob/blob-store.ts';
+import type { RetentionSettings } from '../config.ts';
+import type { RetentionKind } from './retention-state.ts';
+
+/** Advisory lock (session) held by the one replica sweeping; the others skip the round. */
+const SWEEP_LOCK = [0x5a5202, 1] as const;
+/** Batches per transaction: small enough that a chunk's locks and WAL stay short. */
+const CHUNK = 500;
+/**
+ * A drop's window starts at most 15 minutes after central received it (`window_in_future`), so
+ * one received before `horizon − 1 h` has its whole window before the horizon.
+ */
+const WINDOW_SLACK_MS = 3_600_000;
+
+interface Swept {
+  cycles: number;
+  blobs: number;
+}
+
+interface BatchRow {
+  id: string;
+  received_at: Date;
+  sha256: string;
+  state: string;
+}
+
+/**
+ * Removes what retention says is too old, oldest received first, in chunks of 500 batches:
+ * the per-cycle rows (cycles, breaches, data-quality findings) of drops received more than
+ * `cyclesMs` ago, and the zip files of drops received more than `blobsMs` ago (quarantined
+ * drops' files stay: they may be another park's drop, and they are few). Hourly aggregates,
+ * alarms and batches stay. Progress is kept in retention_state in the same transaction as each
+ * chunk, so a sweep stopped anywhere goes on where it was. Only one replica sweeps at a time.
+ */
+export async function sweepRetention(
+  pool: pg.Pool,
+  blobs: BlobStore,
+  settings: RetentionSettings,
+  log: Logger,
+  nowMs = Date.now(),
+): Promise<Swept> {
+  const swept: Swept = { cycles: 0, blobs: 0 };
+  if (settings.cyclesMs === null && settings.blobsMs === null) return swept;
+  const lock = await pool.connect();
+  try {
+    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
+      ...SWEEP_LOCK,
+    ]);
+    if (!got.rows[0]?.ok) return swept;
+    try {
+      if (settings.cyclesMs !== null) {
+        const horizon = new Date(nowMs - settings.cyclesMs - WINDOW_SLACK_MS);
+        for (;;) {
+          const n = await sweepCyclesChunk(pool, horizon);
+          swept.cycles += n;
+          if (n < CHUNK) break;
+        }
+      }
+      if (settings.blobsMs !== null) {
+        const horizon = new Date(nowMs - settings.blobsMs);
+        for (;;) {
+          const n = await sweepBlobsChunk(pool, blobs, horizon);
+          swept.blobs += n;
+          if (n < CHUNK) break;
+        }
+      }
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1, $2)', [...SWEEP_LOCK]);
+    }
+  } finally {
+    lock.release();
+  }
+  if (swept.cycles + swept.blobs > 0) {
+    log.info(
+      { batches: swept },
+      'retention: removed per-cycle rows and drop files past their time',
+    );
+  }
+  return swept;
+}
+
+/** The next batches after the cursor of `kind` received before `horizon`. */
+async function nextBatches(
+  c: pg.PoolClient | pg.Pool,
+  kind: RetentionKind,
+  horizon: Date,
+): Promise<BatchRow[]> {
+  const r = await c.query<BatchRow>(
+    `SELECT b.id, b.received_at, b.sha256, b.state
+       FROM batches b
+       LEFT JOIN retention_state s ON s.what = $1
+      WHERE b.received_at < $2
+        AND (s.what IS NULL OR b.received_at > s.cursor_at
+             OR (b.received_at = s.cursor_at AND b.id > s.cursor_id))
+        AND b.received_at >= coalesce(s.cursor_at, '-infinity')
+      ORDER BY b.received_at, b.id
+      LIMIT ${CHUNK}`,
+    [kind, horizon],
+  );
+  return r.rows;
+}
+
+/** Moves the cursor of `kind` past `last`, and removed_before to `windowEnd` if later. */
+async function advance(
+  c: pg.PoolClient,
+  kind: RetentionKind,
+  last: BatchRow,
+  windowEnd: Date | null,
+): Promise<void> {
+  // received_at from the row itself: a JavaScript Date drops its microseconds.
+  await c.query(
+    `INSERT INTO retention_state (what, cursor_at, cursor_id, removed_before, updated_at)
+     SELECT $1, received_at, id, $3, now() FROM batches WHERE id = $2
+     ON CONFLICT (what) DO UPDATE SET cursor_at = excluded.cursor_at,
+       cursor_id = excluded.cursor_id, updated_at = now(),
+       removed_before = greatest(retention_state.removed_before, excluded.removed_before)`,
+    [kind, last.id, windowEnd],
+  );
+}
+
+async function sweepCyclesChunk(pool: pg.Pool, horizon: Date): Promise<number> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const rows = await nextBatches(c, 'cycles', horizon);
+    const last = rows.at(-1);
+    if (!last) {
+      await c.query('COMMIT');
+      return 0;
+    }
+    const ids = rows.map((r) => r.id);
+    for (const table of ['cycles', 'breaches', 'quality_findings']) {
+      await c.query(`DELETE FROM ${table} WHERE batch_id = ANY ($1::uuid[])`, [ids]);
+    }
+    const end = await c.query<{ w: Date | null }>(
+      'SELECT max(window_end) AS w FROM batches WHERE id = ANY ($1::uuid[])',
+      [ids],
+    );
+    await advance(c, 'cycles', last, end.rows[0]?.w ?? null);
+    await c.query('COMMIT');
+    return rows.length;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): Promise<number> {
+  const rows = await nextBatches(pool, 'blobs', horizon);
+  const last = rows.at(-1);
+  if (!last) return 0;
+  // Files first, then the cursor: a crash in between removes the same files again (force).
+  for (const r of rows) {
+    if (r.state !== 'quarantined') await rm(blobs.blobPath(r.sha256), { force: true });
+  }
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    await advance(c, 'blobs', last, null);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+  return rows.length;
+}
