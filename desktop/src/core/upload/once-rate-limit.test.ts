@@ -26,7 +26,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function runOnce(config: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** What `agent --once` logs when central's 429 makes it wait. */
+const WAITING = 'waiting before the next upload round';
+
+function runOnce(
+  config: string,
+  onStderr: (text: string) => void = () => undefined,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -39,19 +45,25 @@ function runOnce(config: string): Promise<{ code: number | null; stdout: string;
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      onStderr(stderr);
+    });
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
-/** Central limited to `perSecond` ingest calls (burst 3), and an agent config with 3 drops. */
-async function setup(perSecond: number): Promise<{ central: TestCentral; config: string }> {
+/** Central limited to `perSecond` ingest calls after `burst`, and an agent config with 3 drops. */
+async function setup(
+  perSecond: number,
+  burst: number,
+): Promise<{ central: TestCentral; config: string }> {
   const central = await startTestCentral(`agent_once_429_${++folders}`, 'gardaland', {
-    ingestRateLimit: { perSecond, burst: 3 },
+    ingestRateLimit: { perSecond, burst },
   });
   cleanups.push(() => central.close());
   const remoteDir = `once-429-${folders}`;
-  // Each drop takes three ingest calls (begin, one chunk, commit): the burst covers one.
+  // Each drop takes three ingest calls (begin, one chunk, commit): nine in all.
   for (const hour of [10, 11, 12]) {
     const d = buildTestDrop({ windowStart: `2026-07-02T${hour}:00:00Z` });
     await putOnGateway(gw, remoteDir, d.fileName, d.zip);
@@ -70,6 +82,38 @@ async function setup(perSecond: number): Promise<{ central: TestCentral; config:
   return { central, config: file };
 }
 
+/**
+ * Spends the park token's rate-limit bucket until `stop()`: calls of `ingest.begin` with no
+ * input, each of which takes a token before central looks at the input. While it runs the
+ * bucket is empty, so the agent's calls are refused whatever the machine's load; once it
+ * stops the bucket refills at central's rate. Bounded to a minute.
+ */
+function spendBucket(central: TestCentral): { stop: () => Promise<number> } {
+  let stopped = false;
+  let refused = 0;
+  const until = Date.now() + 60_000;
+  const loop = async () => {
+    while (!stopped && Date.now() < until) {
+      const res = await fetch(`${central.url}/trpc/ingest.begin`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${central.token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      await res.arrayBuffer();
+      if (res.status === 429) refused++;
+    }
+  };
+  // Several loops, so a slow machine still takes every token as it comes.
+  const loops = Promise.all([loop(), loop(), loop()]);
+  return {
+    async stop() {
+      stopped = true;
+      await loops;
+      return refused;
+    },
+  };
+}
+
 async function committed(central: TestCentral): Promise<number> {
   const [row] = await central.query<{ n: string }>(
     `SELECT count(*) AS n FROM batches WHERE park_id = 'gardaland'`,
@@ -79,20 +123,29 @@ async function committed(central: TestCentral): Promise<number> {
 
 describe('agent --once and central rate limit', () => {
   it('waits out the retry-after central gives and uploads every drop, exit 0', async () => {
-    // Three calls per second: after the burst, central asks for a second each time.
-    const { central, config } = await setup(3);
+    // Three calls per second: a retry-after of one second covers a whole drop (three calls).
+    // The test empties the bucket until the agent has been refused and waits; a loaded
+    // machine's slow agent would otherwise never call fast enough to be refused.
+    const { central, config } = await setup(3, 3);
+    const spender = spendBucket(central);
+    let stopping: Promise<number> | null = null;
 
-    const run = await runOnce(config);
+    const run = await runOnce(config, (stderr) => {
+      if (stderr.includes(WAITING)) stopping ??= spender.stop();
+    });
+    const spent = await (stopping ?? spender.stop());
 
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     expect(run.stdout).toMatch(/^pulled 3 new drops from 1 ride; uploaded 3;/);
-    expect(run.stderr).toContain('waiting before the next upload round');
+    expect(spent).toBeGreaterThan(0);
+    expect(run.stderr).toContain(WAITING);
     expect(await committed(central)).toBe(3);
   });
 
   it('stops when the wait would pass two minutes, says what is left, and exits 75', async () => {
-    // One call per 200 s: central asks for minutes, more than a scheduled run should wait.
-    const { central, config } = await setup(0.005);
+    // One call per 200 s after a burst of three (one drop): central asks for minutes, more
+    // than a scheduled run should wait.
+    const { central, config } = await setup(0.005, 3);
 
     const run = await runOnce(config);
 
