@@ -16,11 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../central/src/db/migrate.ts';
 import { createLogger } from '../central/src/logger.ts';
 import { assertTopology } from '../central/src/queue/amqp-topology.ts';
+import { deadLetterQueueName, QUEUES, queueName } from '../central/src/queue/queue-names.ts';
 import { createTestDatabase, type TestDatabase } from '../scripts/harness/postgres.ts';
 import { containers, podTemplates } from './test-support/pod-specs.ts';
 import { idOf, OVERLAYS, render, type K8sObject } from './test-support/render.ts';
 import {
   hashMatches,
+  QUEUE_PATTERN,
   rabbitmqDefinitions,
   USERS,
   type Definitions,
@@ -217,6 +219,15 @@ describe('the dev broker users', () => {
       Object.fromEntries(USERS.map((u) => [key(u.name), salt(u.name)])),
     );
     expect(definitions).toEqual(regenerated);
+  });
+
+  it('cover every queue central declares (a new job queue needs its rights here too)', () => {
+    const pattern = new RegExp(QUEUE_PATTERN);
+    for (const q of QUEUES) {
+      expect(pattern.test(queueName('', q)), q).toBe(true);
+      expect(pattern.test(deadLetterQueueName('', q)), `${q}.dlq`).toBe(true);
+    }
+    expect(pattern.test('someone-else')).toBe(false);
   });
 
   it('give KEDA monitoring only and administrator rights to the operators user alone', () => {

@@ -15,8 +15,11 @@ import { fileURLToPath } from 'node:url';
 
 /** The vhost central uses (the URLs in central-broker and central-jobs-broker name none). */
 export const VHOST = '/';
-/** The work queues and their dead-letter queues (central/src/queue/queue-names.ts). */
-export const QUEUE_PATTERN = '^(postprocess|report)(\\.dlq)?$';
+/**
+ * The work queues and their dead-letter queues: every queue of central/src/queue/queue-names.ts
+ * (k8s/access.test.ts checks that none is missing), download being central pull's.
+ */
+export const QUEUE_PATTERN = '^(postprocess|report|download)(\\.dlq)?$';
 /** Publishing through the default exchange, and naming it as the queues' dead-letter exchange. */
 export const DEFAULT_EXCHANGE_PATTERN = '^amq\\.default$';
 /** Nothing. */
