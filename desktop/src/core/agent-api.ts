@@ -3,7 +3,9 @@ import type { TimerClock } from '@zra/shared';
 import type { Logger } from 'pino';
 import type { ScrubResult } from './buffer/scrub-blobs.ts';
 import type { CentralClient } from './central/central-client.ts';
+import type { CentralTestResult } from './central/central-test.ts';
 import type { GlobalView } from './central/central-view.ts';
+import type { RefetchResult } from './quarantine/problem-drops-api.ts';
 import type { RecheckResult } from './quarantine/quarantine.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import type { RideConfig, RideDraft } from './settings/config.ts';
@@ -110,6 +112,17 @@ export interface Agent {
   deleteQuarantined(id: number): Promise<void>;
   /** Verifies a quarantined file again; a now-valid one becomes buffered and is uploaded. */
   recheckQuarantined(id: number): Promise<RecheckResult>;
+  /**
+   * Deletes a quarantined file's kept copy and pulls its ride at once, so the file is
+   * downloaded from the gateway and checked again (e.g. after the PLC wrote it anew under
+   * the same name and size); says what the new pull made of it.
+   */
+  refetchQuarantined(id: number): Promise<RefetchResult>;
+  /**
+   * Tries central with an address and park token (the saved ones when left out) without
+   * saving anything: whether it answers and takes the token.
+   */
+  testCentral(input: { centralUrl?: string; parkToken?: string }): Promise<CentralTestResult>;
   /** Fetches the park's global view from central now (also done every `globalViewSeconds`). */
   refreshGlobalView(): Promise<GlobalView>;
   /**

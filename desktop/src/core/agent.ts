@@ -6,6 +6,7 @@ import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer/buffer-s
 import { createCentralClient } from './central/central-client.ts';
 import { createCentralLoops } from './central/central-loops.ts';
 import { fetchReportPdf } from './central/report-pdf.ts';
+import { testCentral } from './central/central-test.ts';
 import { switchableCentralClient } from './central/switchable-central-client.ts';
 import { silentLogger } from './logger.ts';
 import { PullCoordinator } from './pull/pull-coordinator.ts';
@@ -116,6 +117,8 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     ...(options.central
       ? {}
       : { switchCentral: (url, token) => centralSwitch.switchTo(newCentralClient(url, token)) }),
+    // Built below; a change can only come once the agent is made.
+    centralChanged: () => void heartbeats.beat(),
   });
   const { heartbeats, globalView } = createCentralLoops({
     client: central,
@@ -206,7 +209,14 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       park: config.park,
       ride: (rideId) => registry.get(rideId)?.ride,
       kickUploads: () => uploads.kick(),
+      pull: (rideId) => pulls.pullNow(rideId),
     }),
+    testCentral: (input) =>
+      testCentral(
+        input.centralUrl ?? settings.current.centralUrl,
+        input.parkToken ?? settings.current.parkToken,
+        centralTimeoutMs,
+      ),
     refreshGlobalView: () => globalView.refresh(),
     fetchReportPdf: (reportId) =>
       fetchReportPdf(

@@ -11,6 +11,7 @@ function ride(over: Partial<RideStatus> = {}): RideStatus {
     lastSuccessAt: '2026-06-06T10:00:00Z',
     lastResult: null,
     lastError: null,
+    lastErrorFrom: null,
     hostKeyChanged: null,
     hostKey: { state: 'pinned', pinned: 'SHA256:x', presented: 'SHA256:x' },
     pausedReason: null,
@@ -39,7 +40,7 @@ function status(over: Partial<AgentStatus> = {}): AgentStatus {
       lastContactAt: '2026-06-06T10:00:00Z',
       failures: 0,
     },
-    heartbeat: { lastSentAt: null, lastError: null },
+    heartbeat: { lastSentAt: null, lastError: null, nextAt: null },
     drops: { buffered: 0, uploading: 0, acknowledged: 3, quarantined: 0, rejected: 0 },
     buffer: {
       bytes: 0,

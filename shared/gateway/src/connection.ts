@@ -16,9 +16,25 @@ export const hostKeyFingerprintSchema = z
  */
 export const sftpConnectionFields = z.strictObject({
   type: z.literal('sftp'),
-  host: z.string().min(1, 'give the gateway host name or IP address'),
-  port: z.number().int().min(1).max(65535).default(22),
-  username: z.string().min(1, 'give the user name the gateway expects'),
+  // A DNS name is at most 253 characters; spaces or slashes mean something else was pasted.
+  host: z
+    .string()
+    .min(1, 'give the gateway host name or IP address')
+    .max(253, 'a host name is at most 253 characters: give the gateway’s name or IP address')
+    .regex(
+      /^[^\s/]+$/,
+      'give the gateway’s host name or IP address alone: no spaces, slashes or path',
+    ),
+  port: z
+    .number('give the port as a number, 1 to 65535 (SSH: 22)')
+    .int('give the port as a whole number, 1 to 65535 (SSH: 22)')
+    .min(1, 'give the port as a number, 1 to 65535 (SSH: 22)')
+    .max(65535, 'give the port as a number, 1 to 65535 (SSH: 22)')
+    .default(22),
+  username: z
+    .string()
+    .min(1, 'give the user name the gateway expects')
+    .max(256, 'a user name is at most 256 characters'),
   privateKeyPath: z.string().min(1, 'give the path of the private key file').optional(),
   privateKey: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
@@ -37,10 +53,12 @@ export const sftpConnectionSchema = sftpConnectionFields.refine(
  */
 export const httpConnectionFields = z.strictObject({
   type: z.literal('http'),
-  url: z.url({
-    protocol: /^https?$/,
-    error: 'expected the gateway base URL, e.g. https://10.20.0.5:8443/drops',
-  }),
+  url: z
+    .url({
+      protocol: /^https?$/,
+      error: 'expected the gateway base URL, e.g. https://10.20.0.5:8443/drops',
+    })
+    .max(2048, 'a gateway URL is at most 2048 characters'),
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   /** Per request; a download that stalls longer than this fails and is retried next pull. */

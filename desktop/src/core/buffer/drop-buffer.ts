@@ -210,19 +210,30 @@ export class DropBuffer {
    * gateway file that changes is pulled as new), and its blob goes unless another record has
    * the same bytes. A quarantined record is one gateway file: nothing else is touched, not
    * even a valid drop with the same bytes. Returns false when the record is not quarantined
-   * or rejected.
+   * or rejected. With `dismiss: false` the gateway files are forgotten instead, so the next
+   * pull downloads and checks them again ("fetch again from the gateway").
    */
-  async deleteProblemDrop(id: number): Promise<boolean> {
+  async deleteProblemDrop(id: number, options: { dismiss?: boolean } = {}): Promise<boolean> {
+    const dismiss = options.dismiss ?? true;
     const now = new Date().toISOString();
     const deleted = this.db.transaction(() => {
       const drop = this.getRecord(id);
       if (!drop || (drop.state !== 'quarantined' && drop.state !== 'rejected')) return null;
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO dismissed_files (ride, name, size, mtime_ms, sha256, reason, dismissed_at)
-           SELECT ride, name, size, mtime_ms, ?, ?, ? FROM remote_files WHERE drop_id = ?`,
-        )
-        .run(drop.sha256, drop.reason, now, id);
+      if (dismiss) {
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO dismissed_files (ride, name, size, mtime_ms, sha256, reason, dismissed_at)
+             SELECT ride, name, size, mtime_ms, ?, ?, ? FROM remote_files WHERE drop_id = ?`,
+          )
+          .run(drop.sha256, drop.reason, now, id);
+      } else {
+        this.db
+          .prepare(
+            `DELETE FROM dismissed_files WHERE (ride, name) IN
+               (SELECT ride, name FROM remote_files WHERE drop_id = ?)`,
+          )
+          .run(id);
+      }
       this.db.prepare('DELETE FROM remote_files WHERE drop_id = ?').run(id);
       this.db.prepare('DELETE FROM drops WHERE id = ?').run(id);
       return drop;

@@ -122,6 +122,17 @@ export class CentralLink {
   }
 
   /**
+   * Central's address or the park token changed: the backoff earned by the old one is void, so
+   * the next round may go at once and the status says it is retrying now (never "never").
+   */
+  retryNow(): void {
+    this.nextAttemptMs = 0;
+    if (this.current.state === 'offline') {
+      this.set({ ...this.current, nextAttemptAt: new Date(this.now()).toISOString(), failures: 0 });
+    }
+  }
+
+  /**
    * A heartbeat's outcome. It moves the state but never the upload backoff or `failures`:
    * a failure marks an online (or unknown) link offline; a success counts as contact and
    * brings back online a link only heartbeats had marked offline (the upload loop decides

@@ -44,6 +44,8 @@ export interface HeartbeatStatus {
   lastSentAt: string | null;
   /** Why the last heartbeat failed; null after a good one. */
   lastError: string | null;
+  /** When the next heartbeat goes (ISO 8601); null while one is in flight or the loop stopped. */
+  nextAt: string | null;
 }
 
 export interface HeartbeatLoopDeps {
@@ -70,7 +72,7 @@ export const AGENT_VERSION: string = packageSchema.parse(
  */
 export class HeartbeatLoop {
   private readonly task: PeriodicTask<boolean>;
-  private last: HeartbeatStatus = { lastSentAt: null, lastError: null };
+  private last: Omit<HeartbeatStatus, 'nextAt'> = { lastSentAt: null, lastError: null };
 
   constructor(private readonly deps: HeartbeatLoopDeps) {
     this.task = new PeriodicTask(() => this.send(), deps.intervalSeconds * 1000);
@@ -92,7 +94,8 @@ export class HeartbeatLoop {
   }
 
   status(): HeartbeatStatus {
-    return { ...this.last };
+    const next = this.task.nextRunAt();
+    return { ...this.last, nextAt: next === null ? null : new Date(next).toISOString() };
   }
 
   private async send(): Promise<boolean> {

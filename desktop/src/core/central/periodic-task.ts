@@ -6,6 +6,7 @@
 export class PeriodicTask<T> {
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<T> | null = null;
+  private nextAtMs: number | null = null;
 
   constructor(
     private readonly run: () => Promise<T>,
@@ -24,17 +25,27 @@ export class PeriodicTask<T> {
   start(): void {
     if (this.timer) return;
     const tick = (): void => {
+      this.nextAtMs = null;
       void this.now().finally(() => {
-        if (this.timer) this.timer = setTimeout(tick, this.intervalMs);
+        if (!this.timer) return;
+        this.nextAtMs = Date.now() + this.intervalMs;
+        this.timer = setTimeout(tick, this.intervalMs);
       });
     };
+    this.nextAtMs = Date.now();
     this.timer = setTimeout(tick, 0);
+  }
+
+  /** When the timer runs next (ms since the epoch); null while a run is in flight or stopped. */
+  nextRunAt(): number | null {
+    return this.timer ? this.nextAtMs : null;
   }
 
   /** Stops the timer and waits for a run in flight. */
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.nextAtMs = null;
     await this.current;
   }
 }

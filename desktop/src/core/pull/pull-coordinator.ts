@@ -196,6 +196,7 @@ export class PullCoordinator {
       Object.assign(status, {
         lastResult: result,
         lastError: null,
+        lastErrorFrom: null,
         hostKeyChanged: null,
         hostKey: hostKeyAfterLogin(ride.connection),
         lastSuccessAt: new Date().toISOString(),
@@ -208,6 +209,7 @@ export class PullCoordinator {
     } catch (err) {
       const message = errorForPeople(err, `pulling ride ${ride.id}`);
       status.lastError = message;
+      status.lastErrorFrom = 'pull';
       status.hostKeyChanged =
         err instanceof HostKeyMismatchError ? { expected: err.expected, got: err.got } : null;
       status.hostKey = hostKeyAfterError(ride.connection, err) ?? status.hostKey;

@@ -112,4 +112,34 @@ describe('quarantine, as a person handles it through the status API', () => {
       /no quarantined or rejected drop/,
     );
   });
+
+  it('fetches a kept file again from the gateway: the new copy is pulled at once and judged anew', async () => {
+    const broken = buildTestDrop({ sequence: 10 });
+    const file = await putOnGateway(gw, 'q-refetch', broken.fileName, corruptZip(broken));
+    const data = await tempDir('quarantine');
+    cleanups.push(data.remove);
+    const { api } = await open(data.dir, 'q-refetch', buggyVerify);
+    await api.pullNow({ ride: 'r1' });
+    const [kept] = await api.quarantine.list();
+    if (!kept) throw new Error('the broken drop was not quarantined');
+
+    // Still broken on the gateway: fetched, checked, kept aside again (a new record).
+    const still = await api.quarantine.refetch({ id: kept.id });
+    expect(still).toMatchObject({ fileName: broken.fileName, state: 'quarantined', error: null });
+    expect(still.reason).toBeTruthy();
+    const [again] = await api.quarantine.list();
+    expect(again?.id).not.toBe(kept.id);
+    expect(existsSync(file)).toBe(true);
+
+    // The PLC wrote the file anew with the same name, size and time, now valid: "check again"
+    // looks at the old copy, "fetch again" at the gateway's.
+    const fixed = buildTestDrop({ sequence: 10 });
+    await putOnGateway(gw, 'q-refetch', broken.fileName, fixed.zip);
+    if (!again) throw new Error('not quarantined again');
+    expect(await api.quarantine.refetch({ id: again.id })).toMatchObject({
+      state: 'buffered',
+      reason: null,
+    });
+    expect(await api.quarantine.list()).toEqual([]);
+  });
 });

@@ -35,6 +35,29 @@ function gatewayOf(ride: RideConfig): string {
   return c.type === 'sftp' ? `sftp://${c.host}:${c.port}` : c.url;
 }
 
+/** Same gateway, login and folder: a test of one says how the other stands. */
+function sameConnection(a: RideConfig, b: RideConfig): boolean {
+  return (
+    gatewayOf(a) === gatewayOf(b) &&
+    a.remoteDir === b.remoteDir &&
+    JSON.stringify(a.connection) === JSON.stringify(b.connection)
+  );
+}
+
+/** Why a connection test failed, as the ride's card says it; null when every step passed. */
+function testFailure(r: ConnectionTestResult): string | null {
+  if (r.hostKey.state === 'changed') {
+    return r.error ?? "connection test: the gateway's host key changed; pulling is stopped";
+  }
+  if (r.hostKey.state === 'unconfirmed') {
+    return "connection test: the gateway's host key has not been accepted yet, so no password or key was sent";
+  }
+  if (!r.reachable || !r.loggedIn || r.folderExists === false || r.error) {
+    return `connection test failed: ${r.error ?? 'the gateway did not answer'}`;
+  }
+  return null;
+}
+
 /**
  * The rides the agent runs and what it knows about each (status), kept in line with the ride
  * store: adding, editing, removing, accepting a host key and testing a connection.
@@ -141,6 +164,7 @@ export class RideRegistry {
       after.hostKey = { state: 'pinned', pinned: fingerprint, presented: fingerprint };
       after.hostKeyChanged = null;
       after.lastError = null;
+      after.lastErrorFrom = null;
     }
     this.deps.log.info({ ride: rideId, fingerprint }, 'gateway host key accepted');
     return this.view(rideId);
@@ -171,10 +195,28 @@ export class RideRegistry {
       };
     }
     const result = await testConnection(ride, this.deps.connect, this.deps.log);
-    // What the gateway presented is remembered on the configured ride (same gateway), so the
-    // technician can accept it.
     const status = this.statuses.get(ride.id);
     const stored = this.loaded.get(ride.id)?.ride;
+    // A test of the configured ride (by id, or its own form unchanged in what the test uses)
+    // says how the ride stands now: a failure shows on its card and in the header at once, a
+    // success clears a failure an earlier test showed. A draft with other settings says
+    // nothing about the ride as configured.
+    const ofConfigured =
+      status !== undefined &&
+      stored !== undefined &&
+      ('rideId' in target || sameConnection(stored, ride));
+    if (status && ofConfigured) {
+      const failed = testFailure(result);
+      if (failed !== null) {
+        status.lastError = failed;
+        status.lastErrorFrom = 'connection test';
+      } else if (status.lastErrorFrom === 'connection test') {
+        status.lastError = null;
+        status.lastErrorFrom = null;
+      }
+    }
+    // What the gateway presented is remembered on the configured ride (same gateway), so the
+    // technician can accept it.
     if (
       status &&
       stored &&
@@ -206,6 +248,7 @@ export class RideRegistry {
         lastSuccessAt: before?.lastSuccessAt ?? null,
         lastResult: before?.lastResult ?? null,
         lastError: credentialError ?? before?.lastError ?? null,
+        lastErrorFrom: credentialError ? 'pull' : (before?.lastErrorFrom ?? null),
         hostKeyChanged: sameGateway ? (before?.hostKeyChanged ?? null) : null,
         // A key the same gateway presented stays known across edits, so it can be accepted.
         hostKey:

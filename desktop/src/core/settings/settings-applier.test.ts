@@ -35,9 +35,10 @@ async function setup() {
     },
     uploads: {
       setIntervalSeconds: (s) => reached.push(`interval ${s}`),
-      kick: () => reached.push('upload now'),
+      retryNow: () => reached.push('upload now'),
     },
     switchCentral: (url, token) => reached.push(`central ${url} …${token.slice(-4)}`),
+    centralChanged: () => reached.push('heartbeat now'),
   };
   const applier = new SettingsApplier(store, data.activity, log);
   applier.applyTo(targets);
@@ -71,8 +72,9 @@ describe('settings applier', () => {
     reached.length = 0;
     applier.update({ parkToken: 'park-token-ABCDEFGHWXYZ' });
     expect(reached).toContain('central http://127.0.0.1:9 …WXYZ');
-    // New credentials: what waits for central goes now, not at the next interval.
-    expect(reached.at(-1)).toBe('upload now');
+    // New credentials: what waits for central goes now, not at the next interval or after the
+    // old address's backoff, and central hears from the agent at once.
+    expect(reached.slice(-2)).toEqual(['upload now', 'heartbeat now']);
     expect(applier.view()).toMatchObject({ parkTokenHint: '…WXYZ', parkTokenError: null });
     expect(applier.view()).not.toHaveProperty('parkToken');
   });

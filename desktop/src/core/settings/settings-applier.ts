@@ -8,7 +8,7 @@ import {
   type AgentSettingsPatch,
   type SettingsStore,
 } from '../store/settings-store.ts';
-import { RideDraftError } from './ride-draft.ts';
+import { FieldProblemsError } from './field-problems.ts';
 
 /** The settings as the UI shows them: the park token is never sent back, only a hint. */
 export interface SettingsView extends Omit<AgentSettings, 'parkToken'> {
@@ -27,9 +27,11 @@ export interface SettingsTargets {
     setMinAgeSeconds(seconds: number): void;
     setTimeZone(timeZone: string): void;
   };
-  uploads: { setIntervalSeconds(seconds: number): void; kick(): void };
+  uploads: { setIntervalSeconds(seconds: number): void; retryNow(): void };
   /** Points the central client at a new URL or token; absent when a fixed client was given. */
   switchCentral?: (url: string, token: string) => void;
+  /** Central's address or token changed: tell central at once (a heartbeat), not in a minute. */
+  centralChanged?: () => void;
 }
 
 /**
@@ -71,8 +73,13 @@ export class SettingsApplier {
   update(patch: AgentSettingsPatch): SettingsView {
     const parsed = agentSettingsPatchSchema.safeParse(patch);
     if (!parsed.success) {
-      throw new RideDraftError(
-        `the settings are not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      const problems = parsed.error.issues.map((i) => ({
+        field: i.path.join('.'),
+        message: i.message,
+      }));
+      throw new FieldProblemsError(
+        problems,
+        `the settings are not valid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
       );
     }
     const before = this.settings;
@@ -93,7 +100,9 @@ export class SettingsApplier {
         (before.centralUrl !== after.centralUrl || before.parkToken !== after.parkToken)
       ) {
         t.switchCentral(after.centralUrl, after.parkToken);
-        t.uploads.kick();
+        // The old address's backoff says nothing of the new one: try it now.
+        t.uploads.retryNow();
+        t.centralChanged?.();
       }
     }
     this.log.info({ changed: Object.keys(parsed.data) }, 'settings changed');

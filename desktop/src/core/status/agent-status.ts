@@ -20,8 +20,14 @@ export interface RideStatus {
   /** When a pull last reached the gateway and finished. */
   lastSuccessAt: string | null;
   lastResult: RidePullResult | null;
-  /** Why the last pull failed; null after a good one. */
+  /**
+   * Why the last pull or connection test of the configured ride failed (wrong password, host
+   * key not accepted, gateway unreachable); null after a good one. A failed test shows at once,
+   * not after the next scheduled pull.
+   */
   lastError: string | null;
+  /** What `lastError` comes from. */
+  lastErrorFrom: 'pull' | 'connection test' | null;
   /** Set while the gateway presents another host key than the pinned one. */
   hostKeyChanged: { expected: string; got: string } | null;
   /** The gateway's SSH host key: pinned, waiting to be accepted, or changed (ride stopped). */

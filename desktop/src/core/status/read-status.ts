@@ -23,6 +23,18 @@ export interface StatusSources {
   bufferConfig: BufferSpaceConfig;
 }
 
+/**
+ * The link to central as a person reads it: offline, the next try is the upload loop's backoff,
+ * or, when only heartbeats found central away (nothing to upload), the next heartbeat; a
+ * heartbeat in flight is a try now. Never "no next try" while the agent keeps trying.
+ */
+function centralStatus(s: StatusSources): AgentStatus['central'] {
+  const link = s.uploads.link.status();
+  if (link.state !== 'offline' || link.nextAttemptAt !== null) return link;
+  const beat = s.heartbeats.status().nextAt;
+  return { ...link, nextAttemptAt: s.running ? (beat ?? new Date().toISOString()) : null };
+}
+
 /** Everything the agent knows about itself right now (the UI polls it, `--once` prints it). */
 export function readStatus(s: StatusSources): AgentStatus {
   return {
@@ -37,7 +49,7 @@ export function readStatus(s: StatusSources): AgentStatus {
     upload: s.uploads.status(),
     uploadBytesPerSecond: s.settings.uploadBytesPerSecond,
     timeZone: s.settings.timeZone,
-    central: s.uploads.link.status(),
+    central: centralStatus(s),
     heartbeat: s.heartbeats.status(),
     drops: s.buffer.counts(),
     buffer: bufferSpace(s.buffer, s.bufferConfig),

@@ -6,8 +6,9 @@ import { DROP_STATES } from '../buffer/drop-record.ts';
 import { hostKeyFingerprintSchema, rideDraftSchema } from '../settings/config.ts';
 import { describePullRule } from '../pull/describe-pull-rule.ts';
 import { errorForPeople } from '../error-for-people.ts';
+import { FieldProblemsError, fieldProblemsMessage } from '../settings/field-problems.ts';
 import { centralUrlChangeRefusal } from './central-url-change.ts';
-import type { AgentSettingsPatch } from '../store/settings-store.ts';
+import { agentSettingsPatchSchema, type AgentSettingsPatch } from '../store/settings-store.ts';
 
 /** Per request: whether it carried the local access token. */
 export interface StatusContext {
@@ -28,8 +29,9 @@ const localProcedure = t.procedure.use(({ ctx, next }) => {
 });
 
 /**
- * Agent errors are the caller's to fix (unknown ride, invalid form): shown as they are; an
- * unforeseen one (a bug, the database) says so in words.
+ * Agent errors are the caller's to fix (unknown ride, invalid form): shown as they are, and
+ * field problems as an issue list the UI places beside each field; an unforeseen one (a bug,
+ * the database) says so in words.
  */
 async function asBadRequest<T>(work: () => T | Promise<T>): Promise<T> {
   try {
@@ -37,8 +39,22 @@ async function asBadRequest<T>(work: () => T | Promise<T>): Promise<T> {
   } catch (err) {
     throw new TRPCError({
       code: 'BAD_REQUEST',
-      message: errorForPeople(err, 'doing what was asked'),
+      message:
+        err instanceof FieldProblemsError
+          ? fieldProblemsMessage(err.problems)
+          : errorForPeople(err, 'doing what was asked'),
       cause: err,
+    });
+  }
+}
+
+/** The address-without-token refusal, placed beside the park token field. */
+function refuseCentralUrlChange(currentUrl: string, patch: AgentSettingsPatch): void {
+  const refusal = centralUrlChangeRefusal(currentUrl, patch);
+  if (refusal) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: fieldProblemsMessage([{ field: 'parkToken', message: refusal }]),
     });
   }
 }
@@ -97,9 +113,36 @@ export function createStatusRouter(agent: Agent) {
         // would reach the Settings screen as JSON.
         .input((raw: unknown) => raw as AgentSettingsPatch)
         .mutation(({ input }) => {
-          const refusal = centralUrlChangeRefusal(agent.settings().centralUrl, input);
-          if (refusal) throw new TRPCError({ code: 'BAD_REQUEST', message: refusal });
+          refuseCentralUrlChange(agent.settings().centralUrl, input);
           return asBadRequest(() => agent.updateSettings(input));
+        }),
+      /**
+       * Tries central with the form's address and token before they are saved. A new address
+       * is tried only with a token entered with it, as `update` (the token would go there).
+       */
+      testCentral: localProcedure
+        .input(
+          z.strictObject({
+            centralUrl: z.string().max(2048),
+            parkToken: z.string().max(512).optional(),
+          }),
+        )
+        .mutation(async ({ input }) => {
+          const patch = {
+            centralUrl: input.centralUrl.trim(),
+            ...(input.parkToken ? { parkToken: input.parkToken.trim() } : {}),
+          };
+          refuseCentralUrlChange(agent.settings().centralUrl, patch);
+          const checked = agentSettingsPatchSchema.safeParse(patch);
+          if (!checked.success) {
+            throw new TRPCError({
+              code: 'BAD_REQUEST',
+              message: fieldProblemsMessage(
+                checked.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+              ),
+            });
+          }
+          return agent.testCentral(patch);
         }),
     }),
 
@@ -111,6 +154,10 @@ export function createStatusRouter(agent: Agent) {
       recheck: localProcedure
         .input(recordInput)
         .mutation(({ input }) => asBadRequest(() => agent.recheckQuarantined(input.id))),
+      /** Deletes the kept copy and pulls the ride now: the file is fetched and checked again. */
+      refetch: localProcedure
+        .input(recordInput)
+        .mutation(({ input }) => asBadRequest(() => agent.refetchQuarantined(input.id))),
     }),
 
     drops: t.router({

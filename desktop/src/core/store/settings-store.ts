@@ -4,13 +4,29 @@ import { isTimeZone, type AgentConfig } from '../settings/config.ts';
 import { SecretStoreError } from '../secrets/secret-store.ts';
 import type { SecretTable } from './secret-table.ts';
 
+/**
+ * The park token as a person pastes it: one word of 16 to 512 letters, digits and `-_.~+/=`
+ * (no space, quote or line break a copy picked up); one of central's own (`zra_…`) is whole.
+ */
+function parkTokenSchema() {
+  return z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._~+/=-]{16,512}$/,
+      'a park token is one word of 16 to 512 letters, digits and - _ . ~ + / = (no spaces or line breaks): copy it again from what Zamperla sent',
+    )
+    .refine((t) => !t.startsWith('zra_') || /^zra_[A-Za-z0-9_-]{43}$/.test(t), {
+      error: 'a park token that starts with zra_ has 43 more characters: copy it again, whole',
+    });
+}
+
 /** The settings a person may change while the agent runs (the UI's settings page). */
 export const agentSettingsSchema = z.strictObject({
   centralUrl: z.url({
     protocol: /^https?$/,
     error: 'expected central’s base URL, e.g. https://central.example.com',
   }),
-  parkToken: z.string().min(16, 'the park token from Zamperla is at least 16 characters'),
+  parkToken: parkTokenSchema(),
   /** Upload bandwidth limit in bytes per second; null for none. */
   uploadBytesPerSecond: z
     .number()

@@ -96,6 +96,22 @@ export class UploadLoop {
   }
 
   /**
+   * Central's address or token changed: the backoff is dropped and a round runs now (after the
+   * one in progress), so a fixed address is tried at once.
+   */
+  retryNow(): void {
+    this.link.retryNow();
+    if (!this.running) return;
+    if (this.current) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.runInBackground();
+  }
+
+  /**
    * A new interval between rounds (a settings change). A wait under way for the old interval
    * is started again with the new one, so a shorter interval is not held up by a long wait;
    * a backoff or a round in progress is left alone (the next wait uses it).
