@@ -47,6 +47,9 @@ COPY shared/ride-models shared/ride-models
 # @zra/ui/server: the dashboard's static-file server and its Content-Security-Policy.
 COPY shared/ui/package.json shared/ui/
 COPY shared/ui/src shared/ui/src
+# @zra/gateway: central pull's SFTP and HTTP(S) gateway clients (central/src/pull/).
+COPY shared/gateway/package.json shared/gateway/
+COPY shared/gateway/src shared/gateway/src
 COPY central/package.json central/
 COPY central/src central/src
 COPY central/migrations central/migrations

@@ -22,6 +22,7 @@ import { startOutboxPublisher } from './queue/outbox-publisher.ts';
 import type { IngestService } from './server/context.ts';
 import { startMaintenance } from './retention/maintenance.ts';
 import { startReportScheduler } from './scheduler/report-scheduler.ts';
+import { startDownloadScheduler } from './pull/download-scheduler.ts';
 import { startHttpServer } from './server/http-server.ts';
 import { createMetrics, type CentralMetrics } from './server/metrics.ts';
 import { startMetricsServer } from './server/metrics-server.ts';
@@ -41,6 +42,8 @@ export interface StartCentralOptions {
   uploadSweeper?: boolean;
   /** Run the report scheduler in this process (default true). */
   scheduler?: boolean;
+  /** Fire central-pull rides' schedules in this process (default: as `scheduler`). */
+  downloadScheduler?: boolean;
   /** Requeue jobs abandoned by dead workers, in this process (default true). */
   stuckJobSweeper?: boolean;
   /** Fold batch counts and run retention in this process (default true). */
@@ -125,6 +128,15 @@ export async function startCentral(
           onEnqueued: () => publisher?.kick(),
           catchUpMs: config.reportCatchUpMs,
         });
+  const downloads =
+    (options.downloadScheduler ?? options.scheduler) === false
+      ? null
+      : startDownloadScheduler({
+          pool,
+          log: log.child({ component: 'download-scheduler' }),
+          onEnqueued: () => publisher?.kick(),
+          credentialsKey: config.gatewayCredentialsKey,
+        });
   const sweeper =
     options.uploadSweeper === false
       ? null
@@ -199,6 +211,7 @@ export async function startCentral(
         trustedProxies: config.trustedProxies ?? [],
         allowedHosts: config.allowedHosts ?? [],
         onEnqueued: () => publisher?.kick(),
+        gatewayCredentialsKey: config.gatewayCredentialsKey,
         metrics,
         log,
         shutdownGraceMs: config.shutdownGraceMs,
@@ -211,6 +224,7 @@ export async function startCentral(
     // E.g. the port is taken: release what was started so the process can exit.
     await metricsServer?.close();
     await scheduler?.stop();
+    await downloads?.stop();
     await sweeper?.stop();
     await stuckJobs?.stop();
     await maintenance?.stop();
@@ -230,6 +244,7 @@ export async function startCentral(
       await metricsListener.close();
       // A firing in progress still needs the pool; its outbox row waits for the next publisher.
       await scheduler?.stop();
+      await downloads?.stop();
       await sweeper?.stop();
       await stuckJobs?.stop();
       await maintenance?.stop();

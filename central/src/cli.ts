@@ -27,6 +27,7 @@ import {
   setUserRole,
   UserError,
 } from './users/user-store.ts';
+import { PULL_USAGE, pullCommand } from './pull/pull-cli.ts';
 import { QUEUES } from './queue/queue-names.ts';
 import { startWorker } from './worker/worker.ts';
 
@@ -34,7 +35,7 @@ const USAGE = `usage: cli.ts <command>
   migrate                                   apply database migrations
   serve                                     run the API (migrates first) and the outbox publisher
   worker [--drain] [--queue Q]...           run jobs; --drain exits when the queues are empty;
-                                            --queue postprocess|report takes only that queue
+                                            --queue postprocess|report|download takes only that queue
   park create --id ID --name NAME --timezone TZ [--language en|it] [--open HH:MM --close HH:MM]
                                             create a park; prints its upload token once
   report request --park P [--ride R] --from ISO --to ISO [--language en|it]
@@ -57,6 +58,7 @@ const USAGE = `usage: cli.ts <command>
                                             user's sessions
   user end-sessions --username NAME         sign a user out everywhere
   audit list [--limit N]                    print the newest admin actions as JSON (who, what, when)
+${PULL_USAGE}
 environment: DATABASE_URL (all); AMQP_URL, BLOB_DIR (serve, worker); see docs/central.md`;
 
 type Pool = ReturnType<typeof createPool>;
@@ -157,6 +159,14 @@ async function main(argv: string[]): Promise<number> {
       return userCommand(sub, rest);
     case 'audit':
       return auditCommand(sub, rest);
+    case 'pull':
+      return pullCommand(sub, rest, {
+        withPool,
+        actor: cliActor(),
+        out,
+        usage: (message) => new UsageError(message),
+        stdin: readStdin,
+      });
     case 'report':
       if (sub === 'request') return reportRequest(rest);
       if (sub === 'status') return reportStatusCommand(rest);

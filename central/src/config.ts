@@ -61,6 +61,10 @@ const HINTS: Record<string, string> = {
     'set PARK_INFLIGHT_MB to the megabytes of unfinished uploads one park may hold at central at once',
   RETAIN_CYCLES_D:
     'set RETAIN_CYCLES_D to the days per-cycle rows (cycles, breaches, data-quality findings) are kept, at least 400 (the dashboard shows a ride over 366 days), or leave it unset to keep them',
+  GATEWAY_CREDENTIALS_KEY:
+    'set GATEWAY_CREDENTIALS_KEY from its Kubernetes Secret to 32 random bytes, base64 (e.g. `openssl rand -base64 32`); central seals the gateway credentials of central-pull rides with it',
+  DOWNLOAD_FILES_PER_JOB:
+    'set DOWNLOAD_FILES_PER_JOB to how many gateway files one download job takes at most (1-10000); the rest is queued as the next job',
   RETAIN_BLOBS_D:
     "set RETAIN_BLOBS_D to the days the drops' zip files are kept, at least 30 (a failed drop is retried from its file), or leave it unset to keep them",
 };
@@ -142,6 +146,11 @@ const fullEnvSchema = databaseEnvSchema.extend({
   PARK_INFLIGHT_MB: z.coerce.number().positive().max(1_000_000).default(1024),
   RETAIN_CYCLES_D: z.coerce.number().int().min(400).max(36_500).optional(),
   RETAIN_BLOBS_D: z.coerce.number().int().min(30).max(36_500).optional(),
+  GATEWAY_CREDENTIALS_KEY: z
+    .string()
+    .refine((k) => credentialsKeyBytes(k) !== null, 'expected 32 bytes, base64 or hex')
+    .optional(),
+  DOWNLOAD_FILES_PER_JOB: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
 /** Settings every command needs: where the database is, how much to log, network timeouts. */
@@ -256,6 +265,24 @@ export interface CentralConfig extends DatabaseConfig {
   loginGlobalPerSecond?: number;
   /** How long per-cycle rows and drop files are kept (retention/; default: kept). */
   retention?: RetentionSettings;
+  /**
+   * The AES-256 key that seals central-pull rides' gateway credentials (pull/credential-seal.ts),
+   * from GATEWAY_CREDENTIALS_KEY (a Kubernetes Secret). Absent: central pull cannot start.
+   */
+  gatewayCredentialsKey?: Buffer;
+  /** Gateway files one download job takes at most; the rest goes to the next job (default 100). */
+  downloadFilesPerJob?: number;
+}
+
+/** The 32 bytes of a GATEWAY_CREDENTIALS_KEY given as base64 or hex, or null if it is not one. */
+export function credentialsKeyBytes(text: string): Buffer | null {
+  const trimmed = text.trim();
+  const bytes = /^[0-9a-f]{64}$/i.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : /^[A-Za-z0-9+/]{43}=?$/.test(trimmed)
+      ? Buffer.from(trimmed, 'base64')
+      : null;
+  return bytes?.length === 32 ? bytes : null;
 }
 
 /** Retention (retention/retention-sweeper.ts); null keeps the data for good. */
@@ -301,6 +328,9 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Variables whose value is a secret: a problem with one names it, never its value. */
+const SECRET_VARIABLES = new Set(['GATEWAY_CREDENTIALS_KEY']);
+
 function parseSync<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   // Empty strings mean "unset" so `FOO= cmd` falls back to the default instead of failing.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
@@ -310,7 +340,9 @@ function parseSync<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.in
     const name = String(issue.path[0] ?? '?');
     const hint = HINTS[name] ?? 'check its value';
     if (!env[name]) return `- ${name} is required but not set; ${hint}`;
-    return `- ${name}: ${issue.message} (got ${JSON.stringify(env[name])}); ${hint}`;
+    // A key is never echoed into a log, not even a malformed one.
+    const got = SECRET_VARIABLES.has(name) ? 'value hidden' : `got ${JSON.stringify(env[name])}`;
+    return `- ${name}: ${issue.message} (${got}); ${hint}`;
   });
   throw new ConfigError(`central is not configured correctly:\n${lines.join('\n')}`);
 }
@@ -368,5 +400,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
       cyclesMs: e.RETAIN_CYCLES_D ? e.RETAIN_CYCLES_D * 86_400_000 : null,
       blobsMs: e.RETAIN_BLOBS_D ? e.RETAIN_BLOBS_D * 86_400_000 : null,
     },
+    ...(e.GATEWAY_CREDENTIALS_KEY
+      ? { gatewayCredentialsKey: credentialsKeyBytes(e.GATEWAY_CREDENTIALS_KEY) ?? undefined }
+      : {}),
+    downloadFilesPerJob: e.DOWNLOAD_FILES_PER_JOB,
   };
 }

@@ -53,4 +53,5 @@ export const to = {
     `/parks/${encodeURIComponent(park)}/rides/${encodeURIComponent(ride)}`,
   drop: (batchId: string) => `/drops/${encodeURIComponent(batchId)}`,
   runsOf: (subject: string) => `/jobs?subject=${encodeURIComponent(subject)}`,
+  centralPull: '/central-pull',
 };

@@ -304,6 +304,8 @@ describe('dashboard read API', () => {
       ['postprocess', true],
       ['report', false],
       ['report', true],
+      ['download', false],
+      ['download', true],
     ]);
     expect(queues.queues.every((q) => q.messages === 0)).toBe(true);
     expect(queues.outbox.unpublished).toBe(0);

@@ -178,7 +178,7 @@ export const dropListSchema = z.strictObject({
 
 export const jobRunViewSchema = z.strictObject({
   id: text,
-  type: z.enum(['postprocess', 'report']),
+  type: z.enum(['postprocess', 'report', 'download']),
   subject: text,
   /** The drop's file name, or the report's scope ("alpha / rev-1"). */
   subjectName: maybe(text),
@@ -229,7 +229,7 @@ export const queueStatusSchema = z.strictObject({
   brokerError: maybe(text),
   queues: z.array(
     z.strictObject({
-      queue: z.enum(['postprocess', 'report']),
+      queue: z.enum(['postprocess', 'report', 'download']),
       deadLetter: z.boolean(),
       name: text,
       messages: count,
@@ -237,7 +237,7 @@ export const queueStatusSchema = z.strictObject({
     }),
   ),
   outbox: z.strictObject({ unpublished: count, oldestAgeS: n }),
-  running: z.strictObject({ postprocess: count, report: count }),
+  running: z.strictObject({ postprocess: count, report: count, download: count }),
   batchesByState: byStateSchema,
 });
 

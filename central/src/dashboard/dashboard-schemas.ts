@@ -35,7 +35,7 @@ export const dropListInputSchema = z.strictObject({
 });
 
 export const jobRunListInputSchema = z.strictObject({
-  type: z.enum(['postprocess', 'report']).optional(),
+  type: z.enum(['postprocess', 'report', 'download']).optional(),
   /** A batch or report id. */
   subject: z.uuid().optional(),
   park: slugSchema.optional(),

@@ -33,17 +33,18 @@ export async function jobRunList(pool: pg.Pool, input: JobRunListInput): Promise
   };
   if (input.type) add((p) => `j.type = ${p}`, input.type);
   if (input.subject) add((p) => `j.subject = ${p}`, input.subject);
-  if (input.park) add((p) => `coalesce(b.park_id, r.park_id) = ${p}`, input.park);
+  if (input.park) add((p) => `coalesce(b.park_id, r.park_id, d.park_id) = ${p}`, input.park);
   if (input.outcome === 'running') where.push('j.ended_at IS NULL');
   else if (input.outcome) add((p) => `j.outcome = ${p}`, input.outcome);
   if (input.cursor) add((p) => `j.id < ${p}::bigint`, input.cursor);
   params.push(input.limit + 1);
   const r = await pool.query<JobRunRow>(
-    `SELECT j.id, j.type, j.subject, coalesce(b.park_id, r.park_id) AS park, j.attempt,
+    `SELECT j.id, j.type, j.subject, coalesce(b.park_id, r.park_id, d.park_id) AS park, j.attempt,
             (SELECT count(*)::int FROM job_runs n
               WHERE n.type = j.type AND n.subject = j.subject AND n.id <= j.id) AS number,
-            coalesce(b.file_name, r.park_id || coalesce(' / ' || r.ride_id, '')) AS subject_name,
-            (SELECT p.timezone FROM parks p WHERE p.id = coalesce(b.park_id, r.park_id))
+            coalesce(b.file_name, r.park_id || coalesce(' / ' || r.ride_id, ''),
+                     d.park_id || ' / ' || d.ride_id) AS subject_name,
+            (SELECT p.timezone FROM parks p WHERE p.id = coalesce(b.park_id, r.park_id, d.park_id))
               AS timezone,
             j.worker, j.started_at, j.ended_at,
             extract(epoch FROM j.ended_at - j.started_at)::float8 AS duration_s, j.outcome, j.error,
@@ -51,6 +52,7 @@ export async function jobRunList(pool: pg.Pool, input: JobRunListInput): Promise
        FROM job_runs j
        LEFT JOIN batches b ON j.type = 'postprocess' AND b.id = j.subject
        LEFT JOIN reports r ON j.type = 'report' AND r.id = j.subject
+       LEFT JOIN download_requests d ON j.type = 'download' AND d.id = j.subject
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY j.id DESC LIMIT $${params.length}`,
     params,

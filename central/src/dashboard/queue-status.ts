@@ -26,7 +26,7 @@ export async function queueStatus(
       `SELECT count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS s
          FROM outbox WHERE published_at IS NULL`,
     ),
-    pool.query<{ type: 'postprocess' | 'report'; n: number }>(
+    pool.query<{ type: 'postprocess' | 'report' | 'download'; n: number }>(
       'SELECT type, count(*)::int AS n FROM job_runs WHERE ended_at IS NULL GROUP BY type',
     ),
     batchStateCounts(pool),
@@ -57,6 +57,7 @@ export async function queueStatus(
     running: {
       postprocess: running.rows.find((r) => r.type === 'postprocess')?.n ?? 0,
       report: running.rows.find((r) => r.type === 'report')?.n ?? 0,
+      download: running.rows.find((r) => r.type === 'download')?.n ?? 0,
     },
     batchesByState: byState,
   };

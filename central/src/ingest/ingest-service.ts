@@ -1,33 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { open, rm, writeFile } from 'node:fs/promises';
-import { windowInFutureReason } from '@zra/shared';
-import type { DropRejectionCode, Manifest, VerifyResult } from '@zra/shared';
+import type { VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { isConnectionLost } from '../db/connection-lost.ts';
-import { isUniqueViolation, withTransaction } from '../db/pool.ts';
+import { withTransaction } from '../db/pool.ts';
 import { DomainError } from '../domain-error.ts';
-import { enqueue } from '../queue/outbox.ts';
 import type { IngestService } from '../server/context.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
+import {
+  existingBatch as batchOfContent,
+  isDuplicateCommit,
+  judgeInContext,
+  recordDrop,
+  type Verdict,
+} from './commit-drop.ts';
 import type { UploadChecker } from './drop-verifier.ts';
 import type { CommitOutput } from './ingest-schemas.ts';
-
-/**
- * Key space of the advisory locks that serialise commits of one ride (the two-integer form,
- * so it cannot meet a single-bigint lock such as node-pg-migrate's).
- */
-const RIDE_COMMIT_LOCK = 0x5a5201;
-
-/** shared's verdict, plus the checks only central can make: the token's park, its clock. */
-type Verdict =
-  | Extract<VerifyResult, { ok: true }>
-  | {
-      ok: false;
-      code: DropRejectionCode | 'park_mismatch' | 'window_in_future';
-      reason: string;
-    };
 
 interface UploadRow {
   id: string;
@@ -62,18 +52,12 @@ export function createIngestService(deps: IngestDeps): IngestService {
   const { pool, blobs, log } = deps;
   const now = deps.now ?? Date.now;
 
-  async function existingBatch(
+  function existingBatch(
     park: ParkIdentity,
     ids: { contentId: string; sha256: string },
   ): Promise<string | null> {
     // A quarantined drop has no trusted content id; the same bytes again are the same verdict.
-    const r = await pool.query<{ id: string }>(
-      `SELECT id FROM batches
-        WHERE park_id = $1 AND (content_id = $2 OR (content_id IS NULL AND sha256 = $3))
-        LIMIT 1`,
-      [park.id, ids.contentId, ids.sha256],
-    );
-    return r.rows[0]?.id ?? null;
+    return batchOfContent(pool, park.id, ids);
   }
 
   async function resetUpload(upload: UploadRow, bytes: number): Promise<void> {
@@ -131,51 +115,27 @@ export function createIngestService(deps: IngestDeps): IngestService {
   }
 
   /**
-   * One transaction: the batch (stored, or quarantined with its reason), for a stored drop its
-   * ride, the revision mark on what it replaces and the outbox row; the upload row goes.
+   * The one commit every path shares (commit-drop.ts): the batch, for a stored drop its ride,
+   * the revision mark on what it replaces and the outbox row, in one transaction; the upload
+   * row goes in the same transaction.
    */
-  async function recordBatch(
+  function recordBatch(
     park: ParkIdentity,
     upload: UploadRow,
     verdict: Verdict,
     stored: { sha256: string; blobPath: string },
   ): Promise<CommitOutput> {
-    const batchId = randomUUID();
-    const base = [
-      batchId,
-      park.id,
-      stored.sha256,
-      Number(upload.bytes),
-      upload.file_name,
-      stored.blobPath,
-    ];
-    return withTransaction(pool, async (c) => {
-      if (!verdict.ok) {
-        await c.query(
-          `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code, error)
-           VALUES ($1, $2, $3, $4, $5, $6, 'quarantined', $7, $8)`,
-          [...base, verdict.code, verdict.reason],
-        );
+    return recordDrop(pool, {
+      park,
+      source: 'app',
+      fileName: upload.file_name,
+      bytes: Number(upload.bytes),
+      sha256: stored.sha256,
+      blobPath: stored.blobPath,
+      verdict,
+      after: async (c) => {
         await c.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
-        return { status: 'quarantined', batchId, code: verdict.code, reason: verdict.reason };
-      }
-      const m = verdict.manifest;
-      await lockRide(c, park, m.ride);
-      await c.query(
-        `INSERT INTO rides (park_id, id, model, name) VALUES ($1, $2, $3, $2)
-         ON CONFLICT (park_id, id) DO NOTHING`,
-        [park.id, m.ride, m.model],
-      );
-      await c.query(
-        `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state,
-                              ride_id, sequence, window_start, window_end, content_id)
-         VALUES ($1, $2, $3, $4, $5, $6, 'stored', $7, $8, $9, $10, $11)`,
-        [...base, m.ride, m.sequence, m.window.start, m.window.end, verdict.contentId],
-      );
-      await supersedeRideWindow(c, park, m, batchId);
-      await enqueue(c, 'postprocess', { batchId }, batchId);
-      await c.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
-      return { status: 'stored', batchId };
+      },
     });
   }
 
@@ -272,10 +232,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
         result = await recordBatch(park, upload, verdict, { sha256, blobPath });
       } catch (err) {
         // A concurrent commit of the same content won the unique constraint: same drop.
-        if (
-          isUniqueViolation(err, 'batches_park_content_key') ||
-          isUniqueViolation(err, 'batches_quarantined_sha_key')
-        ) {
+        if (isDuplicateCommit(err)) {
           const contentId = verdict.ok ? verdict.contentId : upload.content_id;
           const duplicate = await duplicateOf(park, upload, { contentId, sha256 });
           if (duplicate) return duplicate;
@@ -306,55 +263,6 @@ export function createIngestService(deps: IngestDeps): IngestService {
       return result;
     },
   };
-}
-
-/**
- * The checks that need what the pure verifier does not know: the token's park, and central's
- * clock at receipt (a window that starts in the future means a PLC clock not set to UTC).
- */
-function judgeInContext(verdict: VerifyResult, park: ParkIdentity, receivedAt: number): Verdict {
-  if (!verdict.ok) return verdict;
-  const m = verdict.manifest;
-  if (m.park !== park.id) {
-    return {
-      ok: false,
-      code: 'park_mismatch',
-      reason: `the drop belongs to park "${m.park}" but was sent with the token of park "${park.id}"; check the gateway's park setting`,
-    };
-  }
-  const future = windowInFutureReason(m.window.start, new Date(receivedAt));
-  if (future !== null) return { ok: false, code: 'window_in_future', reason: future };
-  return verdict;
-}
-
-/**
- * Serialises the commits of one ride until the transaction ends, so that of two revisions of
- * one ride-window committed at once the later sees the earlier and replaces it.
- */
-async function lockRide(c: pg.PoolClient, park: ParkIdentity, ride: string): Promise<void> {
-  await c.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
-    RIDE_COMMIT_LOCK,
-    `${park.id}/${ride}`,
-  ]);
-}
-
-/**
- * The ride-window is the unit of data: any earlier live batch of the same park, ride and
- * window start (whatever its sequence) is replaced by the one just inserted (docs/central.md,
- * "Counting rule"). Runs under the ride's lock; the newest commit wins.
- */
-async function supersedeRideWindow(
-  c: pg.PoolClient,
-  park: ParkIdentity,
-  m: Manifest,
-  batchId: string,
-): Promise<void> {
-  await c.query(
-    `UPDATE batches SET superseded_by = $1, updated_at = now()
-      WHERE park_id = $2 AND ride_id = $3 AND window_start = $4
-        AND id <> $1 AND superseded_by IS NULL AND content_id IS NOT NULL`,
-    [batchId, park.id, m.ride, m.window.start],
-  );
 }
 
 async function lockUpload(

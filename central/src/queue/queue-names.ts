@@ -1,5 +1,5 @@
 /** The logical queues of docs/job-contracts.md; the broker names carry QUEUE_PREFIX. */
-export const QUEUES = ['postprocess', 'report'] as const;
+export const QUEUES = ['postprocess', 'report', 'download'] as const;
 
 export type QueueName = (typeof QUEUES)[number];
 

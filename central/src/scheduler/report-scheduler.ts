@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { startRuleTimer, type RuleTimer } from '@zra/shared';
 import { missedFirings } from './missed-firings.ts';
 import { fireReportRule } from './report-firing.ts';
 import { listReportRules, type ReportRule } from './report-rules.ts';
+import { startRuleScheduler } from './rule-scheduler.ts';
 
 /** What the scheduler needs. */
 export interface ReportSchedulerOptions {
@@ -38,86 +38,29 @@ export interface ReportScheduler {
  */
 export function startReportScheduler(options: ReportSchedulerOptions): ReportScheduler {
   const { pool, log } = options;
-  const tasks = new Map<string, { signature: string; task: RuleTimer }>();
-  const inFlight = new Set<Promise<void>>();
-  let fired = 0;
   let enqueued = 0;
-  let stopped = false;
-
-  function fire(rule: ReportRule, scheduledAt: Date): void {
-    fired++;
-    const work = fireReportRule(pool, rule, scheduledAt).then(
-      (reportId) => {
-        if (!reportId) return;
-        enqueued++;
-        log.info(
-          { rule: rule.id, park: rule.park, scheduledAt, reportId },
-          'scheduled report queued',
-        );
-        options.onEnqueued?.(reportId);
-      },
-      (err: unknown) =>
-        log.error(
-          { err, rule: rule.id, scheduledAt },
-          'report rule fired but its report was not queued',
-        ),
-    );
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
-  }
-
-  async function reload(): Promise<void> {
-    const rules = await listReportRules(pool, { enabledOnly: true });
-    const wanted = new Map(rules.map((r) => [r.id, r]));
-    for (const [id, entry] of tasks) {
-      const rule = wanted.get(id);
-      if (!rule || signatureOf(rule) !== entry.signature) {
-        entry.task.stop();
-        tasks.delete(id);
-      }
-    }
-    for (const rule of rules) {
-      if (tasks.has(rule.id) || stopped) continue;
-      const task = startRuleTimer(rule.cron, rule.timezone, (at) => fire(rule, at));
-      tasks.set(rule.id, { signature: signatureOf(rule), task });
-    }
-    const missed = await missedFirings(pool, rules, new Date(), options.catchUpMs ?? 0);
-    for (const { rule, at } of missed) {
-      if (stopped) break;
-      log.debug({ rule: rule.id, park: rule.park, scheduledAt: at }, 'making up a missed firing');
-      fire(rule, at);
-    }
-  }
-
-  const reloadMs = options.reloadMs ?? 30_000;
-  let timer: NodeJS.Timeout | undefined;
-  const loop = async () => {
-    try {
-      await reload();
-    } catch (err) {
-      log.warn(
-        { err },
-        'report scheduler: cannot read the rules (database down?); keeping the current ones',
+  const scheduler = startRuleScheduler<ReportRule>({
+    name: 'report',
+    log,
+    reloadMs: options.reloadMs,
+    list: () => listReportRules(pool, { enabledOnly: true }),
+    key: (rule) => rule.id,
+    signature: signatureOf,
+    missed: (rules) => missedFirings(pool, rules, new Date(), options.catchUpMs ?? 0),
+    async fire(rule, scheduledAt) {
+      const reportId = await fireReportRule(pool, rule, scheduledAt);
+      if (!reportId) return;
+      enqueued++;
+      log.info(
+        { rule: rule.id, park: rule.park, scheduledAt, reportId },
+        'scheduled report queued',
       );
-    }
-    if (!stopped) {
-      timer = setTimeout(() => {
-        running = loop();
-      }, reloadMs);
-    }
-  };
-  let running = loop();
-
-  return {
-    stats: () => ({ fired, enqueued }),
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      for (const { task } of tasks.values()) task.stop();
-      tasks.clear();
-      await Promise.all(inFlight);
+      options.onEnqueued?.(reportId);
     },
+  });
+  return {
+    stats: () => ({ fired: scheduler.fired(), enqueued }),
+    stop: () => scheduler.stop(),
   };
 }
 

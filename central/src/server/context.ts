@@ -77,6 +77,8 @@ export interface CentralServices {
   parkQuota: ParkQuota;
   /** Something was written to the outbox: publish it now rather than at the next poll. */
   onEnqueued(): void;
+  /** Seals central-pull gateway credentials (GATEWAY_CREDENTIALS_KEY); absent: not configured. */
+  gatewayCredentialsKey?: Buffer;
 }
 
 /** Per-request context: the long-lived services plus what the request carried. */

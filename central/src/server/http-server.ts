@@ -93,6 +93,7 @@ export async function startHttpServer(
         deviceId: cookieValue(req.headers.cookie, DEVICE_COOKIE),
         batchCalls: info.calls.length,
         onEnqueued: deps.onEnqueued,
+        gatewayCredentialsKey: deps.gatewayCredentialsKey,
         log: requestLogs.get(req) ?? log,
         authorization: req.headers.authorization,
         sessionId,

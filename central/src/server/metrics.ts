@@ -8,6 +8,7 @@ import type { BrokerProbe } from '../queue/broker-probe.ts';
 import { registerAgentMetrics } from './agent-metrics.ts';
 import { registerJobRunMetrics } from './job-run-metrics.ts';
 import { registerParkOpenMetrics } from './park-open-metrics.ts';
+import { registerPullMetrics } from '../pull/pull-metrics.ts';
 import { oncePerScrape } from './once-per-scrape.ts';
 
 /** The API's metrics: a dedicated registry plus the instruments request handling feeds. */
@@ -147,6 +148,7 @@ export function createMetrics(
   registerJobRunMetrics(registry, pool);
   registerAgentMetrics(registry, pool, options.silentAfterMs);
   registerParkOpenMetrics(registry, pool);
+  registerPullMetrics(registry, pool);
   return { registry, httpDuration, bytesIngested };
 }
 

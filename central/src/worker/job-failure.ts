@@ -70,6 +70,7 @@ const DROP_INVALID_TODO =
 const JOB_NAMES: Record<QueueName, string> = {
   postprocess: 'the postprocessor',
   report: 'the reporter',
+  download: 'the gateway download',
 };
 
 /** Central's own failures of a job, besides the binaries' codes. */

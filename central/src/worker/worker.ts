@@ -17,6 +17,8 @@ import { deadLetterQueueName, queueName, type QueueName } from '../queue/queue-n
 import { sleep } from '../queue/sleep.ts';
 import { handleDeadLetter, handleDelivery, type DeliveryVerdict } from './handle-delivery.ts';
 import type { JobDeps, JobKind } from './job-kind.ts';
+import { downloadJob } from '../pull/download-job.ts';
+import { kindsReadyToRun } from '../pull/central-pull-readiness.ts';
 import { postprocessJob } from './postprocess-job.ts';
 import { reportJob } from './report-job.ts';
 
@@ -48,7 +50,7 @@ export interface RunningWorker {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of kinds
-const KINDS: JobKind<any>[] = [postprocessJob, reportJob];
+const KINDS: JobKind<any>[] = [postprocessJob, reportJob, downloadJob];
 
 /**
  * The worker shell: consumes `postprocess` and `report` with manual ack, one job at a time
@@ -61,14 +63,21 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const log = options.log ?? createLogger(config.logLevel, 'worker');
   const concurrency = options.concurrency ?? config.workerConcurrency;
-  const kinds = KINDS.filter((kind) => !options.queues || options.queues.includes(kind.queue));
-  await checkJobBinaries(config.rustBinDir, kinds);
+  const wanted = KINDS.filter((kind) => !options.queues || options.queues.includes(kind.queue));
+  await checkJobBinaries(config.rustBinDir, wanted);
   const stalls = createStallCounter();
   // A job holds at most one connection at a time (plus a moment for its job run row).
   const pool = createPool(config.databaseUrl, log, Math.max(10, concurrency + 2), {
     timeouts: config.timeouts,
     stalls,
   });
+  // Central pull refuses to start without its credentials key (pull/central-pull-readiness.ts).
+  const kinds = await kindsReadyToRun(wanted, pool, config.gatewayCredentialsKey, log).catch(
+    async (err: unknown) => {
+      await pool.end();
+      throw err;
+    },
+  );
   const blobs = new BlobStore(config.blobDir);
   await blobs.init();
   const stopping = new AbortController();
@@ -297,14 +306,17 @@ async function checkJobBinaries(
   rustBinDir: string,
   kinds: readonly JobKind<unknown>[],
 ): Promise<void> {
-  const binaries = { postprocess: 'postprocessor', report: 'reporter' } as const;
+  // A download runs no binary: it talks to the gateway itself (pull/download-job.ts).
+  const binaries = { postprocess: 'postprocessor', report: 'reporter', download: null } as const;
   for (const kind of kinds) {
-    const path = join(rustBinDir, binaries[kind.queue]);
+    const binary = binaries[kind.queue];
+    if (binary === null) continue;
+    const path = join(rustBinDir, binary);
     try {
       await access(path, constants.X_OK);
     } catch {
       throw new ConfigError(
-        `the ${binaries[kind.queue]} job binary is missing or not executable at ${path}: build it (cargo build --release --manifest-path rust/Cargo.toml) or set RUST_BIN_DIR to the folder that holds it`,
+        `the ${binary} job binary is missing or not executable at ${path}: build it (cargo build --release --manifest-path rust/Cargo.toml) or set RUST_BIN_DIR to the folder that holds it`,
       );
     }
   }

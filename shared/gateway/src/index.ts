@@ -31,7 +31,8 @@ export {
   initialHostKey,
   type HostKeyStatus,
 } from './host-key-status.ts';
-export { SettleTracker } from './settle-rule.ts';
+export { SettleTracker, type Sighting } from './settle-rule.ts';
+export { byAppearance } from './remote-order.ts';
 export {
   checkDownload,
   type DownloadCheck,

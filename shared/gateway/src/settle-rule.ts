@@ -9,7 +9,8 @@ function latestWrite(mtimeMs: number): number {
   return mtimeMs % 1000 === 0 ? mtimeMs + 999 : mtimeMs;
 }
 
-interface Sighting {
+/** A file first listed at `firstSeenAt` with this size and mtime, still being watched. */
+export interface Sighting {
   size: number;
   mtimeMs: number;
   firstSeenAt: number;
@@ -47,6 +48,19 @@ export class SettleTracker {
     }
     this.seen.set(key, { size: file.size, mtimeMs: file.mtimeMs, firstSeenAt: now });
     return false;
+  }
+
+  /**
+   * What the tracker remembers of a file (a caller whose pulls run in separate processes, as
+   * central's download jobs do, stores it between listings and gives it back with `recall`).
+   */
+  sighting(ride: string, name: string): Sighting | undefined {
+    return this.seen.get(`${ride}\u0000${name}`);
+  }
+
+  /** Gives back a sighting stored from an earlier listing (see `sighting`). */
+  recall(ride: string, name: string, sighting: Sighting): void {
+    this.seen.set(`${ride}\u0000${name}`, { ...sighting });
   }
 
   /** Forgets files of `ride` that are no longer listed, so the map stays small. */

@@ -4,6 +4,12 @@ import { Link, to } from '../router.tsx';
 
 type Run = Outputs['dashboard']['jobRuns']['runs'][number];
 
+const JOB_WORDS: Record<Run['type'], string> = {
+  postprocess: 'post-processing',
+  report: 'report',
+  download: 'download from the gateway',
+};
+
 /**
  * Job runs: `#` numbers every run of the subject, requeues included; the attempt is the
  * worker's count within the current round. Each run links to its drop (or report).
@@ -34,10 +40,12 @@ export function JobRunsTable(props: { runs: Run[]; label: string; showSubject: b
               <td className="wrap">
                 {r.type === 'postprocess' ? (
                   <Link to={to.drop(r.subject)}>{r.subjectName ?? r.subject}</Link>
+                ) : r.type === 'download' ? (
+                  <Link to={to.centralPull}>{r.subjectName ?? r.subject}</Link>
                 ) : (
                   <Link to="/reports">report {r.subjectName ?? r.subject}</Link>
                 )}
-                <div className="sub">{r.type === 'postprocess' ? 'post-processing' : 'report'}</div>
+                <div className="sub">{JOB_WORDS[r.type]}</div>
               </td>
             ) : null}
             <td className="mono wrap">{r.worker}</td>

@@ -99,6 +99,11 @@ function AllJobs(props: { viewer: Viewer }) {
               hint={`${q.queues.find((x) => x.queue === 'report' && !x.deadLetter)?.messages ?? 0} waiting`}
             />
             <Stat
+              label="Gateway downloads"
+              value={`${q.running.download} running`}
+              hint={`${q.queues.find((x) => x.queue === 'download' && !x.deadLetter)?.messages ?? 0} waiting`}
+            />
+            <Stat
               label="Outbox"
               value={`${q.outbox.unpublished} unpublished`}
               hint={q.outbox.unpublished ? `oldest ${duration(q.outbox.oldestAgeS)}` : undefined}

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RideConfig } from '../settings/config.ts';
 import type { DropBuffer, PulledDrop } from '../buffer/drop-buffer.ts';
 import {
+  byAppearance,
   checkDownload,
   downloadDrop,
   handleRemoteFile,
@@ -245,22 +246,8 @@ export async function pullRide(ride: RideConfig, deps: PullDeps): Promise<RidePu
   return result;
 }
 
-/**
- * The order files appeared in: by modification time; files of the same second (SFTP lists
- * whole seconds) by window and sequence when both names are drop names (so `_10` follows
- * `_9`), else by name.
- */
-export function byAppearance(a: RemoteFile, b: RemoteFile): number {
-  if (a.mtimeMs !== b.mtimeMs) return a.mtimeMs - b.mtimeMs;
-  const x = parseDropFileName(a.name);
-  const y = parseDropFileName(b.name);
-  if (x && y) {
-    const windows = Date.parse(x.windowStart) - Date.parse(y.windowStart);
-    if (windows !== 0) return windows;
-    if (x.sequence !== y.sequence) return x.sequence - y.sequence;
-  }
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
+// The order files appeared in lives with the gateway code, which central's pull uses too.
+export { byAppearance };
 
 /** Free space beyond the files in flight below which downloads go one at a time. */
 const SPARE_DISK_BYTES = 64 * 1024 * 1024;

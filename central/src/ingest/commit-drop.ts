@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { windowInFutureReason } from '@zra/shared';
+import type { DropRejectionCode, Manifest, VerifyResult } from '@zra/shared';
+import type pg from 'pg';
+import { isUniqueViolation, withTransaction } from '../db/pool.ts';
+import { enqueue } from '../queue/outbox.ts';
+import type { ParkIdentity } from '../server/park-identity.ts';
+import type { CommitOutput } from './ingest-schemas.ts';
+
+/**
+ * Key space of the advisory locks that serialise commits of one ride (the two-integer form,
+ * so it cannot meet a single-bigint lock such as node-pg-migrate's).
+ */
+const RIDE_COMMIT_LOCK = 0x5a5201;
+
+/** The path a drop came by: the park app's upload, or central's own pull from the gateway. */
+export type DropSource = 'app' | 'central';
+
+/** shared's verdict, plus the checks only central can make: the park, its clock, the ride. */
+export type Verdict =
+  | Extract<VerifyResult, { ok: true }>
+  | {
+      ok: false;
+      code: DropRejectionCode | 'park_mismatch' | 'ride_mismatch' | 'window_in_future';
+      reason: string;
+    };
+
+/** A checked drop, its blob durable in the blob store, ready to be recorded. */
+export interface DropToRecord {
+  park: ParkIdentity;
+  source: DropSource;
+  fileName: string;
+  bytes: number;
+  sha256: string;
+  blobPath: string;
+  verdict: Verdict;
+  /**
+   * Runs first inside the commit's transaction (an ingest commit removes its upload row; a
+   * re-check removes the quarantined row it replaces), so it commits or rolls back with it.
+   */
+  before?: (c: pg.PoolClient) => Promise<void>;
+  /** Runs last inside the same transaction, with the outcome (central pull's file record). */
+  after?: (c: pg.PoolClient, outcome: CommitOutput) => Promise<void>;
+}
+
+/**
+ * The one commit of a drop, whichever path brought it (docs/central.md, "How a drop moves",
+ * step 3): one transaction inserts the batch (`stored`, or `quarantined` with its reason); for
+ * a stored drop it takes the ride's lock, upserts the ride, marks every live batch of the same
+ * ride-window as replaced by the new one (rule R2) and writes the outbox row. Content identity
+ * is the database's: a concurrent commit of the same content (or the same bad bytes) fails on
+ * the unique constraint, which the caller turns into `duplicate` ({@link isDuplicateCommit}).
+ */
+export async function recordDrop(pool: pg.Pool, drop: DropToRecord): Promise<CommitOutput> {
+  const batchId = randomUUID();
+  const { park, verdict } = drop;
+  const base = [
+    batchId,
+    park.id,
+    drop.sha256,
+    drop.bytes,
+    drop.fileName,
+    drop.blobPath,
+    drop.source,
+  ];
+  return withTransaction(pool, async (c) => {
+    await drop.before?.(c);
+    let outcome: CommitOutput;
+    if (!verdict.ok) {
+      await c.query(
+        `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, source, state,
+                              error_code, error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'quarantined', $8, $9)`,
+        [...base, verdict.code, verdict.reason],
+      );
+      outcome = { status: 'quarantined', batchId, code: verdict.code, reason: verdict.reason };
+    } else {
+      const m = verdict.manifest;
+      await lockRide(c, park, m.ride);
+      await c.query(
+        `INSERT INTO rides (park_id, id, model, name) VALUES ($1, $2, $3, $2)
+         ON CONFLICT (park_id, id) DO NOTHING`,
+        [park.id, m.ride, m.model],
+      );
+      await c.query(
+        `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, source, state,
+                              ride_id, sequence, window_start, window_end, content_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'stored', $8, $9, $10, $11, $12)`,
+        [...base, m.ride, m.sequence, m.window.start, m.window.end, verdict.contentId],
+      );
+      await supersedeRideWindow(c, park, m, batchId);
+      await enqueue(c, 'postprocess', { batchId }, batchId);
+      outcome = { status: 'stored', batchId };
+    }
+    await drop.after?.(c, outcome);
+    return outcome;
+  });
+}
+
+/** The commit lost to a concurrent commit of the same content (or of the same bad bytes). */
+export function isDuplicateCommit(err: unknown): boolean {
+  return (
+    isUniqueViolation(err, 'batches_park_content_key') ||
+    isUniqueViolation(err, 'batches_quarantined_sha_key')
+  );
+}
+
+/**
+ * The batch a park already has for this content: the same content id, or (a quarantined drop
+ * has no trusted content id) the same bytes that were quarantined.
+ */
+export async function existingBatch(
+  db: Pick<pg.Pool, 'query'>,
+  parkId: string,
+  ids: { contentId: string; sha256: string },
+): Promise<string | null> {
+  const r = await db.query<{ id: string }>(
+    `SELECT id FROM batches
+      WHERE park_id = $1 AND (content_id = $2 OR (content_id IS NULL AND sha256 = $3))
+      LIMIT 1`,
+    [parkId, ids.contentId, ids.sha256],
+  );
+  return r.rows[0]?.id ?? null;
+}
+
+/**
+ * The checks that need what the pure verifier does not know: whose drop it is (the token's
+ * park; for central pull also the ride whose folder it lay in), and central's clock at receipt
+ * (a window that starts in the future means a PLC clock not set to UTC).
+ */
+export function judgeInContext(
+  verdict: VerifyResult,
+  park: ParkIdentity,
+  receivedAt: number,
+  folder?: { ride: string; remoteDir: string },
+): Verdict {
+  if (!verdict.ok) return verdict;
+  const m = verdict.manifest;
+  if (m.park !== park.id) {
+    return {
+      ok: false,
+      code: 'park_mismatch',
+      reason: folder
+        ? `the drop belongs to park "${m.park}" but lies on the gateway of park "${park.id}" (folder "${folder.remoteDir}"); fix the park id in the PLC export, or point the ride at its own park's gateway`
+        : `the drop belongs to park "${m.park}" but was sent with the token of park "${park.id}"; check the gateway's park setting`,
+    };
+  }
+  if (folder && m.ride !== folder.ride) {
+    return {
+      ok: false,
+      code: 'ride_mismatch',
+      reason: `the drop is of ride "${m.ride}", but it lies in the folder "${folder.remoteDir}" of ride "${folder.ride}": fix the ride id in the PLC export, or point this ride at its own folder (a ride's id must be the id its PLC writes)`,
+    };
+  }
+  const future = windowInFutureReason(m.window.start, new Date(receivedAt));
+  if (future !== null) return { ok: false, code: 'window_in_future', reason: future };
+  return verdict;
+}
+
+/**
+ * Serialises the commits of one ride until the transaction ends, so that of two revisions of
+ * one ride-window committed at once the later sees the earlier and replaces it.
+ */
+async function lockRide(c: pg.PoolClient, park: ParkIdentity, ride: string): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
+    RIDE_COMMIT_LOCK,
+    `${park.id}/${ride}`,
+  ]);
+}
+
+/**
+ * The ride-window is the unit of data: any earlier live batch of the same park, ride and
+ * window start (whatever its sequence) is replaced by the one just inserted (docs/central.md,
+ * "Counting rule"). Runs under the ride's lock; the newest commit wins.
+ */
+async function supersedeRideWindow(
+  c: pg.PoolClient,
+  park: ParkIdentity,
+  m: Manifest,
+  batchId: string,
+): Promise<void> {
+  await c.query(
+    `UPDATE batches SET superseded_by = $1, updated_at = now()
+      WHERE park_id = $2 AND ride_id = $3 AND window_start = $4
+        AND id <> $1 AND superseded_by IS NULL AND content_id IS NOT NULL`,
+    [batchId, park.id, m.ride, m.window.start],
+  );
+}

@@ -1,0 +1,216 @@
+import { rm } from 'node:fs/promises';
+import { verifyDrop } from '@zra/shared';
+import type pg from 'pg';
+import { withTransaction } from '../db/pool.ts';
+import { DomainError } from '../domain-error.ts';
+import { isDuplicateCommit, judgeInContext, recordDrop } from '../ingest/commit-drop.ts';
+import { checkUploadFile } from '../ingest/drop-verifier.ts';
+import type { Queryable } from '../worker/job-kind.ts';
+
+/** A drop central pull quarantined, as the dashboard lists it (the app's quarantine's fields). */
+export interface PulledQuarantineView {
+  batchId: string;
+  park: string;
+  /** The ride whose gateway folder the file lay in. */
+  ride: string | null;
+  fileName: string;
+  bytes: number;
+  sha256: string;
+  code: string | null;
+  reason: string | null;
+  receivedAt: string;
+}
+
+interface QuarantineRow {
+  id: string;
+  park_id: string;
+  ride_id: string | null;
+  file_name: string;
+  bytes: string;
+  sha256: string;
+  blob_path: string;
+  error_code: string | null;
+  error: string | null;
+  received_at: Date;
+}
+
+const COLUMNS = `b.id, b.park_id, b.file_name, b.bytes, b.sha256, b.blob_path, b.error_code,
+  b.error, b.received_at,
+  (SELECT f.ride_id FROM pulled_files f WHERE f.batch_id = b.id LIMIT 1) AS ride_id`;
+
+/** Drops central pull quarantined, newest first, optionally of one park. */
+export async function listPulledQuarantine(
+  db: Queryable,
+  filter: { park?: string; limit?: number } = {},
+): Promise<PulledQuarantineView[]> {
+  const r = await db.query<QuarantineRow>(
+    `SELECT ${COLUMNS} FROM batches b
+      WHERE b.state = 'quarantined' AND b.source = 'central'
+        AND ($1::text IS NULL OR b.park_id = $1)
+      ORDER BY b.received_at DESC, b.id DESC LIMIT $2`,
+    [filter.park ?? null, filter.limit ?? 50],
+  );
+  return r.rows.map(view);
+}
+
+/** What checking a quarantined drop again found. */
+export type RecheckResult =
+  | { outcome: 'stored'; batchId: string }
+  | { outcome: 'duplicate'; batchId: string }
+  | { outcome: 'quarantined'; batchId: string; code: string; reason: string };
+
+/**
+ * Checks a drop central pull quarantined again, from its stored file, with today's rules and
+ * the ride's current settings (as the app's "check again"): a drop refused for something that
+ * has changed since (the ride's folder or id, a PLC clock that is right now) is committed like
+ * a new one, its quarantined record replaced in the same transaction; one that is still bad
+ * stays quarantined with the verdict of now.
+ */
+export async function recheckPulledDrop(
+  pool: pg.Pool,
+  batchId: string,
+  now: number = Date.now(),
+): Promise<RecheckResult> {
+  const row = await quarantinedRow(pool, batchId);
+  const folder = await pool.query<{ remote_dir: string | null }>(
+    'SELECT remote_dir FROM ride_sources WHERE park_id = $1 AND ride_id = $2',
+    [row.park_id, row.ride_id],
+  );
+  const park = await pool.query<{ timezone: string; name: string; language: 'en' | 'it' }>(
+    'SELECT name, timezone, language FROM parks WHERE id = $1',
+    [row.park_id],
+  );
+  const p = park.rows[0];
+  if (!p) throw new DomainError('not_found', `park ${row.park_id} no longer exists`);
+  const checked = await checkUploadFile(verifyDrop, row.blob_path, row.file_name);
+  if (!checked.found) {
+    throw new DomainError(
+      'precondition_failed',
+      `the stored file of ${row.file_name} is gone (removed by retention, or lost): delete this entry; the gateway still holds the file if the ride keeps its files`,
+    );
+  }
+  const verdict = judgeInContext(
+    checked.verdict,
+    { id: row.park_id, ...p },
+    now,
+    row.ride_id
+      ? { ride: row.ride_id, remoteDir: folder.rows[0]?.remote_dir ?? row.ride_id }
+      : undefined,
+  );
+  if (!verdict.ok) {
+    await pool.query(
+      'UPDATE batches SET error_code = $2, error = $3, updated_at = now() WHERE id = $1',
+      [batchId, verdict.code, verdict.reason],
+    );
+    return { outcome: 'quarantined', batchId, code: verdict.code, reason: verdict.reason };
+  }
+  const removeQuarantined = async (c: pg.PoolClient) => {
+    const gone = await c.query(
+      "DELETE FROM batches WHERE id = $1 AND state = 'quarantined' RETURNING id",
+      [batchId],
+    );
+    if (gone.rowCount === 0) throw changedMeanwhile(batchId);
+  };
+  try {
+    const out = await recordDrop(pool, {
+      park: { id: row.park_id, ...p },
+      source: 'central',
+      fileName: row.file_name,
+      bytes: Number(row.bytes),
+      sha256: row.sha256,
+      blobPath: row.blob_path,
+      verdict,
+      before: removeQuarantined,
+      after: (c, committed) => repointFiles(c, row, committed.batchId, 'stored'),
+    });
+    return { outcome: 'stored', batchId: out.batchId };
+  } catch (err) {
+    if (!isDuplicateCommit(err)) throw err;
+    // The park has this content already (the app sent it meanwhile): the quarantined copy goes.
+    return withTransaction(pool, async (c) => {
+      const existing = await c.query<{ id: string }>(
+        'SELECT id FROM batches WHERE park_id = $1 AND content_id = $2',
+        [row.park_id, verdict.contentId],
+      );
+      const winner = existing.rows[0]?.id;
+      if (!winner) throw err;
+      await removeQuarantined(c);
+      await repointFiles(c, row, winner, 'duplicate');
+      return { outcome: 'duplicate' as const, batchId: winner };
+    });
+  }
+}
+
+/**
+ * Deletes a drop central pull quarantined, and its stored file unless another batch has the
+ * same bytes. The gateway file is not pulled again unless it changes (its record stays as
+ * `deleted`), as the app's delete of a kept drop; remove or fix it on the gateway.
+ */
+export async function deletePulledDrop(pool: pg.Pool, batchId: string): Promise<void> {
+  const row = await quarantinedRow(pool, batchId);
+  const stillUsed = await withTransaction(pool, async (c) => {
+    await c.query("UPDATE pulled_files SET outcome = 'deleted' WHERE batch_id = $1", [batchId]);
+    const gone = await c.query(
+      "DELETE FROM batches WHERE id = $1 AND state = 'quarantined' RETURNING id",
+      [batchId],
+    );
+    if (gone.rowCount === 0) throw changedMeanwhile(batchId);
+    const others = await c.query('SELECT 1 FROM batches WHERE blob_path = $1 LIMIT 1', [
+      row.blob_path,
+    ]);
+    return (others.rowCount ?? 0) > 0;
+  });
+  if (!stillUsed) await rm(row.blob_path, { force: true });
+}
+
+async function quarantinedRow(db: Queryable, batchId: string): Promise<QuarantineRow> {
+  const r = await db.query<QuarantineRow & { state: string; source: string }>(
+    `SELECT ${COLUMNS}, b.state, b.source FROM batches b WHERE b.id = $1`,
+    [batchId],
+  );
+  const row = r.rows[0];
+  if (!row) throw new DomainError('not_found', `there is no drop ${batchId}`);
+  if (row.state !== 'quarantined' || row.source !== 'central') {
+    throw new DomainError(
+      'precondition_failed',
+      `drop ${batchId} is not one central pull quarantined (it is ${row.state}, from the ${row.source === 'app' ? 'park app' : 'gateway'})`,
+    );
+  }
+  return row;
+}
+
+/** The gateway file records of the replaced quarantined drop now name what it became. */
+async function repointFiles(
+  c: Queryable,
+  row: QuarantineRow,
+  batchId: string,
+  outcome: 'stored' | 'duplicate',
+): Promise<void> {
+  // The quarantined batch's delete set their batch_id to NULL: find them by their bytes.
+  await c.query(
+    `UPDATE pulled_files SET batch_id = $3, outcome = $4, remote_handled = NULL
+      WHERE park_id = $1 AND sha256 = $2 AND outcome = 'quarantined'`,
+    [row.park_id, row.sha256, batchId, outcome],
+  );
+}
+
+function changedMeanwhile(batchId: string): DomainError {
+  return new DomainError(
+    'conflict',
+    `drop ${batchId} changed meanwhile (checked again or deleted by someone else): reload the list`,
+  );
+}
+
+function view(r: QuarantineRow): PulledQuarantineView {
+  return {
+    batchId: r.id,
+    park: r.park_id,
+    ride: r.ride_id,
+    fileName: r.file_name,
+    bytes: Number(r.bytes),
+    sha256: r.sha256,
+    code: r.error_code,
+    reason: r.error,
+    receivedAt: r.received_at.toISOString(),
+  };
+}
