@@ -7,6 +7,7 @@ import {
 } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
+import { errorText, fieldErrors } from '@zra/ui';
 import type { AgentRouter } from '../common/agent-router.ts';
 import { BRIDGE_NAME, type AgentBridge } from '../common/ipc-contract.ts';
 
@@ -51,7 +52,10 @@ function ipcLink(bridge: AgentBridge): TRPCLink<AgentRouter> {
               observer.next({ result: { type: 'data', data: res.data as never } });
               observer.complete();
             } else {
-              observer.error(new TRPCClientError(res.error.message));
+              // The code goes along, so the toolkit reads field problems and words as over HTTP.
+              const err = new TRPCClientError<AgentRouter>(res.error.message);
+              Object.assign(err, { data: { code: res.error.code } });
+              observer.error(err);
             }
           })
           .catch((err: unknown) => {
@@ -83,30 +87,30 @@ export function insideElectron(): boolean {
 }
 
 /**
- * An error as a person reads it. The agent's answers are sentences already; what is not (the
- * page cannot reach the agent, or the agent failed in a way nobody put in words) is said as
- * what happened and what to do.
+ * An error as a person reads it: the toolkit's `errorText` naming the park agent. Field
+ * problems (forms place each beside its field) read here as their sentences alone, never with
+ * the request's field names.
  */
-export function errorText(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  if (/^(failed to fetch|fetch failed|networkerror|load failed)/i.test(message)) {
-    return 'This page cannot reach the park agent (it may have stopped or restarted): check that the agent runs, then reload the page.';
-  }
-  const code =
-    err instanceof TRPCClientError
-      ? ((err.data as { code?: unknown } | undefined)?.code ?? null)
-      : null;
-  if (code === 'INTERNAL_SERVER_ERROR') {
-    return `The park agent hit an unexpected error (${message}). Try again; if it keeps coming back, send the agent's log to Zamperla support.`;
-  }
-  return message;
+export function describeError(err: unknown): string {
+  const byField = fieldErrors(err);
+  const said = Object.values(byField);
+  if (said.length > 0) return said.map((m) => (/[.!?]$/.test(m) ? m : `${m}.`)).join(' ');
+  return errorText(err, {
+    service: 'the park agent',
+    unreachable:
+      'Check that the park agent runs on this computer (it may have stopped or restarted); this page tries again by itself.',
+  });
 }
 
 /**
  * Fetches a report's PDF through the agent (it holds the park token; this page never sees
  * it) and hands it to the browser as a download named after the report.
  */
-export async function downloadReport(token: string | null, reportId: string): Promise<void> {
+export async function downloadReport(
+  token: string | null,
+  reportId: string,
+  fileName: string,
+): Promise<void> {
   const res = await fetch(
     new URL(`reports/${encodeURIComponent(reportId)}/pdf`, window.location.href),
     {
@@ -117,15 +121,19 @@ export async function downloadReport(token: string | null, reportId: string): Pr
     const body = (await res.json().catch(() => null)) as { error?: string } | null;
     throw new Error(body?.error ?? `the agent answered ${res.status} ${res.statusText}`);
   }
-  saveFile(await res.blob(), `report-${reportId}.pdf`);
+  saveFile(await res.blob(), fileName);
 }
 
 /**
  * Inside Electron there is no HTTP route to the agent: the PDF comes over the router, and the
  * main process opens what the page downloads (`report-download.ts`).
  */
-export async function downloadReportOverIpc(api: Api, reportId: string): Promise<void> {
-  const { fileName, pdfBase64 } = await api.reports.pdf.query({ reportId });
+export async function downloadReportOverIpc(
+  api: Api,
+  reportId: string,
+  fileName: string,
+): Promise<void> {
+  const { pdfBase64 } = await api.reports.pdf.query({ reportId });
   const bytes = Uint8Array.from(atob(pdfBase64), (c) => c.charCodeAt(0));
   saveFile(new Blob([bytes], { type: 'application/pdf' }), fileName);
 }

@@ -1,20 +1,142 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { Api, Status } from './api.tsx';
-import { downloadReport, downloadReportOverIpc, errorText, insideElectron } from './api.tsx';
+import { Badge, Banner, Page, UiConfigProvider, usePoll, zoneNote, type UiConfig } from '@zra/ui';
 import { worstState } from '../common/worst-state.ts';
-import { Badge, Problem } from './ui.tsx';
-import { Overview } from './screens/overview.tsx';
-import { Rides } from './screens/rides.tsx';
-import { Drops } from './screens/drops.tsx';
-import { Reports } from './screens/reports.tsx';
-import { SettingsScreen } from './screens/settings.tsx';
+import { reportFileName } from '../common/report-file-name.ts';
+import type { Api, Status } from './api.tsx';
+import { describeError, downloadReport, downloadReportOverIpc, insideElectron } from './api.tsx';
+import { tone } from './format.tsx';
+import { href, Link, SCREENS, useRoute, type ScreenPath } from './router.tsx';
 import { Activity } from './screens/activity.tsx';
+import { Drops } from './screens/drops.tsx';
+import { Overview } from './screens/overview.tsx';
+import { Reports } from './screens/reports.tsx';
+import { Rides } from './screens/rides.tsx';
+import { SettingsScreen } from './screens/settings.tsx';
 
-const SCREENS = ['Overview', 'Rides', 'Drops', 'Reports', 'Settings', 'Activity'] as const;
-type Screen = (typeof SCREENS)[number];
+/** How often the screens refresh from the agent (a local call, so often). */
+const UI_CONFIG: UiConfig = { describeError, pollMs: 2000 };
 
-/** How often the screens refresh from the agent. */
-const POLL_MS = 2000;
+/**
+ * Where the header's badge leads: the screen where the worst problem is shown and fixed (a
+ * failing ride's card in Rides, the central address in Settings, kept drops in Drops).
+ */
+export function problemLink(status: Status): string | null {
+  const failingRide = status.rides.find(
+    (r) => r.lastError || r.pausedReason || r.hostKey.state === 'changed',
+  );
+  if (failingRide) return href('rides', { ride: failingRide.id });
+  const otherPark = status.quarantined.find((d) => d.reasonCode === 'park_mismatch');
+  if (otherPark) return href('drops');
+  if (status.central.state === 'offline') return href('settings');
+  if (status.buffer.pullPausedReason) return href('settings');
+  const waitingKey = status.rides.find((r) => r.hostKey.state === 'unconfirmed');
+  if (waitingKey) return href('rides', { ride: waitingKey.id });
+  if (status.rides.length === 0) return href('rides');
+  if (
+    status.quarantined.length ||
+    status.rejected.length ||
+    status.global.drops.some((d) => d.state === 'failed') ||
+    status.global.error
+  ) {
+    return href('drops');
+  }
+  return null;
+}
+
+function StatusBadge({ status }: { status: Status | undefined }) {
+  if (!status) return <Badge tone="idle">connecting…</Badge>;
+  const overall = worstState(status);
+  const to = problemLink(status);
+  const badge = (
+    <Badge tone={tone(overall.tone)} title={overall.reasons.join('\n')}>
+      {overall.words}
+      {overall.reasons[0] ? `: ${overall.reasons[0]}` : ''}
+      {overall.reasons.length > 1 ? ` (+${overall.reasons.length - 1})` : ''}
+    </Badge>
+  );
+  return to ? (
+    <a
+      href={to}
+      className="status-link"
+      aria-label={`Status: ${overall.words}. Show what is wrong`}
+    >
+      {badge}
+    </a>
+  ) : (
+    badge
+  );
+}
+
+function Shell({ api, token }: { api: Api; token: string | null }) {
+  const route = useRoute();
+  const polled = usePoll(() => api.status.query(), 'status');
+  const status = polled.data;
+  const openReport = (r: Status['global']['reports'][number]): Promise<void> => {
+    if (!status) return Promise.resolve();
+    const zone = status.global.standing?.today.timezone ?? status.timeZone;
+    const name = reportFileName({ park: status.park, ride: r.ride, period: r.period }, zone);
+    return insideElectron()
+      ? downloadReportOverIpc(api, r.id, name)
+      : downloadReport(token, r.id, name);
+  };
+  const screen: ScreenPath | null = route.screen;
+  const title = SCREENS.find(([p]) => p === screen)?.[1] ?? 'Not found';
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">
+          Park agent{status ? <span className="park"> · {status.park}</span> : null}
+        </span>
+        <nav aria-label="Screens">
+          {SCREENS.map(([p, label]) => (
+            <Link key={label} to={href(p)} className={p === screen ? 'nav active' : 'nav'}>
+              <span aria-current={p === screen ? 'page' : undefined}>{label}</span>
+            </Link>
+          ))}
+        </nav>
+        <div className="topbar-end">
+          <StatusBadge status={status} />
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {polled.error ? (
+          <Banner tone="error" title="The agent does not answer">
+            <p>{polled.error}</p>
+            {status ? <p>Showing what it said last.</p> : null}
+          </Banner>
+        ) : null}
+        {!status ? null : screen === null ? (
+          <Page title="Not found">
+            <p>
+              There is no screen at this address. Go to the <Link to={href('')}>Overview</Link>.
+            </p>
+          </Page>
+        ) : (
+          <Page
+            title={title}
+            note={`${zoneNote(status.timeZone)} Exact times show when you point at a relative one.`}
+          >
+            {screen === '' && <Overview status={status} />}
+            {screen === 'rides' && (
+              <Rides
+                api={api}
+                status={status}
+                focus={route.query.get('ride')}
+                reload={polled.reload}
+              />
+            )}
+            {screen === 'drops' && <Drops api={api} status={status} reload={polled.reload} />}
+            {screen === 'reports' && <Reports api={api} status={status} onOpen={openReport} />}
+            {screen === 'settings' && <SettingsScreen api={api} status={status} />}
+            {screen === 'activity' && <Activity api={api} status={status} query={route.query} />}
+          </Page>
+        )}
+      </main>
+    </div>
+  );
+}
 
 export function App({
   api,
@@ -25,96 +147,23 @@ export function App({
   token: string | null;
   missingToken: boolean;
 }) {
-  const [screen, setScreen] = useState<Screen>('Overview');
-  const [status, setStatus] = useState<Status | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const refresh = useCallback(async () => {
-    try {
-      setStatus(await api.status.query());
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, [api]);
-
-  useEffect(() => {
-    if (missingToken) return;
-    void refresh();
-    const timer = setInterval(() => void refresh(), POLL_MS);
-    return () => clearInterval(timer);
-  }, [refresh, missingToken]);
-
-  const [pdfError, setPdfError] = useState<string | null>(null);
-  const openReport = (id: string) => {
-    setPdfError(null);
-    (insideElectron() ? downloadReportOverIpc(api, id) : downloadReport(token, id)).catch(
-      (err: unknown) => setPdfError(errorText(err)),
-    );
-  };
-
-  const overall = status ? worstState(status) : null;
   return (
-    <div className="shell">
-      <header className="topbar">
-        <h1>Park agent{status ? <span className="park"> · {status.park}</span> : null}</h1>
-        {overall ? (
-          <Badge tone={overall.tone}>{overall.words}</Badge>
-        ) : (
-          <Badge tone="neutral">connecting…</Badge>
-        )}
-      </header>
-      <nav className="tabs" aria-label="Screens">
-        {SCREENS.map((s) => (
-          <button
-            key={s}
-            type="button"
-            className={s === screen ? 'tab tab-current' : 'tab'}
-            aria-current={s === screen ? 'page' : undefined}
-            onClick={() => setScreen(s)}
-          >
-            {s}
-          </button>
-        ))}
-      </nav>
-      <main className="content">
-        {missingToken ? (
-          <Problem
-            title="This page needs the agent's access link"
-            message="The page was opened without its local access token, so the agent refuses to answer."
-            action="Open the link the agent printed when it started (http://127.0.0.1:<port>/#token=…), or restart the agent to get a new one."
-          />
-        ) : error ? (
-          <Problem
-            title="The agent does not answer"
-            message={error}
-            action="Check that the park agent is running on this computer; this page retries every 2 seconds."
-          />
-        ) : null}
-        {status ? (
-          <>
-            {screen === 'Overview' && <Overview status={status} onNavigate={setScreen} />}
-            {screen === 'Rides' && <Rides api={api} status={status} refresh={refresh} />}
-            {screen === 'Drops' && <Drops api={api} status={status} refresh={refresh} />}
-            {screen === 'Reports' && (
-              <>
-                {pdfError ? (
-                  <Problem
-                    title="The report could not be opened"
-                    message={pdfError}
-                    action="Check the link to central on the Overview, then try again."
-                  />
-                ) : null}
-                <Reports api={api} status={status} onOpen={openReport} />
-              </>
-            )}
-            {screen === 'Settings' && <SettingsScreen api={api} />}
-            {screen === 'Activity' && <Activity api={api} version={status} />}
-          </>
-        ) : null}
-      </main>
-    </div>
+    <UiConfigProvider config={UI_CONFIG}>
+      {missingToken ? (
+        <main id="main">
+          <Banner tone="error" title="This page needs the agent's access link">
+            <p>
+              The page was opened without its local access token, so the agent refuses to answer.
+            </p>
+            <p>
+              What to do: open the agent's <span className="mono">open-ui.html</span> in its data
+              folder (the agent says where when it starts), or restart the agent.
+            </p>
+          </Banner>
+        </main>
+      ) : (
+        <Shell api={api} token={token} />
+      )}
+    </UiConfigProvider>
   );
 }
-
-export type { Screen };

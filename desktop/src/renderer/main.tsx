@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import '@zra/ui/base.css';
 import { App } from './app.tsx';
 import { createApi, insideElectron, takeToken } from './api.tsx';
 import './styles.css';

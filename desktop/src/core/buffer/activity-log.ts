@@ -22,6 +22,14 @@ export interface ActivityEvent {
 }
 
 /** A page of events, newest first; `nextCursor` is null on the last page. */
+/** A page of the log: newest first, older than `cursor`, of one ride and level when given. */
+export interface ActivityQuery {
+  limit?: number;
+  cursor?: number;
+  ride?: string;
+  level?: ActivityLevel;
+}
+
 export interface ActivityPage {
   events: ActivityEvent[];
   nextCursor: number | null;
@@ -74,14 +82,22 @@ export class ActivityLog {
   }
 
   /** Newest first; `cursor` is the `nextCursor` of the previous page. */
-  list(query: { limit?: number; cursor?: number } = {}): ActivityPage {
+  list(query: ActivityQuery = {}): ActivityPage {
     const limit = Math.min(Math.max(query.limit ?? 100, 1), 500);
     const rows = this.db
       .prepare(
         `SELECT id, at, level, kind, ride, message FROM activity
-         WHERE (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit`,
+         WHERE (@cursor IS NULL OR id < @cursor)
+           AND (@ride IS NULL OR ride = @ride)
+           AND (@level IS NULL OR level = @level)
+         ORDER BY id DESC LIMIT @limit`,
       )
-      .all({ cursor: query.cursor ?? null, limit: limit + 1 }) as ActivityEvent[];
+      .all({
+        cursor: query.cursor ?? null,
+        ride: query.ride ?? null,
+        level: query.level ?? null,
+        limit: limit + 1,
+      }) as ActivityEvent[];
     const more = rows.length > limit;
     const events = more ? rows.slice(0, limit) : rows;
     return { events, nextCursor: more ? (events.at(-1)?.id ?? null) : null };

@@ -1,4 +1,4 @@
-import type { ActivityLog, ActivityPage } from '../buffer/activity-log.ts';
+import type { ActivityLog, ActivityPage, ActivityQuery } from '../buffer/activity-log.ts';
 import type { DropPageQuery } from '../buffer/drop-pages.ts';
 import type { DropRecord } from '../buffer/drop-record.ts';
 import type { DropBuffer } from '../buffer/drop-buffer.ts';
@@ -28,7 +28,7 @@ export interface DropsApi {
   list(query?: DropPageQuery): DropListPage;
   /** Puts a rejected drop, or one whose uploads failed, back in the upload queue now. */
   retry(sha256: string): { sha256: string; state: string };
-  activity(query?: { limit?: number; cursor?: number }): ActivityPage;
+  activity(query?: ActivityQuery): ActivityPage;
 }
 
 export interface DropsApiDeps {

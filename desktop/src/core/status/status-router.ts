@@ -5,6 +5,7 @@ import type { Agent } from '../agent.ts';
 import { DROP_STATES } from '../buffer/drop-record.ts';
 import { hostKeyFingerprintSchema, rideDraftSchema } from '../settings/config.ts';
 import { describePullRule } from '../pull/describe-pull-rule.ts';
+import { reportFileName } from '../../common/report-file-name.ts';
 import { errorForPeople } from '../error-for-people.ts';
 import { FieldProblemsError, fieldProblemsMessage } from '../settings/field-problems.ts';
 import { centralUrlChangeRefusal } from './central-url-change.ts';
@@ -187,6 +188,8 @@ export function createStatusRouter(agent: Agent) {
             .strictObject({
               limit: z.number().int().min(1).max(500).optional(),
               cursor: z.number().int().min(1).optional(),
+              ride: z.string().min(1).max(64).optional(),
+              level: z.enum(['info', 'warn', 'error']).optional(),
             })
             .optional(),
         )
@@ -220,7 +223,15 @@ export function createStatusRouter(agent: Agent) {
           });
         }
         const bytes = Buffer.from(await res.arrayBuffer());
-        return { fileName: `report-${input.reportId}.pdf`, pdfBase64: bytes.toString('base64') };
+        const status = agent.status();
+        const listed = status.global.reports.find((r) => r.id === input.reportId);
+        const zone = status.global.standing?.today.timezone ?? status.timeZone;
+        return {
+          fileName: listed
+            ? reportFileName({ park: status.park, ...listed }, zone)
+            : `${status.park}_report-${input.reportId}.pdf`,
+          pdfBase64: bytes.toString('base64'),
+        };
       }),
     }),
   });

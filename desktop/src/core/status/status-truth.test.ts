@@ -113,7 +113,7 @@ describe('the status tells the truth at once', () => {
     agent.start();
     // Nothing to upload: only heartbeats find central away; the next try is the next one.
     await waitFor('the link offline', () =>
-      agent.status().central.state === 'offline' ? true : null,
+      Promise.resolve(agent.status().central.state === 'offline' ? true : null),
     );
     const offline = agent.status().central;
     expect(offline.nextAttemptAt).not.toBeNull();
@@ -142,7 +142,8 @@ describe('the status tells the truth at once', () => {
     await api.settings.update({ centralUrl: central.url, parkToken: central.token });
     const online = await waitFor(
       'the link online after the address was fixed',
-      () => (agent.status().central.state === 'online' ? agent.status().central : null),
+      () =>
+        Promise.resolve(agent.status().central.state === 'online' ? agent.status().central : null),
       { timeoutMs: 15_000 },
     );
     expect(online.lastError).toBeNull();

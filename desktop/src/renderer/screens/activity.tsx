@@ -1,10 +1,11 @@
+import { Badge, Banner, Empty, Table, whenZoned, type Tone } from '@zra/ui';
 import { useEffect, useState } from 'react';
-import type { Api, Outputs } from '../api.tsx';
-import { errorText } from '../api.tsx';
-import { when } from '../format.tsx';
-import { Badge, Empty, Problem, type Tone } from '../ui.tsx';
+import type { Api, Outputs, Status } from '../api.tsx';
+import { describeError } from '../api.tsx';
+import { go, href } from '../router.tsx';
 
 type ActivityEvent = Outputs['activity']['list']['events'][number];
+type Level = ActivityEvent['level'];
 
 const KIND: Record<string, string> = {
   pull: 'pull',
@@ -16,20 +17,32 @@ const KIND: Record<string, string> = {
   ride: 'ride',
   central: 'central link',
 };
-const LEVEL: Record<ActivityEvent['level'], Tone> = {
-  info: 'ok',
-  warn: 'attention',
-  error: 'failing',
+const LEVEL: Record<Level, [Tone, string]> = {
+  info: ['ok', 'information'],
+  warn: ['warn', 'warnings'],
+  error: ['bad', 'errors'],
 };
 
 const PAGE = 100;
 
 /**
  * The agent's activity log, newest first: kept by the agent (the last 2,000 events), so it
- * shows what happened before this window opened and before a restart. Reloaded whenever the
- * status changes (`version`).
+ * shows what happened before this window opened and before a restart. Filtered by ride and
+ * level in the address (`#/activity?ride=x&level=error`), so a filtered view can be reloaded
+ * and linked. Reloaded whenever the status changes.
  */
-export function Activity({ api, version }: { api: Api; version: unknown }) {
+export function Activity({
+  api,
+  status,
+  query,
+}: {
+  api: Api;
+  status: Status;
+  query: URLSearchParams;
+}) {
+  const ride = query.get('ride') ?? '';
+  const rawLevel = query.get('level') ?? '';
+  const level: Level | '' = rawLevel in LEVEL ? (rawLevel as Level) : '';
   const [limit, setLimit] = useState(PAGE);
   const [events, setEvents] = useState<ActivityEvent[]>([]);
   const [more, setMore] = useState(false);
@@ -38,7 +51,7 @@ export function Activity({ api, version }: { api: Api; version: unknown }) {
   useEffect(() => {
     let live = true;
     api.activity.list
-      .query({ limit })
+      .query({ limit, ...(ride ? { ride } : {}), ...(level ? { level } : {}) })
       .then((page) => {
         if (!live) return;
         setEvents(page.events);
@@ -46,26 +59,61 @@ export function Activity({ api, version }: { api: Api; version: unknown }) {
         setError(null);
       })
       .catch((err: unknown) => {
-        if (live) setError(errorText(err));
+        if (live) setError(describeError(err));
       });
     return () => {
       live = false;
     };
-  }, [api, limit, version]);
+  }, [api, limit, ride, level, status]);
 
+  const filter = (next: { ride?: string; level?: string }) =>
+    go(href('activity', { ride, level, ...next }));
   return (
-    <section aria-labelledby="activity-title">
-      <h2 id="activity-title">Activity</h2>
-      <p className="lead">
+    <>
+      <p className="muted">
         Pulls, uploads, quarantined drops, host-key, ride and settings changes, and the central link
         going offline and back, newest first. The agent keeps the last 2,000 events, also across
         restarts.
       </p>
-      {error ? <Problem title="The activity could not be loaded" message={error} /> : null}
+      <div className="row filters">
+        <label className="inline-field">
+          <span>Ride</span>
+          <select value={ride} onChange={(e) => filter({ ride: e.target.value })}>
+            <option value="">All rides</option>
+            {status.rides.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.id}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline-field">
+          <span>Level</span>
+          <select value={level} onChange={(e) => filter({ level: e.target.value })}>
+            <option value="">All levels</option>
+            {(Object.keys(LEVEL) as Level[]).map((l) => (
+              <option key={l} value={l}>
+                {LEVEL[l][1]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {error ? (
+        <Banner tone="error" title="The activity could not be loaded">
+          {error}
+        </Banner>
+      ) : null}
       {events.length === 0 ? (
-        <Empty>Nothing happened yet. Pulls run on each ride's schedule.</Empty>
+        <Empty>
+          <p>
+            {ride || level
+              ? 'Nothing of this ride and level yet.'
+              : 'Nothing happened yet. Pulls run on each ride’s schedule.'}
+          </p>
+        </Empty>
       ) : (
-        <table className="table">
+        <Table label="Activity" stack>
           <thead>
             <tr>
               <th>When</th>
@@ -77,24 +125,34 @@ export function Activity({ api, version }: { api: Api; version: unknown }) {
           <tbody>
             {events.map((e) => (
               <tr key={e.id}>
-                <td className="nowrap">{when(e.at)}</td>
-                <td>
-                  <Badge tone={LEVEL[e.level]}>{KIND[e.kind] ?? e.kind}</Badge>
+                <td data-label="When" className="nowrap">
+                  <time dateTime={e.at}>{whenZoned(e.at, status.timeZone)}</time>
                 </td>
-                <td className="nowrap">{e.ride ?? '—'}</td>
-                <td>{e.message}</td>
+                <td data-label="What">
+                  <Badge tone={LEVEL[e.level][0]}>{KIND[e.kind] ?? e.kind}</Badge>
+                </td>
+                <td data-label="Ride" className="nowrap">
+                  {e.ride ?? '—'}
+                </td>
+                <td data-label="Details" className="wrap">
+                  {e.message}
+                </td>
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       {more && limit < 500 ? (
-        <div className="actions">
-          <button type="button" onClick={() => setLimit((l) => Math.min(l + PAGE, 500))}>
+        <div className="row">
+          <button
+            type="button"
+            className="button"
+            onClick={() => setLimit((l) => Math.min(l + PAGE, 500))}
+          >
             Show older events
           </button>
         </div>
       ) : null}
-    </section>
+    </>
   );
 }

@@ -1,11 +1,11 @@
-import type { Tone } from '../ui.tsx';
+import type { Tone } from '@zra/ui';
 
 /** Central's batch states as a technician reads them. */
 export const CENTRAL_WORDS: Record<string, [Tone, string]> = {
-  stored: ['neutral', 'received'],
-  queued: ['neutral', 'waiting to be processed'],
-  processing: ['neutral', 'being processed'],
+  stored: ['idle', 'received'],
+  queued: ['idle', 'waiting to be processed'],
+  processing: ['busy', 'being processed'],
   processed: ['ok', 'processed'],
-  failed: ['failing', 'processing failed'],
-  quarantined: ['attention', 'refused as invalid'],
+  failed: ['bad', 'processing failed'],
+  quarantined: ['warn', 'refused as invalid'],
 };

@@ -1,8 +1,8 @@
+import { ActionButton, Badge, Banner, bytes, Empty, Table, type Tone } from '@zra/ui';
 import { useCallback, useEffect, useState } from 'react';
 import type { Api, Outputs } from '../api.tsx';
-import { errorText } from '../api.tsx';
-import { bytes, relative, when } from '../format.tsx';
-import { Badge, Empty, Problem, type Tone } from '../ui.tsx';
+import { describeError } from '../api.tsx';
+import { Ago } from '../format.tsx';
 import { CENTRAL_WORDS } from './central-words.tsx';
 
 type DropItem = Outputs['drops']['list']['drops'][number];
@@ -18,11 +18,11 @@ const FILTERS: [Filter, string][] = [
 ];
 
 const UPLOAD_WORDS: Record<DropItem['state'], [Tone, string]> = {
-  buffered: ['neutral', 'waiting'],
-  uploading: ['neutral', 'uploading'],
+  buffered: ['idle', 'waiting'],
+  uploading: ['busy', 'uploading'],
   acknowledged: ['ok', 'uploaded'],
-  quarantined: ['attention', 'invalid here'],
-  rejected: ['failing', 'refused by central'],
+  quarantined: ['warn', 'invalid here'],
+  rejected: ['bad', 'refused by central'],
 };
 
 const PAGE = 25;
@@ -44,10 +44,13 @@ export function retryable(d: Pick<DropItem, 'state' | 'uploadAttempts' | 'lastUp
 export function DropTable({
   api,
   version,
+  zone,
   onRetried,
 }: {
   api: Api;
   version: unknown;
+  /** The park's time zone, which the times' tooltips show. */
+  zone: string;
   onRetried: (note: string) => void;
 }) {
   const [filter, setFilter] = useState<Filter>('');
@@ -55,7 +58,6 @@ export function DropTable({
   const [items, setItems] = useState<DropItem[]>([]);
   const [more, setMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     const all: DropItem[] = [];
@@ -85,31 +87,25 @@ export function DropTable({
         setError(null);
       })
       .catch((err: unknown) => {
-        if (live) setError(errorText(err));
+        if (live) setError(describeError(err));
       });
     return () => {
       live = false;
     };
   }, [load, version]);
 
-  const retry = (d: DropItem) => {
-    setBusy(d.sha256);
-    api.drops.retry
-      .mutate({ sha256: d.sha256 })
-      .then(async () => {
-        onRetried(`${d.fileName} is back in the upload queue.`);
-        const r = await load();
-        setItems(r.all);
-        setMore(r.more);
-      })
-      .catch((err: unknown) => setError(errorText(err)))
-      .finally(() => setBusy(null));
+  const retry = async (d: DropItem) => {
+    await api.drops.retry.mutate({ sha256: d.sha256 });
+    onRetried(`${d.fileName} is back in the upload queue.`);
+    const r = await load();
+    setItems(r.all);
+    setMore(r.more);
   };
 
   return (
     <>
       <div className="section-head">
-        <h3 className="section-title">On this computer</h3>
+        <h2 className="section-title">On this computer</h2>
         <label className="inline-field">
           <span>Show</span>
           <select
@@ -127,15 +123,21 @@ export function DropTable({
           </select>
         </label>
       </div>
-      {error ? <Problem title="The drops could not be listed" message={error} /> : null}
+      {error ? (
+        <Banner tone="error" title="The drops could not be listed">
+          {error}
+        </Banner>
+      ) : null}
       {items.length === 0 ? (
         <Empty>
-          {filter
-            ? 'No drop in this state.'
-            : 'No drop pulled yet: pulls run on each ride’s schedule.'}
+          <p>
+            {filter
+              ? 'No drop in this state.'
+              : 'No drop pulled yet: pulls run on each ride’s schedule.'}
+          </p>
         </Empty>
       ) : (
-        <table className="table">
+        <Table label="Drops on this computer" stack>
           <thead>
             <tr>
               <th>File</th>
@@ -153,17 +155,23 @@ export function DropTable({
             {items.map((d) => {
               const [upTone, upWords] = UPLOAD_WORDS[d.state];
               const [cTone, cWords]: [Tone, string] = d.central
-                ? (CENTRAL_WORDS[d.central.state] ?? ['neutral', d.central.state])
-                : ['neutral', d.centralStatus ? `answered ${d.centralStatus}` : '—'];
+                ? (CENTRAL_WORDS[d.central.state] ?? ['idle', d.central.state])
+                : ['idle', d.centralStatus ? `answered ${d.centralStatus}` : '—'];
               return (
                 <tr key={d.sha256}>
-                  <td className="mono">{d.fileName}</td>
-                  <td className="nowrap">{d.ride}</td>
-                  <td className="nowrap">{bytes(d.bytes)}</td>
-                  <td className="nowrap" title={when(d.pulledAt)}>
-                    {relative(d.pulledAt)}
+                  <td data-label="File" className="mono wrap">
+                    {d.fileName}
                   </td>
-                  <td>
+                  <td data-label="Ride" className="nowrap">
+                    {d.ride}
+                  </td>
+                  <td data-label="Size" className="nowrap">
+                    {bytes(d.bytes)}
+                  </td>
+                  <td data-label="Pulled" className="nowrap">
+                    <Ago iso={d.pulledAt} zone={zone} />
+                  </td>
+                  <td data-label="Upload">
                     <Badge tone={upTone}>{upWords}</Badge>
                     {d.state === 'quarantined' || d.state === 'rejected' ? (
                       <span className="cell-note"> {d.reason ?? 'no reason recorded'}</span>
@@ -174,7 +182,7 @@ export function DropTable({
                       </span>
                     ) : null}
                   </td>
-                  <td>
+                  <td data-label="At central">
                     {d.central || d.centralStatus ? <Badge tone={cTone}>{cWords}</Badge> : '—'}
                     {d.central?.error?.reason ? (
                       <span className="cell-note"> {d.central.error.reason}</span>
@@ -182,25 +190,23 @@ export function DropTable({
                   </td>
                   <td className="row-actions">
                     {retryable(d) ? (
-                      <button
-                        type="button"
-                        disabled={busy !== null}
-                        onClick={() => retry(d)}
-                        aria-label={`Retry upload of ${d.fileName}`}
-                      >
-                        {busy === d.sha256 ? 'Retrying…' : 'Retry upload'}
-                      </button>
+                      <ActionButton
+                        small
+                        label="Retry upload"
+                        busyLabel="Retrying…"
+                        run={() => retry(d)}
+                      />
                     ) : null}
                   </td>
                 </tr>
               );
             })}
           </tbody>
-        </table>
+        </Table>
       )}
       {more ? (
-        <div className="actions">
-          <button type="button" onClick={() => setPages((p) => p + 1)}>
+        <div className="row">
+          <button type="button" className="button" onClick={() => setPages((p) => p + 1)}>
             Show older drops
           </button>
         </div>

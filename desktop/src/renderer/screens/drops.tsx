@@ -1,102 +1,176 @@
+import { ActionButton, Badge, Banner, count, Empty, Stat, Stats, Table } from '@zra/ui';
 import { useState } from 'react';
 import type { Api, Status } from '../api.tsx';
-import { errorText } from '../api.tsx';
-import { relative, when } from '../format.tsx';
-import { Badge, Empty, Problem } from '../ui.tsx';
+import { Ago } from '../format.tsx';
 import { CENTRAL_WORDS } from './central-words.tsx';
 import { DropTable } from './drop-table.tsx';
 
-export function Drops({
+type Kept = Status['quarantined'][number] & { kind: 'quarantined' | 'rejected' };
+
+/** What "Delete" does, said before it is done: the agent's copy only, never the gateway's. */
+function deleteQuestion(d: Kept): string {
+  return d.kind === 'quarantined'
+    ? `Delete the kept copy of ${d.fileName} from this computer? The file stays on the gateway, and the next pulls skip it (it is fetched again only if it changes there).`
+    : `Delete ${d.fileName} from this computer? Central refused it, so it is never uploaded; the file stays on the gateway and the next pulls skip it.`;
+}
+
+function KeptRow({
+  d,
   api,
-  status,
-  refresh,
+  zone,
+  note,
 }: {
+  d: Kept;
   api: Api;
-  status: Status;
-  refresh: () => Promise<void>;
+  zone: string;
+  note: (n: string) => void;
 }) {
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  return (
+    <tr>
+      <td data-label="File" className="mono wrap">
+        {d.fileName}
+      </td>
+      <td data-label="Ride">{d.ride}</td>
+      <td data-label="Why">
+        <Badge tone="warn">
+          {d.kind === 'quarantined' ? 'invalid here' : 'refused by central'}
+        </Badge>{' '}
+        {d.reason ?? 'no reason recorded'}
+      </td>
+      <td data-label="Since">
+        <Ago iso={d.updatedAt} zone={zone} />
+      </td>
+      <td className="row-actions">
+        {d.kind === 'quarantined' ? (
+          <>
+            <ActionButton
+              small
+              label="Check again"
+              busyLabel="Checking…"
+              run={async () => {
+                const r = await api.quarantine.recheck.mutate({ id: d.id });
+                note(
+                  r.outcome === 'quarantined'
+                    ? `${d.fileName} (the kept copy) is still invalid: ${r.reason ?? 'no reason given'}`
+                    : r.outcome === 'duplicate'
+                      ? `${d.fileName} is valid, and its content was already buffered.`
+                      : `${d.fileName} is valid now and will be uploaded.`,
+                );
+              }}
+            />
+            <ActionButton
+              small
+              label="Fetch again from the gateway"
+              busyLabel="Fetching…"
+              confirm={{
+                question: `Delete the kept copy of ${d.fileName} and download the file from the gateway again now? It is checked anew: uploaded if valid, kept aside again if not.`,
+                yes: 'Fetch it again',
+              }}
+              run={async () => {
+                const r = await api.quarantine.refetch.mutate({ id: d.id });
+                note(
+                  r.error
+                    ? `${r.fileName}: the pull failed (${r.error}); the next pull fetches it.`
+                    : r.state === 'quarantined'
+                      ? `${r.fileName} was fetched again and is still invalid: ${r.reason ?? 'no reason given'}`
+                      : r.state === null
+                        ? `${r.fileName} is no longer on the gateway: nothing was fetched.`
+                        : `${r.fileName} was fetched again, is valid and will be uploaded.`,
+                );
+              }}
+            />
+          </>
+        ) : (
+          <ActionButton
+            small
+            label="Retry upload"
+            busyLabel="Retrying…"
+            run={async () => {
+              await api.drops.retry.mutate({ sha256: d.sha256 });
+              note(`${d.fileName} is back in the upload queue.`);
+            }}
+          />
+        )}
+        <ActionButton
+          small
+          variant="danger"
+          label="Delete"
+          busyLabel="Deleting…"
+          confirm={{ question: deleteQuestion(d), yes: 'Delete the copy' }}
+          run={async () => {
+            await api.quarantine.delete.mutate({ id: d.id });
+            note(
+              `${d.fileName} deleted from this computer; the gateway keeps its file and it is not pulled again.`,
+            );
+          }}
+        />
+      </td>
+    </tr>
+  );
+}
+
+export function Drops({ api, status, reload }: { api: Api; status: Status; reload: () => void }) {
   const [note, setNote] = useState<string | null>(null);
-  const run = (what: string, work: () => Promise<string | null>) => {
-    setBusy(what);
-    setError(null);
-    setNote(null);
-    work()
-      .then((n) => {
-        setNote(n);
-        return refresh();
-      })
-      .catch((err: unknown) => setError(errorText(err)))
-      .finally(() => setBusy(null));
+  const zone = status.timeZone;
+  const tell = (n: string) => {
+    setNote(n);
+    reload();
   };
-  const kept = [
+  const kept: Kept[] = [
     ...status.quarantined.map((d) => ({ ...d, kind: 'quarantined' as const })),
     ...status.rejected.map((d) => ({ ...d, kind: 'rejected' as const })),
   ];
   const g = status.global;
   return (
-    <section aria-labelledby="drops-title">
+    <>
       <div className="section-head">
-        <h2 id="drops-title">Drops</h2>
-        <div className="actions">
-          <button
-            type="button"
-            className="primary"
-            disabled={busy !== null}
-            onClick={() =>
-              run('pull', async () => {
-                const r = await api.pullNow.mutate();
-                const failed = r.filter((x) => x.error);
-                return failed.length
-                  ? `Pulled; ${failed.length} ride(s) failed: ${failed.map((x) => `${x.id}: ${x.error ?? ''}`).join('; ')}`
-                  : `Pulled ${r.length} ride(s); new drops upload by themselves.`;
-              })
-            }
-          >
-            {busy === 'pull' ? 'Pulling…' : 'Pull all rides now'}
-          </button>
-          <button
-            type="button"
-            disabled={busy !== null}
-            onClick={() =>
-              run('refresh', async () => {
-                const v = await api.globalView.refresh.mutate();
-                return v.error ? null : 'Central’s view is up to date.';
-              })
-            }
-          >
-            {busy === 'refresh' ? 'Asking central…' : 'Ask central again'}
-          </button>
+        <Stats>
+          <Stat label="Waiting to upload" value={status.drops.buffered + status.drops.uploading} />
+          <Stat label="Uploaded" value={status.drops.acknowledged} />
+          <Stat label="Kept aside" value={status.drops.quarantined + status.drops.rejected} />
+        </Stats>
+        <div className="row">
+          <ActionButton
+            variant="primary"
+            label="Pull all rides now"
+            busyLabel="Pulling…"
+            run={async () => {
+              const r = await api.pullNow.mutate();
+              const failed = r.filter((x) => x.error);
+              tell(
+                failed.length
+                  ? `Pulled; ${count(failed.length, 'ride')} failed: ${failed.map((x) => `${x.id}: ${x.error ?? ''}`).join('; ')}`
+                  : `Pulled ${count(r.length, 'ride')}; new drops upload by themselves.`,
+              );
+            }}
+          />
+          <ActionButton
+            label="Ask central again"
+            busyLabel="Asking central…"
+            run={async () => {
+              const v = await api.globalView.refresh.mutate();
+              tell(
+                v.error
+                  ? `Central’s view could not be fetched: ${v.error}`
+                  : 'Central’s view is up to date.',
+              );
+            }}
+          />
         </div>
       </div>
       {note ? (
-        <p className="note" role="status">
+        <p className="banner banner-info" role="status">
           {note}
         </p>
       ) : null}
-      {error ? <Problem title="That did not work" message={error} /> : null}
 
-      <div className="summary">
-        <div className="card stat">
-          <span className="stat-number">{status.drops.buffered + status.drops.uploading}</span>
-          <span>waiting to upload</span>
-        </div>
-        <div className="card stat">
-          <span className="stat-number">{status.drops.acknowledged}</span>
-          <span>uploaded</span>
-        </div>
-        <div className="card stat">
-          <span className="stat-number">{status.drops.quarantined + status.drops.rejected}</span>
-          <span>kept aside</span>
-        </div>
-      </div>
-
-      <h3 className="section-title">Kept aside on this computer</h3>
+      <h2 className="section-title">Kept aside on this computer</h2>
       {kept.length === 0 ? (
-        <Empty>No drop is kept aside: every drop pulled so far was valid.</Empty>
+        <Empty>
+          <p>No drop is kept aside: every drop pulled so far was valid.</p>
+        </Empty>
       ) : (
-        <table className="table">
+        <Table label="Kept aside" stack>
           <thead>
             <tr>
               <th>File</th>
@@ -110,103 +184,38 @@ export function Drops({
           </thead>
           <tbody>
             {kept.map((d) => (
-              <tr key={d.id}>
-                <td className="mono">{d.fileName}</td>
-                <td>{d.ride}</td>
-                <td>
-                  <Badge tone="attention">
-                    {d.kind === 'quarantined' ? 'invalid here' : 'refused by central'}
-                  </Badge>{' '}
-                  {d.reason ?? 'no reason recorded'}
-                </td>
-                <td title={when(d.updatedAt)}>{relative(d.updatedAt)}</td>
-                <td className="row-actions">
-                  {d.kind === 'quarantined' ? (
-                    <button
-                      type="button"
-                      disabled={busy !== null}
-                      onClick={() =>
-                        run(`recheck:${d.id}`, async () => {
-                          const r = await api.quarantine.recheck.mutate({ id: d.id });
-                          return r.outcome === 'quarantined'
-                            ? `${d.fileName} is still invalid: ${r.reason ?? 'no reason given'}`
-                            : r.outcome === 'duplicate'
-                              ? `${d.fileName} is valid, and its content was already buffered.`
-                              : `${d.fileName} is valid now and will be uploaded.`;
-                        })
-                      }
-                    >
-                      Check again
-                    </button>
-                  ) : (
-                    <button
-                      type="button"
-                      disabled={busy !== null}
-                      onClick={() =>
-                        run(`retry:${d.sha256}`, async () => {
-                          await api.drops.retry.mutate({ sha256: d.sha256 });
-                          return `${d.fileName} is back in the upload queue.`;
-                        })
-                      }
-                    >
-                      Retry upload
-                    </button>
-                  )}
-                  <button
-                    type="button"
-                    className="danger"
-                    disabled={busy !== null}
-                    onClick={() => {
-                      if (
-                        window.confirm(
-                          `Delete ${d.fileName} from this computer? It will not be pulled again.`,
-                        )
-                      ) {
-                        run(`delete:${d.id}`, async () => {
-                          await api.quarantine.delete.mutate({ id: d.id });
-                          return `${d.fileName} deleted.`;
-                        });
-                      }
-                    }}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
+              <KeptRow key={d.id} d={d} api={api} zone={zone} note={tell} />
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
 
-      <DropTable
-        api={api}
-        version={status}
-        onRetried={(n) => {
-          setNote(n);
-          void refresh();
-        }}
-      />
+      <DropTable api={api} version={status} zone={zone} onRetried={tell} />
 
-      <h3 className="section-title">At central</h3>
+      <h2 className="section-title">At central</h2>
       {g.error ? (
-        <Problem
-          title="Central’s view could not be fetched"
-          message={g.error}
-          action={
-            g.fetchedAt
-              ? `Showing what central said ${relative(g.fetchedAt)}. The agent asks again by itself.`
-              : 'The agent asks again by itself; check Settings if this stays.'
-          }
-        />
+        <Banner tone="warn" title="Central’s view could not be fetched">
+          <p>{g.error}</p>
+          <p>
+            {g.fetchedAt ? (
+              <>
+                Showing what central said <Ago iso={g.fetchedAt} zone={zone} />.{' '}
+              </>
+            ) : null}
+            The agent asks again by itself; check the central address in Settings if this stays.
+          </p>
+        </Banner>
       ) : null}
       {g.drops.length === 0 ? (
         <Empty>
-          {g.fetchedAt
-            ? 'Central has no drop from this park yet.'
-            : 'Central has not been asked yet.'}
+          <p>
+            {g.fetchedAt
+              ? 'Central has no drop from this park yet.'
+              : 'Central has not been asked yet.'}
+          </p>
         </Empty>
       ) : (
-        <table className="table">
+        <Table label="At central" stack>
           <thead>
             <tr>
               <th>File</th>
@@ -217,22 +226,26 @@ export function Drops({
           </thead>
           <tbody>
             {g.drops.map((d) => {
-              const [tone, words] = CENTRAL_WORDS[d.state] ?? ['neutral', d.state];
+              const [t, words] = CENTRAL_WORDS[d.state] ?? ['idle', d.state];
               return (
                 <tr key={d.batchId}>
-                  <td className="mono">{d.fileName}</td>
-                  <td>{d.ride ?? '—'}</td>
-                  <td>
-                    <Badge tone={tone}>{words}</Badge>
+                  <td data-label="File" className="mono wrap">
+                    {d.fileName}
+                  </td>
+                  <td data-label="Ride">{d.ride ?? '—'}</td>
+                  <td data-label="At central">
+                    <Badge tone={t}>{words}</Badge>
                     {d.error?.reason ? <span className="cell-note"> {d.error.reason}</span> : null}
                   </td>
-                  <td title={when(d.receivedAt)}>{relative(d.receivedAt)}</td>
+                  <td data-label="Received">
+                    <Ago iso={d.receivedAt} zone={zone} />
+                  </td>
                 </tr>
               );
             })}
           </tbody>
-        </table>
+        </Table>
       )}
-    </section>
+    </>
   );
 }

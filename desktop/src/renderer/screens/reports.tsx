@@ -1,14 +1,18 @@
+import { ActionButton, Badge, Banner, dayLabel, Empty, Table } from '@zra/ui';
 import { useEffect } from 'react';
+import { reportDays } from '../../common/report-file-name.ts';
 import type { Api, Status } from '../api.tsx';
-import { relative, when } from '../format.tsx';
-import { Badge, Empty, Problem } from '../ui.tsx';
+import { Ago } from '../format.tsx';
 
-function period(start: string, end: string): string {
-  const s = new Date(start);
-  const e = new Date(new Date(end).getTime() - 1);
-  const fmt = (d: Date) =>
-    d.toLocaleDateString(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
-  return fmt(s) === fmt(e) ? fmt(s) : `${fmt(s)} – ${fmt(e)}`;
+type Report = Status['global']['reports'][number];
+
+/**
+ * A report's period as its PDF shows it: the park-local days (central's zone for the park), so
+ * a 2 Dec report reads "2 Dec 2026" wherever the browser is.
+ */
+export function periodText(period: Report['period'], zone: string): string {
+  const { first, last } = reportDays(period, zone);
+  return first === last ? dayLabel(first) : `${dayLabel(first)} – ${dayLabel(last)}`;
 }
 
 export function Reports({
@@ -18,35 +22,46 @@ export function Reports({
 }: {
   api: Api;
   status: Status;
-  onOpen: (reportId: string) => void;
+  onOpen: (r: Report) => Promise<void>;
 }) {
   const g = status.global;
+  const zone = g.standing?.today.timezone ?? status.timeZone;
   // The agent asks central every few minutes; a person opening this screen wants it now.
   // A failure shows through status.global.error, so the promise's own error is not needed.
   useEffect(() => {
     api.globalView.refresh.mutate().catch(() => undefined);
   }, [api]);
   return (
-    <section aria-labelledby="reports-title">
-      <h2 id="reports-title">Reports</h2>
-      <p className="lead">
-        Reports are made by central from the uploaded drops. The list refreshes by itself
-        {g.fetchedAt ? ` (last asked ${relative(g.fetchedAt)})` : ''}.
+    <>
+      <p className="muted">
+        Reports are made by central from the uploaded drops; their days are the park’s ({zone}). The
+        list refreshes by itself
+        {g.fetchedAt ? (
+          <>
+            {' '}
+            (last asked <Ago iso={g.fetchedAt} zone={status.timeZone} />)
+          </>
+        ) : null}
+        .
       </p>
       {g.error ? (
-        <Problem
-          title="Central’s report list could not be fetched"
-          message={g.error}
-          action="Check the central address and park token in Settings; the agent asks again by itself."
-        />
+        <Banner tone="warn" title="Central’s report list could not be fetched">
+          <p>{g.error}</p>
+          <p>
+            Check the central address and park token in Settings (“Test central”); the agent asks
+            again by itself.
+          </p>
+        </Banner>
       ) : null}
       {g.reports.length === 0 ? (
         <Empty>
-          No reports yet. Central makes them on its schedule, or when an engineer asks for one in
-          the central dashboard.
+          <p>
+            No reports yet. Central makes them on its schedule, or when an engineer asks for one in
+            the central dashboard.
+          </p>
         </Empty>
       ) : (
-        <table className="table">
+        <Table label="Reports" stack>
           <thead>
             <tr>
               <th>Ride</th>
@@ -61,28 +76,33 @@ export function Reports({
           <tbody>
             {g.reports.map((r) => (
               <tr key={r.id}>
-                <td>{r.ride ?? 'whole park'}</td>
-                <td>{period(r.period.start, r.period.end)}</td>
-                <td>
+                <td data-label="Ride">{r.ride ?? 'whole park'}</td>
+                <td data-label="Period">{periodText(r.period, zone)}</td>
+                <td data-label="State">
                   {r.state === 'ready' ? (
                     <Badge tone="ok">ready</Badge>
                   ) : (
-                    <Badge tone="failing">failed — Zamperla has been told</Badge>
+                    <Badge tone="bad">failed — Zamperla has been told</Badge>
                   )}
                 </td>
-                <td title={when(r.finishedAt)}>{relative(r.finishedAt)}</td>
+                <td data-label="Finished">
+                  <Ago iso={r.finishedAt} zone={status.timeZone} />
+                </td>
                 <td className="row-actions">
                   {r.state === 'ready' ? (
-                    <button type="button" onClick={() => onOpen(r.id)}>
-                      Open PDF
-                    </button>
+                    <ActionButton
+                      small
+                      label="Open PDF"
+                      busyLabel="Fetching from central…"
+                      run={() => onOpen(r)}
+                    />
                   ) : null}
                 </td>
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
-    </section>
+    </>
   );
 }

@@ -1,8 +1,9 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { ActionButton, Badge, Banner, count, Empty, Field, Form } from '@zra/ui';
+import { useEffect, useRef, useState } from 'react';
 import type { Api, ConnectionTest, RideView, Status } from '../api.tsx';
-import { errorText } from '../api.tsx';
-import { plural, scheduleText } from '../format.tsx';
-import { Badge, Empty, Field, Problem } from '../ui.tsx';
+import { describeError } from '../api.tsx';
+import { scheduleText, tone } from '../format.tsx';
+import { rideState } from './ride-state.tsx';
 
 type AfterBuffer = 'keep' | 'delete' | 'move';
 
@@ -102,8 +103,6 @@ function TestResult({
   api: Api;
   onAccepted: () => void;
 }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const key = result.hostKey;
   const needsAccept = key.state === 'unconfirmed' && key.presented !== null;
   // No credential is sent to a host key nobody accepted: the login was not tried.
@@ -118,7 +117,7 @@ function TestResult({
       <ul className="steps">
         {steps.map(([label, ok]) => (
           <li key={label}>
-            <Badge tone={ok === null ? 'neutral' : ok ? 'ok' : 'failing'}>
+            <Badge tone={ok === null ? 'idle' : ok ? 'ok' : 'bad'}>
               {ok === null ? 'not tried' : ok ? 'yes' : 'no'}
             </Badge>{' '}
             {label}
@@ -126,7 +125,7 @@ function TestResult({
         ))}
         {result.zipFiles !== null ? (
           <li>
-            <Badge tone="ok">found</Badge> {plural(result.zipFiles, 'drop file')} (.zip) in the
+            <Badge tone="ok">found</Badge> {count(result.zipFiles, 'drop file')} (.zip) in the
             folder
           </li>
         ) : null}
@@ -145,20 +144,15 @@ function TestResult({
           </p>
           {needsAccept ? <code className="fingerprint">{key.presented}</code> : null}
           {needsAccept && rideId ? (
-            <button
-              type="button"
-              className="primary"
-              disabled={busy}
-              onClick={() => {
-                setBusy(true);
-                api.rides.acceptHostKey
-                  .mutate({ rideId, fingerprint: key.presented ?? '' })
-                  .then(onAccepted, (err: unknown) => setError(errorText(err)))
-                  .finally(() => setBusy(false));
-              }}
-            >
-              Accept this host key
-            </button>
+            <ActionButton
+              label="Accept this host key"
+              busyLabel="Accepting…"
+              variant="primary"
+              run={() =>
+                api.rides.acceptHostKey.mutate({ rideId, fingerprint: key.presented ?? '' })
+              }
+              done={onAccepted}
+            />
           ) : null}
           {needsAccept && !rideId ? (
             <p className="field-hint">
@@ -167,8 +161,7 @@ function TestResult({
           ) : null}
         </div>
       ) : null}
-      {result.error && !needsAccept ? <p className="ride-error">{result.error}</p> : null}
-      {error ? <Problem title="The key was not accepted" message={error} /> : null}
+      {result.error && !needsAccept ? <p className="problem">{result.error}</p> : null}
     </div>
   );
 }
@@ -217,45 +210,34 @@ function RideForm({
   editing: boolean;
   /** The time zone the rules are read in (Settings), named in the hint. */
   timeZone: string;
-  onDone: (savedId: string | null) => void;
+  onDone: () => void;
 }) {
   const [f, setF] = useState<FormState>(initial);
-  const [error, setError] = useState<string | null>(null);
   const [test, setTest] = useState<ConnectionTest | null>(null);
-  const [busy, setBusy] = useState<'save' | 'test' | null>(null);
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((o) => ({ ...o, [k]: v }));
 
-  const save = (e: FormEvent) => {
-    e.preventDefault();
-    setBusy('save');
-    setError(null);
+  const save = async (): Promise<string> => {
     const call = editing ? api.rides.edit : api.rides.add;
-    call
-      .mutate(draftOf(f))
-      .then(
-        (r) => onDone(r.id),
-        (err: unknown) => setError(errorText(err)),
-      )
-      .finally(() => setBusy(null));
-  };
-  const testNow = () => {
-    setBusy('test');
-    setTest(null);
-    api.rides.testConnection
-      .mutate({ draft: draftOf(f) })
-      .then(setTest, (err: unknown) => setError(errorText(err)))
-      .finally(() => setBusy(null));
+    const r = await call.mutate(draftOf(f));
+    onDone();
+    return `Ride ${r.id} saved.`;
   };
 
   return (
-    <form
-      className="card ride-form"
+    <Form
+      label={editing ? `Edit ride ${f.id}` : 'Add a ride'}
+      title={editing ? `Edit ride ${f.id}` : 'Add a ride'}
+      layout="column"
+      submitLabel="Save ride"
+      busyLabel="Saving…"
       onSubmit={save}
-      aria-label={editing ? `Edit ride ${f.id}` : 'Add a ride'}
     >
-      <h3>{editing ? `Edit ride ${f.id}` : 'Add a ride'}</h3>
       <div className="form-grid">
-        <Field label="Ride name" hint="Lower-case letters, digits and dashes, e.g. thunder-loop.">
+        <Field
+          label="Ride name"
+          name="id"
+          hint="Lower-case letters, digits and dashes, as in the drop file names, e.g. thunder-loop."
+        >
           <input
             value={f.id}
             disabled={editing}
@@ -263,7 +245,7 @@ function RideForm({
             onChange={(e) => set('id', e.target.value)}
           />
         </Field>
-        <Field label="Connection">
+        <Field label="Connection" name="connection.type">
           <select value={f.type} onChange={(e) => set('type', e.target.value as FormState['type'])}>
             <option value="sftp">SFTP (ride gateway)</option>
             <option value="http">HTTP(S) download</option>
@@ -271,17 +253,17 @@ function RideForm({
         </Field>
         {f.type === 'sftp' ? (
           <>
-            <Field label="Gateway address" hint="Host name or IP address.">
+            <Field label="Gateway address" name="connection.host" hint="Host name or IP address.">
               <input value={f.host} onChange={(e) => set('host', e.target.value)} />
             </Field>
-            <Field label="Port">
+            <Field label="Port" name="connection.port">
               <input
                 inputMode="numeric"
                 value={f.port}
                 onChange={(e) => set('port', e.target.value)}
               />
             </Field>
-            <Field label="User name">
+            <Field label="User name" name="connection.username">
               <input
                 value={f.username}
                 autoComplete="off"
@@ -300,6 +282,7 @@ function RideForm({
             {f.auth === 'password' ? (
               <Field
                 label="Password"
+                name="connection.password"
                 hint={editing ? 'Leave empty to keep the saved password.' : undefined}
               >
                 <input
@@ -312,6 +295,7 @@ function RideForm({
             ) : (
               <Field
                 label="Private key"
+                name="connection.privateKey"
                 hint={
                   editing ? 'Leave empty to keep the saved key.' : 'Paste the OpenSSH private key.'
                 }
@@ -326,13 +310,17 @@ function RideForm({
           </>
         ) : (
           <>
-            <Field label="Gateway URL" hint="e.g. https://10.20.0.5:8443/drops">
+            <Field
+              label="Gateway URL"
+              name="connection.url"
+              hint="e.g. https://10.20.0.5:8443/drops"
+            >
               <input value={f.url} onChange={(e) => set('url', e.target.value)} />
             </Field>
-            <Field label="User name (optional)">
+            <Field label="User name (optional)" name="connection.username">
               <input value={f.username} onChange={(e) => set('username', e.target.value)} />
             </Field>
-            <Field label="Password (optional)">
+            <Field label="Password (optional)" name="connection.password">
               <input
                 type="password"
                 value={f.password}
@@ -341,10 +329,14 @@ function RideForm({
             </Field>
           </>
         )}
-        <Field label="Remote folder" hint="The folder on the gateway holding this ride's drops.">
+        <Field
+          label="Remote folder"
+          name="remoteDir"
+          hint="The folder on the gateway holding this ride's drops."
+        >
           <input value={f.remoteDir} onChange={(e) => set('remoteDir', e.target.value)} />
         </Field>
-        <Field label="After a drop is safely buffered">
+        <Field label="After a drop is safely buffered" name="afterBuffer">
           <select
             value={f.afterBuffer}
             onChange={(e) => set('afterBuffer', e.target.value as AfterBuffer)}
@@ -357,13 +349,14 @@ function RideForm({
           </select>
         </Field>
         {f.afterBuffer === 'move' ? (
-          <Field label="Move to folder">
+          <Field label="Move to folder" name="afterBuffer.moveTo">
             <input value={f.moveTo} onChange={(e) => set('moveTo', e.target.value)} />
           </Field>
         ) : null}
         <div className="field wide">
           <Field
             label="When to pull"
+            name="schedule"
             hint={`One rule per line: minute hour day month weekday, in ${timeZone} time (change it in Settings).`}
           >
             <textarea
@@ -375,79 +368,67 @@ function RideForm({
           <SchedulePreview api={api} text={f.schedule} />
         </div>
       </div>
-      {error ? (
-        <Problem
-          title="The ride was not saved"
-          message={error}
-          action="Correct the field named in the message and save again."
-        />
-      ) : null}
       {test ? (
         <TestResult result={test} rideId={null} api={api} onAccepted={() => undefined} />
       ) : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy !== null}>
-          {busy === 'save' ? 'Saving…' : 'Save ride'}
-        </button>
-        <button type="button" disabled={busy !== null} onClick={testNow}>
-          {busy === 'test' ? 'Testing…' : 'Test connection'}
-        </button>
-        <button type="button" onClick={() => onDone(null)}>
+      <div className="row">
+        <ActionButton
+          label="Test connection"
+          busyLabel="Testing…"
+          run={async () => {
+            setTest(null);
+            setTest(await api.rides.testConnection.mutate({ draft: draftOf(f) }));
+          }}
+        />
+        <button type="button" className="button" onClick={onDone}>
           Cancel
         </button>
       </div>
-    </form>
+    </Form>
   );
 }
 
 function RideRow({
   ride,
-  live,
-  timeZone,
+  status,
+  focused,
   api,
   onEdit,
-  refresh,
+  reload,
 }: {
   ride: RideView;
-  live: Status['rides'][number] | undefined;
-  timeZone: string;
+  status: Status;
+  focused: boolean;
   api: Api;
   onEdit: () => void;
-  refresh: () => Promise<void>;
+  reload: () => void;
 }) {
   const [test, setTest] = useState<ConnectionTest | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (focused) ref.current?.scrollIntoView({ block: 'center' });
+  }, [focused]);
+  const live = status.rides.find((s) => s.id === ride.id);
+  const state = live ? rideState(live, status) : { tone: 'neutral' as const, words: 'Loading' };
   const c = ride.connection;
-  const run = (what: string, work: () => Promise<unknown>) => {
-    setBusy(what);
-    setError(null);
-    work()
-      .then(() => refresh())
-      .catch((err: unknown) => setError(errorText(err)))
-      .finally(() => setBusy(null));
-  };
-  const testNow = () =>
-    run('test', async () => setTest(await api.rides.testConnection.mutate({ rideId: ride.id })));
   return (
-    <article className="card" aria-label={`Ride ${ride.id}`}>
+    <article
+      ref={ref}
+      className={focused ? 'card ride-card card-attention' : 'card ride-card'}
+      aria-label={`Ride ${ride.id}`}
+    >
       <header className="card-head">
         <h3>{ride.id}</h3>
-        {live?.hostKey.state === 'unconfirmed' ? (
-          <Badge tone="attention">Host key to accept</Badge>
-        ) : live?.hostKey.state === 'changed' ? (
-          <Badge tone="failing">Host key changed</Badge>
-        ) : live?.lastError ? (
-          <Badge tone="failing">Last pull failed</Badge>
-        ) : (
-          <Badge tone="ok">Ready</Badge>
-        )}
+        <Badge tone={tone(state.tone)}>{state.words}</Badge>
       </header>
       <dl className="facts">
         <dt>Gateway</dt>
-        <dd>{c.type === 'sftp' ? `SFTP ${c.username}@${c.host}:${c.port}` : `HTTP ${c.url}`}</dd>
+        <dd className="wrap">
+          {c.type === 'sftp' ? `SFTP ${c.username}@${c.host}:${c.port}` : `HTTP ${c.url}`}
+        </dd>
         <dt>Remote folder</dt>
-        <dd>{ride.remoteDir}</dd>
+        <dd className="wrap">{ride.remoteDir}</dd>
         <dt>Afterwards</dt>
         <dd>
           {typeof ride.afterBuffer === 'string'
@@ -457,14 +438,21 @@ function RideRow({
             : `moved to ${ride.afterBuffer.moveTo}`}
         </dd>
         <dt>Schedule</dt>
-        <dd>{scheduleText(ride.scheduleInWords, timeZone)}</dd>
+        <dd>{scheduleText(ride.scheduleInWords, status.timeZone)}</dd>
       </dl>
+      {live?.lastError ? (
+        <p className="problem" role="status">
+          <strong>
+            {live.lastErrorFrom === 'connection test' ? 'Connection test' : 'Last pull'}:
+          </strong>{' '}
+          {live.lastError}
+        </p>
+      ) : null}
       {ride.credentialError ? (
-        <Problem
-          title="The saved credential cannot be read"
-          message={ride.credentialError}
-          action="Edit the ride and enter the password or key again."
-        />
+        <Banner tone="error" title="The saved credential cannot be read">
+          <p>{ride.credentialError}</p>
+          <p>What to do: edit the ride and enter the password or key again.</p>
+        </Banner>
       ) : null}
       {test ? (
         <TestResult
@@ -473,41 +461,60 @@ function RideRow({
           api={api}
           onAccepted={() => {
             setTest(null);
-            void refresh();
+            reload();
           }}
         />
       ) : null}
-      {error ? <Problem title="That did not work" message={error} /> : null}
-      <div className="actions">
-        <button type="button" disabled={busy !== null} onClick={testNow}>
-          {busy === 'test' ? 'Testing…' : 'Test connection'}
-        </button>
-        <button
-          type="button"
-          disabled={busy !== null}
-          onClick={() => run('pull', () => api.pullNow.mutate({ ride: ride.id }))}
-        >
-          {busy === 'pull' ? 'Pulling…' : 'Pull now'}
-        </button>
-        <button type="button" onClick={onEdit}>
+      {note ? (
+        <p className="banner banner-info" role="status">
+          {note}
+        </p>
+      ) : null}
+      <div className="row">
+        <ActionButton
+          label="Test connection"
+          busyLabel="Testing…"
+          run={async () => {
+            setTest(null);
+            setTest(await api.rides.testConnection.mutate({ rideId: ride.id }));
+          }}
+          done={reload}
+        />
+        <ActionButton
+          label="Pull now"
+          busyLabel="Pulling…"
+          run={async () => {
+            setNote(null);
+            const [r] = await api.pullNow.mutate({ ride: ride.id });
+            setNote(
+              r?.error
+                ? `The pull failed: ${r.error}`
+                : `Pulled: ${count(r?.result?.buffered ?? 0, 'new drop')}${r?.result?.quarantined ? `, ${r.result.quarantined} kept aside` : ''}.`,
+            );
+          }}
+          done={reload}
+        />
+        <button type="button" className="button" onClick={onEdit}>
           Edit
         </button>
         {ride.source === 'stored' ? (
-          <button
-            type="button"
-            className="danger"
-            disabled={busy !== null}
-            onClick={() => {
-              if (
-                window.confirm(`Remove ride ${ride.id}? Its buffered drops are still uploaded.`)
-              ) {
-                run('remove', () => api.rides.remove.mutate({ rideId: ride.id }));
-              }
+          <ActionButton
+            label="Remove"
+            busyLabel="Removing…"
+            variant="danger"
+            confirm={{
+              question: `Remove ride ${ride.id}? Its drops already pulled are still uploaded; nothing changes on the gateway.`,
+              yes: 'Remove the ride',
             }}
-          >
-            Remove
-          </button>
-        ) : null}
+            run={() => api.rides.remove.mutate({ rideId: ride.id })}
+            done={reload}
+          />
+        ) : (
+          <span className="muted">
+            Set up in the agent’s config file: remove it there and restart the agent (a ride removed
+            here would come back from the file at the next start).
+          </span>
+        )}
       </div>
     </article>
   );
@@ -516,43 +523,59 @@ function RideRow({
 export function Rides({
   api,
   status,
-  refresh,
+  focus,
+  reload,
 }: {
   api: Api;
   status: Status;
-  refresh: () => Promise<void>;
+  focus: string | null;
+  reload: () => void;
 }) {
   const [rides, setRides] = useState<RideView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [form, setForm] = useState<{ initial: FormState; editing: boolean } | null>(null);
-  const load = () =>
+  const [version, setVersion] = useState(0);
+  const statusKey = status.rides.map((r) => `${r.id}:${r.hostKey.state}`).join(',');
+  useEffect(() => {
+    let live = true;
     api.rides.list.query().then(
       (r) => {
+        if (!live) return;
         setRides(r);
         setError(null);
       },
-      (err: unknown) => setError(errorText(err)),
+      (err: unknown) => live && setError(describeError(err)),
     );
-  const statusKey = status.rides.map((r) => `${r.id}:${r.hostKey.state}`).join(',');
-  useEffect(() => {
-    void load();
-  }, [api, statusKey]);
+    return () => {
+      live = false;
+    };
+  }, [api, statusKey, version]);
+  const changed = () => {
+    setVersion((v) => v + 1);
+    reload();
+  };
 
   return (
-    <section aria-labelledby="rides-title">
+    <>
       <div className="section-head">
-        <h2 id="rides-title">Rides</h2>
+        <p className="muted">
+          Each ride’s gateway, login and pull times. Test a connection before relying on it.
+        </p>
         {form ? null : (
           <button
             type="button"
-            className="primary"
+            className="button primary"
             onClick={() => setForm({ initial: EMPTY_FORM, editing: false })}
           >
             Add a ride
           </button>
         )}
       </div>
-      {error ? <Problem title="The rides could not be loaded" message={error} /> : null}
+      {error ? (
+        <Banner tone="error" title="The rides could not be loaded">
+          {error}
+        </Banner>
+      ) : null}
       {form ? (
         <RideForm
           api={api}
@@ -561,27 +584,28 @@ export function Rides({
           timeZone={status.timeZone}
           onDone={() => {
             setForm(null);
-            void load();
-            void refresh();
+            changed();
           }}
         />
       ) : null}
       {rides && rides.length === 0 && !form ? (
-        <Empty>No rides yet. Press “Add a ride” and enter the gateway's address and login.</Empty>
+        <Empty>
+          <p>No rides yet. Press “Add a ride” and enter the gateway's address and login.</p>
+        </Empty>
       ) : null}
       <div className="rides-list">
         {rides?.map((r) => (
           <RideRow
             key={r.id}
             ride={r}
-            live={status.rides.find((s) => s.id === r.id)}
-            timeZone={status.timeZone}
+            status={status}
+            focused={focus === r.id}
             api={api}
-            refresh={refresh}
+            reload={changed}
             onEdit={() => setForm({ initial: formFor(r), editing: true })}
           />
         ))}
       </div>
-    </section>
+    </>
   );
 }

@@ -11,7 +11,11 @@ import {
 import { fieldErrors } from '../error-text.ts';
 import { useUiConfig } from '../ui-config.tsx';
 
-const FieldErrorsContext = createContext<Record<string, string>>({});
+/** The form's field errors, and how a field clears its own once the person edits it. */
+const FieldErrorsContext = createContext<{
+  errors: Record<string, string>;
+  clear: (name: string) => void;
+}>({ errors: {}, clear: () => undefined });
 
 /**
  * A form that runs one change: the submit button is busy while it runs; the outcome is a
@@ -65,7 +69,18 @@ export function Form(props: {
       noValidate={false}
     >
       {props.title ? <h2>{props.title}</h2> : null}
-      <FieldErrorsContext.Provider value={errors}>{props.children}</FieldErrorsContext.Provider>
+      <FieldErrorsContext.Provider
+        value={{
+          errors,
+          clear: (name) =>
+            setErrors((e) => {
+              if (!(name in e)) return e;
+              return Object.fromEntries(Object.entries(e).filter(([k]) => k !== name));
+            }),
+        }}
+      >
+        {props.children}
+      </FieldErrorsContext.Provider>
       <div className="form-actions">
         <button
           type="submit"
@@ -91,6 +106,7 @@ export function Form(props: {
 /**
  * A labelled control with an optional hint and the error its form got for `name` (a path
  * like `openingHours.close`), linked to the control with aria-describedby and aria-invalid.
+ * The error goes as soon as the person changes the control (it was about the old value).
  */
 export function Field(props: {
   label: ReactNode;
@@ -100,11 +116,13 @@ export function Field(props: {
     id?: string;
     'aria-describedby'?: string;
     'aria-invalid'?: boolean;
+    onChange?: (event: never) => void;
   }>;
 }) {
   const id = useId();
-  const errors = useContext(FieldErrorsContext);
+  const { errors, clear } = useContext(FieldErrorsContext);
   const error = props.name ? errors[props.name] : undefined;
+  const ownChange = props.children.props.onChange;
   const described = [props.hint ? `${id}-hint` : null, error ? `${id}-error` : null]
     .filter(Boolean)
     .join(' ');
@@ -117,6 +135,14 @@ export function Field(props: {
         id,
         'aria-describedby': described || undefined,
         'aria-invalid': error ? true : undefined,
+        ...(error && props.name
+          ? {
+              onChange: (event: never) => {
+                ownChange?.(event);
+                if (props.name) clear(props.name);
+              },
+            }
+          : {}),
       })}
       {props.hint ? (
         <span className="field-hint" id={`${id}-hint`}>
