@@ -97,8 +97,9 @@ const noNulCharacters = t.middleware(async ({ next, getRawInput }) => {
 export const publicProcedure = t.procedure.use(domainErrors).use(noNulCharacters);
 
 /**
- * For procedures that check a password: one per HTTP request. A batch of many sign-ins in one
- * request was one request for every per-request defence while it ran scrypt hundreds of times.
+ * For `auth.*` and other procedures that check a password: one per HTTP request. A batch of
+ * many sign-ins in one request was one request for every per-request defence while it ran
+ * scrypt hundreds of times.
  */
 export const alone = t.middleware(({ ctx, next, path }) => {
   if (ctx.batchCalls > 1) {

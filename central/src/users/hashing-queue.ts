@@ -14,18 +14,17 @@ export class HashingBusyError extends RateLimitedError {
 
 /** Settings of {@link HashingQueue}. */
 export interface HashingQueueLimits {
-  /** Hashes that run at once (each holds one of libuv's threads for ~50 ms). */
+  /** Hashes that run at once (~50 ms and 32 MiB each). */
   concurrency: number;
   /** Hashes that may wait; one more is refused at once instead of queued. */
   maxWaiting: number;
 }
 
 /**
- * The one way into scrypt. node's async scrypt runs on libuv's thread pool (4 threads), which
- * file reads and writes share: a burst of sign-ins on all four threads stalled every report
- * download, dashboard file and ingest write behind it. Here at most `concurrency` hashes run
- * at once, so the rest of the pool stays free for file I/O; at most `maxWaiting` wait, and the
- * next one is refused (its caller answers "too many requests") rather than queued without end.
+ * The one way into scrypt (password.ts hashes on a thread of its own). A sign-in flood must
+ * neither pile up work without end nor take the machine from uploads and downloads: at most
+ * `concurrency` hashes run at once, at most `maxWaiting` wait, and the next one is refused (its
+ * caller answers "too many requests") rather than queued.
  */
 export class HashingQueue {
   private readonly slots: Semaphore;
@@ -51,7 +50,7 @@ export class HashingQueue {
 }
 
 /**
- * The process's queue: libuv's thread pool is one per process, so one queue guards it. One hash
- * at a time (~20 sign-ins a second) leaves three of the four threads to file I/O.
+ * The process's queue, in front of its one hashing thread: one hash at a time (~20 sign-ins a
+ * second on an idle machine), 16 waiting (under a second's wait).
  */
 export const passwordHashing = new HashingQueue({ concurrency: 1, maxWaiting: 16 });

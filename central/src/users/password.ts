@@ -1,4 +1,5 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createThreadPool } from '@zra/shared';
 import { passwordHashing } from './hashing-queue.ts';
 
 /** scrypt cost parameters; stored beside every hash so they can be raised later. */
@@ -20,25 +21,43 @@ export const CURRENT_SCRYPT: ScryptParams = { n: 2 ** 15, r: 8, p: 1 };
 const KEY_BYTES = 64;
 const SALT_BYTES = 16;
 
-function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
-  const options: ScryptOptions = {
-    N: params.n,
-    r: params.r,
-    p: params.p,
-    // scrypt needs 128·N·r bytes; node's default cap (32 MiB) is exactly that and refuses.
-    maxmem: 256 * params.n * params.r,
-  };
-  // The async form runs on libuv's thread pool (a login does not stall the event loop), and
-  // only through the hashing queue, so a flood of logins cannot take all of that pool from
-  // file I/O; a full queue refuses with HashingBusyError (TOO_MANY_REQUESTS).
-  return passwordHashing.run(
-    () =>
-      new Promise<Buffer>((resolve, reject) => {
-        scrypt(password.normalize('NFC'), salt, KEY_BYTES, options, (err, key) =>
-          err ? reject(err) : resolve(key),
-        );
-      }),
+/** What the hashing thread is asked (hash-worker.mjs). */
+interface HashTask extends ScryptParams {
+  password: string;
+  salt: Uint8Array;
+  keyBytes: number;
+}
+
+/**
+ * One thread that only hashes passwords, at the lowest CPU priority. It never uses libuv's
+ * thread pool, which file reads and writes share (node's async scrypt did: 300 sign-ins at once
+ * stalled report downloads, dashboard files and ingest writes for 17 s), and under a flood it
+ * yields the CPU to everything else. Started on the first sign-in; an idle thread does not keep
+ * a process (a CLI run) alive.
+ */
+const hashThread = createThreadPool<HashTask, Uint8Array>({
+  workerUrl: new URL('./hash-worker.mjs', import.meta.url),
+  threads: 1,
+  name: 'password hashing',
+  failurePrefix: 'password hashing failed',
+  retryHint: 'sign in again',
+  lazy: true,
+});
+
+async function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+  // Through the hashing queue: one hash at a time, a bounded wait, the rest refused at once
+  // with HashingBusyError (TOO_MANY_REQUESTS) instead of piling up.
+  const key = await passwordHashing.run(() =>
+    hashThread.run({
+      password: password.normalize('NFC'),
+      salt,
+      keyBytes: KEY_BYTES,
+      n: params.n,
+      r: params.r,
+      p: params.p,
+    }),
   );
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
 }
 
 /** Hashes a new password with a fresh random salt and the current parameters. */

@@ -12,7 +12,10 @@ import { passwordProblem } from '../../users/password-policy.ts';
 import { login, logout, WRONG_LOGIN_MESSAGE } from '../../users/session-store.ts';
 import { alone, CSRF_MESSAGE, publicProcedure, router, userProcedure } from '../trpc.ts';
 
-/** Dashboard sign-in: a session in an HttpOnly, SameSite=Strict cookie (docs/central.md). */
+/**
+ * Dashboard sign-in: a session in an HttpOnly, SameSite=Strict cookie (docs/central.md). Every
+ * `auth.*` call comes in a request of its own (`alone`): one request, one password check.
+ */
 export const authRouter = router({
   /** Checks the password and sets the session cookie; wrong or unknown → UNAUTHORIZED. */
   login: publicProcedure
@@ -58,7 +61,7 @@ export const authRouter = router({
       return view;
     }),
   /** Ends the session (server side, at once) and clears the cookie. */
-  logout: userProcedure.mutation(async ({ ctx }) => {
+  logout: userProcedure.use(alone).mutation(async ({ ctx }) => {
     await logout(ctx.pool, ctx.sessionId);
     ctx.setCookie(clearedSessionCookie(ctx.settings.cookieSecure));
     return { ok: true as const };
@@ -93,5 +96,8 @@ export const authRouter = router({
       return { ok: true as const };
     }),
   /** Who is signed in, and the CSRF token (e.g. after a page reload). */
-  me: userProcedure.output(sessionViewSchema).query(({ ctx }): SessionView => ctx.session),
+  me: userProcedure
+    .use(alone)
+    .output(sessionViewSchema)
+    .query(({ ctx }): SessionView => ctx.session),
 });
