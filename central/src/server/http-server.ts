@@ -9,6 +9,7 @@ import { cookieValue } from '../users/cookies.ts';
 import type { SessionView } from '../users/auth-schemas.ts';
 import { DEVICE_COOKIE } from '../users/known-devices.ts';
 import { SESSION_COOKIE, sessionFor } from '../users/session-store.ts';
+import { MAX_BATCH_CALLS } from './batch-limit.ts';
 import { clientAddressResolver } from './client-address.ts';
 import type { CentralServices } from './context.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboardFile } from './dashboard-files.ts';
@@ -22,12 +23,6 @@ import { appRouter } from './router.ts';
 
 /** A chunk plus the multipart envelope and the other fields; anything larger is refused (413). */
 export const MAX_BODY_BYTES = MAX_CHUNK_BYTES + 1024 * 1024;
-
-/**
- * Calls one tRPC batch may carry (the dashboard batches a screen's few queries). Without a
- * bound, one request of a 9 MiB body carried thousands of calls past every per-request limit.
- */
-export const MAX_BATCH_CALLS = 20;
 
 /** Headers of every API and JSON answer: never sniffed as another type, never cached. */
 const API_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };

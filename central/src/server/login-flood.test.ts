@@ -218,6 +218,7 @@ describe('a sign-in flood', () => {
       const refused = await batch;
       expect(refused.value.status).toBe(400);
       expect(refused.value.text).toContain('Batch call exceeds maximum size');
+      expect(refused.value.text).toContain('at most 20 calls');
       expect(refused.ms).toBeLessThan(2000);
       expect(during.ms).toBeLessThan(bound(fileBaseline));
 

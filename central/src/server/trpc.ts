@@ -7,11 +7,19 @@ import { describeInput, recordAudit } from '../users/audit-log.ts';
 import { csrfMatches } from '../users/session-store.ts';
 import type { CentralContext } from './context.ts';
 import { containsNul, NUL_MESSAGE } from './nul-characters.ts';
+import { MAX_BATCH_CALLS } from './batch-limit.ts';
 
 // isDev false: error responses go to parks over the internet and must not carry stack traces.
 const t = initTRPC.context<CentralContext>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
+    // tRPC's own refusal of an oversized batch (maxBatchSize) says what, not what to do.
+    if (error.message === 'Batch call exceeds maximum size') {
+      return {
+        ...shape,
+        message: `Batch call exceeds maximum size: one request carries at most ${MAX_BATCH_CALLS} calls; send the others in further requests`,
+      };
+    }
     // A refused call (rate limit, quota, sign-in throttle) says how long to wait (also the
     // `retry-after` header); the agent's back-off honours it.
     const retryAfterS =
