@@ -61,11 +61,20 @@ export const downloadJob: JobKind<DownloadMessage> = {
     ]);
     const request = r.rows[0];
     if (!request) {
-      throw new PermanentJobError(
-        'download_missing',
-        `download ${requestId} no longer exists (its ride's gateway settings were removed)`,
-        'nothing',
+      log.info(
+        { requestId },
+        "download no longer exists (its ride's gateway settings were removed); nothing to do",
       );
+      return;
+    }
+    // A stray copy of the message of a finished download (a lost ack): doing it again would be
+    // a new download nobody asked for, and it could queue continuations of its own.
+    if (request.state === 'done' || request.state === 'failed') {
+      log.info(
+        { requestId, state: request.state },
+        'download finished before; this copy of its message is dropped',
+      );
+      return;
     }
     const ref = { park: request.park_id, ride: request.ride_id };
     const runLog = log.child({ park: ref.park, ride: ref.ride, reason: request.reason });
