@@ -31,5 +31,7 @@ describe('client address', () => {
   it('ignores the header from a peer that is not a trusted proxy', () => {
     const resolve = clientAddressResolver(['10.0.0.0/8']);
     expect(resolve('192.0.2.1', '10.1.1.1')).toBe('192.0.2.1');
+    expect(resolve.trusts('192.0.2.1')).toBe(false);
+    expect(resolve.trusts('::ffff:10.2.3.4')).toBe(true);
   });
 });

@@ -8,6 +8,8 @@ import { BlockList, isIP } from 'node:net';
  */
 export interface ClientAddressResolver {
   (socketAddress: string | undefined, forwardedFor: string | string[] | undefined): string;
+  /** Whether a connection from `socketAddress` is from a trusted proxy. */
+  trusts(socketAddress: string | undefined): boolean;
 }
 
 /** Builds the resolver for `TRUSTED_PROXIES` entries (`10.1.2.3`, `10.0.0.0/8`, `fd00::/8`). */
@@ -25,7 +27,10 @@ export function clientAddressResolver(trustedProxies: readonly string[]): Client
     return trusted.check(address, family === 6 ? 'ipv6' : 'ipv4');
   };
 
-  return (socketAddress, forwardedFor) => {
+  const resolve = (
+    socketAddress: string | undefined,
+    forwardedFor: string | string[] | undefined,
+  ): string => {
     const peer = plainAddress(socketAddress ?? '') || 'unknown';
     if (trustedProxies.length === 0 || !isTrusted(peer)) return peer;
     // Each proxy appends the address it got the request from: read from the right, skip the
@@ -44,6 +49,9 @@ export function clientAddressResolver(trustedProxies: readonly string[]): Client
     }
     return client;
   };
+  return Object.assign(resolve, {
+    trusts: (socketAddress: string | undefined) => isTrusted(plainAddress(socketAddress ?? '')),
+  });
 }
 
 /**

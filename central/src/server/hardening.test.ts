@@ -112,6 +112,27 @@ describe('bad input and headers', () => {
   });
 });
 
+describe('X-Forwarded-For', () => {
+  it('is not believed from a sender TRUSTED_PROXIES does not list, and the operator is told once', async () => {
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${central.url}/trpc/auth.login`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-zra-csrf': 'login',
+          'x-forwarded-for': `198.51.100.${i}`,
+        },
+        body: JSON.stringify({ username: 'alice', password: 'not her password' }),
+      });
+    }
+    const refused = logs.lines.filter((l) => l.msg === 'login refused');
+    expect(refused.map((l) => l.source)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    const warnings = logs.lines.filter((l) => String(l.msg).includes('TRUSTED_PROXIES'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ sender: '127.0.0.1' });
+  });
+});
+
 describe('Host allowlist (DNS rebinding)', () => {
   it('refuses a host name central does not know, on the API, the dashboard, the files and /metrics', async () => {
     for (const [base, path] of [

@@ -63,7 +63,24 @@ export async function startHttpServer(
 ): Promise<RunningHttpServer> {
   const { log, metrics } = deps;
   const requestLogs = new WeakMap<http.IncomingMessage, Logger>();
-  const clientAddress = clientAddressResolver(deps.trustedProxies);
+  const resolveClient = clientAddressResolver(deps.trustedProxies);
+  // Behind a proxy that TRUSTED_PROXIES does not list, every client counts as the proxy for the
+  // sign-in limits: say so once per sender (a few at most), so the operator can fix the setting.
+  const warnedForwarders = new Set<string>();
+  const clientAddress = (req: http.IncomingMessage, log: Logger): string => {
+    const forwarded = req.headers['x-forwarded-for'];
+    const client = resolveClient(req.socket.remoteAddress, forwarded);
+    // Not believed: `client` is then the sender itself.
+    const ignored = forwarded !== undefined && !resolveClient.trusts(req.socket.remoteAddress);
+    if (ignored && warnedForwarders.size < 8 && !warnedForwarders.has(client)) {
+      warnedForwarders.add(client);
+      log.warn(
+        { sender: client },
+        'a request came with X-Forwarded-For from a sender TRUSTED_PROXIES does not list: it is not believed, so behind that proxy all clients share its address for the sign-in limits; if it is your ingress, add its address range to TRUSTED_PROXIES',
+      );
+    }
+    return client;
+  };
   const hostAllowed = hostAllowlist(deps.allowedHosts);
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -84,7 +101,7 @@ export async function startHttpServer(
         ingestLimiter: deps.ingestLimiter,
         loginThrottle: deps.loginThrottle,
         parkQuota: deps.parkQuota,
-        remoteAddress: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']),
+        remoteAddress: clientAddress(req, log),
         deviceId: cookieValue(req.headers.cookie, DEVICE_COOKIE),
         batchCalls: info.calls.length,
         onEnqueued: deps.onEnqueued,
