@@ -397,6 +397,11 @@ export async function buildImages({ log = (m) => console.log(`» ${m}`) } = {}) 
       }
       built.push(d.tag);
     }
+    if (built.length > 0) {
+      // Every rebuild leaves the previous image and its stages untagged: keep a day's worth
+      // (the layer cache of recent builds), drop the rest so the disk does not fill up.
+      await podman(['image', 'prune', '--force', '--filter', 'until=24h']);
+    }
     return { images, built };
   });
 }
