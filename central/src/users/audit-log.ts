@@ -34,7 +34,7 @@ export const auditLogInputSchema = z.strictObject({
 export type AuditLogInput = z.input<typeof auditLogInputSchema>;
 
 /** Field names whose values are never written to the log, whatever the action. */
-const SECRET = /password|secret|credential|^token$/i;
+const SECRET = /password|passphrase|secret|credential|private|^token$/i;
 
 /** Input fields that name what an action acted on, in the order they are looked for. */
 const TARGETS = ['username', 'park', 'tokenId', 'batchId', 'reportId', 'ruleId'] as const;
