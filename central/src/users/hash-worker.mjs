@@ -5,13 +5,16 @@ import { scryptSync } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { register } from 'tsx/esm/api';
 
-// Lowest CPU priority for this thread alone (on Linux `nice` is per thread): under a flood of
-// sign-ins the hashing yields the CPU to requests, uploads and the verifier, and only sign-ins
-// slow down. Refused on some systems; hashing then simply runs at normal priority.
-try {
-  setPriority(19);
-} catch {
-  // Not allowed here: normal priority.
+// Lowest CPU priority for this thread alone: under a flood of sign-ins the hashing yields the
+// CPU to requests, uploads and the verifier, and only sign-ins slow down. Only on Linux, where
+// `nice` is per thread; elsewhere it would lower the whole process, so hashing keeps normal
+// priority there (as it does where lowering is refused).
+if (process.platform === 'linux') {
+  try {
+    setPriority(19);
+  } catch {
+    // Not allowed here: normal priority.
+  }
 }
 
 register();
