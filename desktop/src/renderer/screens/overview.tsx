@@ -6,7 +6,8 @@ import { keptAction, keptOf, rideState } from './ride-state.tsx';
 
 function RideCard({ ride, status }: { ride: RideStatus; status: Status }) {
   const kept = keptOf(status, ride.id);
-  const newest = kept[0];
+  // The file of another park first: it is what makes the ride red.
+  const newest = kept.find((d) => d.reasonCode === 'park_mismatch') ?? kept[0];
   const state = rideState(ride, status);
   const zone = status.timeZone;
   const central = status.global.drops.filter((d) => d.ride === ride.id);
@@ -59,8 +60,8 @@ function RideCard({ ride, status }: { ride: RideStatus; status: Status }) {
         <div className="problem" role="status" aria-label={`Drops of ride ${ride.id} kept aside`}>
           <p>
             <strong>Kept aside:</strong> {count(kept.length, 'file')} of this ride, not uploaded.
-            Newest: <span className="mono">{newest.fileName}</span>:{' '}
-            {newest.reason ?? 'no reason recorded'}
+            {newest === kept[0] ? ' Newest: ' : ' Among them: '}
+            <span className="mono">{newest.fileName}</span>: {newest.reason ?? 'no reason recorded'}
           </p>
           <p>
             <strong>What to do:</strong> {keptAction(newest)}
