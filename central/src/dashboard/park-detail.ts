@@ -103,12 +103,15 @@ export async function parkDetail(
       [park.id],
     ),
     pool.query<{ date: string; state: BatchState | null; n: number }>(
+      // $5/$6 (first start, last end) tell the planner these days are a sliver of the park's
+      // batches; from the arrays alone it reads all of them.
       `SELECT d.date, b.state, count(b.id)::int AS n
          FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS d(date, start, "end")
          LEFT JOIN batches b ON b.park_id = $1 AND b.superseded_by IS NULL
           AND b.received_at >= d.start AND b.received_at < d."end"
+          AND b.received_at >= $5::timestamptz AND b.received_at < $6::timestamptz
         GROUP BY d.date, b.state ORDER BY d.date`,
-      [park.id, ...dayArrays(days)],
+      [park.id, ...dayArrays(days), days[0]?.start ?? today.start, today.end],
     ),
     pool.query<{
       id: string;
@@ -127,8 +130,12 @@ export async function parkDetail(
       ride: null,
     }),
     pool.query<{ has: boolean }>(
+      // The reports half ordered like their index: as an EXISTS, with a thousand parks, the
+      // planner walks the reports table hoping to meet the park early, and reads all of it for
+      // a park that has none.
       `SELECT EXISTS (SELECT 1 FROM batches WHERE park_id = $1)
-           OR EXISTS (SELECT 1 FROM reports WHERE park_id = $1) AS has`,
+           OR (SELECT true FROM reports WHERE park_id = $1
+                ORDER BY requested_at LIMIT 1) IS NOT NULL AS has`,
       [park.id],
     ),
   ]);

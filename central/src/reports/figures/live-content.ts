@@ -37,20 +37,35 @@ export const LIVE_BATCHES = `
        AND b.window_start < s.hi AND b.window_end > s.lo
        AND b.window_start < $6::timestamptz AND b.window_end > $5::timestamptz)`;
 
-export const LIVE_CYCLES = `
+/*
+ * `cycle`, with or without the per-channel statistics (a wide jsonb only channel-peaks.ts reads).
+ * The other versions of a cycle are found by an index-only probe (cycles_versions_idx carries
+ * batch, ordinal and start); a cycle with no other version — nearly all — then needs nothing
+ * more, because its own row is excluded before any batch is read (it could never win over
+ * itself).
+ */
+const liveCycles = (channels: boolean) => `
   cycle AS (
     SELECT c.park_id, c.ride_id, c.cycle_id, c.start_at, c.end_at, c.mode, c.outcome,
-           c.riders, c.channels
+           c.riders${channels ? ', c.channels' : ''}
       FROM live l
-     CROSS JOIN LATERAL (SELECT * FROM cycles WHERE batch_id = l.id OFFSET 0) c
-     WHERE c.start_at >= l.window_start AND c.start_at < l.window_end
-       AND NOT EXISTS (
+     CROSS JOIN LATERAL (
+       SELECT batch_id, ordinal, park_id, ride_id, cycle_id, start_at, end_at, mode, outcome,
+              riders${channels ? ', channels' : ''}
+         FROM cycles
+        WHERE batch_id = l.id AND start_at >= l.window_start AND start_at < l.window_end
+       OFFSET 0) c
+     WHERE NOT EXISTS (
          SELECT 1 FROM cycles o JOIN batches ob ON ob.id = o.batch_id
           WHERE o.park_id = c.park_id AND o.ride_id = c.ride_id AND o.cycle_id = c.cycle_id
+            AND (o.batch_id <> c.batch_id OR o.ordinal <> c.ordinal)
             AND ob.superseded_by IS NULL AND ob.content_id IS NOT NULL
             AND ob.processed_at IS NOT NULL
             AND o.start_at >= ob.window_start AND o.start_at < ob.window_end
             AND (ob.commit_seq, -o.ordinal) > (l.commit_seq, -c.ordinal)))`;
+
+export const LIVE_CYCLES = liveCycles(false);
+export const LIVE_CYCLES_WITH_CHANNELS = liveCycles(true);
 
 export const ALARM_OCCURRENCES = `
   alarm_span AS (
