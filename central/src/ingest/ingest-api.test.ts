@@ -229,10 +229,13 @@ describe('ingest API', () => {
     expect(result).toMatchObject({ status: 'quarantined', code: 'park_mismatch' });
   });
 
-  it('reports health and batch counts by state on /healthz and /metrics', async () => {
+  it('reports liveness, readiness and batch counts by state on /healthz, /readyz and /metrics', async () => {
     const health = await fetch(`${central.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true, database: 'reachable' });
+    expect(await health.json()).toEqual({ ok: true });
+    const ready = await fetch(`${central.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ok: true, database: 'reachable' });
     const metrics = await (await fetch(`${central.metricsUrl}/metrics`)).text();
     const stored = await env.pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM batches WHERE state = 'stored'",
