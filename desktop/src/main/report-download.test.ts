@@ -37,21 +37,27 @@ function deps(openAnswer = '') {
 
 describe('report downloads in the Electron window', () => {
   it('saves a report PDF without asking and opens it once it is complete', async () => {
-    const { item, seen } = download(`report-${ID}.pdf`, 'application/pdf');
+    const { item, seen } = download('lago_thunder-loop_2026-12-02.pdf', 'application/pdf');
     const { calls, deps: d } = deps();
     handleReportDownload(item, d);
-    expect(seen.savePath).toBe(`/tmp/zra-reports/report-${ID}.pdf`);
+    expect(seen.savePath).toBe('/tmp/zra-reports/lago_thunder-loop_2026-12-02.pdf');
     expect(calls.opened).toEqual([]);
     seen.done('completed');
     await Promise.resolve();
-    expect(calls.opened).toEqual([`/tmp/zra-reports/report-${ID}.pdf`]);
+    expect(calls.opened).toEqual(['/tmp/zra-reports/lago_thunder-loop_2026-12-02.pdf']);
+    for (const name of ['lago_whole-park_2026-11-01_to_2026-11-30.pdf', `lago_report-${ID}.pdf`]) {
+      const other = download(name, 'application/pdf');
+      handleReportDownload(other.item, deps().deps);
+      expect(other.seen.cancelled).toBe(false);
+    }
     expect(calls.errors).toEqual([]);
   });
 
   it('refuses any other download, and a name that tries to leave the folder', () => {
     for (const [name, mime] of [
       ['setup.exe', 'application/octet-stream'],
-      [`report-${ID}.pdf`, 'text/html'],
+      [`lago_report-${ID}.pdf`, 'text/html'],
+      ['lago_thunder-loop_2026-12-02.pdf.exe', 'application/pdf'],
       ['../../.bashrc', 'application/pdf'],
     ] as const) {
       const { item, seen } = download(name, mime);
@@ -70,10 +76,10 @@ describe('report downloads in the Electron window', () => {
     seen.done('completed');
     await new Promise((r) => setTimeout(r, 0));
     expect(calls.errors).toEqual([
-      `the report PDF is saved at /tmp/zra-reports/report-${ID}.pdf but did not open: no application is registered for PDF files`,
+      `the report PDF is saved at /tmp/zra-reports/lago_report-${ID}.pdf but did not open: no application is registered for PDF files`,
     ]);
 
-    const failed = download(`report-${ID}.pdf`, 'application/pdf');
+    const failed = download(`lago_report-${ID}.pdf`, 'application/pdf');
     const second = deps();
     handleReportDownload(failed.item, second.deps);
     failed.seen.done('interrupted');

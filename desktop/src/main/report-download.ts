@@ -17,13 +17,24 @@ export interface ReportDownloadDeps {
 }
 
 /**
+ * A report PDF's name as the Reports screen gives it (`common/report-file-name.ts`): park,
+ * ride or `whole-park`, and the park-local days (`lago_thunder-loop_2026-12-02.pdf`, `…_2026-11-01_to_2026-11-30.pdf`),
+ * or park and report id when the report is not listed (`lago_report-<uuid>.pdf`).
+ */
+const SLUG = '[a-z0-9][a-z0-9-]*';
+const DAY = '\\d{4}-\\d{2}-\\d{2}';
+const REPORT_NAME = new RegExp(
+  `^${SLUG}_(?:${SLUG}_${DAY}(?:_to_${DAY})?|report-[0-9a-f-]{36})\\.pdf$`,
+);
+
+/**
  * The window's only downloads are report PDFs the Reports screen fetched from central through
  * the agent: each is saved to `dir` without asking and opened in the system's PDF viewer.
  * Anything else is refused, so a page can never drop other files on the technician's disk.
  */
 export function handleReportDownload(item: ReportDownload, deps: ReportDownloadDeps): void {
   const name = path.basename(item.getFilename());
-  if (item.getMimeType() !== 'application/pdf' || !/^report-[0-9a-f-]{36}\.pdf$/.test(name)) {
+  if (item.getMimeType() !== 'application/pdf' || !REPORT_NAME.test(name)) {
     item.cancel();
     deps.onError(`a download that is not a report PDF was refused (${name})`);
     return;

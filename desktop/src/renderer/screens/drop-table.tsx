@@ -159,7 +159,7 @@ export function DropTable({
                 : ['idle', d.centralStatus ? `answered ${d.centralStatus}` : '—'];
               return (
                 <tr key={d.sha256}>
-                  <td data-label="File" className="mono wrap">
+                  <td data-label="File" className="mono wrap file">
                     {d.fileName}
                   </td>
                   <td data-label="Ride" className="nowrap">

@@ -27,7 +27,7 @@ function KeptRow({
 }) {
   return (
     <tr>
-      <td data-label="File" className="mono wrap">
+      <td data-label="File" className="mono wrap file">
         {d.fileName}
       </td>
       <td data-label="Ride">{d.ride}</td>
@@ -124,11 +124,10 @@ export function Drops({ api, status, reload }: { api: Api; status: Status; reloa
   return (
     <>
       <div className="section-head">
-        <Stats>
-          <Stat label="Waiting to upload" value={status.drops.buffered + status.drops.uploading} />
-          <Stat label="Uploaded" value={status.drops.acknowledged} />
-          <Stat label="Kept aside" value={status.drops.quarantined + status.drops.rejected} />
-        </Stats>
+        <p className="muted">
+          Drops pulled from the rides’ gateways, where their upload stands, and what central did
+          with them.
+        </p>
         <div className="row">
           <ActionButton
             variant="primary"
@@ -157,6 +156,13 @@ export function Drops({ api, status, reload }: { api: Api; status: Status; reloa
             }}
           />
         </div>
+      </div>
+      <div className="stats-row">
+        <Stats>
+          <Stat label="Waiting to upload" value={status.drops.buffered + status.drops.uploading} />
+          <Stat label="Uploaded" value={status.drops.acknowledged} />
+          <Stat label="Kept aside" value={status.drops.quarantined + status.drops.rejected} />
+        </Stats>
       </div>
       {note ? (
         <p className="banner banner-info" role="status">
@@ -229,7 +235,7 @@ export function Drops({ api, status, reload }: { api: Api; status: Status; reloa
               const [t, words] = CENTRAL_WORDS[d.state] ?? ['idle', d.state];
               return (
                 <tr key={d.batchId}>
-                  <td data-label="File" className="mono wrap">
+                  <td data-label="File" className="mono wrap file">
                     {d.fileName}
                   </td>
                   <td data-label="Ride">{d.ride ?? '—'}</td>

@@ -442,10 +442,7 @@ function RideRow({
       </dl>
       {live?.lastError ? (
         <p className="problem" role="status">
-          <strong>
-            {live.lastErrorFrom === 'connection test' ? 'Connection test' : 'Last pull'}:
-          </strong>{' '}
-          {live.lastError}
+          <strong>Problem:</strong> {live.lastError}
         </p>
       ) : null}
       {ride.credentialError ? (

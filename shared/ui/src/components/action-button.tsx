@@ -47,7 +47,11 @@ export function ActionButton(props: {
       {asking && props.confirm ? (
         <span className="confirm" role="group" aria-label={props.confirm.question}>
           <span className="confirm-question">{props.confirm.question}</span>
-          <button type="button" className={`${cls} primary`} onClick={go}>
+          <button
+            type="button"
+            className={props.variant === 'danger' ? cls : `${cls} primary`}
+            onClick={go}
+          >
             {props.confirm.yes}
           </button>
           <button type="button" className="button small" onClick={() => setAsking(false)}>
