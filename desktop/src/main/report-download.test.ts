@@ -70,7 +70,7 @@ describe('report downloads in the Electron window', () => {
   });
 
   it('says where the file is when the system cannot open it, and when saving failed', async () => {
-    const { item, seen } = download(`report-${ID}.pdf`, 'application/pdf');
+    const { item, seen } = download(`lago_report-${ID}.pdf`, 'application/pdf');
     const { calls, deps: d } = deps('no application is registered for PDF files');
     handleReportDownload(item, d);
     seen.done('completed');
