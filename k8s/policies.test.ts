@@ -225,6 +225,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const post = classes.get(priorityOf('ScaledJob', 'central-postprocess'))?.value;
     const report = classes.get(priorityOf('ScaledJob', 'central-report'))?.value;
     expect(post).toBeGreaterThan(report ?? Infinity);
+    // As the original system: the downloader above post-processing, monitoring above all jobs.
+    const download = classes.get(priorityOf('ScaledJob', 'central-download'))?.value;
+    expect(download).toBeGreaterThan(post ?? Infinity);
+    expect(classes.get('zamperla-monitoring')?.value).toBeGreaterThan(download ?? Infinity);
     // Every job-like pod has a job class (never preempting).
     for (const pod of podTemplates(objects).filter((p) => !p.longRunning)) {
       expect(classes.get(pod.spec.priorityClassName)?.preemptionPolicy, idOf(pod.owner)).toBe(
@@ -321,6 +325,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     );
     const scaledJobs = objects.filter((o) => o.kind === 'ScaledJob');
     expect(scaledJobs.map((o) => o.metadata.name).sort()).toEqual([
+      'central-download',
       'central-postprocess',
       'central-report',
     ]);
@@ -389,10 +394,15 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const api = one(objects, 'Deployment', 'central-api');
     const poolMax = 10; // central/src/db/pool.ts
     const apiPeak = (api.spec.replicas + api.spec.strategy.rollingUpdate.maxSurge) * poolMax;
-    // A job pod runs one job at a time and its queries one after the other: one connection.
+    // A job pod runs one job at a time and its queries one after the other: one connection;
+    // a download pod also holds its ride's lock on a second one.
     const jobs = objects
       .filter((o) => o.kind === 'ScaledJob')
-      .reduce((n, o) => n + (o.spec.maxReplicaCount as number), 0);
+      .reduce(
+        (n, o) =>
+          n + (o.spec.maxReplicaCount as number) * (o.metadata.name === 'central-download' ? 2 : 1),
+        0,
+      );
     // The nightly dump (or the restore drill), the metrics exporter, one operator CLI.
     const backupExporterAndCli = 3;
     expect(reserved + apiPeak + jobs + backupExporterAndCli).toBeLessThanOrEqual(maxConnections);
