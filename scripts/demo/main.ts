@@ -1,8 +1,10 @@
 /**
- * The demo: one park's day of ride data travels the whole path.
+ * The demo: one park's day of ride data travels the whole path, by both paths into central.
  * Generator → OpenSSH SFTP gateway → headless park agent (SQLite buffer) → central API
  * (PostgreSQL, blob store, outbox → RabbitMQ) → worker (Rust postprocessor) → reports (Rust
- * reporter). It prints progress in plain words and ends with where the PDFs are.
+ * reporter); one ride is pulled by central itself from the same gateway (central pull, a
+ * download job on the worker), the others come through the park app. It prints progress in
+ * plain words and ends with which path fed each ride and where the PDFs are.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,6 +69,8 @@ async function main(): Promise<void> {
   await deleteDemoQueues();
   const port = await freePort();
   const centralEnv = {
+    // Seals the gateway login of the ride central pulls (a Kubernetes Secret in a cluster).
+    GATEWAY_CREDENTIALS_KEY: randomBytes(32).toString('base64'),
     DATABASE_URL: dbUrl(),
     AMQP_URL,
     QUEUE_PREFIX,
@@ -115,7 +119,35 @@ async function main(): Promise<void> {
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000);
   say(`     API on http://127.0.0.1:${port}; park token issued (only its hash is stored)`);
 
-  say('4/6  Starting the headless park agent: pull over SFTP → SQLite buffer → upload over tRPC');
+  // One ride has no park app: central pulls it from the gateway itself (the original
+  // system's way); the park app pulls and uploads the others.
+  const [centralRide, ...appRides] = [...rides.keys()];
+  if (!centralRide) throw new Error('the generator wrote no ride');
+  say(
+    `4/6  Central pull for ${centralRide}: central downloads it from the gateway on its schedule (key login, host key pinned)`,
+  );
+  await runToEnd(
+    tsx,
+    [
+      centralCli,
+      'pull',
+      'source',
+      ...['--park', PARK, '--ride', centralRide],
+      ...['--sftp', `${gateway.host}:${gateway.port}`, '--user', gateway.username],
+      ...['--key-file', gateway.privateKeyPath, '--dir', centralRide],
+      // Every 10 seconds (six fields); a real park would pull every 15 minutes.
+      ...['--cron', '*/10 * * * * *', '--host-key', gateway.hostKeySha256],
+    ],
+    centralEnv,
+  );
+  await runToEnd(
+    tsx,
+    [centralCli, 'pull', 'now', '--park', PARK, '--ride', centralRide],
+    centralEnv,
+  );
+  say(
+    `     the park agent: ${appRides.join(', ')}: pull over SFTP → SQLite buffer → upload over tRPC`,
+  );
   const agentConfig = join(demoDir, 'agent', 'agent.json');
   writeFileSync(
     agentConfig,
@@ -128,7 +160,7 @@ async function main(): Promise<void> {
         // A real park pulls every 15 minutes; the demo is impatient.
         upload: { intervalSeconds: 2 },
         globalViewSeconds: 5,
-        rides: [...rides.keys()].map((id) => ({
+        rides: appRides.map((id) => ({
           id,
           remoteDir: id,
           schedule: ['*/5 * * * * *'],
@@ -168,6 +200,8 @@ async function main(): Promise<void> {
 
   await waitForProcessing(total);
 
+  await sayWhichPathFedEachRide();
+
   say('5/6  Requesting reports for the day: one per ride and one for the park');
   const { from, to } = dayBounds(day, TIMEZONE);
   const reportIds: string[] = [];
@@ -206,6 +240,9 @@ async function main(): Promise<void> {
   say(`\nEverything keeps running until you press Ctrl-C:`);
   say(`     park agent app:     ${agentUi}`);
   say(`     central dashboard:  ${dashboard}  (user admin, password ${adminPassword})`);
+  say(
+    `                         its Central pull page shows ${centralRide}'s downloads from the gateway`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
@@ -265,7 +302,14 @@ async function deleteDemoQueues(): Promise<void> {
   const conn = await amqp.connect(AMQP_URL);
   try {
     const ch = await conn.createChannel();
-    for (const q of ['postprocess', 'postprocess.dlq', 'report', 'report.dlq'])
+    for (const q of [
+      'postprocess',
+      'postprocess.dlq',
+      'report',
+      'report.dlq',
+      'download',
+      'download.dlq',
+    ])
       await ch.deleteQueue(QUEUE_PREFIX + q);
     await ch.close();
   } finally {
@@ -303,6 +347,28 @@ async function waitForProcessing(total: number): Promise<void> {
           `only ${done}/${total} drops were handled after 15 minutes; see the logs in ${join(demoDir, 'logs')}`,
         );
       await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+/** The demo's summary of the two paths: which one brought each ride's drops in. */
+async function sayWhichPathFedEachRide(): Promise<void> {
+  const db = new pg.Client({ connectionString: dbUrl() });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ ride: string; source: string; n: number }>(
+      `SELECT ride_id AS ride, source, count(*)::int AS n FROM batches
+        WHERE ride_id IS NOT NULL GROUP BY ride_id, source ORDER BY ride_id, source`,
+    );
+    say('     which path fed each ride:');
+    for (const r of rows) {
+      const path =
+        r.source === 'central'
+          ? 'central pull (central downloaded it from the gateway)'
+          : 'park app (the agent pulled and uploaded it)';
+      say(`       ${r.ride}: ${path}, ${r.n} drops`);
     }
   } finally {
     await db.end();
