@@ -319,9 +319,10 @@ describe('the park agent UI, in a browser in New York, for a park in Rome', () =
     );
     expect(await everyTimeLabelled(page)).toBeGreaterThan(drops.length);
     await shot(page, 'drops');
-    await phoneShot('#/drops', 'drops', (p) =>
-      p.getByRole('table', { name: 'At central' }).waitFor(),
-    );
+    await phoneShot('#/drops', 'drops', async (p) => {
+      await p.getByRole('table', { name: 'At central' }).waitFor();
+      await p.getByRole('table', { name: 'Drops on this computer' }).waitFor();
+    });
 
     // Screens are URLs: Back returns to the previous screen, a reload keeps the screen.
     await screen(page, 'Overview');
@@ -509,9 +510,10 @@ describe('the park agent UI, in a browser in New York, for a park in Rome', () =
       'The file stays on the gateway, and the next pulls skip it',
     );
     await shot(page, 'drops-delete');
-    await phoneShot('#/drops', 'drops-kept', (p) =>
-      p.getByRole('table', { name: 'Kept aside' }).waitFor(),
-    );
+    await phoneShot('#/drops', 'drops-kept', async (p) => {
+      await p.getByRole('table', { name: 'Kept aside' }).waitFor();
+      await p.getByRole('table', { name: 'Drops on this computer' }).waitFor();
+    });
     await foreignRow.getByRole('button', { name: 'Delete the copy' }).click();
     await page.getByText(`${foreign.fileName} deleted from this computer`).waitFor();
     await foreignRow.waitFor({ state: 'detached' });
@@ -584,7 +586,12 @@ describe('the park agent UI, in a browser in New York, for a park in Rome', () =
     await tokenField.getByText(/a park token is one word of 16 to 512 letters/).waitFor();
     expect(await settings.textContent()).not.toMatch(/\[\{|"path"|parkToken/);
     await shot(page, 'settings-error');
-    await phoneShot('#/settings', 'settings-error');
+    await phoneShot('#/settings', 'settings-error', async (p) => {
+      await p.getByLabel('Central address').fill('http://127.0.0.1:9');
+      await p.getByLabel('Park token').fill('Bearer zra abc');
+      await p.getByRole('button', { name: 'Save settings' }).click();
+      await p.getByText(/a park token is one word of 16 to 512 letters/).waitFor();
+    });
 
     // Central down (a wrong address, saved with the token): offline, with central's advice.
     await token.fill(parkToken);

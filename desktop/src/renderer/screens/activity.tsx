@@ -1,4 +1,4 @@
-import { Badge, Banner, Empty, Table, whenZoned, type Tone } from '@zra/ui';
+import { Badge, Banner, Empty, Loading, Table, whenZoned, type Tone } from '@zra/ui';
 import { useEffect, useState } from 'react';
 import type { Api, Outputs, Status } from '../api.tsx';
 import { describeError } from '../api.tsx';
@@ -47,6 +47,8 @@ export function Activity({
   const [events, setEvents] = useState<ActivityEvent[]>([]);
   const [more, setMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Until the first answer the log is unknown, not empty.
+  const [loaded, setLoaded] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -56,6 +58,7 @@ export function Activity({
         if (!live) return;
         setEvents(page.events);
         setMore(page.nextCursor !== null);
+        setLoaded(true);
         setError(null);
       })
       .catch((err: unknown) => {
@@ -104,7 +107,11 @@ export function Activity({
           {error}
         </Banner>
       ) : null}
-      {events.length === 0 ? (
+      {!loaded ? (
+        error ? null : (
+          <Loading what="the activity" />
+        )
+      ) : events.length === 0 ? (
         <Empty>
           <p>
             {ride || level

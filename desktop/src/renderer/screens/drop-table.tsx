@@ -1,4 +1,4 @@
-import { ActionButton, Badge, Banner, bytes, Empty, Table, type Tone } from '@zra/ui';
+import { ActionButton, Badge, Banner, bytes, Empty, Loading, Table, type Tone } from '@zra/ui';
 import { useCallback, useEffect, useState } from 'react';
 import type { Api, Outputs } from '../api.tsx';
 import { describeError } from '../api.tsx';
@@ -58,6 +58,8 @@ export function DropTable({
   const [items, setItems] = useState<DropItem[]>([]);
   const [more, setMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Until the first answer the list is unknown, not empty.
+  const [loaded, setLoaded] = useState(false);
 
   const load = useCallback(async () => {
     const all: DropItem[] = [];
@@ -84,6 +86,7 @@ export function DropTable({
         if (!live) return;
         setItems(r.all);
         setMore(r.more);
+        setLoaded(true);
         setError(null);
       })
       .catch((err: unknown) => {
@@ -128,7 +131,11 @@ export function DropTable({
           {error}
         </Banner>
       ) : null}
-      {items.length === 0 ? (
+      {!loaded ? (
+        error ? null : (
+          <Loading what="the drops" />
+        )
+      ) : items.length === 0 ? (
         <Empty>
           <p>
             {filter

@@ -57,7 +57,11 @@ function RideCard({ ride, status }: { ride: RideStatus; status: Status }) {
         </div>
       ) : null}
       {newest ? (
-        <div className="problem" role="status" aria-label={`Drops of ride ${ride.id} kept aside`}>
+        <div
+          className={newest.reasonCode === 'park_mismatch' ? 'problem' : 'problem attention'}
+          role="status"
+          aria-label={`Drops of ride ${ride.id} kept aside`}
+        >
           <p>
             <strong>Kept aside:</strong> {count(kept.length, 'file')} of this ride, not uploaded.
             {newest === kept[0] ? ' Newest: ' : ' Among them: '}
@@ -73,7 +77,7 @@ function RideCard({ ride, status }: { ride: RideStatus; status: Status }) {
       ) : null}
       {failed[0] ? (
         <div
-          className="problem"
+          className="problem attention"
           role="status"
           aria-label={`Drops of ride ${ride.id} failed at central`}
         >
