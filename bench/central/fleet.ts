@@ -5,7 +5,7 @@
  *   node_modules/.bin/tsx bench/central/fleet.ts [--parks 1000] [--rides 20] [--full-parks 20]
  *     [--days 365] [--recent-days 2] [--samples 20] [--report-runs 3] [--workers 2]
  *     [--live-agents 200] [--live-rate 5.6] [--live-minutes 3] [--live-rate-hz 50]
- *     [--skip-live] [--keep] [--reuse]
+ *     [--skip-live] [--skip-dashboard] [--retention-days 0] [--keep] [--reuse]
  *
  * 1. Seeds database `zra_fleet_bench` with central/src/testing/fleet-seed.ts (INSERT … SELECT
  *    generate_series, in time order; indexes built after the load). Parks 1..full-parks get
@@ -59,6 +59,7 @@ import {
 import { startCentral } from './fleet/central-processes.ts';
 import { timeDashboard, type Target } from './fleet/dashboard-timings.ts';
 import { generateLiveDrops, runLiveIngest, type LiveAgent } from './fleet/live-ingest.ts';
+import { measureRetention } from './fleet/retention-cost.ts';
 import { timeReports } from './fleet/report-timings.ts';
 
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
@@ -83,6 +84,8 @@ const { values: flags } = parseArgs({
     'live-minutes': { type: 'string', default: '3' },
     'live-rate-hz': { type: 'string', default: '50' },
     'skip-live': { type: 'boolean', default: false },
+    'skip-dashboard': { type: 'boolean', default: false },
+    'retention-days': { type: 'string', default: '0' },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'boolean', default: false },
   },
@@ -292,55 +295,62 @@ async function main(): Promise<void> {
     say('');
     say(`Central API on ${central.url}, ${WORKERS} worker processes`);
 
-    const cpuBefore = machineCpu();
-    const dash = await timeDashboard(central.url, login, targets, SAMPLES);
-    say('');
-    say(
-      `Dashboard over HTTP (${SAMPLES} samples each over ${targets.length} parks with ${DAYS} days; ${describeCpuUse(cpuBefore, machineCpu())}):`,
-    );
-    say('| read | p50 | p95 | max |');
-    say('| --- | ---: | ---: | ---: |');
-    for (const d of dash) say(`| ${d.name} | ${ms(d.p50)} | ${ms(d.p95)} | ${ms(d.max)} |`);
-
-    const yesterday = new Date(nowMs - 86_400_000);
-    const yearAgo = new Date(nowMs - 365 * 86_400_000);
-    const day = (d: Date) => {
-      const p = new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(d);
-      return p;
-    };
-    const monthFirst = day(month.m);
-    const monthLast = day(new Date(month.next.getTime() - 3_600_000));
-    const reports = await timeReports(
-      central.url,
-      pool,
-      login,
-      [
-        {
-          name: `park-month (${first.park}, ${monthFirst}…${monthLast})`,
-          park: first.park,
-          firstDay: monthFirst,
-          lastDay: monthLast,
-        },
-        {
-          name: `ride-year (${first.park}/${first.ride}, ${day(yearAgo)}…${day(yesterday)})`,
-          park: first.park,
-          ride: first.ride,
-          firstDay: day(yearAgo),
-          lastDay: day(yesterday),
-        },
-      ],
-      REPORT_RUNS,
-    );
-    say('');
-    say(`Reports end to end (median of ${REPORT_RUNS}):`);
-    say(
-      '| report | request → ready | requested_at → finished_at | input SQL alone | hours | alarms |',
-    );
-    say('| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const r of reports) {
+    if (!flags['skip-dashboard']) await dashboardAndReports(first, month);
+    // The dashboard reads over HTTP, then a park-month and a ride-year report end to end.
+    async function dashboardAndReports(
+      first: Target,
+      month: { m: Date; next: Date },
+    ): Promise<void> {
+      const cpuBefore = machineCpu();
+      const dash = await timeDashboard(central.url, login, targets, SAMPLES);
+      say('');
       say(
-        `| ${r.name} | ${ms(r.endToEndMs)} | ${ms(r.databaseMs)} | ${ms(r.inputMs)} | ${r.hours} | ${r.alarms} |`,
+        `Dashboard over HTTP (${SAMPLES} samples each over ${targets.length} parks with ${DAYS} days; ${describeCpuUse(cpuBefore, machineCpu())}):`,
       );
+      say('| read | p50 | p95 | max |');
+      say('| --- | ---: | ---: | ---: |');
+      for (const d of dash) say(`| ${d.name} | ${ms(d.p50)} | ${ms(d.p95)} | ${ms(d.max)} |`);
+
+      const yesterday = new Date(nowMs - 86_400_000);
+      const yearAgo = new Date(nowMs - 365 * 86_400_000);
+      const day = (d: Date) => {
+        const p = new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(d);
+        return p;
+      };
+      const monthFirst = day(month.m);
+      const monthLast = day(new Date(month.next.getTime() - 3_600_000));
+      const reports = await timeReports(
+        central.url,
+        pool,
+        login,
+        [
+          {
+            name: `park-month (${first.park}, ${monthFirst}…${monthLast})`,
+            park: first.park,
+            firstDay: monthFirst,
+            lastDay: monthLast,
+          },
+          {
+            name: `ride-year (${first.park}/${first.ride}, ${day(yearAgo)}…${day(yesterday)})`,
+            park: first.park,
+            ride: first.ride,
+            firstDay: day(yearAgo),
+            lastDay: day(yesterday),
+          },
+        ],
+        REPORT_RUNS,
+      );
+      say('');
+      say(`Reports end to end (median of ${REPORT_RUNS}):`);
+      say(
+        '| report | request → ready | requested_at → finished_at | input SQL alone | hours | alarms |',
+      );
+      say('| --- | ---: | ---: | ---: | ---: | ---: |');
+      for (const r of reports) {
+        say(
+          `| ${r.name} | ${ms(r.endToEndMs)} | ${ms(r.databaseMs)} | ${ms(r.inputMs)} | ${r.hours} | ${r.alarms} |`,
+        );
+      }
     }
 
     // --- Live ingest -------------------------------------------------------------------
@@ -406,6 +416,23 @@ async function main(): Promise<void> {
           `| dashboard.queues during ingest | p50 ${ms(median(qms))}, p95 ${ms(percentile(qms, 0.95))} |`,
         );
       }
+    }
+    // --- Retention (destructive: the oldest days' per-cycle rows go) --------------------
+    const retentionDays = num('retention-days');
+    if (retentionDays > 0) {
+      const r = await measureRetention(pool, url, blobDir, retentionDays);
+      const fleetDay = (r.sweepS / Math.max(1, r.rideDays)) * PARKS * RIDES;
+      say('');
+      say(
+        `Retention of the oldest ${r.days} days (${r.rideDays} ride-days, ${r.batches} batches, ${r.cycleRows} cycle rows):`,
+      );
+      say(
+        `  sweeper (chunked DELETE): ${r.sweepS.toFixed(1)} s, ${Math.round(r.cycleRows / r.sweepS)} cycle rows/s;`,
+      );
+      say(`  ≈ ${fleetDay.toFixed(0)} s per day of the whole fleet (${PARKS * RIDES} ride-days)`);
+      say(
+        `  DROP TABLE of the same rows (a partition's cost): ${(r.dropTableS * 1000).toFixed(0)} ms`,
+      );
     }
     say('');
     say(`Whole run: ${describeCpuUse(cpuAtStart, machineCpu())}`);
