@@ -268,22 +268,25 @@ describe('the park agent UI, in a browser in New York, for a park in Rome', () =
     await page.getByRole('button', { name: 'Add a ride' }).click();
     const form = page.getByRole('form', { name: 'Add a ride' });
     await form.getByLabel('Ride name', { exact: true }).fill(RIDE);
-    // A 3,000-character host (a paste gone wrong) is refused by the agent, in words, beside
-    // the field, and the error goes once the field is edited.
     const host = form.getByLabel('Gateway address', { exact: true });
+    // A 3,000-character host (a paste gone wrong) first.
     await host.fill('h'.repeat(3000));
-    await form.getByRole('button', { name: 'Save ride' }).click();
-    const hostField = page.locator('.field').filter({ has: page.getByLabel('Gateway address') });
-    await hostField.getByText('a host name is at most 253 characters').waitFor();
-    expect(await form.textContent()).not.toMatch(/\[\{|"path"|connection\.host/);
-    await host.fill(gateway.host);
-    await hostField.getByText('at most 253 characters').waitFor({ state: 'detached' });
     await form.getByLabel('Port', { exact: true }).fill(String(gateway.port));
     await form.getByLabel('User name', { exact: true }).fill(login.username);
     await form.getByLabel('Password', { exact: true }).fill(login.password);
     await form.getByLabel('Remote folder', { exact: true }).fill(RIDE);
     await form.getByLabel('When to pull', { exact: true }).fill('*/15 9-19 * * *');
-    await form.getByText('every 15 minutes', { exact: false }).waitFor();
+    // The agent refuses the host in words, beside the field; the error and the form's
+    // sentence go once the field is edited.
+    await form.getByRole('button', { name: 'Save ride' }).click();
+    const hostField = page.locator('.field').filter({ has: page.getByLabel('Gateway address') });
+    await hostField.getByText('a host name is at most 253 characters').waitFor();
+    await form.getByText('Please correct the field marked below.').waitFor();
+    expect(await form.textContent()).not.toMatch(/\[\{|"path"|connection\.host/);
+    await host.fill(gateway.host);
+    await hostField.getByText('at most 253 characters').waitFor({ state: 'detached' });
+    await form.getByText('Please correct the field').waitFor({ state: 'detached' });
+    await form.getByText('every 15 minutes from 09:00 to 19:59', { exact: false }).waitFor();
     // The rules are read in the agent's time zone, and the form says which one.
     await form
       .getByText(`in ${PARK_ZONE} time (change it in Settings)`, { exact: false })

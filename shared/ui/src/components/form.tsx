@@ -72,11 +72,15 @@ export function Form(props: {
       <FieldErrorsContext.Provider
         value={{
           errors,
-          clear: (name) =>
+          clear: (name) => {
+            const left = Object.keys(errors).filter((k) => k !== name && k !== '');
             setErrors((e) => {
               if (!(name in e)) return e;
               return Object.fromEntries(Object.entries(e).filter(([k]) => k !== name));
-            }),
+            });
+            // The sentence pointed at the marked fields: with none left it is no longer true.
+            if (left.length === 0 && message && !message.ok && !errors['']) setMessage(null);
+          },
         }}
       >
         {props.children}
