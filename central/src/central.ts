@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HeartbeatInput } from './agents/heartbeat-schemas.ts';
 import { recordHeartbeat } from './agents/heartbeat-store.ts';
 import { startStuckJobSweeper } from './batches/stuck-job-sweeper.ts';
-import { BlobStore } from './blob/blob-store.ts';
+import { createBlobStore } from './blob/create-blob-store.ts';
 import { DEFAULT_PARK_QUOTA, type CentralConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
@@ -85,7 +85,7 @@ export async function startCentral(
   });
   const stalls = createStallCounter();
   const pool = createPool(config.databaseUrl, log, 10, { timeouts: config.timeouts, stalls });
-  const blobs = new BlobStore(config.blobDir);
+  const blobs = createBlobStore(config.blobStore, config.blobDir);
   await blobs.init();
   const publisher =
     options.publisher === false

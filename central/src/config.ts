@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RIDE_MODELS_PATH } from '@zra/shared';
 import { z } from 'zod';
+import type { BlobStoreSettings } from './blob/s3-settings.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,6 +32,8 @@ const HINTS: Record<string, string> = {
   INGEST_BURST: 'set INGEST_BURST to the ingest calls one park token may make at once',
   WORKER_CONCURRENCY:
     'set WORKER_CONCURRENCY to how many jobs one long-running worker runs at once',
+  RUN_HEARTBEAT_S:
+    'set RUN_HEARTBEAT_S to how often, in seconds, a worker records that it is still on a job (e.g. 20)',
   WORKER_MAX_RUN_S:
     'set WORKER_MAX_RUN_S to the seconds a drain-mode worker keeps taking jobs before it exits (e.g. 2700), or leave it unset for no limit',
   STUCK_JOB_MIN:
@@ -65,6 +68,22 @@ const HINTS: Record<string, string> = {
     'set GATEWAY_CREDENTIALS_KEY from its Kubernetes Secret to 32 random bytes, base64 (e.g. `openssl rand -base64 32`); central seals the gateway credentials of central-pull rides with it',
   DOWNLOAD_FILES_PER_JOB:
     'set DOWNLOAD_FILES_PER_JOB to how many gateway files one download job takes at most (1-10000); the rest is queued as the next job',
+  BLOB_STORE:
+    'set BLOB_STORE to filesystem (drops under BLOB_DIR, the default) or s3 (an S3-compatible object store; BLOB_DIR then holds scratch files only)',
+  S3_BUCKET: 'set S3_BUCKET to the name of an existing bucket central may read and write',
+  S3_ENDPOINT:
+    "set S3_ENDPOINT to the object store's URL (e.g. http://garage.storage:3900), or leave it unset for AWS S3",
+  S3_REGION: "set S3_REGION to the store's region (AWS: e.g. eu-south-1; Garage: its s3_region)",
+  S3_PREFIX: 'set S3_PREFIX to a key prefix ending in / (e.g. zamperla/), or leave it unset',
+  S3_FORCE_PATH_STYLE:
+    'set S3_FORCE_PATH_STYLE to true (endpoint/bucket/key, self-hosted stores) or false (bucket.endpoint/key)',
+  S3_ACCESS_KEY_ID:
+    "set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together (from the blob-store Secret), or neither to use the SDK's credential chain (IRSA, instance role)",
+  S3_SECRET_ACCESS_KEY:
+    "set S3_SECRET_ACCESS_KEY and S3_ACCESS_KEY_ID together (from the blob-store Secret), or neither to use the SDK's credential chain",
+  S3_TIMEOUT_S:
+    'set S3_TIMEOUT_S to the seconds an object-store call may send or receive nothing before it fails (e.g. 30)',
+  S3_PART_MB: 'set S3_PART_MB to the multipart part size in MiB (5-512)',
   RETAIN_BLOBS_D:
     "set RETAIN_BLOBS_D to the days the drops' zip files are kept, at least 30 (a failed drop is retried from its file), or leave it unset to keep them",
 };
@@ -133,6 +152,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   INGEST_BURST: z.coerce.number().int().min(1).max(100_000).default(100),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_MAX_RUN_S: z.coerce.number().int().positive().max(604_800).optional(),
+  RUN_HEARTBEAT_S: z.coerce.number().positive().max(3600).default(20),
   STUCK_JOB_MIN: z.coerce.number().positive().max(10_080).optional(),
   REPORT_CATCHUP_D: z.coerce.number().min(0).max(366).default(35),
   VERIFY_THREADS: z.coerce.number().int().min(1).max(16).default(2),
@@ -151,6 +171,22 @@ const fullEnvSchema = databaseEnvSchema.extend({
     .refine((k) => credentialsKeyBytes(k) !== null, 'expected 32 bytes, base64 or hex')
     .optional(),
   DOWNLOAD_FILES_PER_JOB: z.coerce.number().int().min(1).max(10_000).default(100),
+  BLOB_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected a bucket name')
+    .optional(),
+  S3_ENDPOINT: url(['http:', 'https:']).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)*$/, 'expected path segments each ending in /')
+    .default(''),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_TIMEOUT_S: seconds(30),
+  S3_PART_MB: z.coerce.number().int().min(5).max(512).default(8),
 });
 
 /** Settings every command needs: where the database is, how much to log, network timeouts. */
@@ -246,6 +282,11 @@ export interface CentralConfig extends DatabaseConfig {
    * its pod ends before activeDeadlineSeconds could kill it mid-job. Default: no limit.
    */
   workerMaxRunMs?: number;
+  /**
+   * How often a worker touches the run it is on; a run silent for three intervals was lost
+   * with its worker and counts towards the delivery limit. Default 20 s.
+   */
+  runHeartbeatMs?: number;
   // The settings below are optional for in-process callers (tests, the demo); `loadConfig`
   // always sets them, and `startCentral` applies the same defaults when they are missing.
   /**
@@ -272,6 +313,8 @@ export interface CentralConfig extends DatabaseConfig {
   gatewayCredentialsKey?: Buffer;
   /** Gateway files one download job takes at most; the rest goes to the next job (default 100). */
   downloadFilesPerJob?: number;
+  /** Where drops, uploads and reports are kept (default: the filesystem under `blobDir`). */
+  blobStore?: BlobStoreSettings;
 }
 
 /** The 32 bytes of a GATEWAY_CREDENTIALS_KEY given as base64 or hex, or null if it is not one. */
@@ -329,7 +372,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose value is a secret: a problem with one names it, never its value. */
-const SECRET_VARIABLES = new Set(['GATEWAY_CREDENTIALS_KEY']);
+const SECRET_VARIABLES = new Set(['GATEWAY_CREDENTIALS_KEY', 'S3_SECRET_ACCESS_KEY']);
 
 function parseSync<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   // Empty strings mean "unset" so `FOO= cmd` falls back to the default instead of failing.
@@ -387,6 +430,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     reportCatchUpMs: e.REPORT_CATCHUP_D * 86_400_000,
     verifyThreads: e.VERIFY_THREADS,
     ...(e.WORKER_MAX_RUN_S ? { workerMaxRunMs: e.WORKER_MAX_RUN_S * 1000 } : {}),
+    runHeartbeatMs: e.RUN_HEARTBEAT_S * 1000,
     trustedProxies: e.TRUSTED_PROXIES,
     allowedHosts: e.ALLOWED_HOSTS.map((h) => h.toLowerCase()),
     metricsPort,
@@ -404,5 +448,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
       ? { gatewayCredentialsKey: credentialsKeyBytes(e.GATEWAY_CREDENTIALS_KEY) ?? undefined }
       : {}),
     downloadFilesPerJob: e.DOWNLOAD_FILES_PER_JOB,
+    blobStore: blobStoreFrom(e),
+  };
+}
+
+/** BLOB_STORE and the S3_* variables; S3 needs a bucket, and both keys or neither. */
+function blobStoreFrom(e: z.infer<typeof fullEnvSchema>): BlobStoreSettings {
+  if (e.BLOB_STORE === 'filesystem') return { kind: 'filesystem' };
+  const problems: string[] = [];
+  if (!e.S3_BUCKET) problems.push(`- S3_BUCKET is required with BLOB_STORE=s3; ${HINTS.S3_BUCKET}`);
+  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    const missing = e.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
+    problems.push(`- ${missing} is required but not set; ${HINTS[missing]}`);
+  }
+  if (problems.length > 0 || !e.S3_BUCKET) {
+    throw new ConfigError(`central is not configured correctly:\n${problems.join('\n')}`);
+  }
+  return {
+    kind: 's3',
+    bucket: e.S3_BUCKET,
+    ...(e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT } : {}),
+    region: e.S3_REGION,
+    prefix: e.S3_PREFIX,
+    // Self-hosted stores rarely have a wildcard DNS name per bucket; AWS prefers virtual hosts.
+    forcePathStyle: (e.S3_FORCE_PATH_STYLE ?? (e.S3_ENDPOINT ? 'true' : 'false')) === 'true',
+    ...(e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          },
+        }
+      : {}),
+    timeoutMs: e.S3_TIMEOUT_S * 1000,
+    partBytes: e.S3_PART_MB * 1024 * 1024,
   };
 }

@@ -1,96 +1,110 @@
-import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { FilesystemBlobStore } from './filesystem-blob-store.ts';
 
-/**
- * Folders: owner and group only (the API and the job pods share a group on the volume); no
- * other user of the machine may list or read drops, uploads or reports.
- */
-export const BLOB_DIR_MODE = 0o770;
-/** Stored drops: read by the owner and the group (the workers), written once, by no one else. */
-export const BLOB_FILE_MODE = 0o640;
+export { BLOB_DIR_MODE, BLOB_FILE_MODE, syncDir } from './blob-files.ts';
+export { BlobDamagedError, BlobMissingError } from './blob-errors.ts';
 
-/**
- * The on-disk layout under BLOB_DIR: `blobs/<sha[0:2]>/<sha>.zip` (content-addressed, never
- * rewritten), `uploads/<uploadId>.part` (uploads in progress) and `reports/<reportId>/`.
- */
-export class BlobStore {
-  constructor(readonly root: string) {}
+/** Which backend holds the blobs (BLOB_STORE). */
+export type BlobStoreKind = 'filesystem' | 's3';
 
-  /**
-   * Creates the folders once, at start-up, closed to other users of the machine; folders made
-   * by an older version (world-readable) are closed too. Whatever lies below them (report files
-   * the Rust jobs write, upload parts) is then out of other users' reach. BLOB_DIR itself is
-   * created closed but otherwise left as the operator made it (a volume's root).
-   */
-  async init(): Promise<void> {
-    await mkdir(this.root, { recursive: true, mode: BLOB_DIR_MODE });
-    for (const dir of ['blobs', 'uploads', 'reports', 'tmp']) {
-      const path = join(this.root, dir);
-      await mkdir(path, { recursive: true, mode: BLOB_DIR_MODE });
-      // mkdir leaves an existing folder's mode alone; another owner's folder cannot be changed
-      // (EPERM), and stays as that owner made it.
-      await chmod(path, BLOB_DIR_MODE).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EPERM') throw err;
-      });
-    }
-  }
-
-  blobPath(sha256: string): string {
-    return join(this.root, 'blobs', sha256.slice(0, 2), `${sha256}.zip`);
-  }
-
-  uploadPath(uploadId: string): string {
-    return join(this.root, 'uploads', `${uploadId}.part`);
-  }
-
-  reportDir(reportId: string): string {
-    return join(this.root, 'reports', reportId);
-  }
-
-  /** A fresh path for scratch files (job output), removed by the caller. */
-  tmpPath(suffix: string): string {
-    return join(this.root, 'tmp', `${randomUUID()}${suffix}`);
-  }
-
-  /**
-   * Copies a verified upload into the blob store: temp file, fsync, rename, fsync of the
-   * folder, so a crash leaves either no blob or the complete one, never a torn file.
-   */
-  async storeBlob(sourcePath: string, sha256: string): Promise<string> {
-    const target = this.blobPath(sha256);
-    await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
-    const temp = `${target}.${randomUUID()}.tmp`;
-    const src = await open(sourcePath, 'r');
-    const dst = await open(temp, 'wx', BLOB_FILE_MODE);
-    try {
-      const buffer = Buffer.allocUnsafe(1024 * 1024);
-      for (;;) {
-        const { bytesRead } = await src.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) break;
-        await dst.write(buffer, 0, bytesRead);
-      }
-      await dst.sync();
-    } catch (err) {
-      await dst.close().catch(() => undefined);
-      await rm(temp, { force: true });
-      throw err;
-    } finally {
-      await src.close();
-    }
-    await dst.close();
-    await rename(temp, target);
-    await syncDir(dirname(target));
-    return target;
-  }
+/** An object's bytes, read from the start; `size` is known before the first byte. */
+export interface BlobRead {
+  size: number;
+  stream: Readable;
 }
 
-/** Makes a rename durable: the directory entry itself must reach the disk. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+/**
+ * Uploads in progress: the bytes a park has sent so far, written chunk by chunk at the offset
+ * PostgreSQL's `uploads.received_bytes` says. A reference (`uploads.temp_path`) names one
+ * upload in the backend that made it.
+ */
+export interface UploadArea {
+  /** Makes an empty upload and returns its reference. */
+  create(uploadId: string): Promise<string>;
+  /**
+   * Writes `data` at `offset`, forgetting whatever an interrupted earlier write left past
+   * `offset`; durable when it resolves.
+   */
+  write(ref: string, offset: number, data: Buffer): Promise<void>;
+  /** Forgets every byte of the upload (it starts again from offset 0). */
+  reset(ref: string): Promise<void>;
+  /** Bytes [start, end) of an upload holding at least `end` bytes. */
+  read(ref: string, start: number, end: number): Promise<Buffer>;
+  /** The first `size` bytes, in order. */
+  stream(ref: string, size: number): Readable;
+  /** A local file holding the first `size` bytes while `fn` runs (a scratch copy if need be). */
+  withLocalFile<T>(ref: string, size: number, fn: (path: string) => Promise<T>): Promise<T>;
+  /**
+   * Makes the complete upload (`size` bytes whose SHA-256 the caller checked) the drop's blob,
+   * durably, and returns the blob's reference. The upload itself stays until {@link remove}.
+   * An upload that is gone throws an error with code `ENOENT`.
+   */
+  promote(ref: string, size: number, sha256: string): Promise<string>;
+  /** Removes the upload's bytes; a missing upload is fine. */
+  remove(ref: string): Promise<void>;
+  /** Every upload the backend holds, with when it was last written (for the orphan sweep). */
+  list(): AsyncIterable<{ uploadId: string; ref: string; modifiedMs: number }>;
 }
+
+/**
+ * Where central keeps drops (content-addressed, written once), uploads in progress and report
+ * files. Two backends: the filesystem under BLOB_DIR (single node, or a ReadWriteMany volume)
+ * and S3-compatible object storage (several nodes with block storage only). PostgreSQL keeps
+ * each object's reference (`batches.blob_path`, `reports.*_path`, `uploads.temp_path`): an
+ * absolute path for the filesystem, `s3://bucket/key` for an object store.
+ *
+ * An outage of the backend (unreachable, refusing, full) throws an error that
+ * `infrastructureFault` names `blob-store`, so jobs and requests wait it out; a missing object
+ * throws `BlobMissingError`; bytes that do not match their checksum `BlobDamagedError`.
+ */
+export interface BlobStore {
+  readonly kind: BlobStoreKind;
+  /**
+   * Local folder (BLOB_DIR): the whole store for the filesystem backend; with an object store
+   * only the scratch files of jobs and checks live here (`tmp/`).
+   */
+  readonly root: string;
+  /** Prepares the backend at start-up (folders, or the bucket's reachability). */
+  init(): Promise<void>;
+  /** A fresh local path for a scratch file (job input or output), removed by the caller. */
+  tmpPath(suffix: string): string;
+
+  /** The reference of the drop whose zip has this SHA-256 (`batches.blob_path`). */
+  blobPath(sha256: string): string;
+  /**
+   * Copies a checked local file in as the drop with this SHA-256, durably (a crash leaves no
+   * torn object), and returns its reference.
+   */
+  storeBlob(localPath: string, sha256: string): Promise<string>;
+  /** Whether the object exists; an unreachable backend throws. */
+  exists(ref: string): Promise<boolean>;
+  /** The object's bytes; a drop's are checked against the SHA-256 in its name as they pass. */
+  read(ref: string): Promise<BlobRead>;
+  /**
+   * Runs `fn` with a local file holding the object (the file itself on the filesystem; a
+   * checked scratch copy, removed afterwards, from an object store).
+   */
+  withLocalFile<T>(ref: string, fn: (path: string) => Promise<T>): Promise<T>;
+  /** Removes an object; a missing one is fine. */
+  remove(ref: string): Promise<void>;
+
+  /** Uploads in progress. */
+  readonly uploads: UploadArea;
+
+  /** The local folder the reporter writes a report's files into. */
+  reportDir(reportId: string): string;
+  /**
+   * Keeps a finished report's files (local paths by kind) and returns their references; with
+   * an object store the local copies are removed.
+   */
+  storeReport<K extends string>(
+    reportId: string,
+    files: Record<K, string>,
+  ): Promise<Record<K, string>>;
+}
+
+/**
+ * The filesystem backend under a folder. Kept under this name for callers that construct the
+ * store directly (tests, benchmarks): `new BlobStore(dir)` is the filesystem store.
+ */
+export const BlobStore = FilesystemBlobStore;

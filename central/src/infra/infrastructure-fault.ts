@@ -92,6 +92,9 @@ export function infrastructureFault(
   if (err instanceof DependencyTimeoutError) {
     return { dependency: err.dependency, timeout: true, summary: err.message };
   }
+  if (err instanceof DependencyDownError) {
+    return { dependency: err.dependency, timeout: false, summary: err.message };
+  }
   // PostgreSQL's own answers (SQLSTATE): 08 connection exception, 53 out of resources
   // (disk full, too many connections), 57P01-03 shutting down / starting up, 57014 statement
   // cancelled by statement_timeout, 25P03 idle-in-transaction timeout, 40001/40P01 retry the
@@ -176,6 +179,22 @@ export class DependencyTimeoutError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A dependency refused or failed a call for reasons of its own (an object store answering 503,
+ * refusing the connection or the credentials): what a client library reports in its own terms,
+ * named for the people who read it.
+ */
+export class DependencyDownError extends Error {
+  override name = 'DependencyDownError';
+  constructor(
+    readonly dependency: Dependency,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }
 

@@ -161,7 +161,11 @@ export function judgeInContext(
  * Serialises the commits of one ride until the transaction ends, so that of two revisions of
  * one ride-window committed at once the later sees the earlier and replaces it.
  */
-async function lockRide(c: pg.PoolClient, park: ParkIdentity, ride: string): Promise<void> {
+async function lockRide(
+  c: pg.PoolClient,
+  park: Pick<ParkIdentity, 'id'>,
+  ride: string,
+): Promise<void> {
   await c.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
     RIDE_COMMIT_LOCK,
     `${park.id}/${ride}`,
@@ -185,4 +189,81 @@ async function supersedeRideWindow(
         AND id <> $1 AND superseded_by IS NULL AND content_id IS NOT NULL`,
     [batchId, park.id, m.ride, m.window.start],
   );
+}
+
+/** What became of a stored drop that the full check refused after commit. */
+export type LateRefusal = 'quarantined' | 'failed' | 'gone';
+
+/**
+ * A stored drop whose full check (the postprocess job's verifier) refused it after commit ends
+ * as if commit had refused it: `quarantined` with shared's code and sentence, no trusted content
+ * id (so it shadows no valid copy sent later), replacing nothing. The batches it had replaced in
+ * its ride-window are live again: they point to whatever replaced it, or the newest of them
+ * becomes the live one. Under the ride's lock, in one transaction, like a commit. Nothing of it
+ * was ever counted: its results are written only after the check passes.
+ *
+ * When the same bytes are quarantined already under another batch (they can only have arrived
+ * by another path meanwhile), it ends `failed` with the same code and sentence instead.
+ */
+export async function refuseStoredDrop(
+  pool: pg.Pool,
+  batchId: string,
+  refusal: { code: string; reason: string },
+): Promise<LateRefusal> {
+  return withTransaction(pool, async (c) => {
+    const first = await c.query<{ park_id: string; ride_id: string | null }>(
+      'SELECT park_id, ride_id FROM batches WHERE id = $1',
+      [batchId],
+    );
+    const b0 = first.rows[0];
+    if (!b0) return 'gone';
+    if (b0.ride_id) await lockRide(c, { id: b0.park_id }, b0.ride_id);
+    const r = await c.query<{
+      park_id: string;
+      sha256: string;
+      superseded_by: string | null;
+      state: string;
+    }>('SELECT park_id, sha256, superseded_by, state FROM batches WHERE id = $1 FOR UPDATE', [
+      batchId,
+    ]);
+    const b = r.rows[0];
+    if (!b) return 'gone';
+    const replaced = await c.query<{ id: string }>(
+      'SELECT id FROM batches WHERE superseded_by = $1 ORDER BY commit_seq DESC FOR UPDATE',
+      [batchId],
+    );
+    const [newest, ...older] = replaced.rows.map((row) => row.id);
+    if (newest) {
+      await c.query('UPDATE batches SET superseded_by = $2, updated_at = now() WHERE id = $1', [
+        newest,
+        b.superseded_by,
+      ]);
+      await c.query(
+        'UPDATE batches SET superseded_by = $2, updated_at = now() WHERE id = ANY($1::uuid[])',
+        [older, b.superseded_by ?? newest],
+      );
+    }
+    const sameBytes = await c.query(
+      `SELECT 1 FROM batches
+        WHERE park_id = $1 AND sha256 = $2 AND content_id IS NULL AND id <> $3 LIMIT 1`,
+      [b.park_id, b.sha256, batchId],
+    );
+    if ((sameBytes.rowCount ?? 0) > 0) {
+      // It keeps its content id (the CHECK ties a null one to `quarantined`), so it must not
+      // be live beside the batch it had replaced: that one now stands in front of it.
+      await c.query(
+        `UPDATE batches SET state = 'failed', superseded_by = $4, error_code = $2, error = $3,
+                processed_at = NULL, updated_at = now() WHERE id = $1`,
+        [batchId, refusal.code, refusal.reason, b.superseded_by ?? newest ?? null],
+      );
+      return 'failed';
+    }
+    await c.query(
+      `UPDATE batches SET state = 'quarantined', content_id = NULL, superseded_by = NULL,
+              error_code = $2, error = $3, processed_at = NULL, updated_at = now()
+        WHERE id = $1`,
+      [batchId, refusal.code, refusal.reason],
+    );
+    return 'quarantined';
+  });
 }

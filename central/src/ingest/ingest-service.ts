@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { open, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
 import type { VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -14,10 +13,13 @@ import {
   isDuplicateCommit,
   judgeInContext,
   recordDrop,
+  refuseStoredDrop,
   type Verdict,
 } from './commit-drop.ts';
 import type { UploadChecker } from './drop-verifier.ts';
+import { outlineDrop } from './drop-outline.ts';
 import type { CommitOutput } from './ingest-schemas.ts';
+import { UploadHashes } from './upload-hashes.ts';
 
 interface UploadRow {
   id: string;
@@ -30,11 +32,23 @@ interface UploadRow {
   temp_path: string;
 }
 
+/** A batch of the same content, as commit compares it with a new upload. */
+interface KnownBatch {
+  id: string;
+  sha256: string;
+  state: string;
+  blob_path: string;
+  file_name: string;
+}
+
 /** What the ingest service needs from the rest of central. */
 export interface IngestDeps {
   pool: pg.Pool;
   blobs: BlobStore;
-  /** Reads, hashes and verifies an uploaded file (a worker-thread pool in `serve`). */
+  /**
+   * Reads, hashes and fully verifies a local file (a worker-thread pool in `serve`): for drops
+   * the quick check at commit finds suspect, so a refusal carries verifyDrop's own words.
+   */
   checkUpload: UploadChecker;
   log: Logger;
   /** Called after a commit queued work, so the outbox publisher need not wait for its poll. */
@@ -47,10 +61,17 @@ export interface IngestDeps {
  * Begin / chunk / commit of docs/job-contracts.md. Every step is idempotent: a retried begin
  * resumes, a retried chunk at the stored end is refused with that end, a retried commit of an
  * already stored drop answers `duplicate`. Failures a caller can act on are DomainErrors.
+ *
+ * The upload is hashed while its chunks arrive, and commit checks only what it needs to take
+ * responsibility for the bytes (size, SHA-256, the zip's central directory and the manifest
+ * against the token: drop-outline.ts); the postprocess job checks every entry in full before
+ * anything is counted. A drop the quick check finds suspect is verified in full here, so a
+ * refusal at commit carries exactly shared's verdict.
  */
 export function createIngestService(deps: IngestDeps): IngestService {
   const { pool, blobs, log } = deps;
   const now = deps.now ?? Date.now;
+  const hashes = new UploadHashes();
 
   function existingBatch(
     park: ParkIdentity,
@@ -60,8 +81,28 @@ export function createIngestService(deps: IngestDeps): IngestService {
     return batchOfContent(pool, park.id, ids);
   }
 
+  /**
+   * What begin answers `duplicate` for: the same bytes (the same verdict), or the same content
+   * in a batch whose entries passed the full check (processed). Other bytes claiming the
+   * content of a batch not yet checked in full are uploaded and proven at commit.
+   */
+  async function provenDuplicate(
+    park: ParkIdentity,
+    ids: { contentId: string; sha256: string },
+  ): Promise<string | null> {
+    const r = await pool.query<{ id: string; sha256: string; state: string }>(
+      `SELECT id, sha256, state FROM batches
+        WHERE park_id = $1 AND (content_id = $2 OR (content_id IS NULL AND sha256 = $3))
+        ORDER BY (sha256 = $3) DESC LIMIT 1`,
+      [park.id, ids.contentId, ids.sha256],
+    );
+    const row = r.rows[0];
+    return row && (row.sha256 === ids.sha256 || row.state === 'processed') ? row.id : null;
+  }
+
   async function resetUpload(upload: UploadRow, bytes: number): Promise<void> {
-    await writeFile(upload.temp_path, new Uint8Array(0));
+    hashes.forget(upload.id);
+    await blobs.uploads.reset(upload.temp_path);
     await pool.query(
       'UPDATE uploads SET received_bytes = 0, bytes = $2, updated_at = now() WHERE id = $1',
       [upload.id, bytes],
@@ -87,31 +128,131 @@ export function createIngestService(deps: IngestDeps): IngestService {
     return upload;
   }
 
-  /** Reads, hashes and verifies the file; bytes that are not the declared file reset the upload. */
-  async function checkUploadedFile(
+  /** Bytes that are not the declared file reset the upload: the agent sends it again. */
+  async function refuseOtherBytes(
     upload: UploadRow,
-  ): Promise<{ sha256: string; verdict: VerifyResult }> {
-    // Off the event loop: reading, hashing and verifying a big drop takes CPU seconds.
-    const check = await deps.checkUpload(upload.temp_path, upload.file_name);
-    // A concurrent commit of this upload finished first and removed the file.
-    if (!check.found) throw uploadNotFound(upload.id);
+    got: { sha256: string; bytes: number },
+  ): Promise<DomainError> {
     const declared = Number(upload.bytes);
-    if (check.bytes !== declared || check.sha256 !== upload.sha256) {
-      await resetUpload(upload, declared);
-      throw new DomainError(
-        'invalid_input',
-        `the uploaded bytes do not match the declared file (SHA-256 ${check.sha256}, ${check.bytes} bytes; expected ${upload.sha256}, ${declared} bytes); the upload was reset, send it again from offset 0`,
-      );
-    }
-    return { sha256: check.sha256, verdict: check.verdict };
+    await resetUpload(upload, declared);
+    return new DomainError(
+      'invalid_input',
+      `the uploaded bytes do not match the declared file (SHA-256 ${got.sha256}, ${got.bytes} bytes; expected ${upload.sha256}, ${declared} bytes); the upload was reset, send it again from offset 0`,
+    );
   }
 
-  /** Copies the upload into the blob store (durably) and returns the blob's path. */
-  async function storeBlob(upload: UploadRow, sha256: string): Promise<string> {
-    return blobs.storeBlob(upload.temp_path, sha256).catch((err: unknown) => {
-      // The concurrent commit may also remove the file between the check and this copy.
+  /** SHA-256 of the stored bytes, for an upload whose chunks did not all pass this process. */
+  async function hashStored(upload: UploadRow): Promise<{ sha256: string; bytes: number }> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    try {
+      for await (const piece of blobs.uploads.stream(upload.temp_path, Number(upload.bytes))) {
+        hash.update(piece as Buffer);
+        bytes += (piece as Buffer).length;
+      }
+    } catch (err) {
+      // A concurrent commit of this upload finished first and removed it.
       throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? uploadNotFound(upload.id) : err;
-    });
+    }
+    return { sha256: hash.digest('hex'), bytes };
+  }
+
+  /** shared's verifyDrop over the whole file, on the verifier threads. */
+  async function verifyInFull(upload: UploadRow, sha256: string): Promise<VerifyResult> {
+    const declared = Number(upload.bytes);
+    const check = await blobs.uploads
+      .withLocalFile(upload.temp_path, declared, (path) => deps.checkUpload(path, upload.file_name))
+      .catch((err: unknown) => {
+        throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? uploadNotFound(upload.id) : err;
+      });
+    if (!check.found) throw uploadNotFound(upload.id);
+    // The bytes changed under the check (they cannot, short of a damaged store): refuse them.
+    if (check.bytes !== declared || check.sha256 !== sha256) {
+      throw await refuseOtherBytes(upload, check);
+    }
+    return check.verdict;
+  }
+
+  /**
+   * The quick check (drop-outline.ts) and, for a suspect drop, the full one; `full` says
+   * whether every entry was checked.
+   */
+  async function judge(
+    park: ParkIdentity,
+    upload: UploadRow,
+    sha256: string,
+    receivedAt: number,
+  ): Promise<{ verdict: Verdict; full: boolean }> {
+    const outline = await outlineDrop(
+      {
+        size: Number(upload.bytes),
+        read: (start, end) => blobs.uploads.read(upload.temp_path, start, end),
+      },
+      upload.file_name,
+    );
+    if (outline.ok) {
+      const { manifest, contentId, entries } = outline;
+      const checked: VerifyResult = { ok: true, manifest, contentId, entries, sha256 };
+      return { verdict: judgeInContext(checked, park, receivedAt), full: false };
+    }
+    log.info(
+      { park: park.id, uploadId: upload.id, fileName: upload.file_name, suspect: outline.suspect },
+      'the quick check found the drop suspect; verifying it in full',
+    );
+    const verdict = await verifyInFull(upload, sha256);
+    return { verdict: judgeInContext(verdict, park, receivedAt), full: true };
+  }
+
+  /**
+   * A batch of the same content already here (the same content zipped again is a duplicate).
+   * Commit takes a drop's identity from its manifest, and a manifest can list hashes its
+   * entries do not have: when the two zips differ, the content is proven by entries checked in
+   * full, on both sides, before one is called the other's duplicate. A stored batch whose
+   * entries turn out not to match is refused at once (it would shadow this valid copy); these
+   * bytes, when they are the bad ones, are recorded as refused themselves. Answers the batch to
+   * call this a duplicate of, the verdict that replaces this drop's, or null (record it).
+   */
+  async function sameContent(
+    park: ParkIdentity,
+    upload: UploadRow,
+    judged: { verdict: Verdict; full: boolean },
+    sha256: string,
+    receivedAt: number,
+  ): Promise<{ batchId: string } | { verdict: Verdict } | null> {
+    if (!judged.verdict.ok) return null;
+    const r = await pool.query<KnownBatch>(
+      `SELECT id, sha256, state, blob_path, file_name FROM batches
+        WHERE park_id = $1 AND content_id = $2`,
+      [park.id, judged.verdict.contentId],
+    );
+    const known = r.rows[0];
+    if (!known) return null;
+    if (known.sha256 === sha256) return { batchId: known.id };
+    if (!judged.full) {
+      const verdict = await verifyInFull(upload, sha256);
+      if (!verdict.ok) return { verdict: judgeInContext(verdict, park, receivedAt) };
+    }
+    if (known.state === 'processed') return { batchId: known.id };
+    const stored = await blobs.withLocalFile(known.blob_path, (path) =>
+      deps.checkUpload(path, known.file_name),
+    );
+    if (!stored.found || stored.verdict.ok) return { batchId: known.id };
+    const outcome = await refuseStoredDrop(pool, known.id, stored.verdict);
+    log.warn(
+      { park: park.id, batchId: known.id, code: stored.verdict.code, outcome },
+      'a stored drop claimed content its entries do not hold; refused, so a valid copy can take its place',
+    );
+    return null;
+  }
+
+  /** Makes the upload the drop's blob (a link, or a server-side copy: no second write). */
+  async function storeBlob(upload: UploadRow, sha256: string): Promise<string> {
+    return blobs.uploads
+      .promote(upload.temp_path, Number(upload.bytes), sha256)
+      .catch((err: unknown) => {
+        // A concurrent commit may also remove the upload between the check and this step.
+        throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? uploadNotFound(upload.id) : err;
+      });
   }
 
   /**
@@ -147,18 +288,25 @@ export function createIngestService(deps: IngestDeps): IngestService {
   ): Promise<CommitOutput | null> {
     const existing = await existingBatch(park, ids);
     if (!existing) return null;
-    await pool.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
-    await rm(upload.temp_path, { force: true });
+    await forgetUpload(upload);
     return { status: 'duplicate', batchId: existing };
+  }
+
+  /** The upload is done with (a duplicate): row, bytes and hash go. */
+  async function forgetUpload(upload: UploadRow): Promise<void> {
+    hashes.forget(upload.id);
+    await pool.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
+    await blobs.uploads.remove(upload.temp_path);
   }
 
   return {
     async begin(park, input) {
-      const batchId = await existingBatch(park, input);
+      const batchId = await provenDuplicate(park, input);
       if (batchId) return { status: 'duplicate', batchId };
 
       const id = randomUUID();
-      const tempPath = blobs.uploadPath(id);
+      // Made before the row that names it; a resumed upload leaves this one unused.
+      const tempPath = await blobs.uploads.create(id);
       const r = await pool.query<UploadRow>(
         `INSERT INTO uploads (id, park_id, sha256, content_id, bytes, file_name, temp_path)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -169,10 +317,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
       const upload = r.rows[0];
       if (!upload) throw new Error('INSERT … RETURNING gave no row');
       if (upload.id === id) {
-        await writeFile(tempPath, new Uint8Array(0), { flag: 'w' });
         log.info({ park: park.id, uploadId: id, fileName: input.fileName }, 'upload started');
         return { status: 'upload', uploadId: id, offset: 0 };
       }
+      await blobs.uploads.remove(tempPath);
       if (Number(upload.bytes) !== input.bytes) {
         // Same SHA-256 but another size cannot be the same file: start over rather than guess.
         await resetUpload(upload, input.bytes);
@@ -204,19 +352,14 @@ export function createIngestService(deps: IngestDeps): IngestService {
             `chunk ends at byte ${end}, past the declared size of ${upload.bytes} bytes`,
           );
         }
-        const file = await open(upload.temp_path, 'r+');
-        try {
-          // Truncate first: a crash after a write but before the row update leaves stray bytes.
-          await file.truncate(stored);
-          await file.write(data, 0, data.length, stored);
-          await file.sync();
-        } finally {
-          await file.close();
-        }
+        await blobs.uploads.write(upload.temp_path, stored, data);
         await c.query('UPDATE uploads SET received_bytes = $2, updated_at = now() WHERE id = $1', [
           upload.id,
           end,
         ]);
+        // Stored and recorded. A COMMIT that fails leaves the hash ahead of the row; the chunk
+        // sent again at the row's offset does not continue it, so it is dropped.
+        hashes.add(upload.id, stored, data);
         return { offset: end };
       });
     },
@@ -224,8 +367,21 @@ export function createIngestService(deps: IngestDeps): IngestService {
     async commit(park, input) {
       const upload = await completeUpload(park, input.uploadId);
       const receivedAt = now();
-      const { sha256, verdict: checked } = await checkUploadedFile(upload);
-      const verdict = judgeInContext(checked, park, receivedAt);
+      const declared = Number(upload.bytes);
+      const hashed = hashes.take(upload.id, declared);
+      const got = hashed ? { sha256: hashed, bytes: declared } : await hashStored(upload);
+      if (got.sha256 !== upload.sha256 || got.bytes !== declared) {
+        throw await refuseOtherBytes(upload, got);
+      }
+      const { sha256 } = got;
+      let judged = await judge(park, upload, sha256, receivedAt);
+      const same = await sameContent(park, upload, judged, sha256, receivedAt);
+      if (same && 'batchId' in same) {
+        await forgetUpload(upload);
+        return { status: 'duplicate', batchId: same.batchId };
+      }
+      if (same) judged = { verdict: same.verdict, full: true };
+      const { verdict } = judged;
       const blobPath = await storeBlob(upload, sha256);
       let result: CommitOutput;
       try {
@@ -248,7 +404,8 @@ export function createIngestService(deps: IngestDeps): IngestService {
         }
         throw err;
       }
-      await rm(upload.temp_path, { force: true });
+      hashes.forget(upload.id);
+      await blobs.uploads.remove(upload.temp_path);
       if (result.status === 'stored') deps.onEnqueued?.();
       log.info(
         {
@@ -256,6 +413,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
           batchId: result.batchId,
           status: result.status,
           fileName: upload.file_name,
+          checked: judged.full ? 'in full' : 'outline',
           ...(result.status === 'quarantined' ? { code: result.code } : {}),
         },
         'upload committed',

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { access, utimes, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobStore } from '../blob/blob-store.ts';
+import { FilesystemBlobStore } from '../blob/filesystem-blob-store.ts';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createLogger } from '../logger.ts';
 import { createPark } from '../parks/park-store.ts';
@@ -17,7 +17,7 @@ import { sweepAbandonedUploads } from './upload-sweeper.ts';
 let env: TestEnvironment;
 let central: RunningCentral;
 let client: ReturnType<typeof createParkClient>;
-let blobs: BlobStore;
+let blobs: FilesystemBlobStore;
 const DAY = 24 * 3_600_000;
 const log = createLogger('silent');
 
@@ -30,7 +30,7 @@ beforeAll(async () => {
     timezone: 'Europe/Rome',
   });
   client = createParkClient(central.url, token);
-  blobs = new BlobStore(env.config.blobDir);
+  blobs = new FilesystemBlobStore(env.config.blobDir);
 });
 
 afterAll(async () => {

@@ -1,5 +1,3 @@
-import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
@@ -9,7 +7,7 @@ import { sleep } from '../queue/sleep.ts';
 export interface SweepResult {
   /** Upload rows (and their temp files) idle for longer than the limit. */
   uploads: number;
-  /** `.part` files with no upload row (a crash between the file and the row), just as old. */
+  /** Uploads' bytes with no upload row (a crash between the bytes and the row), just as old. */
   orphanFiles: number;
 }
 
@@ -33,25 +31,20 @@ export async function sweepAbandonedUploads(
     [idleMs],
   );
   for (const row of r.rows) {
-    await rm(row.temp_path, { force: true });
+    await blobs.uploads.remove(row.temp_path);
     log.info({ uploadId: row.id, park: row.park_id }, 'abandoned upload removed');
   }
 
-  // Files first, rows second: a row that appears after this listing has a fresh file anyway.
-  const dir = join(blobs.root, 'uploads');
+  // Bytes first, rows second: a row that appears after this listing has fresh bytes anyway.
   const cutoff = Date.now() - idleMs;
   let orphanFiles = 0;
-  for (const name of await readdir(dir)) {
-    const id = /^([0-9a-f-]{36})\.part$/.exec(name)?.[1];
-    if (!id) continue;
-    const path = join(dir, name);
-    const info = await stat(path).catch(() => null);
-    if (!info || info.mtimeMs >= cutoff) continue;
-    const row = await pool.query('SELECT 1 FROM uploads WHERE id = $1', [id]);
+  for await (const upload of blobs.uploads.list()) {
+    if (upload.modifiedMs >= cutoff) continue;
+    const row = await pool.query('SELECT 1 FROM uploads WHERE id = $1', [upload.uploadId]);
     if (row.rowCount !== 0) continue;
-    await rm(path, { force: true });
+    await blobs.uploads.remove(upload.ref);
     orphanFiles++;
-    log.info({ file: path }, 'orphaned upload file removed');
+    log.info({ upload: upload.ref }, 'orphaned upload removed');
   }
   return { uploads: r.rows.length, orphanFiles };
 }

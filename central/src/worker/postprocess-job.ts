@@ -1,13 +1,17 @@
-import { access, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DROP_REJECTION_CODES, verifyDrop } from '@zra/shared';
+import { BlobDamagedError, BlobMissingError } from '../blob/blob-errors.ts';
+import type { BlobStore } from '../blob/blob-store.ts';
 import { withTransaction } from '../db/pool.ts';
+import { refuseStoredDrop } from '../ingest/commit-drop.ts';
 import { enqueue } from '../queue/outbox.ts';
 import { postprocessMessageSchema, type PostprocessMessage } from '../queue/messages.ts';
 import { JobFailureError } from './job-failure.ts';
 import type { JobKind, SubjectState } from './job-kind.ts';
 import { PermanentJobError } from './job-kind.ts';
 import { postprocessResultSchema, type PostprocessResult } from './postprocess-result.ts';
-import { runJobBinary } from './run-job-binary.ts';
+import { JobBinaryError, runJobBinary } from './run-job-binary.ts';
 import { writeBatchResults } from './write-batch-results.ts';
 
 interface BatchRow {
@@ -16,6 +20,7 @@ interface BatchRow {
   ride_id: string | null;
   content_id: string | null;
   blob_path: string;
+  file_name: string;
   state: string;
 }
 
@@ -29,11 +34,16 @@ const STATES: Record<string, SubjectState> = {
 };
 
 const RESTORE_DROP =
-  'restore the file from a backup of BLOB_DIR, or ask the park to send the drop again, then retry it from the dashboard';
+  'restore the file from a backup of the blob store, or ask the park to send the drop again, then retry it from the dashboard';
 
 /**
  * Post-processes one stored batch with the Rust `postprocessor` and replaces the batch's
  * results in one transaction, so a redelivered message rewrites the same rows.
+ *
+ * The postprocessor checks the drop in full first (every entry's CRC, hash and schema: commit
+ * checked only its outline). A drop it refuses ends as if commit had refused it: `quarantined`
+ * with the code and sentence of shared's verifyDrop (the park agent's words), its earlier
+ * revision live again, nothing counted.
  */
 export const postprocessJob: JobKind<PostprocessMessage> = {
   queue: 'postprocess',
@@ -50,7 +60,7 @@ export const postprocessJob: JobKind<PostprocessMessage> = {
 
   async run({ pool, config, blobs, log, stop }, { batchId }) {
     const r = await pool.query<BatchRow>(
-      'SELECT id, park_id, ride_id, content_id, blob_path, state FROM batches WHERE id = $1',
+      'SELECT id, park_id, ride_id, content_id, blob_path, file_name, state FROM batches WHERE id = $1',
       [batchId],
     );
     const batch = r.rows[0];
@@ -65,18 +75,37 @@ export const postprocessJob: JobKind<PostprocessMessage> = {
       log.warn({ batchId }, 'quarantined batch was queued; nothing to post-process');
       return;
     }
-    await checkBlob(blobs.root, batch.blob_path);
+    await checkBlob(blobs, batch.blob_path);
     await pool.query("UPDATE batches SET state = 'processing', updated_at = now() WHERE id = $1", [
       batchId,
     ]);
     const out = blobs.tmpPath('.postprocess.json');
     try {
-      await runJobBinary(
-        join(config.rustBinDir, 'postprocessor'),
-        ['--drop', batch.blob_path, '--ride-models', config.rideModelsPath, '--out', out],
-        config.jobTimeoutMs,
-        stop,
-      );
+      const refused = await withDropFile(blobs, batch.blob_path, async (drop) => {
+        try {
+          await runJobBinary(
+            join(config.rustBinDir, 'postprocessor'),
+            ['--drop', drop, '--ride-models', config.rideModelsPath, '--out', out],
+            config.jobTimeoutMs,
+            stop,
+          );
+          return null;
+        } catch (err) {
+          if (!isDropRefusal(err)) throw err;
+          // The agent's own words for it; null when the two verifiers disagree (kept a failure).
+          const verdict = verifyDrop(await readFile(drop), { fileName: batch.file_name });
+          if (verdict.ok) throw err;
+          return verdict;
+        }
+      });
+      if (refused) {
+        const outcome = await refuseStoredDrop(pool, batchId, refused);
+        log.warn(
+          { batchId, code: refused.code, outcome },
+          'the full check refused a drop commit had accepted; it ends as if commit had refused it',
+        );
+        return;
+      }
       const result = parseResult(await readOutput(out));
       if (result.drop.contentId !== batch.content_id) {
         throw new JobFailureError({
@@ -133,23 +162,58 @@ export const postprocessJob: JobKind<PostprocessMessage> = {
   },
 };
 
+/** The postprocessor refused the drop itself (exit 2 with a rejection code of the format). */
+function isDropRefusal(err: unknown): err is JobBinaryError {
+  return (
+    err instanceof JobBinaryError &&
+    err.exitCode === 2 &&
+    (DROP_REJECTION_CODES as readonly string[]).includes(err.code)
+  );
+}
+
 /**
- * The drop's file must be in the blob store. A missing file under a readable store is lost
- * (permanent); an unreadable store (volume not mounted, I/O errors) is the store's outage and
- * its error is left to the worker to wait out.
+ * The drop's file must be in the blob store. A missing object under a reachable store is lost
+ * (permanent); an unreachable store (volume not mounted, I/O errors, object store down) is the
+ * store's outage and its error is left to the worker to wait out.
  */
-async function checkBlob(root: string, path: string): Promise<void> {
+async function checkBlob(blobs: BlobStore, ref: string): Promise<void> {
+  if (!(await blobs.exists(ref))) throw blobMissing();
+}
+
+/**
+ * Runs `fn` with the drop as a local file (an object store's is copied to a scratch file,
+ * checked against its SHA-256 and removed afterwards).
+ */
+async function withDropFile<T>(
+  blobs: BlobStore,
+  ref: string,
+  fn: (path: string) => Promise<T>,
+): Promise<T> {
   try {
-    await stat(path);
+    return await blobs.withLocalFile(ref, fn);
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ENOENT') throw err;
-    await access(join(root, 'blobs'));
-    throw new PermanentJobError(
-      'blob_missing',
-      "the drop's file is missing from the blob store",
-      RESTORE_DROP,
-    );
+    if (err instanceof BlobMissingError) throw blobMissing();
+    if (err instanceof BlobDamagedError) {
+      throw new JobFailureError(
+        {
+          code: 'blob_damaged',
+          what: "the blob store returned bytes that do not match the drop's SHA-256",
+          todo: `check the object store's health; if it lasts, ${RESTORE_DROP}`,
+          permanent: false,
+        },
+        { cause: err },
+      );
+    }
+    throw err;
   }
+}
+
+function blobMissing(): PermanentJobError {
+  return new PermanentJobError(
+    'blob_missing',
+    "the drop's file is missing from the blob store",
+    RESTORE_DROP,
+  );
 }
 
 async function readOutput(path: string): Promise<string> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { Semaphore } from '@zra/shared';
-import { BlobStore } from '../blob/blob-store.ts';
+import { createBlobStore } from '../blob/create-blob-store.ts';
 import { ConfigError, type CentralConfig } from '../config.ts';
 import { createPool } from '../db/pool.ts';
 import { infrastructureFault, withDeadline } from '../infra/infrastructure-fault.ts';
@@ -78,7 +78,7 @@ export async function startWorker(
       throw err;
     },
   );
-  const blobs = new BlobStore(config.blobDir);
+  const blobs = createBlobStore(config.blobStore, config.blobDir);
   await blobs.init();
   const stopping = new AbortController();
   // A stop reaches the job binary too (SIGTERM): a pod's grace period is far shorter than a job.

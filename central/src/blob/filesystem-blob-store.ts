@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import {
+  access,
+  chmod,
+  link,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { BlobMissingError } from './blob-errors.ts';
+import { BLOB_DIR_MODE, BLOB_FILE_MODE, syncDir } from './blob-files.ts';
+import type { BlobRead, BlobStore, UploadArea } from './blob-store.ts';
+
+/** Errors of `link()` that mean "this filesystem cannot link here", not "something is wrong". */
+const NO_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
+
+/**
+ * The blob store on a local (or ReadWriteMany) filesystem under BLOB_DIR:
+ * `blobs/<sha[0:2]>/<sha>.zip` (content-addressed, never rewritten), `uploads/<uploadId>.part`
+ * (uploads in progress), `reports/<reportId>/` and `tmp/` (scratch files of jobs). References
+ * are absolute paths.
+ */
+export class FilesystemBlobStore implements BlobStore {
+  readonly kind = 'filesystem' as const;
+  readonly uploads: UploadArea;
+
+  constructor(readonly root: string) {
+    this.uploads = new FilesystemUploads(this);
+  }
+
+  /**
+   * Creates the folders once, at start-up, closed to other users of the machine; folders made
+   * by an older version (world-readable) are closed too. Whatever lies below them (report files
+   * the Rust jobs write, upload parts) is then out of other users' reach. BLOB_DIR itself is
+   * created closed but otherwise left as the operator made it (a volume's root).
+   */
+  async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: BLOB_DIR_MODE });
+    for (const dir of ['blobs', 'uploads', 'reports', 'tmp']) {
+      const path = join(this.root, dir);
+      await mkdir(path, { recursive: true, mode: BLOB_DIR_MODE });
+      // mkdir leaves an existing folder's mode alone; another owner's folder cannot be changed
+      // (EPERM), and stays as that owner made it.
+      await chmod(path, BLOB_DIR_MODE).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPERM') throw err;
+      });
+    }
+  }
+
+  blobPath(sha256: string): string {
+    return join(this.root, 'blobs', sha256.slice(0, 2), `${sha256}.zip`);
+  }
+
+  uploadPath(uploadId: string): string {
+    return join(this.root, 'uploads', `${uploadId}.part`);
+  }
+
+  reportDir(reportId: string): string {
+    return join(this.root, 'reports', reportId);
+  }
+
+  async storeReport<K extends string>(
+    _reportId: string,
+    files: Record<K, string>,
+  ): Promise<Record<K, string>> {
+    // The reporter wrote them in place.
+    return files;
+  }
+
+  tmpPath(suffix: string): string {
+    return join(this.root, 'tmp', `${randomUUID()}${suffix}`);
+  }
+
+  /**
+   * Copies a checked file into the blob store: temp file, fsync, rename, fsync of the folder,
+   * so a crash leaves either no blob or the complete one, never a torn file.
+   */
+  async storeBlob(sourcePath: string, sha256: string): Promise<string> {
+    const target = this.blobPath(sha256);
+    await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
+    const temp = `${target}.${randomUUID()}.tmp`;
+    await copyDurably(sourcePath, temp);
+    await rename(temp, target);
+    await syncDir(dirname(target));
+    return target;
+  }
+
+  /**
+   * A missing file under a readable store is missing; an unreadable store (volume not
+   * mounted, I/O errors) throws its error, which is the store's outage.
+   */
+  async exists(ref: string): Promise<boolean> {
+    try {
+      await stat(ref);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await access(join(this.root, 'blobs'));
+      return false;
+    }
+  }
+
+  async read(ref: string): Promise<BlobRead> {
+    const size = await stat(ref).then(
+      (s) => s.size,
+      (err: NodeJS.ErrnoException) => {
+        throw err.code === 'ENOENT' ? new BlobMissingError(ref) : err;
+      },
+    );
+    return { size, stream: createReadStream(ref) };
+  }
+
+  withLocalFile<T>(ref: string, fn: (path: string) => Promise<T>): Promise<T> {
+    return fn(ref);
+  }
+
+  async remove(ref: string): Promise<void> {
+    await rm(ref, { force: true });
+  }
+}
+
+/** Uploads in progress as one `.part` file each, fsynced after every chunk. */
+class FilesystemUploads implements UploadArea {
+  constructor(private readonly store: FilesystemBlobStore) {}
+
+  async create(uploadId: string): Promise<string> {
+    const path = this.store.uploadPath(uploadId);
+    await writeFile(path, new Uint8Array(0), { flag: 'w', mode: BLOB_FILE_MODE });
+    return path;
+  }
+
+  async write(ref: string, offset: number, data: Buffer): Promise<void> {
+    const file = await open(ref, 'r+');
+    try {
+      // Truncate first: a crash after a write but before the row update leaves stray bytes.
+      await file.truncate(offset);
+      await file.write(data, 0, data.length, offset);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  async reset(ref: string): Promise<void> {
+    // A new file, never a truncate in place: a promoted upload shares its inode with the blob.
+    await rm(ref, { force: true });
+    await writeFile(ref, new Uint8Array(0), { flag: 'w', mode: BLOB_FILE_MODE });
+  }
+
+  async read(ref: string, start: number, end: number): Promise<Buffer> {
+    const file = await open(ref, 'r');
+    try {
+      const out = Buffer.alloc(end - start);
+      let at = 0;
+      while (at < out.length) {
+        const { bytesRead } = await file.read(out, at, out.length - at, start + at);
+        if (bytesRead === 0) throw new Error(`upload file ends before byte ${start + at}`);
+        at += bytesRead;
+      }
+      return out;
+    } finally {
+      await file.close();
+    }
+  }
+
+  stream(ref: string, size: number): Readable {
+    return createReadStream(ref, { start: 0, end: size - 1 });
+  }
+
+  withLocalFile<T>(ref: string, _size: number, fn: (path: string) => Promise<T>): Promise<T> {
+    return fn(ref);
+  }
+
+  /**
+   * A hard link under the blob's name (temp name, rename, fsync of the folder): no byte is
+   * copied, and the chunks were fsynced as they came. A filesystem that cannot link gets a
+   * durable copy instead.
+   */
+  async promote(ref: string, _size: number, sha256: string): Promise<string> {
+    const target = this.store.blobPath(sha256);
+    await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
+    const temp = `${target}.${randomUUID()}.tmp`;
+    try {
+      await link(ref, temp);
+      // Uploads begun by an older version were created with the process's default mode.
+      await chmod(temp, BLOB_FILE_MODE);
+    } catch (err) {
+      if (!NO_LINK.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      await rm(temp, { force: true });
+      await copyDurably(ref, temp);
+    }
+    await rename(temp, target);
+    // rename() between two links of one file (this upload promoted before: a retried commit)
+    // succeeds and changes nothing, leaving the temp name behind.
+    await rm(temp, { force: true });
+    await syncDir(dirname(target));
+    return target;
+  }
+
+  async remove(ref: string): Promise<void> {
+    await rm(ref, { force: true });
+  }
+
+  async *list(): AsyncIterable<{ uploadId: string; ref: string; modifiedMs: number }> {
+    const dir = join(this.store.root, 'uploads');
+    for (const name of await readdir(dir)) {
+      const uploadId = /^([0-9a-f-]{36})\.part$/.exec(name)?.[1];
+      if (!uploadId) continue;
+      const ref = join(dir, name);
+      const info = await stat(ref).catch(() => null);
+      if (info) yield { uploadId, ref, modifiedMs: info.mtimeMs };
+    }
+  }
+}
+
+/** Copies a file to a new path (created 0640), fsynced; a failure leaves nothing behind. */
+async function copyDurably(sourcePath: string, target: string): Promise<void> {
+  const src = await open(sourcePath, 'r');
+  try {
+    const dst = await open(target, 'wx', BLOB_FILE_MODE);
+    try {
+      const buffer = Buffer.allocUnsafe(1024 * 1024);
+      for (;;) {
+        const { bytesRead } = await src.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        await dst.write(buffer, 0, bytesRead);
+      }
+      await dst.sync();
+    } catch (err) {
+      await dst.close().catch(() => undefined);
+      await rm(target, { force: true });
+      throw err;
+    }
+    await dst.close();
+  } finally {
+    await src.close();
+  }
+}
