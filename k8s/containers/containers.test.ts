@@ -206,6 +206,8 @@ beforeAll(async () => {
     'central-database-owner/url': dbUrl('owner'),
     'central-broker/url': amqpUrl('central-broker'),
     'central-jobs-broker/url': amqpUrl('central-jobs-broker'),
+    // Central pull's key (docs/operations.md, "Central pull"), as the dev overlay renders it.
+    'central-gateway-credentials/key': randomBytes(32).toString('base64'),
   };
   env = {
     configMap: (name) => {
