@@ -13,6 +13,7 @@ import {
   roundCounts,
   startJobRun,
   STOPPED_CODE,
+  touchJobRun,
 } from './job-runs.ts';
 import { JobStoppedError } from './run-job-binary.ts';
 
@@ -45,6 +46,9 @@ export interface DeliveryPolicy {
   /** Counts the dependency timeouts seen while waiting. */
   stalls?: StallCounter;
 }
+
+/** How often a worker says it is still on a run (RUN_HEARTBEAT_S), by default. */
+export const RUN_HEARTBEAT_MS = 20_000;
 
 /** What a worker waiting out an outage keeps: the message, and the job's attempt count. */
 const MEANWHILE = 'the message stays with this worker and no attempt is counted';
@@ -84,6 +88,7 @@ export async function handleDelivery<M>(
     delivery: previousDeliveries(msg) + 1,
   });
   const wait = waiter(log, policy);
+  let beat: NodeJS.Timeout | undefined;
   try {
     const state = await wait('read the state of the job', () => kind.state(deps.pool, message));
     if (state === 'failed') {
@@ -95,8 +100,10 @@ export async function handleDelivery<M>(
     // Runs lost with their worker (killed, out of memory) are counted here, at each delivery,
     // not left to the broker's delivery count, which RabbitMQ 4.3 no longer raises when a dead
     // worker's channel closes: a job that kills every worker it runs on is given up.
+    // A run whose worker missed three heartbeats lost its worker.
+    const heartbeatMs = deps.config.runHeartbeatMs ?? RUN_HEARTBEAT_MS;
     const lost = await wait('count the runs lost with their worker', () =>
-      lostRuns(deps.pool, kind.queue, subject),
+      lostRuns(deps.pool, kind.queue, subject, 3 * heartbeatMs),
     );
     if (lost >= policy.deliveryLimit) {
       await wait('give up a job that stopped its worker every time', () =>
@@ -110,6 +117,14 @@ export async function handleDelivery<M>(
     );
     const runLog = log.child({ attempt: run.attempt, run: run.id });
     const started = Date.now();
+    // While the job runs, its run row says the worker is alive (a failed beat during an
+    // outage is only late: the next one catches up).
+    beat = setInterval(() => {
+      touchJobRun(deps.pool, run.id).catch((err: unknown) =>
+        runLog.debug({ err }, 'run heartbeat not recorded'),
+      );
+    }, heartbeatMs);
+    beat.unref();
     let failure: JobFailure | null = null;
     try {
       await wait('run the job', () => kind.run({ ...deps, log: runLog }, message));
@@ -178,6 +193,8 @@ export async function handleDelivery<M>(
       return 'requeue';
     }
     throw err;
+  } finally {
+    clearInterval(beat);
   }
 }
 

@@ -128,10 +128,12 @@ describe('a drain pod', () => {
 describe('the delivery limit, counted by the worker', () => {
   it('gives up a job whose last DELIVERY_LIMIT runs were lost with their worker, even on a delivery the broker counts as the first (RabbitMQ 4.3 does not count returns)', async () => {
     const batchId = await queuedBatch();
-    // What dead workers leave behind: runs that started and never ended.
+    // What dead workers leave behind: runs that started, never ended, and whose heartbeat
+    // stopped an hour ago.
     for (let i = 0; i < env.config.deliveryLimit; i++) {
       await env.pool.query(
-        "INSERT INTO job_runs (type, subject, attempt, worker) VALUES ('postprocess', $1, 1, $2)",
+        `INSERT INTO job_runs (type, subject, attempt, worker, started_at, heartbeat_at)
+         VALUES ('postprocess', $1, 1, $2, now() - interval '1 hour', now() - interval '1 hour')`,
         [batchId, `dead-pod-${i}:1`],
       );
     }
@@ -154,6 +156,24 @@ describe('the delivery limit, counted by the worker', () => {
     expect(all).toHaveLength(env.config.deliveryLimit);
     expect(all.at(-1)).toEqual({ outcome: 'failed', error_code: 'worker_died' });
     expect(all.slice(0, -1).every((r) => r.outcome === 'abandoned')).toBe(true);
+  });
+
+  it('runs a job whose earlier runs are open on workers that are alive (a lost broker link): their heartbeats are fresh', async () => {
+    const batchId = await queuedBatch();
+    for (let i = 0; i < env.config.deliveryLimit; i++) {
+      await env.pool.query(
+        "INSERT INTO job_runs (type, subject, attempt, worker) VALUES ('postprocess', $1, 1, $2)",
+        [batchId, `linkless-pod-${i}:1`],
+      );
+    }
+    await (
+      await startWorker(env.config, {
+        drain: true,
+        log: createLogger('silent'),
+        queues: ['postprocess'],
+      })
+    ).done;
+    expect(await state(batchId)).toEqual({ state: 'processed', error_code: null });
   });
 
   it('runs a job whose earlier runs were stopped on purpose (SIGTERM): stops are not deaths', async () => {
@@ -179,12 +199,25 @@ describe('the delivery limit, counted by the worker', () => {
     const batchId = await queuedBatch();
     const exits: (number | null)[] = [];
     // One pod after another, as KEDA starts them while the message is back in the queue.
+    // Heartbeats every second: a dead pod's run is known lost after three silent seconds.
     for (let pod = 0; pod <= env.config.deliveryLimit; pod++) {
+      await waitFor(
+        "the dead pods' runs to miss three heartbeats",
+        async () =>
+          (
+            await env.pool.query(
+              `SELECT 1 FROM job_runs WHERE subject = $1 AND ended_at IS NULL
+                  AND heartbeat_at > now() - interval '3 seconds'`,
+              [batchId],
+            )
+          ).rowCount === 0,
+        { timeoutMs: 10_000 },
+      );
       const { exited } = startCliProcess(
         env.config,
         ['worker', '--drain', '--queue', 'postprocess'],
         {
-          env: { RUST_BIN_DIR: binDir },
+          env: { RUST_BIN_DIR: binDir, RUN_HEARTBEAT_S: '1' },
           stderr: 'ignore',
         },
       );

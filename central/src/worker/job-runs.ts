@@ -19,8 +19,12 @@ export type JobOutcome = 'succeeded' | 'retrying' | 'failed' | 'abandoned';
  */
 export const STOPPED_CODE = 'stopped';
 
-/** A run of the round that its worker never finished: open, or closed as lost (not stopped). */
-const LOST = `(r.ended_at IS NULL OR (r.outcome = 'abandoned' AND r.error_code IS DISTINCT FROM '${STOPPED_CODE}'))`;
+/**
+ * A run of the round that its worker never finished: open with a heartbeat older than `$3`
+ * milliseconds (its worker is gone), or closed as abandoned (not stopped).
+ */
+const LOST = `((r.ended_at IS NULL AND r.heartbeat_at < now() - $3::float8 * interval '1 millisecond')
+  OR (r.outcome = 'abandoned' AND r.error_code IS DISTINCT FROM '${STOPPED_CODE}'))`;
 
 /** A started run. */
 export interface StartedRun {
@@ -109,18 +113,31 @@ export async function roundCounts(
 }
 
 /**
- * How many runs of the subject's round were lost with their worker: never finished (still
- * open: the worker died, or it lost its broker link and still runs) or closed as abandoned.
- * Runs stopped on purpose do not count. The worker reads this at every delivery, so a job that
- * kills its worker is given up after DELIVERY_LIMIT such runs whatever the broker counts: from
- * RabbitMQ 4.3 a delivery returned by a closed channel no longer raises the delivery count.
+ * How many runs of the subject's round were lost with their worker: still open but with no
+ * heartbeat for `staleMs` (the worker died; one that only lost its broker link keeps beating),
+ * or closed as abandoned. Runs stopped on purpose do not count. The worker reads this at every
+ * delivery, so a job that kills its worker is given up after DELIVERY_LIMIT such runs whatever
+ * the broker counts: from RabbitMQ 4.3 a delivery returned by a closed channel no longer
+ * raises the delivery count.
  */
-export async function lostRuns(db: Queryable, type: QueueName, subject: string): Promise<number> {
+export async function lostRuns(
+  db: Queryable,
+  type: QueueName,
+  subject: string,
+  staleMs: number,
+): Promise<number> {
   const r = await db.query<{ lost: number }>(
     `SELECT count(*) FILTER (WHERE ${LOST})::int AS lost FROM ${ROUND}`,
-    [type, subject],
+    [type, subject, staleMs],
   );
   return r.rows[0]?.lost ?? 0;
+}
+
+/** Says the run is still being worked on (its worker is alive). */
+export async function touchJobRun(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE job_runs SET heartbeat_at = now() WHERE id = $1 AND ended_at IS NULL', [
+    id,
+  ]);
 }
 
 /** Which open runs {@link abandonOpenRuns} closes. */
