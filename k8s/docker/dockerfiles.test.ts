@@ -224,3 +224,12 @@ describe('.dockerignore matching (as Docker reads it)', () => {
     expect(dockerIgnored(patterns, 'rust/crates')).toBe(false);
   });
 });
+
+describe('the Node the tests run on', () => {
+  it('is the major version the images run (scripts/bootstrap.mjs puts it first on PATH)', () => {
+    const dockerfile = readFileSync(`${REPO_ROOT}docker/central.Dockerfile`, 'utf8');
+    const images = /^ARG NODE_IMAGE=node:(\d+)\./m.exec(dockerfile)?.[1];
+    expect(images).toBeDefined();
+    expect(process.versions.node.split('.')[0]).toBe(images);
+  });
+});
