@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
@@ -154,9 +153,10 @@ async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): 
   const rows = await nextBatches(pool, 'blobs', horizon);
   const last = rows.at(-1);
   if (!last) return 0;
-  // Files first, then the cursor: a crash in between removes the same files again (force).
+  // Files first, then the cursor: a crash in between removes the same files again (a missing
+  // one is fine). Through the store, so an object store's objects go too.
   for (const r of rows) {
-    if (r.state !== 'quarantined') await rm(blobs.blobPath(r.sha256), { force: true });
+    if (r.state !== 'quarantined') await blobs.remove(blobs.blobPath(r.sha256));
   }
   const c = await pool.connect();
   try {
