@@ -11,14 +11,21 @@ export const utcInstantSchema = z.iso.datetime();
 /** Lowercase hex SHA-256. */
 export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256');
 
-export const timezoneSchema = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected an IANA time zone such as Europe/Rome' },
-);
+/**
+ * An IANA zone name (`Europe/Rome`, `UTC`, `Etc/GMT+1`). Node 22's Intl also takes a UTC offset
+ * (`+01:00`) as a zone, which Node 20 and the Rust side (chrono-tz) refuse: an offset has no
+ * DST rules, so a park on one would get every summer hour wrong. Refused everywhere alike.
+ */
+export function isIanaTimeZone(tz: string): boolean {
+  if (/^[+-]/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timezoneSchema = z
+  .string()
+  .refine(isIanaTimeZone, { message: 'expected an IANA time zone such as Europe/Rome' });

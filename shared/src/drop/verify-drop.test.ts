@@ -156,6 +156,20 @@ describe('verifyDrop', () => {
     expectRejected(verifyDrop(notJson), 'manifest_invalid');
   });
 
+  it("rejects a UTC offset as the park's zone on every Node, as the Rust verifier does", () => {
+    // Node 22's Intl takes "+01:00" as a zone; Node 20 and chrono-tz do not.
+    for (const timezone of ['+01:00', '-0500', '+01']) {
+      const reason = expectRejected(
+        verifyDrop(zipWithManifest({ ...goodManifest(), timezone }, sampleEntries())),
+        'manifest_invalid',
+      );
+      expect(reason).toContain('expected an IANA time zone such as Europe/Rome');
+    }
+    expect(
+      verifyDrop(zipWithManifest({ ...goodManifest(), timezone: 'Etc/GMT+1' }, sampleEntries())).ok,
+    ).toBe(true);
+  });
+
   it('rejects a listed file that is absent as entry_missing', () => {
     const entries = sampleEntries();
     const manifest = goodManifest(entries);

@@ -110,6 +110,7 @@ describe('agent config', () => {
     ],
     [{ ...valid, rides: [{ ...ride, schedule: [] }] }, 'rides[0].schedule: give at least one rule'],
     [{ ...valid, timezone: 'Mars/Base' }, 'timezone: expected an IANA time zone'],
+    [{ ...valid, timezone: '+01:00' }, 'timezone: expected an IANA time zone'],
     [
       { ...valid, rides: [{ ...ride, afterBuffer: 'move' }] },
       'rides[0].afterBuffer: afterBuffer must be "keep", "delete" or { "moveTo"',

@@ -9,7 +9,7 @@ import {
   type HttpConnectionConfig,
   type SftpConnectionConfig,
 } from '@zra/gateway';
-import { isCronExpression, slugSchema } from '@zra/shared';
+import { isCronExpression, isIanaTimeZone, slugSchema } from '@zra/shared';
 import { z } from 'zod';
 
 // The gateway connection and remote-file settings are the gateway package's (one definition
@@ -77,16 +77,6 @@ export function ruleForPollSeconds(seconds: number): string {
 /** The machine's time zone, the default for the park's. */
 const SYSTEM_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-/** True when `tz` is an IANA time zone name this Node knows (what node-cron needs). */
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The buffer's disk budget. */
 export const bufferConfigSchema = z.strictObject({
   /** Blob bytes at which pulling pauses; drops central has not acknowledged are never deleted. */
@@ -140,7 +130,7 @@ export const agentConfigSchema = z
     /** The park's IANA time zone; the rides' rules are read in it. */
     timezone: z
       .string()
-      .refine(isTimeZone, 'expected an IANA time zone, e.g. "Europe/Rome"')
+      .refine(isIanaTimeZone, 'expected an IANA time zone, e.g. "Europe/Rome"')
       .default(SYSTEM_TIME_ZONE),
     /** Deprecated: rides without `schedule` are pulled about this often. Use `schedule`. */
     pollSeconds: z.number().positive().optional(),

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { isTimeZone, type AgentConfig } from '../settings/config.ts';
+import { isIanaTimeZone } from '@zra/shared';
+import type { AgentConfig } from '../settings/config.ts';
 import { SecretStoreError } from '../secrets/secret-store.ts';
 import type { SecretTable } from './secret-table.ts';
 
@@ -38,7 +39,7 @@ export const agentSettingsSchema = z.strictObject({
   /** The park's IANA time zone: the rides' cron rules are read in it. */
   timeZone: z
     .string()
-    .refine(isTimeZone, {
+    .refine(isIanaTimeZone, {
       error: (issue) =>
         `${JSON.stringify(issue.input)} is not an IANA time zone; give one like "Europe/Rome" or "America/New_York"`,
     })
