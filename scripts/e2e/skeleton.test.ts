@@ -65,6 +65,8 @@ beforeAll(async () => {
       QUEUE_PREFIX,
       BLOB_DIR: join(dir, 'central'),
       LOG_LEVEL: 'silent',
+      // Any free port: another central on this machine may hold the default one.
+      METRICS_PORT: '0',
     }),
     port: 0, // any free port: tests run side by side
   };

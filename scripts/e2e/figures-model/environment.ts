@@ -59,6 +59,8 @@ export async function startEnvironment(label: string): Promise<FiguresEnvironmen
         QUEUE_PREFIX: queuePrefix,
         BLOB_DIR: join(dir, 'central'),
         LOG_LEVEL: 'silent',
+        // Any free port: another central on this machine may hold the default one.
+        METRICS_PORT: '0',
         // One agent per seed uploads in bursts; the limit is tested elsewhere.
         INGEST_RATE_PER_S: '10000',
         INGEST_BURST: '10000',
