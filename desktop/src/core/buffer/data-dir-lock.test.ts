@@ -19,17 +19,25 @@ async function freshDir(): Promise<string> {
   return t.dir;
 }
 
-/** Another agent process that takes the lock of `dir` and holds it until killed. */
+/**
+ * Another agent process that takes the lock of `dir` and holds it until killed. It drops the
+ * handle and runs the garbage collector first: a lock must not depend on its caller keeping
+ * the handle (a collected connection closes and frees the file lock).
+ */
 async function otherAgent(dir: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
+      '--expose-gc',
       '--import',
       'tsx',
       '--input-type=module',
       '-e',
       `const { lockDataDir } = await import(${JSON.stringify(LOCK_MODULE)});
        lockDataDir(${JSON.stringify(dir)});
+       globalThis.gc();
+       await new Promise((resolve) => setTimeout(resolve, 50));
+       globalThis.gc();
        process.stdout.write('locked\\n');
        setInterval(() => {}, 60_000);`,
     ],

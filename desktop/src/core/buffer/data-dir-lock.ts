@@ -13,6 +13,13 @@ const LOCK_FILE = 'agent-lock.sqlite';
 const HOLDER_FILE = 'agent.pid';
 /** The pid file earlier agents locked with (see below); removed once the lock is taken. */
 const LEGACY_LOCK_FILE = 'agent.lock';
+/**
+ * Every lock this process holds. The lock lives as long as its database connection, and
+ * better-sqlite3 closes a connection nobody references when the garbage collector runs: a
+ * caller that dropped the returned handle would lose the lock at a random moment (found as a
+ * second agent starting beside a live one). Kept here until released, never collected.
+ */
+const held = new Set<Database.Database>();
 
 /**
  * Makes sure one agent at a time uses a data directory: a second one would delete the first
@@ -56,10 +63,12 @@ export function lockDataDir(dataDir: string): DataDirLock {
       { cause: err },
     );
   }
+  held.add(db);
   writeFileSync(path.join(dataDir, HOLDER_FILE), `${process.pid}\n`);
   rmSync(path.join(dataDir, LEGACY_LOCK_FILE), { force: true });
   return {
     release: () => {
+      held.delete(db);
       if (!db.open) return;
       rmSync(path.join(dataDir, HOLDER_FILE), { force: true });
       db.close();
