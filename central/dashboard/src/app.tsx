@@ -12,6 +12,7 @@ import {
 } from './api.ts';
 import { AccountPage } from './pages/account-page.tsx';
 import { AdminPage } from './pages/admin-page.tsx';
+import { AuditLogPage } from './pages/audit-log-page.tsx';
 import { CentralPullPage } from './pages/central-pull-page.tsx';
 import { DropPage } from './pages/drop-page.tsx';
 import { FleetPage } from './pages/fleet-page.tsx';
@@ -109,6 +110,7 @@ function Screen(props: { path: string; query: URLSearchParams; viewer: Viewer })
   }
   if (path === '/reports') return <ReportsPage viewer={viewer} />;
   if (path === '/admin') return <AdminPage viewer={viewer} />;
+  if (path === '/admin/audit-log') return <AuditLogPage viewer={viewer} />;
   if (path === '/central-pull') return <CentralPullPage viewer={viewer} />;
   if (path === '/account') return <AccountPage viewer={viewer} />;
   return (

@@ -54,4 +54,5 @@ export const to = {
   drop: (batchId: string) => `/drops/${encodeURIComponent(batchId)}`,
   runsOf: (subject: string) => `/jobs?subject=${encodeURIComponent(subject)}`,
   centralPull: '/central-pull',
+  auditLog: '/admin/audit-log',
 };

@@ -30,6 +30,10 @@ export const auditLogInputSchema = z.strictObject({
     .regex(/^\d{1,18}$/, { message: 'expected the nextCursor of the previous page' })
     .optional(),
   limit: z.number().int().min(1).max(200).default(50),
+  /** Only entries whose actor contains this (any case): `bob`, `cli:`. */
+  actor: z.string().trim().max(200).optional(),
+  /** Only entries whose action contains this (any case): `resetPassword`, `user `. */
+  action: z.string().trim().max(200).optional(),
 });
 export type AuditLogInput = z.input<typeof auditLogInputSchema>;
 
@@ -82,12 +86,15 @@ export async function recordAudit(
   ]);
 }
 
-/** The newest entries first, a page at a time (keyset on the id). */
+/**
+ * The newest entries first, a page at a time (keyset on the id). The ORDER BY names the
+ * table's id: a bare `id` would be the text column of the SELECT, which put entry 9 before 29.
+ */
 export async function listAudit(
   pool: pg.Pool,
   input: AuditLogInput,
 ): Promise<{ entries: AuditEntry[]; nextCursor: string | null }> {
-  const { cursor, limit } = auditLogInputSchema.parse(input);
+  const { cursor, limit, actor, action } = auditLogInputSchema.parse(input);
   const r = await pool.query<{
     id: string;
     at: Date;
@@ -97,8 +104,11 @@ export async function listAudit(
     details: Record<string, unknown>;
   }>(
     `SELECT id::text AS id, at, actor, action, target, details FROM audit_log
-      WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`,
-    [cursor ?? null, limit + 1],
+      WHERE ($1::bigint IS NULL OR id < $1)
+        AND ($3::text IS NULL OR strpos(lower(actor), lower($3)) > 0)
+        AND ($4::text IS NULL OR strpos(lower(action), lower($4)) > 0)
+      ORDER BY audit_log.id DESC LIMIT $2`,
+    [cursor ?? null, limit + 1, actor || null, action || null],
   );
   const rows = r.rows.slice(0, limit);
   return {

@@ -1,20 +1,9 @@
-import {
-  ActionButton,
-  Badge,
-  Card,
-  Empty,
-  ErrorBanner,
-  Field,
-  Form,
-  Loading,
-  Page,
-  Table,
-  usePoll,
-  when,
-} from '@zra/ui';
+import { Card, Empty, ErrorBanner, Field, Form, Page, usePoll } from '@zra/ui';
 import { useState } from 'react';
-import { api, describeFailure, type Viewer } from '../api.ts';
+import { api, type Viewer } from '../api.ts';
 import { ROLE_WORDS } from '../labels.ts';
+import { Link, to } from '../router.tsx';
+import { Users } from './admin-users.tsx';
 import { OpeningHoursFields, type OpeningHours } from './opening-hours-fields.tsx';
 import { ParkSettings } from './park-settings.tsx';
 
@@ -121,146 +110,6 @@ function AddPark(props: { onCreated: (park: string, token: string) => void }) {
   );
 }
 
-function Users(props: { viewer: Viewer }) {
-  const users = usePoll(() => api.admin.users.query(), 'users');
-  const [user, setUser] = useState({
-    username: '',
-    password: '',
-    role: 'viewer' as 'admin' | 'viewer',
-  });
-  const [roleError, setRoleError] = useState<string | null>(null);
-  return (
-    <>
-      <Card title="Users" label="Users">
-        <ErrorBanner error={users.error ?? roleError} />
-        {!users.data ? (
-          <Loading />
-        ) : (
-          <Table label="Users" compact>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Since</th>
-                <th scope="col">Role</th>
-                <th scope="col">Access</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.users.map((u) => (
-                <tr key={u.id} data-user={u.username}>
-                  <td>
-                    {u.username}
-                    {u.username === props.viewer.username ? <div className="sub">you</div> : null}
-                  </td>
-                  <td>{when(u.createdAt, 'UTC')} UTC</td>
-                  <td>
-                    <label className="inline">
-                      <span className="sr-only">Role of {u.username}</span>
-                      <select
-                        value={u.role}
-                        onChange={(e) => {
-                          const role = e.target.value === 'admin' ? 'admin' : 'viewer';
-                          setRoleError(null);
-                          api.admin.setUserRole.mutate({ username: u.username, role }).then(
-                            () => users.reload(),
-                            (err: unknown) => setRoleError(describeFailure(err)),
-                          );
-                        }}
-                      >
-                        <option value="viewer">viewer</option>
-                        <option value="admin">admin</option>
-                      </select>
-                    </label>
-                  </td>
-                  <td>
-                    <span className="row">
-                      {u.disabledAt ? <Badge tone="idle">disabled</Badge> : null}
-                      {u.username === props.viewer.username ? null : (
-                        <>
-                          <ActionButton
-                            label={u.disabledAt ? 'Enable' : 'Disable'}
-                            busyLabel="Saving…"
-                            small
-                            run={() =>
-                              api.admin.setUserDisabled.mutate({
-                                username: u.username,
-                                disabled: !u.disabledAt,
-                              })
-                            }
-                            done={users.reload}
-                          />
-                          <ActionButton
-                            label="Delete"
-                            busyLabel="Deleting…"
-                            small
-                            variant="danger"
-                            confirm={{ question: `Delete ${u.username}?`, yes: 'Yes, delete' }}
-                            run={() => api.admin.deleteUser.mutate({ username: u.username })}
-                            done={users.reload}
-                          />
-                        </>
-                      )}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
-        <p className="sub">
-          Disabling signs the user out at once and keeps their name; delete only accounts made by
-          mistake. Nobody disables or deletes themselves, and the last admin stays.
-        </p>
-      </Card>
-      <Form
-        label="Add a user"
-        title="Add a user"
-        submitLabel="Add user"
-        busyLabel="Adding…"
-        onSubmit={async () => {
-          const made = await api.admin.createUser.mutate({
-            username: user.username.trim(),
-            password: user.password,
-            role: user.role,
-          });
-          setUser({ username: '', password: '', role: 'viewer' });
-          users.reload();
-          return `User ${made.username} added as ${made.role}.`;
-        }}
-      >
-        <Field label="Username" name="username">
-          <input
-            value={user.username}
-            onChange={(e) => setUser({ ...user, username: e.target.value })}
-            autoComplete="off"
-            required
-          />
-        </Field>
-        <Field label="Password (12+ characters)" name="password">
-          <input
-            type="password"
-            value={user.password}
-            onChange={(e) => setUser({ ...user, password: e.target.value })}
-            autoComplete="new-password"
-            required
-          />
-        </Field>
-        <Field label="Role" name="role">
-          <select
-            value={user.role}
-            onChange={(e) =>
-              setUser({ ...user, role: e.target.value === 'admin' ? 'admin' : 'viewer' })
-            }
-          >
-            <option value="viewer">viewer</option>
-            <option value="admin">admin</option>
-          </select>
-        </Field>
-      </Form>
-    </>
-  );
-}
-
 export function AdminPage(props: { viewer: Viewer }) {
   if (props.viewer.role !== 'admin') {
     return (
@@ -281,7 +130,14 @@ function Admin(props: { viewer: Viewer }) {
   const parks = fleet.data?.parks ?? [];
   const current = parks.some((p) => p.id === selected) ? selected : (parks[0]?.id ?? '');
   return (
-    <Page title="Admin">
+    <Page
+      title="Admin"
+      actions={
+        <Link to={to.auditLog} className="button">
+          Audit log
+        </Link>
+      }
+    >
       <ErrorBanner error={fleet.error} />
       <Card title="Roles" label="Roles">
         <ul className="problem-list">
