@@ -1,17 +1,33 @@
 /**
- * Ingest benchmark: N simulated parks upload generated drops at once to one central API
- * process (real PostgreSQL and RabbitMQ), with W worker processes post-processing them.
- * Prints drops/s and MB/s ingested, commit latency and the time from commit to `processed`.
+ * Ingest benchmark: simulated parks upload generated drops to one central API process (real
+ * PostgreSQL and RabbitMQ, `serve` and `worker` as child processes, the way they run in
+ * production). Two scenarios:
  *
- *   node_modules/.bin/tsx bench/central/ingest.ts [--parks 8] [--drops 6] [--workers 2]
- *     [--rate-hz 50] [--chunk-kib 1024]
+ *   node_modules/.bin/tsx bench/central/ingest.ts [wire] [--parks 8] [--drops 6]
+ *     [--workers 2] [--rate-hz 50] [--chunk-kib 1024] [--keep-logs DIR] [--cpu-prof DIR]
  *
- * Central runs as child processes, the way `serve` and `worker` run in production (and in the
- * demo). Each run uses a fresh database, queue prefix and blob folder, and removes them after.
+ * `wire` (the default): the same drops, at the same concurrency, first through a bare Node
+ * HTTP sink that only writes, fsyncs and hashes the bytes (bare-sink.ts: the wire's speed on
+ * this machine), then through central with no worker running (the API alone); prints MB/s of
+ * both, their ratio and the commit latencies. Then W workers post-process what was stored.
+ *
+ *   node_modules/.bin/tsx bench/central/ingest.ts catch-up [--live-parks 16] [--live-drops 6]
+ *     [--live-interval-ms 8000] [--backlog 150] [--workers 2] [--rate-hz 50]
+ *
+ * `catch-up`: live parks each send a drop every interval (open loop, phases spread over the
+ * interval) while W workers run; once without and once with one more park sending a week's
+ * backlog as fast as it can (an agent back online). Prints the live parks' commit→processed
+ * p50/p99 of both runs and their ratio (fairness: the target is ≤ 2×), and what the backlog
+ * park got meanwhile.
+ *
+ * Every run gets a fresh database, queue prefix and blob folder, removed after. SHA-256 and
+ * content id are computed before the clock starts (the agent has them from pull time); one
+ * warm-up drop per park is not counted. Commit→processed comes from PostgreSQL's own
+ * timestamps (`received_at` → `processed_at`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,58 +36,101 @@ import { createPark, createPool, runMigrations, createLogger } from '@zra/centra
 import { createParkClient, sendChunk } from '@zra/central/testing';
 import { generateDrops, verifyDrop } from '@zra/shared';
 import { createTestDatabase } from '../../scripts/harness/postgres.ts';
-import { AMQP_URL, deleteQueues, uniqueQueuePrefix } from '../../scripts/harness/rabbitmq.ts';
-import { waitFor } from '../../scripts/harness/wait-for.ts';
+import {
+  AMQP_URL,
+  CENTRAL_QUEUES,
+  deleteQueues,
+  uniqueQueuePrefix,
+} from '../../scripts/harness/rabbitmq.ts';
+import { waitFor, waitForReady } from '../../scripts/harness/wait-for.ts';
+import {
+  commandCpuSeconds,
+  describeCpuUse,
+  machineCpu,
+  processCpuSeconds,
+} from '../lib/machine-cpu.ts';
 import { megabytesPerSecond, median, percentile } from '../lib/stats.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const cli = join(repoRoot, 'central/src/cli.ts');
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
 
-const { values: flags } = parseArgs({
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     parks: { type: 'string', default: '8' },
     drops: { type: 'string', default: '6' },
     workers: { type: 'string', default: '2' },
     'rate-hz': { type: 'string', default: '50' },
     'chunk-kib': { type: 'string', default: '1024' },
+    'live-parks': { type: 'string', default: '16' },
+    'live-drops': { type: 'string', default: '6' },
+    'live-interval-ms': { type: 'string', default: '8000' },
+    backlog: { type: 'string', default: '150' },
+    /** A folder for the JSON logs of the API and the workers (one file each). */
+    'keep-logs': { type: 'string' },
+    /** A folder for a V8 CPU profile of the API process (node --cpu-prof). */
+    'cpu-prof': { type: 'string' },
   },
 });
-const PARKS = Number(flags.parks);
-const DROPS = Number(flags.drops);
-const WORKERS = Number(flags.workers);
-const RATE_HZ = Number(flags['rate-hz']);
-const CHUNK = Number(flags['chunk-kib']) * 1024;
-for (const [name, v] of Object.entries({ PARKS, DROPS, WORKERS, RATE_HZ, CHUNK })) {
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name.toLowerCase()} must be positive`);
-}
+const SCENARIO = positionals[0] ?? 'wire';
+const num = (name: keyof typeof flags): number => {
+  const v = Number(flags[name]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a number ≥ 0`);
+  return v;
+};
+const PARKS = num('parks');
+const DROPS = num('drops');
+const WORKERS = num('workers');
+const RATE_HZ = num('rate-hz');
+const CHUNK = num('chunk-kib') * 1024;
+const LIVE_PARKS = num('live-parks');
+const LIVE_DROPS = num('live-drops');
+const LIVE_INTERVAL_MS = num('live-interval-ms');
+const BACKLOG = num('backlog');
+if (!['wire', 'catch-up'].includes(SCENARIO)) throw new Error('scenario: wire or catch-up');
 
-interface Upload {
-  park: string;
-  bytes: number;
-  /** begin and every chunk of the drop. */
-  sendMs: number;
-  commitMs: number;
-  batchId: string;
-}
+const ms = (v: number) => `${Math.round(v)} ms`;
+const p50p99 = (values: number[]) =>
+  values.length === 0 ? 'none' : `p50 ${ms(median(values))}, p99 ${ms(percentile(values, 0.99))}`;
+
+// --- child processes ------------------------------------------------------------------------
 
 const children: ChildProcess[] = [];
+let stopping = false;
 
-function startChild(name: string, args: string[], env: NodeJS.ProcessEnv) {
-  // node itself with the tsx loader, so SIGTERM reaches the process that handles it.
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+function startChild(name: string, command: string[], env: NodeJS.ProcessEnv = {}) {
+  const [script, ...args] = command;
+  const prof = name === 'central API' && flags['cpu-prof'];
+  const child = spawn(
+    process.execPath,
+    [
+      ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []),
+      '--import',
+      'tsx',
+      script ?? '',
+      ...args,
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let tail = '';
   let listening: string | null = null;
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (text: string) => {
+  const keep = flags['keep-logs']
+    ? createWriteStream(join(flags['keep-logs'], `${name.replaceAll(' ', '-')}.log`), {
+        flags: 'a',
+      })
+    : null;
+  const read = (text: string) => {
+    keep?.write(text);
     tail = (tail + text).slice(-4000);
-    // serve logs its URL once it listens (PORT=0 lets the OS pick the port).
-    const m = /"url":"(http:[^"]+)","msg":"central API listening"/.exec(tail);
+    // serve logs its URL once it listens (PORT=0 lets the OS pick the port); so does the sink.
+    const m =
+      /"url":"(http:[^"]+)","msg":"central API listening"/.exec(tail) ??
+      /listening on (http:\S+)/.exec(tail);
     if (m?.[1]) listening = m[1];
-  });
+  };
+  child.stdout?.setEncoding('utf8').on('data', read);
+  child.stderr?.setEncoding('utf8').on('data', read);
   child.once('exit', (code, signal) => {
     if (!stopping) {
       process.stderr.write(`${name} exited (${signal ?? code}) during the benchmark:\n${tail}\n`);
@@ -82,11 +141,10 @@ function startChild(name: string, args: string[], env: NodeJS.ProcessEnv) {
   return { child, url: () => listening };
 }
 
-let stopping = false;
 async function stopChildren(): Promise<void> {
   stopping = true;
   await Promise.all(
-    children.map(
+    children.splice(0).map(
       (c) =>
         new Promise<void>((resolve) => {
           if (c.exitCode !== null || c.signalCode !== null) return resolve();
@@ -96,34 +154,10 @@ async function stopChildren(): Promise<void> {
         }),
     ),
   );
+  stopping = false;
 }
 
-/** Each park's drops: a ride per 12 drops (a day has ~14 powered hours), a seed per park. */
-function generate(park: string, index: number): BenchDrop[] {
-  const rides = Math.ceil((DROPS + 1) / 12);
-  const drops = generateDrops({
-    park,
-    rides: Array.from({ length: rides }, (_, i) => ({
-      id: `ride-${i + 1}`,
-      model: 'discovery-revolution',
-    })),
-    from: '2026-06-06',
-    hours: 24,
-    seed: 1000 + index,
-    rateHz: RATE_HZ,
-  });
-  // One more than measured: the first warms up the API (JIT, verifier threads, connections).
-  if (drops.length < DROPS + 1) {
-    throw new Error(`only ${drops.length} drops generated for ${park}; ask for fewer`);
-  }
-  // What the agent knows before it uploads (it hashes at pull time), computed outside the clock.
-  return drops.slice(0, DROPS + 1).map((drop) => {
-    const verdict = verifyDrop(drop.zip);
-    if (!verdict.ok) throw new Error(`generated drop ${drop.fileName} is invalid`);
-    const sha256 = createHash('sha256').update(drop.zip).digest('hex');
-    return { zip: drop.zip, fileName: drop.fileName, sha256, contentId: verdict.contentId };
-  });
-}
+// --- drops ----------------------------------------------------------------------------------
 
 interface BenchDrop {
   zip: Buffer;
@@ -132,173 +166,426 @@ interface BenchDrop {
   contentId: string;
 }
 
-/** One park agent: its drops one after another (begin, chunks, commit), timing the commit. */
-async function uploadPark(
-  url: string,
+/** `count` drops of one park: a ride per 12 drops (a day has ~14 powered hours). */
+function generate(park: string, seed: number, count: number): BenchDrop[] {
+  const rides = Math.ceil(count / 12);
+  const drops = generateDrops({
+    park,
+    rides: Array.from({ length: rides }, (_, i) => ({
+      id: `ride-${i + 1}`,
+      model: 'discovery-revolution',
+    })),
+    from: '2026-06-06',
+    hours: 24,
+    seed,
+    rateHz: RATE_HZ,
+  });
+  if (drops.length < count) throw new Error(`only ${drops.length} drops for ${park}`);
+  // What the agent knows before it uploads (it hashes at pull time), computed off the clock.
+  return drops.slice(0, count).map((drop) => {
+    const verdict = verifyDrop(drop.zip);
+    if (!verdict.ok) throw new Error(`generated drop ${drop.fileName} is invalid`);
+    const sha256 = createHash('sha256').update(drop.zip).digest('hex');
+    return { zip: drop.zip, fileName: drop.fileName, sha256, contentId: verdict.contentId };
+  });
+}
+
+const bytesOf = (drops: BenchDrop[]) => drops.reduce((n, d) => n + d.zip.length, 0);
+
+/** One upload: how long begin + chunks and the commit took, and the batch it became. */
+interface Upload {
+  park: string;
+  bytes: number;
+  sendMs: number;
+  commitMs: number;
+  batchId: string;
+}
+
+/** 429 answers the bench's park clients waited out (central's per-park request limit). */
+let rateLimited = 0;
+
+/**
+ * Runs one call, waiting out central's per-park rate limit as the agent does: a
+ * TOO_MANY_REQUESTS answer is retried after the retryAfterS it names.
+ */
+async function obeyRateLimit<T>(call: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      const data = (err as { data?: { code?: string; retryAfterS?: number } }).data;
+      if (data?.code !== 'TOO_MANY_REQUESTS') throw err;
+      rateLimited++;
+      await new Promise((r) => setTimeout(r, (data.retryAfterS ?? 1) * 1000));
+    }
+  }
+}
+
+/** Uploads one drop to central as the agent does (tRPC, FormData chunks, rate limit obeyed). */
+async function uploadToCentral(
+  client: ReturnType<typeof createParkClient>,
   park: string,
-  token: string,
-  drops: BenchDrop[],
-): Promise<Upload[]> {
-  const client = createParkClient(url, token);
-  const out: Upload[] = [];
-  for (const drop of drops) {
-    const sendStarted = performance.now();
-    const begun = await client.ingest.begin.mutate({
+  drop: BenchDrop,
+): Promise<Upload> {
+  const sendStarted = performance.now();
+  const begun = await obeyRateLimit(() =>
+    client.ingest.begin.mutate({
       sha256: drop.sha256,
       contentId: drop.contentId,
       bytes: drop.zip.length,
       fileName: drop.fileName,
-    });
-    if (begun.status !== 'upload') throw new Error(`${drop.fileName}: ${begun.status}`);
-    let offset = begun.offset;
-    while (offset < drop.zip.length) {
-      const next = await sendChunk(
-        client,
-        begun.uploadId,
-        offset,
-        drop.zip.subarray(offset, offset + CHUNK),
-      );
-      offset = next.offset;
-    }
-    const sendMs = performance.now() - sendStarted;
-    const started = performance.now();
-    const committed = await client.ingest.commit.mutate({ uploadId: begun.uploadId });
-    const commitMs = performance.now() - started;
-    if (committed.status !== 'stored') throw new Error(`${drop.fileName}: ${committed.status}`);
-    out.push({
-      park,
-      bytes: drop.zip.length,
-      sendMs,
-      commitMs,
-      batchId: committed.batchId,
-    });
+    }),
+  );
+  if (begun.status !== 'upload') throw new Error(`${drop.fileName}: ${begun.status}`);
+  let offset = begun.offset;
+  while (offset < drop.zip.length) {
+    const at = offset;
+    const next = await obeyRateLimit(() =>
+      sendChunk(client, begun.uploadId, at, drop.zip.subarray(at, at + CHUNK)),
+    );
+    offset = next.offset;
   }
-  return out;
+  const sendMs = performance.now() - sendStarted;
+  const started = performance.now();
+  const committed = await obeyRateLimit(() =>
+    client.ingest.commit.mutate({ uploadId: begun.uploadId }),
+  );
+  const commitMs = performance.now() - started;
+  if (committed.status !== 'stored') throw new Error(`${drop.fileName}: ${committed.status}`);
+  return { park, bytes: drop.zip.length, sendMs, commitMs, batchId: committed.batchId };
+}
+
+/** Uploads one drop to the bare sink, with the same chunks, as raw HTTP bodies. */
+async function uploadToSink(url: string, park: string, drop: BenchDrop): Promise<Upload> {
+  const post = async (path: string, body: string | Uint8Array) => {
+    const r = await fetch(`${url}${path}`, { method: 'POST', body });
+    if (!r.ok) throw new Error(`sink ${path}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as Record<string, unknown>;
+  };
+  const sendStarted = performance.now();
+  const { id } = await post(
+    '/begin',
+    JSON.stringify({ sha256: drop.sha256, bytes: drop.zip.length }),
+  );
+  for (let offset = 0; offset < drop.zip.length; offset += CHUNK) {
+    await post(
+      `/chunk?id=${String(id)}&offset=${offset}`,
+      drop.zip.subarray(offset, offset + CHUNK),
+    );
+  }
+  const sendMs = performance.now() - sendStarted;
+  const started = performance.now();
+  await post(`/commit?id=${String(id)}`, '');
+  return {
+    park,
+    bytes: drop.zip.length,
+    sendMs,
+    commitMs: performance.now() - started,
+    batchId: '',
+  };
+}
+
+// --- central runs ---------------------------------------------------------------------------
+
+interface Central {
+  api: ChildProcess;
+  pool: pg.Pool;
+  url: string;
+  env: NodeJS.ProcessEnv;
+  tokens: Map<string, string>;
+  close(): Promise<void>;
+}
+
+/** A fresh database, queue prefix and blob folder; the API (and `workers` workers) started. */
+async function startCentral(parks: string[], workers: number): Promise<Central> {
+  const db = await createTestDatabase('bench_ingest');
+  const queuePrefix = uniqueQueuePrefix('bench');
+  const blobDir = mkdtempSync(join(tmpdir(), 'zra-bench-ingest-'));
+  // Silent: dropping the database at the end ends this pool's last sockets, which is expected.
+  const pool = createPool(db.url, createLogger('silent'));
+  await runMigrations(db.url, createLogger('warn'));
+  const tokens = new Map<string, string>();
+  for (const park of parks) {
+    const { token } = await createPark(pool, { id: park, name: park, timezone: 'Europe/Rome' });
+    tokens.set(park, token);
+  }
+  const env = {
+    DATABASE_URL: db.url,
+    AMQP_URL,
+    QUEUE_PREFIX: queuePrefix,
+    BLOB_DIR: blobDir,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+  };
+  const api = startChild('central API', [cli, 'serve'], env);
+  for (let w = 1; w <= workers; w++) startChild(`worker ${w}`, [cli, 'worker'], env);
+  const url = await waitFor('the API to listen', async () => api.url(), { timeoutMs: 60_000 });
+  await waitForReady(url, 60_000);
+  return {
+    pool,
+    url,
+    env,
+    tokens,
+    api: api.child,
+    async close() {
+      await stopChildren();
+      await pool.end();
+      await db.drop();
+      await deleteQueues(queuePrefix, CENTRAL_QUEUES);
+      rmSync(blobDir, { recursive: true, force: true });
+    },
+  };
 }
 
 interface BatchRow {
   id: string;
+  park_id: string;
   state: string;
   /** processed_at − received_at: both PostgreSQL's clock, from the commit's transaction on. */
   to_processed_ms: number | null;
 }
 
-/** Polls until every batch is processed or failed; processed_at is PostgreSQL's clock. */
-async function waitForProcessed(pool: pg.Pool, ids: string[]): Promise<BatchRow[]> {
-  const deadline = Date.now() + 600_000;
+/** Polls until every batch is processed or failed. */
+async function waitForProcessed(
+  pool: pg.Pool,
+  ids: string[],
+  timeoutMs = 900_000,
+): Promise<BatchRow[]> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await pool.query<BatchRow>(
-      `SELECT id, state,
+      `SELECT id, park_id, state,
               (extract(epoch FROM processed_at - received_at) * 1000)::float8 AS to_processed_ms
          FROM batches WHERE id = ANY($1::uuid[])`,
       [ids],
     );
     if (
       r.rows.length === ids.length &&
-      r.rows.every((b) => ['processed', 'failed'].includes(b.state))
+      r.rows.every((b) => ['processed', 'failed', 'quarantined'].includes(b.state))
     ) {
       return r.rows;
     }
-    if (Date.now() > deadline) throw new Error('batches still unprocessed after 10 min');
+    if (Date.now() > deadline) throw new Error('batches still unprocessed after the time limit');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-async function main(): Promise<void> {
+// --- scenario: wire -------------------------------------------------------------------------
+
+async function wire(): Promise<void> {
   say(`Generating ${PARKS} parks × ${DROPS} drops at ${RATE_HZ} Hz…`);
   const parks = Array.from({ length: PARKS }, (_, i) => `bench-park-${i + 1}`);
-  const drops = new Map(parks.map((p, i) => [p, generate(p, i)]));
-  const totalBytes = [...drops.values()]
-    .flatMap((d) => d.slice(1))
-    .reduce((n, d) => n + d.zip.length, 0);
+  // One more than measured: the first warms up the server (JIT, connections).
+  const drops = new Map(parks.map((p, i) => [p, generate(p, 1000 + i, DROPS + 1)]));
+  const measured = [...drops.values()].flatMap((d) => d.slice(1));
+  const totalBytes = bytesOf(measured);
   say(
-    `  ${PARKS * DROPS} drops measured (+1 warm-up per park), ${(totalBytes / 1e6).toFixed(1)} MB of zips`,
+    `  ${measured.length} drops measured (+1 warm-up per park), ${(totalBytes / 1e6).toFixed(1)} MB of zips, chunks of ${CHUNK / 1024} KiB`,
   );
 
-  const db = await createTestDatabase('bench_ingest');
-  const queuePrefix = uniqueQueuePrefix('bench');
-  const blobDir = mkdtempSync(join(tmpdir(), 'zra-bench-ingest-'));
-  // Silent: dropping the database at the end ends this pool's last sockets, which is expected.
-  const pool = createPool(db.url, createLogger('silent'));
-  try {
-    await runMigrations(db.url, createLogger('warn'));
-    const tokens = new Map<string, string>();
-    for (const park of parks) {
-      const { token } = await createPark(pool, { id: park, name: park, timezone: 'Europe/Rome' });
-      tokens.set(park, token);
-    }
-    const env = {
-      DATABASE_URL: db.url,
-      AMQP_URL,
-      QUEUE_PREFIX: queuePrefix,
-      BLOB_DIR: blobDir,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-    };
-    const api = startChild('central API', ['serve'], env);
-    for (let w = 1; w <= WORKERS; w++) startChild(`worker ${w}`, ['worker'], env);
-    const url = await waitFor('the API to listen', async () => api.url(), { timeoutMs: 60_000 });
-    await waitFor(
-      'the API to be ready',
-      () =>
-        fetch(`${url}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      { timeoutMs: 60_000 },
-    );
-    say(`Central API on ${url}, ${WORKERS} worker processes; uploading…`);
-
-    const warmUp = await Promise.all(
-      parks.map((p) => uploadPark(url, p, tokens.get(p) ?? '', (drops.get(p) ?? []).slice(0, 1))),
-    );
-    await waitForProcessed(
-      pool,
-      warmUp.flat().map((u) => u.batchId),
-    );
-
+  /** Every park uploads its drops one after another, all parks at once. */
+  const run = async (
+    upload: (park: string, drop: BenchDrop) => Promise<Upload>,
+    server: ChildProcess,
+  ) => {
+    await Promise.all(parks.map((p) => upload(p, (drops.get(p) ?? [])[0] as BenchDrop)));
+    const cpu = machineCpu();
+    const own = process.cpuUsage();
+    const serverCpu = processCpuSeconds(server.pid ?? 0);
+    const postgresCpu = commandCpuSeconds('postgres');
     const started = performance.now();
     const perPark = await Promise.all(
-      parks.map((p) => uploadPark(url, p, tokens.get(p) ?? '', (drops.get(p) ?? []).slice(1))),
+      parks.map(async (p) => {
+        const out: Upload[] = [];
+        for (const drop of (drops.get(p) ?? []).slice(1)) out.push(await upload(p, drop));
+        return out;
+      }),
     );
-    const uploadS = (performance.now() - started) / 1000;
-    const uploads = perPark.flat();
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(own);
+    const split = [
+      `server ${(processCpuSeconds(server.pid ?? 0) - serverCpu).toFixed(1)}`,
+      `PostgreSQL ${(commandCpuSeconds('postgres') - postgresCpu).toFixed(1)}`,
+      `clients ${((used.user + used.system) / 1e6).toFixed(1)}`,
+    ].join(', ');
+    const machine = describeCpuUse(cpu, machineCpu());
+    return { uploads: perPark.flat(), seconds, cpu: `${machine}; ${split} CPU-s` };
+  };
+  const report = (label: string, r: Awaited<ReturnType<typeof run>>) => {
+    const mbs = megabytesPerSecond(totalBytes, r.seconds);
+    say(
+      `${label}: ${r.seconds.toFixed(2)} s, ${(r.uploads.length / r.seconds).toFixed(1)} drops/s, ${mbs} MB/s (${r.cpu})`,
+    );
+    say(`  begin + chunks per drop: ${p50p99(r.uploads.map((u) => u.sendMs))}`);
+    say(`  commit: ${p50p99(r.uploads.map((u) => u.commitMs))}`);
+    return mbs;
+  };
 
-    const ids = uploads.map((u) => u.batchId);
-    const rows = await waitForProcessed(pool, ids);
-    const totalS = (performance.now() - started) / 1000;
-    const failed = rows.filter((b) => b.state === 'failed').length;
-    // From the commit transaction (received_at) to the worker's result transaction: the
-    // client's clock would add the time the commit answer waits on a busy API.
-    const toProcessed = rows.map((b) => b.to_processed_ms).filter((v): v is number => v !== null);
-    const commits = uploads.map((u) => u.commitMs);
-    const sends = uploads.map((u) => u.sendMs);
-    const ms = (v: number) => `${Math.round(v)} ms`;
-
+  const sinkDir = mkdtempSync(join(tmpdir(), 'zra-bench-sink-'));
+  let sinkMbs: number;
+  try {
+    const sink = startChild('bare sink', [join(repoRoot, 'bench/central/bare-sink.ts'), sinkDir]);
+    const url = await waitFor('the sink to listen', async () => sink.url(), { timeoutMs: 60_000 });
     say('');
-    say(
-      `parks ${PARKS}, drops ${uploads.length}, ${(totalBytes / 1e6).toFixed(1)} MB, workers ${WORKERS}, chunk ${CHUNK / 1024} KiB`,
+    sinkMbs = report(
+      'bare sink (write, fsync, hash)',
+      await run((p, d) => uploadToSink(url, p, d), sink.child),
     );
-    say(`ingest (first begin → last commit): ${uploadS.toFixed(2)} s`);
-    say(
-      `  ${(uploads.length / uploadS).toFixed(1)} drops/s, ${megabytesPerSecond(totalBytes, uploadS)} MB/s`,
-    );
-    say(`  begin + chunks per drop: p50 ${ms(median(sends))}, p99 ${ms(percentile(sends, 0.99))}`);
-    say(`  commit latency: p50 ${ms(median(commits))}, p99 ${ms(percentile(commits, 0.99))}`);
-    say(
-      `commit → processed: p50 ${ms(median(toProcessed))}, p99 ${ms(percentile(toProcessed, 0.99))}`,
-    );
-    say(
-      `all processed after ${totalS.toFixed(2)} s (${(uploads.length / totalS).toFixed(1)} drops/s end to end); failed: ${failed}`,
-    );
-    if (failed > 0) process.exitCode = 1;
   } finally {
     await stopChildren();
-    await pool.end();
-    await db.drop();
-    await deleteQueues(queuePrefix, ['postprocess', 'postprocess.dlq', 'report', 'report.dlq']);
-    rmSync(blobDir, { recursive: true, force: true });
+    rmSync(sinkDir, { recursive: true, force: true });
   }
+
+  const central = await startCentral(parks, 0);
+  try {
+    const clients = new Map(
+      parks.map((p) => [p, createParkClient(central.url, central.tokens.get(p) ?? '')]),
+    );
+    const result = await run(
+      (p, d) => uploadToCentral(clients.get(p) as ReturnType<typeof createParkClient>, p, d),
+      central.api,
+    );
+    const centralMbs = report('central (API alone, no worker running)', result);
+    say(`ratio central ÷ sink: ${(centralMbs / sinkMbs).toFixed(2)}× (target ≥ 0.7×)`);
+    if (WORKERS > 0) {
+      for (let w = 1; w <= WORKERS; w++) startChild(`worker ${w}`, [cli, 'worker'], central.env);
+      const started = performance.now();
+      const rows = await waitForProcessed(
+        central.pool,
+        result.uploads.map((u) => u.batchId),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const failed = rows.filter((b) => b.state !== 'processed').length;
+      say(
+        `then ${WORKERS} workers post-processed them in ${seconds.toFixed(2)} s (${(rows.length / seconds).toFixed(1)} drops/s); not processed: ${failed}`,
+      );
+      if (failed > 0) process.exitCode = 1;
+    }
+  } finally {
+    await central.close();
+  }
+}
+
+// --- scenario: catch-up ---------------------------------------------------------------------
+
+async function catchUp(): Promise<void> {
+  const live = Array.from({ length: LIVE_PARKS }, (_, i) => `live-park-${i + 1}`);
+  const behind = 'backlog-park';
+  say(
+    `Generating ${LIVE_PARKS} live parks × ${LIVE_DROPS} drops and a backlog of ${BACKLOG} drops at ${RATE_HZ} Hz…`,
+  );
+  const drops = new Map(live.map((p, i) => [p, generate(p, 2000 + i, LIVE_DROPS + 1)]));
+  const backlog = generate(behind, 3000, BACKLOG + 1);
+  const liveRate = (LIVE_PARKS * 1000) / LIVE_INTERVAL_MS;
+  say(
+    `  live: a drop every ${LIVE_INTERVAL_MS} ms per park (${liveRate.toFixed(1)} drops/s together), ${WORKERS} workers`,
+  );
+
+  const runOnce = async (withBacklog: boolean) => {
+    const central = await startCentral([...live, behind], WORKERS);
+    try {
+      const client = (p: string) => createParkClient(central.url, central.tokens.get(p) ?? '');
+      // Warm-up: one drop per park, processed before the clock starts.
+      const warm = await Promise.all(
+        [...live, behind].map((p) =>
+          uploadToCentral(
+            client(p),
+            p,
+            (p === behind ? backlog : (drops.get(p) ?? []))[0] as BenchDrop,
+          ),
+        ),
+      );
+      await waitForProcessed(
+        central.pool,
+        warm.map((u) => u.batchId),
+      );
+      const cpu = machineCpu();
+      const started = performance.now();
+      let liveDone = false;
+      const backlogRun = withBacklog
+        ? (async () => {
+            const c = client(behind);
+            const out: Upload[] = [];
+            for (const drop of backlog.slice(1)) {
+              out.push(await uploadToCentral(c, behind, drop));
+              if (liveDone) break;
+            }
+            return out;
+          })()
+        : Promise.resolve([]);
+      const liveRun = Promise.all(
+        live.map(async (p, i) => {
+          const c = client(p);
+          const out: Upload[] = [];
+          for (const [k, drop] of (drops.get(p) ?? []).slice(1).entries()) {
+            // Open loop: each drop at its time, phases spread over the interval.
+            const due = started + (i / LIVE_PARKS + k) * LIVE_INTERVAL_MS;
+            const wait = due - performance.now();
+            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+            out.push(await uploadToCentral(c, p, drop));
+          }
+          return out;
+        }),
+      ).then((r) => r.flat());
+      const liveUploads = await liveRun;
+      const liveRows = await waitForProcessed(
+        central.pool,
+        liveUploads.map((u) => u.batchId),
+      );
+      const liveSeconds = (performance.now() - started) / 1000;
+      liveDone = true;
+      const backlogUploads = await backlogRun;
+      const backlogProcessed = await central.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM batches WHERE park_id = $1 AND state = 'processed' AND received_at > now() - $2::float8 * interval '1 second'",
+        [behind, liveSeconds + 60],
+      );
+      const depth = await central.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM batches WHERE state IN ('stored', 'queued', 'processing')",
+      );
+      return {
+        liveUploads,
+        liveRows,
+        liveSeconds,
+        backlogUploads,
+        backlogProcessed: backlogProcessed.rows[0]?.n ?? 0,
+        waiting: depth.rows[0]?.n ?? 0,
+        cpu: describeCpuUse(cpu, machineCpu()),
+      };
+    } finally {
+      await central.close();
+    }
+  };
+
+  const show = (label: string, r: Awaited<ReturnType<typeof runOnce>>) => {
+    const toProcessed = r.liveRows
+      .map((b) => b.to_processed_ms)
+      .filter((v): v is number => v !== null);
+    say('');
+    say(`${label}: live phase ${r.liveSeconds.toFixed(1)} s (${r.cpu})`);
+    say(`  live commit: ${p50p99(r.liveUploads.map((u) => u.commitMs))}`);
+    say(`  live commit → processed: ${p50p99(toProcessed)} (${toProcessed.length} drops)`);
+    if (r.backlogUploads.length > 0) {
+      const mb = bytesOf(backlog.slice(1, r.backlogUploads.length + 1));
+      say(
+        `  backlog park meanwhile: ${r.backlogUploads.length} drops committed (${megabytesPerSecond(mb, r.liveSeconds)} MB/s), ${r.backlogProcessed} processed, commit ${p50p99(r.backlogUploads.map((u) => u.commitMs))}; ${r.waiting} batches still waiting at the end`,
+      );
+    }
+    return percentile(toProcessed, 0.99);
+  };
+  const quiet = show('live parks alone', await runOnce(false));
+  const waitsBefore = rateLimited;
+  const busy = show('live parks + one park catching up', await runOnce(true));
+  say(`  429 answers waited out (central's per-park limit): ${rateLimited - waitsBefore}`);
+  say('');
+  say(
+    `live commit → processed p99 with the catch-up ÷ without: ${(busy / quiet).toFixed(2)}× (target ≤ 2×)`,
+  );
+}
+
+async function main(): Promise<void> {
+  if (flags['keep-logs']) mkdirSync(flags['keep-logs'], { recursive: true });
+  if (SCENARIO === 'wire') await wire();
+  else await catchUp();
 }
 
 main().catch(async (err: unknown) => {

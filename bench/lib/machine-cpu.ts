@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 // /proc/stat counts in USER_HZ, 100 per second on every Linux build that matters here.
@@ -28,4 +28,32 @@ export function describeCpuUse(before: MachineCpu, after: MachineCpu): string {
   const busy = after.busy - before.busy;
   const all = busy + after.idle - before.idle;
   return `machine busy ${busy.toFixed(1)} of ${all.toFixed(1)} CPU-s (${os.cpus().length} cores)`;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); 0 when it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: fields resume after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used by every process whose command name is `name` (e.g. `postgres`). */
+export function commandCpuSeconds(name: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (comm === name) total += processCpuSeconds(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
 }

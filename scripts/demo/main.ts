@@ -9,12 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import amqp from 'amqplib';
 import pg from 'pg';
 import { DEFAULT_OPENING_HOURS, localParts, localToUtc, parseDropFileName } from '@zra/shared';
 import { startSftpGateway } from '../harness/sftp-gateway.ts';
 import { PG_ADMIN_URL } from '../harness/postgres.ts';
-import { AMQP_URL } from '../harness/rabbitmq.ts';
+import { AMQP_URL, CENTRAL_QUEUES, deleteQueues } from '../harness/rabbitmq.ts';
 import { runToEnd, startPart, type RunningPart } from './child-process.ts';
 import { freePort, waitForHttp } from './net.ts';
 
@@ -299,22 +298,7 @@ async function resetDemoDatabase(): Promise<void> {
 
 /** A previous demo run may have left messages for batches that no longer exist. */
 async function deleteDemoQueues(): Promise<void> {
-  const conn = await amqp.connect(AMQP_URL);
-  try {
-    const ch = await conn.createChannel();
-    for (const q of [
-      'postprocess',
-      'postprocess.dlq',
-      'report',
-      'report.dlq',
-      'download',
-      'download.dlq',
-    ])
-      await ch.deleteQueue(QUEUE_PREFIX + q);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
+  await deleteQueues(QUEUE_PREFIX, CENTRAL_QUEUES);
 }
 
 async function waitForProcessing(total: number): Promise<void> {

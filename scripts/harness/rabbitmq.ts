@@ -3,6 +3,16 @@ import amqp from 'amqplib';
 
 export const AMQP_URL = process.env.ZRA_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
+/** Every queue central declares under its QUEUE_PREFIX (jobs and their dead-letter queues). */
+export const CENTRAL_QUEUES = [
+  'postprocess',
+  'postprocess.dlq',
+  'report',
+  'report.dlq',
+  'download',
+  'download.dlq',
+] as const;
+
 /** A queue-name prefix unique to one test file, so parallel files never share queues. */
 export function uniqueQueuePrefix(label: string): string {
   return `test.${label}.${randomBytes(4).toString('hex')}.`;

@@ -25,3 +25,16 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Waits until a central API at `url` answers its readiness probe (`/readyz`: database up). */
+export async function waitForReady(url: string, timeoutMs: number): Promise<void> {
+  await waitFor(
+    `the central API at ${url} to be ready`,
+    () =>
+      fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { timeoutMs },
+  );
+}

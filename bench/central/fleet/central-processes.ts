@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { waitFor } from '../../../scripts/harness/wait-for.ts';
+import { waitFor, waitForReady } from '../../../scripts/harness/wait-for.ts';
 
 const repoRoot = new URL('../../..', import.meta.url).pathname;
 const cli = join(repoRoot, 'central/src/cli.ts');
@@ -61,15 +61,7 @@ export async function startCentral(
     start('central API', ['serve']);
     for (let w = 1; w <= workers; w++) start(`worker ${w}`, ['worker']);
     const url = await waitFor('the API to listen', async () => listening, { timeoutMs: 120_000 });
-    await waitFor(
-      'the API to be ready',
-      () =>
-        fetch(`${url}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      { timeoutMs: 120_000 },
-    );
+    await waitForReady(url, 120_000);
     return { url, stop };
   } catch (err) {
     await stop();
