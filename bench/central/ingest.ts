@@ -588,6 +588,12 @@ async function main(): Promise<void> {
   else await catchUp();
 }
 
+// A rejection nobody awaited yet (one park's upload while the others still run) ends the
+// process without reaching main's catch: the API and workers must not outlive it.
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
 main().catch(async (err: unknown) => {
   process.stderr.write(`benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
   await stopChildren();
