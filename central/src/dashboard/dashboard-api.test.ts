@@ -229,6 +229,15 @@ describe('dashboard read API', () => {
       from: new Date(Date.now() + 3_600_000).toISOString(),
     });
     expect(future.drops).toEqual([]);
+    const nowhere = '00000000-0000-4000-8000-000000000000';
+    expect(await failure(viewer.client.dashboard.drops.query({ cursor: nowhere }))).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'cursor is not a batch: pass the nextCursor of the previous page, or omit it',
+    });
+    expect(await failure(viewer.client.dashboard.reports.query({ cursor: nowhere }))).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'cursor is not a report: pass the nextCursor of the previous page, or omit it',
+    });
   });
 
   it('drop: one batch with its results, quality findings and attempts', async () => {

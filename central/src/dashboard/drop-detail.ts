@@ -1,4 +1,4 @@
-import { TRPCError } from '@trpc/server';
+import { DomainError } from '../domain-error.ts';
 import type pg from 'pg';
 import type { DropDetail } from './dashboard-schemas.ts';
 import { DROP_COLUMNS, dashboardDrop, type DropRow } from './drop-list.ts';
@@ -25,7 +25,7 @@ export async function dropDetail(pool: pg.Pool, batchId: string): Promise<DropDe
     [batchId],
   );
   const row = r.rows[0];
-  if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `there is no batch ${batchId}` });
+  if (!row) throw new DomainError('not_found', `there is no batch ${batchId}`);
   const processed = row.state === 'processed';
   const [counts, quality, runs] = await Promise.all([
     processed

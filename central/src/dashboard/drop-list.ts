@@ -1,4 +1,4 @@
-import { TRPCError } from '@trpc/server';
+import { DomainError } from '../domain-error.ts';
 import type pg from 'pg';
 import { dropView, type BatchRow } from '../parks/park-reads.ts';
 import type { DashboardDrop, DropList, DropListInput } from './dashboard-schemas.ts';
@@ -36,10 +36,10 @@ export async function dropList(pool: pg.Pool, input: DropListInput): Promise<Dro
   if (input.cursor) {
     const found = await pool.query('SELECT 1 FROM batches WHERE id = $1', [input.cursor]);
     if (found.rowCount === 0) {
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message: 'cursor is not a batch: pass the nextCursor of the previous page, or omit it',
-      });
+      throw new DomainError(
+        'invalid_input',
+        'cursor is not a batch: pass the nextCursor of the previous page, or omit it',
+      );
     }
     add(
       (p) => `(b.received_at, b.id) < ((SELECT received_at FROM batches WHERE id = ${p}), ${p})`,

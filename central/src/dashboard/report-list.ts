@@ -1,4 +1,4 @@
-import { TRPCError } from '@trpc/server';
+import { DomainError } from '../domain-error.ts';
 import type pg from 'pg';
 import { reportFileUrl } from '../server/report-files.ts';
 import type { ReportList, ReportListInput, ReportView } from './dashboard-schemas.ts';
@@ -61,10 +61,10 @@ export async function reportList(pool: pg.Pool, input: ReportListInput): Promise
   if (input.cursor) {
     const found = await pool.query('SELECT 1 FROM reports WHERE id = $1', [input.cursor]);
     if (found.rowCount === 0) {
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message: 'cursor is not a report: pass the nextCursor of the previous page, or omit it',
-      });
+      throw new DomainError(
+        'invalid_input',
+        'cursor is not a report: pass the nextCursor of the previous page, or omit it',
+      );
     }
     add(
       (p) => `(requested_at, id) < ((SELECT requested_at FROM reports WHERE id = ${p}), ${p})`,
