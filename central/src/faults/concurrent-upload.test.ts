@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyDrop, writeDropZip } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,10 +8,11 @@ import { createPark } from '../parks/park-store.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  sendChunk,
   type TestEnvironment,
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
-import { uploadLikeAgent } from './agent-like-upload.ts';
+import { trpcCode, uploadLikeAgent } from './agent-like-upload.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -93,6 +94,36 @@ describe('the same drop uploaded twice at once', () => {
       expect(y.batchId).toBe(batches[0]?.id);
       expect([x.status, y.status].sort()).toEqual(['duplicate', 'stored']);
     }
+  });
+
+  it('answers a commit whose upload another commit just finished with NOT_FOUND and "call begin again", not an internal error', async () => {
+    const drop = buildTestDrop({ sequence: 200, cycles: 2 });
+    const client = createParkClient(central.url, token);
+    const begun = await client.ingest.begin.mutate({
+      sha256: sha(drop.zip),
+      contentId: contentIdOf(drop.zip),
+      bytes: drop.zip.length,
+      fileName: drop.fileName,
+    });
+    if (begun.status !== 'upload') throw new Error(`expected an upload, got ${begun.status}`);
+    await sendChunk(client, begun.uploadId, 0, drop.zip);
+    // What the winner of a race leaves the other caller between its completeness check and
+    // its first read of the bytes: the row still there, the upload's file already removed.
+    const row = await env.pool.query<{ temp_path: string }>(
+      'SELECT temp_path FROM uploads WHERE id = $1',
+      [begun.uploadId],
+    );
+    await rm(row.rows[0]?.temp_path ?? '');
+
+    const err = await client.ingest.commit.mutate({ uploadId: begun.uploadId }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // The row the winner would have removed with its file (the last test checks none is left).
+    await env.pool.query('DELETE FROM uploads WHERE id = $1', [begun.uploadId]);
+
+    expect(trpcCode(err)).toBe('NOT_FOUND');
+    expect((err as Error).message).toContain('call begin again');
   });
 
   it('leaves no upload rows, no partial files, no blob temp files, and every batch its blob', async () => {

@@ -151,8 +151,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
         bytes += (piece as Buffer).length;
       }
     } catch (err) {
-      // A concurrent commit of this upload finished first and removed it.
-      throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? uploadNotFound(upload.id) : err;
+      goneMeansNotFound(upload.id)(err);
     }
     return { sha256: hash.digest('hex'), bytes };
   }
@@ -162,9 +161,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const declared = Number(upload.bytes);
     const check = await blobs.uploads
       .withLocalFile(upload.temp_path, declared, (path) => deps.checkUpload(path, upload.file_name))
-      .catch((err: unknown) => {
-        throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? uploadNotFound(upload.id) : err;
-      });
+      .catch(goneMeansNotFound(upload.id));
     if (!check.found) throw uploadNotFound(upload.id);
     // The bytes changed under the check (they cannot, short of a damaged store): refuse them.
     if (check.bytes !== declared || check.sha256 !== sha256) {
@@ -186,7 +183,8 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const outline = await outlineDrop(
       {
         size: Number(upload.bytes),
-        read: (start, end) => blobs.uploads.read(upload.temp_path, start, end),
+        read: (start, end) =>
+          blobs.uploads.read(upload.temp_path, start, end).catch(goneMeansNotFound(upload.id)),
       },
       upload.file_name,
     );
@@ -249,10 +247,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
   async function storeBlob(upload: UploadRow, sha256: string): Promise<string> {
     return blobs.uploads
       .promote(upload.temp_path, Number(upload.bytes), sha256)
-      .catch((err: unknown) => {
-        // A concurrent commit may also remove the upload between the check and this step.
-        throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? uploadNotFound(upload.id) : err;
-      });
+      .catch(goneMeansNotFound(upload.id));
   }
 
   /**
@@ -435,6 +430,17 @@ async function lockUpload(
   const upload = r.rows[0];
   if (!upload) throw uploadNotFound(uploadId);
   return upload;
+}
+
+/**
+ * For a read of an upload's bytes: a concurrent commit of the same upload (two callers that
+ * resumed one upload) may finish first and remove the file; the caller is told to begin
+ * again, which answers `duplicate`.
+ */
+function goneMeansNotFound(uploadId: string): (err: unknown) => never {
+  return (err) => {
+    throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? uploadNotFound(uploadId) : err;
+  };
 }
 
 function uploadNotFound(uploadId: string): DomainError {
