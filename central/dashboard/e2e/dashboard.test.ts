@@ -748,15 +748,17 @@ describe('central dashboard in a browser (browser zone America/New_York)', () =>
     await page.getByRole('link', { name: 'Admin', exact: true }).click();
     const row = page.locator('tr[data-user="temp"]');
     await row.getByRole('button', { name: 'Disable' }).click();
-    await row.getByText('disabled').waitFor();
+    await row.getByRole('button', { name: 'Yes, disable' }).click();
+    await row.getByText('disabled', { exact: true }).waitFor();
     const refused = createDashboardClient(central.url);
     const err = await refused.login('temp', 'temp password 1').then(
       () => null,
       (e: unknown) => e,
     );
     expect((err as TRPCClientError<never>).data).toMatchObject({ code: 'UNAUTHORIZED' });
-    // One's own row has no Disable or Delete.
-    expect(await page.locator('tr[data-user="admin"]').getByRole('button').count()).toBe(0);
+    // One's own row has no Disable or Delete (only "End my other sessions").
+    const own = page.locator('tr[data-user="admin"]');
+    expect(await own.getByRole('button', { name: /Disable|Delete/ }).count()).toBe(0);
     await row.getByRole('button', { name: 'Delete' }).click();
     await row.getByRole('button', { name: 'Yes, delete' }).click();
     await expect.poll(() => row.count()).toBe(0);
