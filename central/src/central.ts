@@ -95,6 +95,8 @@ export async function startCentral(
           amqpUrl: config.amqpUrl,
           queuePrefix: config.queuePrefix,
           deliveryLimit: config.deliveryLimit,
+          parkShare: config.parkQueueShare,
+          inFlightMs: config.stuckJobMs,
           log: log.child({ component: 'outbox' }),
           timeouts: config.timeouts,
           stalls,

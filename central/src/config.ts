@@ -19,6 +19,8 @@ const HINTS: Record<string, string> = {
   LOG_LEVEL: 'set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent',
   JOB_TIMEOUT_S: 'set JOB_TIMEOUT_S to the seconds a Rust job may run before it is killed',
   DELIVERY_LIMIT: 'set DELIVERY_LIMIT to how many deliveries a job gets before it is failed',
+  PARK_QUEUE_SHARE:
+    "set PARK_QUEUE_SHARE to how many of one park's drops may wait in or run from the postprocess queue at once (1-1000)",
   HEARTBEAT_SILENT_MIN:
     'set HEARTBEAT_SILENT_MIN to the minutes without a heartbeat after which a park counts as silent',
   ABANDONED_UPLOAD_H:
@@ -139,6 +141,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   RUST_BIN_DIR: absolutePath.default(`${REPO_ROOT}rust/target/release`),
   JOB_TIMEOUT_S: z.coerce.number().int().positive().default(600),
   DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
+  PARK_QUEUE_SHARE: z.coerce.number().int().min(1).max(1000).default(8),
   SHUTDOWN_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
   HEARTBEAT_SILENT_MIN: z.coerce.number().positive().max(10_080).default(10),
   ABANDONED_UPLOAD_H: z.coerce.number().positive().max(8_760).default(24),
@@ -257,6 +260,8 @@ export interface CentralConfig extends DatabaseConfig {
   jobTimeoutMs: number;
   /** Deliveries of one message before the job is given up and dead-lettered. */
   deliveryLimit: number;
+  /** One park's drops queued or processing at once; the rest wait in the outbox (fairness). */
+  parkQueueShare: number;
   /** After SIGTERM, how long in-flight requests may run before their connections are cut. */
   shutdownGraceMs: number;
   /** A park whose agent sent no heartbeat for this long is flagged silent. */
@@ -418,6 +423,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     rustBinDir: e.RUST_BIN_DIR,
     jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
     deliveryLimit: e.DELIVERY_LIMIT,
+    parkQueueShare: e.PARK_QUEUE_SHARE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     heartbeatSilentMs: e.HEARTBEAT_SILENT_MIN * 60_000,
     abandonedUploadMs: e.ABANDONED_UPLOAD_H * 3_600_000,

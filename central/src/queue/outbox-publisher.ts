@@ -26,6 +26,16 @@ export interface OutboxPublisherOptions {
   pollMs?: number;
   /** Rows per transaction; one confirm wait covers them all. */
   batchSize?: number;
+  /**
+   * At most this many of one park's batches queued or processing at once (PARK_QUEUE_SHARE);
+   * its further postprocess rows wait here. Default: no limit.
+   */
+  parkShare?: number;
+  /**
+   * A batch queued or processing for longer than this (the stuck-job limit) no longer counts
+   * against its park's share, so a lost message cannot hold a park back for good.
+   */
+  inFlightMs?: number;
   /** Connect, heartbeat and confirm timeouts (default: the environment variables' defaults). */
   timeouts?: NetworkTimeouts;
   /** Told about every broker call that timed out. */
@@ -60,6 +70,8 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const pollMs = options.pollMs ?? 250;
   const batchSize = options.batchSize ?? 100;
+  const parkShare = options.parkShare ?? 1_000_000;
+  const inFlightMs = options.inFlightMs ?? 15 * 60_000;
   const stopping = new AbortController();
   let wake = new AbortController();
   let connection: ChannelModel | null = null;
@@ -100,10 +112,33 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
   async function publishPending(ch: ConfirmChannel): Promise<number> {
     stage = 'postgres';
     return withTransaction(pool, async (c) => {
+      // Fair share: the postprocess queue is one FIFO for every park, so a park sending a
+      // week's backlog would put thousands of drops ahead of everyone's live ones. Each park
+      // gets at most `parkShare` batches queued or processing; the rest of its rows wait
+      // here, in order, and go as its earlier ones finish. Other queues' rows, and rows
+      // whose batch is gone, are not held. (Replicas each claim their own rows, so with N
+      // API pods a park can briefly hold up to N shares.)
       const { rows } = await c.query<OutboxRow>(
-        `SELECT id, queue, message, message_id FROM outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
+        `WITH in_flight AS (
+           SELECT park_id, count(*)::int AS n FROM batches
+            WHERE state IN ('queued', 'processing')
+              AND updated_at > now() - make_interval(secs => $3::float8 / 1000)
+            GROUP BY park_id
+         ), pending AS (
+           SELECT o.id, b.park_id,
+                  row_number() OVER (PARTITION BY b.park_id ORDER BY o.id) AS nth
+             FROM outbox o
+             LEFT JOIN batches b
+               ON b.id = CASE WHEN o.queue = 'postprocess' THEN o.message_id::uuid END
+            WHERE o.published_at IS NULL
+         )
+         SELECT id, queue, message, message_id FROM outbox
+          WHERE id IN (
+            SELECT p.id FROM pending p LEFT JOIN in_flight f ON f.park_id = p.park_id
+             WHERE p.park_id IS NULL OR coalesce(f.n, 0) + p.nth <= $2
+             ORDER BY p.id LIMIT $1)
+          ORDER BY id FOR UPDATE SKIP LOCKED`,
+        [batchSize, parkShare, inFlightMs],
       );
       if (rows.length === 0) return 0;
       for (const row of rows) {

@@ -30,6 +30,7 @@ export function startCliProcess(
       BLOB_DIR: config.blobDir,
       QUEUE_PREFIX: config.queuePrefix,
       DELIVERY_LIMIT: String(config.deliveryLimit),
+      PARK_QUEUE_SHARE: String(config.parkQueueShare),
       ...options.env,
     },
     stdio: ['ignore', 'ignore', options.stderr ?? 'pipe'],

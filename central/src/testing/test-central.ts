@@ -45,6 +45,8 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     rustBinDir: new URL('../../../rust/target/release', import.meta.url).pathname,
     jobTimeoutMs: 60_000,
     deliveryLimit: 3,
+    // Tests queue many drops of one park with no worker running; the share has its own test.
+    parkQueueShare: 1000,
     shutdownGraceMs: 10_000,
     heartbeatSilentMs: 600_000,
     abandonedUploadMs: 24 * 3_600_000,
