@@ -1,9 +1,11 @@
 // Makes a fresh clone runnable on a Debian machine: system packages, services, npm packages,
 // the Rust binaries. Plain Node with no dependencies, because node_modules may not exist yet.
 // Every step is skipped when it is already done, so running it twice is cheap.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
+  closeSync,
   existsSync,
+  openSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -52,6 +54,8 @@ PACKAGES.push(...CONTAINER_PACKAGES);
 
 export async function bootstrap({ quiet = false } = {}) {
   useImagesNode(quiet);
+  // First, so the long build has the most time while the rest of bootstrap and the tests run.
+  startGarageBuild(quiet);
   await installPackages();
   await ensurePostgres();
   await ensureRabbitMq();
@@ -204,6 +208,83 @@ async function buildRust(quiet) {
     ['build', '--release', '--quiet', '--manifest-path', `${repoRoot}/rust/Cargo.toml`],
     'building the Rust workspace',
   );
+}
+
+// --- Garage: the S3-compatible object store the blob-store tests run against -------------
+// Built from crates.io (`cargo install --locked garage`), about 15 CPU-minutes on two cores, so
+// it runs in the background at the lowest priority: bootstrap returns at once and `npm test`
+// goes on with its other steps; the tests that need Garage (`*.garage.test.ts`) run last and
+// wait for it (scripts/test.mjs, scripts/harness/garage.ts). The binary is cached; the build
+// installs into a side folder and is moved in place only when complete, so a half build is
+// never taken for a binary. The file names here and in scripts/harness/garage.ts must agree.
+
+/** The Garage release; scripts/harness/garage.ts names the same. */
+export const GARAGE_VERSION = '2.5.0';
+
+/** Where Garage is installed (bin/garage) and its build's pid, log and failure files. */
+export function garagePaths() {
+  const root = join(
+    process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+    'zra',
+    `garage-${GARAGE_VERSION}`,
+  );
+  return {
+    root,
+    binary: join(root, 'bin', 'garage'),
+    pidFile: `${root}.building`,
+    log: `${root}.build.log`,
+    failed: `${root}.failed`,
+  };
+}
+
+/** The pid of a Garage build still running, or null. */
+export function garageBuildPid() {
+  const { pidFile } = garagePaths();
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+  if (!pid) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return err.code === 'EPERM' ? pid : null;
+  }
+}
+
+/**
+ * Starts the background build of Garage unless it is installed, being built, or replaced by
+ * ZRA_GARAGE_BIN; returns at once. Exported for `npm test`'s wait and for trying it alone.
+ */
+export function startGarageBuild(quiet) {
+  const paths = garagePaths();
+  if (process.env.ZRA_GARAGE_BIN || existsSync(paths.binary) || garageBuildPid()) return;
+  if (!commandExists('cargo')) return; // buildRust says what to do
+  rmSync(paths.failed, { force: true });
+  mkdirSync(join(paths.root, '..'), { recursive: true });
+  if (!quiet) {
+    say(
+      `building Garage ${GARAGE_VERSION} (the S3 test server) in the background, about 15 CPU-minutes once; log: ${paths.log}`,
+    );
+  }
+  // The target folder is kept after a failure (a retry resumes) and removed after success.
+  const script = [
+    'set -u',
+    'root="$1"; version="$2"; began=$(date +%s)',
+    'if nice -n 19 cargo install --locked garage --version "$version" --root "$root.partial" --target-dir "$root.target"; then',
+    '  rm -rf "$root" && mv "$root.partial" "$root" && rm -rf "$root.target"',
+    '  echo "built in $(( $(date +%s) - began )) s"',
+    'else',
+    '  echo "cargo install exited $?" > "$root.failed"',
+    'fi',
+    'rm -f "$root.building"',
+  ].join('\n');
+  const log = openSync(paths.log, 'w');
+  const child = spawn('sh', ['-c', script, 'garage-build', paths.root, GARAGE_VERSION], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  writeFileSync(paths.pidFile, `${child.pid}\n`);
+  child.unref();
 }
 
 /** Vite configs of the browser UIs (the desktop renderer, the central dashboard), once they exist. */

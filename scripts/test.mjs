@@ -1,13 +1,16 @@
 // `npm test`: every check the project has, in one command, on a fresh clone.
 // Bootstraps first (packages, services, npm ci, Rust build), then runs format, lint,
-// type-check, the Rust checks and tests, and the TypeScript tests against real services.
-import { mkdirSync, readFileSync } from 'node:fs';
+// type-check, the Rust checks and tests, and the TypeScript tests against real services; the
+// tests against Garage last, once bootstrap's background build of it is done.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { bootstrap } from './bootstrap.mjs';
+import { bootstrap, garageBuildPid, garagePaths } from './bootstrap.mjs';
 import { repoRoot, say } from './lib.mjs';
 
 const rustManifest = `${repoRoot}/rust/Cargo.toml`;
 const bin = (name) => `${repoRoot}/node_modules/.bin/${name}`;
+/** Tests that run against Garage (scripts/harness/garage.ts), in a step of their own. */
+const GARAGE_TESTS = '**/*.garage.test.ts';
 
 /** Each step: a name a person understands and the command behind it. */
 const steps = [
@@ -48,7 +51,21 @@ const steps = [
       '--reporter=default',
       '--reporter=json',
       '--outputFile.json=.tsbuild/vitest-report.json',
+      // They need Garage, which bootstrap builds in the background meanwhile: the next step.
+      `--exclude=${GARAGE_TESTS}`,
     ],
+  ],
+  [
+    'TypeScript tests against the Garage object store (vitest, *.garage.test.ts)',
+    bin('vitest'),
+    [
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile.json=.tsbuild/vitest-garage-report.json',
+      '.garage.test.ts',
+    ],
+    { before: waitForGarageBuild },
   ],
 ];
 
@@ -58,15 +75,16 @@ mkdirSync(`${repoRoot}/.tsbuild`, { recursive: true });
 let passed = 0;
 let failed = 0;
 const failedSteps = [];
-for (const [name, cmd, args] of steps) {
+for (const [name, cmd, args, options] of steps) {
   say(name);
+  await options?.before?.();
   const { code, output } = await runCapturing(cmd, args);
   for (const m of output.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
     passed += Number(m[1]);
     failed += Number(m[2]);
   }
   if (name.startsWith('TypeScript tests')) {
-    const counts = vitestCounts();
+    const counts = vitestCounts(args.find((a) => a.startsWith('--outputFile.json=')));
     passed += counts.passed;
     failed += counts.failed;
   }
@@ -97,14 +115,36 @@ function runCapturing(cmd, args) {
   });
 }
 
-function vitestCounts() {
+function vitestCounts(outputArg) {
   try {
-    const report = JSON.parse(readFileSync(`${repoRoot}/.tsbuild/vitest-report.json`, 'utf8'));
+    const file = outputArg.slice('--outputFile.json='.length);
+    const report = JSON.parse(readFileSync(`${repoRoot}/${file}`, 'utf8'));
     return {
       passed: report.numPassedTests ?? 0,
       failed: (report.numFailedTests ?? 0) + (report.numTodoTests ?? 0),
     };
   } catch {
     return { passed: 0, failed: 1 };
+  }
+}
+
+/**
+ * Waits for bootstrap's background build of Garage, saying so once a minute. A failed or
+ * missing build is left for the tests to report (they name the log and the fix).
+ */
+async function waitForGarageBuild() {
+  const { binary, log } = garagePaths();
+  const began = Date.now();
+  let saidAt = 0;
+  for (let pid = garageBuildPid(); pid && !existsSync(binary); pid = garageBuildPid()) {
+    if (Date.now() - saidAt >= 60_000) {
+      const min = Math.round((Date.now() - began) / 60_000);
+      say(`waiting for the Garage build to finish (pid ${pid}, ${min} min so far; log: ${log})`);
+      saidAt = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  if (Date.now() - began > 5000) {
+    say(`the Garage build finished after ${Math.round((Date.now() - began) / 1000)} s of waiting`);
   }
 }
