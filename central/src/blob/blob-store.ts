@@ -64,7 +64,11 @@ export interface BlobStore {
    * only the scratch files of jobs and checks live here (`tmp/`).
    */
   readonly root: string;
-  /** Prepares the backend at start-up (folders, or the bucket's reachability). */
+  /**
+   * Prepares the backend at start-up: its folders; for an object store the scratch folder and
+   * one question to the bucket, which fails on a refusal (wrong key, no such bucket) but not on
+   * an outage (each later call waits that out).
+   */
   init(): Promise<void>;
   /** A fresh local path for a scratch file (job input or output), removed by the caller. */
   tmpPath(suffix: string): string;
@@ -78,7 +82,11 @@ export interface BlobStore {
   storeBlob(localPath: string, sha256: string): Promise<string>;
   /** Whether the object exists; an unreachable backend throws. */
   exists(ref: string): Promise<boolean>;
-  /** The object's bytes; a drop's are checked against the SHA-256 in its name as they pass. */
+  /**
+   * The object's bytes, streamed; a drop's are checked against the SHA-256 in its name as they
+   * pass (an object store's other objects against the SHA-256 they were written with), and the
+   * stream fails at its end with BlobDamagedError when they differ.
+   */
   read(ref: string): Promise<BlobRead>;
   /**
    * Runs `fn` with a local file holding the object (the file itself on the filesystem; a

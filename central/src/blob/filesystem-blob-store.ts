@@ -17,6 +17,7 @@ import type { Readable } from 'node:stream';
 import { BlobMissingError } from './blob-errors.ts';
 import { BLOB_DIR_MODE, BLOB_FILE_MODE, syncDir } from './blob-files.ts';
 import type { BlobRead, BlobStore, UploadArea } from './blob-store.ts';
+import { checkedStream, dropSha256 } from './sha256-check.ts';
 
 /** Errors of `link()` that mean "this filesystem cannot link here", not "something is wrong". */
 const NO_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
@@ -114,7 +115,8 @@ export class FilesystemBlobStore implements BlobStore {
         throw err.code === 'ENOENT' ? new BlobMissingError(ref) : err;
       },
     );
-    return { size, stream: createReadStream(ref) };
+    // A drop is checked against the SHA-256 in its name, as the object store's are.
+    return { size, stream: checkedStream(createReadStream(ref), ref, dropSha256(ref), size) };
   }
 
   withLocalFile<T>(ref: string, fn: (path: string) => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
@@ -18,16 +18,16 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { BlobDamagedError, BlobMissingError } from './blob-errors.ts';
+import { BlobMissingError } from './blob-errors.ts';
 import { BLOB_DIR_MODE } from './blob-files.ts';
 import type { BlobRead, BlobStore, UploadArea } from './blob-store.ts';
-import { s3Failure } from './s3-errors.ts';
+import { BlobStoreRefusedError, s3Failure } from './s3-errors.ts';
 import type { S3Settings } from './s3-settings.ts';
+import { S3Uploads } from './s3-uploads.ts';
+import { checkedStream, dropSha256 } from './sha256-check.ts';
 
-/** Object keys under the prefix: drops by SHA-256, upload chunks by offset, report files. */
-const DROP_KEY = /(?:^|\/)blobs\/[0-9a-f]{2}\/([0-9a-f]{64})\.zip$/;
-/** An upload chunk's key ends with its offset, zero-padded so keys sort by offset. */
-const OFFSET_DIGITS = 12;
+/** How long the clean-up of a failed multipart upload may take before it is left to the store. */
+const ABORT_DEADLINE_MS = 5000;
 
 /**
  * The blob store in an S3-compatible object store (AWS S3, Ceph RGW, Garage): one bucket,
@@ -35,30 +35,32 @@ const OFFSET_DIGITS = 12;
  * progress as its own object, so any API replica can take the next chunk) and
  * `reports/<reportId>/<file>`; references are `s3://bucket/key`. Bytes stream in and out
  * (a part of at most `partBytes` is held in memory), objects above `partBytes` go up as
- * multipart uploads, every object carries its SHA-256 checksum (checked by the store on the
- * way in), and a drop read back is checked against the SHA-256 in its key. Scratch files of
- * jobs stay on local disk under `root/tmp`.
+ * multipart uploads, every object carries its SHA-256 (a checksum the store checks on the way
+ * in, and the `sha256` metadata), and an object read whole is checked against it on the way
+ * out (a drop against the SHA-256 in its key). Scratch files of jobs stay on local disk under
+ * `root/tmp`.
  */
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3' as const;
   readonly uploads: UploadArea;
   private readonly client: S3Client;
-  private readonly where: string;
 
   constructor(
     private readonly settings: S3Settings,
     readonly root: string,
   ) {
-    this.where = settings.endpoint ?? `AWS S3 (${settings.region})`;
     this.client = new S3Client({
       region: settings.region,
       forcePathStyle: settings.forcePathStyle,
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
-      // Inactivity limits of the socket; a whole call has its own deadline (call()).
+      // Limits of inactivity: connecting, and a socket that carries nothing either way (a
+      // frozen store or a silent link, also in the middle of a body being read). A call's
+      // answer has its own deadline (call()). Not `requestTimeout`: in this SDK it only logs a
+      // warning (to the console) unless told to throw, and it would bound a whole transfer.
       requestHandler: {
         connectionTimeout: Math.min(5000, settings.timeoutMs),
-        requestTimeout: settings.timeoutMs,
+        socketTimeout: settings.timeoutMs,
       },
       // A few quick retries of a dropped connection or a 503; longer outages are waited out by
       // the caller (the worker holds its message, the agent retries its chunk).
@@ -71,14 +73,24 @@ export class S3BlobStore implements BlobStore {
     this.uploads = new S3Uploads(this);
   }
 
-  /** Scratch folder on local disk; the bucket must answer (wrong credentials are said here). */
+  /**
+   * The scratch folder on local disk, then one question to the bucket. A store that answers
+   * "no" (a wrong key, no such bucket: the configuration) fails the start-up with the fix; one
+   * that does not answer does not: a job pod or API replica started during an outage of the
+   * store comes up, and each call then waits it out or answers "try again", as for an outage
+   * that begins later.
+   */
   async init(): Promise<void> {
     await mkdir(join(this.root, 'tmp'), { recursive: true, mode: BLOB_DIR_MODE });
-    await this.call('reach the bucket', `s3://${this.settings.bucket}/`, (signal) =>
-      this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket }), {
-        abortSignal: signal,
-      }),
-    );
+    try {
+      await this.call('reach the bucket', `s3://${this.settings.bucket}/`, (signal) =>
+        this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket }), {
+          abortSignal: signal,
+        }),
+      );
+    } catch (err) {
+      if (err instanceof BlobStoreRefusedError) throw err;
+    }
   }
 
   tmpPath(suffix: string): string {
@@ -149,14 +161,14 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Checked against the SHA-256 in a drop's key, or the `sha256` metadata every object central
+   * writes carries; an object without either (written by someone else) passes unchecked.
+   */
   async read(ref: string): Promise<BlobRead> {
-    const { size, body } = await this.get(ref);
-    const sha256 = DROP_KEY.exec(ref)?.[1];
+    const { size, body, sha256 } = await this.get(ref);
     const stream = this.failuresOf(body, ref);
-    if (!sha256) return { size, stream };
-    const check = new Sha256Check(ref, sha256, size);
-    stream.on('error', (err) => check.destroy(err));
-    return { size, stream: stream.pipe(check) };
+    return { size, stream: checkedStream(stream, ref, dropSha256(ref) ?? sha256, size) };
   }
 
   async withLocalFile<T>(ref: string, fn: (path: string) => Promise<T>): Promise<T> {
@@ -186,14 +198,17 @@ export class S3BlobStore implements BlobStore {
     try {
       return await fn(abort.signal);
     } catch (err) {
-      throw s3Failure(err, what, ref, this.where);
+      throw s3Failure(err, what, ref);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** An object's (or a range's) body as a stream. */
-  async get(ref: string, range?: string): Promise<{ size: number; body: Readable }> {
+  /** An object's (or a range's) body as a stream, with the SHA-256 its metadata names. */
+  async get(
+    ref: string,
+    range?: string,
+  ): Promise<{ size: number; body: Readable; sha256: string | undefined }> {
     const r = await this.call('read an object', ref, (signal) =>
       this.client.send(
         new GetObjectCommand({
@@ -205,24 +220,31 @@ export class S3BlobStore implements BlobStore {
       ),
     );
     if (!(r.Body instanceof Readable)) throw new Error('the object store sent no body');
-    return { size: r.ContentLength ?? 0, body: r.Body };
+    const sha256 = r.Metadata?.sha256;
+    return {
+      size: r.ContentLength ?? 0,
+      body: r.Body,
+      sha256: sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined,
+    };
   }
 
   /** A body whose socket fails mid-way fails with the store's outage, not a bare socket error. */
   failuresOf(body: Readable, ref: string): Readable {
-    const where = this.where;
     const out = new Transform({
       transform(chunk: Buffer, _enc, done) {
         done(null, chunk);
       },
     });
-    body.on('error', (err) => out.destroy(s3Failure(err, 'send an object', ref, where)));
+    body.on('error', (err) => out.destroy(s3Failure(err, 'send an object', ref)));
     return body.pipe(out);
   }
 
-  /** Puts bytes already in memory as one object, with their SHA-256 for the store to check. */
-  async putBuffer(ref: string, data: Buffer, metadata?: Record<string, string>): Promise<void> {
-    const checksum = createHash('sha256').update(data).digest('base64');
+  /**
+   * Puts bytes already in memory as one object, with their SHA-256 for the store to check on
+   * the way in and as metadata for central to check on the way out.
+   */
+  async putBuffer(ref: string, data: Buffer): Promise<void> {
+    const digest = createHash('sha256').update(data).digest();
     await this.call('store an object', ref, (signal) =>
       this.client.send(
         new PutObjectCommand({
@@ -230,37 +252,45 @@ export class S3BlobStore implements BlobStore {
           Key: this.key(ref),
           Body: data,
           ContentLength: data.length,
-          ChecksumSHA256: checksum,
-          ...(metadata ? { Metadata: metadata } : {}),
+          ChecksumSHA256: digest.toString('base64'),
+          Metadata: { sha256: digest.toString('hex') },
         }),
         { abortSignal: signal },
       ),
     );
   }
 
-  /** Puts a local file; one object up to `partBytes`, a multipart upload above. */
+  /**
+   * Puts a local file: one object up to `partBytes`, a multipart upload above (its SHA-256, the
+   * metadata, is read from the file first when the caller does not know it).
+   */
   async putFile(ref: string, path: string, sha256?: string): Promise<void> {
     const size = (await stat(path)).size;
-    const metadata = sha256 ? { sha256 } : undefined;
     if (size <= this.settings.partBytes) {
       const file = await open(path, 'r');
       try {
         const data = Buffer.alloc(size);
-        await file.read(data, 0, size, 0);
-        await this.putBuffer(ref, data, metadata);
+        const { bytesRead } = await file.read(data, 0, size, 0);
+        if (bytesRead !== size) throw new Error(`${path} changed while it was being stored`);
+        await this.putBuffer(ref, data);
       } finally {
         await file.close();
       }
       return;
     }
-    await this.putStream(ref, createReadStream(path), metadata);
+    await this.putStream(ref, createReadStream(path), sha256 ?? (await fileSha256(path)));
   }
 
   /**
-   * A multipart upload of a stream, `partBytes` per part (one part in memory at a time); a
-   * failure aborts the upload, so no half object ever appears under the name.
+   * A multipart upload of a stream whose SHA-256 is known, `partBytes` per part (one part in
+   * memory at a time), each part checked by the store; a failure aborts the upload, so no half
+   * object ever appears under the name.
    */
-  async putStream(ref: string, source: Readable, metadata?: Record<string, string>): Promise<void> {
+  async putStream(
+    ref: string,
+    source: AsyncIterable<Buffer | Uint8Array>,
+    sha256: string,
+  ): Promise<void> {
     const Bucket = this.settings.bucket;
     const Key = this.key(ref);
     const created = await this.call('start a multipart upload', ref, (signal) =>
@@ -269,7 +299,7 @@ export class S3BlobStore implements BlobStore {
           Bucket,
           Key,
           ChecksumAlgorithm: 'SHA256',
-          ...(metadata ? { Metadata: metadata } : {}),
+          Metadata: { sha256 },
         }),
         { abortSignal: signal },
       ),
@@ -309,15 +339,19 @@ export class S3BlobStore implements BlobStore {
         ),
       );
     } catch (err) {
+      // Best effort: with the store down this fails too, and the parts stay until the bucket's
+      // clean-up of incomplete uploads (docs/operations.md) removes them.
       await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }))
+        .send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }), {
+          abortSignal: AbortSignal.timeout(ABORT_DEADLINE_MS),
+        })
         .catch(() => undefined);
       throw err;
     }
   }
 
-  /** Server-side copy (no byte passes through central), with the drop's SHA-256 as metadata. */
-  async copy(fromRef: string, toRef: string, metadata: Record<string, string>): Promise<void> {
+  /** Server-side copy (no byte passes through central), with its SHA-256 as metadata. */
+  async copy(fromRef: string, toRef: string, sha256: string): Promise<void> {
     await this.call('copy an object', fromRef, (signal) =>
       this.client.send(
         new CopyObjectCommand({
@@ -325,7 +359,7 @@ export class S3BlobStore implements BlobStore {
           Key: this.key(toRef),
           CopySource: `${this.settings.bucket}/${encodeURIComponent(this.key(fromRef)).replaceAll('%2F', '/')}`,
           MetadataDirective: 'REPLACE',
-          Metadata: metadata,
+          Metadata: { sha256 },
         }),
         { abortSignal: signal },
       ),
@@ -382,132 +416,6 @@ export class S3BlobStore implements BlobStore {
   }
 }
 
-/**
- * Uploads in progress: each chunk its own object `uploads/<uploadId>/<offset>`, written once
- * it has arrived whole. Any API replica can take the next chunk (no shared disk), and a chunk
- * retried after a crash overwrites the object at its offset. The upload's bytes are the chain
- * of chunks from offset 0, each starting where the previous ended; objects off the chain (an
- * interrupted reset, a chunk written before a crash but never recorded) are never read.
- */
-class S3Uploads implements UploadArea {
-  constructor(private readonly store: S3BlobStore) {}
-
-  private keyPrefix(uploadId: string): string {
-    return `uploads/${uploadId}/`;
-  }
-
-  async create(uploadId: string): Promise<string> {
-    return this.store.ref(this.keyPrefix(uploadId));
-  }
-
-  async write(ref: string, offset: number, data: Buffer): Promise<void> {
-    await this.store.putBuffer(`${ref}${String(offset).padStart(OFFSET_DIGITS, '0')}`, data);
-  }
-
-  async reset(ref: string): Promise<void> {
-    await this.remove(ref);
-  }
-
-  /** The chunk objects from offset 0 that make up the first `size` bytes. */
-  private async chain(
-    ref: string,
-    size: number,
-  ): Promise<{ ref: string; start: number; size: number }[]> {
-    const keyPrefix = this.store.key(ref);
-    const byOffset = new Map<number, number>();
-    for await (const o of this.store.listKeys(ref)) {
-      const offset = Number(o.key.slice(keyPrefix.length));
-      if (Number.isSafeInteger(offset)) byOffset.set(offset, o.size);
-    }
-    const chain: { ref: string; start: number; size: number }[] = [];
-    for (let at = 0; at < size; ) {
-      const length = byOffset.get(at);
-      if (length === undefined || length === 0) {
-        throw Object.assign(
-          new Error(`the object store holds no chunk at byte ${at} of upload ${ref}`),
-          { code: 'ENOENT' },
-        );
-      }
-      chain.push({
-        ref: `${ref}${String(at).padStart(OFFSET_DIGITS, '0')}`,
-        start: at,
-        size: length,
-      });
-      at += length;
-    }
-    return chain;
-  }
-
-  async read(ref: string, start: number, end: number): Promise<Buffer> {
-    const pieces: Buffer[] = [];
-    for (const part of await this.chain(ref, end)) {
-      const from = Math.max(start, part.start);
-      const to = Math.min(end, part.start + part.size);
-      if (from >= to) continue;
-      const range = `bytes=${from - part.start}-${to - part.start - 1}`;
-      const { body } = await this.store.get(part.ref, range);
-      for await (const piece of this.store.failuresOf(body, part.ref)) pieces.push(piece as Buffer);
-    }
-    return Buffer.concat(pieces);
-  }
-
-  stream(ref: string, size: number): Readable {
-    const store = this.store;
-    const chain = () => this.chain(ref, size);
-    return Readable.from(
-      (async function* () {
-        for (const part of await chain()) {
-          const { body } = await store.get(part.ref);
-          for await (const piece of store.failuresOf(body, part.ref)) yield piece as Buffer;
-        }
-      })(),
-    );
-  }
-
-  async withLocalFile<T>(ref: string, size: number, fn: (path: string) => Promise<T>): Promise<T> {
-    const path = this.store.tmpPath('.upload');
-    try {
-      await pipeline(this.stream(ref, size), createWriteStream(path, { mode: 0o600 }));
-      return await fn(path);
-    } finally {
-      await rm(path, { force: true });
-    }
-  }
-
-  /**
-   * One chunk (the usual drop): a server-side copy. Several: streamed through into a multipart
-   * upload, since S3 refuses parts under 5 MiB and chunks may be smaller.
-   */
-  async promote(ref: string, size: number, sha256: string): Promise<string> {
-    const target = this.store.blobPath(sha256);
-    const chain = await this.chain(ref, size);
-    const only = chain.length === 1 ? chain[0] : undefined;
-    if (only && only.size === size) {
-      await this.store.copy(only.ref, target, { sha256 });
-    } else {
-      await this.store.putStream(target, this.stream(ref, size), { sha256 });
-    }
-    return target;
-  }
-
-  async remove(ref: string): Promise<void> {
-    const keys: string[] = [];
-    for await (const o of this.store.listKeys(ref)) keys.push(o.key);
-    if (keys.length > 0) await this.store.deleteKeys(keys, ref);
-  }
-
-  async *list(): AsyncIterable<{ uploadId: string; ref: string; modifiedMs: number }> {
-    const newest = new Map<string, number>();
-    for await (const o of this.store.listKeys(this.store.ref('uploads/'))) {
-      const uploadId = /(?:^|\/)uploads\/([0-9a-f-]{36})\/\d+$/.exec(o.key)?.[1];
-      if (uploadId) newest.set(uploadId, Math.max(newest.get(uploadId) ?? 0, o.modifiedMs));
-    }
-    for (const [uploadId, modifiedMs] of newest) {
-      yield { uploadId, ref: this.store.ref(this.keyPrefix(uploadId)), modifiedMs };
-    }
-  }
-}
-
 /** Re-cuts a stream into pieces of exactly `size` bytes (the last may be shorter). */
 async function* inParts(
   source: AsyncIterable<Buffer | Uint8Array>,
@@ -532,36 +440,9 @@ async function* inParts(
   if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
 
-/** Passes a drop's bytes on and fails the stream at its end when they are not the SHA-256 named. */
-class Sha256Check extends Transform {
-  private readonly hash = createHash('sha256');
-  private bytes = 0;
-
-  constructor(
-    private readonly ref: string,
-    private readonly expected: string,
-    private readonly size: number,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    done(null, chunk);
-  }
-
-  override _flush(done: TransformCallback): void {
-    const actual = this.hash.digest('hex');
-    if (this.bytes !== this.size || actual !== this.expected) {
-      done(
-        new BlobDamagedError(
-          this.ref,
-          `${this.bytes} bytes with SHA-256 ${actual}, expected ${this.size} bytes with ${this.expected}`,
-        ),
-      );
-      return;
-    }
-    done();
-  }
+/** The SHA-256 of a local file, read as a stream. */
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path)) hash.update(piece as Buffer);
+  return hash.digest('hex');
 }

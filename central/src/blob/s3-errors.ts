@@ -9,6 +9,15 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
+/**
+ * The store answered "no" to central's key or bucket (wrong credentials, no such bucket): the
+ * blob store's outage like any other for the calls that meet it, but a configuration error at
+ * start-up (S3BlobStore.init).
+ */
+export class BlobStoreRefusedError extends DependencyDownError {
+  override name = 'BlobStoreRefusedError';
+}
+
 // Socket errors: the store is down or unreachable.
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -37,11 +46,14 @@ const CREDENTIAL_NAMES = new Set([
  * Translates an error of an object-store call into central's terms: a missing object is a
  * BlobMissingError; an unreachable, failing, throttling or refusing store (wrong credentials,
  * no such bucket) is the blob store's outage, waited out by whoever called; anything else (a
- * request the store calls malformed) is passed on as it came.
+ * request the store calls malformed) is passed on as it came. The sentences may reach a park
+ * agent (a 503): they name no address; the SDK's error, kept as the cause, is for the log.
  */
-export function s3Failure(err: unknown, what: string, ref: string, endpoint: string): Error {
+export function s3Failure(err: unknown, what: string, ref: string): Error {
   const e = (err ?? {}) as SdkError;
   const status = e.$metadata?.httpStatusCode;
+  // An answer without a body (HEAD) leaves the SDK only the status: it names it "Unknown".
+  const named = e.name && e.name !== 'Unknown' ? e.name : undefined;
   if (
     e.name === 'NoSuchKey' ||
     e.name === 'NotFound' ||
@@ -50,15 +62,12 @@ export function s3Failure(err: unknown, what: string, ref: string, endpoint: str
     return new BlobMissingError(ref);
   }
   if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
-    return new DependencyTimeoutError(
-      'blob-store',
-      `the object store at ${endpoint} did not ${what} in time`,
-    );
+    return new DependencyTimeoutError('blob-store', `the object store did not ${what} in time`);
   }
   if (CREDENTIAL_NAMES.has(e.name ?? '') || status === 403) {
-    return new DependencyDownError(
+    return new BlobStoreRefusedError(
       'blob-store',
-      `the object store at ${endpoint} refused to ${what} (${e.name ?? 'HTTP 403'}): check S3_BUCKET and the credentials in the blob-store Secret`,
+      `the object store refused to ${what} (${named ?? 'HTTP 403'}): check S3_BUCKET and the key in S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY (the Secret central-blob-store)`,
       { cause: err },
     );
   }
@@ -68,7 +77,7 @@ export function s3Failure(err: unknown, what: string, ref: string, endpoint: str
   ) {
     return new DependencyDownError(
       'blob-store',
-      `the object store at ${endpoint} could not ${what} (${e.code ?? e.name ?? `HTTP ${status}`})`,
+      `the object store could not ${what} (${e.code ?? named ?? `HTTP ${status}`})`,
       { cause: err },
     );
   }

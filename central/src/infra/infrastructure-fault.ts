@@ -13,7 +13,7 @@ export interface InfrastructureFault {
 const NAMES: Record<Dependency, string> = {
   postgres: 'PostgreSQL',
   rabbitmq: 'RabbitMQ',
-  'blob-store': 'the blob store (BLOB_DIR)',
+  'blob-store': 'the blob store',
 };
 
 /** The person-facing name of a dependency. */
