@@ -194,6 +194,7 @@ export async function startCentral(
     http = await startHttpServer(
       {
         pool,
+        blobs,
         broker,
         ingest,
         auth,

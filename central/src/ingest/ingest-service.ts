@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { BlobStore } from '../blob/blob-store.ts';
+import { BlobMissingError, type BlobStore } from '../blob/blob-store.ts';
 import { isConnectionLost } from '../db/connection-lost.ts';
 import { withTransaction } from '../db/pool.ts';
 import { DomainError } from '../domain-error.ts';
@@ -231,9 +231,14 @@ export function createIngestService(deps: IngestDeps): IngestService {
       if (!verdict.ok) return { verdict: judgeInContext(verdict, park, receivedAt) };
     }
     if (known.state === 'processed') return { batchId: known.id };
-    const stored = await blobs.withLocalFile(known.blob_path, (path) =>
-      deps.checkUpload(path, known.file_name),
-    );
+    // A file gone from the store is "not found" from either backend (an object store says so
+    // before the check runs, the filesystem in it).
+    const stored = await blobs
+      .withLocalFile(known.blob_path, (path) => deps.checkUpload(path, known.file_name))
+      .catch((err: unknown) => {
+        if (err instanceof BlobMissingError) return { found: false } as const;
+        throw err;
+      });
     if (!stored.found || stored.verdict.ok) return { batchId: known.id };
     const outcome = await refuseStoredDrop(pool, known.id, stored.verdict);
     log.warn(

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
+import type { BlobStore } from '../blob/blob-store.ts';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { cookieValue } from '../users/cookies.ts';
@@ -30,6 +31,8 @@ const API_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-
 /** What the HTTP server serves. */
 export interface HttpServerDeps extends CentralServices {
   metrics: CentralMetrics;
+  /** Where report files are read from. */
+  blobs: BlobStore;
   log: Logger;
   /** How long `close()` lets in-flight requests finish before cutting their connections. */
   shutdownGraceMs: number;
@@ -170,7 +173,7 @@ export async function startHttpServer(
     if (path.startsWith('/trpc/')) {
       trpc(req, res);
     } else if (path.startsWith('/files/reports/')) {
-      void serveReportFile(deps.pool, path, req, res).catch((err: unknown) => {
+      void serveReportFile(deps.pool, deps.blobs, path, req, res).catch((err: unknown) => {
         reqLog.error({ err }, 'report download failed');
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'report download failed; see the central logs' }));

@@ -1,7 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type http from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { BlobMissingError, type BlobRead, type BlobStore } from '../blob/blob-store.ts';
+import { dependencyName, infrastructureFault } from '../infra/infrastructure-fault.ts';
 import { parkForToken } from '../parks/park-store.ts';
 import { cookieValue } from '../users/cookies.ts';
 import { SESSION_COOKIE, sessionFor } from '../users/session-store.ts';
@@ -30,9 +31,11 @@ function answer(res: http.ServerResponse, status: number, error: string): void {
  * session cookie, as for tRPC; or for a park agent, `Authorization: Bearer <park token>`,
  * limited to that park's reports (the agent's Reports screen). A GET changes nothing, so no CSRF header is needed. The HTML is
  * served sandboxed (its own origin, no scripts), so a report cannot act as the dashboard.
+ * The file streams from the blob store (a volume or the object store), checked as it passes.
  */
 export async function serveReportFile(
   pool: pg.Pool,
+  blobs: BlobStore,
   path: string,
   req: http.IncomingMessage,
   res: http.ServerResponse,
@@ -68,27 +71,32 @@ export async function serveReportFile(
   if (row.state !== 'ready' || !row.path) {
     return answer(res, 409, `report ${m[1]} is ${row.state}, not ready: no files yet`);
   }
-  const size = await stat(row.path).then(
-    (s) => s.size,
-    () => null,
-  );
-  if (size === null) {
-    return answer(res, 410, `the ${kind} file of report ${m[1]} is gone from the blob store`);
+  let file: BlobRead;
+  try {
+    file = await blobs.read(row.path);
+  } catch (err) {
+    if (err instanceof BlobMissingError) {
+      return answer(res, 410, `the ${kind} file of report ${m[1]} is gone from the blob store`);
+    }
+    const fault = infrastructureFault(err, 'blob-store');
+    if (!fault) throw err;
+    return answer(
+      res,
+      503,
+      `central cannot reach ${dependencyName(fault.dependency)} right now: try again in a minute`,
+    );
   }
+  if (req.method === 'HEAD') file.stream.destroy();
   res.writeHead(200, {
     'content-type': spec.type,
-    'content-length': String(size),
+    'content-length': String(file.size),
     'content-disposition': `${kind === 'pdf' ? 'attachment' : 'inline'}; filename="${spec.name}"`,
     'content-security-policy': 'sandbox',
     'x-content-type-options': 'nosniff',
     'cache-control': 'private, no-store',
   });
   if (req.method === 'HEAD') return void res.end();
-  await new Promise<void>((resolve, reject) => {
-    createReadStream(row.path as string)
-      .on('error', reject)
-      .pipe(res)
-      .on('finish', resolve)
-      .on('error', reject);
-  });
+  // A failure mid-way (damaged bytes, the store gone) ends the response short of its length,
+  // which the client sees as an error, and is logged by the caller.
+  await pipeline(file.stream, res);
 }

@@ -97,10 +97,13 @@ export const reportJob: JobKind<ReportMessage> = {
           });
         });
       }
+      // Into the blob store (the object store's copies replace the local files); the row
+      // keeps their references.
+      const stored = await blobs.storeReport(reportId, paths);
       await pool.query(
         `UPDATE reports SET state = 'ready', pdf_path = $2, html_path = $3, summary_path = $4,
                 error = NULL, error_code = NULL, finished_at = now() WHERE id = $1`,
-        [reportId, paths.pdf, paths.html, paths.summary],
+        [reportId, stored.pdf, stored.html, stored.summary],
       );
       log.info({ reportId, hours: input.hourly.length }, 'report ready');
     } finally {

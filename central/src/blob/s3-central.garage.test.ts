@@ -1,0 +1,154 @@
+import { execFileSync } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type RunningCentral } from '../central.ts';
+import { loadConfig, type CentralConfig } from '../config.ts';
+import { createPark } from '../parks/park-store.ts';
+import { reportStatus, requestReport } from '../reports/report-store.ts';
+import { GARAGE_HOOK_TIMEOUT_MS, rawGarageClient } from '../testing/garage-store.ts';
+import {
+  createParkClient,
+  createTestEnvironment,
+  uploadDrop,
+  type TestEnvironment,
+} from '../testing/test-central.ts';
+import { buildTestDrop } from '../testing/test-drop.ts';
+import { startWorker, type RunningWorker } from '../worker/worker.ts';
+import { startGarage, type GarageServer } from '../../../scripts/harness/garage.ts';
+import { waitFor } from '../../../scripts/harness/wait-for.ts';
+
+let garage: GarageServer;
+let raw: S3Client;
+let env: TestEnvironment;
+let config: CentralConfig;
+let central: RunningCentral;
+let worker: RunningWorker;
+let token: string;
+
+beforeAll(async () => {
+  garage = await startGarage('central');
+  raw = rawGarageClient(garage);
+  env = await createTestEnvironment('s3-central');
+  // BLOB_STORE and S3_* as an operator sets them (the prod overlay's ConfigMap and Secret).
+  const fromEnv = loadConfig({
+    DATABASE_URL: env.config.databaseUrl,
+    AMQP_URL: env.config.amqpUrl,
+    BLOB_DIR: env.config.blobDir,
+    BLOB_STORE: 's3',
+    S3_ENDPOINT: garage.endpoint,
+    S3_REGION: garage.region,
+    S3_BUCKET: garage.bucket,
+    S3_PREFIX: 'zamperla/',
+    S3_ACCESS_KEY_ID: garage.accessKeyId,
+    S3_SECRET_ACCESS_KEY: garage.secretAccessKey,
+    S3_PART_MB: '5',
+    S3_TIMEOUT_S: '10',
+  });
+  config = { ...env.config, blobStore: fromEnv.blobStore };
+  central = await startCentral(config, { scheduler: false });
+  worker = await startWorker(config);
+  ({ token } = await createPark(env.pool, {
+    id: 'test-park',
+    name: 'Test Park',
+    timezone: 'Europe/Rome',
+  }));
+}, GARAGE_HOOK_TIMEOUT_MS);
+
+afterAll(async () => {
+  await worker?.stop();
+  await central?.close();
+  await env?.cleanup();
+  raw?.destroy();
+  await garage?.destroy();
+});
+
+async function bucketKeys(): Promise<string[]> {
+  const page = await raw.send(new ListObjectsV2Command({ Bucket: garage.bucket }));
+  return (page.Contents ?? []).map((o) => o.Key ?? '').sort();
+}
+
+describe('central (API and worker) with BLOB_STORE=s3 on Garage', () => {
+  it('takes uploads into the bucket, processes them from it, and serves a report kept there', async () => {
+    const client = createParkClient(central.url, token);
+    // One drop in many chunks (promoted by streaming them into one object), one in a single
+    // chunk (promoted by a server-side copy).
+    const many = buildTestDrop({ sequence: 1, cycles: 4, start: '2026-06-01T08:00:00Z' });
+    const one = buildTestDrop({ sequence: 2, cycles: 2, start: '2026-06-01T09:00:00Z', salt: 1 });
+    const a = await uploadDrop(client, many.zip, many.fileName, 4096);
+    const b = await uploadDrop(client, one.zip, one.fileName);
+    if (a.status !== 'stored' || b.status !== 'stored') throw new Error('uploads not stored');
+
+    await waitFor(
+      'both batches to be processed',
+      async () => {
+        const r = await env.pool.query<{ state: string; error: string | null }>(
+          'SELECT state, error FROM batches WHERE id = ANY($1::uuid[])',
+          [[a.batchId, b.batchId]],
+        );
+        const failed = r.rows.find((row) => row.state === 'failed');
+        if (failed) throw new Error(`a batch failed: ${failed.error}`);
+        return r.rows.length === 2 && r.rows.every((row) => row.state === 'processed');
+      },
+      { timeoutMs: 60_000 },
+    );
+    const cycles = await env.pool.query<{ batch_id: string; n: number }>(
+      'SELECT batch_id, count(*)::int AS n FROM cycles GROUP BY batch_id',
+    );
+    expect(new Map(cycles.rows.map((r) => [r.batch_id, r.n]))).toEqual(
+      new Map([
+        [a.batchId, 4],
+        [b.batchId, 2],
+      ]),
+    );
+    const batches = await env.pool.query<{ blob_path: string; sha256: string }>(
+      'SELECT blob_path, sha256 FROM batches ORDER BY received_at',
+    );
+    for (const row of batches.rows) {
+      expect(row.blob_path).toBe(
+        `s3://${garage.bucket}/zamperla/blobs/${row.sha256.slice(0, 2)}/${row.sha256}.zip`,
+      );
+    }
+
+    const reportId = await requestReport(env.pool, {
+      park: 'test-park',
+      ride: 'revolution-1',
+      from: '2026-06-01T00:00:00Z',
+      to: '2026-06-02T00:00:00Z',
+    });
+    const report = await waitFor(
+      'the report',
+      async () => {
+        const s = await reportStatus(env.pool, reportId);
+        if (s?.state === 'failed') throw new Error(`report failed: ${s.error}`);
+        return s?.state === 'ready' ? s : null;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(report.files?.pdf).toBe(`s3://${garage.bucket}/zamperla/reports/${reportId}/report.pdf`);
+    // The park agent downloads it through the API, which reads it from the bucket.
+    const res = await fetch(`${central.url}/files/reports/${reportId}/pdf`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const pdf = Buffer.from(await res.arrayBuffer());
+    expect(Number(res.headers.get('content-length'))).toBe(pdf.length);
+    const local = join(env.config.blobDir, 'downloaded.pdf');
+    await writeFile(local, pdf);
+    const text = execFileSync('pdftotext', ['-layout', local, '-'], { encoding: 'utf8' });
+    expect(text).toContain('revolution-1');
+    expect(text).toMatch(/Cycles\s+6\b/);
+
+    // Everything lives in the bucket: the drops and the report's three files, no upload left;
+    // BLOB_DIR holds only its (empty) scratch folder.
+    const keys = await bucketKeys();
+    expect(keys.filter((k) => k.includes('/uploads/'))).toEqual([]);
+    expect(keys.filter((k) => k.startsWith('zamperla/blobs/'))).toHaveLength(2);
+    expect(keys.filter((k) => k.startsWith(`zamperla/reports/${reportId}/`))).toHaveLength(3);
+    expect(
+      (await readdir(env.config.blobDir)).filter((f) => f !== 'downloaded.pdf').sort(),
+    ).toEqual(['tmp']);
+    expect(await readdir(join(env.config.blobDir, 'tmp'))).toEqual([]);
+  });
+});
