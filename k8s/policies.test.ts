@@ -594,15 +594,20 @@ describe('the credential check', () => {
 });
 
 describe('storage per environment', () => {
-  it('shares the blob store ReadWriteMany in prod and ReadWriteOnce on the single dev node; Prometheus keeps its data on a claim in prod', async () => {
+  it('shares the blob store ReadWriteOnce on the single dev node; Prometheus keeps its data on a claim in prod', async () => {
     const dev = await render('overlays/dev');
     const prod = await render('overlays/prod');
     expect(one(dev, 'PersistentVolumeClaim', 'blob-store').spec.accessModes).toEqual([
       'ReadWriteOnce',
     ]);
-    expect(one(prod, 'PersistentVolumeClaim', 'blob-store').spec.accessModes).toEqual([
-      'ReadWriteMany',
-    ]);
+    expect(one(dev, 'ConfigMap', 'central-config').data.BLOB_STORE).toBeUndefined();
+    for (const { pod, container } of blobContainers(dev)) {
+      const mount = container.volumeMounts.find(
+        (m: { mountPath: string }) => m.mountPath === BLOB_DIR,
+      );
+      const volume = pod.spec.volumes.find((v: { name: string }) => v.name === mount?.name);
+      expect(volume?.persistentVolumeClaim?.claimName, idOf(pod.owner)).toBe('blob-store');
+    }
     const prom = one(prod, 'Deployment', 'prometheus').spec.template.spec.volumes.find(
       (v: { name: string }) => v.name === 'data',
     );
@@ -611,4 +616,68 @@ describe('storage per environment', () => {
       'zamperla-monitoring',
     );
   });
+
+  it('keeps blobs in the object store in prod: no RWX claim, S3 settings in the ConfigMap, the key from a Secret, a scratch BLOB_DIR per pod, egress to the store', async () => {
+    const prod = await render('overlays/prod');
+    expect(
+      prod.filter((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === 'blob-store'),
+    ).toEqual([]);
+    const config = one(prod, 'ConfigMap', 'central-config').data as Record<string, string>;
+    expect(config).toMatchObject({ BLOB_STORE: 's3', BLOB_DIR });
+    for (const key of ['S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION']) expect(config[key]).toBeTruthy();
+    expect(Object.keys(config).filter((k) => /ACCESS_KEY/.test(k))).toEqual([]);
+    const pods = blobContainers(prod);
+    // The API and every job kind: they all read or write blobs.
+    expect(pods.map((p) => p.pod.owner.metadata.name).sort()).toEqual([
+      'central-api',
+      'central-download',
+      'central-postprocess',
+      'central-report',
+    ]);
+    for (const { pod, container } of pods) {
+      const at = idOf(pod.owner);
+      for (const [name, key] of [
+        ['S3_ACCESS_KEY_ID', 'access-key-id'],
+        ['S3_SECRET_ACCESS_KEY', 'secret-access-key'],
+      ]) {
+        const env = container.env.find((e: { name: string }) => e.name === name);
+        expect(env?.valueFrom?.secretKeyRef, `${at} ${name}`).toEqual({
+          name: 'central-blob-store',
+          key,
+        });
+      }
+      const mount = container.volumeMounts.find(
+        (m: { mountPath: string }) => m.mountPath === BLOB_DIR,
+      );
+      const volume = pod.spec.volumes.find((v: { name: string }) => v.name === mount?.name);
+      expect(volume?.emptyDir?.sizeLimit, at).toBeTruthy();
+      expect(volume?.persistentVolumeClaim, at).toBeUndefined();
+    }
+    // Egress to the store from exactly those pods, over HTTPS.
+    const egress = one(prod, 'NetworkPolicy', 'central-blob-store-egress');
+    expect(egress.spec.policyTypes).toEqual(['Egress']);
+    expect(egress.spec.podSelector.matchExpressions).toEqual([
+      {
+        key: 'app.kubernetes.io/name',
+        operator: 'In',
+        values: ['central-api', 'central-jobs'],
+      },
+    ]);
+    expect(egress.spec.egress).toEqual([
+      { to: [{ ipBlock: { cidr: expect.any(String) } }], ports: [{ protocol: 'TCP', port: 443 }] },
+    ]);
+    expect(new URL(config.S3_ENDPOINT ?? '').protocol).toBe('https:');
+  });
 });
+
+/** BLOB_DIR in the base ConfigMap. */
+const BLOB_DIR = '/var/lib/zamperla/blob';
+
+/** The containers that mount BLOB_DIR (the API and the job workers), with their pods. */
+function blobContainers(objects: K8sObject[]) {
+  return containers(objects).filter(
+    ({ init, container }) =>
+      !init &&
+      (container.volumeMounts ?? []).some((m: { mountPath: string }) => m.mountPath === BLOB_DIR),
+  );
+}
