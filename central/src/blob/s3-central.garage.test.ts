@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { loadConfig, type CentralConfig } from '../config.ts';
 import { createPark } from '../parks/park-store.ts';
+import { deletePulledDrop, recheckPulledDrop } from '../pull/pulled-quarantine.ts';
 import { reportStatus, requestReport } from '../reports/report-store.ts';
 import { GARAGE_HOOK_TIMEOUT_MS, rawGarageClient } from '../testing/garage-store.ts';
 import {
@@ -16,6 +18,7 @@ import {
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startWorker, type RunningWorker } from '../worker/worker.ts';
+import { createBlobStore } from './create-blob-store.ts';
 import { startGarage, type GarageServer } from '../../../scripts/harness/garage.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 
@@ -150,5 +153,54 @@ describe('central (API and worker) with BLOB_STORE=s3 on Garage', () => {
       (await readdir(env.config.blobDir)).filter((f) => f !== 'downloaded.pdf').sort(),
     ).toEqual(['tmp']);
     expect(await readdir(join(env.config.blobDir, 'tmp'))).toEqual([]);
+  });
+
+  it("checks again and deletes central pull's quarantined drops kept in the bucket", async () => {
+    const store = createBlobStore(config.blobStore, config.blobDir);
+    await store.init();
+    await env.pool.query(
+      "INSERT INTO rides (park_id, id, model, name) VALUES ('test-park', 'pulled-1', 'discovery-revolution', 'Pulled') ON CONFLICT DO NOTHING",
+    );
+    /** A valid drop central pull quarantined (its check then said the window was ahead). */
+    const quarantined = async (sequence: number, hour: string): Promise<string> => {
+      const drop = buildTestDrop({
+        ride: 'pulled-1',
+        sequence,
+        start: `2026-06-02T${hour}:00:00Z`,
+      });
+      const local = join(config.blobDir, 'tmp', drop.fileName);
+      await writeFile(local, drop.zip);
+      const sha256 = createHash('sha256').update(drop.zip).digest('hex');
+      const ref = await store.storeBlob(local, sha256);
+      await rm(local);
+      const r = await env.pool.query<{ id: string }>(
+        `INSERT INTO batches (id, park_id, ride_id, sequence, sha256, bytes, file_name, blob_path,
+                              state, error_code, error, source)
+         VALUES (gen_random_uuid(), 'test-park', 'pulled-1', $1, $2, $3, $4, $5, 'quarantined',
+                 'window_in_future',
+                 'the window lies ahead of central''s clock', 'central')
+         RETURNING id`,
+        [sequence, sha256, drop.zip.length, drop.fileName, ref],
+      );
+      return r.rows[0]?.id ?? '';
+    };
+    const kept = await quarantined(21, '08');
+    const dropped = await quarantined(22, '09');
+    const before = await bucketKeys();
+
+    // Checked again from the bucket (not "the stored file is gone"): stored like a new drop.
+    expect(await recheckPulledDrop(env.pool, store, kept)).toMatchObject({ outcome: 'stored' });
+    // Deleted: the row and the object go.
+    const ref = (
+      await env.pool.query<{ blob_path: string }>('SELECT blob_path FROM batches WHERE id = $1', [
+        dropped,
+      ])
+    ).rows[0]?.blob_path;
+    await deletePulledDrop(env.pool, store, dropped);
+
+    expect(await store.exists(ref ?? '')).toBe(false);
+    expect((await bucketKeys()).length).toBe(before.length - 1);
+    const rows = await env.pool.query('SELECT 1 FROM batches WHERE id = $1', [dropped]);
+    expect(rows.rowCount).toBe(0);
   });
 });

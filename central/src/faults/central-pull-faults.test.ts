@@ -339,7 +339,12 @@ describe('bad files on the gateway', () => {
 
     // Checked again once the window has begun (the PLC clock was right after all).
     const futureId = byName.get(future.fileName)?.batchId ?? '';
-    const rechecked = await recheckPulledDrop(f.env.pool, futureId, next.getTime() + 60_000);
+    const rechecked = await recheckPulledDrop(
+      f.env.pool,
+      new BlobStore(f.config.blobDir),
+      futureId,
+      next.getTime() + 60_000,
+    );
     expect(rechecked.outcome).toBe('stored');
     const now = await f.env.pool.query<{ state: string; source: string }>(
       'SELECT state, source FROM batches WHERE id = $1',

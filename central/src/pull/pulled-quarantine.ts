@@ -1,6 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { verifyDrop } from '@zra/shared';
 import type pg from 'pg';
+import { BlobMissingError, type BlobStore } from '../blob/blob-store.ts';
 import { withTransaction } from '../db/pool.ts';
 import { DomainError } from '../domain-error.ts';
 import { isDuplicateCommit, judgeInContext, recordDrop } from '../ingest/commit-drop.ts';
@@ -68,6 +68,7 @@ export type RecheckResult =
  */
 export async function recheckPulledDrop(
   pool: pg.Pool,
+  blobs: BlobStore,
   batchId: string,
   now: number = Date.now(),
 ): Promise<RecheckResult> {
@@ -82,7 +83,14 @@ export async function recheckPulledDrop(
   );
   const p = park.rows[0];
   if (!p) throw new DomainError('not_found', `park ${row.park_id} no longer exists`);
-  const checked = await checkUploadFile(verifyDrop, row.blob_path, row.file_name);
+  // The stored copy, wherever the blob store keeps it (an object store's is fetched to a
+  // checked scratch file); a missing one is "gone", as a missing file is.
+  const checked = await blobs
+    .withLocalFile(row.blob_path, (path) => checkUploadFile(verifyDrop, path, row.file_name))
+    .catch((err: unknown) => {
+      if (err instanceof BlobMissingError) return { found: false as const };
+      throw err;
+    });
   if (!checked.found) {
     throw new DomainError(
       'precondition_failed',
@@ -146,7 +154,11 @@ export async function recheckPulledDrop(
  * same bytes. The gateway file is not pulled again unless it changes (its record stays as
  * `deleted`), as the app's delete of a kept drop; remove or fix it on the gateway.
  */
-export async function deletePulledDrop(pool: pg.Pool, batchId: string): Promise<void> {
+export async function deletePulledDrop(
+  pool: pg.Pool,
+  blobs: BlobStore,
+  batchId: string,
+): Promise<void> {
   const row = await quarantinedRow(pool, batchId);
   const stillUsed = await withTransaction(pool, async (c) => {
     await c.query("UPDATE pulled_files SET outcome = 'deleted' WHERE batch_id = $1", [batchId]);
@@ -160,7 +172,7 @@ export async function deletePulledDrop(pool: pg.Pool, batchId: string): Promise<
     ]);
     return (others.rowCount ?? 0) > 0;
   });
-  if (!stillUsed) await rm(row.blob_path, { force: true });
+  if (!stillUsed) await blobs.remove(row.blob_path);
 }
 
 async function quarantinedRow(db: Queryable, batchId: string): Promise<QuarantineRow> {

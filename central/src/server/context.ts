@@ -16,6 +16,7 @@ import type {
   ReportsOutput,
   StandingOutput,
 } from '../parks/park-read-schemas.ts';
+import type { BlobStore } from '../blob/blob-store.ts';
 import type { ParkQuota } from '../config.ts';
 import type { TokenBucketLimiter } from '../ingest/rate-limiter.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
@@ -79,6 +80,8 @@ export interface CentralServices {
   onEnqueued(): void;
   /** Seals central-pull gateway credentials (GATEWAY_CREDENTIALS_KEY); absent: not configured. */
   gatewayCredentialsKey?: Buffer;
+  /** Where drops and report files are (BLOB_STORE): report downloads, central pull's quarantine. */
+  blobs: BlobStore;
 }
 
 /** Per-request context: the long-lived services plus what the request carried. */

@@ -3,7 +3,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
-import type { BlobStore } from '../blob/blob-store.ts';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { cookieValue } from '../users/cookies.ts';
@@ -31,8 +30,6 @@ const API_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-
 /** What the HTTP server serves. */
 export interface HttpServerDeps extends CentralServices {
   metrics: CentralMetrics;
-  /** Where report files are read from. */
-  blobs: BlobStore;
   log: Logger;
   /** How long `close()` lets in-flight requests finish before cutting their connections. */
   shutdownGraceMs: number;
@@ -109,6 +106,7 @@ export async function startHttpServer(
         batchCalls: info.calls.length,
         onEnqueued: deps.onEnqueued,
         gatewayCredentialsKey: deps.gatewayCredentialsKey,
+        blobs: deps.blobs,
         log: requestLogs.get(req) ?? log,
         authorization: req.headers.authorization,
         sessionId,

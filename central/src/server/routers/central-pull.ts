@@ -110,12 +110,12 @@ export const centralPullRouter = router({
   }),
   /** Checks a quarantined pulled drop again with today's rules and the ride's settings. */
   recheck: adminProcedure.input(batchRefSchema).mutation(async ({ ctx, input }) => {
-    const result = await recheckPulledDrop(ctx.pool, input.batchId);
+    const result = await recheckPulledDrop(ctx.pool, ctx.blobs, input.batchId);
     if (result.outcome === 'stored') ctx.onEnqueued();
     return result;
   }),
   deleteQuarantined: adminProcedure.input(batchRefSchema).mutation(async ({ ctx, input }) => {
-    await deletePulledDrop(ctx.pool, input.batchId);
+    await deletePulledDrop(ctx.pool, ctx.blobs, input.batchId);
     return { batchId: input.batchId };
   }),
 });
