@@ -50,9 +50,15 @@ export async function jobRunList(pool: pg.Pool, input: JobRunListInput): Promise
             extract(epoch FROM j.ended_at - j.started_at)::float8 AS duration_s, j.outcome, j.error,
             j.error_code
        FROM job_runs j
-       LEFT JOIN batches b ON j.type = 'postprocess' AND b.id = j.subject
-       LEFT JOIN reports r ON j.type = 'report' AND r.id = j.subject
-       LEFT JOIN download_requests d ON j.type = 'download' AND d.id = j.subject
+       -- One index probe per run, never a join over the whole table: LIMIT keeps the planner
+       -- from turning these into hash joins, which it picks when a filter (outcome) leaves
+       -- many runs and a subject table is small, and which scan the table in full.
+       LEFT JOIN LATERAL (SELECT park_id, file_name FROM batches
+                           WHERE j.type = 'postprocess' AND id = j.subject LIMIT 1) b ON true
+       LEFT JOIN LATERAL (SELECT park_id, ride_id FROM reports
+                           WHERE j.type = 'report' AND id = j.subject LIMIT 1) r ON true
+       LEFT JOIN LATERAL (SELECT park_id, ride_id FROM download_requests
+                           WHERE j.type = 'download' AND id = j.subject LIMIT 1) d ON true
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY j.id DESC LIMIT $${params.length}`,
     params,
