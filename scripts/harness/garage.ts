@@ -36,7 +36,7 @@ export const GARAGE_BUILD = {
   failed: `${GARAGE_ROOT}.failed`,
 };
 
-/** How long a test waits for bootstrap's build (about 15 CPU-minutes; 36 min seen under load). */
+/** How long a test waits for bootstrap's build (about 11 CPU-minutes; up to 36 min seen under load). */
 export const GARAGE_BUILD_WAIT_MS = 50 * 60_000;
 
 /**
@@ -59,7 +59,7 @@ export async function waitForGarageBinary(timeoutMs = GARAGE_BUILD_WAIT_MS): Pro
     const pid = Number(readText(GARAGE_BUILD.pidFile));
     if (!pid || !isAlive(pid)) {
       throw new Error(
-        `Garage ${GARAGE_VERSION} (the S3-compatible object store the blob-store tests run against) is not built: run \`npm run bootstrap\`, which builds it into ${GARAGE_ROOT} in the background (about 15 CPU-minutes, once), or set ZRA_GARAGE_BIN to a garage binary`,
+        `Garage ${GARAGE_VERSION} (the S3-compatible object store the blob-store tests run against) is not built: run \`npm run bootstrap\`, which builds it into ${GARAGE_ROOT} in the background (about 11 CPU-minutes, once), or set ZRA_GARAGE_BIN to a garage binary`,
       );
     }
     if (Date.now() > deadline) {
