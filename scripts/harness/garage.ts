@@ -121,31 +121,34 @@ export interface GarageServer {
 export async function startGarage(label = 'blobs'): Promise<GarageServer> {
   const binary = await waitForGarageBinary();
   const dir = await mkdtemp(path.join(os.tmpdir(), `zra-${label}-garage-`));
-  const [s3Port, rpcPort] = [await freePort(), await freePort()];
+  let [s3Port, rpcPort] = [await freePort(), await freePort()];
   const config = path.join(dir, 'garage.toml');
   const serverLog = path.join(dir, 'server.log');
   const region = 'garage';
+  const rpcSecret = randomBytes(32).toString('hex');
   await mkdir(path.join(dir, 'meta'));
   await mkdir(path.join(dir, 'data'));
-  await writeFile(
-    config,
-    [
-      `metadata_dir = "${path.join(dir, 'meta')}"`,
-      `data_dir = "${path.join(dir, 'data')}"`,
-      'db_engine = "sqlite"',
-      'replication_factor = 1',
-      `rpc_bind_addr = "127.0.0.1:${rpcPort}"`,
-      `rpc_public_addr = "127.0.0.1:${rpcPort}"`,
-      `rpc_secret = "${randomBytes(32).toString('hex')}"`,
-      '',
-      '[s3_api]',
-      `s3_region = "${region}"`,
-      `api_bind_addr = "127.0.0.1:${s3Port}"`,
-      'root_domain = ".s3.garage.localhost"',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  const writeConfig = () =>
+    writeFile(
+      config,
+      [
+        `metadata_dir = "${path.join(dir, 'meta')}"`,
+        `data_dir = "${path.join(dir, 'data')}"`,
+        'db_engine = "sqlite"',
+        'replication_factor = 1',
+        `rpc_bind_addr = "127.0.0.1:${rpcPort}"`,
+        `rpc_public_addr = "127.0.0.1:${rpcPort}"`,
+        `rpc_secret = "${rpcSecret}"`,
+        '',
+        '[s3_api]',
+        `s3_region = "${region}"`,
+        `api_bind_addr = "127.0.0.1:${s3Port}"`,
+        'root_domain = ".s3.garage.localhost"',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+  await writeConfig();
   const cli = async (args: string[]): Promise<string> => {
     const { stdout } = await run(binary, ['-c', config, ...args], {
       timeout: 30_000,
@@ -169,7 +172,8 @@ export async function startGarage(label = 'blobs'): Promise<GarageServer> {
     const proc = spawn(binary, ['-c', config, 'server'], {
       cwd: dir,
       stdio: ['ignore', log, log],
-      env: { ...process.env, RUST_LOG: 'garage=warn' },
+      // The panic's own line, not 30 frames of backtrace, in the tail a failure shows.
+      env: { ...process.env, RUST_LOG: 'garage=warn', RUST_BACKTRACE: '0' },
     });
     closeSync(log);
     child = proc;
@@ -213,7 +217,18 @@ export async function startGarage(label = 'blobs'): Promise<GarageServer> {
   }
 
   try {
-    await start();
+    // Another process may take a port between freePort() and Garage's bind (test files start
+    // their Garages at the same moment): then Garage panics at start; new ports, and again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await start();
+        break;
+      } catch (err) {
+        if (attempt === 3 || isRunning()) throw err;
+        [s3Port, rpcPort] = [await freePort(), await freePort()];
+        await writeConfig();
+      }
+    }
     const nodeId = (await cli(['node', 'id', '-q'])).trim().split('@')[0] ?? '';
     await cli(['layout', 'assign', '-z', 'dc1', '-c', '1G', nodeId]);
     await cli(['layout', 'apply', '--version', '1']);
