@@ -44,7 +44,12 @@ import {
   recordingPool,
   type RecordedQuery,
 } from '../../central/src/testing/query-plans.ts';
-import { AMQP_URL, deleteQueues, uniqueQueuePrefix } from '../../scripts/harness/rabbitmq.ts';
+import {
+  AMQP_URL,
+  CENTRAL_QUEUES,
+  deleteQueues,
+  uniqueQueuePrefix,
+} from '../../scripts/harness/rabbitmq.ts';
 import { describeCpuUse, machineCpu } from '../lib/machine-cpu.ts';
 import { median, percentile } from '../lib/stats.ts';
 import {
@@ -439,7 +444,7 @@ async function main(): Promise<void> {
   } finally {
     await stopCentral?.();
     await pool.end();
-    await deleteQueues(queuePrefix, ['postprocess', 'postprocess.dlq', 'report', 'report.dlq']);
+    await deleteQueues(queuePrefix, CENTRAL_QUEUES);
     rmSync(blobDir, { recursive: true, force: true });
     if (!flags.keep) await dropDatabase(BENCH_DATABASE);
     else

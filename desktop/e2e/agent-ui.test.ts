@@ -44,7 +44,12 @@ import { buildTestDrop } from '../src/core/testing/test-drop.ts';
 import { createDashboardClient } from '../../central/src/testing/dashboard-client.ts';
 import { startBrowser, type TestBrowser } from '../../scripts/harness/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../../scripts/harness/postgres.ts';
-import { AMQP_URL, deleteQueues, uniqueQueuePrefix } from '../../scripts/harness/rabbitmq.ts';
+import {
+  AMQP_URL,
+  CENTRAL_QUEUES,
+  deleteQueues,
+  uniqueQueuePrefix,
+} from '../../scripts/harness/rabbitmq.ts';
 import { startSftpGateway, type SftpGateway } from '../../scripts/harness/sftp-gateway.ts';
 import { waitFor } from '../../scripts/harness/wait-for.ts';
 
@@ -157,7 +162,7 @@ afterAll(async () => {
   await central?.close();
   await pool?.end();
   await db?.drop();
-  await deleteQueues(QUEUE_PREFIX, ['postprocess', 'postprocess.dlq', 'report', 'report.dlq']);
+  await deleteQueues(QUEUE_PREFIX, CENTRAL_QUEUES);
   await gateway?.stop();
   rmSync(dir, { recursive: true, force: true });
 });

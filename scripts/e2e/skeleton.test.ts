@@ -25,7 +25,7 @@ import {
 import { createAgent, parseAgentConfig, type Agent } from '@zra/desktop';
 import { startSftpGateway, type SftpGateway } from '../harness/sftp-gateway.ts';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
-import { AMQP_URL, deleteQueues, uniqueQueuePrefix } from '../harness/rabbitmq.ts';
+import { AMQP_URL, CENTRAL_QUEUES, deleteQueues, uniqueQueuePrefix } from '../harness/rabbitmq.ts';
 import { waitFor } from '../harness/wait-for.ts';
 
 const PARK = 'lago-e2e';
@@ -81,7 +81,7 @@ afterAll(async () => {
   await central?.close();
   await pool?.end();
   await db?.drop();
-  await deleteQueues(QUEUE_PREFIX, ['postprocess', 'postprocess.dlq', 'report', 'report.dlq']);
+  await deleteQueues(QUEUE_PREFIX, CENTRAL_QUEUES);
   await gateway?.stop();
   rmSync(dir, { recursive: true, force: true });
 });

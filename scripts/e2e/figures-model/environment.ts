@@ -19,7 +19,12 @@ import {
 } from '@zra/central';
 import { startSftpGateway, type SftpGateway } from '../../harness/sftp-gateway.ts';
 import { createTestDatabase, type TestDatabase } from '../../harness/postgres.ts';
-import { AMQP_URL, deleteQueues, uniqueQueuePrefix } from '../../harness/rabbitmq.ts';
+import {
+  AMQP_URL,
+  CENTRAL_QUEUES,
+  deleteQueues,
+  uniqueQueuePrefix,
+} from '../../harness/rabbitmq.ts';
 
 export interface FiguresEnvironment {
   dir: string;
@@ -44,7 +49,7 @@ export async function startEnvironment(label: string): Promise<FiguresEnvironmen
     await central?.close();
     await pool?.end();
     await db?.drop();
-    await deleteQueues(queuePrefix, ['postprocess', 'postprocess.dlq', 'report', 'report.dlq']);
+    await deleteQueues(queuePrefix, CENTRAL_QUEUES);
     await gateway?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
