@@ -1,9 +1,6 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../../src/central.ts';
 import {
@@ -15,6 +12,7 @@ import { recordAudit } from '../../src/users/audit-log.ts';
 import { passwordProblem } from '../../src/users/password-policy.ts';
 import { createUser } from '../../src/users/user-store.ts';
 import { startBrowser, type TestBrowser } from '../../../scripts/harness/browser.ts';
+import { buildDashboard, screenshotDir } from './build-dashboard.ts';
 
 /**
  * Access management in the dashboard (issue 21, item 4), in a real Chromium against the real
@@ -25,7 +23,6 @@ import { startBrowser, type TestBrowser } from '../../../scripts/harness/browser
  * what the steps before it did. With ZRA_SCREENSHOTS=docs the screenshots land in
  * docs/screenshots/.
  */
-const here = fileURLToPath(new URL('.', import.meta.url));
 const BROWSER_ZONE = 'America/New_York';
 const ADMIN = { username: 'admin', password: 'admin password 1' };
 const VERA = { username: 'vera', password: 'vera first password' };
@@ -48,25 +45,8 @@ let distDir: string;
 let shotDir: string;
 
 beforeAll(async () => {
-  distDir = await mkdtemp(join(tmpdir(), 'zra-dashboard-dist-'));
-  // As in dashboard.test.ts: React's production runtime wants a production JSX transform.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: join(here, '..', 'vite.config.ts'),
-      logLevel: 'warn',
-      mode: 'production',
-      build: { outDir: distDir, emptyOutDir: true },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  shotDir =
-    process.env.ZRA_SCREENSHOTS === 'docs'
-      ? join(here, '..', '..', '..', 'docs', 'screenshots')
-      : await mkdtemp(join(tmpdir(), 'zra-access-shots-'));
-  await mkdir(shotDir, { recursive: true });
+  distDir = await buildDashboard();
+  shotDir = await screenshotDir('access');
   env = await createTestEnvironment('access_e2e');
   central = await startCentral(env.config, {
     scheduler: false,

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { putOnGateway } from '@zra/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../../src/central.ts';
@@ -17,6 +15,7 @@ import { createUser } from '../../src/users/user-store.ts';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.ts';
 import { startBrowser, type TestBrowser } from '../../../scripts/harness/browser.ts';
 import { startSftpGateway, type SftpGateway } from '../../../scripts/harness/sftp-gateway.ts';
+import { buildDashboard } from './build-dashboard.ts';
 
 /**
  * "Done means" of central pull, in a real Chromium against the real central, worker, Rust
@@ -42,20 +41,7 @@ let gw: SftpGateway;
 let distDir: string;
 
 beforeAll(async () => {
-  distDir = await mkdtemp(join(tmpdir(), 'zra-dashboard-dist-'));
-  // As in dashboard.test.ts: React's production runtime wants a production JSX transform.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: join(here, '..', 'vite.config.ts'),
-      logLevel: 'warn',
-      mode: 'production',
-      build: { outDir: distDir, emptyOutDir: true },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  distDir = await buildDashboard();
   env = await createTestEnvironment('central_pull_e2e');
   config = { ...env.config, gatewayCredentialsKey: randomBytes(32) };
   central = await startCentral(config, {

@@ -1,10 +1,7 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TRPCClientError } from '@trpc/client';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../../src/central.ts';
 import type { CentralConfig } from '../../src/config.ts';
@@ -23,6 +20,7 @@ import { createUser } from '../../src/users/user-store.ts';
 import { startWorker } from '../../src/worker/worker.ts';
 import { startBrowser, type TestBrowser } from '../../../scripts/harness/browser.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
+import { buildDashboard, screenshotDir } from './build-dashboard.ts';
 
 /**
  * The dashboard in a real Chromium against the real central: API, outbox, RabbitMQ, worker and
@@ -31,7 +29,6 @@ import { waitFor } from '../../../scripts/harness/wait-for.ts';
  * ZRA_SCREENSHOTS=docs the screenshots land in docs/screenshots/ (committed), at 1366 px and
  * 390 px wide; otherwise in a temp folder.
  */
-const here = fileURLToPath(new URL('.', import.meta.url));
 const BROWSER_ZONE = 'America/New_York';
 const ADMIN = { username: 'admin', password: 'admin password 1' };
 const VIEWER = { username: 'viewer', password: 'viewer password 1' };
@@ -141,26 +138,8 @@ function heartbeat(extra: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  distDir = await mkdtemp(join(tmpdir(), 'zra-dashboard-dist-'));
-  // vitest sets NODE_ENV=test, which would make the JSX transform emit development calls
-  // that React's production runtime does not have: build as `vite build` does.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: join(here, '..', 'vite.config.ts'),
-      logLevel: 'warn',
-      mode: 'production',
-      build: { outDir: distDir, emptyOutDir: true },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  shotDir =
-    process.env.ZRA_SCREENSHOTS === 'docs'
-      ? join(here, '..', '..', '..', 'docs', 'screenshots')
-      : await mkdtemp(join(tmpdir(), 'zra-dashboard-shots-'));
-  await mkdir(shotDir, { recursive: true });
+  distDir = await buildDashboard();
+  shotDir = await screenshotDir('dashboard');
 
   env = await createTestEnvironment('dashboard_e2e');
   // Today's drops are dated by Rome's calendar; shortly after midnight there some of their
