@@ -12,6 +12,7 @@ import {
 import { useState, type FormEvent } from 'react';
 import { api, type Outputs, type Viewer } from '../api.ts';
 import { Link } from '../router.tsx';
+import { CursorPager } from './cursor-pager.tsx';
 
 type AuditPage = Outputs['admin']['auditLog'];
 type AuditEntry = AuditPage['entries'][number];
@@ -158,28 +159,7 @@ function AuditLog() {
       />
       <ErrorBanner error={page.error} />
       <Entries page={page} filtered={filter.actor !== '' || filter.action !== ''} />
-      <div className="pager">
-        <button
-          type="button"
-          className="button small"
-          disabled={cursors.length < 2}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <span className="muted">Page {cursors.length}</span>
-        <button
-          type="button"
-          className="button small"
-          disabled={!page.data?.nextCursor}
-          onClick={() => {
-            const next = page.data?.nextCursor;
-            if (next) setCursors([...cursors, next]);
-          }}
-        >
-          Older
-        </button>
-      </div>
+      <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={page.data?.nextCursor} />
     </Page>
   );
 }

@@ -2,6 +2,7 @@ import { Empty, Field, Loading, StateBadge, Table, usePoll, when } from '@zra/ui
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { Link, to } from '../router.tsx';
+import { CursorPager } from './cursor-pager.tsx';
 
 const STATES = ['stored', 'queued', 'processing', 'processed', 'failed', 'quarantined'] as const;
 type State = (typeof STATES)[number];
@@ -86,28 +87,7 @@ export function RideDrops(props: { park: string; ride: string; timezone: string 
           </tbody>
         </Table>
       )}
-      <div className="pager">
-        <button
-          type="button"
-          className="button small"
-          disabled={cursors.length < 2}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <span className="muted">Page {cursors.length}</span>
-        <button
-          type="button"
-          className="button small"
-          disabled={!page.data?.nextCursor}
-          onClick={() => {
-            const next = page.data?.nextCursor;
-            if (next) setCursors([...cursors, next]);
-          }}
-        >
-          Older
-        </button>
-      </div>
+      <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={page.data?.nextCursor} />
     </section>
   );
 }
