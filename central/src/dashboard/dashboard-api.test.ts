@@ -302,6 +302,13 @@ describe('dashboard read API', () => {
       cursor: ok.nextCursor ?? undefined,
     });
     expect(rest.runs).toHaveLength(1);
+    // A run's park is its subject's, kept on the run as it is written.
+    const bravo = await viewer.client.dashboard.jobRuns.query({ park: 'bravo' });
+    expect(bravo.runs.map((r) => [r.subject, r.park])).toEqual([[batches.bravo, 'bravo']]);
+    const alpha = await viewer.client.dashboard.jobRuns.query({ park: 'alpha', type: 'postprocess' });
+    expect(new Set(alpha.runs.map((r) => r.subject))).toEqual(
+      new Set([batches.one, batches.two, batches.failed]),
+    );
     expect(await viewer.client.dashboard.jobRuns.query({ outcome: 'running' })).toEqual({
       runs: [],
       nextCursor: null,

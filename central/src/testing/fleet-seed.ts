@@ -689,9 +689,9 @@ async function seedRound(c: pg.PoolClient, r: Round) {
   // Job runs and outbox rows, in the order the system writes them.
   await timed(
     c,
-    `INSERT INTO job_runs (type, subject, attempt, worker, started_at, ended_at, outcome, error,
-            error_code)
-     SELECT 'postprocess', b.id, r.attempt, format('worker-%s', 1 + b.wid % 8),
+    `INSERT INTO job_runs (type, subject, park_id, attempt, worker, started_at, ended_at, outcome,
+            error, error_code)
+     SELECT 'postprocess', b.id, b.park_id, r.attempt, format('worker-%s', 1 + b.wid % 8),
             b.received_at + make_interval(secs => 0.4 + r.attempt * 2),
             b.received_at + make_interval(secs => 1.4 + r.attempt * 2),
             r.outcome, r.error, r.code
