@@ -67,15 +67,17 @@ export async function fleetOverview(
     parkAgentHealth(pool, silentAfterMs),
     rideAvailability(pool, { buckets, ride: null }),
   ]);
+  // Grouped by park once: looking each park up in the fleet's rows made this part quadratic
+  // (a thousand parks × twenty thousand ride rows).
+  const statesOf = groupByPark(states.rows, (s) => s.park_id);
+  const hoursOf = groupByPark(hours, (h) => h.park);
+  const healthOf = new Map(health.map((h) => [h.park, h]));
   return {
     generatedAt: new Date(nowMs).toISOString(),
     parks: parks.rows.map((p) => {
       const byState = emptyByState();
-      for (const s of states.rows) if (s.park_id === p.id) byState[s.state] = s.n;
-      const agent = agentView(
-        health.find((h) => h.park === p.id),
-        nowMs,
-      );
+      for (const s of statesOf.get(p.id) ?? []) byState[s.state] = s.n;
+      const agent = agentView(healthOf.get(p.id), nowMs);
       return {
         id: p.id,
         name: p.name,
@@ -87,7 +89,7 @@ export async function fleetOverview(
           date: today.get(p.id)?.date ?? '',
           drops: Object.values(byState).reduce((a, b) => a + b, 0),
           byState,
-          availability: availabilityOf(hours.filter((h) => h.park === p.id)),
+          availability: availabilityOf(hoursOf.get(p.id) ?? []),
         },
         failedNow: p.failed_now,
         disabled: p.disabled_at !== null,
@@ -100,6 +102,17 @@ export async function fleetOverview(
       };
     }),
   };
+}
+
+function groupByPark<T>(rows: T[], parkOf: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const park = parkOf(row);
+    const list = out.get(park);
+    if (list) list.push(row);
+    else out.set(park, [row]);
+  }
+  return out;
 }
 
 /**
