@@ -11,6 +11,10 @@ export const utcInstantSchema = z.iso.datetime();
 /** Lowercase hex SHA-256. */
 export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256');
 
+/** Zone names found valid; a formatter is built once per name. */
+const KNOWN_ZONES = new Set<string>();
+const MAX_KNOWN_ZONES = 2000;
+
 /**
  * An IANA zone name (`Europe/Rome`, `UTC`, `Etc/GMT+1`). Node 22's Intl also takes a UTC offset
  * (`+01:00`) as a zone, which Node 20 and the Rust side (chrono-tz) refuse: an offset has no
@@ -18,8 +22,13 @@ export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower
  */
 export function isIanaTimeZone(tz: string): boolean {
   if (/^[+-]/.test(tz)) return false;
+  // Building a formatter costs about a millisecond, on every manifest central takes in: the
+  // answer for a zone never changes. Invalid names are not kept, and the set is bounded: Intl
+  // takes any capitalisation of a name, so valid spellings are as many as anyone cares to make.
+  if (KNOWN_ZONES.has(tz)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
+    if (KNOWN_ZONES.size < MAX_KNOWN_ZONES) KNOWN_ZONES.add(tz);
     return true;
   } catch {
     return false;
