@@ -23,6 +23,8 @@ import type { IngestService } from './server/context.ts';
 import { startMaintenance } from './retention/maintenance.ts';
 import { startReportScheduler } from './scheduler/report-scheduler.ts';
 import { startDownloadScheduler } from './pull/download-scheduler.ts';
+import { fleetOverview } from './dashboard/fleet-overview.ts';
+import { createSnapshot } from './dashboard/snapshot.ts';
 import { startHttpServer } from './server/http-server.ts';
 import { createMetrics, type CentralMetrics } from './server/metrics.ts';
 import { startMetricsServer } from './server/metrics-server.ts';
@@ -194,6 +196,12 @@ export async function startCentral(
     http = await startHttpServer(
       {
         pool,
+        fleet: createSnapshot({
+          what: 'fleet page',
+          compute: () => fleetOverview(pool, config.heartbeatSilentMs),
+          freshMs: config.fleetSnapshotMs,
+          log,
+        }),
         blobs,
         broker,
         ingest,

@@ -21,6 +21,8 @@ const HINTS: Record<string, string> = {
   DELIVERY_LIMIT: 'set DELIVERY_LIMIT to how many deliveries a job gets before it is failed',
   PARK_QUEUE_SHARE:
     "set PARK_QUEUE_SHARE to how many of one park's drops may wait in or run from the postprocess queue at once (1-1000)",
+  FLEET_SNAPSHOT_S:
+    'set FLEET_SNAPSHOT_S to the seconds one computed fleet page may be shown to everyone asking (0-300; 0 computes it per request)',
   HEARTBEAT_SILENT_MIN:
     'set HEARTBEAT_SILENT_MIN to the minutes without a heartbeat after which a park counts as silent',
   ABANDONED_UPLOAD_H:
@@ -144,6 +146,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   PARK_QUEUE_SHARE: z.coerce.number().int().min(1).max(1000).default(8),
   SHUTDOWN_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
   HEARTBEAT_SILENT_MIN: z.coerce.number().positive().max(10_080).default(10),
+  FLEET_SNAPSHOT_S: z.coerce.number().min(0).max(300).default(10),
   ABANDONED_UPLOAD_H: z.coerce.number().positive().max(8_760).default(24),
   SESSION_TTL_H: z.coerce
     .number()
@@ -266,6 +269,8 @@ export interface CentralConfig extends DatabaseConfig {
   shutdownGraceMs: number;
   /** A park whose agent sent no heartbeat for this long is flagged silent. */
   heartbeatSilentMs: number;
+  /** How long one computed fleet page is shown to everyone asking (dashboard/snapshot.ts). */
+  fleetSnapshotMs: number;
   /** An upload not touched for this long is deleted (row and temp file). */
   abandonedUploadMs: number;
   /** How long a dashboard session lasts after login. */
@@ -426,6 +431,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     parkQueueShare: e.PARK_QUEUE_SHARE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     heartbeatSilentMs: e.HEARTBEAT_SILENT_MIN * 60_000,
+    fleetSnapshotMs: e.FLEET_SNAPSHOT_S * 1000,
     abandonedUploadMs: e.ABANDONED_UPLOAD_H * 3_600_000,
     sessionTtlMs: e.SESSION_TTL_H * 3_600_000,
     sessionCookieSecure: e.SESSION_COOKIE_SECURE === 'true',

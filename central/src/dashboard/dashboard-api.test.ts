@@ -305,7 +305,10 @@ describe('dashboard read API', () => {
     // A run's park is its subject's, kept on the run as it is written.
     const bravo = await viewer.client.dashboard.jobRuns.query({ park: 'bravo' });
     expect(bravo.runs.map((r) => [r.subject, r.park])).toEqual([[batches.bravo, 'bravo']]);
-    const alpha = await viewer.client.dashboard.jobRuns.query({ park: 'alpha', type: 'postprocess' });
+    const alpha = await viewer.client.dashboard.jobRuns.query({
+      park: 'alpha',
+      type: 'postprocess',
+    });
     expect(new Set(alpha.runs.map((r) => r.subject))).toEqual(
       new Set([batches.one, batches.two, batches.failed]),
     );

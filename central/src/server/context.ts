@@ -17,6 +17,8 @@ import type {
   StandingOutput,
 } from '../parks/park-read-schemas.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
+import type { FleetOverview } from '../dashboard/dashboard-schemas.ts';
+import type { Snapshot } from '../dashboard/snapshot.ts';
 import type { ParkQuota } from '../config.ts';
 import type { TokenBucketLimiter } from '../ingest/rate-limiter.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
@@ -68,6 +70,8 @@ export interface CentralServices {
   parkReads: ParkReadService;
   /** The dashboard procedures query PostgreSQL directly through the functions they call. */
   pool: pg.Pool;
+  /** The fleet page, shared by everyone asking for FLEET_SNAPSHOT_S (dashboard/snapshot.ts). */
+  fleet: Snapshot<FleetOverview>;
   broker: BrokerProbe;
   settings: DashboardSettings;
   /** Per-park-token limit on ingest calls. */

@@ -96,6 +96,7 @@ export async function startHttpServer(
         heartbeats: deps.heartbeats,
         parkReads: deps.parkReads,
         pool: deps.pool,
+        fleet: deps.fleet,
         broker: deps.broker,
         settings: deps.settings,
         ingestLimiter: deps.ingestLimiter,

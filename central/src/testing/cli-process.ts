@@ -31,6 +31,7 @@ export function startCliProcess(
       QUEUE_PREFIX: config.queuePrefix,
       DELIVERY_LIMIT: String(config.deliveryLimit),
       PARK_QUEUE_SHARE: String(config.parkQueueShare),
+      FLEET_SNAPSHOT_S: String(config.fleetSnapshotMs / 1000),
       ...options.env,
     },
     stdio: ['ignore', 'ignore', options.stderr ?? 'pipe'],

@@ -49,6 +49,8 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     parkQueueShare: 1000,
     shutdownGraceMs: 10_000,
     heartbeatSilentMs: 600_000,
+    // Tests change the fleet and read it back at once; the shared snapshot has its own test.
+    fleetSnapshotMs: 0,
     abandonedUploadMs: 24 * 3_600_000,
     sessionTtlMs: 3_600_000,
     sessionCookieSecure: false,

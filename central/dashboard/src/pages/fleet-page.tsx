@@ -43,7 +43,8 @@ export function FleetPage() {
       ) : (
         <>
           <Stats>
-            <Stat label="Parks" value={parks.length} />
+            {/* One computed page is shared for a few seconds (FLEET_SNAPSHOT_S): say when. */}
+            <Stat label="Parks" value={parks.length} hint={`counted ${ago(data.generatedAt)}`} />
             <Stat
               label="Needing attention"
               value={attention.length}

@@ -26,7 +26,6 @@ import {
 } from '../../dashboard/dashboard-schemas.ts';
 import { dropList } from '../../dashboard/drop-list.ts';
 import { failureList } from '../../dashboard/failure-list.ts';
-import { fleetOverview } from '../../dashboard/fleet-overview.ts';
 import { jobRunList } from '../../dashboard/job-run-list.ts';
 import { parkDetail } from '../../dashboard/park-detail.ts';
 import { queueStatus } from '../../dashboard/queue-status.ts';
@@ -39,9 +38,7 @@ import { router, userProcedure } from '../trpc.ts';
  * change every role may make: requesting a report.
  */
 export const dashboardRouter = router({
-  fleet: userProcedure
-    .output(fleetOverviewSchema)
-    .query(({ ctx }) => fleetOverview(ctx.pool, ctx.settings.silentAfterMs)),
+  fleet: userProcedure.output(fleetOverviewSchema).query(({ ctx }) => ctx.fleet.get()),
   park: userProcedure
     .input(parkInputSchema)
     .output(parkDetailSchema)

@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+
+/**
+ * A read computed at most once per `freshMs` per API replica and shared by everyone asking:
+ * the fleet page, which at a thousand parks costs about half a second of database time
+ * (today's availability of every ride in every park, by the counting rule). Computed per
+ * request, ten engineers polling every five seconds would keep a core busy, each waiting.
+ *
+ * - A snapshot younger than `freshMs` is answered at once. Past half that age, a request also
+ *   starts a new one in the background, so someone watching the page does not wait for it.
+ * - An older one (or none) is never answered: the request waits for a new computation, which
+ *   concurrent requests share. The answer names its own time (the fleet's `generatedAt`).
+ * - A computation that fails is not kept: the requests waiting for it get its error; a failed
+ *   background refresh is logged, and a request once the snapshot is too old tries again.
+ * - `freshMs` 0 computes on every request.
+ */
+export interface Snapshot<T> {
+  get(): Promise<T>;
+}
+
+export function createSnapshot<T>(options: {
+  /** What it holds, for the log. */
+  what: string;
+  compute: () => Promise<T>;
+  freshMs: number;
+  log: Logger;
+  now?: () => number;
+}): Snapshot<T> {
+  const now = options.now ?? Date.now;
+  let kept: { value: T; at: number } | null = null;
+  let running: Promise<T> | null = null;
+
+  const refresh = (): Promise<T> => {
+    if (running) return running;
+    const startedAt = now();
+    const p = options.compute().then((value) => {
+      kept = { value, at: startedAt };
+      return value;
+    });
+    running = p;
+    const clear = () => {
+      if (running === p) running = null;
+    };
+    p.then(clear, clear);
+    return p;
+  };
+
+  return {
+    get() {
+      if (options.freshMs <= 0) return options.compute();
+      const age = kept ? now() - kept.at : Infinity;
+      if (!kept || age >= options.freshMs) return refresh();
+      if (age >= options.freshMs / 2 && !running) {
+        refresh().catch((err: unknown) => {
+          options.log.warn(
+            { err, what: options.what },
+            'refreshing a shared snapshot failed; the next request once it is too old tries again',
+          );
+        });
+      }
+      return Promise.resolve(kept.value);
+    },
+  };
+}
