@@ -108,11 +108,14 @@ interface HealthRow {
 /**
  * Every park with its agent's latest heartbeat, flagged silent when the last one is older
  * than `silentAfterMs` (or there never was one) and backlog-growing when the backlog went up
- * at each of the last three heartbeats (a park that uploads slower than it produces).
+ * at each of the last three heartbeats (a park that uploads slower than it produces). With
+ * `park`, only that park's (a park or ride page: checking the rides reported by a thousand
+ * agents to show one park's was a tenth of a second).
  */
 export async function parkAgentHealth(
   pool: pg.Pool,
   silentAfterMs: number,
+  park?: string,
 ): Promise<ParkAgentHealth[]> {
   const r = await pool.query<HealthRow>(
     `SELECT p.id AS park, h.received_at, h.version, h.backlog_drops, h.backlog_bytes,
@@ -121,8 +124,9 @@ export async function parkAgentHealth(
             (h.received_at IS NULL OR h.received_at < now() - $1::float8 * interval '1 millisecond')
               AS silent
        FROM parks p LEFT JOIN agent_heartbeats h ON h.park_id = p.id
+      WHERE $2::text IS NULL OR p.id = $2
       ORDER BY p.id`,
-    [silentAfterMs],
+    [silentAfterMs, park ?? null],
   );
   return r.rows.map((row) => ({
     park: row.park,

@@ -76,6 +76,16 @@ describe('agent heartbeat', () => {
     });
   });
 
+  it("reads one park's health alone, the same as in the fleet's list", async () => {
+    await send('alpha', heartbeat(2, '1.2.0'));
+    const all = await parkAgentHealth(env.pool, TEN_MINUTES);
+    expect(all.length).toBeGreaterThan(1);
+    const one = await parkAgentHealth(env.pool, TEN_MINUTES, 'alpha');
+    expect(one).toEqual(all.filter((h) => h.park === 'alpha'));
+    expect(one[0]).toMatchObject({ park: 'alpha', version: '1.2.0', backlogDrops: 2 });
+    expect(await parkAgentHealth(env.pool, TEN_MINUTES, 'nowhere')).toEqual([]);
+  });
+
   it('refuses a heartbeat without a valid park token and records nothing', async () => {
     const err = await send('beta', heartbeat(1), 'zra_wrong').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCClientError);

@@ -124,7 +124,7 @@ export async function parkDetail(
         WHERE park_id = $1 ORDER BY id`,
       [park.id],
     ),
-    parkAgentHealth(pool, silentAfterMs),
+    parkAgentHealth(pool, silentAfterMs, park.id),
     rideAvailability(pool, {
       buckets: [{ park: park.id, start: today.start, end: today.end }],
       ride: null,

@@ -64,7 +64,7 @@ export async function rideDetail(
     rideHours(pool, perDay),
     alarmOccurrences(pool, shown),
     channelPeaks(pool, shown, null),
-    parkAgentHealth(pool, silentAfterMs),
+    parkAgentHealth(pool, silentAfterMs, park.id),
   ]);
   const agent = agentView(
     health.find((h) => h.park === park.id),
