@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type RunningCentral } from '../central.ts';
+import { loadConfig } from '../config.ts';
+import { createPark } from '../parks/park-store.ts';
+import { createDashboardClient, type DashboardSession } from '../testing/dashboard-client.ts';
+import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
+import { createUser } from '../users/user-store.ts';
+
+let env: TestEnvironment;
+const running: RunningCentral[] = [];
+
+async function viewerOf(fleetSnapshotMs: number): Promise<DashboardSession> {
+  const central = await startCentral(
+    { ...env.config, fleetSnapshotMs },
+    { scheduler: false, uploadSweeper: false, publisher: false },
+  );
+  running.push(central);
+  const session = createDashboardClient(central.url);
+  await session.login('view', 'viewer password 1');
+  return session;
+}
+
+beforeAll(async () => {
+  env = await createTestEnvironment('fleet-snapshot');
+  await createUser(env.pool, { username: 'view', password: 'viewer password 1', role: 'viewer' });
+  await createPark(env.pool, { id: 'alpha', name: 'Alpha', timezone: 'Europe/Rome' });
+});
+
+afterAll(async () => {
+  for (const c of running) await c.close();
+  await env?.cleanup();
+});
+
+describe('the shared fleet page (FLEET_SNAPSHOT_S)', () => {
+  it('defaults to 10 s, takes 0, and refuses more than five minutes', () => {
+    const base = { DATABASE_URL: 'postgres://x@h/db', AMQP_URL: 'amqp://h', BLOB_DIR: '/b' };
+    expect(loadConfig(base).fleetSnapshotMs).toBe(10_000);
+    expect(loadConfig({ ...base, FLEET_SNAPSHOT_S: '0' }).fleetSnapshotMs).toBe(0);
+    expect(() => loadConfig({ ...base, FLEET_SNAPSHOT_S: '301' })).toThrow(/FLEET_SNAPSHOT_S/);
+  });
+
+  it('answers everyone from one computed page until it is too old, and says when it was counted', async () => {
+    const shared = await viewerOf(60_000);
+    const perRequest = await viewerOf(0);
+    const first = await shared.client.dashboard.fleet.query();
+    expect(first.parks.map((p) => p.id)).toEqual(['alpha']);
+
+    await createPark(env.pool, { id: 'bravo', name: 'Bravo', timezone: 'Europe/Rome' });
+    // Within its age the shared page is the same answer, time included …
+    const again = await shared.client.dashboard.fleet.query();
+    expect(again.generatedAt).toBe(first.generatedAt);
+    expect(again.parks.map((p) => p.id)).toEqual(['alpha']);
+    // … while a replica computing per request sees the new park at once.
+    const fresh = await perRequest.client.dashboard.fleet.query();
+    expect(fresh.parks.map((p) => p.id)).toEqual(['alpha', 'bravo']);
+    expect(Date.parse(fresh.generatedAt)).toBeGreaterThan(Date.parse(first.generatedAt));
+  });
+});
