@@ -2,92 +2,111 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.ts';
 import { createSnapshot } from './snapshot.ts';
 
-/** A computation whose calls are counted and whose answers the test releases by hand. */
+/**
+ * A computation on a clock the test moves: each call is answered (or failed) by hand, after
+ * the test has moved the clock on by as long as the computation is to have taken.
+ */
 function controlled() {
+  const clock = { t: 0 };
   const calls: { resolve: (v: number) => void; reject: (e: Error) => void }[] = [];
   const compute = () =>
     new Promise<number>((resolve, reject) => {
       calls.push({ resolve, reject });
     });
-  return { calls, compute };
+  const snapshot = createSnapshot({
+    what: 'test',
+    compute,
+    freshMs: 10_000,
+    log: createLogger('silent'),
+    now: () => clock.t,
+  });
+  /** Ends call i at the current time plus `tookMs`. */
+  const finish = (i: number, value: number | Error, tookMs = 2_000) => {
+    clock.t += tookMs;
+    const call = calls[i];
+    if (!call) throw new Error(`no call ${i}`);
+    if (value instanceof Error) call.reject(value);
+    else call.resolve(value);
+  };
+  return { clock, calls, snapshot, finish };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('createSnapshot', () => {
   it('answers a fresh snapshot at once, refreshes it in the background past half its age, and waits once it is too old', async () => {
-    let t = 0;
-    const c = controlled();
-    const s = createSnapshot({
-      what: 'test',
-      compute: c.compute,
-      freshMs: 10_000,
-      log: createLogger('silent'),
-      now: () => t,
-    });
-    // None yet: two requests share one computation.
+    const { clock, calls, snapshot: s, finish } = controlled();
+    // None yet: two requests share one computation (2 s: fresh for min(10 s, 10 × 2 s)).
     const a = s.get();
     const b = s.get();
-    expect(c.calls).toHaveLength(1);
-    c.calls[0]?.resolve(1);
+    expect(calls).toHaveLength(1);
+    finish(0, 1);
     expect([await a, await b]).toEqual([1, 1]);
 
-    t = 4_000; // fresh: no computation
+    clock.t = 4_000; // fresh: no computation
     expect(await s.get()).toBe(1);
-    expect(c.calls).toHaveLength(1);
+    expect(calls).toHaveLength(1);
 
-    t = 6_000; // past half: the old answer now, a new one behind it
+    clock.t = 6_000; // past half: the old answer now, a new one behind it
     expect(await s.get()).toBe(1);
-    expect(c.calls).toHaveLength(2);
+    expect(calls).toHaveLength(2);
     expect(await s.get()).toBe(1); // still the old one while the refresh runs, no third call
-    expect(c.calls).toHaveLength(2);
-    c.calls[1]?.resolve(2);
+    expect(calls).toHaveLength(2);
+    finish(1, 2); // started at 6 s, done at 8 s
     await tick();
     expect(await s.get()).toBe(2);
 
-    t = 6_000 + 10_000; // the refresh started at 6 s; now it is too old: the request waits
+    clock.t = 6_000 + 10_000; // the refresh started at 6 s; now it is too old: the request waits
     let answered: number | undefined;
     const late = s.get().then((v) => (answered = v));
     await tick();
     expect(answered).toBeUndefined();
-    expect(c.calls).toHaveLength(3);
-    c.calls[2]?.resolve(3);
+    expect(calls).toHaveLength(3);
+    finish(2, 3);
     await late;
     expect(answered).toBe(3);
   });
 
-  it('keeps no failure: the waiting requests get the error, and the next one computes again', async () => {
-    let t = 0;
-    const c = controlled();
-    const s = createSnapshot({
-      what: 'test',
-      compute: c.compute,
-      freshMs: 10_000,
-      log: createLogger('silent'),
-      now: () => t,
-    });
+  it('keeps a cheap computation only ten times as long as it took', async () => {
+    const { clock, calls, snapshot: s, finish } = controlled();
     const first = s.get();
-    c.calls[0]?.reject(new Error('database unreachable'));
-    await expect(first).rejects.toThrow('database unreachable');
+    finish(0, 1, 5); // 5 ms: fresh for 50 ms
+    expect(await first).toBe(1);
+    clock.t = 20;
+    expect(await s.get()).toBe(1);
+    expect(calls).toHaveLength(1);
+    clock.t = 60; // 60 ms after it started: too old
     const second = s.get();
-    expect(c.calls).toHaveLength(2);
-    c.calls[1]?.resolve(7);
+    expect(calls).toHaveLength(2);
+    finish(1, 2, 5);
+    expect(await second).toBe(2);
+  });
+
+  it('keeps no failure: the waiting requests get the error, and the next one computes again', async () => {
+    const { clock, calls, snapshot: s, finish } = controlled();
+    const first = s.get();
+    finish(0, new Error('database unreachable'));
+    await expect(first).rejects.toThrow('database unreachable');
+    clock.t = 0;
+    const second = s.get();
+    expect(calls).toHaveLength(2);
+    finish(1, 7); // kept from 0 s, fresh for 10 s
     expect(await second).toBe(7);
 
     // A failed background refresh leaves the old answer until it is too old.
-    t = 6_000;
+    clock.t = 6_000;
     expect(await s.get()).toBe(7);
-    c.calls[2]?.reject(new Error('statement timeout'));
+    finish(2, new Error('statement timeout'), 0);
     await tick();
-    t = 9_000;
+    clock.t = 9_000;
     expect(await s.get()).toBe(7); // past half again: another background try
-    expect(c.calls).toHaveLength(4);
-    c.calls[3]?.reject(new Error('statement timeout'));
+    expect(calls).toHaveLength(4);
+    finish(3, new Error('statement timeout'), 0);
     await tick();
-    t = 10_000;
+    clock.t = 10_000;
     const stale = s.get();
-    expect(c.calls).toHaveLength(5);
-    c.calls[4]?.reject(new Error('statement timeout'));
+    expect(calls).toHaveLength(5);
+    finish(4, new Error('statement timeout'));
     await expect(stale).rejects.toThrow('statement timeout');
   });
 

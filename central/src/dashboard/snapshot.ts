@@ -1,13 +1,19 @@
 import type { Logger } from 'pino';
 
+/** A snapshot is kept at most this many times as long as it took to compute. */
+export const KEEP_PER_COMPUTE = 10;
+
 /**
- * A read computed at most once per `freshMs` per API replica and shared by everyone asking:
- * the fleet page, which at a thousand parks costs about half a second of database time
- * (today's availability of every ride in every park, by the counting rule). Computed per
- * request, ten engineers polling every five seconds would keep a core busy, each waiting.
+ * A read computed once and shared by everyone asking for a while: the fleet page, which at a
+ * thousand parks costs about a second of database time (today's availability of every ride in
+ * every park, by the counting rule). Computed per request, ten engineers polling every five
+ * seconds would keep a core busy, each waiting for it.
  *
- * - A snapshot younger than `freshMs` is answered at once. Past half that age, a request also
- *   starts a new one in the background, so someone watching the page does not wait for it.
+ * - A snapshot is fresh for `freshMs` at most, and for no longer than `KEEP_PER_COMPUTE` times
+ *   what it took: a small fleet's page (milliseconds) is as good as computed per request, and
+ *   only an expensive one is shared for long.
+ * - A fresh snapshot is answered at once. Past half its fresh time, a request also starts a
+ *   new one in the background, so someone watching the page does not wait for it.
  * - An older one (or none) is never answered: the request waits for a new computation, which
  *   concurrent requests share. The answer names its own time (the fleet's `generatedAt`).
  * - A computation that fails is not kept: the requests waiting for it get its error; a failed
@@ -27,14 +33,15 @@ export function createSnapshot<T>(options: {
   now?: () => number;
 }): Snapshot<T> {
   const now = options.now ?? Date.now;
-  let kept: { value: T; at: number } | null = null;
+  let kept: { value: T; at: number; freshMs: number } | null = null;
   let running: Promise<T> | null = null;
 
   const refresh = (): Promise<T> => {
     if (running) return running;
     const startedAt = now();
     const p = options.compute().then((value) => {
-      kept = { value, at: startedAt };
+      const took = now() - startedAt;
+      kept = { value, at: startedAt, freshMs: Math.min(options.freshMs, took * KEEP_PER_COMPUTE) };
       return value;
     });
     running = p;
@@ -49,8 +56,8 @@ export function createSnapshot<T>(options: {
     get() {
       if (options.freshMs <= 0) return options.compute();
       const age = kept ? now() - kept.at : Infinity;
-      if (!kept || age >= options.freshMs) return refresh();
-      if (age >= options.freshMs / 2 && !running) {
+      if (!kept || age >= kept.freshMs) return refresh();
+      if (age >= kept.freshMs / 2 && !running) {
         refresh().catch((err: unknown) => {
           options.log.warn(
             { err, what: options.what },
