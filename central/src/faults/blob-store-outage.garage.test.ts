@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import amqp from 'amqplib';
 import { verifyDrop } from '@zra/shared';
 import type { TRPCClient } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import type { CentralConfig } from '../config.ts';
 import { createPark } from '../parks/park-store.ts';
@@ -58,6 +58,14 @@ afterAll(async () => {
   await proxy?.close();
   await env?.cleanup();
   await garage?.destroy();
+});
+
+// A test that failed half-way must not leave its worker consuming the next test's drop.
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+  await proxy?.close();
+  proxy = undefined;
 });
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -171,14 +179,18 @@ describe('the object store stopped during an upload', () => {
 
 describe('the object store stopped during a job', () => {
   async function processedOnce(batchId: string): Promise<void> {
+    // The worker records the run's end in its own transaction, after the batch's results:
+    // wait for both, or a loaded machine shows the run still open.
     await waitFor(
-      `batch ${batchId} to be processed`,
+      `batch ${batchId} to be processed and its run to end`,
       async () => {
-        const r = await env.pool.query<{ state: string }>(
-          'SELECT state FROM batches WHERE id = $1',
+        const r = await env.pool.query<{ state: string; open: number }>(
+          `SELECT state, (SELECT count(*)::int FROM job_runs
+                           WHERE subject = $1 AND ended_at IS NULL) AS open
+             FROM batches WHERE id = $1`,
           [batchId],
         );
-        return r.rows[0]?.state === 'processed';
+        return r.rows[0]?.state === 'processed' && r.rows[0].open === 0;
       },
       { timeoutMs: 60_000 },
     );
