@@ -110,9 +110,16 @@ describe('a RabbitMQ link that silently stops answering (blackhole)', () => {
     expect(await states(held)).toEqual(['stored', 'stored']);
 
     proxy.restore();
+    // The run's end is recorded after the batch's results, in its own transaction.
     await waitFor(
-      'the held drops to be published and processed',
-      async () => (await states(held)).every((s) => s === 'processed'),
+      'the held drops to be published and processed, and their runs to end',
+      async () => {
+        const open = await env.pool.query(
+          'SELECT 1 FROM job_runs WHERE subject = ANY($1::uuid[]) AND ended_at IS NULL',
+          [held],
+        );
+        return (await states(held)).every((s) => s === 'processed') && open.rowCount === 0;
+      },
       { timeoutMs: 60_000 },
     );
     const outbox = await env.pool.query('SELECT 1 FROM outbox WHERE published_at IS NULL');
