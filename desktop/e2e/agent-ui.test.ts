@@ -444,13 +444,20 @@ describe('the park agent UI, in a browser in New York, for a park in Rome', () =
     const page = await openApp();
     // A second ride whose password is wrong (its host key is already known), tested in the UI.
     addPasswordRide('wild-mouse', RIDE, 'not-the-password');
+    // Added while the agent runs, the ride is pulled at once, and that pull fails too: wait for
+    // it, so the connection test below is the last word on the card (else whichever of the two
+    // ends last names the problem's source).
+    await waitFor(
+      'the pull of the newly added ride to end',
+      async () => agent.status().rides.find((r) => r.id === 'wild-mouse')?.lastErrorFrom === 'pull',
+    );
     await screen(page, 'Rides');
     const card = rideCard(page, 'wild-mouse');
     await card.getByRole('button', { name: 'Test connection' }).click();
     await card.getByText('Connection test failed', { exact: true }).waitFor();
     expect(await card.locator('.steps').textContent()).toContain('no Login accepted');
 
-    // At once on the Overview and in the header, before any pull.
+    // At once on the Overview and in the header, from the test (no pull needed to show it).
     await screen(page, 'Overview');
     const overviewCard = rideCard(page, 'wild-mouse');
     await overviewCard.getByText('Connection test failed', { exact: true }).waitFor();
