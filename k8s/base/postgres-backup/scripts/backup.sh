@@ -13,6 +13,9 @@ here=$(dirname "$0")
 # One transaction holds a snapshot that pg_dump and the row counts both read, so the counts are
 # exactly the dump's, however busy the database is meanwhile.
 coproc SESSION { psql -X --no-psqlrc -q -A -t -v ON_ERROR_STOP=1; }
+# Bash unsets SESSION_PID as soon as it reaps the coprocess, which can happen before the wait
+# below once psql has read \q; keep our own copy.
+session_pid=$SESSION_PID
 say() { printf '%s\n' "$1" >&"${SESSION[1]}"; }
 say "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
 say "SELECT pg_export_snapshot();"
@@ -32,7 +35,7 @@ while read -r -t 3600 line <&"${SESSION[0]}"; do
 done
 say "COMMIT;"
 say '\q'
-wait "$SESSION_PID" || true
+wait "$session_pid" || true
 
 mv "$dir/$name.dump.partial" "$dir/$name.dump"
 mv "$dir/$name.counts.partial" "$dir/$name.counts"
