@@ -38,45 +38,64 @@ export interface RideHour {
  * then takes the union of each kind per slot, so overlapping windows, repeated alarm rows
  * and a bucket edge at :30 are all counted once and exactly. (Grouping, not joining: the
  * planner cannot estimate these sets, and a join guessed wrong reads every cycle per slot.)
+ *
+ * A piece meets the buckets it overlaps through the hours both touch (`bucket_hour`, an
+ * equality join), not by comparing it with every bucket of its park: a ride's year is 366
+ * day buckets, and comparing 25,000 cycles with each of them was most of the page's time.
+ * The hours of the part of a piece inside a bucket are exactly the hours the piece and the
+ * bucket both touch, once the two overlap (each touches hour H: both start before H + 1 h
+ * and end at or after H, so their overlap does too). Pieces are cut to the scope's span
+ * first, so a piece far longer than the scope generates no more hours than the scope has.
  */
 const hoursOf = (from: string, to: string) =>
   `generate_series(date_trunc('hour', ${from}, 'UTC'), ${to}, interval '1 hour')`;
 
+/** Hours of `[lo, hi)` cut to the scope's span (`$5`, `$6`). */
+const scopeHoursOf = (lo: string, hi: string) =>
+  hoursOf(
+    `greatest(${lo}, $5::timestamptz)`,
+    `least(${hi}, $6::timestamptz) - interval '1 microsecond'`,
+  );
+
 const SQL = `
   WITH ${LIVE_BATCHES}, ${LIVE_CYCLES}, ${ALARM_OCCURRENCES},
+  bucket_hour AS MATERIALIZED (
+    SELECT k.i, k.park_id, k.b_start, k.b_end, h.h
+      FROM bucket k
+     CROSS JOIN LATERAL ${hoursOf('k.b_start', "k.b_end - interval '1 microsecond'")} AS h(h)),
   piece AS (
-    SELECT k.i, l.park_id, l.ride_id, h.h AS hour_start, k.b_start, k.b_end,
+    SELECT k.i, l.park_id, l.ride_id, l.h AS hour_start, k.b_start, k.b_end,
            tstzrange(l.window_start, l.window_end) AS win, NULL::tstzrange AS auto,
            NULL::tstzrange AS fault, NULL::text AS outcome, NULL::int AS riders
-      FROM live l
-      JOIN bucket k ON k.park_id = l.park_id
+      FROM (SELECT l.*, h.h FROM live l
+             CROSS JOIN LATERAL ${scopeHoursOf('l.window_start', 'l.window_end')} AS h(h)
+            OFFSET 0) l
+      JOIN bucket_hour k ON k.park_id = l.park_id AND k.h = l.h
        AND l.window_start < k.b_end AND l.window_end > k.b_start
-     CROSS JOIN LATERAL ${hoursOf(
-       'greatest(l.window_start, k.b_start)',
-       "least(l.window_end, k.b_end) - interval '1 microsecond'",
-     )} AS h(h)
     UNION ALL
-    SELECT k.i, c.park_id, c.ride_id, h.h, k.b_start, k.b_end, NULL,
+    SELECT k.i, c.park_id, c.ride_id, c.h, k.b_start, k.b_end, NULL,
            CASE WHEN c.mode = 'auto' THEN tstzrange(c.start_at, c.end_at) END, NULL,
            CASE WHEN c.start_at >= k.b_start AND c.start_at < k.b_end
-                 AND h.h = date_trunc('hour', c.start_at, 'UTC') THEN c.outcome END,
+                 AND c.h = date_trunc('hour', c.start_at, 'UTC') THEN c.outcome END,
            c.riders
-      FROM cycle c
-      JOIN bucket k ON k.park_id = c.park_id AND c.start_at < k.b_end AND c.end_at >= k.b_start
-     CROSS JOIN LATERAL ${hoursOf(
-       'greatest(c.start_at, k.b_start)',
-       "least(c.end_at, k.b_end - interval '1 microsecond')",
-     )} AS h(h)
+      FROM (SELECT c.*, h.h FROM cycle c
+             CROSS JOIN LATERAL ${hoursOf(
+               'greatest(c.start_at, $5::timestamptz)',
+               "least(c.end_at, $6::timestamptz - interval '1 microsecond')",
+             )} AS h(h)
+             WHERE c.start_at < $6::timestamptz AND c.end_at >= $5::timestamptz
+            OFFSET 0) c
+      JOIN bucket_hour k ON k.park_id = c.park_id AND k.h = c.h
+       AND c.start_at < k.b_end AND c.end_at >= k.b_start
     UNION ALL
-    SELECT k.i, o.park_id, o.ride_id, h.h, k.b_start, k.b_end, NULL, NULL, f.r, NULL, NULL
-      FROM occurrence o
-     CROSS JOIN LATERAL unnest(o.active) AS f(r)
-      JOIN bucket k ON k.park_id = o.park_id AND lower(f.r) < k.b_end AND upper(f.r) > k.b_start
-     CROSS JOIN LATERAL ${hoursOf(
-       'greatest(lower(f.r), k.b_start)',
-       "least(upper(f.r), k.b_end) - interval '1 microsecond'",
-     )} AS h(h)
-     WHERE o.severity IN ${DOWNTIME_SEVERITIES}),
+    SELECT k.i, o.park_id, o.ride_id, o.h, k.b_start, k.b_end, NULL, NULL, o.r, NULL, NULL
+      FROM (SELECT o.park_id, o.ride_id, f.r, h.h FROM occurrence o
+             CROSS JOIN LATERAL unnest(o.active) AS f(r)
+             CROSS JOIN LATERAL ${scopeHoursOf('lower(f.r)', 'upper(f.r)')} AS h(h)
+             WHERE o.severity IN ${DOWNTIME_SEVERITIES}
+            OFFSET 0) o
+      JOIN bucket_hour k ON k.park_id = o.park_id AND k.h = o.h
+       AND lower(o.r) < k.b_end AND upper(o.r) > k.b_start),
   slot AS (
     SELECT i, park_id, ride_id, hour_start,
            range_agg(win) FILTER (WHERE win IS NOT NULL)
