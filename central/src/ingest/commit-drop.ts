@@ -77,6 +77,7 @@ export async function recordDrop(pool: pg.Pool, drop: DropToRecord): Promise<Com
     } else {
       const m = verdict.manifest;
       await lockRide(c, park, m.ride);
+      await lockLiveBatch(c, park, m);
       await c.query(
         `INSERT INTO rides (park_id, id, model, name) VALUES ($1, $2, $3, $2)
          ON CONFLICT (park_id, id) DO NOTHING`,
@@ -170,6 +171,28 @@ async function lockRide(
     RIDE_COMMIT_LOCK,
     `${park.id}/${ride}`,
   ]);
+}
+
+/**
+ * Takes the row lock of the ride-window's live batch before the revision is inserted. A job
+ * that updates that batch (its state) without the ride's lock would otherwise deadlock with
+ * this commit: its update, written after the revision's insert, defers a check of
+ * `batches_one_live_per_ride_window` that waits at its COMMIT for this transaction, while
+ * this transaction's supersede waits for its row. Locked first, the job either finishes
+ * before the insert (nothing to check) or waits until the batch is replaced.
+ */
+async function lockLiveBatch(
+  c: pg.PoolClient,
+  park: Pick<ParkIdentity, 'id'>,
+  m: Manifest,
+): Promise<void> {
+  await c.query(
+    `SELECT id FROM batches
+      WHERE park_id = $1 AND ride_id = $2 AND window_start = $3
+        AND superseded_by IS NULL AND content_id IS NOT NULL
+        FOR NO KEY UPDATE`,
+    [park.id, m.ride, m.window.start],
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import type { VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { BlobMissingError, type BlobStore } from '../blob/blob-store.ts';
-import { isConnectionLost } from '../db/connection-lost.ts';
+import { infrastructureFault } from '../infra/infrastructure-fault.ts';
 import { withTransaction } from '../db/pool.ts';
 import { DomainError } from '../domain-error.ts';
 import type { IngestService } from '../server/context.ts';
@@ -393,12 +393,13 @@ export function createIngestService(deps: IngestDeps): IngestService {
           const duplicate = await duplicateOf(park, upload, { contentId, sha256 });
           if (duplicate) return duplicate;
         }
-        if (isConnectionLost(err)) {
+        const fault = infrastructureFault(err);
+        if (fault?.dependency === 'postgres') {
           // The COMMIT may or may not have reached PostgreSQL: the outcome is unknown here, and
           // a retried commit (then begin, on NOT_FOUND) finds out without storing twice.
           throw new DomainError(
             'unavailable',
-            'the database connection was lost while committing; retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)',
+            `the commit did not complete (${fault.summary}); retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)`,
             { cause: err },
           );
         }

@@ -204,6 +204,47 @@ describe('ride-window revisions at commit', () => {
     }
     expect(byId.get(original)?.superseded_by).not.toBeNull();
   });
+
+  it('a revision committed while a job updates the batch it replaces: both commit, no deadlock, the revision is live', async () => {
+    const start = '2026-06-05T10:00:00Z';
+    const original = await store(drop('rev-e', start, 1));
+    const uploadId = await stage(drop('rev-e', start, 2));
+
+    // A job's transaction holds the live batch (as the worker's state updates do) while the
+    // revision's commit runs into it, and writes its update only after that commit got as
+    // far as it could: the interleaving CI once met as a deadlock, made certain here.
+    const job = await env.pool.connect();
+    try {
+      await job.query('BEGIN');
+      await job.query('SELECT id FROM batches WHERE id = $1 FOR UPDATE', [original]);
+      const commit = client.ingest.commit.mutate({ uploadId });
+      await waitFor(
+        "the commit to wait for the job's transaction",
+        async () => {
+          const r = await env.pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return (r.rows[0]?.n ?? 0) >= 1;
+        },
+        { timeoutMs: 30_000, intervalMs: 20 },
+      );
+      await job.query("UPDATE batches SET state = 'processing', updated_at = now() WHERE id = $1", [
+        original,
+      ]);
+      await job.query('COMMIT');
+      const result = await commit;
+      expect(result.status).toBe('stored');
+      const rows = await rideWindow('rev-e', start);
+      expect(rows).toEqual([
+        { id: original, superseded_by: result.batchId, state: 'processing' },
+        { id: result.batchId, superseded_by: null, state: 'stored' },
+      ]);
+    } finally {
+      await job.query('ROLLBACK').catch(() => undefined);
+      job.release();
+    }
+  });
 });
 
 /** Flips one byte inside the last entry's data, so its CRC (and SHA-256) no longer match. */
