@@ -11,6 +11,7 @@ import { channelPeaks } from '../reports/figures/channel-peaks.ts';
 import type { FigureScope } from '../reports/figures/figure-scope.ts';
 import { rideHours, type RideHour } from '../reports/figures/ride-hours.ts';
 import { agentView } from './agent-view.ts';
+import { cachedRideFigures, type RideFigures } from './ride-figures-cache.ts';
 import type { RideDetail, RideInput } from './dashboard-schemas.ts';
 import { parkLocalDays, type LocalDay } from './park-local-days.ts';
 import { availabilityOf, requirePark } from './park-detail.ts';
@@ -52,25 +53,23 @@ export async function rideDetail(
   const first = days[0];
   const last = days.at(-1);
   if (!first || !last) throw new Error('days must be at least 1');
-  const perDay: FigureScope = {
-    buckets: days.map((d) => ({ park: park.id, start: d.start, end: d.end })),
-    ride: r.id,
-  };
-  const shown: FigureScope = {
-    buckets: [{ park: park.id, start: first.start, end: last.end }],
-    ride: r.id,
-  };
-  const [hours, occurrences, channels, health] = await Promise.all([
-    rideHours(pool, perDay),
-    alarmOccurrences(pool, shown),
-    channelPeaks(pool, shown, null),
+  const figures = cachedRideFigures(
+    pool,
+    {
+      park: park.id,
+      ride: r.id,
+      key: `${r.model} ${park.timezone} ${first.start.toISOString()} ${last.end.toISOString()} ${days.length}`,
+    },
+    () => rideFigures(pool, { park: park.id, ride: r.id, model: r.model }, days),
+  );
+  const [{ days: dayRows, topAlarms: top, channels }, health] = await Promise.all([
+    figures,
     parkAgentHealth(pool, silentAfterMs, park.id),
   ]);
   const agent = agentView(
     health.find((h) => h.park === park.id),
     nowMs,
   );
-  const specs = models().models.find((m) => m.id === r.model)?.channels ?? [];
   return {
     ride: {
       park: park.id,
@@ -83,6 +82,36 @@ export async function rideDetail(
     atPark: agent.rides?.find((x) => x.id === r.id) ?? null,
     agentHeardAt: agent.lastHeartbeatAt,
     agentSilent: agent.silent,
+    days: dayRows,
+    topAlarms: top,
+    channels,
+  };
+}
+
+/** The ride's KPIs per day, top alarms and channel health, from its stored data. */
+async function rideFigures(
+  pool: pg.Pool,
+  ride: { park: string; ride: string; model: string },
+  days: LocalDay[],
+): Promise<RideFigures> {
+  const first = days[0];
+  const last = days.at(-1);
+  if (!first || !last) throw new Error('days must be at least 1');
+  const perDay: FigureScope = {
+    buckets: days.map((d) => ({ park: ride.park, start: d.start, end: d.end })),
+    ride: ride.ride,
+  };
+  const shown: FigureScope = {
+    buckets: [{ park: ride.park, start: first.start, end: last.end }],
+    ride: ride.ride,
+  };
+  const [hours, occurrences, channels] = await Promise.all([
+    rideHours(pool, perDay),
+    alarmOccurrences(pool, shown),
+    channelPeaks(pool, shown, null),
+  ]);
+  const specs = models().models.find((m) => m.id === ride.model)?.channels ?? [];
+  return {
     days: dayFigures(days, hours),
     topAlarms: topAlarms(occurrences),
     channels: channels.map((c) => {
