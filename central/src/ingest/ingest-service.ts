@@ -399,7 +399,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
           // a retried commit (then begin, on NOT_FOUND) finds out without storing twice.
           throw new DomainError(
             'unavailable',
-            `the commit did not complete (${fault.summary}); retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)`,
+            `the database did not confirm the commit (${fault.summary}); retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)`,
             { cause: err },
           );
         }
