@@ -90,6 +90,29 @@ describe('Poller', () => {
     p.stop();
   });
 
+  it('does not show an answer that was in flight when the page asked to reload after a change', async () => {
+    const seen: PollState<string>[] = [];
+    const answers: ((v: string) => void)[] = [];
+    const p = new Poller({
+      load: () => new Promise<string>((r) => answers.push(r)),
+      intervalMs: 5000,
+      describe: String,
+      onChange: (s) => seen.push(s),
+      timers: manualTimers().timers,
+      now: () => 7,
+    });
+    p.start();
+    // The page changed something while the first load was out: that load may predate it.
+    p.reload();
+    answers.shift()?.('before the change');
+    await settle();
+    expect(seen).toEqual([]);
+    answers.shift()?.('after the change');
+    await settle();
+    expect(seen).toEqual([{ data: 'after the change', error: null, loadedAt: 7 }]);
+    p.stop();
+  });
+
   it('ignores an answer that arrives after stop', async () => {
     const seen: unknown[] = [];
     const p = new Poller({

@@ -46,7 +46,10 @@ export class Poller<T> {
     this.handle = undefined;
   }
 
-  /** Loads again now (after a change the page made); joins a load in flight. */
+  /**
+   * Loads again now (after a change the page made). A load in flight may have read the data
+   * before the change: its answer is not shown, and one load runs as soon as it ends.
+   */
   reload(): void {
     if (!this.running) return;
     if (this.inFlight) {
@@ -73,22 +76,23 @@ export class Poller<T> {
 
   private async run(): Promise<void> {
     this.inFlight = true;
+    let next: PollState<T>;
     try {
       const data = await this.options.load();
-      if (!this.running) return;
-      this.state = { data, error: null, loadedAt: (this.options.now ?? Date.now)() };
+      next = { data, error: null, loadedAt: (this.options.now ?? Date.now)() };
     } catch (err) {
-      if (!this.running) return;
-      this.state = { ...this.state, error: this.options.describe(err) };
+      next = { ...this.state, error: this.options.describe(err) };
     } finally {
       this.inFlight = false;
     }
-    this.options.onChange(this.state);
+    if (!this.running) return;
     if (this.again) {
       this.again = false;
       void this.run();
       return;
     }
+    this.state = next;
+    this.options.onChange(this.state);
     this.handle = this.timers().set(() => {
       this.handle = undefined;
       void this.run();
