@@ -60,7 +60,11 @@ export async function rideDetail(
       ride: r.id,
       key: `${r.model} ${park.timezone} ${first.start.toISOString()} ${last.end.toISOString()} ${days.length}`,
     },
-    () => rideFigures(pool, { park: park.id, ride: r.id, model: r.model }, days),
+    () =>
+      rideFigures(pool, { park: park.id, ride: r.id, model: r.model }, days, {
+        start: first.start,
+        end: last.end,
+      }),
   );
   const [{ days: dayRows, topAlarms: top, channels }, health] = await Promise.all([
     figures,
@@ -93,16 +97,15 @@ async function rideFigures(
   pool: pg.Pool,
   ride: { park: string; ride: string; model: string },
   days: LocalDay[],
+  /** From the first day's start to the last day's end. */
+  span: { start: Date; end: Date },
 ): Promise<RideFigures> {
-  const first = days[0];
-  const last = days.at(-1);
-  if (!first || !last) throw new Error('days must be at least 1');
   const perDay: FigureScope = {
     buckets: days.map((d) => ({ park: ride.park, start: d.start, end: d.end })),
     ride: ride.ride,
   };
   const shown: FigureScope = {
-    buckets: [{ park: ride.park, start: first.start, end: last.end }],
+    buckets: [{ park: ride.park, ...span }],
     ride: ride.ride,
   };
   const [hours, occurrences, channels] = await Promise.all([

@@ -4,7 +4,7 @@ import { createPool } from '../db/pool.ts';
 import { refuseStoredDrop } from '../ingest/commit-drop.ts';
 import { createLogger } from '../logger.ts';
 import { sweepRetention } from '../retention/retention-sweeper.ts';
-import { fleetParkId, fleetRideId, seedFleet } from '../testing/fleet-seed.ts';
+import { fleetParkId, fleetRideId, oneParkSeed, seedFleet } from '../testing/fleet-seed.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import type { RideDetail, RideInput } from './dashboard-schemas.ts';
 import { rideDetail } from './ride-detail.ts';
@@ -18,16 +18,7 @@ const page: RideInput = { park: fleetParkId(1), ride: fleetRideId(1), days: 30 }
 
 beforeAll(async () => {
   env = await createTestEnvironment('ride_figures_cache');
-  await seedFleet(env.pool, {
-    parks: 1,
-    ridesPerPark: 2,
-    fullParks: 1,
-    historyDays: 45,
-    recentDays: 45,
-    cycleScale: 0.5,
-    daysPerRound: 45,
-    now: new Date(NOW),
-  });
+  await seedFleet(env.pool, oneParkSeed(new Date(NOW)));
 }, 120_000);
 
 afterAll(async () => {

@@ -98,6 +98,21 @@ async function stage(d: WrittenDrop): Promise<string> {
   return begun.uploadId;
 }
 
+/** Waits until `n` sessions of the test database wait for a lock (the commits held inside). */
+async function waitForLockWaiters(what: string, n: number): Promise<void> {
+  await waitFor(
+    what,
+    async () => {
+      const r = await env.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return (r.rows[0]?.n ?? 0) >= n;
+    },
+    { timeoutMs: 30_000, intervalMs: 20 },
+  );
+}
+
 describe('ride-window revisions at commit', () => {
   it('a later drop of the same ride-window replaces the earlier one whatever its sequence; the newest commit wins', async () => {
     const start = '2026-06-01T10:00:00Z';
@@ -171,16 +186,9 @@ describe('ride-window revisions at commit', () => {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE outbox IN EXCLUSIVE MODE');
       commits = uploads.map((uploadId) => client.ingest.commit.mutate({ uploadId }));
-      await waitFor(
+      await waitForLockWaiters(
         'all three commits to wait inside their transactions',
-        async () => {
-          const r = await env.pool.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          return (r.rows[0]?.n ?? 0) >= uploads.length;
-        },
-        { timeoutMs: 30_000, intervalMs: 20 },
+        uploads.length,
       );
     } finally {
       await locker.query('ROLLBACK');
@@ -218,17 +226,7 @@ describe('ride-window revisions at commit', () => {
       await job.query('BEGIN');
       await job.query('SELECT id FROM batches WHERE id = $1 FOR UPDATE', [original]);
       const commit = client.ingest.commit.mutate({ uploadId });
-      await waitFor(
-        "the commit to wait for the job's transaction",
-        async () => {
-          const r = await env.pool.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          return (r.rows[0]?.n ?? 0) >= 1;
-        },
-        { timeoutMs: 30_000, intervalMs: 20 },
-      );
+      await waitForLockWaiters("the commit to wait for the job's transaction", 1);
       await job.query("UPDATE batches SET state = 'processing', updated_at = now() WHERE id = $1", [
         original,
       ]);

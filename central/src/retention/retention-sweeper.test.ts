@@ -7,7 +7,7 @@ import { BlobStore } from '../blob/blob-store.ts';
 import { createLogger } from '../logger.ts';
 import { buildReportInput } from '../reports/report-input.ts';
 import { ReportRequestError, requestReport } from '../reports/report-store.ts';
-import { fleetParkId, seedFleet } from '../testing/fleet-seed.ts';
+import { fleetParkId, oneParkSeed, seedFleet } from '../testing/fleet-seed.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { startMaintenance } from './maintenance.ts';
@@ -75,17 +75,8 @@ beforeAll(async () => {
   env = await createTestEnvironment('retention');
   blobs = new BlobStore(env.config.blobDir);
   await blobs.init();
-  // One park (Rome: daily in late October, weekends after), 45 days, both horizons inside.
-  await seedFleet(env.pool, {
-    parks: 1,
-    ridesPerPark: 2,
-    fullParks: 1,
-    historyDays: 45,
-    recentDays: 45,
-    cycleScale: 0.5,
-    daysPerRound: 45,
-    now: new Date(NOW),
-  });
+  // One park, 45 days: both horizons inside.
+  await seedFleet(env.pool, oneParkSeed(new Date(NOW)));
   // Every drop's zip file, where the ingest path puts it.
   const rows = await env.pool.query<{ sha256: string }>('SELECT sha256 FROM batches');
   for (const { sha256 } of rows.rows) {

@@ -164,6 +164,21 @@ function alarmCodes(models: RideModel[]) {
   );
 }
 
+/**
+ * One park (Rome: daily in late October, weekends after) with two rides and 45 days of data,
+ * cycles at half the realistic rate: small enough for a test, deep enough for horizons.
+ */
+export const oneParkSeed = (now: Date): FleetSeedOptions => ({
+  parks: 1,
+  ridesPerPark: 2,
+  fullParks: 1,
+  historyDays: 45,
+  recentDays: 45,
+  cycleScale: 0.5,
+  daysPerRound: 45,
+  now,
+});
+
 // A uniform [0, 1) number from a bigint key and a salt (hash, so parallel-safe and stable).
 const FUNCTIONS = `
   CREATE FUNCTION pg_temp.u(k bigint, salt int) RETURNS float8
