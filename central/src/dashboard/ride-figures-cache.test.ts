@@ -4,7 +4,13 @@ import { createPool } from '../db/pool.ts';
 import { refuseStoredDrop } from '../ingest/commit-drop.ts';
 import { createLogger } from '../logger.ts';
 import { sweepRetention } from '../retention/retention-sweeper.ts';
-import { fleetParkId, fleetRideId, oneParkSeed, seedFleet } from '../testing/fleet-seed.ts';
+import {
+  fleetParkId,
+  fleetRideId,
+  ONE_PARK_NOW,
+  oneParkSeed,
+  seedFleet,
+} from '../testing/fleet-seed.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import type { RideDetail, RideInput } from './dashboard-schemas.ts';
 import { rideDetail } from './ride-detail.ts';
@@ -12,7 +18,7 @@ import { cachedRideFigures, type RideFigures } from './ride-figures-cache.ts';
 
 let env: TestEnvironment;
 const DAY = 86_400_000;
-const NOW = Date.now();
+const NOW = ONE_PARK_NOW;
 const log = createLogger('silent');
 const page: RideInput = { park: fleetParkId(1), ride: fleetRideId(1), days: 30 };
 
