@@ -589,7 +589,10 @@ describe('central dashboard in a browser (browser zone America/New_York)', () =>
     expect(report?.period_end.toISOString()).toBe('2026-12-02T23:00:00.000Z');
     const table = page.getByRole('table', { name: 'Reports' });
     const row = table.locator(`tr[data-report="${report?.id ?? ''}"]`);
-    await row.getByText('2 Dec 2026, 00:00 – 3 Dec 2026, 00:00').waitFor();
+    // One park-local day reads as that day, not as its exclusive end ("– 3 Dec 2026, 00:00").
+    await row.getByText('Europe/Rome time').waitFor();
+    const period = await row.locator('td').nth(1).innerText();
+    expect(period.split('\n')[0]).toBe('2 Dec 2026');
     await nothingUnpublished();
     await drain();
     await row.getByRole('link', { name: 'PDF' }).waitFor({ timeout: 20_000 });

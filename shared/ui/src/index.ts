@@ -9,7 +9,15 @@ export { errorCode, errorText, fieldErrors, type ErrorTextOptions } from './erro
 export { bytes } from './format/bytes.ts';
 export { ago, duration, percent } from './format/duration.ts';
 export { count, plural, type Locale, type PluralForms } from './format/plural.ts';
-export { addDays, dayLabel, localDate, when, whenZoned, zoneNote } from './format/zoned-time.ts';
+export {
+  addDays,
+  dayLabel,
+  localDate,
+  periodLabel,
+  when,
+  whenZoned,
+  zoneNote,
+} from './format/zoned-time.ts';
 export { Poller, type PollState, type PollerOptions } from './poller.ts';
 export { UiConfigProvider, useUiConfig, type UiConfig } from './ui-config.tsx';
 export { usePoll, type Polled } from './use-poll.ts';

@@ -6,6 +6,7 @@ import {
   ErrorBanner,
   Loading,
   Page,
+  periodLabel,
   Stat,
   Stats,
   Table,
@@ -206,8 +207,7 @@ function AllJobs(props: { viewer: Viewer }) {
                     {r.park}
                     {r.ride ? ` / ${r.ride}` : ''}
                     <div className="sub">
-                      {whenZoned(r.period.start, r.timezone)} –{' '}
-                      {whenZoned(r.period.end, r.timezone)}
+                      {periodLabel(r.period, r.timezone)} ({r.timezone} time)
                     </div>
                   </td>
                   <td className="wrap">{r.error ?? 'no reason recorded'}</td>

@@ -1,4 +1,14 @@
-import { Empty, ErrorBanner, Loading, Page, StateBadge, Table, usePoll, when } from '@zra/ui';
+import {
+  Empty,
+  ErrorBanner,
+  Loading,
+  Page,
+  periodLabel,
+  StateBadge,
+  Table,
+  usePoll,
+  when,
+} from '@zra/ui';
 import { api, type Viewer } from '../api.ts';
 import { LANGUAGE_WORDS } from '../labels.ts';
 import { Link, to } from '../router.tsx';
@@ -44,7 +54,7 @@ export function ReportsPage(props: { viewer: Viewer }) {
                   <div className="sub">{LANGUAGE_WORDS[r.language]}</div>
                 </td>
                 <td>
-                  {when(r.period.start, r.timezone)} – {when(r.period.end, r.timezone)}
+                  {periodLabel(r.period, r.timezone)}
                   <div className="sub">{r.timezone} time</div>
                 </td>
                 <td>{when(r.requestedAt, r.timezone)}</td>

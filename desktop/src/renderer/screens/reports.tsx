@@ -1,19 +1,9 @@
-import { ActionButton, Badge, Banner, dayLabel, Empty, Table } from '@zra/ui';
+import { ActionButton, Badge, Banner, Empty, periodLabel, Table } from '@zra/ui';
 import { useEffect } from 'react';
-import { reportDays } from '../../common/report-file-name.ts';
 import type { Api, Status } from '../api.tsx';
 import { Ago } from '../format.tsx';
 
 type Report = Status['global']['reports'][number];
-
-/**
- * A report's period as its PDF shows it: the park-local days (central's zone for the park), so
- * a 2 Dec report reads "2 Dec 2026" wherever the browser is.
- */
-export function periodText(period: Report['period'], zone: string): string {
-  const { first, last } = reportDays(period, zone);
-  return first === last ? dayLabel(first) : `${dayLabel(first)} – ${dayLabel(last)}`;
-}
 
 export function Reports({
   api,
@@ -77,7 +67,7 @@ export function Reports({
             {g.reports.map((r) => (
               <tr key={r.id}>
                 <td data-label="Ride">{r.ride ?? 'whole park'}</td>
-                <td data-label="Period">{periodText(r.period, zone)}</td>
+                <td data-label="Period">{periodLabel(r.period, zone)}</td>
                 <td data-label="State">
                   {r.state === 'ready' ? (
                     <Badge tone="ok">ready</Badge>

@@ -61,3 +61,31 @@ export function addDays(date: string, days: number): string {
 export function zoneNote(timeZone: string, whose = "the park's"): string {
   return `Times are ${timeZone} time (${whose}).`;
 }
+
+/** Whether the clock of `timeZone` shows exactly 00:00:00 at `ms`. */
+function isLocalMidnight(ms: number, timeZone: string): boolean {
+  const time = format(timeZone, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(ms));
+  return time === '00:00:00' && new Date(ms).getUTCMilliseconds() === 0;
+}
+
+/**
+ * A report's period as its PDF names it. A period of whole park-local days ends at the start
+ * of the day after, so it reads by its days ("2 Dec 2026", "1 Nov 2026 – 30 Nov 2026"), not by
+ * its exclusive end ("… – 3 Dec 2026, 00:00", which reads as if the 3rd were in it); any other
+ * period reads by its instants.
+ */
+export function periodLabel(period: { start: string; end: string }, timeZone: string): string {
+  const start = Date.parse(period.start);
+  const end = Date.parse(period.end);
+  if (!isLocalMidnight(start, timeZone) || !isLocalMidnight(end, timeZone) || end <= start) {
+    return `${when(period.start, timeZone)} – ${when(period.end, timeZone)}`;
+  }
+  const first = localDate(start, timeZone);
+  const last = localDate(end - 1, timeZone);
+  return first === last ? dayLabel(first) : `${dayLabel(first)} – ${dayLabel(last)}`;
+}
