@@ -37,7 +37,7 @@ function AddRule(props: {
           period,
         });
         props.done();
-        return `Schedule added: ${PERIOD_WORDS[rule.period]} reports of ${rule.park}, next at ${rule.cron} ${rule.timezone} time.`;
+        return `Schedule added: ${PERIOD_WORDS[rule.period]} reports of ${rule.park} by the rule “${rule.cron}” in ${rule.timezone} time; the list shows when its next report is due.`;
       }}
     >
       <Field label="Park" name="park">
