@@ -671,6 +671,42 @@ describe('the park agent UI, in a browser in New York, for a park in Rome', () =
     expect(browser.problems().every((p) => p.includes('status of 400 (Bad Request)'))).toBe(true);
   });
 
+  it("warns when the agent's time zone is not the park's, and says how to fix it", async () => {
+    const page = await openApp(WIDE, '#/settings');
+    const settings = page.getByRole('form', { name: 'Settings' });
+    const zone = settings.getByLabel('Time zone');
+    await zone.fill('asia/kolkata');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByText('Saved. The new settings apply now.').waitFor();
+    // Kept as the technician and central spell it (ICU itself says Asia/Calcutta).
+    expect(await zone.inputValue()).toBe('Asia/Kolkata');
+    const banner = page
+      .getByRole('alert')
+      .filter({ hasText: "This agent's time zone is not the park's" });
+    await banner
+      .getByText(`central has the park in ${PARK_ZONE}, and its reports count ${PARK_ZONE} days`, {
+        exact: false,
+      })
+      .waitFor();
+    await page
+      .getByText(
+        `Times are Asia/Kolkata time (this agent's setting; central has the park in ${PARK_ZONE}).`,
+        { exact: false },
+      )
+      .waitFor();
+    expect(await headerBadge(page).locator('.badge').getAttribute('title')).toContain(
+      `time zone Asia/Kolkata is not the park's (${PARK_ZONE})`,
+    );
+    await shot(page, 'settings-time-zone-mismatch');
+
+    // Set back to the park's: the warning goes, and the times are the park's again.
+    await zone.fill(PARK_ZONE);
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByText('Saved. The new settings apply now.').waitFor();
+    await banner.waitFor({ state: 'detached' });
+    await page.getByText(`Times are ${PARK_ZONE} time (the park's).`, { exact: false }).waitFor();
+  });
+
   it('refuses the API without the token and serves the one CSP', async () => {
     // The page without its token says how to get in; the API refuses it.
     const bare = await browser.newPage({ timezoneId: BROWSER_ZONE });

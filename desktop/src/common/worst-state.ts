@@ -1,4 +1,5 @@
 import type { AgentStatus } from '../core/status/agent-status.ts';
+import { timeZoneMismatch } from './park-time-zone.ts';
 
 export type OverallTone = 'ok' | 'attention' | 'failing';
 
@@ -20,7 +21,7 @@ function count(n: number, word: string): string {
  * paused because the buffer is full, a ride's last pull or connection test failed, drops of
  * another park on a ride's gateway). `attention`: a person should look (a host key waiting to
  * be accepted, quarantined or rejected drops, drops central failed to process, a global-view
- * fetch failing).
+ * fetch failing, a time zone that is not the one central has for the park).
  */
 export function worstState(status: AgentStatus): Overall {
   const failing: string[] = [];
@@ -57,6 +58,8 @@ export function worstState(status: AgentStatus): Overall {
     attention.push(`${count(failedAtCentral, 'drop')} failed at central`);
   }
   if (status.global.error) attention.push('the view from central is out of date');
+  const zones = timeZoneMismatch(status);
+  if (zones) attention.push(`time zone ${zones.agent} is not the park's (${zones.park})`);
   const reasons = [...new Set([...failing, ...attention])];
   if (failing.length) return { tone: 'failing', words: 'Needs action', reasons };
   if (attention.length) return { tone: 'attention', words: 'Needs a look', reasons };

@@ -129,6 +129,10 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
     heartbeatSeconds: config.heartbeatSeconds,
     globalViewSeconds: config.globalViewSeconds,
     log,
+    viewed: (view) => {
+      const zone = view.standing?.today.timezone;
+      if (zone) settings.adoptParkTimeZone(zone);
+    },
   });
 
   let running = false;

@@ -1,4 +1,5 @@
 import { Badge, Banner, Page, UiConfigProvider, usePoll, zoneNote, type UiConfig } from '@zra/ui';
+import { timeZoneMismatch } from '../common/park-time-zone.ts';
 import { worstState } from '../common/worst-state.ts';
 import { reportFileName } from '../common/report-file-name.ts';
 import type { Api, Status } from './api.tsx';
@@ -39,7 +40,37 @@ export function problemLink(status: Status): string | null {
   ) {
     return href('drops');
   }
+  if (timeZoneMismatch(status)) return href('settings');
   return null;
+}
+
+/** The page's note on its times: whose clock they are on, and whether that is the park's. */
+function timesNote(status: Status): string {
+  const zones = timeZoneMismatch(status);
+  const whose = zones
+    ? `this agent's setting; central has the park in ${zones.park}`
+    : status.global.standing
+      ? "the park's"
+      : "this agent's setting; central has not said the park's yet";
+  return `${zoneNote(status.timeZone, whose)} Exact times show when you point at a relative one.`;
+}
+
+/** The agent's zone is not central's for the park: say what it moves and how to fix it. */
+function TimeZoneBanner({ status }: { status: Status }) {
+  const zones = timeZoneMismatch(status);
+  if (!zones) return null;
+  return (
+    <Banner tone="warn" title="This agent's time zone is not the park's">
+      <p>
+        The rides' pull times are read in {zones.agent} and this app shows {zones.agent} times, but
+        central has the park in {zones.park}, and its reports count {zones.park} days.
+      </p>
+      <p>
+        Set the time zone to {zones.park} in <Link to={href('settings')}>Settings</Link>; if the
+        park really is in {zones.agent}, ask Zamperla to correct the park's time zone at central.
+      </p>
+    </Banner>
+  );
 }
 
 function StatusBadge({ status }: { status: Status | undefined }) {
@@ -114,10 +145,8 @@ function Shell({ api, token }: { api: Api; token: string | null }) {
             </p>
           </Page>
         ) : (
-          <Page
-            title={title}
-            note={`${zoneNote(status.timeZone)} Exact times show when you point at a relative one.`}
-          >
+          <Page title={title} note={timesNote(status)}>
+            <TimeZoneBanner status={status} />
             {screen === '' && <Overview status={status} />}
             {screen === 'rides' && (
               <Rides

@@ -3,7 +3,7 @@ import type { BufferSpaceConfig } from '../buffer/buffer-space.ts';
 import type { DropBuffer } from '../buffer/drop-buffer.ts';
 import type { CentralClient } from './central-client.ts';
 import type { CentralLink } from './central-link.ts';
-import { CentralViewLoop } from './central-view.ts';
+import { CentralViewLoop, type GlobalView } from './central-view.ts';
 import type { RideStatus } from '../status/agent-status.ts';
 import {
   boundedText,
@@ -45,6 +45,8 @@ export function createCentralLoops(d: {
   heartbeatSeconds: number;
   globalViewSeconds: number;
   log: Logger;
+  /** Called with each view central answered. */
+  viewed?: (view: GlobalView) => void;
 }): CentralLoops {
   return {
     heartbeats: new HeartbeatLoop({
@@ -68,6 +70,7 @@ export function createCentralLoops(d: {
       client: d.client,
       log: d.log.child({ component: 'global-view' }),
       intervalSeconds: d.globalViewSeconds,
+      ...(d.viewed ? { viewed: d.viewed } : {}),
     }),
   };
 }

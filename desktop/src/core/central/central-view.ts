@@ -29,6 +29,8 @@ export interface CentralViewDeps {
   client: CentralClient;
   log: Logger;
   intervalSeconds: number;
+  /** Called with each view central answered (not after a failed fetch). */
+  viewed?: (view: GlobalView) => void;
 }
 
 /**
@@ -86,6 +88,13 @@ export class CentralViewLoop {
       const error = `cannot fetch the park's view from central: ${describeCentralError(err, "fetching the park's view")}`;
       this.deps.log.warn({ reason: error }, 'global view not refreshed; keeping the last one');
       this.view = { ...this.view, error };
+      return this.view;
+    }
+    try {
+      this.deps.viewed?.(this.view);
+    } catch (err) {
+      // What the view is used for must not undo the view (refresh never throws).
+      this.deps.log.error({ err }, 'acting on the global view failed');
     }
     return this.view;
   }

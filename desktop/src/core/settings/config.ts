@@ -74,8 +74,8 @@ export function ruleForPollSeconds(seconds: number): string {
   return `0 */${Math.min(23, Math.round(seconds / 3600))} * * *`;
 }
 
-/** The machine's time zone, the default for the park's. */
-const SYSTEM_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+/** The machine's time zone: the park's until central has said which that is. */
+export const MACHINE_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** The buffer's disk budget. */
 export const bufferConfigSchema = z.strictObject({
@@ -127,11 +127,14 @@ export const agentConfigSchema = z
     }),
     /** Rides of the file; rides added or edited through the status API live in SQLite. */
     rides: z.array(rideConfigSchema).default([]),
-    /** The park's IANA time zone; the rides' rules are read in it. */
+    /**
+     * The park's IANA time zone; the rides' rules are read in it. Without it the agent takes
+     * the zone central has for the park once central answers (the machine's until then).
+     */
     timezone: z
       .string()
       .refine(isIanaTimeZone, 'expected an IANA time zone, e.g. "Europe/Rome"')
-      .default(SYSTEM_TIME_ZONE),
+      .optional(),
     /** Deprecated: rides without `schedule` are pulled about this often. Use `schedule`. */
     pollSeconds: z.number().positive().optional(),
     /** Rides pulled at the same time, at most. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ActivityLog } from '../buffer/activity-log.ts';
 import type { BufferSpaceConfig } from '../buffer/buffer-space.ts';
-import { settingsChangedActivity } from '../status/activity-events.ts';
+import { parkTimeZoneAdoptedActivity, settingsChangedActivity } from '../status/activity-events.ts';
 import {
   agentSettingsPatchSchema,
   type AgentSettings,
@@ -83,9 +83,36 @@ export class SettingsApplier {
       );
     }
     const before = this.settings;
-    const after = this.store.save(parsed.data);
+    const after = this.save(parsed.data);
+    this.log.info({ changed: Object.keys(parsed.data) }, 'settings changed');
+    settingsChangedActivity(this.activity, before, after, Object.keys(parsed.data));
+    return this.view();
+  }
+
+  /**
+   * The zone central has for the park, taken as the agent's when no person chose one (the
+   * config file's `timezone` or Settings): kept like a choice, so it holds offline and after a
+   * restart, and a later change at central shows as a difference instead of moving the rules.
+   */
+  adoptParkTimeZone(zone: string): void {
+    if (this.store.timeZoneChosen()) return;
+    const parsed = agentSettingsPatchSchema.safeParse({ timeZone: zone });
+    if (!parsed.success) {
+      this.log.warn({ zone }, "central's time zone for the park is not one this agent knows");
+      return;
+    }
+    const before = this.settings.timeZone;
+    const after = this.save(parsed.data);
+    this.log.info({ timeZone: after.timeZone }, "time zone taken from central's park");
+    parkTimeZoneAdoptedActivity(this.activity, before, after.timeZone);
+  }
+
+  /** Saves a checked change and applies it at once to the parts it affects. */
+  private save(patch: Partial<AgentSettings>): AgentSettings {
+    const before = this.settings;
+    const after = this.store.save(patch);
     this.settings = after;
-    if (parsed.data.parkToken !== undefined) this.tokenError = null;
+    if (patch.parkToken !== undefined) this.tokenError = null;
     const t = this.targets;
     if (t) {
       t.bufferConfig.maxBytes = after.bufferMaxBytes;
@@ -105,8 +132,6 @@ export class SettingsApplier {
         t.centralChanged?.();
       }
     }
-    this.log.info({ changed: Object.keys(parsed.data) }, 'settings changed');
-    settingsChangedActivity(this.activity, before, after, Object.keys(parsed.data));
-    return this.view();
+    return after;
   }
 }

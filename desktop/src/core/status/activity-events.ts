@@ -274,6 +274,18 @@ export function settingsChangedActivity(
   });
 }
 
+/** The agent took central's zone for the park (no person had chosen one). */
+export function parkTimeZoneAdoptedActivity(log: ActivityLog, before: string, after: string): void {
+  log.append({
+    level: 'info',
+    kind: 'settings',
+    message:
+      before === after
+        ? `time zone confirmed by central: the park is in ${after}`
+        : `time zone taken from central: the park is in ${after}, so the rides' pull times are now read in ${after} (they were in ${before}, this computer's); change it in Settings if central is wrong`,
+  });
+}
+
 /** The changed settings in plain words, e.g. `time zone (now Europe/Rome)`. */
 export function settingsChanges(
   before: AgentSettings,

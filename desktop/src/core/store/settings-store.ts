@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { isIanaTimeZone } from '@zra/shared';
-import type { AgentConfig } from '../settings/config.ts';
+import { MACHINE_TIME_ZONE, type AgentConfig } from '../settings/config.ts';
 import { SecretStoreError } from '../secrets/secret-store.ts';
+import { zoneSpelling } from '../settings/zone-spelling.ts';
 import type { SecretTable } from './secret-table.ts';
 
 /**
@@ -43,8 +44,7 @@ export const agentSettingsSchema = z.strictObject({
       error: (issue) =>
         `${JSON.stringify(issue.input)} is not an IANA time zone; give one like "Europe/Rome" or "America/New_York"`,
     })
-    // Intl accepts any case ("europe/rome"); keep the name as the time zone database spells it.
-    .transform((tz) => new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone),
+    .transform(zoneSpelling),
   /** Rides pulled at the same time, at most. */
   maxConcurrentPulls: z
     .number()
@@ -111,7 +111,7 @@ export class SettingsStore {
       uploadBytesPerSecond: this.config.upload.bytesPerSecond ?? null,
       bufferMaxBytes: this.config.buffer.maxBytes,
       retainAcknowledgedHours: this.config.buffer.retainAcknowledgedHours,
-      timeZone: this.config.timezone,
+      timeZone: this.config.timezone ?? MACHINE_TIME_ZONE,
       maxConcurrentPulls: this.config.maxConcurrentPulls,
       minAgeSeconds: this.config.minAgeSeconds,
       uploadIntervalSeconds: this.config.upload.intervalSeconds,
@@ -119,6 +119,15 @@ export class SettingsStore {
       parkToken,
     };
     return { settings, tokenError };
+  }
+
+  /**
+   * Whether a person chose the time zone (the config file's `timezone`, or Settings); if not,
+   * the agent takes the park's from central.
+   */
+  timeZoneChosen(): boolean {
+    if (this.config.timezone !== undefined) return true;
+    return this.db.prepare("SELECT 1 FROM settings WHERE name = 'timeZone'").get() !== undefined;
   }
 
   /** Stores the fields given (validated by the caller, as `agentSettingsPatchSchema` outputs them) and answers the settings in force. */
