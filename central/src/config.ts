@@ -348,7 +348,7 @@ export interface RetentionSettings {
 
 /** How much of central's disk one park (one stolen token) may take. */
 export interface ParkQuota {
-  /** Bytes of drops (valid or quarantined) the park has stored. */
+  /** Bytes of drops (valid or quarantined) whose files the park has stored at central. */
   storedBytes: number;
   /** Bytes declared by the park's unfinished uploads, together. */
   inFlightBytes: number;

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobStore } from '../blob/blob-store.ts';
 import { startCentral, type RunningCentral } from '../central.ts';
+import { createLogger } from '../logger.ts';
 import { createPark } from '../parks/park-store.ts';
+import { sweepRetention } from '../retention/retention-sweeper.ts';
 import type { AppRouter } from '../server/router.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import {
@@ -130,5 +133,27 @@ describe('per-park quota', () => {
     expect(
       await uploadDrop(createParkClient(central.url, other), elsewhere.zip, elsewhere.fileName),
     ).toMatchObject({ status: 'stored' });
+  });
+
+  it('counts only the drops whose files central keeps: after blob retention the park may send again', async () => {
+    const client = createParkClient(central.url, greedy);
+    // Still over its quota from the test before.
+    expect((await refusal(uploadDrop(client, drop(2).zip, drop(2).fileName))).code).toBe(
+      'TOO_MANY_REQUESTS',
+    );
+    // Retention removes the files of every drop received until now (rows and figures stay).
+    const blobs = new BlobStore(env.config.blobDir);
+    await blobs.init();
+    const swept = await sweepRetention(
+      env.pool,
+      blobs,
+      { cyclesMs: null, blobsMs: 1 },
+      createLogger('silent'),
+      Date.now() + 1000,
+    );
+    expect(swept.blobs).toBeGreaterThanOrEqual(2);
+    expect(await uploadDrop(client, drop(2).zip, drop(2).fileName)).toMatchObject({
+      status: 'stored',
+    });
   });
 });

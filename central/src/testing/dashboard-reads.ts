@@ -17,6 +17,7 @@ import {
   reportListInputSchema,
   rideInputSchema,
 } from '../dashboard/dashboard-schemas.ts';
+import { checkParkQuota } from '../ingest/park-quota.ts';
 import { parkDrops, parkReports, parkStanding } from '../parks/park-reads.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
 import { buildReportInput } from '../reports/report-input.ts';
@@ -45,8 +46,8 @@ const SILENT_AFTER_MS = 10 * 60_000;
 
 /**
  * Every read of the dashboard API (`dashboard.*` queries with their common filters and a second
- * page), the park read API and the report input, aimed at `t`. The query-plan test EXPLAINs
- * what they send; the fleet benchmark times them.
+ * page), the park read API, the report input and the quota check of an upload's begin, aimed
+ * at `t`. The query-plan test EXPLAINs what they send; the fleet benchmark times them.
  */
 export function everyRead(t: ReadTargets): NamedRead[] {
   const read = (name: string, run: (pool: pg.Pool) => Promise<unknown>): NamedRead => ({
@@ -120,6 +121,15 @@ export function everyRead(t: ReadTargets): NamedRead[] {
     read('park.drops', (p) => parkDrops(p, t.park, { limit: 100 })),
     read('park.reports', (p) => parkReports(p, t.park, { limit: 50 })),
     read('park.standing', (p) => parkStanding(p, t.park)),
+    // Every upload's begin checks the park's quota (a new drop: neither known nor resumed).
+    read('ingest.begin (park quota)', (p) =>
+      checkParkQuota(
+        p,
+        t.park,
+        { sha256: '0'.repeat(64), contentId: '1'.repeat(64), bytes: 1 },
+        { storedBytes: Number.MAX_SAFE_INTEGER, inFlightBytes: Number.MAX_SAFE_INTEGER },
+      ),
+    ),
     read('report input (park-month)', (p) =>
       buildReportInput(p, {
         parkId: t.park.id,
