@@ -694,6 +694,10 @@ describe('the park agent UI, in a browser in New York, for a park in Rome', () =
         { exact: false },
       )
       .waitFor();
+    // The field itself names central's zone.
+    await settings
+      .getByText(`The park's (central has it in ${PARK_ZONE})`, { exact: false })
+      .waitFor();
     expect(await headerBadge(page).locator('.badge').getAttribute('title')).toContain(
       `time zone Asia/Kolkata is not the park's (${PARK_ZONE})`,
     );

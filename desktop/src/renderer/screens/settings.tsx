@@ -266,7 +266,11 @@ export function SettingsScreen({ api, status }: { api: Api; status: Status }) {
           <Field
             label="Time zone"
             name="timeZone"
-            hint="The park's, e.g. Europe/Rome: the rides' pull times are read in it, and this app shows times in it."
+            hint={`The park's${
+              status.global.standing
+                ? ` (central has it in ${status.global.standing.today.timezone})`
+                : ', e.g. Europe/Rome'
+            }: the rides' pull times are read in it, and this app shows times in it.`}
           >
             <input
               list="time-zones"
