@@ -6,6 +6,7 @@ import { createStatusRouter } from '../status/status-router.ts';
 import type { AgentSettingsPatch } from '../store/settings-store.ts';
 import { putOnGateway, rideOnGateway } from '../testing/gateway-files.ts';
 import { tempDir } from '../testing/temp-dir.ts';
+import { wallClock } from '../testing/wall-clock.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/sftp-gateway.ts';
 import { waitFor } from '../../../../scripts/harness/wait-for.ts';
@@ -66,16 +67,6 @@ async function open(
   );
   cleanups.push(() => agent.close());
   return { agent, dataDir, api: createStatusRouter(agent).createCaller({ authorized: true }) };
-}
-
-/** The hour and minute of `iso` on the clocks of `timeZone`, e.g. "12:00". */
-function wallClock(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(iso));
 }
 
 describe('settings applied while the agent runs', () => {

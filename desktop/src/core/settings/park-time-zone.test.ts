@@ -10,6 +10,7 @@ import { silentLogger } from '../logger.ts';
 import { createStatusRouter } from '../status/status-router.ts';
 import { startTestCentral, type TestCentral } from '../testing/test-central.ts';
 import { tempDir } from '../testing/temp-dir.ts';
+import { wallClock } from '../testing/wall-clock.ts';
 import { MACHINE_TIME_ZONE, parseAgentConfig, type AgentConfigInput } from './config.ts';
 
 const PARK = 'gardaland';
@@ -51,16 +52,6 @@ async function open(dataDir: string, config: Partial<AgentConfigInput> = {}) {
     { log: silentLogger(), connect: () => Promise.reject(new Error('gateway away (test)')) },
   );
   return { agent, api: createStatusRouter(agent).createCaller({ authorized: true }) };
-}
-
-/** The hour and minute of `iso` on the clocks of `timeZone`, e.g. "12:00". */
-function wallClock(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(iso));
 }
 
 const zoneReason = (reasons: string[]) => reasons.filter((r) => r.includes('time zone'));
