@@ -7,7 +7,7 @@ import { sweepRetention } from '../retention/retention-sweeper.ts';
 import {
   fleetParkId,
   fleetRideId,
-  ONE_PARK_NOW,
+  SEEDED_NOW,
   oneParkSeed,
   seedFleet,
 } from '../testing/fleet-seed.ts';
@@ -18,7 +18,7 @@ import { cachedRideFigures, type RideFigures } from './ride-figures-cache.ts';
 
 let env: TestEnvironment;
 const DAY = 86_400_000;
-const NOW = ONE_PARK_NOW;
+const NOW = SEEDED_NOW;
 const log = createLogger('silent');
 const page: RideInput = { park: fleetParkId(1), ride: fleetRideId(1), days: 30 };
 

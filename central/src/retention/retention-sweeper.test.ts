@@ -7,7 +7,7 @@ import { BlobStore } from '../blob/blob-store.ts';
 import { createLogger } from '../logger.ts';
 import { buildReportInput } from '../reports/report-input.ts';
 import { ReportRequestError, requestReport } from '../reports/report-store.ts';
-import { fleetParkId, ONE_PARK_NOW, oneParkSeed, seedFleet } from '../testing/fleet-seed.ts';
+import { fleetParkId, SEEDED_NOW, oneParkSeed, seedFleet } from '../testing/fleet-seed.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { startMaintenance } from './maintenance.ts';
@@ -18,7 +18,7 @@ let env: TestEnvironment;
 let blobs: BlobStore;
 
 const DAY = 86_400_000;
-const NOW = ONE_PARK_NOW;
+const NOW = SEEDED_NOW;
 const CYCLES_MS = 20 * DAY;
 const BLOBS_MS = 30 * DAY;
 /** The sweeper's own bound: a drop received an hour before the horizon has its window before it. */

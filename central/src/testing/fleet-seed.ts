@@ -165,16 +165,16 @@ function alarmCodes(models: RideModel[]) {
 }
 
 /**
- * One park (Rome: daily in late October, weekends after) with two rides and 45 days of data,
- * cycles at half the realistic rate: small enough for a test, deep enough for horizons.
- */
-/**
- * A fixed "now" for tests on one seeded park: a Wednesday in July, when every park of the seed is
+ * A fixed "now" for tests on a seeded fleet: a Wednesday in July, when every park of the seed is
  * open. With the clock's own date, what the last days hold follows the season and the weekday
  * (park 1's zone closes in January and February and opens only at weekends in December).
  */
-export const ONE_PARK_NOW = Date.parse('2026-07-15T14:00:00Z');
+export const SEEDED_NOW = Date.parse('2026-07-15T14:00:00Z');
 
+/**
+ * One park (Rome: daily in late October, weekends after) with two rides and 45 days of data,
+ * cycles at half the realistic rate: small enough for a test, deep enough for horizons.
+ */
 export const oneParkSeed = (now: Date): FleetSeedOptions => ({
   parks: 1,
   ridesPerPark: 2,
