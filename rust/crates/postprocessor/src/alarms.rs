@@ -1,6 +1,7 @@
 //! Alarms: which ones count, with their texts and durations.
 
-use std::collections::BTreeSet;
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use drop_format::{format_utc_instant, Alarm, RideModel};
@@ -10,9 +11,9 @@ use crate::series::{seconds, Interval};
 
 /// A drop's alarms sorted out: only `counted` enter any figure.
 pub(crate) struct SortedAlarms<'a> {
-    /// Alarms active at some point in the window, first of each occurrence (code, raisedAt)
-    /// in file order.
-    pub counted: Vec<&'a Alarm>,
+    /// One per occurrence (code, raisedAt) active at some point in the window, in file order
+    /// of its first copy, active for as long as any of its active copies says (`merge`).
+    pub counted: Vec<Alarm>,
     /// Later copies of a counted occurrence (`duplicate_alarm`).
     pub repeated: Vec<&'a Alarm>,
     /// Alarms not active at any point in the window (`alarm_outside_window`).
@@ -30,9 +31,11 @@ pub(crate) fn active_in(a: &Alarm, (from, to): Interval) -> bool {
 
 /// A drop holds the alarms active in its window (docs/drop-format.md). One occurrence is one
 /// (code, raisedAt): a PLC that writes it twice into one drop must not double its count or
-/// its downtime, so the first copy in file order counts.
+/// its downtime. Its copies count as one row whose time is the union of theirs, as the copies
+/// of an occurrence in several drops do at central (docs/central.md, "Counting rule"); the
+/// first copy gives the rest (severity, cycle).
 pub(crate) fn sort_out(alarms: &[Alarm], window: Interval) -> SortedAlarms<'_> {
-    let mut seen = BTreeSet::new();
+    let mut first: BTreeMap<(&str, DateTime<Utc>), usize> = BTreeMap::new();
     let mut sorted = SortedAlarms {
         counted: Vec::new(),
         repeated: Vec::new(),
@@ -41,13 +44,29 @@ pub(crate) fn sort_out(alarms: &[Alarm], window: Interval) -> SortedAlarms<'_> {
     for a in alarms {
         if !active_in(a, window) {
             sorted.outside.push(a);
-        } else if seen.insert((a.code.as_str(), a.raised_at)) {
-            sorted.counted.push(a);
-        } else {
-            sorted.repeated.push(a);
+            continue;
+        }
+        match first.entry((a.code.as_str(), a.raised_at.0)) {
+            Entry::Vacant(e) => {
+                e.insert(sorted.counted.len());
+                sorted.counted.push(a.clone());
+            }
+            Entry::Occupied(e) => {
+                merge(&mut sorted.counted[*e.get()], a);
+                sorted.repeated.push(a);
+            }
         }
     }
     sorted
+}
+
+/// Extends `kept` by a copy of the same occurrence. Both start at the same raisedAt, so their
+/// union ends at the later clear, or is still open when either copy is.
+fn merge(kept: &mut Alarm, copy: &Alarm) {
+    kept.cleared_at = match (kept.cleared_at, copy.cleared_at) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        _ => None,
+    };
 }
 
 /// Each counted alarm with the model's English text and component. Its duration is the time
@@ -56,11 +75,11 @@ pub(crate) fn sort_out(alarms: &[Alarm], window: Interval) -> SortedAlarms<'_> {
 /// twice. Codes missing from the model's table keep a text that says so, since dropping a
 /// safety alarm over a table gap would hide it.
 pub(crate) fn alarms(
-    alarms: &[&Alarm],
+    alarms: &[Alarm],
     model: &RideModel,
     (window_start, window_end): (DateTime<Utc>, DateTime<Utc>),
 ) -> Vec<AlarmOut> {
-    let mut sorted: Vec<&Alarm> = alarms.to_vec();
+    let mut sorted: Vec<&Alarm> = alarms.iter().collect();
     sorted.sort_by(|a, b| {
         (a.raised_at, &a.code, &a.cycle_id, a.cleared_at).cmp(&(
             b.raised_at,
@@ -96,7 +115,7 @@ pub(crate) fn alarms(
 }
 
 /// The intervals during which a `fault` or `critical` alarm was active.
-pub(crate) fn downtime(alarms: &[&Alarm], window_end: DateTime<Utc>) -> Vec<Interval> {
+pub(crate) fn downtime(alarms: &[Alarm], window_end: DateTime<Utc>) -> Vec<Interval> {
     alarms
         .iter()
         .filter(|a| a.severity.is_downtime())

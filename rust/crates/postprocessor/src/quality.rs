@@ -118,7 +118,7 @@ pub(crate) fn findings(
             QualityKind::DuplicateAlarm,
             format_utc_instant(a.raised_at.0.max(window.0)),
             format!(
-                "alarm {} raised at {} appears more than once; only the first is counted",
+                "alarm {} raised at {} appears more than once; counted once, active until the latest clear of its copies",
                 a.code,
                 format_utc_instant(a.raised_at.0)
             ),

@@ -416,7 +416,7 @@ fn counts_only_what_belongs_to_the_window_and_reports_the_rest() {
         ("alarm_outside_window", w, "alarm E-101 raised at 2026-06-01T09:00:00Z was not active in the window; it is not counted, check the PLC clock"),
         ("alarm_outside_window", w, "alarm E-101 raised at 2999-01-01T00:00:00Z and cleared at 2999-01-01T01:00:00Z was not active in the window; it is not counted, check the PLC clock"),
         ("counter_outside_window", w, "1 counter snapshot lies outside the window (first at 2026-06-01T09:30:00Z); ignored, check the PLC clock"),
-        ("duplicate_alarm", "2026-06-01T08:20:00Z", "alarm E-201 raised at 2026-06-01T08:20:00Z appears more than once; only the first is counted"),
+        ("duplicate_alarm", "2026-06-01T08:20:00Z", "alarm E-201 raised at 2026-06-01T08:20:00Z appears more than once; counted once, active until the latest clear of its copies"),
         ("riders_over_capacity", "2026-06-01T08:30:00Z", "cycle full reports 45 riders, more than the 40 seats of a Discovery Revolution; counted as reported, check the PLC's rider count"),
     ];
     let expected: Vec<(String, String, String)> = expected
@@ -549,6 +549,63 @@ fn counts_only_the_part_of_an_alarm_inside_the_drops_window() {
     assert_eq!(alarms[0]["durationS"], 240.0);
     assert_eq!(alarms[1]["durationS"], 120.0);
     assert_eq!(r["hourly"][0]["faultMinutes"], 4.0);
+}
+
+#[test]
+fn copies_of_one_alarm_in_a_drop_count_once_for_the_time_any_copy_was_active() {
+    // Central takes an occurrence written in several drops as the union of its rows; copies
+    // inside one drop must mean the same, whichever copy comes first in the file.
+    let alarm = |code: &str, cleared: Option<&str>| json!({ "code": code, "severity": "fault", "raisedAt": "2026-06-01T08:10:00Z", "clearedAt": cleared, "cycleId": null });
+    let b = DropBuilder::new(
+        "discovery-revolution",
+        "Europe/Rome",
+        "2026-06-01T08:00:00Z",
+        "2026-06-01T09:00:00Z",
+    )
+    .entry("cycles.json", &json!([]))
+    .entry(
+        "alarms.json",
+        &json!([
+            alarm("E-101", Some("2026-06-01T08:20:00Z")),
+            alarm("E-101", Some("2026-06-01T08:30:00Z")),
+            alarm("E-101", Some("2026-06-01T08:15:00Z")),
+            alarm("E-201", Some("2026-06-01T08:40:00Z")),
+            // Still active at the window's end in one copy: so is the occurrence.
+            alarm("E-201", None),
+        ]),
+    )
+    .entry("counters.json", &json!([]));
+    let r = result("alarm-copies", &b);
+    let alarms: Vec<(String, Value, Value)> = r["alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["code"].as_str().unwrap().to_owned(),
+                a["clearedAt"].clone(),
+                a["durationS"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        alarms,
+        vec![
+            (
+                "E-101".to_owned(),
+                json!("2026-06-01T08:30:00Z"),
+                json!(1200.0)
+            ),
+            ("E-201".to_owned(), Value::Null, json!(3000.0)),
+        ]
+    );
+    // Both faults from 08:10 to the window's end: 50 minutes of downtime, not 20 + 30 + 5.
+    assert_eq!(r["hourly"][0]["faultMinutes"], 50.0);
+    let duplicates = kinds_and_details(&r)
+        .into_iter()
+        .filter(|(kind, _, _)| kind == "duplicate_alarm")
+        .count();
+    assert_eq!(duplicates, 3);
 }
 
 /// One hour of `channels` channels at 50 Hz with pseudo-random noise (so deflate cannot
