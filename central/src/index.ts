@@ -27,6 +27,8 @@ export type * from './dashboard/dashboard-schemas.ts';
 export { sweepStuckJobs } from './batches/stuck-job-sweeper.ts';
 export type { CreateParkInput } from './parks/park-store.ts';
 export { requestReport, reportStatus, ReportRequestError } from './reports/report-store.ts';
+export { parkDetail } from './dashboard/park-detail.ts';
+export { rideDetail } from './dashboard/ride-detail.ts';
 export type { ReportStatus, RequestReportInput } from './reports/report-store.ts';
 export { createLogger } from './logger.ts';
 export type { ParkIdentity } from './server/park-identity.ts';

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createPark, reportStatus, requestReport } from '@zra/central';
 import { createAgent, parseAgentConfig, type Agent } from '@zra/desktop';
 import { compareSummary, diagnose, instant, type Finding, type Rule } from './compare.ts';
+import { checkRidePages } from './dashboard-check.ts';
 import type { FiguresEnvironment } from './environment.ts';
 import { expectedReport } from './oracle-report.ts';
 import { readOracleDrop } from './oracle-drop.ts';
@@ -194,6 +195,7 @@ export async function runScenario(
     }
     find([...new Set(rules)].sort(), where, lines);
   }
+  figures += await checkRidePages(env, scenario, model, find);
   return {
     seed,
     findings,
