@@ -142,9 +142,41 @@ function telemetryStub(model: RideModel, start: number): { path: string; content
   };
 }
 
+/**
+ * Park zones with whole-hour offsets (the report's rule sums ride-hours whose UTC hour starts
+ * in the period, which is a park-local day only where days start on a UTC hour), and the days
+ * before and of their 2026 DST changes. Rome, the zone of the first seeds, half of the time.
+ */
+const ZONES: { timezone: string; dstWeekends: string[] }[] = [
+  {
+    timezone: 'Europe/Rome',
+    dstWeekends: ['2026-03-28', '2026-03-29', '2026-10-24', '2026-10-25'],
+  },
+  // Northern America: other dates, the change at 02:00 local time.
+  {
+    timezone: 'America/New_York',
+    dstWeekends: ['2026-03-07', '2026-03-08', '2026-10-31', '2026-11-01'],
+  },
+  // Southern hemisphere: summer time ends in April and starts in October.
+  {
+    timezone: 'Australia/Sydney',
+    dstWeekends: ['2026-04-04', '2026-04-05', '2026-10-03', '2026-10-04'],
+  },
+  // No DST, and a park-local day that starts on the previous UTC date.
+  { timezone: 'Asia/Tokyo', dstWeekends: ['2026-03-28', '2026-10-24'] },
+];
+
+function pickZone(random: Random): (typeof ZONES)[number] {
+  const rome = ZONES[0];
+  if (!rome) throw new Error('no zones');
+  return random.chance(0.5) ? rome : random.pick(ZONES.slice(1));
+}
+
 export function generateScenario(seed: number, options: ScenarioOptions = {}): Scenario {
   const random = createRandom(seed, hashString('figures-model'));
-  const timezone = 'Europe/Rome';
+  // From a stream of its own, so adding zones left every seed's Rome scenario as it was.
+  const zone = pickZone(createRandom(seed, hashString('figures-model zone')));
+  const { timezone } = zone;
   const park = `fm-${Math.abs(seed)}`;
   const models = loadRideModels();
   const first: AfterBuffer = random.chance(0.5) ? 'keep' : 'delete';
@@ -156,7 +188,7 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
   // A summer day, and part or all of the next one; sometimes the weekend of a DST change, so
   // a park-local day has 23 or 25 hours (R6).
   const day0 = random.chance(0.25)
-    ? random.pick(['2026-03-28', '2026-03-29', '2026-10-24', '2026-10-25'])
+    ? random.pick(zone.dstWeekends)
     : addDays('2026-06-01', random.int(0, 100));
   const day1 = nextDate(day0);
   const openingHours: ParkOpeningHours = random.chance(0.3)
