@@ -33,7 +33,7 @@ import { reportStatus, requestReport } from './report-store.ts';
  * went through the real ingest, worker and Rust postprocessor under every sending pattern:
  * re-sends, re-zips, re-exports with other sequences (nine of one ride-hour), revisions with
  * lower sequences, alarms across windows and across the period's edges (which start at :30
- * in Asia/Kolkata).
+ * in Asia/Kolkata), and an alarm a later drop raises from warning to fault.
  */
 
 const PARK = 'kolkata';
@@ -55,6 +55,8 @@ interface Content {
   start: number;
   cycles: HourCycle[];
   alarms: HourAlarm[];
+  /** Commit order among the stored drops. */
+  commit: number;
 }
 const latest = new Map<number, Content>();
 
@@ -80,8 +82,10 @@ interface Occurrence {
   momentary: boolean;
 }
 
+/** Occurrences; each one's severity is its newest row's, whatever period is asked. */
 function occurrences(): Occurrence[] {
   const byKey = new Map<string, Occurrence>();
+  const newest = new Map<string, number>();
   for (const w of latest.values()) {
     for (const a of w.alarms) {
       const raised = Date.parse(a.raisedAt);
@@ -98,6 +102,10 @@ function occurrences(): Occurrence[] {
       };
       if (hi > lo) o.spans.push([lo, hi]);
       if (cleared === raised) o.momentary = true;
+      if (w.commit > (newest.get(key) ?? -1)) {
+        newest.set(key, w.commit);
+        o.severity = a.severity;
+      }
       byKey.set(key, o);
     }
   }
@@ -150,6 +158,7 @@ function expected(from: number, to: number) {
 // ---- sending drops through the real pipeline ----
 
 let serial = 0;
+let commits = 0;
 function drop(start: number, sequence: number, cycles: HourCycle[], alarms: HourAlarm[]) {
   serial += 1;
   const spec: RideHourDropSpec = {
@@ -170,7 +179,8 @@ async function send(d: { spec: RideHourDropSpec; zip: WrittenDrop }): Promise<st
   // The model keeps the latest stored content of each ride-window; duplicates change nothing.
   if (r.status === 'stored') {
     const start = Date.parse(d.spec.start);
-    latest.set(start, { start, cycles: d.spec.cycles, alarms: d.spec.alarms });
+    commits += 1;
+    latest.set(start, { start, cycles: d.spec.cycles, alarms: d.spec.alarms, commit: commits });
   }
   return r.status;
 }
@@ -270,7 +280,10 @@ beforeAll(async () => {
   ).toBe('stored');
 
   // W2: the critical alarm again (the PLC repeats it with its raisedAt), cleared at W2+12;
-  // a warning. Sent twice: the second is an exact re-send.
+  // a warning; E-301 raised at W2+45 as a warning, which W3's drop calls a fault: its
+  // fifteen minutes in W2 are downtime in a report of W2 alone too. Sent twice: the second is
+  // an exact re-send.
+  const e301Raised = at(W2 + 45 * M);
   const w2 = drop(
     W2,
     3,
@@ -278,6 +291,7 @@ beforeAll(async () => {
     [
       { code: 'E-201', severity: 'critical', raisedAt: e201Raised, clearedAt: at(W2 + 12 * M) },
       { code: 'W-401', severity: 'warning', raisedAt: at(W2 + 30 * M), clearedAt: at(W2 + 40 * M) },
+      { code: 'E-301', severity: 'warning', raisedAt: e301Raised, clearedAt: null },
     ],
   );
   expect(await send(w2)).toBe('stored');
@@ -292,6 +306,7 @@ beforeAll(async () => {
     [
       { code: 'I-900', severity: 'info', raisedAt: at(W3 + 5 * M), clearedAt: at(W3 + 5 * M) },
       { code: 'E-101', severity: 'fault', raisedAt: at(W3 + 55 * M), clearedAt: null },
+      { code: 'E-301', severity: 'fault', raisedAt: e301Raised, clearedAt: at(W3 + 10 * M) },
     ],
   );
   expect(await send(w3)).toBe('stored');

@@ -11,7 +11,8 @@
  * - R3: a drop counts only the cycles that started in its window and the alarms active in it.
  * - R4: a cycle counts once per (ride, id), the newest commit winning; an alarm occurrence is
  *   one (ride, code, raisedAt), its time the union of its rows' spans, each row's span clipped
- *   to its window; downtime is fault/critical time only.
+ *   to its window, its severity that of its row in the newest commit; downtime is the time
+ *   of fault/critical occurrences only.
  */
 import type { OracleDrop } from './oracle-drop.ts';
 
@@ -157,6 +158,22 @@ export function buildModel(deliveries: readonly Delivery[]): OracleModel {
     }
   }
 
+  // R4: an occurrence's severity is its newest commit's row's (the first of that drop).
+  const outside = (a: OracleDrop['alarms'][number], ws: number, we: number): boolean =>
+    a.raisedAt >= we || (a.clearedAt !== null && a.clearedAt < ws);
+  const alarmKey = (ride: string, a: { code: string; raisedAt: number }): string =>
+    `${ride}\u0000${a.code}\u0000${a.raisedAt}`;
+  const severity = new Map<string, { commit: number; severity: Occurrence['severity'] }>();
+  for (const w of live.values()) {
+    for (const a of w.drop.alarms) {
+      if (outside(a, w.windowStart, w.drop.windowEnd)) continue;
+      const key = alarmKey(w.ride, a);
+      const prev = severity.get(key);
+      if (!prev || prev.commit < w.commit)
+        severity.set(key, { commit: w.commit, severity: a.severity });
+    }
+  }
+
   const rows: RideHour[] = [];
   const strayCycles = new Map<string, number>();
   const occ = new Map<string, { o: Occurrence; spans: Span[] }>();
@@ -192,18 +209,19 @@ export function buildModel(deliveries: readonly Delivery[]): OracleModel {
     }
     const faultSpans: Span[] = [];
     for (const a of w.drop.alarms) {
-      if (a.raisedAt >= we || (a.clearedAt !== null && a.clearedAt < ws)) {
+      if (outside(a, ws, we)) {
         row.alarmsOutsideWindow++;
         continue;
       }
       const span: Span = [Math.max(a.raisedAt, ws), Math.min(a.clearedAt ?? we, we)];
-      if (isDowntime(a.severity)) faultSpans.push(span);
-      const key = `${w.ride}\u0000${a.code}\u0000${a.raisedAt}`;
+      const key = alarmKey(w.ride, a);
+      const occurrenceSeverity = severity.get(key)?.severity ?? a.severity;
+      if (isDowntime(occurrenceSeverity)) faultSpans.push(span);
       const entry = occ.get(key) ?? {
         o: {
           ride: w.ride,
           code: a.code,
-          severity: a.severity,
+          severity: occurrenceSeverity,
           raisedAt: a.raisedAt,
           spans: [],
           windows: 0,

@@ -176,6 +176,9 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
   const random = createRandom(seed, hashString('figures-model'));
   // From a stream of its own, so adding zones left every seed's Rome scenario as it was.
   const zone = pickZone(createRandom(seed, hashString('figures-model zone')));
+  const escalation = createRandom(seed, hashString('figures-model escalation'));
+  /** Windows whose warning a later drop calls a fault. */
+  const escalated: WindowPlan[] = [];
   const { timezone } = zone;
   const park = `fm-${Math.abs(seed)}`;
   const models = loadRideModels();
@@ -325,6 +328,24 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
         };
         edit(w1).alarms.push(late);
         edit(w0).alarms.push({ ...late }); // raised after w0 ends
+      }
+    }
+    if (rp.length > 0 && escalation.chance(0.5)) {
+      // A fault the PLC lists as a warning while it runs and as a fault in the next drop: one
+      // occurrence, whose newest row makes all its time downtime, in a report of the first
+      // hour alone too.
+      const [w0, w1] = escalation.pick(rp);
+      const fault = Object.entries(w0.model.alarms).find(([, a]) => a.severity === 'fault');
+      if (fault) {
+        const raised = at(escalation, w0.start + 40 * MINUTE, w0.start + 55 * MINUTE);
+        const row = { code: fault[0], raisedAt: iso(raised), cycleId: null };
+        edit(w0).alarms.push({ ...row, severity: 'warning', clearedAt: null });
+        edit(w1).alarms.push({
+          ...row,
+          severity: 'fault',
+          clearedAt: iso(w1.start + escalation.int(2, 20) * MINUTE),
+        });
+        escalated.push(w0);
       }
     }
   }
@@ -584,6 +605,15 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
       (a) => (a.severity === 'fault' || a.severity === 'critical') && ms(a.raisedAt) < w.start,
     ),
   );
+  const warned = escalated[0];
+  if (warned) {
+    reports.push({
+      label: `ride ${warned.ride.id}, an hour whose warning the next drop calls a fault`,
+      ride: warned.ride.id,
+      from: warned.start,
+      to: warned.start + HOUR,
+    });
+  }
   if (longFault && longFault.start !== nightHour) {
     reports.push({
       label: `ride ${longFault.ride.id}, an hour entered by a running fault`,

@@ -16,7 +16,8 @@
  *   `[max(raisedAt, window.start), min(clearedAt ?? window.end, window.end)]`; rows not
  *   active in their window are left out, a momentary alarm (raised = cleared) is kept.
  * - `occurrence`: one row per (park, ride, code, raisedAt): the union of its rows' spans
- *   (`active`, a tstzmultirange), severity and text of its newest row.
+ *   (`active`, a tstzmultirange), severity and text of its newest row among all live batches,
+ *   not only those the buckets touch, so a day's figures do not depend on the period asked.
  */
 // Results are read per live batch (LATERAL, by the results' primary key): the planner cannot
 // estimate how few batches are live in a bucket, and a hash join would read every cycle.
@@ -67,26 +68,43 @@ const liveCycles = (channels: boolean) => `
 export const LIVE_CYCLES = liveCycles(false);
 export const LIVE_CYCLES_WITH_CHANNELS = liveCycles(true);
 
+/** Whether alarm row `a` of batch `b` is active in its own window (the rows that count). */
+const ACTIVE_IN_OWN_WINDOW = (a: string, b: string) => `
+       ${a}.raised_at < ${b}.window_end
+       AND (${a}.cleared_at IS NULL OR ${a}.cleared_at >= ${a}.raised_at)
+       AND (coalesce(${a}.cleared_at, ${b}.window_end) > ${b}.window_start
+            OR (${a}.cleared_at = ${a}.raised_at AND ${a}.raised_at >= ${b}.window_start))`;
+
+/*
+ * An occurrence's rows can lie in batches the buckets do not touch: a long alarm repeated in
+ * the next hour's drop, or a revision of an earlier window committed later. Its severity and
+ * text are those of its newest row of any live batch (one index probe per occurrence), or a
+ * day's downtime would change with the period it is asked in (a fault that a later drop
+ * raised from a warning counted in a month's report but not in its day's).
+ */
 export const ALARM_OCCURRENCES = `
   alarm_span AS (
-    SELECT l.park_id, a.ride_id, a.code, a.raised_at, a.severity, a.text, l.commit_seq,
-           a.ordinal,
+    SELECT l.park_id, a.ride_id, a.code, a.raised_at,
            greatest(a.raised_at, l.window_start) AS lo,
            least(coalesce(a.cleared_at, l.window_end), l.window_end) AS hi,
            coalesce(a.cleared_at = a.raised_at, false) AS momentary
       FROM live l
      CROSS JOIN LATERAL (SELECT * FROM alarms WHERE batch_id = l.id OFFSET 0) a
-     WHERE a.raised_at < l.window_end
-       AND (a.cleared_at IS NULL OR a.cleared_at >= a.raised_at)
-       AND (coalesce(a.cleared_at, l.window_end) > l.window_start
-            OR (a.cleared_at = a.raised_at AND a.raised_at >= l.window_start))),
+     WHERE ${ACTIVE_IN_OWN_WINDOW('a', 'l')}),
   occurrence AS (
-    SELECT park_id, ride_id, code, raised_at,
-           (array_agg(severity ORDER BY commit_seq DESC, ordinal))[1] AS severity,
-           (array_agg(text ORDER BY commit_seq DESC, ordinal))[1] AS text,
-           range_agg(tstzrange(lo, hi)) AS active,
-           bool_or(momentary) AS momentary
-      FROM alarm_span GROUP BY park_id, ride_id, code, raised_at)`;
+    SELECT o.park_id, o.ride_id, o.code, o.raised_at, n.severity, n.text, o.active, o.momentary
+      FROM (SELECT park_id, ride_id, code, raised_at,
+                   range_agg(tstzrange(lo, hi)) AS active, bool_or(momentary) AS momentary
+              FROM alarm_span GROUP BY park_id, ride_id, code, raised_at) o
+     CROSS JOIN LATERAL (
+       SELECT a.severity, a.text
+         FROM alarms a JOIN batches b ON b.id = a.batch_id
+        WHERE a.park_id = o.park_id AND a.ride_id = o.ride_id AND a.raised_at = o.raised_at
+          AND a.code = o.code
+          AND b.superseded_by IS NULL AND b.content_id IS NOT NULL AND b.processed_at IS NOT NULL
+          AND ${ACTIVE_IN_OWN_WINDOW('a', 'b')}
+        ORDER BY b.commit_seq DESC, a.ordinal
+        LIMIT 1) n)`;
 
 /** Severities whose active time is downtime; `info` and `warning` alarms carry none. */
 export const DOWNTIME_SEVERITIES = `('fault', 'critical')`;
