@@ -3,13 +3,15 @@
  * its days and sums, clips and ranks what they answer itself, so it is checked as a report
  * is: per park-local day its cycles, riders, availability and hours with data; over the days
  * shown, each listed alarm code's occurrences and downtime. Two days of data and the empty
- * day before them, as the page shows them the evening after the last day. The park page's
+ * day before them, as the page shows them the evening after the last day; and its channel
+ * health, the p95 of the counted cycles' peaks per channel (oracle-peaks.ts). The park page's
  * availability of each ride today (the fleet page's query, ride-availability.ts) likewise.
  */
 import { parkDetail, rideDetail } from '@zra/central';
 import { near, type Finding } from './compare.ts';
 import type { FiguresEnvironment } from './environment.ts';
 import { dayStart, datesOf, nextDate } from './oracle-calendar.ts';
+import { expectedPeaks } from './oracle-peaks.ts';
 import { expectedReport } from './oracle-report.ts';
 import type { OracleModel } from './oracle.ts';
 import type { Scenario } from './scenario.ts';
@@ -101,6 +103,31 @@ export async function checkRidePages(
       if (!near(exp.downtimeS, got.downtimeS)) {
         lines.push(
           `alarm ${got.code} downtime: expected ${show(exp.downtimeS)} s, got ${show(got.downtimeS)} s`,
+        );
+      }
+    }
+    const peaks = expectedPeaks(model, ride.id, shownFrom, to, null);
+    compared++;
+    const channels = (list: { channel: string }[]) =>
+      list
+        .map((c) => c.channel)
+        .sort()
+        .join(', ');
+    if (channels(page.channels) !== channels(peaks)) {
+      lines.push(
+        `channels: expected ${channels(peaks) || 'none'}, got ${channels(page.channels) || 'none'}`,
+      );
+    }
+    for (const got of page.channels) {
+      const exp = peaks.find((p) => p.channel === got.channel);
+      if (!exp) continue;
+      compared += 2;
+      if (exp.cycles !== got.cycles) {
+        lines.push(`channel ${got.channel} cycles: expected ${exp.cycles}, got ${got.cycles}`);
+      }
+      if (!near(exp.p95Peak, got.p95Peak)) {
+        lines.push(
+          `channel ${got.channel} p95 of cycle peaks: expected ${show(exp.p95Peak)}, got ${show(got.p95Peak)}`,
         );
       }
     }

@@ -45,6 +45,21 @@ const alarmsSchema = z.array(
   }),
 );
 
+const telemetrySchema = z.object({
+  channel: z.string(),
+  rateHz: z.number().positive(),
+  start: instant,
+  values: z.array(z.number().nullable()),
+});
+
+/** One channel's samples: sample `i` is at `start + i / rateHz` s (drop-format.md). */
+export interface OracleTelemetry {
+  channel: string;
+  rateHz: number;
+  start: number;
+  values: (number | null)[];
+}
+
 export interface OracleCycle {
   id: string;
   start: number;
@@ -79,6 +94,7 @@ export interface OracleDrop {
   windowEnd: number;
   cycles: OracleCycle[];
   alarms: OracleAlarm[];
+  telemetry: OracleTelemetry[];
   /** null: valid. */
   rejection: Rejection | null;
 }
@@ -131,6 +147,13 @@ export function readOracleDrop(
     raisedAt: Date.parse(a.raisedAt),
     clearedAt: a.clearedAt === null ? null : Date.parse(a.clearedAt),
   }));
+  const telemetry = zip
+    .getEntries()
+    .filter((e) => e.entryName.startsWith('telemetry/'))
+    .map((e) => {
+      const t = telemetrySchema.parse(JSON.parse(e.getData().toString('utf8')));
+      return { channel: t.channel, rateHz: t.rateHz, start: Date.parse(t.start), values: t.values };
+    });
   const canonical = `${manifest.park}_${manifest.ride}_${stamp(start)}_${manifest.sequence}.zip`;
   let rejection: Rejection | null = null;
   if (fileName !== canonical) {
@@ -163,6 +186,7 @@ export function readOracleDrop(
     windowEnd: end,
     cycles,
     alarms,
+    telemetry,
     rejection,
   };
 }

@@ -14,7 +14,7 @@
  *   to its window, its severity that of its row in the newest commit; downtime is the time
  *   of fault/critical occurrences only.
  */
-import type { OracleDrop } from './oracle-drop.ts';
+import type { OracleCycle, OracleDrop } from './oracle-drop.ts';
 
 export const HOUR = 3_600_000;
 
@@ -77,6 +77,8 @@ export interface OracleModel {
   history: Map<string, string[]>;
   /** `${ride}@${hour}` → cycles starting in that hour listed by another window's live drop. */
   strayCycles: Map<string, number>;
+  /** Every cycle that counts (R4), with the live window whose drop holds its counted copy. */
+  countedCycles: { ride: string; cycle: OracleCycle; window: LiveWindow }[];
 }
 
 export const windowKey = (ride: string, start: number): string => `${ride}@${start}`;
@@ -175,6 +177,7 @@ export function buildModel(deliveries: readonly Delivery[]): OracleModel {
   }
 
   const rows: RideHour[] = [];
+  const countedCycles: OracleModel['countedCycles'] = [];
   const strayCycles = new Map<string, number>();
   const occ = new Map<string, { o: Occurrence; spans: Span[] }>();
   for (const w of [...live.values()].sort((a, b) => a.windowStart - b.windowStart)) {
@@ -203,6 +206,7 @@ export function buildModel(deliveries: readonly Delivery[]): OracleModel {
       }
       if (counted.has(c.id) || cycleOwner.get(`${w.ride}\u0000${c.id}`) !== w) continue;
       counted.add(c.id);
+      countedCycles.push({ ride: w.ride, cycle: c, window: w });
       row.cycles++;
       row.riders += c.riders;
       row[c.outcome]++;
@@ -245,5 +249,6 @@ export function buildModel(deliveries: readonly Delivery[]): OracleModel {
     occurrences,
     history,
     strayCycles,
+    countedCycles,
   };
 }

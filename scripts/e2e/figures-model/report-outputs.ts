@@ -34,6 +34,13 @@ export const summarySchema = z.looseObject({
       closed: z.boolean(),
     }),
   ),
+  channelHealth: z.array(
+    z.looseObject({
+      ride: z.string(),
+      channel: z.string(),
+      days: z.array(z.looseObject({ date: z.string(), cycles: num, p95Peak: num })),
+    }),
+  ),
   completeness: z.looseObject({
     rideHoursWithData: num,
     rideHoursExpected: num,

@@ -11,6 +11,7 @@ import { createPark, reportStatus, requestReport } from '@zra/central';
 import { createAgent, parseAgentConfig, type Agent } from '@zra/desktop';
 import { compareSummary, diagnose, instant, type Finding, type Rule } from './compare.ts';
 import { checkRidePages } from './dashboard-check.ts';
+import { compareChannelHealth } from './peaks-check.ts';
 import type { FiguresEnvironment } from './environment.ts';
 import { expectedReport } from './oracle-report.ts';
 import { readOracleDrop } from './oracle-drop.ts';
@@ -164,12 +165,13 @@ export async function runScenario(
     }
     const scope = { ride: r.ride, from: r.from, to: r.to };
     const expected = expectedReport(model, scope, scenario.timezone, scenario.openingHours);
-    const { mismatches, compared } = compareSummary(
-      expected,
-      readSummary(status.summary),
-      severities,
-    );
+    const summary = readSummary(status.summary);
+    const { mismatches, compared } = compareSummary(expected, summary, severities);
     figures += compared + 3; // and the three outcome counts of the report input
+    const rides = r.ride ? [r.ride] : scenario.rides.map((x) => x.id);
+    const health = compareChannelHealth(model, rides, r, scenario.timezone, summary);
+    figures += health.compared;
+    if (health.lines.length > 0) find(['R4'], `${where}, channel health`, health.lines);
     const input = await centralInput(pool, park, r.ride, r.from, r.to);
     const diagnosis = diagnose(model, scope, expected, input, liveProblems);
     const lines = [...mismatches, ...diagnosis.outcomeLines];
