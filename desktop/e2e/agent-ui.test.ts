@@ -1,5 +1,6 @@
 /**
- * The park agent's UI in a real browser whose own time zone is America/New_York, with every
+ * The park agent's UI in a real browser whose own time zone is America/New_York (or
+ * ZRA_BROWSER_ZONE, scripts/harness/browser.ts), with every
  * part real: the headless agent serving the built renderer, an OpenSSH SFTP gateway with a
  * password login, and central with its worker (PostgreSQL, RabbitMQ, the Rust postprocessor
  * and reporter). Each point of issue 16's park-app list is asserted as a technician meets it:
@@ -42,7 +43,7 @@ import {
 import { putOnGateway } from '../src/core/testing/gateway-files.ts';
 import { buildTestDrop } from '../src/core/testing/test-drop.ts';
 import { createDashboardClient } from '../../central/src/testing/dashboard-client.ts';
-import { startBrowser, type TestBrowser } from '../../scripts/harness/browser.ts';
+import { BROWSER_ZONE, startBrowser, type TestBrowser } from '../../scripts/harness/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../../scripts/harness/postgres.ts';
 import {
   AMQP_URL,
@@ -55,9 +56,8 @@ import { waitFor } from '../../scripts/harness/wait-for.ts';
 
 const PARK = 'lago-ui';
 const RIDE = 'thunder-loop';
-/** The park's zone; the browser is in New York, so its own clock must never show. */
+/** The park's zone; the browser is elsewhere, so its own clock must never show. */
 const PARK_ZONE = 'Europe/Rome';
-const BROWSER_ZONE = 'America/New_York';
 const QUEUE_PREFIX = uniqueQueuePrefix('agent-ui');
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const WIDE = { width: 1366, height: 900 };
@@ -167,7 +167,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A signed-in page (the access link), in New York, at 1366 px or phone width. */
+/** A signed-in page (the access link), in the browser's zone, at 1366 px or phone width. */
 async function openApp(viewport = WIDE, hash = '#/'): Promise<Page> {
   const page = await browser.newPage({ viewport, timezoneId: BROWSER_ZONE });
   await page.goto(server.uiUrl);
@@ -214,7 +214,7 @@ function zoneAbbreviations(): RegExp {
 
 /**
  * Every time on the page is relative ("3 min ago", "in 12 min") with the park's time and zone
- * as its tooltip, or the park's time with its zone: never the browser's New York clock.
+ * as its tooltip, or the park's time with its zone: never the browser's own clock.
  */
 async function everyTimeLabelled(page: Page): Promise<number> {
   const times = await page
@@ -259,7 +259,7 @@ afterEach(async () => {
   for (const d of agent?.status().quarantined ?? []) await agent.deleteQuarantined(d.id);
 });
 
-describe('the park agent UI, in a browser in New York, for a park in Rome', () => {
+describe(`the park agent UI, in a browser in ${BROWSER_ZONE}, for a park in Rome`, () => {
   it('lets a technician add a ride, accept its host key, pull, see the drops processed and open the report by its park-local day', async () => {
     const page = await openApp();
     // The token left the address bar; the page still talks to the agent.

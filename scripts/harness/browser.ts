@@ -4,6 +4,24 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 /** Debian's Chromium: Playwright's own browser download cannot be reached from this machine. */
 export const CHROMIUM = '/usr/bin/chromium';
 
+/**
+ * The browser's own time zone in the UI tests, which must never show on a page about a park:
+ * New York, or any other zone named by ZRA_BROWSER_ZONE (a park's own zone proves nothing), so
+ * the walk can be repeated from the other side of the date line.
+ */
+export const BROWSER_ZONE = browserZone(process.env.ZRA_BROWSER_ZONE ?? 'America/New_York');
+
+function browserZone(zone: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
+  } catch {
+    throw new Error(
+      `ZRA_BROWSER_ZONE "${zone}" is not an IANA time zone (e.g. Pacific/Kiritimati)`,
+    );
+  }
+}
+
 /** A headless Chromium whose pages collect every console error and uncaught page error. */
 export interface TestBrowser {
   browser: Browser;

@@ -11,19 +11,19 @@ import { createTestEnvironment, type TestEnvironment } from '../../src/testing/t
 import { recordAudit } from '../../src/users/audit-log.ts';
 import { passwordProblem } from '../../src/users/password-policy.ts';
 import { createUser } from '../../src/users/user-store.ts';
-import { startBrowser, type TestBrowser } from '../../../scripts/harness/browser.ts';
+import { BROWSER_ZONE, startBrowser, type TestBrowser } from '../../../scripts/harness/browser.ts';
 import { buildDashboard, screenshotDir } from './build-dashboard.ts';
 
 /**
  * Access management in the dashboard (issue 21, item 4), in a real Chromium against the real
  * central: an admin resets a viewer's password (the policy's refusal beside the field, then a
  * good one), ends another user's sessions, disables a user, and reads what they did in the
- * audit log; a viewer sees none of it. The browser's zone is America/New_York, so the log's
+ * audit log; a viewer sees none of it. The browser's zone is America/New_York (or
+ * ZRA_BROWSER_ZONE), so the log's
  * UTC times prove they are not the browser's. The steps run in order: the audit log step reads
  * what the steps before it did. With ZRA_SCREENSHOTS=docs the screenshots land in
  * docs/screenshots/.
  */
-const BROWSER_ZONE = 'America/New_York';
 const ADMIN = { username: 'admin', password: 'admin password 1' };
 const VERA = { username: 'vera', password: 'vera first password' };
 /** Refused by the policy: a common password with a few characters added. */
@@ -152,7 +152,7 @@ function utcClock(at: Date): string {
   return `${at.getUTCDate()} ${months[at.getUTCMonth()]} ${at.getUTCFullYear()}, ${two(at.getUTCHours())}:${two(at.getUTCMinutes())} UTC`;
 }
 
-describe('access management in the dashboard (browser zone America/New_York)', () => {
+describe(`access management in the dashboard (browser zone ${BROWSER_ZONE})`, () => {
   it("resets a viewer's password: the policy's refusal beside the field, then a good one ends her sessions and signs her in", async () => {
     const since = browser.problems().length;
     // Vera is signed in twice: in a browser (on a page that does not refresh by itself) and elsewhere.

@@ -18,18 +18,18 @@ import {
 import { buildTestDrop } from '../../src/testing/test-drop.ts';
 import { createUser } from '../../src/users/user-store.ts';
 import { startWorker } from '../../src/worker/worker.ts';
-import { startBrowser, type TestBrowser } from '../../../scripts/harness/browser.ts';
+import { BROWSER_ZONE, startBrowser, type TestBrowser } from '../../../scripts/harness/browser.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { buildDashboard, screenshotDir } from './build-dashboard.ts';
 
 /**
  * The dashboard in a real Chromium against the real central: API, outbox, RabbitMQ, worker and
- * the Rust postprocessor and reporter. The browser's own time zone is America/New_York, so
+ * the Rust postprocessor and reporter. The browser's own time zone is America/New_York (or
+ * ZRA_BROWSER_ZONE, scripts/harness/browser.ts), so
  * every time the pages show in a Rome park's zone proves it is not the browser's. With
  * ZRA_SCREENSHOTS=docs the screenshots land in docs/screenshots/ (committed), at 1366 px and
  * 390 px wide; otherwise in a temp folder.
  */
-const BROWSER_ZONE = 'America/New_York';
 const ADMIN = { username: 'admin', password: 'admin password 1' };
 const VIEWER = { username: 'viewer', password: 'viewer password 1' };
 const WIDE = { width: 1366, height: 768 };
@@ -302,7 +302,7 @@ afterAll(async () => {
   if (process.env.ZRA_SCREENSHOTS !== 'docs') await rm(shotDir, { recursive: true, force: true });
 });
 
-describe('central dashboard in a browser (browser zone America/New_York)', () => {
+describe(`central dashboard in a browser (browser zone ${BROWSER_ZONE})`, () => {
   it('is served at / with the one CSP, long-cached assets and an SPA fallback', async () => {
     const index = await fetch(`${central.url}/parks/alpha`);
     expect(index.status).toBe(200);
