@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateSmallDrop } from '@zra/shared';
 import AdmZip from 'adm-zip';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import type { CentralConfig } from '../config.ts';
@@ -27,7 +27,7 @@ let env: TestEnvironment;
 let central: RunningCentral;
 let token: string;
 let broker: ChannelModel;
-let channel: Channel;
+let channel: ConfirmChannel;
 
 beforeAll(async () => {
   env = await createTestEnvironment('worker');
@@ -38,7 +38,8 @@ beforeAll(async () => {
     timezone: 'Europe/Rome',
   }));
   broker = await amqp.connect(env.config.amqpUrl);
-  channel = await broker.createChannel();
+  // Confirmed: a test that publishes and then drains must know the broker holds the message.
+  channel = await broker.createConfirmChannel();
 });
 
 afterAll(async () => {
@@ -149,6 +150,8 @@ describe('worker', () => {
       Buffer.from(JSON.stringify({ batchId: processedBatch })),
       { persistent: true, messageId: processedBatch },
     );
+    // Unconfirmed, the message could reach the queue after the drain found it empty.
+    await channel.waitForConfirms();
     await drain();
     expect(await resultRows(processedBatch)).toEqual(before);
     expect((await batch(processedBatch)).state).toBe('processed');
