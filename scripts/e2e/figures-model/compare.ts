@@ -25,12 +25,12 @@ export function near(expected: number, got: number): boolean {
   return Math.abs(expected - got) <= REL * Math.max(Math.abs(expected), Math.abs(got)) + 1e-9;
 }
 
-const show = (v: number | null): string =>
+export const show = (v: number | null): string =>
   v === null ? 'null' : Number.isInteger(v) ? String(v) : v.toPrecision(8);
 
 export const instant = (t: number): string => new Date(t).toISOString().replace('.000Z', 'Z');
 
-function nullableNear(e: number | null, g: number | null): boolean {
+export function nullableNear(e: number | null, g: number | null): boolean {
   return e === null || g === null ? e === g : near(e, g);
 }
 

@@ -68,6 +68,10 @@ export function nextDate(date: string): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + 24 * HOUR).toISOString().slice(0, 10);
 }
 
+export function previousDate(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 24 * HOUR).toISOString().slice(0, 10);
+}
+
 /** Every park-local date touched by [from, to). */
 export function datesOf(from: number, to: number, tz: string): string[] {
   const last = localDate(to - 1, tz);
