@@ -26,9 +26,11 @@ let token: string;
 
 /** Which side of the COMMIT the next cut lands on, or null when unarmed. */
 let armed: ProxyDirection | null = null;
-// A simple-query COMMIT ('Q' … "COMMIT\0") going to the server; its CommandComplete
-// ('C' … "COMMIT\0") coming back.
-const COMMIT = Buffer.from('COMMIT\0', 'latin1');
+// The commit of a stored drop is one statement, `SELECT record_stored_drop(…)`, in its own
+// implicit transaction: its text goes to the server in the Parse message, and its answer
+// (the column named after the function, then ReadyForQuery once committed) comes back in one
+// flush after the commit.
+const COMMIT = Buffer.from('record_stored_drop', 'latin1');
 
 beforeAll(async () => {
   env = await createTestEnvironment('fault-pg-cut');

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { windowInFutureReason } from '@zra/shared';
-import type { DropRejectionCode, Manifest, VerifyResult } from '@zra/shared';
+import type { DropRejectionCode, VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import { isUniqueViolation, withTransaction } from '../db/pool.ts';
-import { enqueue } from '../queue/outbox.ts';
+import type { QueueMessages } from '../queue/messages.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
 import type { CommitOutput } from './ingest-schemas.ts';
-
-/**
- * Key space of the advisory locks that serialise commits of one ride (the two-integer form,
- * so it cannot meet a single-bigint lock such as node-pg-migrate's).
- */
-const RIDE_COMMIT_LOCK = 0x5a5201;
 
 /** The path a drop came by: the park app's upload, or central's own pull from the gateway. */
 export type DropSource = 'app' | 'central';
@@ -34,9 +28,11 @@ export interface DropToRecord {
   sha256: string;
   blobPath: string;
   verdict: Verdict;
+  /** The upload that brought it (the park app's path): its row goes with the commit. */
+  uploadId?: string;
   /**
-   * Runs first inside the commit's transaction (an ingest commit removes its upload row; a
-   * re-check removes the quarantined row it replaces), so it commits or rolls back with it.
+   * Runs first inside the commit's transaction (a re-check removes the quarantined row it
+   * replaces), so it commits or rolls back with it.
    */
   before?: (c: pg.PoolClient) => Promise<void>;
   /** Runs last inside the same transaction, with the outcome (central pull's file record). */
@@ -50,52 +46,75 @@ export interface DropToRecord {
  * ride-window as replaced by the new one (rule R2) and writes the outbox row. Content identity
  * is the database's: a concurrent commit of the same content (or the same bad bytes) fails on
  * the unique constraint, which the caller turns into `duplicate` ({@link isDuplicateCommit}).
+ *
+ * A stored drop is recorded by the database function `record_stored_drop` (its migration says
+ * why): with nothing else to do in the transaction, as one statement.
  */
 export async function recordDrop(pool: pg.Pool, drop: DropToRecord): Promise<CommitOutput> {
   const batchId = randomUUID();
-  const { park, verdict } = drop;
-  const base = [
-    batchId,
-    park.id,
-    drop.sha256,
-    drop.bytes,
-    drop.fileName,
-    drop.blobPath,
-    drop.source,
-  ];
+  const { verdict } = drop;
+  if (verdict.ok && !drop.before && !drop.after) {
+    await pool.query(RECORD_STORED_DROP, storedDropParams(batchId, drop, verdict));
+    return { status: 'stored', batchId };
+  }
   return withTransaction(pool, async (c) => {
     await drop.before?.(c);
     let outcome: CommitOutput;
     if (!verdict.ok) {
+      if (drop.uploadId) await c.query('DELETE FROM uploads WHERE id = $1', [drop.uploadId]);
       await c.query(
         `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, source, state,
                               error_code, error)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'quarantined', $8, $9)`,
-        [...base, verdict.code, verdict.reason],
+        [
+          batchId,
+          drop.park.id,
+          drop.sha256,
+          drop.bytes,
+          drop.fileName,
+          drop.blobPath,
+          drop.source,
+          verdict.code,
+          verdict.reason,
+        ],
       );
       outcome = { status: 'quarantined', batchId, code: verdict.code, reason: verdict.reason };
     } else {
-      const m = verdict.manifest;
-      await lockRide(c, park, m.ride);
-      await lockLiveBatch(c, park, m);
-      await c.query(
-        `INSERT INTO rides (park_id, id, model, name) VALUES ($1, $2, $3, $2)
-         ON CONFLICT (park_id, id) DO NOTHING`,
-        [park.id, m.ride, m.model],
-      );
-      await c.query(
-        `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, source, state,
-                              ride_id, sequence, window_start, window_end, content_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'stored', $8, $9, $10, $11, $12)`,
-        [...base, m.ride, m.sequence, m.window.start, m.window.end, verdict.contentId],
-      );
-      await supersedeRideWindow(c, park, m, batchId);
-      await enqueue(c, 'postprocess', { batchId }, batchId);
+      await c.query(RECORD_STORED_DROP, storedDropParams(batchId, drop, verdict));
       outcome = { status: 'stored', batchId };
     }
     await drop.after?.(c, outcome);
     return outcome;
   });
+}
+
+const RECORD_STORED_DROP = `SELECT record_stored_drop($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+  $11, $12, $13, $14, $15)`;
+
+function storedDropParams(
+  batchId: string,
+  drop: DropToRecord,
+  verdict: Extract<Verdict, { ok: true }>,
+): unknown[] {
+  const m = verdict.manifest;
+  const message: QueueMessages['postprocess'] = { batchId };
+  return [
+    batchId,
+    drop.park.id,
+    drop.sha256,
+    drop.bytes,
+    drop.fileName,
+    drop.blobPath,
+    drop.source,
+    m.ride,
+    m.model,
+    m.sequence,
+    m.window.start,
+    m.window.end,
+    verdict.contentId,
+    JSON.stringify(message),
+    drop.uploadId ?? null,
+  ];
 }
 
 /** The commit lost to a concurrent commit of the same content (or of the same bad bytes). */
@@ -159,59 +178,15 @@ export function judgeInContext(
 }
 
 /**
- * Serialises the commits of one ride until the transaction ends, so that of two revisions of
- * one ride-window committed at once the later sees the earlier and replaces it.
+ * Serialises the commits of one ride until the transaction ends (the database function
+ * `lock_ride_commits`, which `record_stored_drop` takes too).
  */
 async function lockRide(
   c: pg.PoolClient,
   park: Pick<ParkIdentity, 'id'>,
   ride: string,
 ): Promise<void> {
-  await c.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
-    RIDE_COMMIT_LOCK,
-    `${park.id}/${ride}`,
-  ]);
-}
-
-/**
- * Takes the row lock of the ride-window's live batch before the revision is inserted. A job
- * that updates that batch (its state) without the ride's lock would otherwise deadlock with
- * this commit: its update, written after the revision's insert, defers a check of
- * `batches_one_live_per_ride_window` that waits at its COMMIT for this transaction, while
- * this transaction's supersede waits for its row. Locked first, the job either finishes
- * before the insert (nothing to check) or waits until the batch is replaced.
- */
-async function lockLiveBatch(
-  c: pg.PoolClient,
-  park: Pick<ParkIdentity, 'id'>,
-  m: Manifest,
-): Promise<void> {
-  await c.query(
-    `SELECT id FROM batches
-      WHERE park_id = $1 AND ride_id = $2 AND window_start = $3
-        AND superseded_by IS NULL AND content_id IS NOT NULL
-        FOR NO KEY UPDATE`,
-    [park.id, m.ride, m.window.start],
-  );
-}
-
-/**
- * The ride-window is the unit of data: any earlier live batch of the same park, ride and
- * window start (whatever its sequence) is replaced by the one just inserted (docs/central.md,
- * "Counting rule"). Runs under the ride's lock; the newest commit wins.
- */
-async function supersedeRideWindow(
-  c: pg.PoolClient,
-  park: ParkIdentity,
-  m: Manifest,
-  batchId: string,
-): Promise<void> {
-  await c.query(
-    `UPDATE batches SET superseded_by = $1, updated_at = now()
-      WHERE park_id = $2 AND ride_id = $3 AND window_start = $4
-        AND id <> $1 AND superseded_by IS NULL AND content_id IS NOT NULL`,
-    [batchId, park.id, m.ride, m.window.start],
-  );
+  await c.query('SELECT lock_ride_commits($1, $2)', [park.id, ride]);
 }
 
 /** What became of a stored drop that the full check refused after commit. */

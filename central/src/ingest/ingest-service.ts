@@ -274,9 +274,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
       sha256: stored.sha256,
       blobPath: stored.blobPath,
       verdict,
-      after: async (c) => {
-        await c.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
-      },
+      uploadId: upload.id,
     });
   }
 
