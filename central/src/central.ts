@@ -283,7 +283,7 @@ function countIngestedBytes(ingest: IngestService, metrics: CentralMetrics): Ing
     begin: (park, input) => ingest.begin(park, input),
     async chunk(park, input) {
       const out = await ingest.chunk(park, input);
-      metrics.bytesIngested.inc(input.chunk.size);
+      metrics.bytesIngested.inc(input.data.length);
       return out;
     },
     commit: (park, input) => ingest.commit(park, input),

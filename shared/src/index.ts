@@ -20,3 +20,4 @@ export * from './threads/thread-pool.ts';
 export * from './concurrency/semaphore.ts';
 export * from './threads/serve-thread-tasks.ts';
 export { DEFAULT_OPENING_HOURS } from './generator/park-plan.ts';
+export * from './ingest/chunk-place.ts';

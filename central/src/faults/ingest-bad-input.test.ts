@@ -92,7 +92,7 @@ async function blobFiles(): Promise<string[]> {
 /** A raw POST to a tRPC procedure, as a misbehaving client would send it. */
 async function post(
   procedure: string,
-  body: string | FormData,
+  body: string | FormData | Uint8Array,
   headers: Record<string, string> = { 'content-type': 'application/json' },
 ) {
   const res = await fetch(`${central.url}/trpc/${procedure}`, {
@@ -267,7 +267,7 @@ describe('ingest under bad input', () => {
   it('answers malformed input with 400 naming the field', async () => {
     const drop = buildTestDrop({ park: 'park-a', sequence: 5 });
     const good = beginInput(drop);
-    const cases: [string, string | FormData, string, Record<string, string>?][] = [
+    const cases: [string, string | FormData | Uint8Array, string, Record<string, string>?][] = [
       ['ingest.begin', JSON.stringify({ ...good, sha256: 'not-hex' }), 'sha256'],
       ['ingest.begin', JSON.stringify({ ...good, bytes: -5 }), 'bytes'],
       ['ingest.begin', JSON.stringify({ ...good, parkId: 'park-b' }), 'parkId'],
@@ -283,6 +283,27 @@ describe('ingest under bad input', () => {
     badOffset.set('offset', 'twelve');
     badOffset.set('chunk', new Blob([new Uint8Array(3)]));
     cases.push(['ingest.chunk', badOffset, 'offset', {}]);
+    // The plain-body chunk: its place is in two headers, its bytes are the body.
+    const octet = { 'content-type': 'application/octet-stream' };
+    const place = {
+      'x-zra-upload-id': '00000000-0000-4000-8000-000000000000',
+      'x-zra-offset': '0',
+    };
+    const bytes = new Uint8Array(3);
+    cases.push(['ingest.chunkBytes', bytes, 'x-zra-upload-id', { ...octet, 'x-zra-offset': '0' }]);
+    cases.push([
+      'ingest.chunkBytes',
+      bytes,
+      'x-zra-offset',
+      { ...octet, ...place, 'x-zra-offset': '-1' },
+    ]);
+    cases.push([
+      'ingest.chunkBytes',
+      bytes,
+      'x-zra-offset',
+      { ...octet, ...place, 'x-zra-offset': '1e3' },
+    ]);
+    cases.push(['ingest.chunkBytes', '', 'chunk must hold 1 to', { ...octet, ...place }]);
 
     for (const [procedure, body, field, headers] of cases) {
       const answer = await post(procedure, body, headers);

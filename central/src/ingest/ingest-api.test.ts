@@ -10,6 +10,7 @@ import {
   createParkClient,
   createTestEnvironment,
   sendChunk,
+  sendChunkForm,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -154,6 +155,29 @@ describe('ingest API', () => {
     expect(resumed).toEqual({ status: 'upload', uploadId: first.uploadId, offset: half });
     await sendChunk(client, first.uploadId, half, drop.zip.subarray(half));
     const result = await client.ingest.commit.mutate({ uploadId: first.uploadId });
+    expect(result.status).toBe('stored');
+    const { rows } = await env.pool.query('SELECT blob_path FROM batches WHERE id = $1', [
+      result.batchId,
+    ]);
+    expect(sha(await readFile(rows[0].blob_path))).toBe(sha(drop.zip));
+  });
+
+  it('takes the multipart chunks of older agents too, even mixed with plain ones in one upload', async () => {
+    const drop = buildTestDrop({ sequence: 12 });
+    const client = createParkClient(central.url, token);
+    const begun = await client.ingest.begin.mutate({
+      sha256: sha(drop.zip),
+      contentId: (verifyDrop(drop.zip) as { contentId: string }).contentId,
+      bytes: drop.zip.length,
+      fileName: drop.fileName,
+    });
+    if (begun.status !== 'upload') throw new Error('expected an upload');
+    const third = Math.floor(drop.zip.length / 3);
+    const at = await sendChunkForm(client, begun.uploadId, 0, drop.zip.subarray(0, third));
+    expect(at.offset).toBe(third);
+    await sendChunk(client, begun.uploadId, third, drop.zip.subarray(third, 2 * third));
+    await sendChunkForm(client, begun.uploadId, 2 * third, drop.zip.subarray(2 * third));
+    const result = await client.ingest.commit.mutate({ uploadId: begun.uploadId });
     expect(result.status).toBe('stored');
     const { rows } = await env.pool.query('SELECT blob_path FROM batches WHERE id = $1', [
       result.batchId,

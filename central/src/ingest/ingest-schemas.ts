@@ -24,10 +24,11 @@ export const beginOutputSchema = z.discriminatedUnion('status', [
 ]);
 
 /**
- * The chunk arrives as multipart FormData (tRPC passes non-JSON bodies through `httpLink`),
- * so its fields are strings and a Blob; they are checked here, once, at the boundary.
+ * `ingest.chunk`, the form older agents send: multipart FormData (tRPC passes non-JSON
+ * bodies through `httpLink`), so its fields are strings and a Blob; they are checked here,
+ * once, at the boundary. `ingest.chunkBytes` takes the bytes as the plain body instead.
  */
-export const chunkInputSchema = z.instanceof(FormData).transform((form, ctx) => {
+export const chunkFormSchema = z.instanceof(FormData).transform((form, ctx) => {
   const parsed = z
     .strictObject({
       uploadId: z.uuid(),
@@ -69,7 +70,12 @@ export const commitOutputSchema = z.discriminatedUnion('status', [
 
 export type BeginInput = z.infer<typeof beginInputSchema>;
 export type BeginOutput = z.infer<typeof beginOutputSchema>;
-export type ChunkInput = z.output<typeof chunkInputSchema>;
+/** A chunk as the ingest service takes it, whichever form it came in. */
+export interface ChunkInput {
+  uploadId: string;
+  offset: number;
+  data: Buffer;
+}
 export type ChunkOutput = z.infer<typeof chunkOutputSchema>;
 export type CommitInput = z.infer<typeof commitInputSchema>;
 export type CommitOutput = z.infer<typeof commitOutputSchema>;

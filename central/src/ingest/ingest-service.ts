@@ -332,7 +332,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     },
 
     async chunk(park, input) {
-      const data = Buffer.from(await input.chunk.arrayBuffer());
+      const { data } = input;
       return withTransaction(pool, async (c) => {
         // The row lock serialises concurrent chunks of one upload.
         const upload = await lockUpload(c, park, input.uploadId);

@@ -99,6 +99,8 @@ export interface CentralContext extends CentralServices {
   currentSession(): Promise<SessionView | null>;
   /** The `x-zra-csrf` header, required on dashboard mutations. */
   csrfHeader: string | undefined;
+  /** The `x-zra-upload-id` and `x-zra-offset` headers: where a plain-body chunk belongs. */
+  chunkPlace: { uploadId: string | undefined; offset: string | undefined };
   /**
    * The client's address: the socket's, or behind a trusted proxy (`TRUSTED_PROXIES`) the
    * client's from `X-Forwarded-For`.

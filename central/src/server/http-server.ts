@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
+import { CHUNK_OFFSET_HEADER, CHUNK_UPLOAD_ID_HEADER } from '@zra/shared';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { cookieValue } from '../users/cookies.ts';
@@ -114,6 +115,10 @@ export async function startHttpServer(
         currentSession: () =>
           (session ??= sessionId ? sessionFor(deps.pool, sessionId) : Promise.resolve(null)),
         csrfHeader: headerValue(req.headers['x-zra-csrf']),
+        chunkPlace: {
+          uploadId: headerValue(req.headers[CHUNK_UPLOAD_ID_HEADER]),
+          offset: headerValue(req.headers[CHUNK_OFFSET_HEADER]),
+        },
         setCookie: (cookie: string) => res.appendHeader('set-cookie', cookie),
       };
     },

@@ -128,7 +128,7 @@ describe('/metrics', () => {
     const chunks = Math.ceil(drop.zip.length / 1024);
     expect(
       sample(text, 'zra_http_request_duration_seconds_count', {
-        route: 'ingest.chunk',
+        route: 'ingest.chunkBytes',
         status: '200',
       }),
     ).toBe(chunks);

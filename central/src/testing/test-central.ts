@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyDrop } from '@zra/shared';
+import { CHUNK_PLACE_CONTEXT, chunkPlaceHeadersOf, verifyDrop } from '@zra/shared';
 import {
   createTRPCClient,
   httpBatchLink,
@@ -85,7 +85,10 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
   };
 }
 
-/** A tRPC client as the park agent builds it: FormData through `httpLink`, JSON batched. */
+/**
+ * A tRPC client as the park agent builds it: binary chunks and FormData through `httpLink`
+ * (a chunk's place in its headers), JSON batched.
+ */
 export function createParkClient(baseUrl: string, token: string): TRPCClient<AppRouter> {
   const url = `${baseUrl}/trpc`;
   const headers = () => ({ authorization: `Bearer ${token}` });
@@ -93,15 +96,30 @@ export function createParkClient(baseUrl: string, token: string): TRPCClient<App
     links: [
       splitLink({
         condition: (op) => isNonJsonSerializable(op.input),
-        true: httpLink({ url, headers }),
+        true: httpLink({
+          url,
+          headers: ({ op }) => ({ ...headers(), ...chunkPlaceHeadersOf(op.context) }),
+        }),
         false: httpBatchLink({ url, headers }),
       }),
     ],
   });
 }
 
-/** Sends one chunk the way the agent does. */
+/** Sends one chunk the way the agent does: its bytes as the body (`ingest.chunkBytes`). */
 export function sendChunk(
+  client: TRPCClient<AppRouter>,
+  uploadId: string,
+  offset: number,
+  bytes: Uint8Array,
+): Promise<{ offset: number }> {
+  return client.ingest.chunkBytes.mutate(bytes, {
+    context: { [CHUNK_PLACE_CONTEXT]: { uploadId, offset } },
+  });
+}
+
+/** Sends one chunk as older agents do: a multipart form (`ingest.chunk`). */
+export function sendChunkForm(
   client: TRPCClient<AppRouter>,
   uploadId: string,
   offset: number,

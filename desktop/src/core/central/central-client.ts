@@ -7,6 +7,7 @@ import {
   type TRPCClient,
 } from '@trpc/client';
 import type { AppRouter } from '@zra/central/router';
+import { chunkPlaceHeadersOf } from '@zra/shared';
 import { centralFetch } from './central-fetch.ts';
 
 /** The typed tRPC client of the central API, as a park sees it. */
@@ -14,8 +15,8 @@ export type CentralClient = TRPCClient<AppRouter>;
 
 /**
  * Connects to central at `baseUrl` (the tRPC endpoint is `${baseUrl}/trpc`) with the park's
- * bearer token. FormData (upload chunks) must go through `httpLink`: `httpBatchLink` cannot
- * carry non-JSON bodies. Everything else is batched. Every request has a deadline
+ * bearer token. Upload chunks (their bytes as the body, their place in headers) must go
+ * through `httpLink`: `httpBatchLink` cannot carry non-JSON bodies. Everything else is batched. Every request has a deadline
  * (`timeoutMs`, see central-fetch.ts): uploads, heartbeats and the global view alike.
  */
 export function createCentralClient(
@@ -30,7 +31,11 @@ export function createCentralClient(
     links: [
       splitLink({
         condition: (op) => isNonJsonSerializable(op.input),
-        true: httpLink({ url, headers, fetch }),
+        true: httpLink({
+          url,
+          headers: ({ op }) => ({ ...headers(), ...chunkPlaceHeadersOf(op.context) }),
+          fetch,
+        }),
         false: httpBatchLink({ url, headers, fetch }),
       }),
     ],

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { TRPCClientError } from '@trpc/client';
+import { CHUNK_PLACE_CONTEXT } from '@zra/shared';
 import type { Logger } from 'pino';
 import type { DropBuffer } from '../buffer/drop-buffer.ts';
 import type { DropRecord } from '../buffer/drop-record.ts';
@@ -176,12 +177,13 @@ async function uploadDrop(
         throw new Error(`the blob is shorter than the ${drop.bytes} bytes recorded`);
       }
       await deps.throttle?.(length);
-      const form = new FormData();
-      form.set('uploadId', begun.uploadId);
-      form.set('offset', String(offset));
-      form.set('chunk', new Blob([chunk]));
+      const place = { uploadId: begun.uploadId, offset };
       try {
-        offset = (await client.ingest.chunk.mutate(form)).offset;
+        offset = (
+          await client.ingest.chunkBytes.mutate(chunk, {
+            context: { [CHUNK_PLACE_CONTEXT]: place },
+          })
+        ).offset;
       } catch (err) {
         // Central holds another end (a chunk answered after we gave up on it): ask again.
         if (codeOf(err) !== 'CONFLICT' || ++resyncs > MAX_RESYNCS) throw err;

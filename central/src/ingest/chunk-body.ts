@@ -1,0 +1,25 @@
+import { DomainError } from '../domain-error.ts';
+import { MAX_CHUNK_BYTES } from './ingest-schemas.ts';
+
+/**
+ * A plain-body chunk's bytes (`ingest.chunkBytes`), read whole: 1 to MAX_CHUNK_BYTES of them.
+ * Past the limit the rest is read and dropped rather than the request cut, so the client gets
+ * the answer instead of a reset connection; the HTTP body limit (a little above) bounds that.
+ */
+export async function readChunkBody(body: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  for await (const piece of body) {
+    size += piece.byteLength;
+    if (size <= MAX_CHUNK_BYTES) pieces.push(piece);
+  }
+  if (size === 0 || size > MAX_CHUNK_BYTES) throw wrongSize();
+  return Buffer.concat(pieces, size);
+}
+
+function wrongSize(): DomainError {
+  return new DomainError(
+    'invalid_input',
+    `a chunk must hold 1 to ${MAX_CHUNK_BYTES} bytes: send the upload in smaller chunks`,
+  );
+}
