@@ -138,11 +138,15 @@ class FilesystemUploads implements UploadArea {
     return path;
   }
 
+  /**
+   * Writes in place, never truncating: bytes a crash left past the recorded end are written
+   * over by the chunks that follow, and a late write of a chunk already taken (a retry's first
+   * try) carries the same bytes, which a truncate would have cut from behind the chunks after
+   * it. `promote` cuts the file to the upload's size.
+   */
   async write(ref: string, offset: number, data: Buffer): Promise<void> {
     const file = await open(ref, 'r+');
     try {
-      // Truncate first: a crash after a write but before the row update leaves stray bytes.
-      await file.truncate(offset);
       await file.write(data, 0, data.length, offset);
       await file.sync();
     } finally {
@@ -185,7 +189,8 @@ class FilesystemUploads implements UploadArea {
    * copied, and the chunks were fsynced as they came. A filesystem that cannot link gets a
    * durable copy instead.
    */
-  async promote(ref: string, _size: number, sha256: string): Promise<string> {
+  async promote(ref: string, size: number, sha256: string): Promise<string> {
+    await cutTo(ref, size);
     const target = this.store.blobPath(sha256);
     await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
     const temp = `${target}.${randomUUID()}.tmp`;
@@ -219,6 +224,21 @@ class FilesystemUploads implements UploadArea {
       const info = await stat(ref).catch(() => null);
       if (info) yield { uploadId, ref, modifiedMs: info.mtimeMs };
     }
+  }
+}
+
+/**
+ * Nothing past an upload's size may become part of its blob: a late write begun for an earlier
+ * size of a reset upload could have left bytes there. Cut durably, and only when there are any.
+ */
+async function cutTo(ref: string, size: number): Promise<void> {
+  if ((await stat(ref)).size <= size) return;
+  const file = await open(ref, 'r+');
+  try {
+    await file.truncate(size);
+    await file.sync();
+  } finally {
+    await file.close();
   }
 }
 

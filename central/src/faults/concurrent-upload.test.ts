@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyDrop, writeDropZip } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,42 @@ describe('the same drop uploaded twice at once', () => {
 
     expect(trpcCode(err)).toBe('NOT_FOUND');
     expect((err as Error).message).toContain('call begin again');
+  });
+
+  it('a chunk sent twice at once (a retry meeting its first try) moves the upload once; the other copy is told where it stands', async () => {
+    const drop = buildTestDrop({ sequence: 201, cycles: 6 });
+    const client = createParkClient(central.url, token);
+    const begun = await client.ingest.begin.mutate({
+      sha256: sha(drop.zip),
+      contentId: contentIdOf(drop.zip),
+      bytes: drop.zip.length,
+      fileName: drop.fileName,
+    });
+    if (begun.status !== 'upload') throw new Error(`expected an upload, got ${begun.status}`);
+    const half = Math.floor(drop.zip.length / 2);
+    const first = drop.zip.subarray(0, half);
+    const tries = await Promise.allSettled(
+      [1, 2, 3].map(() => sendChunk(client, begun.uploadId, 0, first)),
+    );
+    const taken = tries.filter((t) => t.status === 'fulfilled');
+    expect(taken.map((t) => t.value)).toEqual([{ offset: half }]);
+    for (const t of tries) {
+      if (t.status === 'fulfilled') continue;
+      expect(trpcCode(t.reason)).toBe('CONFLICT');
+      expect((t.reason as Error).message).toContain(`resume from offset ${half}`);
+    }
+    await sendChunk(client, begun.uploadId, half, drop.zip.subarray(half));
+    // A copy of the first chunk that arrives late is refused and changes nothing.
+    expect(
+      trpcCode(await sendChunk(client, begun.uploadId, 0, first).catch((e: unknown) => e)),
+    ).toBe('CONFLICT');
+    const committed = await client.ingest.commit.mutate({ uploadId: begun.uploadId });
+    expect(committed.status).toBe('stored');
+    const { rows } = await env.pool.query<{ blob_path: string }>(
+      'SELECT blob_path FROM batches WHERE id = $1',
+      [committed.batchId],
+    );
+    expect(sha(await readFile(rows[0]?.blob_path ?? ''))).toBe(sha(drop.zip));
   });
 
   it('leaves no upload rows, no partial files, no blob temp files, and every batch its blob', async () => {

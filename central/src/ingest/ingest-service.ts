@@ -4,7 +4,6 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { BlobMissingError, type BlobStore } from '../blob/blob-store.ts';
 import { infrastructureFault } from '../infra/infrastructure-fault.ts';
-import { withTransaction } from '../db/pool.ts';
 import { DomainError } from '../domain-error.ts';
 import type { IngestService } from '../server/context.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
@@ -109,14 +108,20 @@ export function createIngestService(deps: IngestDeps): IngestService {
     );
   }
 
-  /** The park's upload, every declared byte received; otherwise what the agent must do. */
-  async function completeUpload(park: ParkIdentity, uploadId: string): Promise<UploadRow> {
+  /** The park's upload (another park's is as unknown as one never begun). */
+  async function uploadOfPark(park: ParkIdentity, uploadId: string): Promise<UploadRow> {
     const r = await pool.query<UploadRow>('SELECT * FROM uploads WHERE id = $1 AND park_id = $2', [
       uploadId,
       park.id,
     ]);
     const upload = r.rows[0];
     if (!upload) throw uploadNotFound(uploadId);
+    return upload;
+  }
+
+  /** The park's upload, every declared byte received; otherwise what the agent must do. */
+  async function completeUpload(park: ParkIdentity, uploadId: string): Promise<UploadRow> {
+    const upload = await uploadOfPark(park, uploadId);
     const declared = Number(upload.bytes);
     const received = Number(upload.received_bytes);
     if (received !== declared) {
@@ -331,35 +336,37 @@ export function createIngestService(deps: IngestDeps): IngestService {
       return { status: 'upload', uploadId: upload.id, offset: Number(upload.received_bytes) };
     },
 
+    /**
+     * No lock is held while the bytes are written: the row moves only if it still stands where
+     * the chunk began (compare-and-set), and whatever wrote to the same place meanwhile wrote
+     * the same bytes, because an upload is one file, named by its SHA-256. A chunk that loses
+     * the race (an agent's retry that met its own first try) is told where the upload stands.
+     */
     async chunk(park, input) {
       const { data } = input;
-      return withTransaction(pool, async (c) => {
-        // The row lock serialises concurrent chunks of one upload.
-        const upload = await lockUpload(c, park, input.uploadId);
-        const stored = Number(upload.received_bytes);
-        if (input.offset !== stored) {
-          throw new DomainError(
-            'conflict',
-            `chunk offset ${input.offset} is not where the upload stands: central holds ${stored} bytes; resume from offset ${stored}`,
-          );
-        }
-        const end = stored + data.length;
-        if (end > Number(upload.bytes)) {
-          throw new DomainError(
-            'invalid_input',
-            `chunk ends at byte ${end}, past the declared size of ${upload.bytes} bytes`,
-          );
-        }
-        await blobs.uploads.write(upload.temp_path, stored, data);
-        await c.query('UPDATE uploads SET received_bytes = $2, updated_at = now() WHERE id = $1', [
-          upload.id,
-          end,
-        ]);
-        // Stored and recorded. A COMMIT that fails leaves the hash ahead of the row; the chunk
-        // sent again at the row's offset does not continue it, so it is dropped.
-        hashes.add(upload.id, stored, data);
-        return { offset: end };
-      });
+      const upload = await uploadOfPark(park, input.uploadId);
+      const stored = Number(upload.received_bytes);
+      if (input.offset !== stored) throw notWhereUploadStands(input.offset, stored);
+      const end = stored + data.length;
+      if (end > Number(upload.bytes)) {
+        throw new DomainError(
+          'invalid_input',
+          `chunk ends at byte ${end}, past the declared size of ${upload.bytes} bytes`,
+        );
+      }
+      await blobs.uploads.write(upload.temp_path, stored, data).catch(goneMeansNotFound(upload.id));
+      const moved = await pool.query(
+        `UPDATE uploads SET received_bytes = $3, updated_at = now()
+          WHERE id = $1 AND received_bytes = $2`,
+        [upload.id, stored, end],
+      );
+      if (moved.rowCount === 0) {
+        const now = await uploadOfPark(park, upload.id);
+        throw notWhereUploadStands(input.offset, Number(now.received_bytes));
+      }
+      // Stored and recorded; a chunk refused above adds nothing to the running hash.
+      hashes.add(upload.id, stored, data);
+      return { offset: end };
     },
 
     async commit(park, input) {
@@ -422,18 +429,11 @@ export function createIngestService(deps: IngestDeps): IngestService {
   };
 }
 
-async function lockUpload(
-  c: pg.PoolClient,
-  park: ParkIdentity,
-  uploadId: string,
-): Promise<UploadRow> {
-  const r = await c.query<UploadRow>(
-    'SELECT * FROM uploads WHERE id = $1 AND park_id = $2 FOR UPDATE',
-    [uploadId, park.id],
+function notWhereUploadStands(offset: number, stored: number): DomainError {
+  return new DomainError(
+    'conflict',
+    `chunk offset ${offset} is not where the upload stands: central holds ${stored} bytes; resume from offset ${stored}`,
   );
-  const upload = r.rows[0];
-  if (!upload) throw uploadNotFound(uploadId);
-  return upload;
 }
 
 /**

@@ -159,6 +159,27 @@ export function blobStoreContract(
       await store.uploads.remove(ref);
     });
 
+    it('a late copy of a chunk already taken, written after the chunks that follow it, leaves them whole', async () => {
+      const ref = await store.uploads.create(randomUUID());
+      const data = randomBytes(80_000);
+      await store.uploads.write(ref, 0, data.subarray(0, 40_000));
+      await store.uploads.write(ref, 40_000, data.subarray(40_000));
+      // An agent's first try of the first chunk, which it gave up on and sent again, lands now.
+      await store.uploads.write(ref, 0, data.subarray(0, 40_000));
+      expect((await collect(store.uploads.stream(ref, data.length))).equals(data)).toBe(true);
+      await store.uploads.remove(ref);
+    });
+
+    it("promotes only the upload's size: bytes a late write left past it are not in the drop", async () => {
+      const ref = await store.uploads.create(randomUUID());
+      const data = randomBytes(50_000);
+      await store.uploads.write(ref, 0, data);
+      await store.uploads.write(ref, 50_000, randomBytes(7_000));
+      const blob = await store.uploads.promote(ref, data.length, sha256(data));
+      expect((await collect((await store.read(blob)).stream)).equals(data)).toBe(true);
+      await store.uploads.remove(ref);
+    });
+
     it('forgets every byte of an upload at a reset: it starts again from offset 0', async () => {
       const ref = await store.uploads.create(randomUUID());
       await store.uploads.write(ref, 0, randomBytes(5000));
