@@ -16,7 +16,7 @@ import { parseArgs, promisify } from 'node:util';
 import { createPark, startCentral } from '@zra/central';
 import { createTestEnvironment } from '@zra/central/testing';
 import { createCentralClient, DropBuffer } from '@zra/desktop';
-import { verifyDrop } from '@zra/shared';
+import { chunkPlaceHeaders, verifyDrop } from '@zra/shared';
 import { silentLogger } from '../../desktop/src/core/logger.ts';
 import { uploadBuffered } from '../../desktop/src/core/upload/upload.ts';
 import { median, megabytesPerSecond } from '../lib/stats.ts';
@@ -156,14 +156,16 @@ async function curlRound(): Promise<number> {
           'status=none',
         ]);
       }
+      // The request the agent sends: the bytes as the body, the place in two headers.
       await curl([
-        '-F',
-        `uploadId=${begun.uploadId}`,
-        '-F',
-        `offset=${offset}`,
-        '-F',
-        `chunk=@${part};type=application/octet-stream`,
-        `${base}/ingest.chunk`,
+        '-H',
+        'content-type: application/octet-stream',
+        ...Object.entries(chunkPlaceHeaders({ uploadId: begun.uploadId, offset })).flatMap(
+          ([name, value]) => ['-H', `${name}: ${value}`],
+        ),
+        '--data-binary',
+        `@${part}`,
+        `${base}/ingest.chunkBytes`,
       ]);
     }
     await curl([...json, JSON.stringify({ uploadId: begun.uploadId }), `${base}/ingest.commit`]);
@@ -187,7 +189,7 @@ try {
   const curl = median(curlTimes);
   const agent = median(agentTimes);
   out(
-    `curl (begin, -F chunks, commit): median ${curl.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, curl)} MB/s`,
+    `curl (begin, plain-body chunks, commit): median ${curl.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, curl)} MB/s`,
   );
   out(
     `agent upload round: median ${agent.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, agent)} MB/s`,
