@@ -14,8 +14,9 @@ export interface SweepResult {
 /**
  * Deletes uploads nobody touched for `idleMs`: the row and its temp file. An agent that comes
  * back later is told "call begin again" and starts that upload from byte 0; its buffer still
- * holds the drop, so nothing is lost. Rows a chunk is writing right now hold a row lock and
- * are skipped (SKIP LOCKED), so a sweep never races a live upload.
+ * holds the drop, so nothing is lost. A row being moved by a chunk at that moment is skipped
+ * (SKIP LOCKED); a chunk whose bytes are being written while its row is swept finds the row
+ * gone when it moves it and is told the same (ingest-service.ts holds no lock across a write).
  */
 export async function sweepAbandonedUploads(
   pool: pg.Pool,
