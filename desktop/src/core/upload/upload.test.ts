@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { generateDrops, generateSmallDrop } from '@zra/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +190,32 @@ describe('upload to the real central API', () => {
     );
     expect(batch?.id).toBe(recorded?.centralBatchId);
     expect(Number(batch?.bytes)).toBe(drop.zip.length);
+  });
+
+  it('sends its chunks as forms to a central from before plain-body chunks (a rolled-back upgrade)', async () => {
+    const drops = [buildTestDrop({ sequence: 202 }), buildTestDrop({ sequence: 203 })];
+    const buffer = await bufferWith(drops);
+    // The real central behind a proxy that hides ingest.chunkBytes, so central answers it as
+    // any path it does not have, as an older central does.
+    const seen: string[] = [];
+    const older = await olderCentral(central.url, seen);
+    cleanups.push(older.close);
+    const client = createCentralClient(older.url, central.token);
+
+    const result = await uploadBuffered({ buffer, client, log, chunkBytes: 700 });
+
+    expect(result).toMatchObject({ acknowledged: 2, failed: 0 });
+    for (const d of drops) {
+      expect(buffer.get(d.sha256)).toMatchObject({
+        state: 'acknowledged',
+        centralStatus: 'stored',
+      });
+    }
+    // One try of the plain form, then forms only.
+    const chunkCalls = seen.filter((path) => path.includes('ingest.chunk'));
+    expect(chunkCalls[0]).toContain('ingest.chunkBytes');
+    expect(chunkCalls.slice(1).every((path) => path.endsWith('/ingest.chunk'))).toBe(true);
+    expect(chunkCalls.length).toBeGreaterThan(2);
   });
 
   it('records a drop central already holds as acknowledged "duplicate" without sending it', async () => {
@@ -476,3 +504,43 @@ describe('buffer cap with the real central', () => {
     expect(stored.map((x) => x.sha256).sort()).toEqual([d1.sha256, d2.sha256].sort());
   });
 });
+
+/**
+ * An HTTP proxy to `target` under which `ingest.chunkBytes` does not exist: its path is
+ * renamed, so the real central answers it as an unknown procedure. `seen` gets every path.
+ */
+async function olderCentral(
+  target: string,
+  seen: string[],
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const to = new URL(target);
+  const server = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    seen.push(path);
+    const upstream = http.request(
+      {
+        host: to.hostname,
+        port: to.port,
+        method: req.method,
+        path: path.replace('ingest.chunkBytes', 'ingest.chunkBytesNotYet'),
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,12 +1,12 @@
 import { open } from 'node:fs/promises';
 import { TRPCClientError } from '@trpc/client';
-import { CHUNK_PLACE_CONTEXT } from '@zra/shared';
 import type { Logger } from 'pino';
 import type { DropBuffer } from '../buffer/drop-buffer.ts';
 import type { DropRecord } from '../buffer/drop-record.ts';
 import { blobIntact } from '../buffer/blob-intact.ts';
 import type { CentralClient } from '../central/central-client.ts';
 import { centralErrorCode as codeOf, describeCentralError } from '../central/central-error.ts';
+import { sendChunk } from './send-chunk.ts';
 
 /** What one upload round did. */
 export interface UploadRoundResult {
@@ -177,13 +177,8 @@ async function uploadDrop(
         throw new Error(`the blob is shorter than the ${drop.bytes} bytes recorded`);
       }
       await deps.throttle?.(length);
-      const place = { uploadId: begun.uploadId, offset };
       try {
-        offset = (
-          await client.ingest.chunkBytes.mutate(chunk, {
-            context: { [CHUNK_PLACE_CONTEXT]: place },
-          })
-        ).offset;
+        offset = (await sendChunk(client, { uploadId: begun.uploadId, offset }, chunk)).offset;
       } catch (err) {
         // Central holds another end (a chunk answered after we gave up on it): ask again.
         if (codeOf(err) !== 'CONFLICT' || ++resyncs > MAX_RESYNCS) throw err;
