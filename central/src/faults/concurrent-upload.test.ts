@@ -7,6 +7,7 @@ import { startCentral, type RunningCentral } from '../central.ts';
 import { createPark } from '../parks/park-store.ts';
 import {
   createParkClient,
+  beginUpload,
   createTestEnvironment,
   sendChunk,
   type TestEnvironment,
@@ -99,28 +100,22 @@ describe('the same drop uploaded twice at once', () => {
   it('answers a commit whose upload another commit just finished with NOT_FOUND and "call begin again", not an internal error', async () => {
     const drop = buildTestDrop({ sequence: 200, cycles: 2 });
     const client = createParkClient(central.url, token);
-    const begun = await client.ingest.begin.mutate({
-      sha256: sha(drop.zip),
-      contentId: contentIdOf(drop.zip),
-      bytes: drop.zip.length,
-      fileName: drop.fileName,
-    });
-    if (begun.status !== 'upload') throw new Error(`expected an upload, got ${begun.status}`);
-    await sendChunk(client, begun.uploadId, 0, drop.zip);
+    const uploadId = await beginUpload(client, drop.zip, drop.fileName);
+    await sendChunk(client, uploadId, 0, drop.zip);
     // What the winner of a race leaves the other caller between its completeness check and
     // its first read of the bytes: the row still there, the upload's file already removed.
     const row = await env.pool.query<{ temp_path: string }>(
       'SELECT temp_path FROM uploads WHERE id = $1',
-      [begun.uploadId],
+      [uploadId],
     );
     await rm(row.rows[0]?.temp_path ?? '');
 
-    const err = await client.ingest.commit.mutate({ uploadId: begun.uploadId }).then(
+    const err = await client.ingest.commit.mutate({ uploadId: uploadId }).then(
       () => null,
       (e: unknown) => e,
     );
     // The row the winner would have removed with its file (the last test checks none is left).
-    await env.pool.query('DELETE FROM uploads WHERE id = $1', [begun.uploadId]);
+    await env.pool.query('DELETE FROM uploads WHERE id = $1', [uploadId]);
 
     expect(trpcCode(err)).toBe('NOT_FOUND');
     expect((err as Error).message).toContain('call begin again');
@@ -129,17 +124,11 @@ describe('the same drop uploaded twice at once', () => {
   it('a chunk sent twice at once (a retry meeting its first try) moves the upload once; the other copy is told where it stands', async () => {
     const drop = buildTestDrop({ sequence: 201, cycles: 6 });
     const client = createParkClient(central.url, token);
-    const begun = await client.ingest.begin.mutate({
-      sha256: sha(drop.zip),
-      contentId: contentIdOf(drop.zip),
-      bytes: drop.zip.length,
-      fileName: drop.fileName,
-    });
-    if (begun.status !== 'upload') throw new Error(`expected an upload, got ${begun.status}`);
+    const uploadId = await beginUpload(client, drop.zip, drop.fileName);
     const half = Math.floor(drop.zip.length / 2);
     const first = drop.zip.subarray(0, half);
     const tries = await Promise.allSettled(
-      [1, 2, 3].map(() => sendChunk(client, begun.uploadId, 0, first)),
+      [1, 2, 3].map(() => sendChunk(client, uploadId, 0, first)),
     );
     const taken = tries.filter((t) => t.status === 'fulfilled');
     expect(taken.map((t) => t.value)).toEqual([{ offset: half }]);
@@ -148,12 +137,12 @@ describe('the same drop uploaded twice at once', () => {
       expect(trpcCode(t.reason)).toBe('CONFLICT');
       expect((t.reason as Error).message).toContain(`resume from offset ${half}`);
     }
-    await sendChunk(client, begun.uploadId, half, drop.zip.subarray(half));
+    await sendChunk(client, uploadId, half, drop.zip.subarray(half));
     // A copy of the first chunk that arrives late is refused and changes nothing.
-    expect(
-      trpcCode(await sendChunk(client, begun.uploadId, 0, first).catch((e: unknown) => e)),
-    ).toBe('CONFLICT');
-    const committed = await client.ingest.commit.mutate({ uploadId: begun.uploadId });
+    expect(trpcCode(await sendChunk(client, uploadId, 0, first).catch((e: unknown) => e))).toBe(
+      'CONFLICT',
+    );
+    const committed = await client.ingest.commit.mutate({ uploadId: uploadId });
     expect(committed.status).toBe('stored');
     const { rows } = await env.pool.query<{ blob_path: string }>(
       'SELECT blob_path FROM batches WHERE id = $1',

@@ -66,17 +66,7 @@ export async function recordDrop(pool: pg.Pool, drop: DropToRecord): Promise<Com
         `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, source, state,
                               error_code, error)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'quarantined', $8, $9)`,
-        [
-          batchId,
-          drop.park.id,
-          drop.sha256,
-          drop.bytes,
-          drop.fileName,
-          drop.blobPath,
-          drop.source,
-          verdict.code,
-          verdict.reason,
-        ],
+        [...batchValues(batchId, drop), verdict.code, verdict.reason],
       );
       outcome = { status: 'quarantined', batchId, code: verdict.code, reason: verdict.reason };
     } else {
@@ -91,13 +81,8 @@ export async function recordDrop(pool: pg.Pool, drop: DropToRecord): Promise<Com
 const RECORD_STORED_DROP = `SELECT record_stored_drop($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
   $11, $12, $13, $14, $15)`;
 
-function storedDropParams(
-  batchId: string,
-  drop: DropToRecord,
-  verdict: Extract<Verdict, { ok: true }>,
-): unknown[] {
-  const m = verdict.manifest;
-  const message: QueueMessages['postprocess'] = { batchId };
+/** What every batch row records, stored or quarantined: id, park, bytes and where they are. */
+function batchValues(batchId: string, drop: DropToRecord): unknown[] {
   return [
     batchId,
     drop.park.id,
@@ -106,6 +91,18 @@ function storedDropParams(
     drop.fileName,
     drop.blobPath,
     drop.source,
+  ];
+}
+
+function storedDropParams(
+  batchId: string,
+  drop: DropToRecord,
+  verdict: Extract<Verdict, { ok: true }>,
+): unknown[] {
+  const m = verdict.manifest;
+  const message: QueueMessages['postprocess'] = { batchId };
+  return [
+    ...batchValues(batchId, drop),
     m.ride,
     m.model,
     m.sequence,

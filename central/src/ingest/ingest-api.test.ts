@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { TRPCClientError } from '@trpc/client';
-import { verifyDrop, writeDropZip, writeZip } from '@zra/shared';
+import { writeDropZip, writeZip } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createPark, revokeParkToken } from '../parks/park-store.ts';
@@ -9,6 +9,8 @@ import { buildTestDrop } from '../testing/test-drop.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  beginInputOf,
+  beginUpload,
   sendChunk,
   sendChunkForm,
   uploadDrop,
@@ -139,12 +141,7 @@ describe('ingest API', () => {
   it('resumes an upload cut after a partial upload from the offset central holds', async () => {
     const drop = buildTestDrop({ sequence: 4 });
     const client = createParkClient(central.url, token);
-    const begin = {
-      sha256: sha(drop.zip),
-      contentId: (verifyDrop(drop.zip) as { contentId: string }).contentId,
-      bytes: drop.zip.length,
-      fileName: drop.fileName,
-    };
+    const begin = beginInputOf(drop.zip, drop.fileName);
     const first = await client.ingest.begin.mutate(begin);
     if (first.status !== 'upload') throw new Error('expected an upload');
     const half = Math.floor(drop.zip.length / 2);
@@ -165,19 +162,13 @@ describe('ingest API', () => {
   it('takes the multipart chunks of older agents too, even mixed with plain ones in one upload', async () => {
     const drop = buildTestDrop({ sequence: 12 });
     const client = createParkClient(central.url, token);
-    const begun = await client.ingest.begin.mutate({
-      sha256: sha(drop.zip),
-      contentId: (verifyDrop(drop.zip) as { contentId: string }).contentId,
-      bytes: drop.zip.length,
-      fileName: drop.fileName,
-    });
-    if (begun.status !== 'upload') throw new Error('expected an upload');
+    const uploadId = await beginUpload(client, drop.zip, drop.fileName);
     const third = Math.floor(drop.zip.length / 3);
-    const at = await sendChunkForm(client, begun.uploadId, 0, drop.zip.subarray(0, third));
+    const at = await sendChunkForm(client, uploadId, 0, drop.zip.subarray(0, third));
     expect(at.offset).toBe(third);
-    await sendChunk(client, begun.uploadId, third, drop.zip.subarray(third, 2 * third));
-    await sendChunkForm(client, begun.uploadId, 2 * third, drop.zip.subarray(2 * third));
-    const result = await client.ingest.commit.mutate({ uploadId: begun.uploadId });
+    await sendChunk(client, uploadId, third, drop.zip.subarray(third, 2 * third));
+    await sendChunkForm(client, uploadId, 2 * third, drop.zip.subarray(2 * third));
+    const result = await client.ingest.commit.mutate({ uploadId: uploadId });
     expect(result.status).toBe('stored');
     const { rows } = await env.pool.query('SELECT blob_path FROM batches WHERE id = $1', [
       result.batchId,
@@ -188,21 +179,13 @@ describe('ingest API', () => {
   it('refuses a chunk at the wrong offset with CONFLICT and the stored end', async () => {
     const drop = buildTestDrop({ sequence: 5 });
     const client = createParkClient(central.url, token);
-    const begun = await client.ingest.begin.mutate({
-      sha256: sha(drop.zip),
-      contentId: (verifyDrop(drop.zip) as { contentId: string }).contentId,
-      bytes: drop.zip.length,
-      fileName: drop.fileName,
-    });
-    if (begun.status !== 'upload') throw new Error('expected an upload');
-    await sendChunk(client, begun.uploadId, 0, drop.zip.subarray(0, 1000));
-    const err = await rejection(
-      sendChunk(client, begun.uploadId, 500, drop.zip.subarray(500, 1500)),
-    );
+    const uploadId = await beginUpload(client, drop.zip, drop.fileName);
+    await sendChunk(client, uploadId, 0, drop.zip.subarray(0, 1000));
+    const err = await rejection(sendChunk(client, uploadId, 500, drop.zip.subarray(500, 1500)));
     expect(err.data?.code).toBe('CONFLICT');
     expect(err.message).toContain('central holds 1000 bytes');
     const { rows } = await env.pool.query('SELECT received_bytes FROM uploads WHERE id = $1', [
-      begun.uploadId,
+      uploadId,
     ]);
     expect(Number(rows[0].received_bytes)).toBe(1000);
   });
@@ -271,19 +254,11 @@ describe('ingest API', () => {
   it('refuses a body larger than the chunk limit without touching the upload', async () => {
     const drop = buildTestDrop({ sequence: 10 });
     const client = createParkClient(central.url, token);
-    const begun = await client.ingest.begin.mutate({
-      sha256: sha(drop.zip),
-      contentId: (verifyDrop(drop.zip) as { contentId: string }).contentId,
-      bytes: drop.zip.length,
-      fileName: drop.fileName,
-    });
-    if (begun.status !== 'upload') throw new Error('expected an upload');
-    const err = await rejection(
-      sendChunk(client, begun.uploadId, 0, new Uint8Array(10 * 1024 * 1024)),
-    );
+    const uploadId = await beginUpload(client, drop.zip, drop.fileName);
+    const err = await rejection(sendChunk(client, uploadId, 0, new Uint8Array(10 * 1024 * 1024)));
     expect(err.data?.httpStatus).toBe(413);
     const { rows } = await env.pool.query('SELECT received_bytes FROM uploads WHERE id = $1', [
-      begun.uploadId,
+      uploadId,
     ]);
     expect(Number(rows[0].received_bytes)).toBe(0);
   });

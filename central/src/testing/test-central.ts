@@ -132,6 +132,26 @@ export function sendChunkForm(
   return client.ingest.chunk.mutate(form);
 }
 
+/** `ingest.begin`'s input for a zip, as the agent works it out. */
+export function beginInputOf(zip: Buffer, fileName: string) {
+  const verdict = verifyDrop(zip);
+  // A broken zip has no content id; the agent then sends its SHA-256 in its place.
+  const sha256 = createHash('sha256').update(zip).digest('hex');
+  const contentId = verdict.ok ? verdict.contentId : sha256;
+  return { sha256, contentId, bytes: zip.length, fileName };
+}
+
+/** Begins a new upload of a zip central does not have yet, and answers its upload id. */
+export async function beginUpload(
+  client: TRPCClient<AppRouter>,
+  zip: Buffer,
+  fileName: string,
+): Promise<string> {
+  const begun = await client.ingest.begin.mutate(beginInputOf(zip, fileName));
+  if (begun.status !== 'upload') throw new Error(`expected an upload, got ${begun.status}`);
+  return begun.uploadId;
+}
+
 /** Uploads a whole zip: begin, chunks from the offset central holds, commit. */
 export async function uploadDrop(
   client: TRPCClient<AppRouter>,
@@ -139,16 +159,7 @@ export async function uploadDrop(
   fileName: string,
   chunkBytes = 64 * 1024,
 ) {
-  const verdict = verifyDrop(zip);
-  // A broken zip has no content id; the agent then sends its SHA-256 in its place.
-  const sha256 = createHash('sha256').update(zip).digest('hex');
-  const contentId = verdict.ok ? verdict.contentId : sha256;
-  const begun = await client.ingest.begin.mutate({
-    sha256,
-    contentId,
-    bytes: zip.length,
-    fileName,
-  });
+  const begun = await client.ingest.begin.mutate(beginInputOf(zip, fileName));
   if (begun.status === 'duplicate') return begun;
   let offset = begun.offset;
   while (offset < zip.length) {
