@@ -303,19 +303,27 @@ describe('report input', () => {
     await processedBatch({
       ride: 'rev-3',
       start: hour,
-      cycles: [cycle('X1', hour, 40, 7), cycle('X2', hour, 45, 8)],
+      cycles: [
+        cycle('X1', hour, 40, 7, { 'main_motor.current': 5 }),
+        cycle('X2', hour, 45, 8, { 'main_motor.current': 6 }),
+      ],
     });
     // A legacy window starting at 09:30 holds X1 again, re-exported with 30 riders.
     await processedBatch({
       ride: 'rev-3',
       start: at(hour, 30),
-      cycles: [cycle('X1', hour, 40, 30)],
+      cycles: [cycle('X1', hour, 40, 30, { 'main_motor.current': 900 })],
     });
     const input = await buildReportInput(
       env.pool,
       scope('rev-3', '2026-06-06T00:00:00Z', '2026-06-07T00:00:00Z'),
     );
     expect(input.hourly.find((h) => h.hourStart === hour)).toMatchObject({ cycles: 2, riders: 38 });
+    // Channel health counts X1 once too, with the newest export's peak (nearest-rank p95 of
+    // 6 and 900).
+    expect(input.channels?.map((c) => [c.channel, c.days])).toEqual([
+      ['main_motor.current', [{ date: '2026-06-06', cycles: 2, p95Peak: 900 }]],
+    ]);
   });
 
   it('lists an alarm raised before the period with its time inside it, and clips one that outlasts it', async () => {
