@@ -12,11 +12,14 @@ export const parkInputSchema = z.strictObject({
   days: z.number().int().min(1).max(90).default(14),
 });
 
+/** The most park-local days a ride page shows: a year, a leap day included. */
+export const RIDE_PAGE_MAX_DAYS = 366;
+
 export const rideInputSchema = z.strictObject({
   park: slugSchema,
   ride: slugSchema,
   /** Park-local days of KPIs, today included. */
-  days: z.number().int().min(1).max(366).default(30),
+  days: z.number().int().min(1).max(RIDE_PAGE_MAX_DAYS).default(30),
 });
 
 export const dropListInputSchema = z.strictObject({

@@ -2,18 +2,13 @@ import { loadRideModels, type RideModels } from '@zra/shared';
 import type pg from 'pg';
 import { parkAgentHealth } from '../agents/heartbeat-store.ts';
 import { DomainError } from '../domain-error.ts';
-import {
-  alarmOccurrences,
-  isDowntime,
-  type AlarmOccurrence,
-} from '../reports/figures/alarm-occurrences.ts';
-import { channelPeaks } from '../reports/figures/channel-peaks.ts';
-import type { FigureScope } from '../reports/figures/figure-scope.ts';
-import { rideHours, type RideHour } from '../reports/figures/ride-hours.ts';
+import { isDowntime, type AlarmOccurrence } from '../reports/figures/alarm-occurrences.ts';
+import { p95OfSorted } from '../reports/figures/channel-peak-values.ts';
 import { agentView } from './agent-view.ts';
 import { cachedRideFigures, type RideFigures } from './ride-figures-cache.ts';
 import type { RideDetail, RideInput } from './dashboard-schemas.ts';
 import { parkLocalDays, type LocalDay } from './park-local-days.ts';
+import { rideDays, type RideDay } from './ride-day-store.ts';
 import { availabilityOf, requirePark } from './park-detail.ts';
 
 let rideModels: RideModels | undefined;
@@ -23,6 +18,9 @@ function models(): RideModels {
 }
 
 const SEVERITY_RANK = ['info', 'warning', 'fault', 'critical'];
+
+/** What the top alarms are counted from: one alarm occurrence over the days shown. */
+type Occurrence = Pick<AlarmOccurrence, 'code' | 'text' | 'severity' | 'durationS'>;
 
 /**
  * A ride's KPIs per park-local day over the last `days` days, its top alarms and its channel
@@ -61,10 +59,11 @@ export async function rideDetail(
       key: `${r.model} ${park.timezone} ${first.start.toISOString()} ${last.end.toISOString()} ${days.length}`,
     },
     () =>
-      rideFigures(pool, { park: park.id, ride: r.id, model: r.model }, days, {
-        start: first.start,
-        end: last.end,
-      }),
+      rideFigures(
+        pool,
+        { park: park.id, ride: r.id, model: r.model, timezone: park.timezone },
+        days,
+      ),
   );
   const [{ days: dayRows, topAlarms: top, channels }, health] = await Promise.all([
     figures,
@@ -92,64 +91,94 @@ export async function rideDetail(
   };
 }
 
-/** The ride's KPIs per day, top alarms and channel health, from its stored data. */
+/**
+ * The ride's KPIs per day, top alarms and channel health, added up from its figures per
+ * park-local day (ride-day-store.ts): each day's hours, its alarm occurrences with their
+ * active time in whole microseconds, and its cycles' peaks. Equal to computing them over the
+ * days at once: an occurrence counts once over the days it is active in, with its time summed
+ * exactly; a channel's p95 is taken over all the days' peaks.
+ */
 async function rideFigures(
   pool: pg.Pool,
-  ride: { park: string; ride: string; model: string },
+  ride: { park: string; ride: string; model: string; timezone: string },
   days: LocalDay[],
-  /** From the first day's start to the last day's end. */
-  span: { start: Date; end: Date },
 ): Promise<RideFigures> {
-  const perDay: FigureScope = {
-    buckets: days.map((d) => ({ park: ride.park, start: d.start, end: d.end })),
-    ride: ride.ride,
-  };
-  const shown: FigureScope = {
-    buckets: [{ park: ride.park, ...span }],
-    ride: ride.ride,
-  };
-  const [hours, occurrences, channels] = await Promise.all([
-    rideHours(pool, perDay),
-    alarmOccurrences(pool, shown),
-    channelPeaks(pool, shown, null),
-  ]);
+  const { days: kept } = await rideDays(pool, ride, days);
+  const peaks = new Map<string, Float64Array[]>();
+  for (const d of kept) {
+    for (const c of d.channels) peaks.set(c.channel, [...(peaks.get(c.channel) ?? []), c.peaks]);
+  }
+  // Channels in the database's collation, as the reports list them.
+  const order = await pool.query<{ c: string }>(
+    'SELECT c FROM unnest($1::text[]) AS c ORDER BY c',
+    [[...peaks.keys()]],
+  );
   const specs = models().models.find((m) => m.id === ride.model)?.channels ?? [];
   return {
-    days: dayFigures(days, hours),
-    topAlarms: topAlarms(occurrences),
-    channels: channels.map((c) => {
-      const spec = specs.find((x) => x.channel === c.channel);
+    days: kept.map((d) => dayFigures(d)),
+    topAlarms: topAlarms(occurrencesOf(kept)),
+    channels: order.rows.map(({ c: channel }) => {
+      const all = concatenated(peaks.get(channel) ?? []).sort();
+      const spec = specs.find((x) => x.channel === channel);
       return {
-        channel: c.channel,
+        channel,
         unit: spec?.unit ?? null,
         threshold: spec?.threshold ?? null,
-        cycles: c.cycles,
-        p95Peak: c.p95Peak,
+        cycles: all.length,
+        p95Peak: p95OfSorted(all),
       };
     }),
   };
 }
 
+function concatenated(parts: Float64Array[]): Float64Array {
+  const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all;
+}
+
 /** Per day: totals of its ride-hours; availability over the minutes with data. */
-function dayFigures(days: LocalDay[], hours: RideHour[]): RideDetail['days'] {
-  return days.map((d, i) => {
-    const own = hours.filter((h) => h.bucket === i);
-    return {
-      date: d.date,
-      cycles: own.reduce((s, h) => s + h.cycles, 0),
-      riders: own.reduce((s, h) => s + h.riders, 0),
-      availability: availabilityOf(own),
-      faultMinutes: own.reduce((s, h) => s + h.faultMinutes, 0),
-      hoursWithData: own.length,
-    };
-  });
+function dayFigures(day: RideDay): RideDetail['days'][number] {
+  return {
+    date: day.date,
+    cycles: day.hours.reduce((s, h) => s + h.cycles, 0),
+    riders: day.hours.reduce((s, h) => s + h.riders, 0),
+    availability: availabilityOf(day.hours),
+    faultMinutes: day.hours.reduce((s, h) => s + h.faultMinutes, 0),
+    hoursWithData: day.hours.length,
+  };
+}
+
+/** Each occurrence once, oldest raised first, with its active time over all the days. */
+function occurrencesOf(days: RideDay[]): Occurrence[] {
+  const byKey = new Map<string, RideDay['occurrences'][number]>();
+  for (const d of days) {
+    for (const o of d.occurrences) {
+      const key = `${o.code}\u0000${String(o.raisedUs)}`;
+      const seen = byKey.get(key);
+      if (seen) seen.activeUs += o.activeUs;
+      else byKey.set(key, { ...o });
+    }
+  }
+  return [...byKey.values()]
+    .sort((a, b) => a.raisedUs - b.raisedUs || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
+    .map((o) => ({
+      code: o.code,
+      text: o.text,
+      severity: o.severity,
+      durationS: o.activeUs / 1e6,
+    }));
 }
 
 /**
  * Alarm codes by occurrences, then downtime (at most ten). `activeS` is the occurrences' time
  * in the days shown; `downtimeS` the same for `fault` and `critical` only (R4).
  */
-export function topAlarms(occurrences: AlarmOccurrence[]): RideDetail['topAlarms'] {
+export function topAlarms(occurrences: Occurrence[]): RideDetail['topAlarms'] {
   const byCode = new Map<string, RideDetail['topAlarms'][number]>();
   for (const o of occurrences) {
     const e = byCode.get(o.code) ?? {

@@ -19,6 +19,8 @@ export interface AlarmOccurrence {
   text: string;
   /** May be before the bucket's start. */
   raisedAt: Date;
+  /** raisedAt in microseconds since the epoch: the exact key (a Date keeps milliseconds). */
+  raisedUs: number;
   /** Seconds it was active inside the bucket (0 for a momentary alarm). */
   durationS: number;
 }
@@ -32,9 +34,10 @@ export const isDowntime = (severity: string): boolean =>
  * bucket of its instant), whenever it was raised; its duration is its active time inside the
  * bucket: the union of its rows' spans intersected with the bucket.
  */
-const SQL = `
+export const ALARM_OCCURRENCES_SQL = `
   WITH ${LIVE_BATCHES}, ${ALARM_OCCURRENCES}
   SELECT k.i, o.park_id, o.ride_id, r.model, o.code, o.severity, o.text, o.raised_at,
+         (extract(epoch FROM o.raised_at) * 1000000)::bigint AS raised_us,
          ${seconds('o.active * tstzmultirange(tstzrange(k.b_start, k.b_end))')} AS duration_s
     FROM occurrence o
     JOIN bucket k ON k.park_id = o.park_id
@@ -58,8 +61,9 @@ export async function alarmOccurrences(
     severity: Severity;
     text: string;
     raised_at: Date;
+    raised_us: string;
     duration_s: number;
-  }>(SQL, figureParams(scope));
+  }>(ALARM_OCCURRENCES_SQL, figureParams(scope));
   return r.rows.map((row) => ({
     bucket: row.i - 1,
     park: row.park_id,
@@ -69,6 +73,7 @@ export async function alarmOccurrences(
     severity: row.severity,
     text: row.text,
     raisedAt: row.raised_at,
+    raisedUs: Number(row.raised_us),
     durationS: row.duration_s,
   }));
 }

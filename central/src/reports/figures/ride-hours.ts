@@ -57,7 +57,7 @@ const scopeHoursOf = (lo: string, hi: string) =>
     `least(${hi}, $6::timestamptz) - interval '1 microsecond'`,
   );
 
-const SQL = `
+export const RIDE_HOURS_SQL = `
   WITH ${LIVE_BATCHES}, ${LIVE_CYCLES}, ${ALARM_OCCURRENCES},
   bucket_hour AS MATERIALIZED (
     SELECT k.i, k.park_id, k.b_start, k.b_end, h.h
@@ -134,7 +134,7 @@ export async function rideHours(pool: pg.Pool, scope: FigureScope): Promise<Ride
     covered_s: number;
     auto_s: number;
     fault_s: number;
-  }>(SQL, figureParams(scope));
+  }>(RIDE_HOURS_SQL, figureParams(scope));
   return r.rows.map((row) => ({
     bucket: row.i - 1,
     park: row.park_id,
