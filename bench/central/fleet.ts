@@ -307,7 +307,7 @@ async function main(): Promise<void> {
       month: { m: Date; next: Date },
     ): Promise<void> {
       const cpuBefore = machineCpu();
-      const dash = await timeDashboard(central.url, login, targets, SAMPLES);
+      const dash = await timeDashboard(central.url, pool, login, targets, SAMPLES);
       say('');
       say(
         `Dashboard over HTTP (${SAMPLES} samples each over ${targets.length} parks with ${DAYS} days; ${describeCpuUse(cpuBefore, machineCpu())}):`,
