@@ -117,7 +117,9 @@ export async function dayFingerprints(
   const outside = new Set<string>();
   for (const { ids } of shared.rows) {
     for (const id of ids) {
-      groupsOf.set(id, [...(groupsOf.get(id) ?? []), ids]);
+      const groups = groupsOf.get(id);
+      if (groups) groups.push(ids);
+      else groupsOf.set(id, [ids]);
       if (!token.has(id)) outside.add(id);
     }
   }

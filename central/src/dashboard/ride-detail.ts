@@ -106,7 +106,11 @@ async function rideFigures(
   const { days: kept } = await rideDays(pool, ride, days);
   const peaks = new Map<string, Float64Array[]>();
   for (const d of kept) {
-    for (const c of d.channels) peaks.set(c.channel, [...(peaks.get(c.channel) ?? []), c.peaks]);
+    for (const c of d.channels) {
+      const parts = peaks.get(c.channel);
+      if (parts) parts.push(c.peaks);
+      else peaks.set(c.channel, [c.peaks]);
+    }
   }
   // Channels in the database's collation, as the reports list them.
   const order = await pool.query<{ c: string }>(

@@ -33,9 +33,10 @@ const VERSION_SQL = `
 
 /**
  * The ride's figures for the days of `key`, computed once per version of the ride's data and
- * shared: a ride-year is 0.3–0.6 s of database time, and its data changes about once an hour
- * (one drop per ride-window), so a page viewed again, or by a second engineer, is answered
- * from what was computed, exactly as it would be computed now. Concurrent requests for the
+ * shared: even from the kept days (ride-day-store.ts) a ride-year is ≈ 60 ms of checking and
+ * reading them, and its data changes about once an hour (one drop per ride-window), so a page
+ * viewed again, or by a second engineer, is answered from what was computed, exactly as it
+ * would be computed now. Concurrent requests for the
  * same page share one computation; a computation that fails is not kept.
  */
 export async function cachedRideFigures(

@@ -364,7 +364,7 @@ async function seedWith(c: pg.PoolClient, o: FleetSeedOptions): Promise<FleetSee
   return summary;
 }
 
-/** Tables with many rows at fleet size (the seed fills all but the derived ride days). */
+/** Tables the seed fills with many rows. */
 export const LARGE_TABLES = [
   'batches',
   'cycles',
@@ -376,8 +376,6 @@ export const LARGE_TABLES = [
   'outbox',
   'reports',
   'report_firings',
-  // Not seeded: the ride pages fill it (a day per ride, 366 for a year page).
-  'ride_day_figures',
 ] as const;
 
 /** Drops the large tables' plain (non-unique, non-constraint) indexes; returns their DDL. */
