@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../blob/blob-store.ts';
@@ -294,6 +296,31 @@ describe('the ride page adds up kept days', () => {
     );
     await expectPageAsDirect(RIDE, 7);
     expect(await kept()).toBe(0);
+  });
+
+  it('rests on a premise the code keeps: only the postprocess job and the retention sweeper write cycles and alarms', async () => {
+    // The fingerprint sees cycles and alarms only through their batch row (the job writes
+    // them in the transaction that marks the batch processed) and the sweeper's cursor. A new
+    // writer of either table must give the kept days a way to see it, then be listed here.
+    const root = join(import.meta.dirname, '..', '..');
+    const writers: string[] = [];
+    const direct =
+      /\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE|TRUNCATE(\s+TABLE)?)\s+(cycles|alarms)\b/i;
+    const listed = /\[[^\]]*'(cycles|alarms)'[^\]]*\]/;
+    const byName = /(INSERT\s+INTO|DELETE\s+FROM|UPDATE)\s+\$\{table\}/;
+    for (const dir of ['src', 'migrations']) {
+      for (const name of await readdir(join(root, dir), { recursive: true })) {
+        if (!/\.(ts|sql)$/.test(name) || /\.test\.ts$|^testing\//.test(name)) continue;
+        const text = await readFile(join(root, dir, name), 'utf8');
+        if (direct.test(text) || (listed.test(text) && byName.test(text))) {
+          writers.push(relative(root, join(root, dir, name)));
+        }
+      }
+    }
+    expect(writers.sort()).toEqual([
+      'src/retention/retention-sweeper.ts',
+      'src/worker/write-batch-results.ts',
+    ]);
   });
 
   it('computes again the days retention removed cycles from', async () => {
