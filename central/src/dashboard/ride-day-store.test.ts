@@ -298,6 +298,24 @@ describe('the ride page adds up kept days', () => {
     expect(await kept()).toBe(0);
   });
 
+  it('computes again a kept day that is not what it wrote, and shows the right figures', async () => {
+    await expectPageAsDirect(RIDE, 45);
+    const [broken, cut] = parkLocalDays(timezone, 45, NOW)
+      .slice(10, 12)
+      .map((d) => d.date);
+    await env.pool.query(
+      `UPDATE ride_day_figures SET figures = '{"hours": 1}' WHERE park_id = $1 AND ride_id = $2 AND day = $3`,
+      [PARK, RIDE, broken],
+    );
+    await env.pool.query(
+      `UPDATE ride_day_figures SET peaks = substring(peaks FROM 1 FOR 5)
+        WHERE park_id = $1 AND ride_id = $2 AND day = $3`,
+      [PARK, RIDE, cut],
+    );
+    expect((await recomputed()).sort()).toEqual([broken, cut]);
+    await expectPageAsDirect(RIDE, 45);
+  });
+
   it('rests on a premise the code keeps: only the postprocess job and the retention sweeper write cycles and alarms', async () => {
     // The fingerprint sees cycles and alarms only through their batch row (the job writes
     // them in the transaction that marks the batch processed) and the sweeper's cursor. A new

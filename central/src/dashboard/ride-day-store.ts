@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { alarmSeveritySchema } from '@zra/shared';
 import type pg from 'pg';
+import { z } from 'zod';
 import {
   ALARM_OCCURRENCES_SQL,
   alarmOccurrences,
@@ -209,20 +211,41 @@ function rowOf(day: RideDay): { figures: string; peaks: Buffer } {
   };
 }
 
-interface StoredFigures {
-  hours: RideDay['hours'];
-  occurrences: RideDay['occurrences'];
-  channels: [string, number][];
-}
+const count = z.number().int().nonnegative();
+/** `figures` as rowOf writes it. */
+const storedFiguresSchema = z.strictObject({
+  hours: z.array(
+    z.strictObject({
+      cycles: count,
+      riders: count,
+      coveredMinutes: z.number(),
+      faultMinutes: z.number(),
+    }),
+  ),
+  occurrences: z.array(
+    z.strictObject({
+      code: z.string(),
+      severity: alarmSeveritySchema,
+      text: z.string(),
+      raisedUs: z.number().int(),
+      activeUs: count,
+    }),
+  ),
+  channels: z.array(z.tuple([z.string(), count])),
+});
 
-function dayOf(date: string, figures: StoredFigures, peaks: Buffer): RideDay {
+/** A kept row as a day, or null if it is not one rowOf wrote (then it is computed again). */
+function dayOf(date: string, figures: unknown, peaks: Buffer): RideDay | null {
+  const parsed = storedFiguresSchema.safeParse(figures);
+  if (!parsed.success || peaks.length % 8 !== 0) return null;
   const all = float8sOf(peaks);
+  if (all.length !== parsed.data.channels.reduce((s, [, n]) => s + n, 0)) return null;
   let at = 0;
   return {
     date,
-    hours: figures.hours,
-    occurrences: figures.occurrences,
-    channels: figures.channels.map(([channel, n]) => {
+    hours: parsed.data.hours,
+    occurrences: parsed.data.occurrences,
+    channels: parsed.data.channels.map(([channel, n]) => {
       const part = all.subarray(at, at + n);
       at += n;
       return { channel, peaks: part };
@@ -238,7 +261,7 @@ const READ_SQL = `
 // own fingerprint's figures, and the next reader, finding the fingerprint out of date,
 // computes the day again.
 const WRITE_SQL = `
-  INSERT INTO ride_day_figures AS f (park_id, ride_id, timezone, day, deps, figures, peaks)
+  INSERT INTO ride_day_figures (park_id, ride_id, timezone, day, deps, figures, peaks)
   SELECT $1, $2, $3, d.day, d.deps, d.figures, d.peaks
     FROM unnest($4::date[], $5::text[], $6::jsonb[], $7::bytea[]) AS d(day, deps, figures, peaks)
   ON CONFLICT (park_id, ride_id, timezone, day) DO UPDATE
@@ -263,7 +286,7 @@ export async function rideDays(
   const dates = days.map((d) => d.date);
   const [deps, kept] = await Promise.all([
     dayFingerprints(pool, ride, days),
-    pool.query<{ day: string; deps: string; figures: StoredFigures; peaks: Buffer }>(READ_SQL, [
+    pool.query<{ day: string; deps: string; figures: unknown; peaks: Buffer }>(READ_SQL, [
       ride.park,
       ride.ride,
       ride.timezone,
@@ -272,7 +295,8 @@ export async function rideDays(
   ]);
   const byDate = new Map<string, RideDay>();
   for (const row of kept.rows) {
-    if (row.deps === deps.get(row.day)) byDate.set(row.day, dayOf(row.day, row.figures, row.peaks));
+    const day = row.deps === deps.get(row.day) ? dayOf(row.day, row.figures, row.peaks) : null;
+    if (day) byDate.set(row.day, day);
   }
   const stale = days.filter((d) => !byDate.has(d.date));
   if (stale.length > 0) {
