@@ -171,6 +171,7 @@ export async function startCentral(
           pool,
           blobs,
           retention: config.retention ?? { cyclesMs: null, blobsMs: null },
+          rideDaysPerMinute: config.rideDaysPerMinute,
           log: log.child({ component: 'maintenance' }),
         });
   const auth = { parkForToken: (token: string) => parkForToken(pool, token) };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { foldBatchStateCounts } from '../batches/batch-state-counts.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { RetentionSettings } from '../config.ts';
+import { keepDaysOfUnviewedRides } from '../dashboard/ride-day-backfill.ts';
 import { sleep } from '../queue/sleep.ts';
 import { sweepRetention } from './retention-sweeper.ts';
 
@@ -17,15 +18,18 @@ export interface Maintenance {
 }
 
 /**
- * The database's housekeeping in every `serve`: folds the batch-state count rows every minute
- * and runs retention every hour (and a minute after start). Every replica runs it; folding is
- * one statement any replica may run at any time, and retention takes a lock that the others
- * skip. A failure (database down) is logged and tried again next time.
+ * The database's housekeeping in every `serve`: folds the batch-state count rows every minute,
+ * keeps the days of `rideDaysPerMinute` rides whose ride page has none yet (each minute, after
+ * folding), and runs retention every hour (and a minute after start). Every replica runs it;
+ * folding is one statement any replica may run at any time, keeping days and retention take
+ * locks that the others skip. A failure (database down) is logged and tried again next time.
  */
 export function startMaintenance(options: {
   pool: pg.Pool;
   blobs: BlobStore;
   retention: RetentionSettings;
+  /** Rides per round whose year of days is computed and kept before anyone asks (0: none). */
+  rideDaysPerMinute?: number;
   log: Logger;
   foldEveryMs?: number;
   retentionEveryMs?: number;
@@ -44,6 +48,14 @@ export function startMaintenance(options: {
         options.log.warn(
           { err },
           'folding batch counts failed (database down?); trying again later',
+        );
+      }
+      try {
+        await keepDaysOfUnviewedRides(options.pool, options.rideDaysPerMinute ?? 0);
+      } catch (err) {
+        options.log.warn(
+          { err },
+          "keeping ride pages' days failed (database down?); trying again later",
         );
       }
       if (Date.now() < nextRetention) continue;

@@ -1,0 +1,61 @@
+import type pg from 'pg';
+import { RIDE_PAGE_MAX_DAYS } from './dashboard-schemas.ts';
+import { parkLocalDays } from './park-local-days.ts';
+import { rideDays } from './ride-day-store.ts';
+
+/** Advisory lock (session) held by the one replica keeping days; the others skip the round. */
+const BACKFILL_LOCK = [0x5a5203, 1] as const;
+
+// Rides with a drop in the last year and no day kept in their park's zone, the ones with the
+// newest drop first (the likeliest to be looked at). One index probe per ride for each test.
+const NEXT_SQL = `
+  SELECT r.park_id, r.id, p.timezone
+    FROM rides r JOIN parks p ON p.id = r.park_id
+   CROSS JOIN LATERAL (
+     SELECT b.window_end FROM batches b
+      WHERE b.park_id = r.park_id AND b.ride_id = r.id
+      ORDER BY b.window_end DESC LIMIT 1) newest
+   WHERE newest.window_end > $1
+     AND NOT EXISTS (SELECT 1 FROM ride_day_figures f
+                      WHERE f.park_id = r.park_id AND f.ride_id = r.id AND f.timezone = p.timezone)
+   ORDER BY newest.window_end DESC
+   LIMIT $2`;
+
+/**
+ * Computes and keeps the year of days of up to `rides` rides that have none (a ride nobody has
+ * viewed since the upgrade that added kept days, or since its park changed zone), so that the
+ * first engineer to open its page waits for one day, not a year (≈ 0.7 s of database time per
+ * ride). Only one replica does it at a time; returns the rides done.
+ */
+export async function keepDaysOfUnviewedRides(
+  pool: pg.Pool,
+  rides: number,
+  nowMs = Date.now(),
+): Promise<number> {
+  if (rides <= 0) return 0;
+  const lock = await pool.connect();
+  try {
+    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
+      ...BACKFILL_LOCK,
+    ]);
+    if (!got.rows[0]?.ok) return 0;
+    try {
+      const next = await pool.query<{ park_id: string; id: string; timezone: string }>(NEXT_SQL, [
+        new Date(nowMs - RIDE_PAGE_MAX_DAYS * 86_400_000),
+        rides,
+      ]);
+      for (const r of next.rows) {
+        await rideDays(
+          pool,
+          { park: r.park_id, ride: r.id, timezone: r.timezone },
+          parkLocalDays(r.timezone, RIDE_PAGE_MAX_DAYS, nowMs),
+        );
+      }
+      return next.rows.length;
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1, $2)', [...BACKFILL_LOCK]);
+    }
+  } finally {
+    lock.release();
+  }
+}
