@@ -7,7 +7,9 @@ import { rideDays } from './ride-day-store.ts';
 const BACKFILL_LOCK = [0x5a5203, 1] as const;
 
 // Rides with a drop in the last year and no day kept in their park's zone, the ones with the
-// newest drop first (the likeliest to be looked at). One index probe per ride for each test.
+// newest drop first (the likeliest to be looked at). One index probe per ride for each test:
+// OFFSET 0 keeps the kept-days test a probe, where an anti-join would read the whole table
+// (366 rows per ride) every minute.
 const NEXT_SQL = `
   SELECT r.park_id, r.id, p.timezone
     FROM rides r JOIN parks p ON p.id = r.park_id
@@ -17,7 +19,8 @@ const NEXT_SQL = `
       ORDER BY b.window_end DESC LIMIT 1) newest
    WHERE newest.window_end > $1
      AND NOT EXISTS (SELECT 1 FROM ride_day_figures f
-                      WHERE f.park_id = r.park_id AND f.ride_id = r.id AND f.timezone = p.timezone)
+                      WHERE f.park_id = r.park_id AND f.ride_id = r.id AND f.timezone = p.timezone
+                     OFFSET 0)
    ORDER BY newest.window_end DESC
    LIMIT $2`;
 
