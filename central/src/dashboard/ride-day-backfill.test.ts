@@ -2,13 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../blob/blob-store.ts';
 import { createLogger } from '../logger.ts';
 import { startMaintenance } from '../retention/maintenance.ts';
-import {
-  fleetParkId,
-  fleetRideId,
-  oneParkSeed,
-  SEEDED_NOW,
-  seedFleet,
-} from '../testing/fleet-seed.ts';
+import { fleetParkId, fleetRideId, SEEDED_NOW, seedOnePark } from '../testing/fleet-seed.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { parkLocalDays } from './park-local-days.ts';
@@ -23,12 +17,7 @@ let timezone = '';
 
 beforeAll(async () => {
   env = await createTestEnvironment('ride_day_backfill');
-  await seedFleet(env.pool, oneParkSeed(new Date(NOW)));
-  const tz = await env.pool.query<{ timezone: string }>(
-    'SELECT timezone FROM parks WHERE id = $1',
-    [PARK],
-  );
-  timezone = tz.rows[0]?.timezone ?? '';
+  timezone = await seedOnePark(env.pool, NOW);
 }, 120_000);
 
 afterAll(async () => {

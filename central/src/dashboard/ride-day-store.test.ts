@@ -11,13 +11,7 @@ import { alarmOccurrences } from '../reports/figures/alarm-occurrences.ts';
 import { channelPeaks } from '../reports/figures/channel-peaks.ts';
 import { rideHours } from '../reports/figures/ride-hours.ts';
 import { sweepRetention } from '../retention/retention-sweeper.ts';
-import {
-  fleetParkId,
-  fleetRideId,
-  oneParkSeed,
-  SEEDED_NOW,
-  seedFleet,
-} from '../testing/fleet-seed.ts';
+import { fleetParkId, fleetRideId, SEEDED_NOW, seedOnePark } from '../testing/fleet-seed.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import type { PostprocessResult } from '../worker/postprocess-result.ts';
 import { writeBatchResults } from '../worker/write-batch-results.ts';
@@ -46,12 +40,7 @@ let timezone = '';
 
 beforeAll(async () => {
   env = await createTestEnvironment('ride_day_store');
-  await seedFleet(env.pool, oneParkSeed(new Date(NOW)));
-  const tz = await env.pool.query<{ timezone: string }>(
-    'SELECT timezone FROM parks WHERE id = $1',
-    [PARK],
-  );
-  timezone = tz.rows[0]?.timezone ?? '';
+  timezone = await seedOnePark(env.pool, NOW);
 }, 120_000);
 
 afterAll(async () => {

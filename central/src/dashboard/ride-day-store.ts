@@ -62,11 +62,15 @@ const FORMAT = createHash('sha256')
   .update(CHANNEL_PEAK_VALUES_SQL)
   .digest('hex');
 
+/** A batch as it enters a fingerprint: id, row version, and whether retention passed it. */
+const TOKEN = `
+  b.id::text || ':' || b.xmin::text || ':'
+    || coalesce((b.received_at, b.id) <= (s.cursor_at, s.cursor_id), false)::text AS token`;
+
 const BATCHES_SQL = `
-  SELECT b.id::text AS id, b.xmin::text AS x,
+  SELECT b.id::text AS id, ${TOKEN},
          (extract(epoch FROM b.window_start) * 1000000)::bigint AS from_us,
-         (extract(epoch FROM b.window_end) * 1000000)::bigint AS to_us,
-         coalesce((b.received_at, b.id) <= (s.cursor_at, s.cursor_id), false) AS swept
+         (extract(epoch FROM b.window_end) * 1000000)::bigint AS to_us
     FROM batches b LEFT JOIN retention_state s ON s.what = 'cycles'
    WHERE b.park_id = $1 AND b.ride_id = $2 AND b.window_start < $4 AND b.window_end > $3`;
 
@@ -86,22 +90,20 @@ const SHARED_SQL = `
    WHERE park_id = $1 AND ride_id = $2 GROUP BY code, raised_at HAVING count(*) > 1`;
 
 const PARTNERS_SQL = `
-  SELECT b.id::text AS id, b.xmin::text AS x,
-         coalesce((b.received_at, b.id) <= (s.cursor_at, s.cursor_id), false) AS swept
+  SELECT b.id::text AS id, ${TOKEN}
     FROM batches b LEFT JOIN retention_state s ON s.what = 'cycles'
    WHERE b.id = ANY ($1::uuid[])`;
 
 interface BatchRow {
   id: string;
-  x: string;
+  token: string;
   /** The window in microseconds (a Date would round a bound to the millisecond). */
   from_us: string;
   to_us: string;
-  swept: boolean;
 }
 
 /** Per date of `days`, the fingerprint of what its figures are computed from now. */
-export async function dayFingerprints(
+async function dayFingerprints(
   pool: pg.Pool,
   ride: Ride,
   days: LocalDay[],
@@ -114,7 +116,7 @@ export async function dayFingerprints(
     pool.query<{ ids: string[] }>(SHARED_SQL, [ride.park, ride.ride]),
   ]);
   const token = new Map<string, string>();
-  for (const b of touching.rows) token.set(b.id, `${b.id}:${b.x}:${b.swept ? 1 : 0}`);
+  for (const b of touching.rows) token.set(b.id, b.token);
   const groupsOf = new Map<string, string[][]>();
   const outside = new Set<string>();
   for (const { ids } of shared.rows) {
@@ -126,10 +128,8 @@ export async function dayFingerprints(
     }
   }
   if (outside.size > 0) {
-    const partners = await pool.query<Omit<BatchRow, 'from_us' | 'to_us'>>(PARTNERS_SQL, [
-      [...outside],
-    ]);
-    for (const b of partners.rows) token.set(b.id, `${b.id}:${b.x}:${b.swept ? 1 : 0}`);
+    const partners = await pool.query<Pick<BatchRow, 'id' | 'token'>>(PARTNERS_SQL, [[...outside]]);
+    for (const b of partners.rows) token.set(b.id, b.token);
   }
   const deps = new Map<string, Set<string>>(days.map((d) => [d.date, new Set<string>()]));
   for (const b of touching.rows) {
@@ -154,11 +154,7 @@ export async function dayFingerprints(
 }
 
 /** The figures of `days` computed from the ride's stored data now. */
-export async function computeRideDays(
-  pool: pg.Pool,
-  ride: Ride,
-  days: LocalDay[],
-): Promise<RideDay[]> {
+async function computeRideDays(pool: pg.Pool, ride: Ride, days: LocalDay[]): Promise<RideDay[]> {
   const scope: FigureScope = {
     buckets: days.map((d) => ({ park: ride.park, start: d.start, end: d.end })),
     ride: ride.ride,

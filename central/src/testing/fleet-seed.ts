@@ -186,6 +186,17 @@ export const oneParkSeed = (now: Date): FleetSeedOptions => ({
   now,
 });
 
+/** Seeds {@link oneParkSeed} at `now`; returns the zone of its park, `fleetParkId(1)`. */
+export async function seedOnePark(pool: pg.Pool, now: number): Promise<string> {
+  await seedFleet(pool, oneParkSeed(new Date(now)));
+  const r = await pool.query<{ timezone: string }>('SELECT timezone FROM parks WHERE id = $1', [
+    fleetParkId(1),
+  ]);
+  const zone = r.rows[0]?.timezone;
+  if (!zone) throw new Error('the seed wrote no park 1');
+  return zone;
+}
+
 // A uniform [0, 1) number from a bigint key and a salt (hash, so parallel-safe and stable).
 const FUNCTIONS = `
   CREATE FUNCTION pg_temp.u(k bigint, salt int) RETURNS float8
