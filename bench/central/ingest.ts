@@ -343,6 +343,10 @@ interface BatchRow {
   state: string;
   /** processed_at − received_at: both PostgreSQL's clock, from the commit's transaction on. */
   to_processed_ms: number | null;
+  /** Where that time went: committed → published (queued_at), published → a job started, job. */
+  to_queued_ms: number | null;
+  queue_wait_ms: number | null;
+  job_ms: number | null;
 }
 
 /** Polls until every batch is processed or failed. */
@@ -354,9 +358,16 @@ async function waitForProcessed(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await pool.query<BatchRow>(
-      `SELECT id, park_id, state,
-              (extract(epoch FROM processed_at - received_at) * 1000)::float8 AS to_processed_ms
-         FROM batches WHERE id = ANY($1::uuid[])`,
+      `SELECT b.id, b.park_id, b.state,
+              (extract(epoch FROM b.processed_at - b.received_at) * 1000)::float8 AS to_processed_ms,
+              (extract(epoch FROM b.queued_at - b.received_at) * 1000)::float8 AS to_queued_ms,
+              (extract(epoch FROM j.started_at - b.queued_at) * 1000)::float8 AS queue_wait_ms,
+              (extract(epoch FROM b.processed_at - j.started_at) * 1000)::float8 AS job_ms
+         FROM batches b
+         LEFT JOIN LATERAL (
+           SELECT max(started_at) AS started_at FROM job_runs
+            WHERE type = 'postprocess' AND subject = b.id) j ON true
+        WHERE b.id = ANY($1::uuid[])`,
       [ids],
     );
     if (
@@ -564,6 +575,21 @@ async function catchUp(): Promise<void> {
     say(`${label}: live phase ${r.liveSeconds.toFixed(1)} s (${r.cpu})`);
     say(`  live commit: ${p50p99(r.liveUploads.map((u) => u.commitMs))}`);
     say(`  live commit → processed: ${p50p99(toProcessed)} (${toProcessed.length} drops)`);
+    // Which stage the tail is in: the outbox, the queue (FIFO behind other parks' jobs) or the job.
+    const stage = (key: 'to_queued_ms' | 'queue_wait_ms' | 'job_ms') =>
+      p50p99(r.liveRows.map((b) => b[key]).filter((v): v is number => v !== null));
+    say(
+      `    of which committed → published ${stage('to_queued_ms')}; published → job started ${stage('queue_wait_ms')}; job ${stage('job_ms')}`,
+    );
+    const ms = (v: number | null) => (v === null ? '?' : Math.round(v).toString());
+    const worst = [...r.liveRows]
+      .sort((a, b) => (b.to_processed_ms ?? 0) - (a.to_processed_ms ?? 0))
+      .slice(0, 4)
+      .map(
+        (b) =>
+          `${ms(b.to_processed_ms)} (${ms(b.to_queued_ms)}/${ms(b.queue_wait_ms)}/${ms(b.job_ms)})`,
+      );
+    say(`    worst four, ms (committed → published / → job started / job): ${worst.join(', ')}`);
     if (r.backlogUploads.length > 0) {
       const mb = bytesOf(backlog.slice(1, r.backlogUploads.length + 1));
       say(
