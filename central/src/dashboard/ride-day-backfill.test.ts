@@ -49,6 +49,34 @@ describe('keeping the days of rides nobody has viewed yet', () => {
     }
   });
 
+  it('keeps every year again after a release that changes how a figure is counted', async () => {
+    await keepDaysOfUnviewedRides(env.pool, 5, NOW);
+    expect(await keepDaysOfUnviewedRides(env.pool, 5, NOW)).toBe(0);
+    // What an older release left: its days, fingerprinted with its own figure queries.
+    await env.pool.query("UPDATE ride_year_kept SET format = 'an older release'");
+    await env.pool.query("UPDATE ride_day_figures SET deps = 'an older release:' || deps");
+
+    expect(await keepDaysOfUnviewedRides(env.pool, 5, NOW)).toBe(2);
+    expect(await keepDaysOfUnviewedRides(env.pool, 5, NOW)).toBe(0);
+    for (const ride of RIDES) {
+      const days = parkLocalDays(timezone, 366, NOW);
+      const viewed = await rideDays(env.pool, { park: PARK, ride, timezone }, days);
+      expect(viewed.computed, ride).toEqual([]);
+    }
+  });
+
+  it('keeps the rest of the year of a ride seen only in a shorter page', async () => {
+    await env.pool.query('DELETE FROM ride_day_figures');
+    await env.pool.query('DELETE FROM ride_year_kept');
+    const ride = { park: PARK, ride: RIDES[0] ?? '', timezone };
+    const month = await rideDays(env.pool, ride, parkLocalDays(timezone, 30, NOW));
+    expect(month.computed).toHaveLength(30);
+
+    expect(await keepDaysOfUnviewedRides(env.pool, 5, NOW)).toBe(2);
+    const year = await rideDays(env.pool, ride, parkLocalDays(timezone, 366, NOW));
+    expect(year.computed).toEqual([]);
+  });
+
   it('leaves the round to the replica that holds the lock', async () => {
     await env.pool.query('DELETE FROM ride_day_figures');
     const other = await env.pool.connect();

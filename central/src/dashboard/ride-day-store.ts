@@ -51,11 +51,12 @@ interface Ride {
  * transaction as it marks the batch processed) and whether retention has passed it (the
  * sweeper removes its cycles and moves its cursor in one transaction, leaving the batch row
  * alone). The figure queries' text is part of it too, so a release that changes how a figure
- * is counted computes every day again ("v1" names the shape kept below: change it with the
+ * is counted computes every day again (ahead of first views, by the backfill: the digest is
+ * also the `format` of ride_year_kept; "v1" names the shape kept below: change it with the
  * shape). Read before the figures are computed: a change landing in between is in the
  * figures but not in the fingerprint, so the next read computes again.
  */
-const FORMAT = createHash('sha256')
+export const RIDE_DAY_FORMAT = createHash('sha256')
   .update('ride-day v1\0')
   .update(RIDE_HOURS_SQL)
   .update(ALARM_OCCURRENCES_SQL)
@@ -145,7 +146,7 @@ async function dayFingerprints(
   }
   const out = new Map<string, string>();
   for (const [date, ids] of deps) {
-    const h = createHash('sha256').update(FORMAT);
+    const h = createHash('sha256').update(RIDE_DAY_FORMAT);
     // A batch gone since (its id still in a cycle group read a moment later) counts as gone.
     for (const id of [...ids].sort()) h.update(`${token.get(id) ?? `${id}:gone`}\n`);
     out.set(date, h.digest('base64url'));
@@ -249,6 +250,18 @@ function dayOf(date: string, figures: unknown, peaks: Buffer): RideDay | null {
   };
 }
 
+interface YearKeptRow {
+  timezone: string;
+  format: string;
+}
+
+const YEAR_KEPT_READ_SQL = `
+  SELECT timezone, format FROM ride_year_kept WHERE park_id = $1 AND ride_id = $2`;
+
+function wholeYearKept(row: YearKeptRow | undefined, ride: Ride): boolean {
+  return row?.timezone === ride.timezone && row.format === RIDE_DAY_FORMAT;
+}
+
 const READ_SQL = `
   SELECT to_char(day, 'YYYY-MM-DD') AS day, deps, figures, peaks FROM ride_day_figures
    WHERE park_id = $1 AND ride_id = $2 AND timezone = $3 AND day = ANY ($4::date[])`;
@@ -263,6 +276,15 @@ const WRITE_SQL = `
   ON CONFLICT (park_id, ride_id, timezone, day) DO UPDATE
      SET deps = excluded.deps, figures = excluded.figures, peaks = excluded.peaks,
          computed_at = now()`;
+
+// The ride's whole page-year is current in `timezone` by these figure queries (the backfill
+// looks for rides without this); written only when it was not already so.
+const YEAR_KEPT_SQL = `
+  INSERT INTO ride_year_kept (park_id, ride_id, timezone, format) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (park_id, ride_id) DO UPDATE
+     SET timezone = excluded.timezone, format = excluded.format, kept_at = now()
+   WHERE (ride_year_kept.timezone, ride_year_kept.format)
+         IS DISTINCT FROM (excluded.timezone, excluded.format)`;
 
 // Days no page reaches any more (a page ends today and spans at most 366 days) and days of a
 // zone the park no longer has, removed as the ride's days are written.
@@ -280,7 +302,7 @@ export async function rideDays(
   days: LocalDay[],
 ): Promise<{ days: RideDay[]; computed: string[] }> {
   const dates = days.map((d) => d.date);
-  const [deps, kept] = await Promise.all([
+  const [deps, kept, yearKept] = await Promise.all([
     dayFingerprints(pool, ride, days),
     pool.query<{ day: string; deps: string; figures: unknown; peaks: Buffer }>(READ_SQL, [
       ride.park,
@@ -288,6 +310,7 @@ export async function rideDays(
       ride.timezone,
       dates,
     ]),
+    pool.query<YearKeptRow>(YEAR_KEPT_READ_SQL, [ride.park, ride.ride]),
   ]);
   const byDate = new Map<string, RideDay>();
   for (const row of kept.rows) {
@@ -309,6 +332,9 @@ export async function rideDays(
     ]);
     await pool.query(PRUNE_SQL, [ride.park, ride.ride, ride.timezone, dates.at(-1)]);
     for (const d of fresh) byDate.set(d.date, d);
+  }
+  if (days.length >= RIDE_PAGE_MAX_DAYS && !wholeYearKept(yearKept.rows[0], ride)) {
+    await pool.query(YEAR_KEPT_SQL, [ride.park, ride.ride, ride.timezone, RIDE_DAY_FORMAT]);
   }
   return {
     days: dates.map((date) => {
