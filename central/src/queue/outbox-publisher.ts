@@ -118,13 +118,13 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
       // gets at most `parkShare` batches waiting in the queue (`queued`: published, and no
       // job has started on them); the rest of its rows wait here, in order, and go as jobs
       // take its earlier ones. A live drop so waits behind at most a share of each other
-      // park's drops, while a park catching up still gets every job slot nobody else needs:
-      // its running jobs do not count. (Counting them capped a park at `parkShare` jobs and
-      // still queued all but the running ones ahead of live drops.) Other queues' rows, and
+      // park's drops, while a park catching up is not held to a number of jobs: its running
+      // jobs do not count. (Counting them capped a park at `parkShare` jobs and still queued
+      // all but the running ones ahead of live drops.) Other queues' rows, and
       // rows whose batch is gone, are not held. (Replicas each claim their own rows, so with
       // N API pods a park can briefly hold up to N shares.)
       const { rows } = await c.query<OutboxRow>(
-        `WITH in_flight AS (
+        `WITH waiting AS (
            SELECT park_id, count(*)::int AS n FROM batches
             WHERE state = 'queued'
               AND updated_at > now() - make_interval(secs => $3::float8 / 1000)
@@ -139,7 +139,7 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
          )
          SELECT id, queue, message, message_id FROM outbox
           WHERE id IN (
-            SELECT p.id FROM pending p LEFT JOIN in_flight f ON f.park_id = p.park_id
+            SELECT p.id FROM pending p LEFT JOIN waiting f ON f.park_id = p.park_id
              WHERE p.park_id IS NULL OR coalesce(f.n, 0) + p.nth <= $2
              ORDER BY p.id LIMIT $1)
           ORDER BY id FOR UPDATE SKIP LOCKED`,
