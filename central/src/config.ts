@@ -20,7 +20,7 @@ const HINTS: Record<string, string> = {
   JOB_TIMEOUT_S: 'set JOB_TIMEOUT_S to the seconds a Rust job may run before it is killed',
   DELIVERY_LIMIT: 'set DELIVERY_LIMIT to how many deliveries a job gets before it is failed',
   PARK_QUEUE_SHARE:
-    "set PARK_QUEUE_SHARE to how many of one park's drops may wait in the postprocess queue at once, not yet taken by a job (1-1000)",
+    "set PARK_QUEUE_SHARE to how many of one park's drops may wait in or run from the postprocess queue at once (1-1000)",
   RIDE_DAYS_PER_MIN:
     "set RIDE_DAYS_PER_MIN to how many rides' year of days may be computed ahead of their first view each minute (0-600; 0 leaves it to the first view)",
   FLEET_SNAPSHOT_S:
@@ -145,7 +145,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   RUST_BIN_DIR: absolutePath.default(`${REPO_ROOT}rust/target/release`),
   JOB_TIMEOUT_S: z.coerce.number().int().positive().default(600),
   DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
-  PARK_QUEUE_SHARE: z.coerce.number().int().min(1).max(1000).default(2),
+  PARK_QUEUE_SHARE: z.coerce.number().int().min(1).max(1000).default(8),
   SHUTDOWN_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
   HEARTBEAT_SILENT_MIN: z.coerce.number().positive().max(10_080).default(10),
   FLEET_SNAPSHOT_S: z.coerce.number().min(0).max(300).default(10),

@@ -27,14 +27,13 @@ export interface OutboxPublisherOptions {
   /** Rows per transaction; one confirm wait covers them all. */
   batchSize?: number;
   /**
-   * At most this many of one park's batches waiting in the postprocess queue (published, no
-   * job started on them yet) at once (PARK_QUEUE_SHARE); its further postprocess rows wait
-   * here. Default: no limit.
+   * At most this many of one park's batches queued or processing at once (PARK_QUEUE_SHARE);
+   * its further postprocess rows wait here. Default: no limit.
    */
   parkShare?: number;
   /**
-   * A batch queued for longer than this (the stuck-job limit) no longer counts against its
-   * park's share, so a lost message cannot hold a park back for good.
+   * A batch queued or processing for longer than this (the stuck-job limit) no longer counts
+   * against its park's share, so a lost message cannot hold a park back for good.
    */
   inFlightMs?: number;
   /** Connect, heartbeat and confirm timeouts (default: the environment variables' defaults). */
@@ -115,18 +114,14 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
     return withTransaction(pool, async (c) => {
       // Fair share: the postprocess queue is one FIFO for every park, so a park sending a
       // week's backlog would put thousands of drops ahead of everyone's live ones. Each park
-      // gets at most `parkShare` batches waiting in the queue (`queued`: published, and no
-      // job has started on them); the rest of its rows wait here, in order, and go as jobs
-      // take its earlier ones. A live drop so waits behind at most a share of each other
-      // park's drops, while a park catching up is not held to a number of jobs: its running
-      // jobs do not count. (Counting them capped a park at `parkShare` jobs and still queued
-      // all but the running ones ahead of live drops.) Other queues' rows, and
-      // rows whose batch is gone, are not held. (Replicas each claim their own rows, so with
-      // N API pods a park can briefly hold up to N shares.)
+      // gets at most `parkShare` batches queued or processing; the rest of its rows wait
+      // here, in order, and go as its earlier ones finish. Other queues' rows, and rows
+      // whose batch is gone, are not held. (Replicas each claim their own rows, so with N
+      // API pods a park can briefly hold up to N shares.)
       const { rows } = await c.query<OutboxRow>(
-        `WITH waiting AS (
+        `WITH in_flight AS (
            SELECT park_id, count(*)::int AS n FROM batches
-            WHERE state = 'queued'
+            WHERE state IN ('queued', 'processing')
               AND updated_at > now() - make_interval(secs => $3::float8 / 1000)
             GROUP BY park_id
          ), pending AS (
@@ -139,7 +134,7 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
          )
          SELECT id, queue, message, message_id FROM outbox
           WHERE id IN (
-            SELECT p.id FROM pending p LEFT JOIN waiting f ON f.park_id = p.park_id
+            SELECT p.id FROM pending p LEFT JOIN in_flight f ON f.park_id = p.park_id
              WHERE p.park_id IS NULL OR coalesce(f.n, 0) + p.nth <= $2
              ORDER BY p.id LIMIT $1)
           ORDER BY id FOR UPDATE SKIP LOCKED`,
