@@ -33,6 +33,15 @@ async function keptDays(): Promise<Record<string, number>> {
   return Object.fromEntries(r.rows.map((row) => [row.ride_id, row.n]));
 }
 
+/** Each ride's year page finds every day kept and current. */
+async function expectYearViewsComputeNothing(): Promise<void> {
+  for (const ride of RIDES) {
+    const days = parkLocalDays(timezone, 366, NOW);
+    const viewed = await rideDays(env.pool, { park: PARK, ride, timezone }, days);
+    expect(viewed.computed, ride).toEqual([]);
+  }
+}
+
 describe('keeping the days of rides nobody has viewed yet', () => {
   it('keeps a year of days per ride, as many rides a round as asked, then finds nothing to do', async () => {
     await env.pool.query('DELETE FROM ride_day_figures');
@@ -42,11 +51,7 @@ describe('keeping the days of rides nobody has viewed yet', () => {
     expect(await keptDays()).toEqual({ [RIDES[0] ?? '']: 366, [RIDES[1] ?? '']: 366 });
     expect(await keepDaysOfUnviewedRides(env.pool, 5, NOW)).toBe(0);
     // What it kept is what a page would have computed: its first view computes nothing.
-    for (const ride of RIDES) {
-      const days = parkLocalDays(timezone, 366, NOW);
-      const viewed = await rideDays(env.pool, { park: PARK, ride, timezone }, days);
-      expect(viewed.computed, ride).toEqual([]);
-    }
+    await expectYearViewsComputeNothing();
   });
 
   it('keeps every year again after a release that changes how a figure is counted', async () => {
@@ -58,11 +63,7 @@ describe('keeping the days of rides nobody has viewed yet', () => {
 
     expect(await keepDaysOfUnviewedRides(env.pool, 5, NOW)).toBe(2);
     expect(await keepDaysOfUnviewedRides(env.pool, 5, NOW)).toBe(0);
-    for (const ride of RIDES) {
-      const days = parkLocalDays(timezone, 366, NOW);
-      const viewed = await rideDays(env.pool, { park: PARK, ride, timezone }, days);
-      expect(viewed.computed, ride).toEqual([]);
-    }
+    await expectYearViewsComputeNothing();
   });
 
   it('keeps the rest of the year of a ride seen only in a shorter page', async () => {

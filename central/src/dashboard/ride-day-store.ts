@@ -302,6 +302,8 @@ export async function rideDays(
   days: LocalDay[],
 ): Promise<{ days: RideDay[]; computed: string[] }> {
   const dates = days.map((d) => d.date);
+  // Only a page of the whole year can record that the whole year is current.
+  const wholeYear = days.length >= RIDE_PAGE_MAX_DAYS;
   const [deps, kept, yearKept] = await Promise.all([
     dayFingerprints(pool, ride, days),
     pool.query<{ day: string; deps: string; figures: unknown; peaks: Buffer }>(READ_SQL, [
@@ -310,7 +312,9 @@ export async function rideDays(
       ride.timezone,
       dates,
     ]),
-    pool.query<YearKeptRow>(YEAR_KEPT_READ_SQL, [ride.park, ride.ride]),
+    wholeYear
+      ? pool.query<YearKeptRow>(YEAR_KEPT_READ_SQL, [ride.park, ride.ride]).then((r) => r.rows[0])
+      : undefined,
   ]);
   const byDate = new Map<string, RideDay>();
   for (const row of kept.rows) {
@@ -333,7 +337,7 @@ export async function rideDays(
     await pool.query(PRUNE_SQL, [ride.park, ride.ride, ride.timezone, dates.at(-1)]);
     for (const d of fresh) byDate.set(d.date, d);
   }
-  if (days.length >= RIDE_PAGE_MAX_DAYS && !wholeYearKept(yearKept.rows[0], ride)) {
+  if (wholeYear && !wholeYearKept(yearKept, ride)) {
     await pool.query(YEAR_KEPT_SQL, [ride.park, ride.ride, ride.timezone, RIDE_DAY_FORMAT]);
   }
   return {
