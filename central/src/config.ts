@@ -42,6 +42,8 @@ const HINTS: Record<string, string> = {
     'set RUN_HEARTBEAT_S to how often, in seconds, a worker records that it is still on a job (e.g. 20)',
   WORKER_MAX_RUN_S:
     'set WORKER_MAX_RUN_S to the seconds a drain-mode worker keeps taking jobs before it exits (e.g. 2700), or leave it unset for no limit',
+  WORKER_DRAIN_WAIT_S:
+    'set WORKER_DRAIN_WAIT_S to the seconds a drain-mode worker waits, once its queues are empty, for drops the outbox still holds (0-300, e.g. 5)',
   STUCK_JOB_MIN:
     'set STUCK_JOB_MIN to the minutes after which a job with no end is taken as abandoned',
   VERIFY_THREADS: 'set VERIFY_THREADS to how many threads verify committed drops (1-16)',
@@ -161,6 +163,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   INGEST_BURST: z.coerce.number().int().min(1).max(100_000).default(100),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_MAX_RUN_S: z.coerce.number().int().positive().max(604_800).optional(),
+  WORKER_DRAIN_WAIT_S: z.coerce.number().min(0).max(300).default(5),
   RUN_HEARTBEAT_S: z.coerce.number().positive().max(3600).default(20),
   STUCK_JOB_MIN: z.coerce.number().positive().max(10_080).optional(),
   REPORT_CATCHUP_D: z.coerce.number().min(0).max(366).default(35),
@@ -297,6 +300,12 @@ export interface CentralConfig extends DatabaseConfig {
    * its pod ends before activeDeadlineSeconds could kill it mid-job. Default: no limit.
    */
   workerMaxRunMs?: number;
+  /**
+   * A drain-mode worker whose queues are empty waits up to this long while the outbox still
+   * holds postprocess rows (a park's drops beyond its fair share, released as its jobs end),
+   * instead of exiting and leaving them to the next pod KEDA starts. Default: no wait.
+   */
+  workerDrainWaitMs?: number;
   /**
    * How often a worker touches the run it is on; a run silent for three intervals was lost
    * with its worker and counts towards the delivery limit. Default 20 s.
@@ -448,6 +457,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     reportCatchUpMs: e.REPORT_CATCHUP_D * 86_400_000,
     verifyThreads: e.VERIFY_THREADS,
     ...(e.WORKER_MAX_RUN_S ? { workerMaxRunMs: e.WORKER_MAX_RUN_S * 1000 } : {}),
+    workerDrainWaitMs: e.WORKER_DRAIN_WAIT_S * 1000,
     runHeartbeatMs: e.RUN_HEARTBEAT_S * 1000,
     trustedProxies: e.TRUSTED_PROXIES,
     allowedHosts: e.ALLOWED_HOSTS.map((h) => h.toLowerCase()),

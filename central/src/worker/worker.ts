@@ -39,6 +39,8 @@ export interface WorkerOptions {
   queues?: readonly QueueName[];
   /** Drain mode takes no new job after this long (default: config.workerMaxRunMs, none). */
   maxRunMs?: number;
+  /** Drain mode's wait for drops held in the outbox (default: config.workerDrainWaitMs, none). */
+  drainWaitMs?: number;
 }
 
 /** A running worker. */
@@ -48,6 +50,9 @@ export interface RunningWorker {
   /** Finishes the job in hand, then stops consuming and disconnects. */
   stop(): Promise<void>;
 }
+
+// The API's outbox publisher looks for rows every 250 ms: a drain pod checks its queues as often.
+const DRAIN_POLL_MS = 250;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of kinds
 const KINDS: JobKind<any>[] = [postprocessJob, reportJob, downloadJob];
@@ -136,13 +141,39 @@ export async function startWorker(
   ]);
 
   /**
+   * The fair share keeps a park's drops beyond PARK_QUEUE_SHARE in the outbox, and the API
+   * publishes the next as each of its jobs ends: the queue can be empty for a moment while
+   * work is still coming. Only postprocess rows are ever held back.
+   */
+  async function outboxHoldsWork(): Promise<boolean> {
+    if (!kinds.some((kind) => kind.queue === 'postprocess')) return false;
+    try {
+      const { rows } = await pool.query<{ held: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM outbox
+                         WHERE published_at IS NULL AND queue = 'postprocess') AS held`,
+      );
+      return rows[0]?.held === true;
+    } catch (err) {
+      // Only a shortcut: without an answer the pod exits as it would have, and KEDA starts
+      // another once the drops are published.
+      log.warn({ err }, 'could not read the outbox; worker exits without waiting for held drops');
+      return false;
+    }
+  }
+
+  /**
    * Drain: take messages with basic.get until every queue answers empty, or until the worker
    * has run `workerMaxRunMs` (then it exits 0 and KEDA starts a fresh pod for what is left,
-   * instead of activeDeadlineSeconds killing this one in the middle of a job).
+   * instead of activeDeadlineSeconds killing this one in the middle of a job). Empty queues
+   * with postprocess rows still in the outbox are polled for up to `workerDrainWaitMs` since
+   * the last job: exiting then would leave those drops until KEDA's next poll starts a pod.
    */
   async function drain(): Promise<void> {
     const startedAt = Date.now();
     const maxRunMs = options.maxRunMs ?? config.workerMaxRunMs;
+    const waitMs = options.drainWaitMs ?? config.workerDrainWaitMs ?? 0;
+    let lastJobAt = startedAt;
+    let saidWaiting = false;
     // A lost broker link is waited out like in long-running mode: the message in hand went
     // back to the queue, and the pod carries on once the broker answers.
     await untilAvailable(
@@ -158,6 +189,8 @@ export async function startWorker(
               if (!msg) continue;
               handled++;
               settle(channel, msg, await handle(source.kind, source.dead, msg));
+              lastJobAt = Date.now();
+              saidWaiting = false;
               if (maxRunMs !== undefined && Date.now() - startedAt >= maxRunMs) {
                 log.info(
                   { ranMs: Date.now() - startedAt, maxRunMs },
@@ -166,10 +199,21 @@ export async function startWorker(
                 return;
               }
             }
-            if (handled === 0) {
-              log.info('queues are empty; worker exits (drain mode)');
-              return;
+            if (handled > 0) continue;
+            const mayTakeMore = maxRunMs === undefined || Date.now() - startedAt < maxRunMs;
+            if (mayTakeMore && Date.now() - lastJobAt < waitMs && (await outboxHoldsWork())) {
+              if (!saidWaiting) {
+                log.info(
+                  { waitMs },
+                  'queues are empty but the outbox still holds drops (a park beyond its fair share); waiting up to WORKER_DRAIN_WAIT_S for the API to publish them',
+                );
+                saidWaiting = true;
+              }
+              await sleep(DRAIN_POLL_MS, stopping.signal);
+              continue;
             }
+            log.info('queues are empty; worker exits (drain mode)');
+            return;
           }
         } finally {
           // Closing the channel waits for the broker's answer, so the last ack or nack reaches
