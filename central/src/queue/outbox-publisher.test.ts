@@ -66,6 +66,52 @@ describe('outbox publisher', () => {
     expect(outbox.rows[0].published_at).toBeInstanceOf(Date);
   });
 
+  it('never puts a message on the queue while its batch still reads stored', async () => {
+    // A worker can take a message the moment the broker confirms it. Were the batch marked
+    // queued only after that, a fast job could move it on first and its queued_at would stay
+    // empty. Here the batch row is held locked while the row waits to be published.
+    const drop = buildTestDrop({ sequence: 2, start: '2026-06-02T00:00:00Z' });
+    const stored = await uploadDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
+    if (stored.status !== 'stored') throw new Error(`upload ended ${stored.status}`);
+    const queue = queueName(env.config.queuePrefix, 'postprocess');
+    await waitFor<GetMessage>('the first message', () => channel.get(queue, { noAck: true }));
+    // The same batch once more, as a second publish of its row would send it.
+    await env.pool.query("UPDATE batches SET state = 'stored', queued_at = NULL WHERE id = $1", [
+      stored.batchId,
+    ]);
+    const holder = await env.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [stored.batchId]);
+      await env.pool.query(
+        "INSERT INTO outbox (queue, message, message_id) VALUES ('postprocess', $1, $2)",
+        [JSON.stringify({ batchId: stored.batchId }), stored.batchId],
+      );
+      await waitFor(
+        'the publisher claimed the row and waits for the batch',
+        async () =>
+          (
+            await env.pool.query(
+              "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE batches SET state = ''queued''%'",
+            )
+          ).rowCount === 1,
+        { timeoutMs: 15_000 },
+      );
+      expect((await channel.checkQueue(queue)).messageCount).toBe(0);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    const msg = await waitFor<GetMessage>('the message', () => channel.get(queue, { noAck: true }));
+    expect(msg.properties.messageId).toBe(stored.batchId);
+    const row = await env.pool.query<{ state: string; queued_at: Date | null }>(
+      'SELECT state, queued_at FROM batches WHERE id = $1',
+      [stored.batchId],
+    );
+    expect(row.rows[0]?.state).toBe('queued');
+    expect(row.rows[0]?.queued_at).toBeInstanceOf(Date);
+  });
+
   it('keeps rows unpublished while the broker is unreachable and publishes them once it is back', async () => {
     // A second API instance whose broker URL points nowhere: it must not mark anything.
     const silent = createLogger('silent');

@@ -141,6 +141,18 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
         [batchSize, parkShare, inFlightMs],
       );
       if (rows.length === 0) return 0;
+      // The batches read `queued` before their messages exist: this holds their rows' locks
+      // until the commit, so a worker that takes a message at once waits for it to move the
+      // batch on. Marked after the confirms, a fast job could start first and its batch
+      // would never show when it was queued.
+      const batchIds = rows.filter((r) => r.queue === 'postprocess').map((r) => r.message_id);
+      if (batchIds.length > 0) {
+        await c.query(
+          `UPDATE batches SET state = 'queued', queued_at = now(), updated_at = now()
+            WHERE id = ANY($1::uuid[]) AND state = 'stored'`,
+          [batchIds],
+        );
+      }
       for (const row of rows) {
         ch.publish(
           '',
@@ -164,14 +176,6 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
         'UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)',
         [rows.map((r) => r.id)],
       );
-      const batchIds = rows.filter((r) => r.queue === 'postprocess').map((r) => r.message_id);
-      if (batchIds.length > 0) {
-        await c.query(
-          `UPDATE batches SET state = 'queued', queued_at = now(), updated_at = now()
-            WHERE id = ANY($1::uuid[]) AND state = 'stored'`,
-          [batchIds],
-        );
-      }
       log.debug({ count: rows.length }, 'published outbox rows');
       return rows.length;
     });
