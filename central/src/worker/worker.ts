@@ -201,7 +201,8 @@ export async function startWorker(
             }
             if (handled > 0) continue;
             const mayTakeMore = maxRunMs === undefined || Date.now() - startedAt < maxRunMs;
-            if (mayTakeMore && Date.now() - lastJobAt < waitMs && (await outboxHoldsWork())) {
+            const held = mayTakeMore && waitMs > 0 && (await outboxHoldsWork());
+            if (held && Date.now() - lastJobAt < waitMs) {
               if (!saidWaiting) {
                 log.info(
                   { waitMs },
@@ -211,6 +212,14 @@ export async function startWorker(
               }
               await sleep(DRAIN_POLL_MS, stopping.signal);
               continue;
+            }
+            if (held) {
+              // Not "queues are empty": work is waiting, and nothing here can take it.
+              log.info(
+                { waitMs },
+                "the outbox still holds drops after WORKER_DRAIN_WAIT_S (their parks' earlier drops are still being processed, or the API is not publishing); worker exits, and KEDA starts a pod once they are published",
+              );
+              return;
             }
             log.info('queues are empty; worker exits (drain mode)');
             return;
