@@ -33,4 +33,27 @@ describe('token bucket limiter', () => {
     limiter.take('a');
     expect(() => limiter.take('a')).toThrow(RateLimitedError);
   });
+
+  it('takes a call that costs several tokens whole, waits for all of them, and caps it at the burst', () => {
+    let now = 0;
+    const limiter = new TokenBucketLimiter({ perSecond: 2, burst: 4 }, () => now);
+    limiter.take('a', 3);
+    // One token left: a call costing 3 must wait for two more (1 s at 2 a second).
+    const err = (() => {
+      try {
+        limiter.take('a', 3);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect((err as RateLimitedError).retryAfterMs).toBeCloseTo(1000);
+    expect(() => limiter.take('a')).not.toThrow();
+    now = 1_500;
+    expect(() => limiter.take('a', 3)).not.toThrow();
+    // A cost above the bucket's size costs the whole bucket instead of never passing.
+    const small = new TokenBucketLimiter({ perSecond: 1, burst: 2 }, () => now);
+    expect(() => small.take('b', 3)).not.toThrow();
+    expect(() => small.take('b')).toThrow(RateLimitedError);
+  });
 });

@@ -34,16 +34,20 @@ export class TokenBucketLimiter {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Takes one token for `key`, or throws {@link RateLimitedError} with the wait. */
-  take(key: string): void {
+  /**
+   * Takes `cost` tokens for `key` (at most the bucket's size, so any call can pass after a
+   * quiet spell), or throws {@link RateLimitedError} with the wait.
+   */
+  take(key: string, cost = 1): void {
     const now = this.now();
     this.sweep(now);
     const tokens = this.tokensAt(key, now);
-    if (tokens < 1) {
+    const need = Math.min(cost, this.limit.burst);
+    if (tokens < need) {
       this.buckets.set(key, { tokens, at: now });
-      throw new RateLimitedError(this.waitMs(tokens));
+      throw new RateLimitedError(this.waitMs(tokens, need));
     }
-    this.buckets.set(key, { tokens: tokens - 1, at: now });
+    this.buckets.set(key, { tokens: tokens - need, at: now });
   }
 
   /**
@@ -60,8 +64,8 @@ export class TokenBucketLimiter {
     return Math.min(this.limit.burst, b.tokens + ((now - b.at) / 1000) * this.limit.perSecond);
   }
 
-  private waitMs(tokens: number): number {
-    return ((1 - tokens) / this.limit.perSecond) * 1000;
+  private waitMs(tokens: number, need = 1): number {
+    return ((need - tokens) / this.limit.perSecond) * 1000;
   }
 
   private sweep(now: number): void {
