@@ -278,7 +278,10 @@ function loginThrottleSettings(globalPerSecond: number | undefined): LoginThrott
   };
 }
 
-/** Counts the bytes of every accepted chunk; a refused chunk (wrong offset, …) counts nothing. */
+/**
+ * Counts the bytes of every accepted chunk and answered put; a refused one (wrong offset, bytes
+ * that are not the declared file, …) counts nothing.
+ */
 function countIngestedBytes(ingest: IngestService, metrics: CentralMetrics): IngestService {
   return {
     begin: (park, input) => ingest.begin(park, input),
@@ -288,5 +291,10 @@ function countIngestedBytes(ingest: IngestService, metrics: CentralMetrics): Ing
       return out;
     },
     commit: (park, input) => ingest.commit(park, input),
+    async put(park, input) {
+      const out = await ingest.put(park, input);
+      metrics.bytesIngested.inc(input.data.length);
+      return out;
+    },
   };
 }

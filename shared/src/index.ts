@@ -21,3 +21,5 @@ export * from './concurrency/semaphore.ts';
 export * from './threads/serve-thread-tasks.ts';
 export { DEFAULT_OPENING_HOURS } from './generator/park-plan.ts';
 export * from './ingest/chunk-place.ts';
+export * from './ingest/drop-put.ts';
+export * from './ingest/upload-headers.ts';

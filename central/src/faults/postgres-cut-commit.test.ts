@@ -8,6 +8,7 @@ import { createPark } from '../parks/park-store.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  putDrop,
   sendChunk,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -106,14 +107,24 @@ async function blobFiles(drop: TestDrop): Promise<string[]> {
   return readdir(dir).catch(() => []);
 }
 
+/**
+ * Upload files central holds. A put's must be gone once it answered, whatever it answered; a
+ * chunked upload cut after its commit leaves its file to the orphan sweep (upload-sweeper.ts).
+ */
+async function uploadFiles(): Promise<string[]> {
+  return (await readdir(join(env.config.blobDir, 'uploads'))).sort();
+}
+
 async function commitError(uploadId: string) {
-  const err = await createParkClient(central.url, token)
-    .ingest.commit.mutate({ uploadId })
-    .then(
-      () => null,
-      (e: unknown) => e,
-    );
-  if (!(err instanceof Error)) throw new Error('the commit should have failed');
+  return failure(createParkClient(central.url, token).ingest.commit.mutate({ uploadId }));
+}
+
+async function failure(call: Promise<unknown>) {
+  const err = await call.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof Error)) throw new Error('the call should have failed');
   const data = (err as { data?: { httpStatus?: number } }).data;
   return { code: trpcCode(err), status: data?.httpStatus, message: err.message };
 }
@@ -176,5 +187,48 @@ describe('PostgreSQL connection cut during commit', () => {
     expect(begun).toEqual({ status: 'duplicate', batchId: committed.batches[0] });
     expect(await rows(drop)).toEqual({ ...committed, uploadBytes: [] });
     expect(await blobFiles(drop)).toEqual([`${sha(drop.zip)}.zip`]);
+  });
+
+  it('during a whole-drop put: a retryable 503 that leaves no file behind, and the same put again stores it once', async () => {
+    const drop = buildTestDrop({ sequence: 3 });
+    const client = createParkClient(central.url, token);
+    const cuts = proxy.cuts;
+    const files = await uploadFiles();
+    armed = 'to-target';
+    const err = await failure(putDrop(client, drop.zip, drop.fileName));
+    expect(proxy.cuts).toBe(cuts + 1);
+    expect(err).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    expect(err.message).toMatch(/send the drop again/);
+    expect(await rows(drop)).toEqual({ batches: [], outboxRows: 0, uploadBytes: [] });
+    expect(await uploadFiles()).toEqual(files);
+
+    proxy.restore();
+    const retried = await putDrop(client, drop.zip, drop.fileName);
+    expect(retried.status).toBe('stored');
+    expect(await rows(drop)).toEqual({
+      batches: [retried.batchId],
+      outboxRows: 1,
+      uploadBytes: [],
+    });
+    expect(await blobFiles(drop)).toEqual([`${sha(drop.zip)}.zip`]);
+    expect(await uploadFiles()).toEqual(files);
+  });
+
+  it('after a put was committed but before the answer: the same put again answers duplicate with that batch', async () => {
+    const drop = buildTestDrop({ sequence: 4 });
+    const client = createParkClient(central.url, token);
+    const files = await uploadFiles();
+    armed = 'to-client';
+    const err = await failure(putDrop(client, drop.zip, drop.fileName));
+    expect(err.status).toBe(503);
+    proxy.restore();
+    const committed = await rows(drop);
+    expect(committed.batches).toHaveLength(1);
+    expect(committed.outboxRows).toBe(1);
+
+    const again = await putDrop(client, drop.zip, drop.fileName);
+    expect(again).toEqual({ status: 'duplicate', batchId: committed.batches[0] });
+    expect(await rows(drop)).toEqual(committed);
+    expect(await uploadFiles()).toEqual(files);
   });
 });

@@ -17,6 +17,30 @@ export async function readChunkBody(body: ReadableStream<Uint8Array>): Promise<B
   return Buffer.concat(pieces, size);
 }
 
+/**
+ * A put's body (`ingest.put`): exactly the `declared` bytes its header announced (at most one
+ * chunk's worth, checked before). A body of another length is refused after it was read, so
+ * the client gets the answer instead of a reset connection.
+ */
+export async function readDropBody(
+  body: ReadableStream<Uint8Array>,
+  declared: number,
+): Promise<Buffer> {
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  for await (const piece of body) {
+    size += piece.byteLength;
+    if (size <= declared) pieces.push(piece);
+  }
+  if (size !== declared) {
+    throw new DomainError(
+      'invalid_input',
+      `the body holds ${size} bytes where the drop's size header says ${declared}: send the whole file, with its size`,
+    );
+  }
+  return Buffer.concat(pieces, size);
+}
+
 function wrongSize(): DomainError {
   return new DomainError(
     'invalid_input',

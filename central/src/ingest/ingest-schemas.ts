@@ -7,6 +7,9 @@ export const MAX_DROP_BYTES = 128 * 1024 * 1024;
 /** Largest chunk a client may send; the HTTP body limit sits a little above it. */
 export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
 
+/** Largest drop `ingest.put` takes in one request: one chunk's worth. Larger ones go chunked. */
+export const MAX_PUT_BYTES = MAX_CHUNK_BYTES;
+
 export const beginInputSchema = z.strictObject({
   sha256: sha256Schema,
   contentId: sha256Schema,
@@ -78,4 +81,11 @@ export interface ChunkInput {
 }
 export type ChunkOutput = z.infer<typeof chunkOutputSchema>;
 export type CommitInput = z.infer<typeof commitInputSchema>;
+/** A whole drop in one request (`ingest.put`): what begin is told, and the bytes. */
+export interface PutInput {
+  sha256: string;
+  contentId: string;
+  fileName: string;
+  data: Buffer;
+}
 export type CommitOutput = z.infer<typeof commitOutputSchema>;

@@ -31,6 +31,12 @@ interface UploadRow {
   temp_path: string;
 }
 
+/**
+ * An upload being committed: a chunked upload's row, or a put's bytes (`held`, in memory, with
+ * no row and no resumption).
+ */
+type Settling = UploadRow & { held?: Buffer };
+
 /** A batch of the same content, as commit compares it with a new upload. */
 interface KnownBatch {
   id: string;
@@ -177,22 +183,20 @@ export function createIngestService(deps: IngestDeps): IngestService {
 
   /**
    * The quick check (drop-outline.ts) and, for a suspect drop, the full one; `full` says
-   * whether every entry was checked.
+   * whether every entry was checked. `held`: the upload's bytes, when they are in memory.
    */
   async function judge(
     park: ParkIdentity,
     upload: UploadRow,
     sha256: string,
     receivedAt: number,
+    held?: Buffer,
   ): Promise<{ verdict: Verdict; full: boolean }> {
-    const outline = await outlineDrop(
-      {
-        size: Number(upload.bytes),
-        read: (start, end) =>
-          blobs.uploads.read(upload.temp_path, start, end).catch(goneMeansNotFound(upload.id)),
-      },
-      upload.file_name,
-    );
+    const read = held
+      ? (start: number, end: number) => Promise.resolve(held.subarray(start, end))
+      : (start: number, end: number) =>
+          blobs.uploads.read(upload.temp_path, start, end).catch(goneMeansNotFound(upload.id));
+    const outline = await outlineDrop({ size: Number(upload.bytes), read }, upload.file_name);
     if (outline.ok) {
       const { manifest, contentId, entries } = outline;
       const checked: VerifyResult = { ok: true, manifest, contentId, entries, sha256 };
@@ -263,11 +267,11 @@ export function createIngestService(deps: IngestDeps): IngestService {
   /**
    * The one commit every path shares (commit-drop.ts): the batch, for a stored drop its ride,
    * the revision mark on what it replaces and the outbox row, in one transaction; the upload
-   * row goes in the same transaction.
+   * row, when there is one, goes in the same transaction.
    */
   function recordBatch(
     park: ParkIdentity,
-    upload: UploadRow,
+    upload: Settling,
     verdict: Verdict,
     stored: { sha256: string; blobPath: string },
   ): Promise<CommitOutput> {
@@ -279,27 +283,64 @@ export function createIngestService(deps: IngestDeps): IngestService {
       sha256: stored.sha256,
       blobPath: stored.blobPath,
       verdict,
-      uploadId: upload.id,
+      ...(upload.held ? {} : { uploadId: upload.id }),
     });
   }
 
-  /** The commit lost a race with the same content (or the same bad bytes): that batch is it. */
-  async function duplicateOf(
+  /**
+   * What a commit does once the bytes are known to be the declared file: judge them, look for
+   * the same content, make them the blob and record the batch. Answers `duplicate` when the
+   * drop turns out to be one central has; the caller then forgets the upload.
+   */
+  async function settle(
     park: ParkIdentity,
-    upload: UploadRow,
-    ids: { contentId: string; sha256: string },
-  ): Promise<CommitOutput | null> {
-    const existing = await existingBatch(park, ids);
-    if (!existing) return null;
-    await forgetUpload(upload);
-    return { status: 'duplicate', batchId: existing };
-  }
-
-  /** The upload is done with (a duplicate): row, bytes and hash go. */
-  async function forgetUpload(upload: UploadRow): Promise<void> {
-    hashes.forget(upload.id);
-    await pool.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
-    await blobs.uploads.remove(upload.temp_path);
+    upload: Settling,
+    sha256: string,
+    receivedAt: number,
+  ): Promise<CommitOutput> {
+    let judged = await judge(park, upload, sha256, receivedAt, upload.held);
+    const same = await sameContent(park, upload, judged, sha256, receivedAt);
+    if (same && 'batchId' in same) return { status: 'duplicate', batchId: same.batchId };
+    if (same) judged = { verdict: same.verdict, full: true };
+    const { verdict } = judged;
+    const blobPath = await storeBlob(upload, sha256);
+    let result: CommitOutput;
+    try {
+      result = await recordBatch(park, upload, verdict, { sha256, blobPath });
+    } catch (err) {
+      // A concurrent commit of the same content won the unique constraint: same drop.
+      if (isDuplicateCommit(err)) {
+        const contentId = verdict.ok ? verdict.contentId : upload.content_id;
+        const existing = await existingBatch(park, { contentId, sha256 });
+        if (existing) return { status: 'duplicate', batchId: existing };
+      }
+      const fault = infrastructureFault(err);
+      if (fault?.dependency === 'postgres') {
+        // The COMMIT may or may not have reached PostgreSQL: the outcome is unknown here, and
+        // a retry finds out without storing twice (a retried commit, then begin on NOT_FOUND;
+        // a retried put answers duplicate).
+        throw new DomainError(
+          'unavailable',
+          `the database did not confirm the commit (${fault.summary}); ${upload.held ? 'send the drop again (central answers duplicate when it was stored)' : 'retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)'}`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    if (result.status === 'stored') deps.onEnqueued?.();
+    log.info(
+      {
+        park: park.id,
+        batchId: result.batchId,
+        status: result.status,
+        fileName: upload.file_name,
+        checked: judged.full ? 'in full' : 'outline',
+        request: upload.held ? 'put' : 'commit',
+        ...(result.status === 'quarantined' ? { code: result.code } : {}),
+      },
+      'upload committed',
+    );
+    return result;
   }
 
   return {
@@ -378,53 +419,54 @@ export function createIngestService(deps: IngestDeps): IngestService {
       if (got.sha256 !== upload.sha256 || got.bytes !== declared) {
         throw await refuseOtherBytes(upload, got);
       }
-      const { sha256 } = got;
-      let judged = await judge(park, upload, sha256, receivedAt);
-      const same = await sameContent(park, upload, judged, sha256, receivedAt);
-      if (same && 'batchId' in same) {
-        await forgetUpload(upload);
-        return { status: 'duplicate', batchId: same.batchId };
-      }
-      if (same) judged = { verdict: same.verdict, full: true };
-      const { verdict } = judged;
-      const blobPath = await storeBlob(upload, sha256);
-      let result: CommitOutput;
-      try {
-        result = await recordBatch(park, upload, verdict, { sha256, blobPath });
-      } catch (err) {
-        // A concurrent commit of the same content won the unique constraint: same drop.
-        if (isDuplicateCommit(err)) {
-          const contentId = verdict.ok ? verdict.contentId : upload.content_id;
-          const duplicate = await duplicateOf(park, upload, { contentId, sha256 });
-          if (duplicate) return duplicate;
-        }
-        const fault = infrastructureFault(err);
-        if (fault?.dependency === 'postgres') {
-          // The COMMIT may or may not have reached PostgreSQL: the outcome is unknown here, and
-          // a retried commit (then begin, on NOT_FOUND) finds out without storing twice.
-          throw new DomainError(
-            'unavailable',
-            `the database did not confirm the commit (${fault.summary}); retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)`,
-            { cause: err },
-          );
-        }
-        throw err;
+      const result = await settle(park, upload, got.sha256, receivedAt);
+      if (result.status === 'duplicate') {
+        // The row and bytes of an upload that turned out to be a drop central has.
+        await pool.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
       }
       hashes.forget(upload.id);
       await blobs.uploads.remove(upload.temp_path);
-      if (result.status === 'stored') deps.onEnqueued?.();
-      log.info(
-        {
-          park: park.id,
-          batchId: result.batchId,
-          status: result.status,
-          fileName: upload.file_name,
-          checked: judged.full ? 'in full' : 'outline',
-          ...(result.status === 'quarantined' ? { code: result.code } : {}),
-        },
-        'upload committed',
-      );
       return result;
+    },
+
+    /**
+     * Begin, one chunk and commit in one request, for a drop that fits in one chunk (most do):
+     * one request and no upload row instead of three requests and four statements on the row.
+     * The bytes are hashed and outlined in memory and written once, to an upload file that
+     * becomes the blob as a chunked upload's does; nothing is left to resume, so a failure
+     * removes that file and the agent sends the drop again, which `duplicate` answers when the
+     * first try was stored after all.
+     */
+    async put(park, input) {
+      const receivedAt = now();
+      const known = await provenDuplicate(park, input);
+      if (known) return { status: 'duplicate', batchId: known };
+      const sha256 = createHash('sha256').update(input.data).digest('hex');
+      if (sha256 !== input.sha256) {
+        throw new DomainError(
+          'invalid_input',
+          `the uploaded bytes do not match the declared file (SHA-256 ${sha256}, ${input.data.length} bytes; expected ${input.sha256}); nothing was stored, send it again`,
+        );
+      }
+      const id = randomUUID();
+      const tempPath = await blobs.uploads.create(id);
+      try {
+        await blobs.uploads.write(tempPath, 0, input.data);
+        const upload: Settling = {
+          id,
+          park_id: park.id,
+          sha256,
+          content_id: input.contentId,
+          bytes: String(input.data.length),
+          received_bytes: String(input.data.length),
+          file_name: input.fileName,
+          temp_path: tempPath,
+          held: input.data,
+        };
+        return await settle(park, upload, sha256, receivedAt);
+      } finally {
+        await blobs.uploads.remove(tempPath);
+      }
     },
   };
 }

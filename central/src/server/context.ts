@@ -8,6 +8,7 @@ import type {
   ChunkOutput,
   CommitInput,
   CommitOutput,
+  PutInput,
 } from '../ingest/ingest-schemas.ts';
 import type {
   DropsInput,
@@ -31,6 +32,8 @@ export interface IngestService {
   begin(park: ParkIdentity, input: BeginInput): Promise<BeginOutput>;
   chunk(park: ParkIdentity, input: ChunkInput): Promise<ChunkOutput>;
   commit(park: ParkIdentity, input: CommitInput): Promise<CommitOutput>;
+  /** A whole drop in one request: begin, its one chunk and commit at once. */
+  put(park: ParkIdentity, input: PutInput): Promise<CommitOutput>;
 }
 
 /** Resolves a bearer token to its park, or null when unknown or revoked. */
@@ -101,6 +104,13 @@ export interface CentralContext extends CentralServices {
   csrfHeader: string | undefined;
   /** The `x-zra-upload-id` and `x-zra-offset` headers: where a plain-body chunk belongs. */
   chunkPlace: { uploadId: string | undefined; offset: string | undefined };
+  /** The `x-zra-sha256`, `x-zra-content-id`, `x-zra-bytes`, `x-zra-file-name` headers of a put. */
+  dropPut: {
+    sha256: string | undefined;
+    contentId: string | undefined;
+    bytes: string | undefined;
+    fileName: string | undefined;
+  };
   /**
    * The client's address: the socket's, or behind a trusted proxy (`TRUSTED_PROXIES`) the
    * client's from `X-Forwarded-For`.

@@ -3,7 +3,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
-import { CHUNK_OFFSET_HEADER, CHUNK_UPLOAD_ID_HEADER } from '@zra/shared';
+import {
+  CHUNK_OFFSET_HEADER,
+  CHUNK_UPLOAD_ID_HEADER,
+  PUT_BYTES_HEADER,
+  PUT_CONTENT_ID_HEADER,
+  PUT_FILE_NAME_HEADER,
+  PUT_SHA256_HEADER,
+} from '@zra/shared';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { cookieValue } from '../users/cookies.ts';
@@ -118,6 +125,12 @@ export async function startHttpServer(
         chunkPlace: {
           uploadId: headerValue(req.headers[CHUNK_UPLOAD_ID_HEADER]),
           offset: headerValue(req.headers[CHUNK_OFFSET_HEADER]),
+        },
+        dropPut: {
+          sha256: headerValue(req.headers[PUT_SHA256_HEADER]),
+          contentId: headerValue(req.headers[PUT_CONTENT_ID_HEADER]),
+          bytes: headerValue(req.headers[PUT_BYTES_HEADER]),
+          fileName: headerValue(req.headers[PUT_FILE_NAME_HEADER]),
         },
         setCookie: (cookie: string) => res.appendHeader('set-cookie', cookie),
       };

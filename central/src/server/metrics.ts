@@ -16,7 +16,7 @@ export interface CentralMetrics {
   registry: Registry;
   /** Seconds per HTTP request, by route (tRPC procedure path or URL path) and status code. */
   httpDuration: Histogram<'route' | 'method' | 'status'>;
-  /** Bytes of drop chunks accepted by this process. */
+  /** Bytes of drop chunks and whole drops accepted by this process. */
   bytesIngested: Counter;
 }
 
@@ -50,7 +50,7 @@ export function createMetrics(
   });
   const bytesIngested = new Counter({
     name: 'zra_ingested_bytes_total',
-    help: 'Bytes of drop chunks accepted by this API process.',
+    help: 'Bytes of drop chunks and whole drops (puts) accepted by this API process.',
     registers: [registry],
   });
 

@@ -136,16 +136,30 @@ export const parkProcedure = publicProcedure.use(async ({ ctx, next }) => {
   });
 });
 
+/** The calls one `ingest.put` replaces: begin, one chunk, commit. */
+const PUT_CALLS = 3;
+
+/** A park procedure that takes `cost` tokens of the park token's rate-limit bucket. */
+function rateLimited(cost: number) {
+  return parkProcedure.use(({ ctx, next }) => {
+    try {
+      ctx.ingestLimiter.take(ctx.tokenHash, cost);
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err;
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message, cause: err });
+    }
+    return next();
+  });
+}
+
 /** An ingest call: a park token, and one token of that park token's rate-limit bucket. */
-export const ingestProcedure = parkProcedure.use(({ ctx, next }) => {
-  try {
-    ctx.ingestLimiter.take(ctx.tokenHash);
-  } catch (err) {
-    if (!(err instanceof RateLimitedError)) throw err;
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message, cause: err });
-  }
-  return next();
-});
+export const ingestProcedure = rateLimited(1);
+
+/**
+ * `ingest.put`: a drop in one request costs the three calls it replaces (begin, chunk,
+ * commit), so a park catching up gets no more drops a second by sending them whole.
+ */
+export const putProcedure = rateLimited(PUT_CALLS);
 
 /** The message of a mutation without the right CSRF header. */
 export const CSRF_MESSAGE =

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHUNK_PLACE_CONTEXT, chunkPlaceHeadersOf, verifyDrop } from '@zra/shared';
+import {
+  CHUNK_PLACE_CONTEXT,
+  DROP_PUT_CONTEXT,
+  uploadHeadersOf,
+  verifyDrop,
+  type DropPutInfo,
+} from '@zra/shared';
 import {
   createTRPCClient,
   httpBatchLink,
@@ -100,7 +106,7 @@ export function createParkClient(baseUrl: string, token: string): TRPCClient<App
         condition: (op) => isNonJsonSerializable(op.input),
         true: httpLink({
           url,
-          headers: ({ op }) => ({ ...headers(), ...chunkPlaceHeadersOf(op.context) }),
+          headers: ({ op }) => ({ ...headers(), ...uploadHeadersOf(op.context) }),
         }),
         false: httpBatchLink({ url, headers }),
       }),
@@ -141,6 +147,26 @@ export function beginInputOf(zip: Buffer, fileName: string) {
   const sha256 = createHash('sha256').update(zip).digest('hex');
   const contentId = verdict.ok ? verdict.contentId : sha256;
   return { sha256, contentId, bytes: zip.length, fileName };
+}
+
+/**
+ * Sends a whole zip in one request (`ingest.put`), as the agent sends a drop that fits in one
+ * chunk. Its headers declare what the agent would work out, or what `info` says instead (with
+ * the SHA-256 and content id given, the zip is not verified here first).
+ */
+export function putDrop(
+  client: TRPCClient<AppRouter>,
+  zip: Uint8Array,
+  fileName: string,
+  info: Partial<DropPutInfo> = {},
+) {
+  const { sha256, contentId } = info;
+  const worked =
+    sha256 && contentId
+      ? { sha256, contentId, bytes: zip.length, fileName }
+      : beginInputOf(Buffer.from(zip), fileName);
+  const declared: DropPutInfo = { ...worked, ...info };
+  return client.ingest.put.mutate(zip, { context: { [DROP_PUT_CONTEXT]: declared } });
 }
 
 /** Begins a new upload of a zip central does not have yet, and answers its upload id. */

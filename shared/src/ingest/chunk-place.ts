@@ -31,12 +31,3 @@ export const chunkPlaceSchema = z.strictObject({
 
 /** The key of a tRPC call's context that carries a plain-body chunk's place. */
 export const CHUNK_PLACE_CONTEXT = 'chunkPlace';
-
-/**
- * For a tRPC link's `headers`: a chunk call's place headers (its context's
- * {@link CHUNK_PLACE_CONTEXT}), none for any other call.
- */
-export function chunkPlaceHeadersOf(context: Record<string, unknown>): Record<string, string> {
-  const place = context[CHUNK_PLACE_CONTEXT] as ChunkPlace | undefined;
-  return place ? chunkPlaceHeaders(place) : {};
-}

@@ -1,7 +1,7 @@
 import { octetInputParser } from '@trpc/server/http';
-import { chunkPlaceSchema } from '@zra/shared';
+import { chunkPlaceSchema, dropPutInfoSchema, type DropPutInfo } from '@zra/shared';
 import { DomainError } from '../../domain-error.ts';
-import { readChunkBody } from '../../ingest/chunk-body.ts';
+import { readChunkBody, readDropBody } from '../../ingest/chunk-body.ts';
 import {
   beginInputSchema,
   beginOutputSchema,
@@ -9,10 +9,11 @@ import {
   chunkOutputSchema,
   commitInputSchema,
   commitOutputSchema,
+  MAX_PUT_BYTES,
 } from '../../ingest/ingest-schemas.ts';
 import { checkParkQuota } from '../../ingest/park-quota.ts';
 import type { CentralContext } from '../context.ts';
-import { ingestProcedure, router } from '../trpc.ts';
+import { ingestProcedure, putProcedure, router } from '../trpc.ts';
 
 /** Chunked, resumable, deduplicated drop upload (docs/job-contracts.md, "Ingest API"). */
 export const ingestRouter = router({
@@ -48,7 +49,33 @@ export const ingestRouter = router({
     .input(commitInputSchema)
     .output(commitOutputSchema)
     .mutation(({ ctx, input }) => ctx.ingest.commit(ctx.park, input)),
+  /**
+   * A whole drop of up to MAX_PUT_BYTES in one request: its bytes as the body, what begin is
+   * told in headers; answers as commit does. The quota is checked before the body is read.
+   */
+  put: putProcedure
+    .input(octetInputParser)
+    .output(commitOutputSchema)
+    .mutation(async ({ ctx, input }) => {
+      const info = dropPutInfo(ctx);
+      if (info.bytes > MAX_PUT_BYTES) {
+        throw new DomainError(
+          'invalid_input',
+          `a drop of ${info.bytes} bytes is larger than one request takes (${MAX_PUT_BYTES} bytes): send it in chunks (begin, chunkBytes, commit)`,
+        );
+      }
+      await checkParkQuota(ctx.pool, ctx.park, info, ctx.parkQuota);
+      const data = await readDropBody(input, info.bytes);
+      return ctx.ingest.put(ctx.park, { ...info, data });
+    }),
 });
+
+/** A put's drop from its headers, or what the client must fix. */
+function dropPutInfo(ctx: CentralContext): DropPutInfo {
+  const parsed = dropPutInfoSchema.safeParse(ctx.dropPut);
+  if (parsed.success) return parsed.data;
+  throw new DomainError('invalid_input', parsed.error.issues.map((i) => i.message).join('; '));
+}
 
 /** The chunk's upload and offset from its headers, or what the client must fix. */
 function chunkPlace(ctx: CentralContext): { uploadId: string; offset: number } {

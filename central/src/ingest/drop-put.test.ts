@@ -1,0 +1,277 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TRPCClientError } from '@trpc/client';
+import { dropPutHeaders, verifyDrop, writeDropZip } from '@zra/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type RunningCentral } from '../central.ts';
+import { createPark } from '../parks/park-store.ts';
+import { buildTestDrop } from '../testing/test-drop.ts';
+import {
+  beginInputOf,
+  createParkClient,
+  createTestEnvironment,
+  putDrop,
+  uploadDrop,
+  type TestEnvironment,
+} from '../testing/test-central.ts';
+import { MAX_PUT_BYTES } from './ingest-schemas.ts';
+
+let env: TestEnvironment;
+let central: RunningCentral;
+let token: string;
+
+beforeAll(async () => {
+  env = await createTestEnvironment('drop_put');
+  // No publisher: these tests look at what the put wrote, before anything is queued.
+  central = await startCentral(env.config, { publisher: false });
+  ({ token } = await createPark(env.pool, {
+    id: 'test-park',
+    name: 'Test Park',
+    timezone: 'Europe/Rome',
+  }));
+});
+
+afterAll(async () => {
+  await central?.close();
+  await env?.cleanup();
+});
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+async function count(table: string): Promise<number> {
+  const r = await env.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+  return Number(r.rows[0]?.n);
+}
+
+/** Files in central's upload area: a put leaves none, whatever it answered. */
+function uploadFiles(): Promise<string[]> {
+  return readdir(join(env.config.blobDir, 'uploads'));
+}
+
+async function refusal(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TRPCClientError);
+  const e = err as TRPCClientError<never>;
+  return { code: (e.data as { code?: string } | undefined)?.code, message: e.message };
+}
+
+/** A put sent by hand: any headers, any body. */
+async function rawPut(headers: Record<string, string>, body: Uint8Array) {
+  const r = await fetch(`${central.url}/trpc/ingest.put`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/octet-stream',
+      ...headers,
+    },
+    body,
+  });
+  const answer = (await r.json()) as { error?: { message: string } };
+  return { status: r.status, message: answer.error?.message ?? '' };
+}
+
+describe('a whole drop in one request (ingest.put)', () => {
+  it('stores a valid drop: blob on disk, one batch, one outbox row, no upload row or file left', async () => {
+    const drop = buildTestDrop({ sequence: 1 });
+    const client = createParkClient(central.url, token);
+
+    const result = await putDrop(client, drop.zip, drop.fileName);
+
+    expect(result.status).toBe('stored');
+    const { rows } = await env.pool.query(
+      'SELECT state, sha256, bytes, file_name, blob_path, ride_id FROM batches WHERE id = $1',
+      [result.batchId],
+    );
+    expect(rows[0]).toMatchObject({
+      state: 'stored',
+      sha256: sha(drop.zip),
+      file_name: drop.fileName,
+      ride_id: 'revolution-1',
+    });
+    expect(Number(rows[0].bytes)).toBe(drop.zip.length);
+    expect(sha(await readFile(rows[0].blob_path))).toBe(sha(drop.zip));
+    const outbox = await env.pool.query('SELECT queue, message FROM outbox WHERE message_id = $1', [
+      result.batchId,
+    ]);
+    expect(outbox.rows).toEqual([{ queue: 'postprocess', message: { batchId: result.batchId } }]);
+    expect(await count('uploads')).toBe(0);
+    expect(await uploadFiles()).toEqual([]);
+  });
+
+  it('answers duplicate for the same bytes, or the same content zipped again, whichever way it came first', async () => {
+    const client = createParkClient(central.url, token);
+    const chunked = buildTestDrop({ sequence: 2 });
+    const first = await uploadDrop(client, chunked.zip, chunked.fileName, 1000);
+    const put = buildTestDrop({ sequence: 3 });
+    const second = await putDrop(client, put.zip, put.fileName);
+    const batches = await count('batches');
+    const outbox = await count('outbox');
+
+    expect(await putDrop(client, chunked.zip, chunked.fileName)).toEqual({
+      status: 'duplicate',
+      batchId: first.batchId,
+    });
+    const rezipped = writeDropZip(put.header, put.entries, { level: 0 });
+    expect(rezipped.zip.equals(put.zip)).toBe(false);
+    expect(await putDrop(client, rezipped.zip, rezipped.fileName)).toEqual({
+      status: 'duplicate',
+      batchId: second.batchId,
+    });
+    // A chunked upload of a drop that came whole is told at begin.
+    expect(await client.ingest.begin.mutate(beginInputOf(put.zip, put.fileName))).toEqual({
+      status: 'duplicate',
+      batchId: second.batchId,
+    });
+    expect(await count('batches')).toBe(batches);
+    expect(await count('outbox')).toBe(outbox);
+    expect(await uploadFiles()).toEqual([]);
+  });
+
+  it("quarantines a corrupt zip with shared's verdict and never queues it", async () => {
+    const drop = buildTestDrop({ sequence: 4 });
+    const corrupt = Buffer.from(drop.zip);
+    for (let i = 200; i < 260; i++) corrupt.writeUInt8(corrupt.readUInt8(i) ^ 0xff, i);
+    const expected = verifyDrop(corrupt, { fileName: drop.fileName });
+    if (expected.ok) throw new Error('the damaged zip should fail verifyDrop');
+    const outbox = await count('outbox');
+
+    const result = await putDrop(createParkClient(central.url, token), corrupt, drop.fileName);
+
+    expect(result).toEqual({
+      status: 'quarantined',
+      batchId: expect.any(String) as string,
+      code: expected.code,
+      reason: expected.reason,
+    });
+    expect(await count('outbox')).toBe(outbox);
+    expect(await uploadFiles()).toEqual([]);
+  });
+
+  it('refuses bytes that are not the declared file, and stores nothing', async () => {
+    const drop = buildTestDrop({ sequence: 5 });
+    const other = buildTestDrop({ sequence: 6 });
+    const batches = await count('batches');
+
+    const err = await refusal(
+      putDrop(createParkClient(central.url, token), other.zip, drop.fileName, {
+        sha256: sha(drop.zip),
+        bytes: other.zip.length,
+      }),
+    );
+
+    expect(err.code).toBe('BAD_REQUEST');
+    expect(err.message).toContain(`expected ${sha(drop.zip)}`);
+    expect(err.message).toMatch(/nothing was stored, send it again/);
+    expect(await count('batches')).toBe(batches);
+    expect(await uploadFiles()).toEqual([]);
+  });
+
+  it('refuses a body whose length is not the declared size, missing headers, and a drop too large for one request, naming the fix', async () => {
+    const drop = buildTestDrop({ sequence: 7 });
+    const declared = dropPutHeaders({ ...beginInputOf(drop.zip, drop.fileName) });
+    const batches = await count('batches');
+
+    const short = await rawPut(declared, drop.zip.subarray(0, drop.zip.length - 10));
+    expect(short.status).toBe(400);
+    expect(short.message).toContain(`the body holds ${drop.zip.length - 10} bytes`);
+
+    const noSha = Object.fromEntries(
+      Object.entries(declared).filter(([name]) => name !== 'x-zra-sha256'),
+    );
+    const missing = await rawPut(noSha, drop.zip);
+    expect(missing.status).toBe(400);
+    expect(missing.message).toContain("x-zra-sha256 must be the drop's SHA-256");
+
+    const large = await rawPut({ ...declared, 'x-zra-bytes': String(MAX_PUT_BYTES + 1) }, drop.zip);
+    expect(large.status).toBe(400);
+    expect(large.message).toMatch(/larger than one request takes .*send it in chunks/);
+
+    const badName = await rawPut({ ...declared, 'x-zra-file-name': '%E0%A4%A' }, drop.zip);
+    expect(badName.status).toBe(400);
+    expect(badName.message).toContain('x-zra-file-name is not valid percent-encoding');
+
+    expect(await count('batches')).toBe(batches);
+    expect(await uploadFiles()).toEqual([]);
+    // Nothing was harmed: the same drop, sent properly, is stored.
+    expect((await rawPut(declared, drop.zip)).status).toBe(200);
+  });
+
+  it('keeps a file name that is not ASCII through its percent-encoded header', async () => {
+    const drop = buildTestDrop({ sequence: 8 });
+    const fileName = `città-${drop.fileName}`;
+
+    const result = await putDrop(createParkClient(central.url, token), drop.zip, fileName);
+
+    // The name is not the one the manifest implies: quarantined, under the name it was sent as.
+    const { rows } = await env.pool.query('SELECT file_name FROM batches WHERE id = $1', [
+      result.batchId,
+    ]);
+    expect(rows[0].file_name).toBe(fileName);
+  });
+
+  it('stores nothing and leaves no file when the connection is cut halfway through the body', async () => {
+    const drop = buildTestDrop({ sequence: 9 });
+    const url = new URL(central.url);
+    const batches = await count('batches');
+    await new Promise<void>((resolve) => {
+      const req = http.request({
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/trpc/ingest.put',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(drop.zip.length),
+          ...dropPutHeaders(beginInputOf(drop.zip, drop.fileName)),
+        },
+      });
+      req.on('error', () => resolve());
+      req.write(drop.zip.subarray(0, Math.floor(drop.zip.length / 2)), () => {
+        // Give central time to read what came, then cut the connection.
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 200);
+      });
+    });
+    // Central notices the cut and gives up on the request; then the same put succeeds.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await count('batches')).toBe(batches);
+    expect(await uploadFiles()).toEqual([]);
+    const again = await putDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
+    expect(again.status).toBe('stored');
+  });
+
+  it('costs three calls of the park token rate limit: the calls of begin, one chunk and commit', async () => {
+    const limited = await startCentral(
+      { ...env.config, ingestRateLimit: { perSecond: 0.01, burst: 4 } },
+      { publisher: false, scheduler: false, uploadSweeper: false, stuckJobSweeper: false },
+    );
+    try {
+      const { token: parkToken } = await createPark(env.pool, {
+        id: 'limited-park',
+        name: 'Limited Park',
+        timezone: 'Europe/Rome',
+      });
+      const client = createParkClient(limited.url, parkToken);
+      const first = buildTestDrop({ park: 'limited-park', sequence: 1 });
+      const second = buildTestDrop({ park: 'limited-park', sequence: 2 });
+
+      expect((await putDrop(client, first.zip, first.fileName)).status).toBe('stored');
+      // One call is left: not enough for a second put.
+      const err = await refusal(putDrop(client, second.zip, second.fileName));
+      expect(err.code).toBe('TOO_MANY_REQUESTS');
+      expect(
+        await env.pool.query('SELECT 1 FROM batches WHERE sha256 = $1', [sha(second.zip)]),
+      ).toMatchObject({ rowCount: 0 });
+    } finally {
+      await limited.close();
+    }
+  });
+});
