@@ -7,7 +7,7 @@ import {
   type TRPCClient,
 } from '@trpc/client';
 import type { AppRouter } from '@zra/central/router';
-import { chunkPlaceHeadersOf } from '@zra/shared';
+import { uploadHeadersOf } from '@zra/shared';
 import { centralFetch } from './central-fetch.ts';
 
 /** The typed tRPC client of the central API, as a park sees it. */
@@ -33,7 +33,7 @@ export function createCentralClient(
         condition: (op) => isNonJsonSerializable(op.input),
         true: httpLink({
           url,
-          headers: ({ op }) => ({ ...headers(), ...chunkPlaceHeadersOf(op.context) }),
+          headers: ({ op }) => ({ ...headers(), ...uploadHeadersOf(op.context) }),
           fetch,
         }),
         false: httpBatchLink({ url, headers, fetch }),

@@ -13,6 +13,19 @@ export function centralErrorCode(err: unknown): string | undefined {
 }
 
 /**
+ * tRPC's answer for a path central's router does not have: a central from before the call was
+ * added (a rolled-back upgrade, docs/operations.md). An unknown upload is NOT_FOUND too, with
+ * another message.
+ */
+export function isUnknownProcedure(err: unknown): boolean {
+  return (
+    centralErrorCode(err) === 'NOT_FOUND' &&
+    err instanceof Error &&
+    err.message.startsWith('No procedure found on path')
+  );
+}
+
+/**
  * A call to central that failed, in words: central's own message with its code, a deadline
  * it missed, or what the network said (e.g. "central is unreachable (ECONNREFUSED): fetch
  * failed"). Anything else goes through {@link errorForPeople}.

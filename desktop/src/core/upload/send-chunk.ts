@@ -1,6 +1,6 @@
 import { CHUNK_PLACE_CONTEXT, type ChunkPlace } from '@zra/shared';
 import type { CentralClient } from '../central/central-client.ts';
-import { centralErrorCode } from '../central/central-error.ts';
+import { isUnknownProcedure } from '../central/central-error.ts';
 
 /**
  * Clients whose central does not know `ingest.chunkBytes`: one from before it (a rolled-back
@@ -34,13 +34,4 @@ export async function sendChunk(
   form.set('offset', String(place.offset));
   form.set('chunk', new Blob([bytes]));
   return client.ingest.chunk.mutate(form);
-}
-
-/** tRPC's answer for a path its router does not have (an unknown upload is NOT_FOUND too). */
-function isUnknownProcedure(err: unknown): boolean {
-  return (
-    centralErrorCode(err) === 'NOT_FOUND' &&
-    err instanceof Error &&
-    err.message.startsWith('No procedure found on path')
-  );
 }

@@ -218,6 +218,54 @@ describe('upload to the real central API', () => {
     expect(chunkCalls.length).toBeGreaterThan(2);
   });
 
+  it('sends a drop that fits in one chunk whole, in one request each, and central stores it', async () => {
+    const drops = [buildTestDrop({ sequence: 204 }), buildTestDrop({ sequence: 205 })];
+    const buffer = await bufferWith(drops);
+    const seen: string[] = [];
+    const proxy = await olderCentral(central.url, seen, []);
+    cleanups.push(proxy.close);
+    const client = createCentralClient(proxy.url, central.token);
+
+    const result = await uploadBuffered({ buffer, client, log, chunkBytes: 65536 });
+
+    expect(result).toMatchObject({ acknowledged: 2, failed: 0 });
+    expect(seen.map((path) => path.replace(/\?.*$/, ''))).toEqual([
+      '/trpc/ingest.put',
+      '/trpc/ingest.put',
+    ]);
+    for (const d of drops) {
+      const recorded = buffer.get(d.sha256);
+      expect(recorded).toMatchObject({ state: 'acknowledged', centralStatus: 'stored' });
+      const [batch] = await central.query<{ id: string; bytes: string }>(
+        'SELECT id, bytes FROM batches WHERE sha256 = $1',
+        [d.sha256],
+      );
+      expect(batch?.id).toBe(recorded?.centralBatchId);
+      expect(Number(batch?.bytes)).toBe(d.zip.length);
+    }
+  });
+
+  it('sends small drops chunked to a central from before whole-drop puts, asking only once', async () => {
+    const drops = [buildTestDrop({ sequence: 206 }), buildTestDrop({ sequence: 207 })];
+    const buffer = await bufferWith(drops);
+    const seen: string[] = [];
+    const older = await olderCentral(central.url, seen, ['ingest.put']);
+    cleanups.push(older.close);
+    const client = createCentralClient(older.url, central.token);
+
+    const result = await uploadBuffered({ buffer, client, log, chunkBytes: 65536 });
+
+    expect(result).toMatchObject({ acknowledged: 2, failed: 0 });
+    for (const d of drops) {
+      expect(buffer.get(d.sha256)).toMatchObject({
+        state: 'acknowledged',
+        centralStatus: 'stored',
+      });
+    }
+    expect(seen.filter((path) => path.includes('ingest.put'))).toHaveLength(1);
+    expect(seen.filter((path) => path.includes('ingest.commit'))).toHaveLength(2);
+  });
+
   it('records a drop central already holds as acknowledged "duplicate" without sending it', async () => {
     const drop = buildTestDrop({ sequence: 301 });
     const client = createCentralClient(central.url, central.token);
@@ -234,21 +282,26 @@ describe('upload to the real central API', () => {
   });
 
   it("passes on the wait central's rate limit asks for, and keeps the drops buffered", async () => {
-    // Two calls at once, then one every 100 s: the first drop's begin+chunk use the burst.
+    // Three calls at once, then one every 100 s: the first drop's put costs all three.
     const limited = await startTestCentral('agent-rate-limit', 'park-a', {
-      ingestRateLimit: { perSecond: 0.01, burst: 2 },
+      ingestRateLimit: { perSecond: 0.01, burst: 3 },
     });
     cleanups.push(() => limited.close());
-    const drops = [buildTestDrop({ sequence: 451 }), buildTestDrop({ sequence: 452 })];
+    const drops = [
+      buildTestDrop({ park: 'park-a', sequence: 451 }),
+      buildTestDrop({ park: 'park-a', sequence: 452 }),
+      buildTestDrop({ park: 'park-a', sequence: 453 }),
+    ];
     const buffer = await bufferWith(drops);
     const client = createCentralClient(limited.url, limited.token);
 
     const result = await uploadBuffered({ buffer, client, log, chunkBytes: 65536 });
 
     expect(result.error).toContain('TOO_MANY_REQUESTS');
-    expect(result.retryAfterS).toBeGreaterThanOrEqual(90);
-    expect(result.acknowledged).toBe(0);
-    for (const d of drops) expect(buffer.get(d.sha256)?.state).toBe('buffered');
+    expect(result.retryAfterS).toBeGreaterThanOrEqual(250);
+    expect(result.acknowledged).toBe(1);
+    expect(buffer.get(drops[0]?.sha256 ?? '')?.state).toBe('acknowledged');
+    for (const d of drops.slice(1)) expect(buffer.get(d.sha256)?.state).toBe('buffered');
   });
 
   it("keeps drops buffered with central's message when the park token is refused", async () => {
@@ -506,14 +559,18 @@ describe('buffer cap with the real central', () => {
 });
 
 /**
- * An HTTP proxy to `target` under which `ingest.chunkBytes` does not exist: its path is
- * renamed, so the real central answers it as an unknown procedure. `seen` gets every path.
+ * An HTTP proxy to `target` under which the procedures `hidden` do not exist (by default
+ * `ingest.put` and `ingest.chunkBytes`, as before either was added): their paths are renamed,
+ * so the real central answers them as unknown procedures. `seen` gets every path.
  */
 async function olderCentral(
   target: string,
   seen: string[],
+  hidden: readonly string[] = ['ingest.put', 'ingest.chunkBytes'],
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const to = new URL(target);
+  const hide = (path: string) =>
+    hidden.reduce((p, name) => p.replace(new RegExp(`/${name}\\b`), `/${name}NotYet`), path);
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
     seen.push(path);
@@ -522,7 +579,7 @@ async function olderCentral(
         host: to.hostname,
         port: to.port,
         method: req.method,
-        path: path.replace('ingest.chunkBytes', 'ingest.chunkBytesNotYet'),
+        path: hide(path),
         headers: req.headers,
       },
       (answer) => {

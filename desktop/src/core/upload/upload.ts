@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readFile } from 'node:fs/promises';
 import { TRPCClientError } from '@trpc/client';
 import type { Logger } from 'pino';
 import type { DropBuffer } from '../buffer/drop-buffer.ts';
@@ -7,6 +8,7 @@ import { blobIntact } from '../buffer/blob-intact.ts';
 import type { CentralClient } from '../central/central-client.ts';
 import { centralErrorCode as codeOf, describeCentralError } from '../central/central-error.ts';
 import { sendChunk } from './send-chunk.ts';
+import { sendDrop, type PutAnswer } from './send-drop.ts';
 
 /** What one upload round did. */
 export interface UploadRoundResult {
@@ -39,7 +41,10 @@ export interface UploadDeps {
   buffer: DropBuffer;
   client: CentralClient;
   log: Logger;
-  /** Bytes per chunk request; central accepts at most 8 MiB. */
+  /**
+   * Bytes per chunk request; central accepts at most 8 MiB. A drop no larger goes whole, in one
+   * request.
+   */
   chunkBytes: number;
   /** Bad-input refusals after which a drop is `rejected` (default 3). */
   maxRejections?: number;
@@ -136,20 +141,64 @@ function rideWindowOf(drop: DropRecord): string | null {
   return `${drop.ride}\u0000${Date.parse(drop.windowStart)}`;
 }
 
+type UploadOutcome = 'stored' | 'duplicate' | 'quarantined' | 'damaged';
+
 /**
- * One drop: `begin`, then, when central needs the bytes, a SHA-256 check of the blob (central
- * would refuse bytes that changed on disk: `damaged`, nothing sent), the chunks and `commit`.
- * The check comes after `begin`: a drop central already has needs no hashing, and while
- * central is away no round re-hashes the oldest blob of the backlog just to find it gone.
+ * One drop: whole, in one request, when it fits in a chunk (most do) and central takes that;
+ * otherwise chunked.
  */
-async function uploadDrop(
+async function uploadDrop(drop: DropRecord, deps: UploadDeps, log: Logger): Promise<UploadOutcome> {
+  if (drop.contentId === null) throw new Error('a buffered drop without a content id');
+  deps.buffer.markUploading(drop.sha256);
+  if (drop.bytes <= deps.chunkBytes) {
+    const outcome = await putDrop(drop, drop.contentId, deps);
+    if (outcome === 'damaged') return outcome;
+    if (outcome) return acknowledge(drop, outcome, deps.buffer, log);
+  }
+  return uploadChunked(drop, deps, log);
+}
+
+/**
+ * `ingest.put`: the blob read once, its SHA-256 checked in memory (central would refuse bytes
+ * that changed on disk: `damaged`, nothing sent), then sent whole. Null when central does not
+ * know the call (send-drop.ts). A drop central already has costs its bytes on the wire here,
+ * where `begin` would have saved them: that is a retry after a lost answer, which is rare.
+ */
+async function putDrop(
+  drop: DropRecord,
+  contentId: string,
+  deps: UploadDeps,
+): Promise<PutAnswer | 'damaged' | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(deps.buffer.blobs.blobPath(drop.sha256));
+  } catch {
+    // Missing or unreadable: no better than damaged.
+    return 'damaged';
+  }
+  if (createHash('sha256').update(bytes).digest('hex') !== drop.sha256) return 'damaged';
+  // The bytes are the drop's, but its record says otherwise: a failure of this drop, as when a
+  // chunk comes up short, and the record is not trusted for the size central is told.
+  if (bytes.length !== drop.bytes) {
+    throw new Error(`the blob holds ${bytes.length} bytes, not the ${drop.bytes} recorded`);
+  }
+  await deps.throttle?.(bytes.length);
+  const { sha256, fileName } = drop;
+  return sendDrop(deps.client, { sha256, contentId, bytes: bytes.length, fileName }, bytes);
+}
+
+/**
+ * A drop chunked: `begin`, then, when central needs the bytes, a SHA-256 check of the blob
+ * (central would refuse bytes that changed on disk: `damaged`, nothing sent), the chunks and
+ * `commit`. The check comes after `begin`: a drop central already has needs no hashing, and
+ * while central is away no round re-hashes the oldest blob of the backlog just to find it gone.
+ */
+async function uploadChunked(
   drop: DropRecord,
   deps: UploadDeps,
   log: Logger,
-): Promise<'stored' | 'duplicate' | 'quarantined' | 'damaged'> {
-  if (drop.contentId === null) throw new Error('a buffered drop without a content id');
+): Promise<UploadOutcome> {
   const { buffer, client } = deps;
-  buffer.markUploading(drop.sha256);
   const begin = () =>
     client.ingest.begin.mutate({
       sha256: drop.sha256,
@@ -195,6 +244,16 @@ async function uploadDrop(
   }
 
   const committed = await client.ingest.commit.mutate({ uploadId: begun.uploadId });
+  return acknowledge(drop, committed, buffer, log);
+}
+
+/** Central's answer to a commit (or a put), recorded: the drop is `acknowledged`. */
+function acknowledge(
+  drop: DropRecord,
+  committed: PutAnswer,
+  buffer: DropBuffer,
+  log: Logger,
+): UploadOutcome {
   if (committed.status === 'quarantined') {
     buffer.markAcknowledged(drop.sha256, {
       batchId: committed.batchId,
