@@ -1,5 +1,6 @@
-// Agent upload throughput (begin, chunks, commit through its tRPC client, blob checks included)
-// against curl sending the same bytes through the same protocol to the same central process.
+// Agent upload throughput (a put per drop that fits in a chunk, otherwise begin, chunks, commit,
+// through its tRPC client, blob checks included) against curl sending the same bytes through the
+// same requests to the same central process.
 //
 //   npx tsx bench/agent/upload-throughput.ts [--megabytes 200] [--rounds 3] [--chunk-mb 4]
 //
@@ -16,7 +17,7 @@ import { parseArgs, promisify } from 'node:util';
 import { createPark, startCentral } from '@zra/central';
 import { createTestEnvironment } from '@zra/central/testing';
 import { createCentralClient, DropBuffer } from '@zra/desktop';
-import { chunkPlaceHeaders, verifyDrop } from '@zra/shared';
+import { chunkPlaceHeaders, dropPutHeaders, verifyDrop } from '@zra/shared';
 import { silentLogger } from '../../desktop/src/core/logger.ts';
 import { uploadBuffered } from '../../desktop/src/core/upload/upload.ts';
 import { median, megabytesPerSecond } from '../lib/stats.ts';
@@ -128,6 +129,23 @@ async function curlRound(): Promise<number> {
   const json = ['-H', 'content-type: application/json', '--data-binary'];
   const t0 = performance.now();
   for (const d of described) {
+    if (d.bytes <= chunkBytes) {
+      // The request the agent sends for a drop that fits in one chunk: the whole file as the
+      // body, what begin would be told in four headers.
+      const info = { sha256: d.sha256, contentId: d.contentId, bytes: d.bytes, fileName: d.name };
+      await curl([
+        '-H',
+        'content-type: application/octet-stream',
+        ...Object.entries(dropPutHeaders(info)).flatMap(([name, value]) => [
+          '-H',
+          `${name}: ${value}`,
+        ]),
+        '--data-binary',
+        `@${d.file}`,
+        `${base}/ingest.put`,
+      ]);
+      continue;
+    }
     const begun = (await curl([
       ...json,
       JSON.stringify({
@@ -189,7 +207,7 @@ try {
   const curl = median(curlTimes);
   const agent = median(agentTimes);
   out(
-    `curl (begin, plain-body chunks, commit): median ${curl.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, curl)} MB/s`,
+    `curl (the agent's requests: put, or begin, plain-body chunks, commit): median ${curl.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, curl)} MB/s`,
   );
   out(
     `agent upload round: median ${agent.toFixed(2)} s, ${megabytesPerSecond(drops.bytes, agent)} MB/s`,

@@ -8,7 +8,8 @@
  *   node_modules/.bin/tsx bench/central/bare-sink.ts DIR     (prints "listening on URL")
  *
  * Requests: POST /begin {"sha256","bytes"} → {"id"}; POST /chunk?id=…&offset=… (raw body) →
- * {"offset"}; POST /commit?id=… → {"ok"}.
+ * {"offset"}; POST /commit?id=… → {"ok"}; and a whole drop in one request, as central's
+ * `ingest.put`: POST /put?sha256=… (raw body) → {"ok"}.
  */
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -42,6 +43,17 @@ function answer(res: http.ServerResponse, status: number, value: unknown): void 
   res.end(text);
 }
 
+/** Moves a complete upload into place under its SHA-256, durably (the folder is synced too). */
+async function keep(path: string, sha256: string): Promise<void> {
+  await rename(path, join(dir as string, 'blobs', `${sha256}.zip`));
+  const folder = await open(join(dir as string, 'blobs'), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}
+
 async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sink');
   const data = await body(req);
@@ -55,6 +67,22 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     await writeFile(path, new Uint8Array(0));
     uploads.set(id, { path, sha256, bytes, received: 0, hash: createHash('sha256') });
     return answer(res, 200, { id });
+  }
+  if (url.pathname === '/put') {
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    if (sha256 !== url.searchParams.get('sha256')) {
+      return answer(res, 400, { error: 'bytes do not match' });
+    }
+    const path = join(dir as string, 'uploads', randomUUID());
+    const file = await open(path, 'w');
+    try {
+      await file.write(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await keep(path, sha256);
+    return answer(res, 200, { ok: true });
   }
   const upload = uploads.get(url.searchParams.get('id') ?? '');
   if (!upload) return answer(res, 404, { error: 'no such upload' });
@@ -77,14 +105,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     if (upload.received !== upload.bytes || sha256 !== upload.sha256) {
       return answer(res, 400, { error: 'bytes do not match' });
     }
-    const target = join(dir as string, 'blobs', `${sha256}.zip`);
-    await rename(upload.path, target);
-    const folder = await open(join(dir as string, 'blobs'), 'r');
-    try {
-      await folder.sync();
-    } finally {
-      await folder.close();
-    }
+    await keep(upload.path, sha256);
     uploads.delete(url.searchParams.get('id') ?? '');
     return answer(res, 200, { ok: true });
   }
