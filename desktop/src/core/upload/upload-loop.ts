@@ -137,6 +137,7 @@ export class UploadLoop {
       chunkBytes: deps.chunkBytes,
       maxRejections: deps.upload.maxRejections,
       throttle: deps.throttle,
+      centralOnline: () => this.link.status().state === 'online',
     });
     this.last = { lastRunAt: new Date().toISOString(), lastResult: result };
     deps.afterRound?.(result);

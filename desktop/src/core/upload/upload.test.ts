@@ -245,6 +245,32 @@ describe('upload to the real central API', () => {
     }
   });
 
+  it('while central has not answered since the link failed, finds it with begin before reading any blob whole', async () => {
+    const drops = [buildTestDrop({ sequence: 208 }), buildTestDrop({ sequence: 209 })];
+    const buffer = await bufferWith(drops);
+    const seen: string[] = [];
+    const proxy = await olderCentral(central.url, seen, []);
+    cleanups.push(proxy.close);
+    const client = createCentralClient(proxy.url, central.token);
+
+    const result = await uploadBuffered({
+      buffer,
+      client,
+      log,
+      chunkBytes: 65536,
+      centralOnline: () => false,
+    });
+
+    expect(result).toMatchObject({ acknowledged: 2, failed: 0 });
+    // The first drop chunked (central answered), the second whole.
+    expect(seen.map((path) => path.replace(/\?.*$/, '').replace('/trpc/', ''))).toEqual([
+      'ingest.begin',
+      'ingest.chunkBytes',
+      'ingest.commit',
+      'ingest.put',
+    ]);
+  });
+
   it('sends small drops chunked to a central from before whole-drop puts, asking only once', async () => {
     const drops = [buildTestDrop({ sequence: 206 }), buildTestDrop({ sequence: 207 })];
     const buffer = await bufferWith(drops);

@@ -48,6 +48,13 @@ export interface UploadDeps {
   chunkBytes: number;
   /** Bad-input refusals after which a drop is `rejected` (default 3). */
   maxRejections?: number;
+  /**
+   * Whether central answered since the link last failed. While it has not, a round's first
+   * drop goes chunked: `begin` finds out whether central is there before any blob is read and
+   * hashed for a put, so a park offline for days does not re-hash its oldest drop every round.
+   * Absent: assumed reachable.
+   */
+  centralOnline?: () => boolean;
   /** Waits until a chunk of this many bytes may be sent (the bandwidth limit); none when absent. */
   throttle?: (bytes: number) => Promise<void>;
 }
@@ -80,6 +87,7 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
   // Ride-windows whose earlier revision failed this round and stays queued: their later
   // revisions wait for the next round, where the earlier one goes first again.
   const blocked = new Set<string>();
+  let reached = deps.centralOnline?.() ?? true;
   for (const sha256 of deps.buffer.uploadQueueShas()) {
     // One record at a time: the backlog of a park offline for days may be tens of thousands.
     const drop = deps.buffer.get(sha256);
@@ -92,13 +100,14 @@ export async function uploadBuffered(deps: UploadDeps): Promise<UploadRoundResul
       continue;
     }
     try {
-      const status = await uploadDrop(drop, deps, log);
+      const status = await uploadDrop(drop, deps, log, reached);
       if (status === 'damaged') {
         log.error('the buffered copy is damaged; forgetting it so it is pulled again');
         await deps.buffer.forgetDamaged(drop.sha256);
         result.damaged++;
         continue;
       }
+      reached = true;
       result.acknowledged++;
       if (status === 'duplicate') result.duplicates++;
       if (status === 'quarantined') result.quarantinedByCentral++;
@@ -144,13 +153,18 @@ function rideWindowOf(drop: DropRecord): string | null {
 type UploadOutcome = 'stored' | 'duplicate' | 'quarantined' | 'damaged';
 
 /**
- * One drop: whole, in one request, when it fits in a chunk (most do) and central takes that;
- * otherwise chunked.
+ * One drop: whole, in one request, when it fits in a chunk (most do), central takes that and
+ * is known to be there (`reached`); otherwise chunked.
  */
-async function uploadDrop(drop: DropRecord, deps: UploadDeps, log: Logger): Promise<UploadOutcome> {
+async function uploadDrop(
+  drop: DropRecord,
+  deps: UploadDeps,
+  log: Logger,
+  reached: boolean,
+): Promise<UploadOutcome> {
   if (drop.contentId === null) throw new Error('a buffered drop without a content id');
   deps.buffer.markUploading(drop.sha256);
-  if (drop.bytes <= deps.chunkBytes) {
+  if (reached && drop.bytes <= deps.chunkBytes) {
     const outcome = await putDrop(drop, drop.contentId, deps);
     if (outcome === 'damaged') return outcome;
     if (outcome) return acknowledge(drop, outcome, deps.buffer, log);
