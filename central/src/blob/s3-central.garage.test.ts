@@ -13,6 +13,7 @@ import { GARAGE_HOOK_TIMEOUT_MS, rawGarageClient } from '../testing/garage-store
 import {
   createParkClient,
   createTestEnvironment,
+  putDrop,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -76,23 +77,32 @@ describe('central (API and worker) with BLOB_STORE=s3 on Garage', () => {
   it('takes uploads into the bucket, processes them from it, and serves a report kept there', async () => {
     const client = createParkClient(central.url, token);
     // One drop in many chunks (promoted by streaming them into one object), one in a single
-    // chunk (promoted by a server-side copy).
+    // chunk (promoted by a server-side copy), one whole in one request (ingest.put).
     const many = buildTestDrop({ sequence: 1, cycles: 4, start: '2026-06-01T08:00:00Z' });
     const one = buildTestDrop({ sequence: 2, cycles: 2, start: '2026-06-01T09:00:00Z', salt: 1 });
+    const whole = buildTestDrop({
+      sequence: 3,
+      cycles: 3,
+      start: '2026-06-01T10:00:00Z',
+      salt: 2,
+    });
     const a = await uploadDrop(client, many.zip, many.fileName, 4096);
     const b = await uploadDrop(client, one.zip, one.fileName);
-    if (a.status !== 'stored' || b.status !== 'stored') throw new Error('uploads not stored');
+    const c = await putDrop(client, whole.zip, whole.fileName);
+    if (a.status !== 'stored' || b.status !== 'stored' || c.status !== 'stored') {
+      throw new Error('uploads not stored');
+    }
 
     await waitFor(
-      'both batches to be processed',
+      'the three batches to be processed',
       async () => {
         const r = await env.pool.query<{ state: string; error: string | null }>(
           'SELECT state, error FROM batches WHERE id = ANY($1::uuid[])',
-          [[a.batchId, b.batchId]],
+          [[a.batchId, b.batchId, c.batchId]],
         );
         const failed = r.rows.find((row) => row.state === 'failed');
         if (failed) throw new Error(`a batch failed: ${failed.error}`);
-        return r.rows.length === 2 && r.rows.every((row) => row.state === 'processed');
+        return r.rows.length === 3 && r.rows.every((row) => row.state === 'processed');
       },
       { timeoutMs: 60_000 },
     );
@@ -103,6 +113,7 @@ describe('central (API and worker) with BLOB_STORE=s3 on Garage', () => {
       new Map([
         [a.batchId, 4],
         [b.batchId, 2],
+        [c.batchId, 3],
       ]),
     );
     const batches = await env.pool.query<{ blob_path: string; sha256: string }>(
@@ -141,13 +152,13 @@ describe('central (API and worker) with BLOB_STORE=s3 on Garage', () => {
     await writeFile(local, pdf);
     const text = execFileSync('pdftotext', ['-layout', local, '-'], { encoding: 'utf8' });
     expect(text).toContain('revolution-1');
-    expect(text).toMatch(/Cycles\s+6\b/);
+    expect(text).toMatch(/Cycles\s+9\b/);
 
     // Everything lives in the bucket: the drops and the report's three files, no upload left;
     // BLOB_DIR holds only its (empty) scratch folder.
     const keys = await bucketKeys();
     expect(keys.filter((k) => k.includes('/uploads/'))).toEqual([]);
-    expect(keys.filter((k) => k.startsWith('zamperla/blobs/'))).toHaveLength(2);
+    expect(keys.filter((k) => k.startsWith('zamperla/blobs/'))).toHaveLength(3);
     expect(keys.filter((k) => k.startsWith(`zamperla/reports/${reportId}/`))).toHaveLength(3);
     expect(
       (await readdir(env.config.blobDir)).filter((f) => f !== 'downloaded.pdf').sort(),
