@@ -208,6 +208,7 @@ describe('a whole drop in one request (ingest.put)', () => {
     const result = await putDrop(createParkClient(central.url, token), drop.zip, fileName);
 
     // The name is not the one the manifest implies: quarantined, under the name it was sent as.
+    expect(result).toMatchObject({ status: 'quarantined', code: 'name_mismatch' });
     const { rows } = await env.pool.query('SELECT file_name FROM batches WHERE id = $1', [
       result.batchId,
     ]);
