@@ -104,8 +104,11 @@ describe('outbox publisher', () => {
     }
     const msg = await waitFor<GetMessage>('the message', () => channel.get(queue, { noAck: true }));
     expect(msg.properties.messageId).toBe(stored.batchId);
+    // Read as a worker that took the message would: the message is confirmed before the
+    // publisher commits, so a plain read may still see the old row; a worker's update waits
+    // for the publisher's lock, and so does this read.
     const row = await env.pool.query<{ state: string; queued_at: Date | null }>(
-      'SELECT state, queued_at FROM batches WHERE id = $1',
+      'SELECT state, queued_at FROM batches WHERE id = $1 FOR UPDATE',
       [stored.batchId],
     );
     expect(row.rows[0]?.state).toBe('queued');
