@@ -7,14 +7,9 @@ import { MAX_CHUNK_BYTES } from './ingest-schemas.ts';
  * the answer instead of a reset connection; the HTTP body limit (a little above) bounds that.
  */
 export async function readChunkBody(body: ReadableStream<Uint8Array>): Promise<Buffer> {
-  const pieces: Uint8Array[] = [];
-  let size = 0;
-  for await (const piece of body) {
-    size += piece.byteLength;
-    if (size <= MAX_CHUNK_BYTES) pieces.push(piece);
-  }
+  const { data, size } = await readUpTo(body, MAX_CHUNK_BYTES);
   if (size === 0 || size > MAX_CHUNK_BYTES) throw wrongSize();
-  return Buffer.concat(pieces, size);
+  return data;
 }
 
 /**
@@ -26,19 +21,32 @@ export async function readDropBody(
   body: ReadableStream<Uint8Array>,
   declared: number,
 ): Promise<Buffer> {
-  const pieces: Uint8Array[] = [];
-  let size = 0;
-  for await (const piece of body) {
-    size += piece.byteLength;
-    if (size <= declared) pieces.push(piece);
-  }
+  const { data, size } = await readUpTo(body, declared);
   if (size !== declared) {
     throw new DomainError(
       'invalid_input',
       `the body holds ${size} bytes where the drop's size header says ${declared}: send the whole file, with its size`,
     );
   }
-  return Buffer.concat(pieces, size);
+  return data;
+}
+
+/** The whole body read; its first `limit` bytes kept, and how many it held in all. */
+async function readUpTo(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<{ data: Buffer; size: number }> {
+  const pieces: Uint8Array[] = [];
+  let kept = 0;
+  let size = 0;
+  for await (const piece of body) {
+    size += piece.byteLength;
+    if (size <= limit) {
+      pieces.push(piece);
+      kept = size;
+    }
+  }
+  return { data: Buffer.concat(pieces, kept), size };
 }
 
 function wrongSize(): DomainError {
