@@ -284,15 +284,15 @@ function loginThrottleSettings(globalPerSecond: number | undefined): LoginThrott
  */
 function countIngestedBytes(ingest: IngestService, metrics: CentralMetrics): IngestService {
   return {
-    begin: (park, input) => ingest.begin(park, input),
+    begin: (park, input, known) => ingest.begin(park, input, known),
     async chunk(park, input) {
       const out = await ingest.chunk(park, input);
       metrics.bytesIngested.inc(input.data.length);
       return out;
     },
     commit: (park, input) => ingest.commit(park, input),
-    async put(park, input) {
-      const out = await ingest.put(park, input);
+    async put(park, input, known) {
+      const out = await ingest.put(park, input, known);
       metrics.bytesIngested.inc(input.data.length);
       return out;
     },

@@ -38,6 +38,10 @@ describe('blob store file modes', () => {
     expect(await otherBits(dirname(blob))).toBe(0);
     // The workers (same group) still read them.
     expect((await stat(blob)).mode & 0o040).toBe(0o040);
+    // A drop sent whole (a put) is written straight in, with the same mode.
+    const put = await store.storeBytes(Buffer.from('a put'), 'cd'.padEnd(64, '0'));
+    expect(await otherBits(put)).toBe(0);
+    expect((await stat(put)).mode & 0o040).toBe(0o040);
   });
 
   it('closes the folders an older version left open', async () => {

@@ -80,6 +80,11 @@ export interface BlobStore {
    * torn object), and returns its reference.
    */
   storeBlob(localPath: string, sha256: string): Promise<string>;
+  /**
+   * Writes a checked drop held in memory (a put's body, at most MAX_PUT_BYTES) in as the drop
+   * with this SHA-256, durably and in one write, and returns its reference.
+   */
+  storeBytes(data: Buffer, sha256: string): Promise<string>;
   /** Whether the object exists; an unreachable backend throws. */
   exists(ref: string): Promise<boolean>;
   /**

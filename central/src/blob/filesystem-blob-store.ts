@@ -93,6 +93,21 @@ export class FilesystemBlobStore implements BlobStore {
     return target;
   }
 
+  /** As {@link storeBlob}, from memory: temp file, fsync, rename, fsync of the folder. */
+  async storeBytes(data: Buffer, sha256: string): Promise<string> {
+    const target = this.blobPath(sha256);
+    const temp = `${target}.${randomUUID()}.tmp`;
+    // The folder is made when missing, not asked after on every drop (one of 256, soon all made).
+    await writeDurably(temp, data).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
+      await writeDurably(temp, data);
+    });
+    await rename(temp, target);
+    await syncDir(dirname(target));
+    return target;
+  }
+
   /**
    * A missing file under a readable store is missing; an unreadable store (volume not
    * mounted, I/O errors) throws its error, which is the store's outage.
@@ -240,6 +255,20 @@ async function cutTo(ref: string, size: number): Promise<void> {
   } finally {
     await file.close();
   }
+}
+
+/** Writes bytes to a new path (created 0640), fsynced; a failure leaves nothing behind. */
+async function writeDurably(target: string, data: Buffer): Promise<void> {
+  const file = await open(target, 'wx', BLOB_FILE_MODE);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    await rm(target, { force: true });
+    throw err;
+  }
+  await file.close();
 }
 
 /** Copies a file to a new path (created 0640), fsynced; a failure leaves nothing behind. */

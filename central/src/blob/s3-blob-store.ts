@@ -146,6 +146,13 @@ export class S3BlobStore implements BlobStore {
     return ref;
   }
 
+  /** One object, written under the blob's name (no upload object, copy or clean-up). */
+  async storeBytes(data: Buffer, sha256: string): Promise<string> {
+    const ref = this.blobPath(sha256);
+    await this.putBuffer(ref, data, sha256);
+    return ref;
+  }
+
   async exists(ref: string): Promise<boolean> {
     try {
       await this.call('look up an object', ref, (signal) =>
@@ -241,10 +248,11 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * Puts bytes already in memory as one object, with their SHA-256 for the store to check on
-   * the way in and as metadata for central to check on the way out.
+   * the way in and as metadata for central to check on the way out; `sha256` when the caller
+   * has already computed it (a put's drop), so the bytes are not hashed twice.
    */
-  async putBuffer(ref: string, data: Buffer): Promise<void> {
-    const digest = createHash('sha256').update(data).digest();
+  async putBuffer(ref: string, data: Buffer, sha256?: string): Promise<void> {
+    const digest = sha256 ? Buffer.from(sha256, 'hex') : createHash('sha256').update(data).digest();
     await this.call('store an object', ref, (signal) =>
       this.client.send(
         new PutObjectCommand({

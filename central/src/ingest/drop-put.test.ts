@@ -45,9 +45,18 @@ async function count(table: string): Promise<number> {
   return Number(r.rows[0]?.n);
 }
 
-/** Files in central's upload area: a put leaves none, whatever it answered. */
-function uploadFiles(): Promise<string[]> {
-  return readdir(join(env.config.blobDir, 'uploads'));
+/**
+ * Files a put may have left behind, whatever it answered: in the upload area (a put has no
+ * upload), half-written blobs, and scratch copies of the full check. None, ever.
+ */
+async function uploadFiles(): Promise<string[]> {
+  const root = env.config.blobDir;
+  const blobs = await readdir(join(root, 'blobs'), { recursive: true });
+  return [
+    ...(await readdir(join(root, 'uploads'))),
+    ...blobs.filter((name) => name.endsWith('.tmp')),
+    ...(await readdir(join(root, 'tmp'))),
+  ];
 }
 
 async function refusal(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
@@ -129,6 +138,29 @@ describe('a whole drop in one request (ingest.put)', () => {
     });
     expect(await count('batches')).toBe(batches);
     expect(await count('outbox')).toBe(outbox);
+    expect(await uploadFiles()).toEqual([]);
+  });
+
+  it("judges a drop by its own manifest when its header names another drop's content: stored as itself, the other untouched", async () => {
+    const client = createParkClient(central.url, token);
+    const first = buildTestDrop({ sequence: 20 });
+    const stored = await putDrop(client, first.zip, first.fileName);
+    const firstContent = beginInputOf(first.zip, first.fileName).contentId;
+    const second = buildTestDrop({ sequence: 21 });
+    const secondContent = beginInputOf(second.zip, second.fileName).contentId;
+
+    const result = await putDrop(client, second.zip, second.fileName, { contentId: firstContent });
+
+    expect(result.status).toBe('stored');
+    expect(result.batchId).not.toBe(stored.batchId);
+    const { rows } = await env.pool.query<{ id: string; content_id: string; state: string }>(
+      'SELECT id, content_id, state FROM batches WHERE id = ANY($1) ORDER BY content_id = $2 DESC',
+      [[stored.batchId, result.batchId], firstContent],
+    );
+    expect(rows).toEqual([
+      { id: stored.batchId, content_id: firstContent, state: 'stored' },
+      { id: result.batchId, content_id: secondContent, state: 'stored' },
+    ]);
     expect(await uploadFiles()).toEqual([]);
   });
 

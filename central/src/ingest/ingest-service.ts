@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
 import type { VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -18,6 +19,7 @@ import {
 import type { UploadChecker } from './drop-verifier.ts';
 import { outlineDrop } from './drop-outline.ts';
 import type { CommitOutput } from './ingest-schemas.ts';
+import { provenDuplicate, type KnownBatch, type KnownContent } from './park-quota.ts';
 import { UploadHashes } from './upload-hashes.ts';
 
 interface UploadRow {
@@ -33,18 +35,9 @@ interface UploadRow {
 
 /**
  * An upload being committed: a chunked upload's row, or a put's bytes (`held`, in memory, with
- * no row and no resumption).
+ * no row, no upload file and no resumption).
  */
 type Settling = UploadRow & { held?: Buffer };
-
-/** A batch of the same content, as commit compares it with a new upload. */
-interface KnownBatch {
-  id: string;
-  sha256: string;
-  state: string;
-  blob_path: string;
-  file_name: string;
-}
 
 /** What the ingest service needs from the rest of central. */
 export interface IngestDeps {
@@ -84,25 +77,6 @@ export function createIngestService(deps: IngestDeps): IngestService {
   ): Promise<string | null> {
     // A quarantined drop has no trusted content id; the same bytes again are the same verdict.
     return batchOfContent(pool, park.id, ids);
-  }
-
-  /**
-   * What begin answers `duplicate` for: the same bytes (the same verdict), or the same content
-   * in a batch whose entries passed the full check (processed). Other bytes claiming the
-   * content of a batch not yet checked in full are uploaded and proven at commit.
-   */
-  async function provenDuplicate(
-    park: ParkIdentity,
-    ids: { contentId: string; sha256: string },
-  ): Promise<string | null> {
-    const r = await pool.query<{ id: string; sha256: string; state: string }>(
-      `SELECT id, sha256, state FROM batches
-        WHERE park_id = $1 AND (content_id = $2 OR (content_id IS NULL AND sha256 = $3))
-        ORDER BY (sha256 = $3) DESC LIMIT 1`,
-      [park.id, ids.contentId, ids.sha256],
-    );
-    const row = r.rows[0];
-    return row && (row.sha256 === ids.sha256 || row.state === 'processed') ? row.id : null;
   }
 
   async function resetUpload(upload: UploadRow, bytes: number): Promise<void> {
@@ -168,7 +142,8 @@ export function createIngestService(deps: IngestDeps): IngestService {
   }
 
   /** shared's verifyDrop over the whole file, on the verifier threads. */
-  async function verifyInFull(upload: UploadRow, sha256: string): Promise<VerifyResult> {
+  async function verifyInFull(upload: Settling, sha256: string): Promise<VerifyResult> {
+    if (upload.held) return verifyHeld(upload.held, upload.file_name);
     const declared = Number(upload.bytes);
     const check = await blobs.uploads
       .withLocalFile(upload.temp_path, declared, (path) => deps.checkUpload(path, upload.file_name))
@@ -182,16 +157,33 @@ export function createIngestService(deps: IngestDeps): IngestService {
   }
 
   /**
+   * A put's bytes, verified in full from a scratch file (the verifier threads read files): only
+   * a drop the quick check finds suspect, or one claiming another upload's content, gets here.
+   */
+  async function verifyHeld(held: Buffer, fileName: string): Promise<VerifyResult> {
+    const path = blobs.tmpPath('.put');
+    try {
+      await writeFile(path, held, { mode: 0o600 });
+      const check = await deps.checkUpload(path, fileName);
+      if (!check.found)
+        throw new Error(`the scratch copy ${path} of a put vanished during its check`);
+      return check.verdict;
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+
+  /**
    * The quick check (drop-outline.ts) and, for a suspect drop, the full one; `full` says
    * whether every entry was checked. `held`: the upload's bytes, when they are in memory.
    */
   async function judge(
     park: ParkIdentity,
-    upload: UploadRow,
+    upload: Settling,
     sha256: string,
     receivedAt: number,
-    held?: Buffer,
   ): Promise<{ verdict: Verdict; full: boolean }> {
+    const { held } = upload;
     const read = held
       ? (start: number, end: number) => Promise.resolve(held.subarray(start, end))
       : (start: number, end: number) =>
@@ -218,21 +210,21 @@ export function createIngestService(deps: IngestDeps): IngestService {
    * entries turn out not to match is refused at once (it would shadow this valid copy); these
    * bytes, when they are the bad ones, are recorded as refused themselves. Answers the batch to
    * call this a duplicate of, the verdict that replaces this drop's, or null (record it).
+   * `found`: what a put's quota check found under the content id the drop declared, used when
+   * its manifest names the same.
    */
   async function sameContent(
     park: ParkIdentity,
-    upload: UploadRow,
+    upload: Settling,
     judged: { verdict: Verdict; full: boolean },
     sha256: string,
     receivedAt: number,
+    found?: KnownContent,
   ): Promise<{ batchId: string } | { verdict: Verdict } | null> {
     if (!judged.verdict.ok) return null;
-    const r = await pool.query<KnownBatch>(
-      `SELECT id, sha256, state, blob_path, file_name FROM batches
-        WHERE park_id = $1 AND content_id = $2`,
-      [park.id, judged.verdict.contentId],
-    );
-    const known = r.rows[0];
+    const { contentId } = judged.verdict;
+    const known =
+      found?.contentId === contentId ? found.sameContent : await batchOfContentId(park, contentId);
     if (!known) return null;
     if (known.sha256 === sha256) return { batchId: known.id };
     if (!judged.full) {
@@ -257,8 +249,25 @@ export function createIngestService(deps: IngestDeps): IngestService {
     return null;
   }
 
-  /** Makes the upload the drop's blob (a link, or a server-side copy: no second write). */
-  async function storeBlob(upload: UploadRow, sha256: string): Promise<string> {
+  /** The park's batch of this content, if any. */
+  async function batchOfContentId(
+    park: ParkIdentity,
+    contentId: string,
+  ): Promise<KnownBatch | null> {
+    const r = await pool.query<KnownBatch>(
+      `SELECT id, sha256, state, blob_path, file_name FROM batches
+        WHERE park_id = $1 AND content_id = $2`,
+      [park.id, contentId],
+    );
+    return r.rows[0] ?? null;
+  }
+
+  /**
+   * Makes the upload the drop's blob: a put's bytes written once, straight under the blob's
+   * name; a chunked upload's file linked there (or copied server-side: no second write).
+   */
+  async function storeBlob(upload: Settling, sha256: string): Promise<string> {
+    if (upload.held) return blobs.storeBytes(upload.held, sha256);
     return blobs.uploads
       .promote(upload.temp_path, Number(upload.bytes), sha256)
       .catch(goneMeansNotFound(upload.id));
@@ -297,9 +306,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
     upload: Settling,
     sha256: string,
     receivedAt: number,
+    found?: KnownContent,
   ): Promise<CommitOutput> {
-    let judged = await judge(park, upload, sha256, receivedAt, upload.held);
-    const same = await sameContent(park, upload, judged, sha256, receivedAt);
+    let judged = await judge(park, upload, sha256, receivedAt);
+    const same = await sameContent(park, upload, judged, sha256, receivedAt, found);
     if (same && 'batchId' in same) return { status: 'duplicate', batchId: same.batchId };
     if (same) judged = { verdict: same.verdict, full: true };
     const { verdict } = judged;
@@ -344,8 +354,8 @@ export function createIngestService(deps: IngestDeps): IngestService {
   }
 
   return {
-    async begin(park, input) {
-      const batchId = await provenDuplicate(park, input);
+    async begin(park, input, known) {
+      const batchId = provenDuplicate(known, input.sha256);
       if (batchId) return { status: 'duplicate', batchId };
 
       const id = randomUUID();
@@ -432,15 +442,15 @@ export function createIngestService(deps: IngestDeps): IngestService {
     /**
      * Begin, one chunk and commit in one request, for a drop that fits in one chunk (most do):
      * one request and no upload row instead of three requests and four statements on the row.
-     * The bytes are hashed and outlined in memory and written once, to an upload file that
-     * becomes the blob as a chunked upload's does; nothing is left to resume, so a failure
-     * removes that file and the agent sends the drop again, which `duplicate` answers when the
-     * first try was stored after all.
+     * The bytes are hashed and outlined in memory and written once, straight under the blob's
+     * name, and only when the drop is to be stored; nothing is left to resume, so after a
+     * failure the agent sends the drop again, which `duplicate` answers when the first try was
+     * stored after all. `known`: what the quota check found of the declared content.
      */
-    async put(park, input) {
+    async put(park, input, known) {
       const receivedAt = now();
-      const known = await provenDuplicate(park, input);
-      if (known) return { status: 'duplicate', batchId: known };
+      const duplicateOf = provenDuplicate(known, input.sha256);
+      if (duplicateOf) return { status: 'duplicate', batchId: duplicateOf };
       const sha256 = createHash('sha256').update(input.data).digest('hex');
       if (sha256 !== input.sha256) {
         throw new DomainError(
@@ -448,25 +458,19 @@ export function createIngestService(deps: IngestDeps): IngestService {
           `the uploaded bytes do not match the declared file (SHA-256 ${sha256}, ${input.data.length} bytes; expected ${input.sha256}); nothing was stored, send it again`,
         );
       }
-      const id = randomUUID();
-      const tempPath = await blobs.uploads.create(id);
-      try {
-        await blobs.uploads.write(tempPath, 0, input.data);
-        const upload: Settling = {
-          id,
-          park_id: park.id,
-          sha256,
-          content_id: input.contentId,
-          bytes: String(input.data.length),
-          received_bytes: String(input.data.length),
-          file_name: input.fileName,
-          temp_path: tempPath,
-          held: input.data,
-        };
-        return await settle(park, upload, sha256, receivedAt);
-      } finally {
-        await blobs.uploads.remove(tempPath);
-      }
+      const bytes = String(input.data.length);
+      const upload: Settling = {
+        id: randomUUID(),
+        park_id: park.id,
+        sha256,
+        content_id: input.contentId,
+        bytes,
+        received_bytes: bytes,
+        file_name: input.fileName,
+        temp_path: '',
+        held: input.data,
+      };
+      return settle(park, upload, sha256, receivedAt, known);
     },
   };
 }

@@ -16,19 +16,57 @@ export class ParkQuotaError extends RateLimitedError {
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
 
+/** A batch of the park with a drop's content id, as begin, put and commit compare it. */
+export interface KnownBatch {
+  id: string;
+  sha256: string;
+  state: string;
+  blob_path: string;
+  file_name: string;
+}
+
 /**
- * What the park holds at central, and whether this drop is one it already has. Stored bytes are
+ * What central already holds of a drop about to be uploaded, found by the quota's statement so
+ * that begin and put need not ask again: the park's batch of the declared content id (at most
+ * one, `UNIQUE (park_id, content_id)`) and its quarantined batch of these very bytes.
+ */
+export interface KnownContent {
+  /** The content id the drop declared (its manifest may say otherwise; commit checks). */
+  contentId: string;
+  sameContent: KnownBatch | null;
+  refusedCopy: string | null;
+}
+
+/**
+ * The batch central answers `duplicate` with before any byte is taken: the same bytes (the same
+ * verdict), or the same content in a batch whose entries passed the full check (processed).
+ * Other bytes claiming the content of a batch not yet checked in full are uploaded and proven
+ * at commit.
+ */
+export function provenDuplicate(known: KnownContent, sha256: string): string | null {
+  const same = known.sameContent;
+  if (same?.sha256 === sha256) return same.id;
+  if (known.refusedCopy) return known.refusedCopy;
+  return same?.state === 'processed' ? same.id : null;
+}
+
+/**
+ * What the park holds at central, and what it already has of this drop. Stored bytes are
  * those of drops whose files central still keeps: blob retention (retention-sweeper.ts) removes
  * the files of drops received before its cursor but quarantined ones, and keeps their rows, so
  * counting every row would refuse a park for files long gone. Each part is a range of an index
  * (the kept drops by time of receipt, quarantined ones by the partial index of their bytes'
- * hash), not a walk of the park's history or of the whole table.
+ * hash, the same content by its unique key), not a walk of the park's history or of the whole
+ * table.
  */
 const QUOTA_SQL = `
   WITH swept AS (
     SELECT coalesce(max(cursor_at), '-infinity') AS at,
            coalesce(max(cursor_id::text), '00000000-0000-0000-0000-000000000000')::uuid AS id
-      FROM retention_state WHERE what = 'blobs')
+      FROM retention_state WHERE what = 'blobs'),
+  same AS (
+    SELECT id, sha256, state, blob_path, file_name FROM batches
+     WHERE park_id = $1 AND content_id = $3)
   SELECT ((SELECT coalesce(sum(b.bytes), 0) FROM batches b, swept s
             WHERE b.park_id = $1 AND (b.received_at, b.id) > (s.at, s.id))
           + (SELECT coalesce(sum(b.bytes), 0) FROM batches b, swept s
@@ -36,12 +74,24 @@ const QUOTA_SQL = `
                 AND (b.received_at, b.id) <= (s.at, s.id)))::text AS stored,
          (SELECT coalesce(sum(bytes), 0) FROM uploads WHERE park_id = $1 AND sha256 <> $2)::text
            AS in_flight,
-         -- The same content (a valid drop's content id), or the same bad bytes (a quarantined
-         -- drop has no content id), or the park's own upload of these bytes.
-         EXISTS (SELECT 1 FROM batches WHERE park_id = $1 AND content_id = $3)
-           OR EXISTS (SELECT 1 FROM batches
-                       WHERE park_id = $1 AND content_id IS NULL AND sha256 = $2)
-           OR EXISTS (SELECT 1 FROM uploads WHERE park_id = $1 AND sha256 = $2) AS known`;
+         same.id AS same_id, same.sha256 AS same_sha256, same.state AS same_state,
+         same.blob_path AS same_blob_path, same.file_name AS same_file_name,
+         (SELECT id FROM batches WHERE park_id = $1 AND content_id IS NULL AND sha256 = $2)
+           AS refused_copy,
+         EXISTS (SELECT 1 FROM uploads WHERE park_id = $1 AND sha256 = $2) AS own_upload
+    FROM (SELECT) one LEFT JOIN same ON true`;
+
+interface QuotaRow {
+  stored: string;
+  in_flight: string;
+  same_id: string | null;
+  same_sha256: string;
+  same_state: string;
+  same_blob_path: string;
+  same_file_name: string;
+  refused_copy: string | null;
+  own_upload: boolean;
+}
 
 /**
  * Refuses a new upload (TOO_MANY_REQUESTS with a wait) when the park — or whoever holds its
@@ -49,21 +99,33 @@ const QUOTA_SQL = `
  * this drop over `storedBytes`, or its unfinished uploads plus this drop over `inFlightBytes`.
  * So one park cannot fill central's disk. A drop central already has (a duplicate) and the
  * resumption of the park's own upload of the same bytes pass: they store nothing new. Checked
- * at begin, so uploads begun at the same moment may pass it by at most their own sizes.
+ * at begin and put, so uploads begun at the same moment may pass it by at most their own
+ * sizes. Answers what the same statement found of the drop ({@link KnownContent}).
  */
 export async function checkParkQuota(
   pool: pg.Pool,
   park: ParkIdentity,
   drop: { sha256: string; contentId: string; bytes: number },
   quota: ParkQuota,
-): Promise<void> {
-  const r = await pool.query<{ stored: string; in_flight: string; known: boolean }>(QUOTA_SQL, [
-    park.id,
-    drop.sha256,
-    drop.contentId,
-  ]);
+): Promise<KnownContent> {
+  const r = await pool.query<QuotaRow>(QUOTA_SQL, [park.id, drop.sha256, drop.contentId]);
   const row = r.rows[0];
-  if (!row || row.known) return;
+  if (!row) throw new Error('the park quota query gave no row');
+  const known: KnownContent = {
+    contentId: drop.contentId,
+    sameContent: row.same_id
+      ? {
+          id: row.same_id,
+          sha256: row.same_sha256,
+          state: row.same_state,
+          blob_path: row.same_blob_path,
+          file_name: row.same_file_name,
+        }
+      : null,
+    refusedCopy: row.refused_copy,
+  };
+  // A duplicate, or the park's own upload of these bytes resumed: nothing new is stored.
+  if (known.sameContent || known.refusedCopy || row.own_upload) return known;
   const stored = Number(row.stored);
   const inFlight = Number(row.in_flight);
   if (inFlight + drop.bytes > quota.inFlightBytes) {
@@ -78,6 +140,7 @@ export async function checkParkQuota(
       `park ${park.id} has used its storage quota at central (${gb(stored + inFlight)} of ${gb(quota.storedBytes)}): the drop stays at the park; ask Zamperla to raise PARK_STORED_QUOTA_GB`,
     );
   }
+  return known;
 }
 
 function mb(bytes: number): string {

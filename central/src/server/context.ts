@@ -22,6 +22,7 @@ import type { FleetOverview } from '../dashboard/dashboard-schemas.ts';
 import type { Snapshot } from '../dashboard/snapshot.ts';
 import type { ParkQuota } from '../config.ts';
 import type { TokenBucketLimiter } from '../ingest/rate-limiter.ts';
+import type { KnownContent } from '../ingest/park-quota.ts';
 import type { BrokerProbe } from '../queue/broker-probe.ts';
 import type { SessionView } from '../users/auth-schemas.ts';
 import type { LoginThrottle } from '../users/login-throttle.ts';
@@ -29,11 +30,12 @@ import type { ParkIdentity } from './park-identity.ts';
 
 /** What the ingest procedures delegate to; the router stays a thin, typed shell. */
 export interface IngestService {
-  begin(park: ParkIdentity, input: BeginInput): Promise<BeginOutput>;
+  /** `known`: what the park quota's check found of the drop (`checkParkQuota`). */
+  begin(park: ParkIdentity, input: BeginInput, known: KnownContent): Promise<BeginOutput>;
   chunk(park: ParkIdentity, input: ChunkInput): Promise<ChunkOutput>;
   commit(park: ParkIdentity, input: CommitInput): Promise<CommitOutput>;
   /** A whole drop in one request: begin, its one chunk and commit at once. */
-  put(park: ParkIdentity, input: PutInput): Promise<CommitOutput>;
+  put(park: ParkIdentity, input: PutInput, known: KnownContent): Promise<CommitOutput>;
 }
 
 /** Resolves a bearer token to its park, or null when unknown or revoked. */

@@ -22,8 +22,8 @@ export const ingestRouter = router({
     .output(beginOutputSchema)
     .mutation(async ({ ctx, input }) => {
       // Before anything is created: a park over its quota gets TOO_MANY_REQUESTS and a wait.
-      await checkParkQuota(ctx.pool, ctx.park, input, ctx.parkQuota);
-      return ctx.ingest.begin(ctx.park, input);
+      const known = await checkParkQuota(ctx.pool, ctx.park, input, ctx.parkQuota);
+      return ctx.ingest.begin(ctx.park, input, known);
     }),
   /**
    * A chunk as its plain bytes, the upload and offset in headers: no multipart to parse on
@@ -64,9 +64,9 @@ export const ingestRouter = router({
           `a drop of ${info.bytes} bytes is larger than one request takes (${MAX_PUT_BYTES} bytes): send it in chunks (begin, chunkBytes, commit)`,
         );
       }
-      await checkParkQuota(ctx.pool, ctx.park, info, ctx.parkQuota);
+      const known = await checkParkQuota(ctx.pool, ctx.park, info, ctx.parkQuota);
       const data = await readDropBody(input, info.bytes);
-      return ctx.ingest.put(ctx.park, { ...info, data });
+      return ctx.ingest.put(ctx.park, { ...info, data }, known);
     }),
 });
 
