@@ -25,7 +25,7 @@ const NO_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
 /**
  * The blob store on a local (or ReadWriteMany) filesystem under BLOB_DIR:
  * `blobs/<sha[0:2]>/<sha>.zip` (content-addressed, never rewritten), `uploads/<uploadId>.part`
- * (uploads in progress), `reports/<reportId>/` and `tmp/` (scratch files of jobs). References
+ * (uploads in progress), `reports/<reportId>/` and `tmp/` (scratch files of jobs, blobs being written). References
  * are absolute paths.
  */
 export class FilesystemBlobStore implements BlobStore {
@@ -84,26 +84,37 @@ export class FilesystemBlobStore implements BlobStore {
    * so a crash leaves either no blob or the complete one, never a torn file.
    */
   async storeBlob(sourcePath: string, sha256: string): Promise<string> {
-    const target = this.blobPath(sha256);
-    await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
-    const temp = `${target}.${randomUUID()}.tmp`;
+    const temp = this.tmpPath('.blob');
     await copyDurably(sourcePath, temp);
-    await rename(temp, target);
-    await syncDir(dirname(target));
-    return target;
+    return this.moveIn(temp, sha256);
   }
 
   /** As {@link storeBlob}, from memory: temp file, fsync, rename, fsync of the folder. */
   async storeBytes(data: Buffer, sha256: string): Promise<string> {
+    const temp = this.tmpPath('.blob');
+    await writeDurably(temp, data);
+    return this.moveIn(temp, sha256);
+  }
+
+  /**
+   * Gives a complete, fsynced file its blob name, durably. The file waits in `tmp/`, not beside
+   * the blobs: a crash before the rename leaves it where the scratch sweep removes it
+   * (stale-scratch.ts), instead of a stray file in `blobs/` that nothing would ever remove.
+   * The blob's folder is made when missing, not asked after on every drop (there are 256).
+   * Also how the upload area's `promote` places an upload's link.
+   */
+  async moveIn(temp: string, sha256: string): Promise<string> {
     const target = this.blobPath(sha256);
-    const temp = `${target}.${randomUUID()}.tmp`;
-    // The folder is made when missing, not asked after on every drop (one of 256, soon all made).
-    await writeDurably(temp, data).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
-      await writeDurably(temp, data);
-    });
-    await rename(temp, target);
+    try {
+      await rename(temp, target).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
+        await rename(temp, target);
+      });
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
     await syncDir(dirname(target));
     return target;
   }
@@ -206,9 +217,7 @@ class FilesystemUploads implements UploadArea {
    */
   async promote(ref: string, size: number, sha256: string): Promise<string> {
     await cutTo(ref, size);
-    const target = this.store.blobPath(sha256);
-    await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
-    const temp = `${target}.${randomUUID()}.tmp`;
+    const temp = this.store.tmpPath('.blob');
     try {
       await link(ref, temp);
       // Uploads begun by an older version were created with the process's default mode.
@@ -218,11 +227,10 @@ class FilesystemUploads implements UploadArea {
       await rm(temp, { force: true });
       await copyDurably(ref, temp);
     }
-    await rename(temp, target);
+    const target = await this.store.moveIn(temp, sha256);
     // rename() between two links of one file (this upload promoted before: a retried commit)
     // succeeds and changes nothing, leaving the temp name behind.
     await rm(temp, { force: true });
-    await syncDir(dirname(target));
     return target;
   }
 

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 
 /**
- * Removes scratch files (`BLOB_DIR/tmp/`: a job's input and output) older than `olderThanMs`.
- * A worker removes its own when the job ends; one killed in between (SIGKILL, OOM, a preempted
- * pod) leaves them behind, and no later job ever names them again. Workers of several pods share
+ * Removes scratch files (`BLOB_DIR/tmp/`: a job's input and output, a blob being written by
+ * the API before its rename) older than `olderThanMs`. A worker removes its own when the job
+ * ends, the API its own when the write fails; one killed in between (SIGKILL, OOM, a preempted
+ * pod) leaves them behind, and nothing ever names them again. Workers of several pods share
  * the folder, so only files older than any live job can be are touched: callers pass the
  * stuck-job limit (the job timeout plus a margin), past which no job is still running.
  */
@@ -29,7 +30,10 @@ export async function removeStaleScratch(
     removed++;
   }
   if (removed > 0) {
-    log.info({ removed, folder: dir }, 'scratch files of jobs that were killed removed');
+    log.info(
+      { removed, folder: dir },
+      'scratch files of killed jobs or interrupted blob writes removed',
+    );
   }
   return removed;
 }
