@@ -4,12 +4,16 @@
  * production). Two scenarios:
  *
  *   node_modules/.bin/tsx bench/central/ingest.ts [wire] [--parks 8] [--drops 6]
- *     [--workers 2] [--rate-hz 50] [--chunk-kib 4096] [--keep-logs DIR] [--cpu-prof DIR]
+ *     [--workers 2] [--rate-hz 50] [--chunk-kib 4096] [--blob-store filesystem|s3]
+ *     [--keep-logs DIR] [--cpu-prof DIR]
  *
  * `wire` (the default): the same drops, at the same concurrency, first through a bare Node
  * HTTP sink that only writes, fsyncs and hashes the bytes (bare-sink.ts: the wire's speed on
  * this machine), then through central with no worker running (the API alone); prints MB/s of
  * both, their ratio and the commit latencies. Then W workers post-process what was stored.
+ * `--blob-store s3`: central keeps its blobs in a private Garage (scripts/harness/garage.ts,
+ * built by bootstrap) instead of BLOB_DIR, as the prod overlay does; the sink still writes to
+ * the local disk, so the ratio then also measures the object store.
  *
  *   node_modules/.bin/tsx bench/central/ingest.ts catch-up [--live-parks 16] [--live-drops 6]
  *     [--live-interval-ms 8000] [--backlog 150] [--workers 2] [--rate-hz 50]
@@ -42,6 +46,7 @@ import {
   deleteQueues,
   uniqueQueuePrefix,
 } from '../../scripts/harness/rabbitmq.ts';
+import { startGarage, type GarageServer } from '../../scripts/harness/garage.ts';
 import { waitFor, waitForReady } from '../../scripts/harness/wait-for.ts';
 import {
   commandCpuSeconds,
@@ -67,6 +72,7 @@ const { values: flags, positionals } = parseArgs({
     'live-drops': { type: 'string', default: '6' },
     'live-interval-ms': { type: 'string', default: '8000' },
     backlog: { type: 'string', default: '150' },
+    'blob-store': { type: 'string', default: 'filesystem' },
     /** A folder for the JSON logs of the API and the workers (one file each). */
     'keep-logs': { type: 'string' },
     /** A folder for a V8 CPU profile of the API process (node --cpu-prof). */
@@ -89,6 +95,10 @@ const LIVE_DROPS = num('live-drops');
 const LIVE_INTERVAL_MS = num('live-interval-ms');
 const BACKLOG = num('backlog');
 if (!['wire', 'catch-up'].includes(SCENARIO)) throw new Error('scenario: wire or catch-up');
+const BLOB_STORE = flags['blob-store'];
+if (BLOB_STORE !== 'filesystem' && BLOB_STORE !== 's3') {
+  throw new Error('--blob-store must be filesystem or s3');
+}
 
 const ms = (v: number) => `${Math.round(v)} ms`;
 const p50p99 = (values: number[]) =>
@@ -331,6 +341,7 @@ async function startCentral(parks: string[], workers: number): Promise<Central> 
     const { token } = await createPark(pool, { id: park, name: park, timezone: 'Europe/Rome' });
     tokens.set(park, token);
   }
+  const garage = BLOB_STORE === 's3' ? await startGarage('bench-ingest') : null;
   const env = {
     DATABASE_URL: db.url,
     AMQP_URL,
@@ -338,6 +349,7 @@ async function startCentral(parks: string[], workers: number): Promise<Central> 
     BLOB_DIR: blobDir,
     PORT: '0',
     LOG_LEVEL: 'info',
+    ...(garage ? objectStoreEnv(garage) : {}),
   };
   const api = startChild('central API', [cli, 'serve'], env);
   for (let w = 1; w <= workers; w++) startChild(`worker ${w}`, [cli, 'worker'], env);
@@ -355,7 +367,20 @@ async function startCentral(parks: string[], workers: number): Promise<Central> 
       await db.drop();
       await deleteQueues(queuePrefix, CENTRAL_QUEUES);
       rmSync(blobDir, { recursive: true, force: true });
+      await garage?.destroy();
     },
+  };
+}
+
+/** BLOB_STORE and S3_* as an operator sets them (the prod overlay's ConfigMap and Secret). */
+function objectStoreEnv(garage: GarageServer): NodeJS.ProcessEnv {
+  return {
+    BLOB_STORE: 's3',
+    S3_ENDPOINT: garage.endpoint,
+    S3_REGION: garage.region,
+    S3_BUCKET: garage.bucket,
+    S3_ACCESS_KEY_ID: garage.accessKeyId,
+    S3_SECRET_ACCESS_KEY: garage.secretAccessKey,
   };
 }
 
@@ -426,6 +451,7 @@ async function wire(): Promise<void> {
     const own = process.cpuUsage();
     const serverCpu = processCpuSeconds(server.pid ?? 0);
     const postgresCpu = commandCpuSeconds('postgres');
+    const garageCpu = commandCpuSeconds('garage');
     const started = performance.now();
     const perPark = await Promise.all(
       parks.map(async (p) => {
@@ -439,6 +465,9 @@ async function wire(): Promise<void> {
     const split = [
       `server ${(processCpuSeconds(server.pid ?? 0) - serverCpu).toFixed(1)}`,
       `PostgreSQL ${(commandCpuSeconds('postgres') - postgresCpu).toFixed(1)}`,
+      ...(BLOB_STORE === 's3'
+        ? [`Garage ${(commandCpuSeconds('garage') - garageCpu).toFixed(1)}`]
+        : []),
       `clients ${((used.user + used.system) / 1e6).toFixed(1)}`,
     ].join(', ');
     const machine = describeCpuUse(cpu, machineCpu());
@@ -478,7 +507,10 @@ async function wire(): Promise<void> {
       (p, d) => uploadToCentral(clients.get(p) as ReturnType<typeof createParkClient>, p, d),
       central.api,
     );
-    const centralMbs = report('central (API alone, no worker running)', result);
+    const centralMbs = report(
+      `central (API alone, no worker running${BLOB_STORE === 's3' ? ', blobs in Garage' : ''})`,
+      result,
+    );
     say(`ratio central ÷ sink: ${(centralMbs / sinkMbs).toFixed(2)}× (target ≥ 0.7×)`);
     if (WORKERS > 0) {
       for (let w = 1; w <= WORKERS; w++) startChild(`worker ${w}`, [cli, 'worker'], central.env);
