@@ -8,11 +8,16 @@ import type { CentralConfig } from '../config.ts';
 import { createPark } from '../parks/park-store.ts';
 import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
 import type { AppRouter } from '../server/router.ts';
-import { GARAGE_HOOK_TIMEOUT_MS, garageSettings } from '../testing/garage-store.ts';
+import {
+  GARAGE_HOOK_TIMEOUT_MS,
+  garageBlobStore,
+  garageSettings,
+} from '../testing/garage-store.ts';
 import { captureLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  putDrop,
   sendChunk,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -174,6 +179,36 @@ describe('the object store stopped during an upload', () => {
     const committed = await client.ingest.commit.mutate({ uploadId: begun.uploadId });
     expect(committed.status).toBe('stored');
     expect(await batchesOf(drop)).toEqual([committed.batchId]);
+  });
+
+  it('killed (SIGKILL) under a drop sent whole: the put answers 503 "try again" and records nothing; the same put after the restart stores it once', async () => {
+    const drop = buildTestDrop({ sequence: 3, cycles: 2, start: '2026-06-01T10:00:00Z' });
+    const outbox = await env.pool.query('SELECT count(*)::int AS n FROM outbox');
+
+    await garage.stop();
+    try {
+      expectTryAgain(await refusal(putDrop(client, drop.zip, drop.fileName)));
+    } finally {
+      await garage.start();
+    }
+    expect(await batchesOf(drop)).toEqual([]);
+    expect(await env.pool.query('SELECT count(*)::int AS n FROM outbox')).toMatchObject({
+      rows: outbox.rows,
+    });
+
+    const stored = await putDrop(client, drop.zip, drop.fileName);
+    expect(stored.status).toBe('stored');
+    expect(await batchesOf(drop)).toEqual([stored.batchId]);
+    // The blob is whole in the bucket, read as a job reads it (checked against its SHA-256).
+    const { rows } = await env.pool.query<{ blob_path: string }>(
+      'SELECT blob_path FROM batches WHERE id = $1',
+      [stored.batchId],
+    );
+    const store = garageBlobStore(garage, config.blobDir);
+    const blob = await store.read(rows[0]?.blob_path ?? '');
+    const pieces: Buffer[] = [];
+    for await (const piece of blob.stream) pieces.push(piece as Buffer);
+    expect(sha256(Buffer.concat(pieces))).toBe(sha256(drop.zip));
   });
 });
 

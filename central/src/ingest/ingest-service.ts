@@ -175,7 +175,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
 
   /**
    * The quick check (drop-outline.ts) and, for a suspect drop, the full one; `full` says
-   * whether every entry was checked. `held`: the upload's bytes, when they are in memory.
+   * whether every entry was checked. A put's bytes are read from memory.
    */
   async function judge(
     park: ParkIdentity,
