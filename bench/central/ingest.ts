@@ -54,6 +54,7 @@ import {
   machineCpu,
   processCpuSeconds,
 } from '../lib/machine-cpu.ts';
+import { cachedDrops, type CachedDrop } from '../lib/drop-cache.ts';
 import { megabytesPerSecond, median, percentile } from '../lib/stats.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
@@ -169,15 +170,19 @@ async function stopChildren(): Promise<void> {
 
 // --- drops ----------------------------------------------------------------------------------
 
-interface BenchDrop {
-  zip: Buffer;
-  fileName: string;
-  sha256: string;
-  contentId: string;
+type BenchDrop = CachedDrop;
+
+/**
+ * `count` drops of one park: a ride per 12 drops (a day has ~14 powered hours). Kept between
+ * runs (bench/lib/drop-cache.ts): a long catch-up run generates 1,000 drops.
+ */
+function generate(park: string, seed: number, count: number): BenchDrop[] {
+  return cachedDrops(`ingest-${park}-${seed}-${count}-${RATE_HZ}hz`, () =>
+    generateAfresh(park, seed, count),
+  );
 }
 
-/** `count` drops of one park: a ride per 12 drops (a day has ~14 powered hours). */
-function generate(park: string, seed: number, count: number): BenchDrop[] {
+function generateAfresh(park: string, seed: number, count: number): BenchDrop[] {
   const rides = Math.ceil(count / 12);
   const drops = generateDrops({
     park,
