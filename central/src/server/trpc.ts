@@ -131,8 +131,9 @@ export const parkProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!park || !token) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: UNRECOGNISED_TOKEN_MESSAGE });
   }
+  // Only what is new: tRPC merges it into the context (a spread here copied all of it twice).
   return next({
-    ctx: { ...ctx, park, tokenHash: hashParkToken(token), log: ctx.log.child({ park: park.id }) },
+    ctx: { park, tokenHash: hashParkToken(token), log: ctx.log.child({ park: park.id }) },
   });
 });
 
