@@ -147,7 +147,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   RUST_BIN_DIR: absolutePath.default(`${REPO_ROOT}rust/target/release`),
   JOB_TIMEOUT_S: z.coerce.number().int().positive().default(600),
   DELIVERY_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
-  PARK_QUEUE_SHARE: z.coerce.number().int().min(1).max(1000).default(2),
+  PARK_QUEUE_SHARE: z.coerce.number().int().min(1).max(1000).default(1),
   SHUTDOWN_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
   HEARTBEAT_SILENT_MIN: z.coerce.number().positive().max(10_080).default(10),
   FLEET_SNAPSHOT_S: z.coerce.number().min(0).max(300).default(10),

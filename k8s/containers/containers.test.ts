@@ -321,16 +321,16 @@ describe('the images, run as the manifests say', () => {
     } finally {
       await agent.close();
     }
-    // The park's fair share (PARK_QUEUE_SHARE, 2 by default) keeps its third drop in the
-    // outbox until one of the first two is processed: the job pod takes it when the API
-    // publishes it (WORKER_DRAIN_WAIT_S), instead of exiting with it still to do.
+    // The park's fair share (PARK_QUEUE_SHARE, 1 by default) keeps its later drops in the
+    // outbox until the first is processed: the job pod takes each as the API publishes it
+    // (WORKER_DRAIN_WAIT_S), instead of exiting with them still to do.
     await waitFor(
-      'two queued, the rest held',
+      'one queued, the rest held',
       async () => {
         const states = await batchStates();
         return (
-          states.filter((s) => s === 'queued').length === 2 &&
-          states.filter((s) => s === 'stored').length === drops.length - 2
+          states.filter((s) => s === 'queued').length === 1 &&
+          states.filter((s) => s === 'stored').length === drops.length - 1
         );
       },
       { timeoutMs: 30_000 },
