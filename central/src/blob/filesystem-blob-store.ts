@@ -25,8 +25,9 @@ const NO_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
 /**
  * The blob store on a local (or ReadWriteMany) filesystem under BLOB_DIR:
  * `blobs/<sha[0:2]>/<sha>.zip` (content-addressed, never rewritten), `uploads/<uploadId>.part`
- * (uploads in progress), `reports/<reportId>/` and `tmp/` (scratch files of jobs, blobs being written). References
- * are absolute paths.
+ * (uploads in progress), `reports/<reportId>/` and `tmp/` (scratch files of jobs, blobs being
+ * written). All four on one filesystem, BLOB_DIR's: a blob is renamed in from `tmp/`.
+ * References are absolute paths.
  */
 export class FilesystemBlobStore implements BlobStore {
   readonly kind = 'filesystem' as const;
