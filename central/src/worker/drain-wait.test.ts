@@ -20,7 +20,10 @@ import { startWorker } from './worker.ts';
  * PARK_QUEUE_SHARE wait in the outbox and are published one by one as its jobs end, so the
  * queue is empty for a moment while work is still coming. Here the share is one drop.
  * (A worker without the wait may still catch a release by luck: the publisher races its last
- * look at the queues. What is checked here does not depend on that race.)
+ * look at the queues. The last drop's release races the worker's last look too: once, in CI,
+ * it was published between an empty look at the queue and the look at the outbox, and the
+ * worker exited with it queued; the worker now looks at its queues once more after the outbox
+ * shows nothing held.)
  */
 let env: TestEnvironment;
 let central: RunningCentral | null = null;

@@ -180,8 +180,16 @@ export async function startWorker(
       'take jobs from the broker',
       async () => {
         const channel = await connect();
+        // Empty queues end the pod only when the outbox was seen holding nothing *before* the
+        // last look at them. The publisher marks a row published after the broker confirmed its
+        // message, so a drop published between an empty look at the queues and the look at the
+        // outbox is already in a queue: one more look finds it (without it, the pod exited with
+        // that drop queued, to wait for KEDA's next poll).
+        let outboxClearBeforePass = false;
         try {
           for (;;) {
+            const outboxWasClear = outboxClearBeforePass;
+            outboxClearBeforePass = false;
             let handled = 0;
             for (const source of sources) {
               if (stopping.signal.aborted) return;
@@ -220,6 +228,10 @@ export async function startWorker(
                 "the outbox still holds drops after WORKER_DRAIN_WAIT_S (their parks' earlier drops are still being processed, or the API is not publishing); worker exits, and KEDA starts a pod once they are published",
               );
               return;
+            }
+            if (mayTakeMore && waitMs > 0 && !outboxWasClear) {
+              outboxClearBeforePass = true;
+              continue;
             }
             log.info('queues are empty; worker exits (drain mode)');
             return;
