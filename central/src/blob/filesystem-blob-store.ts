@@ -11,6 +11,7 @@ import {
   rm,
   stat,
   writeFile,
+  type FileHandle,
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -266,11 +267,14 @@ async function cutTo(ref: string, size: number): Promise<void> {
   }
 }
 
-/** Writes bytes to a new path (created 0640), fsynced; a failure leaves nothing behind. */
-async function writeDurably(target: string, data: Buffer): Promise<void> {
+/**
+ * Makes a new file (created 0640), lets `fill` write it, and fsyncs it; a failure leaves
+ * nothing behind.
+ */
+async function createDurably(target: string, fill: (file: FileHandle) => Promise<void>) {
   const file = await open(target, 'wx', BLOB_FILE_MODE);
   try {
-    await file.writeFile(data);
+    await fill(file);
     await file.sync();
   } catch (err) {
     await file.close().catch(() => undefined);
@@ -280,25 +284,23 @@ async function writeDurably(target: string, data: Buffer): Promise<void> {
   await file.close();
 }
 
-/** Copies a file to a new path (created 0640), fsynced; a failure leaves nothing behind. */
+/** Writes bytes to a new path, durably (see {@link createDurably}). */
+function writeDurably(target: string, data: Buffer): Promise<void> {
+  return createDurably(target, (file) => file.writeFile(data));
+}
+
+/** Copies a file to a new path, durably (see {@link createDurably}). */
 async function copyDurably(sourcePath: string, target: string): Promise<void> {
   const src = await open(sourcePath, 'r');
   try {
-    const dst = await open(target, 'wx', BLOB_FILE_MODE);
-    try {
+    await createDurably(target, async (dst) => {
       const buffer = Buffer.allocUnsafe(1024 * 1024);
       for (;;) {
         const { bytesRead } = await src.read(buffer, 0, buffer.length, null);
         if (bytesRead === 0) break;
         await dst.write(buffer, 0, bytesRead);
       }
-      await dst.sync();
-    } catch (err) {
-      await dst.close().catch(() => undefined);
-      await rm(target, { force: true });
-      throw err;
-    }
-    await dst.close();
+    });
   } finally {
     await src.close();
   }
