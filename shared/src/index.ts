@@ -22,4 +22,5 @@ export * from './threads/serve-thread-tasks.ts';
 export { DEFAULT_OPENING_HOURS } from './generator/park-plan.ts';
 export * from './ingest/chunk-place.ts';
 export * from './ingest/drop-put.ts';
+export * from './ingest/drop-put-link.ts';
 export * from './ingest/upload-headers.ts';

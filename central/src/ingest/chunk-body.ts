@@ -18,7 +18,7 @@ export async function readChunkBody(body: ReadableStream<Uint8Array>): Promise<B
  * the client gets the answer instead of a reset connection.
  */
 export async function readDropBody(
-  body: ReadableStream<Uint8Array>,
+  body: AsyncIterable<Uint8Array>,
   declared: number,
 ): Promise<Buffer> {
   const { data, size } = await readUpTo(body, declared);
@@ -33,7 +33,7 @@ export async function readDropBody(
 
 /** The whole body read; its first `limit` bytes kept, and how many it held in all. */
 async function readUpTo(
-  body: ReadableStream<Uint8Array>,
+  body: AsyncIterable<Uint8Array>,
   limit: number,
 ): Promise<{ data: Buffer; size: number }> {
   const pieces: Uint8Array[] = [];

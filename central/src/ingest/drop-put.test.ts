@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TRPCClientError } from '@trpc/client';
-import { dropPutHeaders, verifyDrop, writeDropZip } from '@zra/shared';
+import { DROP_PUT_PATH, dropPutHeaders, verifyDrop, writeDropZip } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createPark } from '../parks/park-store.ts';
@@ -16,6 +17,8 @@ import {
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
+import { MAX_BODY_BYTES } from '../server/http-server.ts';
+import { UNRECOGNISED_TOKEN_MESSAGE } from '../server/park-bearer.ts';
 import { MAX_PUT_BYTES } from './ingest-schemas.ts';
 
 let env: TestEnvironment;
@@ -69,9 +72,12 @@ async function refusal(p: Promise<unknown>): Promise<{ code?: string; message: s
   return { code: (e.data as { code?: string } | undefined)?.code, message: e.message };
 }
 
+/** Where a put can be sent: central's plain path (what agents use) and the tRPC call. */
+const PUT_PATHS = [DROP_PUT_PATH, '/trpc/ingest.put'];
+
 /** A put sent by hand: any headers, any body. */
-async function rawPut(headers: Record<string, string>, body: Uint8Array) {
-  const r = await fetch(`${central.url}/trpc/ingest.put`, {
+async function rawPut(headers: Record<string, string>, body: Uint8Array, path = DROP_PUT_PATH) {
+  const r = await fetch(`${central.url}${path}`, {
     method: 'POST',
     headers: {
       authorization: `Bearer ${token}`,
@@ -203,35 +209,42 @@ describe('a whole drop in one request (ingest.put)', () => {
     expect(await uploadFiles()).toEqual([]);
   });
 
-  it('refuses a body whose length is not the declared size, missing headers, and a drop too large for one request, naming the fix', async () => {
-    const drop = buildTestDrop({ sequence: 7 });
-    const declared = dropPutHeaders({ ...beginInputOf(drop.zip, drop.fileName) });
-    const batches = await count('batches');
+  it.each(PUT_PATHS)(
+    '%s refuses a body whose length is not the declared size, missing headers, and a drop too large for one request, naming the fix',
+    async (path) => {
+      const drop = buildTestDrop({ sequence: path === DROP_PUT_PATH ? 7 : 17 });
+      const declared = dropPutHeaders({ ...beginInputOf(drop.zip, drop.fileName) });
+      const batches = await count('batches');
 
-    const short = await rawPut(declared, drop.zip.subarray(0, drop.zip.length - 10));
-    expect(short.status).toBe(400);
-    expect(short.message).toContain(`the body holds ${drop.zip.length - 10} bytes`);
+      const short = await rawPut(declared, drop.zip.subarray(0, drop.zip.length - 10), path);
+      expect(short.status).toBe(400);
+      expect(short.message).toContain(`the body holds ${drop.zip.length - 10} bytes`);
 
-    const noSha = Object.fromEntries(
-      Object.entries(declared).filter(([name]) => name !== 'x-zra-sha256'),
-    );
-    const missing = await rawPut(noSha, drop.zip);
-    expect(missing.status).toBe(400);
-    expect(missing.message).toContain("x-zra-sha256 must be the drop's SHA-256");
+      const noSha = Object.fromEntries(
+        Object.entries(declared).filter(([name]) => name !== 'x-zra-sha256'),
+      );
+      const missing = await rawPut(noSha, drop.zip, path);
+      expect(missing.status).toBe(400);
+      expect(missing.message).toContain("x-zra-sha256 must be the drop's SHA-256");
 
-    const large = await rawPut({ ...declared, 'x-zra-bytes': String(MAX_PUT_BYTES + 1) }, drop.zip);
-    expect(large.status).toBe(400);
-    expect(large.message).toMatch(/larger than one request takes .*send it in chunks/);
+      const large = await rawPut(
+        { ...declared, 'x-zra-bytes': String(MAX_PUT_BYTES + 1) },
+        drop.zip,
+        path,
+      );
+      expect(large.status).toBe(400);
+      expect(large.message).toMatch(/larger than one request takes .*send it in chunks/);
 
-    const badName = await rawPut({ ...declared, 'x-zra-file-name': '%E0%A4%A' }, drop.zip);
-    expect(badName.status).toBe(400);
-    expect(badName.message).toContain('x-zra-file-name is not valid percent-encoding');
+      const badName = await rawPut({ ...declared, 'x-zra-file-name': '%E0%A4%A' }, drop.zip, path);
+      expect(badName.status).toBe(400);
+      expect(badName.message).toContain('x-zra-file-name is not valid percent-encoding');
 
-    expect(await count('batches')).toBe(batches);
-    expect(await uploadFiles()).toEqual([]);
-    // Nothing was harmed: the same drop, sent properly, is stored.
-    expect((await rawPut(declared, drop.zip)).status).toBe(200);
-  });
+      expect(await count('batches')).toBe(batches);
+      expect(await uploadFiles()).toEqual([]);
+      // Nothing was harmed: the same drop, sent properly, is stored.
+      expect((await rawPut(declared, drop.zip, path)).status).toBe(200);
+    },
+  );
 
   it('keeps a file name that is not ASCII through its percent-encoded header', async () => {
     const drop = buildTestDrop({ sequence: 8 });
@@ -247,39 +260,42 @@ describe('a whole drop in one request (ingest.put)', () => {
     expect(rows[0].file_name).toBe(fileName);
   });
 
-  it('stores nothing and leaves no file when the connection is cut halfway through the body', async () => {
-    const drop = buildTestDrop({ sequence: 9 });
-    const url = new URL(central.url);
-    const batches = await count('batches');
-    await new Promise<void>((resolve) => {
-      const req = http.request({
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: '/trpc/ingest.put',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/octet-stream',
-          'content-length': String(drop.zip.length),
-          ...dropPutHeaders(beginInputOf(drop.zip, drop.fileName)),
-        },
+  it.each(PUT_PATHS)(
+    '%s stores nothing and leaves no file when the connection is cut halfway through the body',
+    async (path) => {
+      const drop = buildTestDrop({ sequence: path === DROP_PUT_PATH ? 9 : 19 });
+      const url = new URL(central.url);
+      const batches = await count('batches');
+      await new Promise<void>((resolve) => {
+        const req = http.request({
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/octet-stream',
+            'content-length': String(drop.zip.length),
+            ...dropPutHeaders(beginInputOf(drop.zip, drop.fileName)),
+          },
+        });
+        req.on('error', () => resolve());
+        req.write(drop.zip.subarray(0, Math.floor(drop.zip.length / 2)), () => {
+          // Give central time to read what came, then cut the connection.
+          setTimeout(() => {
+            req.destroy();
+            resolve();
+          }, 200);
+        });
       });
-      req.on('error', () => resolve());
-      req.write(drop.zip.subarray(0, Math.floor(drop.zip.length / 2)), () => {
-        // Give central time to read what came, then cut the connection.
-        setTimeout(() => {
-          req.destroy();
-          resolve();
-        }, 200);
-      });
-    });
-    // Central notices the cut and gives up on the request; then the same put succeeds.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await count('batches')).toBe(batches);
-    expect(await uploadFiles()).toEqual([]);
-    const again = await putDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
-    expect(again.status).toBe('stored');
-  });
+      // Central notices the cut and gives up on the request; then the same put succeeds.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await count('batches')).toBe(batches);
+      expect(await uploadFiles()).toEqual([]);
+      const again = await putDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
+      expect(again.status).toBe('stored');
+    },
+  );
 
   it('costs three calls of the park token rate limit: the calls of begin, one chunk and commit', async () => {
     const limited = await startCentral(
@@ -307,4 +323,161 @@ describe('a whole drop in one request (ingest.put)', () => {
       await limited.close();
     }
   });
+
+  it('POST /ingest/put answers as the tRPC call: an unknown token is refused with its fix, a wait comes with retry-after', async () => {
+    const drop = buildTestDrop({ sequence: 30 });
+    const declared = dropPutHeaders(beginInputOf(drop.zip, drop.fileName));
+
+    const unknown = await refusal(
+      putDrop(createParkClient(central.url, 'not-a-token'), drop.zip, drop.fileName),
+    );
+    expect(unknown).toEqual({ code: 'UNAUTHORIZED', message: UNRECOGNISED_TOKEN_MESSAGE });
+
+    const limited = await startCentral(
+      { ...env.config, ingestRateLimit: { perSecond: 0.01, burst: 3 } },
+      { publisher: false, scheduler: false, uploadSweeper: false, stuckJobSweeper: false },
+    );
+    try {
+      const send = () =>
+        fetch(`${limited.url}${DROP_PUT_PATH}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, ...declared },
+          body: drop.zip,
+        });
+      expect((await send()).status).toBe(200);
+      const refused = await send();
+      expect(refused.status).toBe(429);
+      const wait = Number(refused.headers.get('retry-after'));
+      expect(wait).toBeGreaterThan(0);
+      const answer = (await refused.json()) as { error: { data: Record<string, unknown> } };
+      expect(answer.error.data).toMatchObject({
+        code: 'TOO_MANY_REQUESTS',
+        httpStatus: 429,
+        path: 'ingest.put',
+        retryAfterS: wait,
+      });
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('POST /ingest/put refuses a body longer than any put, without reading it all, and stores nothing', async () => {
+    const drop = buildTestDrop({ sequence: 31 });
+    const declared = dropPutHeaders(beginInputOf(drop.zip, drop.fileName));
+    const batches = await count('batches');
+    const oversized = Buffer.alloc(MAX_BODY_BYTES + 1024 * 1024);
+    drop.zip.copy(oversized);
+
+    const answer = await fetch(`${central.url}${DROP_PUT_PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, ...declared },
+      body: oversized,
+    }).then(
+      async (r) => ({ status: r.status, text: await r.text() }),
+      // Central closes the connection once it has answered; a client still sending may see that.
+      (err: Error) => ({ status: 0, text: err.message }),
+    );
+
+    if (answer.status !== 0) {
+      expect(answer.status).toBe(413);
+      expect(answer.text).toContain('send it in chunks');
+    }
+    expect(await count('batches')).toBe(batches);
+    expect(await uploadFiles()).toEqual([]);
+    const again = await putDrop(createParkClient(central.url, token), drop.zip, drop.fileName);
+    expect(again.status).toBe('stored');
+  });
+
+  it('falls back to the tRPC call, for good, when central does not know POST /ingest/put (an older central)', async () => {
+    // An older central's answer to the path: 405 from its dashboard (or 404); the rest passes.
+    const seen: string[] = [];
+    const older = await proxyTo(central.url, (req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url !== DROP_PUT_PATH) return false;
+      res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
+      res.end(JSON.stringify({ error: 'method not allowed' }));
+      return true;
+    });
+    try {
+      const client = createParkClient(older.url, token);
+      const first = buildTestDrop({ sequence: 32 });
+      const second = buildTestDrop({ sequence: 33 });
+
+      expect((await putDrop(client, first.zip, first.fileName)).status).toBe('stored');
+      expect((await putDrop(client, second.zip, second.fileName)).status).toBe('stored');
+
+      expect(seen).toEqual([
+        `POST ${DROP_PUT_PATH}`,
+        'POST /trpc/ingest.put',
+        // The second put goes the tRPC way at once.
+        'POST /trpc/ingest.put',
+      ]);
+    } finally {
+      await older.close();
+    }
+  });
+
+  it("sends a put the tRPC way once when the answer is not central's (a proxy's error page), and tries the path again next time", async () => {
+    let pageLeft = 1;
+    const seen: string[] = [];
+    const proxy = await proxyTo(central.url, (req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url !== DROP_PUT_PATH || pageLeft-- <= 0) return false;
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<html><body>Bad Gateway</body></html>');
+      return true;
+    });
+    try {
+      const client = createParkClient(proxy.url, token);
+      const first = buildTestDrop({ sequence: 34 });
+      const second = buildTestDrop({ sequence: 35 });
+
+      expect((await putDrop(client, first.zip, first.fileName)).status).toBe('stored');
+      expect((await putDrop(client, second.zip, second.fileName)).status).toBe('stored');
+
+      expect(seen).toEqual([
+        `POST ${DROP_PUT_PATH}`,
+        'POST /trpc/ingest.put',
+        `POST ${DROP_PUT_PATH}`,
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
+
+/**
+ * A plain HTTP proxy in front of central whose `intercept` may answer a request itself (true)
+ * instead of passing it on.
+ */
+async function proxyTo(
+  target: string,
+  intercept: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (intercept(req, res)) {
+      req.resume();
+      return;
+    }
+    const upstream = http.request(
+      `${target}${req.url ?? '/'}`,
+      { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -17,7 +17,7 @@ import {
   type TestEnvironment,
 } from '../testing/test-central.ts';
 import type { AppRouter } from '../server/router.ts';
-import { UNRECOGNISED_TOKEN_MESSAGE } from '../server/trpc.ts';
+import { UNRECOGNISED_TOKEN_MESSAGE } from '../server/park-bearer.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import {
   CHUNK_OFFSET_HEADER,
   CHUNK_UPLOAD_ID_HEADER,
+  DROP_PUT_PATH,
   PUT_BYTES_HEADER,
   PUT_CONTENT_ID_HEADER,
   PUT_FILE_NAME_HEADER,
@@ -21,6 +22,7 @@ import { MAX_BATCH_CALLS } from './batch-limit.ts';
 import { clientAddressResolver } from './client-address.ts';
 import type { CentralServices } from './context.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboardFile } from './dashboard-files.ts';
+import { dropPutRoute } from './drop-put-route.ts';
 import { hostAllowlist, hostRefusal } from './host-allowlist.ts';
 import { serveReportFile } from './report-files.ts';
 import type { CentralMetrics } from './metrics.ts';
@@ -58,7 +60,7 @@ export interface RunningHttpServer {
 }
 
 /**
- * Serves `/trpc/*` (the API), `/files/reports/*`, the dashboard at every other path, `/healthz`
+ * Serves `/trpc/*` (the API), `POST /ingest/put` (a drop sent whole), `/files/reports/*`, the dashboard at every other path, `/healthz`
  * (the process answers) and `/readyz` (the database answers; the broker is reported) on node:http;
  * `/metrics` has a listener of its own (metrics-server.ts). Every request gets an id
  * (`x-request-id`, echoed) and a child logger carrying it. A `Host` that is not central's is
@@ -155,6 +157,7 @@ export async function startHttpServer(
     },
   });
 
+  const putDrop = dropPutRoute(deps, MAX_BODY_BYTES);
   const dashboardDir = deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR;
   let closing = false;
   const server = http.createServer((req, res) => {
@@ -184,11 +187,17 @@ export async function startHttpServer(
       return;
     }
     const api =
-      probe || path.startsWith('/trpc/') || path.startsWith('/files/') || path === '/metrics';
+      probe ||
+      path.startsWith('/trpc/') ||
+      path.startsWith('/files/') ||
+      path === '/metrics' ||
+      path === DROP_PUT_PATH;
     if (api) for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
 
     if (path.startsWith('/trpc/')) {
       trpc(req, res);
+    } else if (path === DROP_PUT_PATH) {
+      void putDrop(req, res, reqLog);
     } else if (path.startsWith('/files/reports/')) {
       void serveReportFile(deps.pool, deps.blobs, path, req, res).catch((err: unknown) => {
         reqLog.error({ err }, 'report download failed');

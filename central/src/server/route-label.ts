@@ -1,7 +1,8 @@
+import { DROP_PUT_PATH } from '@zra/shared';
 import { appRouter } from './router.ts';
 
 const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
-const PLAIN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const PLAIN_PATHS = new Set(['/healthz', '/readyz', '/metrics', DROP_PUT_PATH]);
 
 /** The `route` label of a batch of several distinct procedures. */
 export const BATCH_ROUTE = 'trpc:batch';

@@ -1,11 +1,10 @@
-import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
-import { DomainError, type DomainErrorKind } from '../domain-error.ts';
-import { dependencyName, infrastructureFault } from '../infra/infrastructure-fault.ts';
-import { hashParkToken } from '../parks/park-tokens.ts';
+import { initTRPC, TRPCError } from '@trpc/server';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { describeInput, recordAudit } from '../users/audit-log.ts';
 import { csrfMatches } from '../users/session-store.ts';
+import { failureOf, refusalOf } from './api-refusal.ts';
 import type { CentralContext } from './context.ts';
+import { parkOfBearer, UNRECOGNISED_TOKEN_MESSAGE } from './park-bearer.ts';
 import { containsNul, NUL_MESSAGE } from './nul-characters.ts';
 import { MAX_BATCH_CALLS } from './batch-limit.ts';
 
@@ -36,60 +35,21 @@ export const router = t.router;
 /** Joins routers into one namespace (several files' procedures under `admin`). */
 export const mergeRouters = t.mergeRouters;
 
-const TRPC_CODE: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
-  not_found: 'NOT_FOUND',
-  conflict: 'CONFLICT',
-  invalid_input: 'BAD_REQUEST',
-  precondition_failed: 'PRECONDITION_FAILED',
-  unavailable: 'SERVICE_UNAVAILABLE',
-};
-
 /**
- * Services throw DomainErrors; the API answers them with the matching tRPC code and message.
- * Anything else that escapes a procedure (a dependency that is down, a bug) would reach the
- * agent or the dashboard as its raw text (driver messages, addresses, paths): it is answered
- * with a sentence instead, and the raw error stays in the log (the cause).
+ * Services throw DomainErrors; the API answers them with the matching tRPC code and message
+ * (api-refusal.ts). Anything else that escapes a procedure (a dependency that is down, a bug)
+ * is answered with a sentence instead of its raw text, which stays in the log (the cause).
  */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: TRPC_CODE[cause.kind], message: cause.message, cause });
-  }
-  // A limit (a full password-hashing queue, a quota) refused the call: wait and try again.
-  if (!result.ok && result.error.cause instanceof RateLimitedError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
-  }
-  // PostgreSQL refused a character in text (NUL): the caller's input, not our failure.
-  if (!result.ok && isBadTextError(result.error.cause)) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: NUL_MESSAGE, cause: result.error.cause });
-  }
-  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR' && result.error.cause) {
-    const cause = result.error.cause;
-    const fault = infrastructureFault(cause);
-    if (fault) {
-      throw new TRPCError({
-        code: 'SERVICE_UNAVAILABLE',
-        message: `central cannot reach ${dependencyName(fault.dependency)} right now (${fault.summary}): try again in a minute; if it lasts, tell the Zamperla operators`,
-        cause,
-      });
-    }
-    throw new TRPCError({
-      code: 'INTERNAL_SERVER_ERROR',
-      message:
-        'central failed unexpectedly (an error on its side, logged for Zamperla): try again; if it keeps happening, tell Zamperla support when it happened',
-      cause,
-    });
-  }
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  const refusal =
+    refusalOf(cause) ??
+    (result.error.code === 'INTERNAL_SERVER_ERROR' && cause ? failureOf(cause) : null);
+  if (refusal) throw new TRPCError({ code: refusal.code, message: refusal.message, cause });
   return result;
 });
-
-/** PostgreSQL's "invalid byte sequence" / "untranslatable character" (a NUL in text). */
-function isBadTextError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '22021' || code === '22P05';
-}
 
 /**
  * Text with a NUL character is refused as bad input before any procedure runs (PostgreSQL
@@ -119,26 +79,17 @@ export const alone = t.middleware(({ ctx, next, path }) => {
   return next();
 });
 
-/** The sentence a park technician sees for any token problem; it names the fix. */
-export const UNRECOGNISED_TOKEN_MESSAGE =
-  "park token not recognised: check the token in the agent's settings or ask Zamperla for a new one";
-
 /** A procedure that requires `Authorization: Bearer <park token>` and puts the park in ctx. */
 export const parkProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.authorization ?? '');
-  const token = match?.[1];
-  const park = token ? await ctx.auth.parkForToken(token) : null;
-  if (!park || !token) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: UNRECOGNISED_TOKEN_MESSAGE });
-  }
+  const bearer = await parkOfBearer(ctx.auth, ctx.authorization);
+  if (!bearer) throw new TRPCError({ code: 'UNAUTHORIZED', message: UNRECOGNISED_TOKEN_MESSAGE });
+  const { park, tokenHash } = bearer;
   // Only what is new: tRPC merges it into the context (a spread here copied all of it twice).
-  return next({
-    ctx: { park, tokenHash: hashParkToken(token), log: ctx.log.child({ park: park.id }) },
-  });
+  return next({ ctx: { park, tokenHash, log: ctx.log.child({ park: park.id }) } });
 });
 
 /** The calls one `ingest.put` replaces: begin, one chunk, commit. */
-const PUT_CALLS = 3;
+export const PUT_CALLS = 3;
 
 /** A park procedure that takes `cost` tokens of the park token's rate-limit bucket. */
 function rateLimited(cost: number) {

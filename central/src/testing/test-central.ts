@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   CHUNK_PLACE_CONTEXT,
   DROP_PUT_CONTEXT,
+  dropPutLink,
   uploadHeadersOf,
   verifyDrop,
   type DropPutInfo,
@@ -94,14 +95,15 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
 }
 
 /**
- * A tRPC client as the park agent builds it: binary chunks and FormData through `httpLink`
- * (a chunk's place in its headers), JSON batched.
+ * A tRPC client as the park agent builds it: a drop sent whole to `POST /ingest/put`, binary
+ * chunks and FormData through `httpLink` (a chunk's place in its headers), JSON batched.
  */
 export function createParkClient(baseUrl: string, token: string): TRPCClient<AppRouter> {
   const url = `${baseUrl}/trpc`;
   const headers = () => ({ authorization: `Bearer ${token}` });
   return createTRPCClient<AppRouter>({
     links: [
+      dropPutLink({ baseUrl, headers }),
       splitLink({
         condition: (op) => isNonJsonSerializable(op.input),
         true: httpLink({

@@ -1,7 +1,7 @@
 import { octetInputParser } from '@trpc/server/http';
-import { chunkPlaceSchema, dropPutInfoSchema, type DropPutInfo } from '@zra/shared';
+import { chunkPlaceSchema } from '@zra/shared';
 import { DomainError } from '../../domain-error.ts';
-import { readChunkBody, readDropBody } from '../../ingest/chunk-body.ts';
+import { readChunkBody } from '../../ingest/chunk-body.ts';
 import {
   beginInputSchema,
   beginOutputSchema,
@@ -9,9 +9,9 @@ import {
   chunkOutputSchema,
   commitInputSchema,
   commitOutputSchema,
-  MAX_PUT_BYTES,
 } from '../../ingest/ingest-schemas.ts';
 import { checkParkQuota } from '../../ingest/park-quota.ts';
+import { receiveDrop } from '../../ingest/receive-drop.ts';
 import type { CentralContext } from '../context.ts';
 import { ingestProcedure, putProcedure, router } from '../trpc.ts';
 
@@ -52,30 +52,14 @@ export const ingestRouter = router({
   /**
    * A whole drop of up to MAX_PUT_BYTES in one request: its bytes as the body, what begin is
    * told in headers; answers as commit does. The quota is checked before the body is read.
+   * Agents send it to `POST /ingest/put` (drop-put-route.ts), the same call without tRPC's
+   * fetch adapter; this path stays for clients that know only tRPC.
    */
   put: putProcedure
     .input(octetInputParser)
     .output(commitOutputSchema)
-    .mutation(async ({ ctx, input }) => {
-      const info = dropPutInfo(ctx);
-      if (info.bytes > MAX_PUT_BYTES) {
-        throw new DomainError(
-          'invalid_input',
-          `a drop of ${info.bytes} bytes is larger than one request takes (${MAX_PUT_BYTES} bytes): send it in chunks (begin, chunkBytes, commit)`,
-        );
-      }
-      const known = await checkParkQuota(ctx.pool, ctx.park, info, ctx.parkQuota);
-      const data = await readDropBody(input, info.bytes);
-      return ctx.ingest.put(ctx.park, { ...info, data }, known);
-    }),
+    .mutation(({ ctx, input }) => receiveDrop(ctx, ctx.park, ctx.dropPut, input)),
 });
-
-/** A put's drop from its headers, or what the client must fix. */
-function dropPutInfo(ctx: CentralContext): DropPutInfo {
-  const parsed = dropPutInfoSchema.safeParse(ctx.dropPut);
-  if (parsed.success) return parsed.data;
-  throw new DomainError('invalid_input', parsed.error.issues.map((i) => i.message).join('; '));
-}
 
 /** The chunk's upload and offset from its headers, or what the client must fix. */
 function chunkPlace(ctx: CentralContext): { uploadId: string; offset: number } {

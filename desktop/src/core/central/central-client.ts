@@ -7,7 +7,7 @@ import {
   type TRPCClient,
 } from '@trpc/client';
 import type { AppRouter } from '@zra/central/router';
-import { uploadHeadersOf } from '@zra/shared';
+import { dropPutLink, uploadHeadersOf } from '@zra/shared';
 import { centralFetch } from './central-fetch.ts';
 
 /** The typed tRPC client of the central API, as a park sees it. */
@@ -15,7 +15,7 @@ export type CentralClient = TRPCClient<AppRouter>;
 
 /**
  * Connects to central at `baseUrl` (the tRPC endpoint is `${baseUrl}/trpc`) with the park's
- * bearer token. Upload chunks (their bytes as the body, their place in headers) must go
+ * bearer token. A drop sent whole goes to `${baseUrl}/ingest/put` (drop-put-link.ts). Upload chunks (their bytes as the body, their place in headers) must go
  * through `httpLink`: `httpBatchLink` cannot carry non-JSON bodies. Everything else is batched. Every request has a deadline
  * (`timeoutMs`, see central-fetch.ts): uploads, heartbeats and the global view alike.
  */
@@ -29,6 +29,7 @@ export function createCentralClient(
   const fetch = centralFetch(options.timeoutMs);
   return createTRPCClient<AppRouter>({
     links: [
+      dropPutLink({ baseUrl, headers, fetch }),
       splitLink({
         condition: (op) => isNonJsonSerializable(op.input),
         true: httpLink({
