@@ -7,8 +7,8 @@ import { TRPCClientError } from '@trpc/client';
 import { DROP_PUT_PATH, dropPutHeaders, verifyDrop, writeDropZip } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
-import { buildTestDrop } from '../testing/test-drop.ts';
+import { createPark, revokeParkToken } from '../parks/park-store.ts';
+import { buildTestDrop, type TestDrop } from '../testing/test-drop.ts';
 import {
   beginInputOf,
   createParkClient,
@@ -359,6 +359,47 @@ describe('a whole drop in one request (ingest.put)', () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it('POST /ingest/put refuses a revoked token and a disabled park at once, and stamps a token in use', async () => {
+    const { token: parkToken } = await createPark(env.pool, {
+      id: 'put-park',
+      name: 'Put Park',
+      timezone: 'Europe/Rome',
+    });
+    const lastUsed = async () =>
+      (
+        await env.pool.query<{ at: Date | null }>(
+          'SELECT last_used_at AS at FROM park_tokens WHERE park_id = $1',
+          ['put-park'],
+        )
+      ).rows[0]?.at;
+    const client = createParkClient(central.url, parkToken);
+    const [first, second, third] = [40, 41, 42].map((sequence) =>
+      buildTestDrop({ park: 'put-park', sequence }),
+    ) as [TestDrop, TestDrop, TestDrop];
+    expect(await lastUsed()).toBeNull();
+
+    expect((await putDrop(client, first.zip, first.fileName)).status).toBe('stored');
+    expect(await lastUsed()).toBeInstanceOf(Date);
+
+    await env.pool.query('UPDATE parks SET disabled_at = now() WHERE id = $1', ['put-park']);
+    expect(await refusal(putDrop(client, second.zip, second.fileName))).toEqual({
+      code: 'UNAUTHORIZED',
+      message: UNRECOGNISED_TOKEN_MESSAGE,
+    });
+    await env.pool.query('UPDATE parks SET disabled_at = NULL WHERE id = $1', ['put-park']);
+    expect((await putDrop(client, second.zip, second.fileName)).status).toBe('stored');
+
+    expect(await revokeParkToken(env.pool, parkToken)).toBe(true);
+    expect(await refusal(putDrop(client, third.zip, third.fileName))).toEqual({
+      code: 'UNAUTHORIZED',
+      message: UNRECOGNISED_TOKEN_MESSAGE,
+    });
+    const stored = await env.pool.query('SELECT 1 FROM batches WHERE sha256 = $1', [
+      sha(third.zip),
+    ]);
+    expect(stored.rowCount).toBe(0);
   });
 
   it('POST /ingest/put refuses a body longer than any put, without reading it all, and stores nothing', async () => {

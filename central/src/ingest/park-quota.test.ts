@@ -11,6 +11,7 @@ import { buildTestDrop } from '../testing/test-drop.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  putDrop,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -121,11 +122,22 @@ describe('per-park quota', () => {
     });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('600');
+    // A drop sent whole (POST /ingest/put, the park and its quota in one statement) likewise.
+    const whole = await refusal(putDrop(client, drop(2).zip, drop(2).fileName));
+    expect(whole).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfterS: 600 });
+    expect(whole.message).toContain('storage quota');
     // Nothing of the refused drops is held.
     const held = await env.pool.query("SELECT 1 FROM uploads WHERE park_id = 'greedy'");
     expect(held.rowCount).toBe(0);
-    // A drop central already has is still answered (it stores nothing).
+    const kept = await env.pool.query('SELECT 1 FROM batches WHERE sha256 = ANY($1)', [
+      [drop(2), drop(3)].map((d) => createHash('sha256').update(d.zip).digest('hex')),
+    ]);
+    expect(kept.rowCount).toBe(0);
+    // A drop central already has is still answered (it stores nothing), chunked or whole.
     expect(await uploadDrop(client, drop(1).zip, drop(1).fileName)).toMatchObject({
+      status: 'duplicate',
+    });
+    expect(await putDrop(client, drop(1).zip, drop(1).fileName)).toMatchObject({
       status: 'duplicate',
     });
     // Another park has its own quota.

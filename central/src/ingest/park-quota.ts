@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ParkQuota } from '../config.ts';
+import { parkOfTokenRow, parkOfTokenSql, type ParkOfTokenRow } from '../parks/park-store.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
 import { RateLimitedError } from './rate-limiter.ts';
 
@@ -59,27 +60,41 @@ export function provenDuplicate(known: KnownContent, sha256: string): string | n
  * hash, the same content by its unique key), not a walk of the park's history or of the whole
  * table.
  */
-const QUOTA_SQL = `
+function quotaSql(parkId: string): string {
+  return `
   WITH swept AS (
     SELECT coalesce(max(cursor_at), '-infinity') AS at,
            coalesce(max(cursor_id::text), '00000000-0000-0000-0000-000000000000')::uuid AS id
       FROM retention_state WHERE what = 'blobs'),
   same AS (
     SELECT id, sha256, state, blob_path, file_name FROM batches
-     WHERE park_id = $1 AND content_id = $3)
+     WHERE park_id = ${parkId} AND content_id = $3)
   SELECT ((SELECT coalesce(sum(b.bytes), 0) FROM batches b, swept s
-            WHERE b.park_id = $1 AND (b.received_at, b.id) > (s.at, s.id))
+            WHERE b.park_id = ${parkId} AND (b.received_at, b.id) > (s.at, s.id))
           + (SELECT coalesce(sum(b.bytes), 0) FROM batches b, swept s
-              WHERE b.park_id = $1 AND b.content_id IS NULL
+              WHERE b.park_id = ${parkId} AND b.content_id IS NULL
                 AND (b.received_at, b.id) <= (s.at, s.id)))::text AS stored,
-         (SELECT coalesce(sum(bytes), 0) FROM uploads WHERE park_id = $1 AND sha256 <> $2)::text
+         (SELECT coalesce(sum(bytes), 0) FROM uploads WHERE park_id = ${parkId} AND sha256 <> $2)::text
            AS in_flight,
          same.id AS same_id, same.sha256 AS same_sha256, same.state AS same_state,
          same.blob_path AS same_blob_path, same.file_name AS same_file_name,
-         (SELECT id FROM batches WHERE park_id = $1 AND content_id IS NULL AND sha256 = $2)
+         (SELECT id FROM batches WHERE park_id = ${parkId} AND content_id IS NULL AND sha256 = $2)
            AS refused_copy,
-         EXISTS (SELECT 1 FROM uploads WHERE park_id = $1 AND sha256 = $2) AS own_upload
+         EXISTS (SELECT 1 FROM uploads WHERE park_id = ${parkId} AND sha256 = $2) AS own_upload
     FROM (SELECT) one LEFT JOIN same ON true`;
+}
+
+/** The quota's statement for a park by its id ($1). */
+const QUOTA_SQL = quotaSql('$1');
+
+/**
+ * The same for the park a token's hash ($1) speaks for, with the park's row
+ * (`parkOfTokenSql`): no row when the token is not recognised. The put route's first
+ * statement, so that a drop sent whole costs one statement before its body is read.
+ */
+const QUOTA_OF_TOKEN_SQL = `
+  WITH park AS (${parkOfTokenSql('$1')})
+  SELECT park.*, quota.* FROM park CROSS JOIN LATERAL (${quotaSql('park.id')}) quota`;
 
 interface QuotaRow {
   stored: string;
@@ -93,6 +108,9 @@ interface QuotaRow {
   own_upload: boolean;
 }
 
+/** A drop's size and identity as begin and put declare them. */
+type DeclaredDrop = { sha256: string; contentId: string; bytes: number };
+
 /**
  * Refuses a new upload (TOO_MANY_REQUESTS with a wait) when the park — or whoever holds its
  * token — would pass its quota: the bytes of its stored drops plus its unfinished uploads plus
@@ -105,12 +123,46 @@ interface QuotaRow {
 export async function checkParkQuota(
   pool: pg.Pool,
   park: ParkIdentity,
-  drop: { sha256: string; contentId: string; bytes: number },
+  drop: DeclaredDrop,
   quota: ParkQuota,
 ): Promise<KnownContent> {
   const r = await pool.query<QuotaRow>(QUOTA_SQL, [park.id, drop.sha256, drop.contentId]);
   const row = r.rows[0];
   if (!row) throw new Error('the park quota query gave no row');
+  return judgeQuota(row, park, drop, quota);
+}
+
+/** A park found by its token together with what it holds: {@link judgeQuota} says the rest. */
+export interface ParkHoldings {
+  park: ParkIdentity;
+  holdings: QuotaRow;
+}
+
+/**
+ * The park a token's hash speaks for and what it holds at central, in one statement: null when
+ * the token is unknown or revoked or its park disabled. Stamps the token's use when due.
+ */
+export async function parkHoldingsOfToken(
+  pool: pg.Pool,
+  tokenHash: string,
+  drop: DeclaredDrop,
+): Promise<ParkHoldings | null> {
+  const r = await pool.query<ParkOfTokenRow & QuotaRow>(QUOTA_OF_TOKEN_SQL, [
+    tokenHash,
+    drop.sha256,
+    drop.contentId,
+  ]);
+  const row = r.rows[0];
+  return row ? { park: await parkOfTokenRow(pool, row), holdings: row } : null;
+}
+
+/** The quota's verdict on what a park holds ({@link checkParkQuota}). */
+export function judgeQuota(
+  row: QuotaRow,
+  park: ParkIdentity,
+  drop: DeclaredDrop,
+  quota: ParkQuota,
+): KnownContent {
   const known: KnownContent = {
     contentId: drop.contentId,
     sameContent: row.same_id

@@ -115,24 +115,43 @@ export async function revokeParkToken(pool: pg.Pool, token: string): Promise<boo
 }
 
 /**
- * The park a token speaks for, or null when the token is unknown or revoked or its park is
- * disabled. Stamps the token's `last_used_at` (at most once a minute: the dashboard shows
- * "last used", and ingest must not write a row per chunk).
+ * The park of the token whose hash is `hashParam` (a statement's parameter, e.g. `$1`), with
+ * the token's id and whether its `last_used_at` is due a stamp: no row when the token is
+ * unknown or revoked or its park disabled. A SELECT of its own, or a CTE of a larger one.
  */
-export async function parkForToken(pool: pg.Pool, token: string): Promise<ParkIdentity | null> {
-  const r = await pool.query<ParkIdentity & { token_id: string; stale: boolean }>(
-    `SELECT p.id, p.name, p.timezone, p.language, t.id AS token_id,
-            (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
-       FROM park_tokens t JOIN parks p ON p.id = t.park_id
-      WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL AND p.disabled_at IS NULL`,
-    [hashParkToken(token)],
-  );
-  const row = r.rows[0];
-  if (!row) return null;
+export function parkOfTokenSql(hashParam: string): string {
+  return `SELECT p.id, p.name, p.timezone, p.language, t.id AS token_id,
+                 (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
+            FROM park_tokens t JOIN parks p ON p.id = t.park_id
+           WHERE t.token_sha256 = ${hashParam} AND t.revoked_at IS NULL AND p.disabled_at IS NULL`;
+}
+
+/** A row of {@link parkOfTokenSql}. */
+export interface ParkOfTokenRow extends ParkIdentity {
+  token_id: string;
+  stale: boolean;
+}
+
+/**
+ * The park of a {@link parkOfTokenSql} row, its token's `last_used_at` stamped first when due
+ * (at most once a minute: the dashboard shows "last used", and ingest must not write a row
+ * per request).
+ */
+export async function parkOfTokenRow(pool: pg.Pool, row: ParkOfTokenRow): Promise<ParkIdentity> {
   if (row.stale) {
     await pool.query('UPDATE park_tokens SET last_used_at = now() WHERE id = $1', [row.token_id]);
   }
   return { id: row.id, name: row.name, timezone: row.timezone, language: row.language };
+}
+
+/**
+ * The park a token speaks for, or null when the token is unknown or revoked or its park is
+ * disabled. Stamps the token's `last_used_at` when due ({@link parkOfTokenRow}).
+ */
+export async function parkForToken(pool: pg.Pool, token: string): Promise<ParkIdentity | null> {
+  const r = await pool.query<ParkOfTokenRow>(parkOfTokenSql('$1'), [hashParkToken(token)]);
+  const row = r.rows[0];
+  return row ? parkOfTokenRow(pool, row) : null;
 }
 
 /** Thrown when a park, ride or token named by an admin does not exist. */

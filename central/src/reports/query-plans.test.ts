@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkParkQuota, parkHoldingsOfToken } from '../ingest/park-quota.ts';
 import { createLogger } from '../logger.ts';
+import { createParkToken } from '../parks/park-store.ts';
+import { hashParkToken } from '../parks/park-tokens.ts';
 import { createBrokerProbe, type BrokerProbe } from '../queue/broker-probe.ts';
 import { everyRead, type ReadTargets } from '../testing/dashboard-reads.ts';
 import {
@@ -102,5 +105,20 @@ describe('query plans on a seeded fleet', () => {
       .map((s) => `Seq Scan on ${s.tables.join(', ')} in:\n${s.query.text}\n\nplan:\n${s.plan}`)
       .join('\n\n----\n\n');
     expect(scans.length, explained).toBe(0);
+  });
+
+  it("a put's and a begin's quota statements read no large table with a sequential scan", async () => {
+    const { token } = await createParkToken(env.pool, targets.park.id, 'query plans');
+    const drop = { sha256: 'a'.repeat(64), contentId: 'b'.repeat(64), bytes: 1000 };
+    const quota = { storedBytes: 1e15, inFlightBytes: 1e15 };
+    const sent: RecordedQuery[] = [];
+    const pool = recordingPool(env.pool, () => 'quota', sent);
+
+    const found = await parkHoldingsOfToken(pool, hashParkToken(token), drop);
+    await checkParkQuota(pool, targets.park, drop, quota);
+
+    expect(found?.park.id).toBe(targets.park.id);
+    const scans = await findSeqScans(env.pool, sent, LARGE_TABLES);
+    expect(scans.map((s) => `${s.tables.join(', ')}:\n${s.plan}`)).toEqual([]);
   });
 });

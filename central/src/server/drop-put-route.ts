@@ -11,10 +11,19 @@ import {
 } from '@zra/shared';
 import type { Logger } from 'pino';
 import type { TokenBucketLimiter } from '../ingest/rate-limiter.ts';
-import { receiveDrop, type DropPutHeaders, type ReceiveDropDeps } from '../ingest/receive-drop.ts';
+import type { CommitOutput } from '../ingest/ingest-schemas.ts';
+import { judgeQuota, parkHoldingsOfToken } from '../ingest/park-quota.ts';
+import {
+  dropPutInfo,
+  fitsOneRequest,
+  takeDrop,
+  type DropPutHeaders,
+  type ReceiveDropDeps,
+} from '../ingest/receive-drop.ts';
+import { hashParkToken } from '../parks/park-tokens.ts';
 import { failureOf, refusalOf, type ApiRefusal } from './api-refusal.ts';
 import type { ParkAuthenticator } from './context.ts';
-import { parkOfBearer, UNRECOGNISED_TOKEN_MESSAGE } from './park-bearer.ts';
+import { bearerToken, parkOfBearer, UNRECOGNISED_TOKEN_MESSAGE } from './park-bearer.ts';
 import { PUT_CALLS } from './trpc.ts';
 
 /** What `POST /ingest/put` needs of central. */
@@ -30,16 +39,44 @@ class BodyTooLargeError extends Error {}
  * `POST /ingest/put`: `ingest.put` served on node:http directly. tRPC's adapter turns every
  * request into a fetch `Request` and its body into a web stream; for a 1.5 MB drop that was
  * about 2 ms of the API's CPU, a fifth of all it spends on a drop (docs/performance.md). The
- * same checks in the same order (park token, rate limit, headers, quota, then the body), the
- * same service call, and the answer in tRPC's envelope with its codes and statuses, so the
- * agent reads it as the tRPC call's.
+ * same checks (park token, rate limit, headers, quota, then the body) with the token and the
+ * quota in one statement, the same service call, and the answer in tRPC's envelope with its
+ * codes and statuses, so the agent reads it as the tRPC call's.
  */
 export function dropPutRoute(
   deps: DropPutRouteDeps,
   maxBodyBytes: number,
 ): (req: http.IncomingMessage, res: http.ServerResponse, log: Logger) => Promise<void> {
+  /**
+   * The checks of `ingest.put`, with one statement before the body: the park's token and its
+   * quota asked together. A request whose token or headers are wrong takes the tRPC call's
+   * way to its refusal (an unknown token is said first).
+   */
+  async function takeDropOf(
+    req: http.IncomingMessage,
+    seen: { park?: string },
+  ): Promise<CommitOutput> {
+    const authorization = req.headers.authorization;
+    const token = bearerToken(authorization);
+    const parsed = dropPutInfo(putHeaders(req));
+    if (!token || !parsed.ok) {
+      // As the tRPC call says them: an unknown token first, then what the headers lack.
+      const bearer = token ? await parkOfBearer(deps.auth, authorization) : null;
+      throw bearer && !parsed.ok ? parsed.error : unrecognised();
+    }
+    const tokenHash = hashParkToken(token);
+    const found = await parkHoldingsOfToken(deps.pool, tokenHash, parsed.info);
+    if (!found) throw unrecognised();
+    const { park, holdings } = found;
+    seen.park = park.id;
+    deps.ingestLimiter.take(tokenHash, PUT_CALLS);
+    const info = fitsOneRequest(parsed.info);
+    const known = judgeQuota(holdings, park, info, deps.parkQuota);
+    return takeDrop(deps, park, info, known, bounded(req, maxBodyBytes));
+  }
+
   return async (req, res, log) => {
-    let parkLog = log;
+    const seen: { park?: string } = {};
     try {
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST');
@@ -48,19 +85,10 @@ export function dropPutRoute(
           message: `${req.method ?? 'this method'} is not how a drop is sent: POST its bytes`,
         });
       }
-      const bearer = await parkOfBearer(deps.auth, req.headers.authorization);
-      if (!bearer)
-        throw new TRPCError({ code: 'UNAUTHORIZED', message: UNRECOGNISED_TOKEN_MESSAGE });
-      parkLog = log.child({ park: bearer.park.id });
-      deps.ingestLimiter.take(bearer.tokenHash, PUT_CALLS);
-      const answer = await receiveDrop(
-        deps,
-        bearer.park,
-        putHeaders(req),
-        bounded(req, maxBodyBytes),
-      );
+      const answer = await takeDropOf(req, seen);
       send(res, 200, { result: { data: answer } });
     } catch (err) {
+      const parkLog = seen.park ? log.child({ park: seen.park }) : log;
       // The client went away mid-body: nobody is left to answer.
       if (!(err instanceof BodyTooLargeError) && req.destroyed && !req.complete) {
         parkLog.info({ reason: (err as Error).message }, 'drop put abandoned by the client');
@@ -83,6 +111,10 @@ export function dropPutRoute(
       sendRefusal(res, refusal);
     }
   };
+}
+
+function unrecognised(): TRPCError {
+  return new TRPCError({ code: 'UNAUTHORIZED', message: UNRECOGNISED_TOKEN_MESSAGE });
 }
 
 function refusalFor(err: unknown): ApiRefusal {

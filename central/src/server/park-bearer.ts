@@ -15,7 +15,12 @@ export async function parkOfBearer(
   auth: ParkAuthenticator,
   authorization: string | undefined,
 ): Promise<{ park: ParkIdentity; tokenHash: string } | null> {
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  const token = bearerToken(authorization);
   const park = token ? await auth.parkForToken(token) : null;
   return park && token ? { park, tokenHash: hashParkToken(token) } : null;
+}
+
+/** The token of an `Authorization: Bearer <token>` header; null when there is none. */
+export function bearerToken(authorization: string | undefined): string | null {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? null;
 }
