@@ -24,6 +24,9 @@
  * p50/p99 of both runs and their ratio (fairness: the target is ≤ 2×), and what the backlog
  * park got meanwhile.
  *
+ * `--keep-logs DIR` keeps the JSON logs of the API and the workers; with `BENCH_LOG_LEVEL=debug`
+ * they hold every request's route, status and server-side milliseconds ("request finished").
+ *
  * Every run gets a fresh database, queue prefix and blob folder, removed after. SHA-256 and
  * content id are computed before the clock starts (the agent has them from pull time); one
  * warm-up drop per park is not counted. Commit→processed comes from PostgreSQL's own
@@ -353,7 +356,8 @@ async function startCentral(parks: string[], workers: number): Promise<Central> 
     QUEUE_PREFIX: queuePrefix,
     BLOB_DIR: blobDir,
     PORT: '0',
-    LOG_LEVEL: 'info',
+    // debug: every request's server-side time in the kept logs (`--keep-logs`).
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     ...(garage ? objectStoreEnv(garage) : {}),
   };
   const api = startChild('central API', [cli, 'serve'], env);
