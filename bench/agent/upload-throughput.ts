@@ -17,7 +17,7 @@ import { parseArgs, promisify } from 'node:util';
 import { createPark, startCentral } from '@zra/central';
 import { createTestEnvironment } from '@zra/central/testing';
 import { createCentralClient, DropBuffer } from '@zra/desktop';
-import { chunkPlaceHeaders, dropPutHeaders, verifyDrop } from '@zra/shared';
+import { chunkPlaceHeaders, DROP_PUT_PATH, dropPutHeaders, verifyDrop } from '@zra/shared';
 import { silentLogger } from '../../desktop/src/core/logger.ts';
 import { uploadBuffered } from '../../desktop/src/core/upload/upload.ts';
 import { median, megabytesPerSecond } from '../lib/stats.ts';
@@ -142,7 +142,7 @@ async function curlRound(): Promise<number> {
         ]),
         '--data-binary',
         `@${d.file}`,
-        `${base}/ingest.put`,
+        `${central.url}${DROP_PUT_PATH}`,
       ]);
       continue;
     }
