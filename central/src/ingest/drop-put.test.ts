@@ -334,16 +334,21 @@ describe('a whole drop in one request (ingest.put)', () => {
     expect(unknown).toEqual({ code: 'UNAUTHORIZED', message: UNRECOGNISED_TOKEN_MESSAGE });
 
     const limited = await startCentral(
-      { ...env.config, ingestRateLimit: { perSecond: 0.01, burst: 3 } },
+      { ...env.config, ingestRateLimit: { perSecond: 0.01, burst: 6 } },
       { publisher: false, scheduler: false, uploadSweeper: false, stuckJobSweeper: false },
     );
     try {
-      const send = () =>
+      const send = (headers = declared) =>
         fetch(`${limited.url}${DROP_PUT_PATH}`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${token}`, ...declared },
+          headers: { authorization: `Bearer ${token}`, ...headers },
           body: drop.zip,
         });
+      // A put whose headers are wrong costs its three calls too.
+      const noSha = Object.fromEntries(
+        Object.entries(declared).filter(([name]) => name !== 'x-zra-sha256'),
+      );
+      expect((await send(noSha)).status).toBe(400);
       expect((await send()).status).toBe(200);
       const refused = await send();
       expect(refused.status).toBe(429);

@@ -60,9 +60,12 @@ export function dropPutRoute(
     const token = bearerToken(authorization);
     const parsed = dropPutInfo(putHeaders(req));
     if (!token || !parsed.ok) {
-      // As the tRPC call says them: an unknown token first, then what the headers lack.
+      // As the tRPC call says them: an unknown token first, then what the headers lack, which
+      // costs the park's rate limit as any put does.
       const bearer = token ? await parkOfBearer(deps.auth, authorization) : null;
-      throw bearer && !parsed.ok ? parsed.error : unrecognised();
+      if (!bearer) throw unrecognised();
+      deps.ingestLimiter.take(bearer.tokenHash, PUT_CALLS);
+      throw parsed.ok ? unrecognised() : parsed.error;
     }
     const tokenHash = hashParkToken(token);
     const found = await parkHoldingsOfToken(deps.pool, tokenHash, parsed.info);
