@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DROP_PUT_PATH } from '@zra/shared';
 import { containers, podTemplates, selects } from './test-support/pod-specs.ts';
 import { idOf, OVERLAYS, REPO_ROOT, render, type K8sObject } from './test-support/render.ts';
 
@@ -259,16 +260,24 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(pdb?.spec.minAvailable).toBeLessThan(api.spec.replicas);
   });
 
-  it('exposes only /trpc through the Gateway (HTTPS in prod, with the certificate cert-manager issues), and admits the gateway proxies to the API', () => {
+  it('exposes only /trpc and POST /ingest/put through the Gateway (HTTPS in prod, with the certificate cert-manager issues), and admits the gateway proxies to the API', () => {
     const gateway = one(objects, 'Gateway', 'zamperla');
     const route = one(objects, 'HTTPRoute', 'central-api');
-    const paths = route.spec.rules.flatMap((r: { matches: { path: { value: string } }[] }) =>
-      r.matches.map((m) => m.path.value),
-    );
-    expect(paths).toEqual(['/trpc']);
-    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'central-api', port: 80 }]);
-    // Chunks of up to 9 MiB at the slowest link the agents are sized for.
-    expect(Number.parseInt(route.spec.rules[0].timeouts.request, 10)).toBeGreaterThanOrEqual(60);
+    type Rule = {
+      matches: { path: { type: string; value: string }; method?: string }[];
+      backendRefs: unknown;
+      timeouts: { request: string };
+    };
+    const rules = route.spec.rules as Rule[];
+    expect(rules.flatMap((r) => r.matches)).toEqual([
+      { path: { type: 'PathPrefix', value: '/trpc' } },
+      { path: { type: 'Exact', value: DROP_PUT_PATH }, method: 'POST' },
+    ]);
+    for (const rule of rules) {
+      expect(rule.backendRefs).toEqual([{ name: 'central-api', port: 80 }]);
+      // Chunks and whole drops of up to 9 MiB at the slowest link the agents are sized for.
+      expect(Number.parseInt(rule.timeouts.request, 10)).toBeGreaterThanOrEqual(60);
+    }
     const gatewayClass = one(objects, 'GatewayClass', gateway.spec.gatewayClassName);
     expect(gatewayClass.spec.controllerName).toBe('gateway.envoyproxy.io/gatewayclass-controller');
     const listener = gateway.spec.listeners.find(

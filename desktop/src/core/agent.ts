@@ -56,7 +56,14 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
   // Central: one client, switched when its URL or the park token changes.
   const centralTimeoutMs = config.central.timeoutSeconds * 1000;
   const newCentralClient = (url: string, token: string) =>
-    createCentralClient(url, token, { timeoutMs: centralTimeoutMs });
+    createCentralClient(url, token, {
+      timeoutMs: centralTimeoutMs,
+      onPutPathUnknown: (status) =>
+        log.warn(
+          { component: 'upload', url, status },
+          `central answered ${status} to POST /ingest/put: drops go through /trpc from now on, which works but costs central more; if central is up to date, let its reverse proxy pass POST /ingest/put (docs/operations.md)`,
+        ),
+    });
   const centralSwitch = switchableCentralClient(
     options.central ?? newCentralClient(initial.centralUrl, initial.parkToken),
   );

@@ -13,6 +13,11 @@ export interface DropPutLinkOptions {
   headers: () => Record<string, string>;
   /** The client's fetch (the agent's has a deadline per request). */
   fetch?: typeof fetch;
+  /**
+   * Called once when central (or a proxy before it) answers the path with 404 or 405, from
+   * when on this client sends puts through tRPC: slower, still correct, and otherwise silent.
+   */
+  onPathUnknown?: (status: number) => void;
 }
 
 /** Central's answer in tRPC's envelope: the call's result, or its error as tRPC shapes it. */
@@ -46,7 +51,10 @@ export function dropPutLink<TRouter extends AnyTRPCRouter>(
         post(op)
           .then((answer) => {
             if (answer.kind === 'not-central') {
-              pathUnknown ||= answer.status === 404 || answer.status === 405;
+              if (!pathUnknown && (answer.status === 404 || answer.status === 405)) {
+                pathUnknown = true;
+                options.onPathUnknown?.(answer.status);
+              }
               viaTrpc = next(op).subscribe(observer);
               return;
             }

@@ -22,14 +22,14 @@ export type CentralClient = TRPCClient<AppRouter>;
 export function createCentralClient(
   baseUrl: string,
   token: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; onPutPathUnknown?: (status: number) => void } = {},
 ): CentralClient {
   const url = `${baseUrl.replace(/\/+$/, '')}/trpc`;
   const headers = () => ({ authorization: `Bearer ${token}` });
   const fetch = centralFetch(options.timeoutMs);
   return createTRPCClient<AppRouter>({
     links: [
-      dropPutLink({ baseUrl, headers, fetch }),
+      dropPutLink({ baseUrl, headers, fetch, onPathUnknown: options.onPutPathUnknown }),
       splitLink({
         condition: (op) => isNonJsonSerializable(op.input),
         true: httpLink({

@@ -274,7 +274,10 @@ describe('upload to the real central API', () => {
     const seen: string[] = [];
     const older = await olderCentral(central.url, seen, ['ingest.put']);
     cleanups.push(older.close);
-    const client = createCentralClient(older.url, central.token);
+    const unknownPath: number[] = [];
+    const client = createCentralClient(older.url, central.token, {
+      onPutPathUnknown: (status) => unknownPath.push(status),
+    });
 
     const result = await uploadBuffered({ buffer, client, log, chunkBytes: 65536 });
 
@@ -287,6 +290,7 @@ describe('upload to the real central API', () => {
     }
     // Once its plain path (refused as the dashboard's), once the tRPC call (unknown): then chunks.
     expect(seen.filter((path) => path === DROP_PUT_PATH)).toHaveLength(1);
+    expect(unknownPath).toEqual([405]);
     expect(seen.filter((path) => path.includes('ingest.put'))).toHaveLength(1);
     expect(seen.filter((path) => path.includes('ingest.commit'))).toHaveLength(2);
   });
