@@ -60,7 +60,8 @@ export function provenDuplicate(known: KnownContent, sha256: string): string | n
  * hash, the same content by its unique key), not a walk of the park's history or of the whole
  * table.
  */
-function quotaSql(parkId: string): string {
+// `parkId` is SQL text written in this file (a parameter or a column), never a value.
+function quotaSql(parkId: '$1' | 'park.id'): string {
   return `
   WITH swept AS (
     SELECT coalesce(max(cursor_at), '-infinity') AS at,
