@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import { DROP_PUT_PATH, dropPutHeaders, verifyDrop, writeDropZip } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpProxy } from '../../../scripts/harness/http-proxy.ts';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createPark, revokeParkToken } from '../parks/park-store.ts';
 import { buildTestDrop, type TestDrop } from '../testing/test-drop.ts';
@@ -437,12 +437,14 @@ describe('a whole drop in one request (ingest.put)', () => {
   it('falls back to the tRPC call, for good, when central does not know POST /ingest/put (an older central)', async () => {
     // An older central's answer to the path: 405 from its dashboard (or 404); the rest passes.
     const seen: string[] = [];
-    const older = await proxyTo(central.url, (req, res) => {
-      seen.push(`${req.method} ${req.url}`);
-      if (req.url !== DROP_PUT_PATH) return false;
-      res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
-      res.end(JSON.stringify({ error: 'method not allowed' }));
-      return true;
+    const older = await startHttpProxy(central.url, {
+      intercept: (req, res) => {
+        seen.push(`${req.method} ${req.url}`);
+        if (req.url !== DROP_PUT_PATH) return false;
+        res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
+        res.end(JSON.stringify({ error: 'method not allowed' }));
+        return true;
+      },
     });
     try {
       const client = createParkClient(older.url, token);
@@ -466,12 +468,14 @@ describe('a whole drop in one request (ingest.put)', () => {
   it("sends a put the tRPC way once when the answer is not central's (a proxy's error page), and tries the path again next time", async () => {
     let pageLeft = 1;
     const seen: string[] = [];
-    const proxy = await proxyTo(central.url, (req, res) => {
-      seen.push(`${req.method} ${req.url}`);
-      if (req.url !== DROP_PUT_PATH || pageLeft-- <= 0) return false;
-      res.writeHead(502, { 'content-type': 'text/html' });
-      res.end('<html><body>Bad Gateway</body></html>');
-      return true;
+    const proxy = await startHttpProxy(central.url, {
+      intercept: (req, res) => {
+        seen.push(`${req.method} ${req.url}`);
+        if (req.url !== DROP_PUT_PATH || pageLeft-- <= 0) return false;
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<html><body>Bad Gateway</body></html>');
+        return true;
+      },
     });
     try {
       const client = createParkClient(proxy.url, token);
@@ -491,39 +495,3 @@ describe('a whole drop in one request (ingest.put)', () => {
     }
   });
 });
-
-/**
- * A plain HTTP proxy in front of central whose `intercept` may answer a request itself (true)
- * instead of passing it on.
- */
-async function proxyTo(
-  target: string,
-  intercept: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (intercept(req, res)) {
-      req.resume();
-      return;
-    }
-    const upstream = http.request(
-      `${target}${req.url ?? '/'}`,
-      { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}

@@ -58,7 +58,7 @@ export function dropPutRoute(
   ): Promise<CommitOutput> {
     const authorization = req.headers.authorization;
     const token = bearerToken(authorization);
-    const parsed = dropPutInfo(putHeaders(req));
+    const parsed = dropPutInfo(putHeadersOf(req));
     if (!token || !parsed.ok) {
       // As the tRPC call says them: an unknown token first, then what the headers lack, which
       // costs the park's rate limit as any put does.
@@ -128,8 +128,11 @@ function refusalFor(err: unknown): ApiRefusal {
   return refusalOf(err) ?? failureOf(err);
 }
 
-/** The four put headers (absent: undefined); the first of a repeated one. */
-function putHeaders(req: http.IncomingMessage): DropPutHeaders {
+/**
+ * The four put headers (absent: undefined; the first of a repeated one), as this route and
+ * tRPC's `ingest.put` read them.
+ */
+export function putHeadersOf(req: http.IncomingMessage): DropPutHeaders {
   const h = (name: string): string | undefined => {
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;

@@ -3,15 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
-import {
-  CHUNK_OFFSET_HEADER,
-  CHUNK_UPLOAD_ID_HEADER,
-  DROP_PUT_PATH,
-  PUT_BYTES_HEADER,
-  PUT_CONTENT_ID_HEADER,
-  PUT_FILE_NAME_HEADER,
-  PUT_SHA256_HEADER,
-} from '@zra/shared';
+import { CHUNK_OFFSET_HEADER, CHUNK_UPLOAD_ID_HEADER, DROP_PUT_PATH } from '@zra/shared';
 import { MAX_CHUNK_BYTES } from '../ingest/ingest-schemas.ts';
 import { RateLimitedError } from '../ingest/rate-limiter.ts';
 import { cookieValue } from '../users/cookies.ts';
@@ -22,7 +14,7 @@ import { MAX_BATCH_CALLS } from './batch-limit.ts';
 import { clientAddressResolver } from './client-address.ts';
 import type { CentralServices } from './context.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboardFile } from './dashboard-files.ts';
-import { dropPutRoute } from './drop-put-route.ts';
+import { dropPutRoute, putHeadersOf } from './drop-put-route.ts';
 import { hostAllowlist, hostRefusal } from './host-allowlist.ts';
 import { serveReportFile } from './report-files.ts';
 import type { CentralMetrics } from './metrics.ts';
@@ -128,12 +120,7 @@ export async function startHttpServer(
           uploadId: headerValue(req.headers[CHUNK_UPLOAD_ID_HEADER]),
           offset: headerValue(req.headers[CHUNK_OFFSET_HEADER]),
         },
-        dropPut: {
-          sha256: headerValue(req.headers[PUT_SHA256_HEADER]),
-          contentId: headerValue(req.headers[PUT_CONTENT_ID_HEADER]),
-          bytes: headerValue(req.headers[PUT_BYTES_HEADER]),
-          fileName: headerValue(req.headers[PUT_FILE_NAME_HEADER]),
-        },
+        dropPut: putHeadersOf(req),
         setCookie: (cookie: string) => res.appendHeader('set-cookie', cookie),
       };
     },

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { DROP_PUT_PATH, generateDrops, generateSmallDrop } from '@zra/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import { startSftpGateway, type SftpGateway } from '../../../../scripts/harness/
 import { startTestCentral, type TestCentral } from '../testing/test-central.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { buildTestDrop, corruptZip, type TestDrop } from '../testing/test-drop.ts';
+import { startHttpProxy, type HttpProxy } from '../../../../scripts/harness/http-proxy.ts';
 import { startTcpProxy } from '../../../../scripts/harness/tcp-proxy.ts';
 import { uploadBuffered } from './upload.ts';
 
@@ -597,39 +596,15 @@ async function olderCentral(
   target: string,
   seen: string[],
   hidden: readonly string[] = ['ingest.put', 'ingest.chunkBytes'],
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const to = new URL(target);
-  const hide = (path: string) =>
-    path === DROP_PUT_PATH && hidden.includes('ingest.put')
-      ? `${path}NotYet`
-      : hidden.reduce((p, name) => p.replace(`/${name}`, `/${name}NotYet`), path);
-  const server = http.createServer((req, res) => {
-    const path = req.url ?? '/';
-    seen.push(path);
-    const upstream = http.request(
-      {
-        host: to.hostname,
-        port: to.port,
-        method: req.method,
-        path: hide(path),
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+): Promise<HttpProxy> {
+  return startHttpProxy(target, {
+    intercept: (req) => {
+      seen.push(req.url ?? '/');
+      return false;
+    },
+    rewritePath: (path) =>
+      path === DROP_PUT_PATH && hidden.includes('ingest.put')
+        ? `${path}NotYet`
+        : hidden.reduce((p, name) => p.replace(`/${name}`, `/${name}NotYet`), path),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
