@@ -3,7 +3,13 @@ import http from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TRPCClientError } from '@trpc/client';
-import { DROP_PUT_PATH, dropPutHeaders, verifyDrop, writeDropZip } from '@zra/shared';
+import {
+  DROP_PUT_PATH,
+  PUT_PATH_RECHECK_MS,
+  dropPutHeaders,
+  verifyDrop,
+  writeDropZip,
+} from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpProxy } from '../../../scripts/harness/http-proxy.ts';
 import { startCentral, type RunningCentral } from '../central.ts';
@@ -434,32 +440,56 @@ describe('a whole drop in one request (ingest.put)', () => {
     expect(again.status).toBe('stored');
   });
 
-  it('falls back to the tRPC call, for good, when central does not know POST /ingest/put (an older central)', async () => {
+  it('sends puts the tRPC way while central does not know POST /ingest/put (an older central), and tries the path again later', async () => {
     // An older central's answer to the path: 405 from its dashboard (or 404); the rest passes.
+    // `upgraded` makes it a central that knows the path, as after an upgrade.
+    let upgraded = false;
     const seen: string[] = [];
     const older = await startHttpProxy(central.url, {
       intercept: (req, res) => {
         seen.push(`${req.method} ${req.url}`);
-        if (req.url !== DROP_PUT_PATH) return false;
+        if (req.url !== DROP_PUT_PATH || upgraded) return false;
         res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
         res.end(JSON.stringify({ error: 'method not allowed' }));
         return true;
       },
     });
     try {
-      const client = createParkClient(older.url, token);
-      const first = buildTestDrop({ sequence: 32 });
-      const second = buildTestDrop({ sequence: 33 });
+      let clock = Date.parse('2026-07-01T10:00:00Z');
+      const warned: number[] = [];
+      const client = createParkClient(older.url, token, {
+        now: () => clock,
+        onPathUnknown: (status) => warned.push(status),
+      });
+      let sequence = 36;
+      const put = async () => {
+        const d = buildTestDrop({ sequence: sequence++ });
+        return (await putDrop(client, d.zip, d.fileName)).status;
+      };
 
-      expect((await putDrop(client, first.zip, first.fileName)).status).toBe('stored');
-      expect((await putDrop(client, second.zip, second.fileName)).status).toBe('stored');
+      expect(await put()).toBe('stored');
+      expect(await put()).toBe('stored');
+      clock += PUT_PATH_RECHECK_MS - 1000;
+      expect(await put()).toBe('stored');
+      // Still older when the time comes: tried once more, said once (it did not change).
+      clock += 1000;
+      expect(await put()).toBe('stored');
+      upgraded = true;
+      clock += PUT_PATH_RECHECK_MS;
+      expect(await put()).toBe('stored');
 
       expect(seen).toEqual([
         `POST ${DROP_PUT_PATH}`,
         'POST /trpc/ingest.put',
-        // The second put goes the tRPC way at once.
+        // The next puts go the tRPC way at once, until the recheck is due.
         'POST /trpc/ingest.put',
+        'POST /trpc/ingest.put',
+        `POST ${DROP_PUT_PATH}`,
+        'POST /trpc/ingest.put',
+        // Upgraded: the path again.
+        `POST ${DROP_PUT_PATH}`,
       ]);
+      expect(warned).toEqual([405]);
     } finally {
       await older.close();
     }

@@ -9,6 +9,7 @@ import {
   uploadHeadersOf,
   verifyDrop,
   type DropPutInfo,
+  type DropPutLinkOptions,
 } from '@zra/shared';
 import {
   createTRPCClient,
@@ -97,13 +98,18 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
 /**
  * A tRPC client as the park agent builds it: a drop sent whole to `POST /ingest/put`, binary
  * chunks and FormData through `httpLink` (a chunk's place in its headers), JSON batched.
+ * `putPath` reaches the put's link (its clock and its "path unknown" callback).
  */
-export function createParkClient(baseUrl: string, token: string): TRPCClient<AppRouter> {
+export function createParkClient(
+  baseUrl: string,
+  token: string,
+  putPath: Pick<DropPutLinkOptions, 'now' | 'onPathUnknown'> = {},
+): TRPCClient<AppRouter> {
   const url = `${baseUrl}/trpc`;
   const headers = () => ({ authorization: `Bearer ${token}` });
   return createTRPCClient<AppRouter>({
     links: [
-      dropPutLink({ baseUrl, headers }),
+      dropPutLink({ baseUrl, headers, ...putPath }),
       splitLink({
         condition: (op) => isNonJsonSerializable(op.input),
         true: httpLink({

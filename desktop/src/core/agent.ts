@@ -1,5 +1,5 @@
 import { connectGateway, createVerifierPool } from '@zra/gateway';
-import { verifyDrop } from '@zra/shared';
+import { PUT_PATH_RECHECK_MS, verifyDrop } from '@zra/shared';
 import type { Agent, AgentOptions } from './agent-api.ts';
 import { startBackgroundCheck, type BackgroundCheck } from './buffer/background-check.ts';
 import { bufferSpace, makeRoom, type BufferSpaceConfig } from './buffer/buffer-space.ts';
@@ -61,7 +61,7 @@ export async function createAgent(config: AgentConfig, options: AgentOptions = {
       onPutPathUnknown: (status) =>
         log.warn(
           { component: 'upload', url, status },
-          `central answered ${status} to POST /ingest/put: drops go through /trpc from now on, which works but costs central more; if central is up to date, let its reverse proxy pass POST /ingest/put (docs/operations.md)`,
+          `central answered ${status} to POST /ingest/put: drops go through /trpc, which works but costs central more, and the path is tried again every ${PUT_PATH_RECHECK_MS / 60_000} minutes; if central is up to date, let its reverse proxy pass POST /ingest/put (docs/operations.md)`,
         ),
     });
   const centralSwitch = switchableCentralClient(

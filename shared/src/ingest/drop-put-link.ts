@@ -14,11 +14,21 @@ export interface DropPutLinkOptions {
   /** The client's fetch (the agent's has a deadline per request). */
   fetch?: typeof fetch;
   /**
-   * Called once when central (or a proxy before it) answers the path with 404 or 405, from
-   * when on this client sends puts through tRPC: slower, still correct, and otherwise silent.
+   * Called when central (or a proxy before it) answers the path with 404 or 405 where it did
+   * not before: this client then sends puts through tRPC (slower, still correct, otherwise
+   * silent) and tries the path again every {@link PUT_PATH_RECHECK_MS}.
    */
   onPathUnknown?: (status: number) => void;
+  /** The clock the recheck follows (tests move it); `Date.now` when absent. */
+  now?: () => number;
 }
+
+/**
+ * How long a client whose central did not know the path sends its puts through tRPC before
+ * it tries the path again: a central upgraded (or a proxy fixed) while the agent runs gets its
+ * puts on the path within this time, and an older one costs one put's bytes sent twice.
+ */
+export const PUT_PATH_RECHECK_MS = 15 * 60_000;
 
 /** Central's answer in tRPC's envelope: the call's result, or its error as tRPC shapes it. */
 const envelopeSchema = z.union([
@@ -32,28 +42,31 @@ const envelopeSchema = z.union([
  * Sends `ingest.put` to `POST /ingest/put` instead of through tRPC's endpoint: the same
  * headers and body, the same answer (and the same `TRPCClientError` for a refusal), less work
  * for central per drop. A central that does not know the path (from before it, a rolled-back
- * upgrade) answers 404 or 405: this client then sends every put the tRPC way (whose own
- * "no procedure" answer the agent takes as "send chunks"). Any other answer that is not
- * central's (a proxy's error page) is retried once the tRPC way, which reports it in its words.
- * Every other call passes through.
+ * upgrade) answers 404 or 405: this client then sends its puts the tRPC way (whose own
+ * "no procedure" answer the agent takes as "send chunks") and tries the path again after
+ * PUT_PATH_RECHECK_MS. Any other answer that is not central's (a proxy's error page) is retried
+ * once the tRPC way, which reports it in its words. Every other call passes through.
  */
 export function dropPutLink<TRouter extends AnyTRPCRouter>(
   options: DropPutLinkOptions,
 ): TRPCLink<TRouter> {
   const url = `${options.baseUrl.replace(/\/+$/, '')}${DROP_PUT_PATH}`;
   const send = options.fetch ?? fetch;
-  let pathUnknown = false;
+  const now = options.now ?? Date.now;
+  /** Set while central is taken not to know the path: when to try it again. */
+  let recheckAt: number | undefined;
   return () =>
     ({ op, next }) => {
-      if (pathUnknown || op.path !== DROP_PUT_PROCEDURE || op.type !== 'mutation') return next(op);
+      if (op.path !== DROP_PUT_PROCEDURE || op.type !== 'mutation') return next(op);
+      if (recheckAt !== undefined && now() < recheckAt) return next(op);
       return observable((observer) => {
         let viaTrpc: Unsubscribable | undefined;
         post(op)
           .then((answer) => {
             if (answer.kind === 'not-central') {
-              if (!pathUnknown && (answer.status === 404 || answer.status === 405)) {
-                pathUnknown = true;
-                options.onPathUnknown?.(answer.status);
+              if (answer.status === 404 || answer.status === 405) {
+                if (recheckAt === undefined) options.onPathUnknown?.(answer.status);
+                recheckAt = now() + PUT_PATH_RECHECK_MS;
               }
               viaTrpc = next(op).subscribe(observer);
               return;
@@ -81,6 +94,8 @@ export function dropPutLink<TRouter extends AnyTRPCRouter>(
     });
     const envelope = envelopeSchema.safeParse(parseJson(await res.text()));
     if (!envelope.success) return { kind: 'not-central', status: res.status };
+    // Central's own answer, a refusal included: the path is known (again).
+    recheckAt = undefined;
     // tRPC's error response, which TRPCClientError.from reads as the tRPC call's refusal.
     if ('error' in envelope.data) throw envelope.data;
     return { kind: 'data', data: envelope.data.result.data };
