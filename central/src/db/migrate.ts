@@ -54,7 +54,11 @@ export async function runMigrations(
       keepAliveInitialDelayMillis: 10_000,
     });
     // A connection lost while idle must not crash the process; the pending query fails too.
-    client.on('error', (err) => log.debug({ err }, 'migration connection lost'));
+    let lost: Error | undefined;
+    client.on('error', (err) => {
+      lost ??= err;
+      log.debug({ err }, 'migration connection lost');
+    });
     try {
       await client.connect();
       await takeLock(client);
@@ -76,6 +80,11 @@ export async function runMigrations(
       // The lock is the session's: ending the connection below releases it as well.
       await client.query('SELECT pg_advisory_unlock($1)', [PG_MIGRATE_LOCK_ID]).catch(() => 0);
       return applied.map((m) => m.name);
+    } catch (err) {
+      // node-pg-migrate rewraps some failures as text ("Unable to ensure migrations table: …"),
+      // which would hide a lost connection from untilAvailable and end the process instead of
+      // waiting: the connection's own error says what happened.
+      throw lost ?? err;
     } finally {
       await client.end().catch(() => undefined);
     }
