@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../scripts/harness/postgres.ts';
 import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { throughProxy } from '../testing/log-capture.ts';
 import { runMigrations } from './migrate.ts';
 
 let db: TestDatabase | undefined;
@@ -14,13 +15,6 @@ afterEach(async () => {
   link = undefined;
   db = undefined;
 });
-
-/** The database's URL through `proxy` instead of straight to PostgreSQL. */
-function through(proxy: TcpProxy, url: string): string {
-  const u = new URL(url);
-  u.host = `127.0.0.1:${proxy.port}`;
-  return u.toString();
-}
 
 describe('runMigrations', () => {
   // Seen in the chaos campaign: an API pod starting while the link to PostgreSQL dropped exited
@@ -43,7 +37,7 @@ describe('runMigrations', () => {
     });
     link = proxy;
 
-    const names = await runMigrations(through(proxy, db.url), pino({ level: 'silent' }));
+    const names = await runMigrations(throughProxy(db.url, proxy.port), pino({ level: 'silent' }));
 
     expect(cutDone).toBe(true);
     expect(proxy.cuts).toBe(1);
