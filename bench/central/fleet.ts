@@ -268,7 +268,7 @@ async function main(): Promise<void> {
       scans += found.length;
       inProcess.push(`${read.name} ${ms(took)}`);
       for (const f of found) {
-        say(`  SEQ SCAN on ${f.tables.join(', ')} in ${read.name}:\n${f.plan}\n`);
+        say(`  SEQ SCAN on ${f.tables.join(', ')} in ${read.name} (plan ${f.kind}):\n${f.plan}\n`);
       }
     }
     await broker.close();

@@ -118,8 +118,10 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
       // here, in order, and go as its earlier ones finish. Other queues' rows, and rows
       // whose batch is gone, are not held. (Replicas each claim their own rows, so with N
       // API pods a park can briefly hold up to N shares.)
-      const { rows } = await c.query<OutboxRow>(
-        `WITH in_flight AS (
+      const { rows } = await c.query<OutboxRow>({
+        // Named, so a connection parses and plans it once: it runs after every commit.
+        name: 'outbox-claim',
+        text: `WITH in_flight AS (
            SELECT park_id, count(*)::int AS n FROM batches
             WHERE state IN ('queued', 'processing')
               AND updated_at > now() - make_interval(secs => $3::float8 / 1000)
@@ -138,8 +140,8 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
              WHERE p.park_id IS NULL OR coalesce(f.n, 0) + p.nth <= $2
              ORDER BY p.id LIMIT $1)
           ORDER BY id FOR UPDATE SKIP LOCKED`,
-        [batchSize, parkShare, inFlightMs],
-      );
+        values: [batchSize, parkShare, inFlightMs],
+      });
       if (rows.length === 0) return 0;
       // The batches read `queued` before their messages exist: this holds their rows' locks
       // until the commit, so a worker that takes a message at once waits for it to move the

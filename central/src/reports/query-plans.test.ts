@@ -102,7 +102,10 @@ describe('query plans on a seeded fleet', () => {
     expect(sent.length).toBeGreaterThan(0);
     const scans = await findSeqScans(env.pool, sent, LARGE_TABLES);
     const explained = scans
-      .map((s) => `Seq Scan on ${s.tables.join(', ')} in:\n${s.query.text}\n\nplan:\n${s.plan}`)
+      .map(
+        (s) =>
+          `Seq Scan on ${s.tables.join(', ')} in:\n${s.query.text}\n\nplan (${s.kind}):\n${s.plan}`,
+      )
       .join('\n\n----\n\n');
     expect(scans.length, explained).toBe(0);
   });
@@ -121,6 +124,6 @@ describe('query plans on a seeded fleet', () => {
 
     expect(found?.park.id).toBe(targets.park.id);
     const scans = await findSeqScans(env.pool, sent, LARGE_TABLES);
-    expect(scans.map((s) => `${s.tables.join(', ')}:\n${s.plan}`)).toEqual([]);
+    expect(scans.map((s) => `${s.tables.join(', ')}, plan ${s.kind}:\n${s.plan}`)).toEqual([]);
   });
 });
