@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobStore } from './blob-store.ts';
+import { BytePieces } from './byte-pieces.ts';
 
 // Issue 21, finding 5: drops and reports were world-readable (folders 755, files 644), so any
 // other user or process of the machine could read every park's data.
@@ -39,7 +40,10 @@ describe('blob store file modes', () => {
     // The workers (same group) still read them.
     expect((await stat(blob)).mode & 0o040).toBe(0o040);
     // A drop sent whole (a put) is written straight in, with the same mode.
-    const put = await store.storeBytes(Buffer.from('a put'), 'cd'.padEnd(64, '0'));
+    const put = await store.storeBytes(
+      new BytePieces([Buffer.from('a put')]),
+      'cd'.padEnd(64, '0'),
+    );
     expect(await otherBits(put)).toBe(0);
     expect((await stat(put)).mode & 0o040).toBe(0o040);
   });

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { FilesystemBlobStore } from './filesystem-blob-store.ts';
+import type { BytePieces } from './byte-pieces.ts';
 
 export { BLOB_DIR_MODE, BLOB_FILE_MODE, syncDir } from './blob-files.ts';
 export { BlobDamagedError, BlobMissingError } from './blob-errors.ts';
@@ -84,7 +85,7 @@ export interface BlobStore {
    * Writes a checked drop held in memory (a put's body, at most MAX_PUT_BYTES) in as the drop
    * with this SHA-256, durably and in one write, and returns its reference.
    */
-  storeBytes(data: Buffer, sha256: string): Promise<string>;
+  storeBytes(data: BytePieces, sha256: string): Promise<string>;
   /** Whether the object exists; an unreachable backend throws. */
   exists(ref: string): Promise<boolean>;
   /**

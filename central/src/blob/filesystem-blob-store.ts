@@ -16,6 +16,7 @@ import {
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobMissingError } from './blob-errors.ts';
+import type { BytePieces } from './byte-pieces.ts';
 import { BLOB_DIR_MODE, BLOB_FILE_MODE, syncDir } from './blob-files.ts';
 import type { BlobRead, BlobStore, UploadArea } from './blob-store.ts';
 import { checkedStream, dropSha256 } from './sha256-check.ts';
@@ -92,7 +93,7 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   /** As {@link storeBlob}, from memory: temp file, fsync, rename, fsync of the folder. */
-  async storeBytes(data: Buffer, sha256: string): Promise<string> {
+  async storeBytes(data: BytePieces, sha256: string): Promise<string> {
     const temp = this.tmpPath('.blob');
     await writeDurably(temp, data);
     return this.moveIn(temp, sha256);
@@ -285,8 +286,8 @@ async function createDurably(target: string, fill: (file: FileHandle) => Promise
 }
 
 /** Writes bytes to a new path, durably (see {@link createDurably}). */
-function writeDurably(target: string, data: Buffer): Promise<void> {
-  return createDurably(target, (file) => file.writeFile(data));
+function writeDurably(target: string, data: BytePieces): Promise<void> {
+  return createDurably(target, (file) => data.writeTo(file));
 }
 
 /** Copies a file to a new path, durably (see {@link createDurably}). */

@@ -14,6 +14,7 @@ import { removeStaleScratch } from './stale-scratch.ts';
 // remove: the half-written file waits in `tmp/`, which the scratch sweep clears.
 
 const STORE = fileURLToPath(new URL('./filesystem-blob-store.ts', import.meta.url));
+const PIECES = fileURLToPath(new URL('./byte-pieces.ts', import.meta.url));
 
 let root: string;
 
@@ -41,8 +42,9 @@ describe('a blob write interrupted by kill -9', () => {
     const writer = `
       import { createHash } from 'node:crypto';
       import { FilesystemBlobStore } from ${JSON.stringify(STORE)};
+      import { BytePieces } from ${JSON.stringify(PIECES)};
       const store = new FilesystemBlobStore(${JSON.stringify(root)});
-      const data = Buffer.alloc(32 * 1024 * 1024, 7);
+      const data = new BytePieces([Buffer.alloc(32 * 1024 * 1024, 7)]);
       for (let i = 0; ; i++) {
         await store.storeBytes(data, createHash('sha256').update(String(i)).digest('hex'));
       }`;

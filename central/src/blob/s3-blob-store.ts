@@ -19,6 +19,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { BlobMissingError } from './blob-errors.ts';
+import type { BytePieces } from './byte-pieces.ts';
 import { BLOB_DIR_MODE } from './blob-files.ts';
 import type { BlobRead, BlobStore, UploadArea } from './blob-store.ts';
 import { BlobStoreRefusedError, s3Failure } from './s3-errors.ts';
@@ -147,9 +148,10 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** One object, written under the blob's name (no upload object, copy or clean-up). */
-  async storeBytes(data: Buffer, sha256: string): Promise<string> {
+  async storeBytes(data: BytePieces, sha256: string): Promise<string> {
     const ref = this.blobPath(sha256);
-    await this.putBuffer(ref, data, sha256);
+    // The SDK sends one body of a known length, and a retried request sends it again.
+    await this.putBuffer(ref, data.joined(), sha256);
     return ref;
   }
 

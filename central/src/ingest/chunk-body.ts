@@ -1,3 +1,4 @@
+import { BytePieces } from '../blob/byte-pieces.ts';
 import { DomainError } from '../domain-error.ts';
 import { MAX_CHUNK_BYTES } from './ingest-schemas.ts';
 
@@ -9,18 +10,18 @@ import { MAX_CHUNK_BYTES } from './ingest-schemas.ts';
 export async function readChunkBody(body: ReadableStream<Uint8Array>): Promise<Buffer> {
   const { data, size } = await readUpTo(body, MAX_CHUNK_BYTES);
   if (size === 0 || size > MAX_CHUNK_BYTES) throw wrongSize();
-  return data;
+  return data.joined();
 }
 
 /**
  * A put's body (`ingest.put`): exactly the `declared` bytes its header announced (at most one
- * chunk's worth, checked before). A body of another length is refused after it was read, so
- * the client gets the answer instead of a reset connection.
+ * chunk's worth, checked before), kept in the pieces it came in. A body of another length is
+ * refused after it was read, so the client gets the answer instead of a reset connection.
  */
 export async function readDropBody(
   body: AsyncIterable<Uint8Array>,
   declared: number,
-): Promise<Buffer> {
+): Promise<BytePieces> {
   const { data, size } = await readUpTo(body, declared);
   if (size !== declared) {
     throw new DomainError(
@@ -31,22 +32,18 @@ export async function readDropBody(
   return data;
 }
 
-/** The whole body read; its first `limit` bytes kept, and how many it held in all. */
+/** The whole body read; its first `limit` bytes kept (up to a whole piece), and how many it held. */
 async function readUpTo(
   body: AsyncIterable<Uint8Array>,
   limit: number,
-): Promise<{ data: Buffer; size: number }> {
+): Promise<{ data: BytePieces; size: number }> {
   const pieces: Uint8Array[] = [];
-  let kept = 0;
   let size = 0;
   for await (const piece of body) {
     size += piece.byteLength;
-    if (size <= limit) {
-      pieces.push(piece);
-      kept = size;
-    }
+    if (size <= limit) pieces.push(piece);
   }
-  return { data: Buffer.concat(pieces, kept), size };
+  return { data: new BytePieces(pieces), size };
 }
 
 function wrongSize(): DomainError {

@@ -1,5 +1,6 @@
 import { sha256Schema } from '@zra/shared';
 import { z } from 'zod';
+import type { BytePieces } from '../blob/byte-pieces.ts';
 
 /** Largest zip central accepts (the drop-format limit); larger uploads are refused at begin. */
 export const MAX_DROP_BYTES = 128 * 1024 * 1024;
@@ -86,6 +87,6 @@ export interface PutInput {
   sha256: string;
   contentId: string;
   fileName: string;
-  data: Buffer;
+  data: BytePieces;
 }
 export type CommitOutput = z.infer<typeof commitOutputSchema>;

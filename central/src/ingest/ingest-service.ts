@@ -4,6 +4,7 @@ import type { VerifyResult } from '@zra/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { BlobMissingError, type BlobStore } from '../blob/blob-store.ts';
+import type { BytePieces } from '../blob/byte-pieces.ts';
 import { infrastructureFault } from '../infra/infrastructure-fault.ts';
 import { DomainError } from '../domain-error.ts';
 import type { IngestService } from '../server/context.ts';
@@ -37,7 +38,7 @@ interface UploadRow {
  * An upload being committed: a chunked upload's row, or a put's bytes (`held`, in memory, with
  * no row, no upload file and no resumption).
  */
-type Settling = UploadRow & { held?: Buffer };
+type Settling = UploadRow & { held?: BytePieces };
 
 /** What the ingest service needs from the rest of central. */
 export interface IngestDeps {
@@ -160,10 +161,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
    * A put's bytes, verified in full from a scratch file (the verifier threads read files): only
    * a drop the quick check finds suspect, or one claiming another upload's content, gets here.
    */
-  async function verifyHeld(held: Buffer, fileName: string): Promise<VerifyResult> {
+  async function verifyHeld(held: BytePieces, fileName: string): Promise<VerifyResult> {
     const path = blobs.tmpPath('.put');
     try {
-      await writeFile(path, held, { mode: 0o600 });
+      await writeFile(path, held.pieces, { mode: 0o600 });
       const check = await deps.checkUpload(path, fileName);
       if (!check.found)
         throw new Error(`the scratch copy ${path} of a put vanished during its check`);
@@ -185,7 +186,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
   ): Promise<{ verdict: Verdict; full: boolean }> {
     const { held } = upload;
     const read = held
-      ? (start: number, end: number) => Promise.resolve(held.subarray(start, end))
+      ? (start: number, end: number) => Promise.resolve(held.range(start, end))
       : (start: number, end: number) =>
           blobs.uploads.read(upload.temp_path, start, end).catch(goneMeansNotFound(upload.id));
     const outline = await outlineDrop({ size: Number(upload.bytes), read }, upload.file_name);
@@ -451,7 +452,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
       const receivedAt = now();
       const duplicateOf = provenDuplicate(known, input.sha256);
       if (duplicateOf) return { status: 'duplicate', batchId: duplicateOf };
-      const sha256 = createHash('sha256').update(input.data).digest('hex');
+      const sha256 = input.data.sha256();
       if (sha256 !== input.sha256) {
         throw new DomainError(
           'invalid_input',
