@@ -43,7 +43,8 @@ export class FilesystemBlobStore implements BlobStore {
    * Creates the folders once, at start-up, closed to other users of the machine; folders made
    * by an older version (world-readable) are closed too. Whatever lies below them (report files
    * the Rust jobs write, upload parts) is then out of other users' reach. BLOB_DIR itself is
-   * created closed but otherwise left as the operator made it (a volume's root).
+   * created closed but otherwise left as the operator made it (a volume's root). The 256 blob
+   * folders are made here too, durably, so that no drop's commit has to make one.
    */
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: BLOB_DIR_MODE });
@@ -56,6 +57,15 @@ export class FilesystemBlobStore implements BlobStore {
         if (err.code !== 'EPERM') throw err;
       });
     }
+    const blobs = join(this.root, 'blobs');
+    for (let i = 0; i < 256; i++) {
+      await mkdir(join(blobs, i.toString(16).padStart(2, '0')), { mode: BLOB_DIR_MODE }).catch(
+        (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        },
+      );
+    }
+    await syncDir(blobs);
   }
 
   blobPath(sha256: string): string {
@@ -103,8 +113,9 @@ export class FilesystemBlobStore implements BlobStore {
    * Gives a complete, fsynced file its blob name, durably. The file waits in `tmp/`, not beside
    * the blobs: a crash before the rename leaves it where the scratch sweep removes it
    * (stale-scratch.ts), instead of a stray file in `blobs/` that nothing would ever remove.
-   * The blob's folder is made when missing, not asked after on every drop (there are 256).
-   * Also how the upload area's `promote` places an upload's link.
+   * The blob's folder, made at start-up, is made again when missing rather than asked after on
+   * every drop; its own entry is then synced too, or a crash could lose the folder and the blob
+   * with it. Also how the upload area's `promote` places an upload's link.
    */
   async moveIn(temp: string, sha256: string): Promise<string> {
     const target = this.blobPath(sha256);
@@ -112,6 +123,7 @@ export class FilesystemBlobStore implements BlobStore {
       await rename(temp, target).catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
         await mkdir(dirname(target), { recursive: true, mode: BLOB_DIR_MODE });
+        await syncDir(dirname(dirname(target)));
         await rename(temp, target);
       });
     } catch (err) {
