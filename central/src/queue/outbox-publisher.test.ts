@@ -146,4 +146,56 @@ describe('outbox publisher', () => {
     const msg = await waitFor<GetMessage>('the message', () => channel.get(queue, { noAck: true }));
     expect(msg.properties.messageId).toBe(id);
   });
+
+  it('claims at most once a turn under steady commits, and at once after a quiet spell', async () => {
+    // This test's publisher alone: central's own would claim the rows too.
+    await central.close();
+    const turnMs = 1000;
+    const publisher = startOutboxPublisher({
+      pool: env.pool,
+      amqpUrl: env.config.amqpUrl,
+      queuePrefix: env.config.queuePrefix,
+      deliveryLimit: env.config.deliveryLimit,
+      log: createLogger('silent'),
+      pollMs: 60_000,
+      claimEveryMs: turnMs,
+    });
+    // A row of the postprocess queue whose batch does not exist: no park share holds it.
+    const commit = async (): Promise<string> => {
+      const id = crypto.randomUUID();
+      await env.pool.query(
+        "INSERT INTO outbox (queue, message, message_id) VALUES ('postprocess', $1, $2)",
+        [JSON.stringify({ batchId: id }), id],
+      );
+      publisher.kick();
+      return id;
+    };
+    const published = (id: string) =>
+      waitFor(`row ${id} published`, async () => {
+        const r = await env.pool.query<{ created_at: Date; published_at: Date | null }>(
+          'SELECT created_at, published_at FROM outbox WHERE message_id = $1',
+          [id],
+        );
+        const row = r.rows[0];
+        return row?.published_at ? { created: row.created_at, at: row.published_at } : undefined;
+      });
+    try {
+      const a = await published(await commit());
+      // Two commits in the same turn, the second 150 ms after the first: one claim takes both.
+      const b = await commit();
+      await new Promise((r) => setTimeout(r, 150));
+      const c = await commit();
+      const [pb, pc] = await Promise.all([published(b), published(c)]);
+      expect(pb.at.getTime()).toBe(pc.at.getTime());
+      expect(pb.at.getTime() - a.at.getTime()).toBeGreaterThanOrEqual(turnMs - 100);
+      // After a quiet turn a commit is not held back.
+      await new Promise((r) => setTimeout(r, turnMs + 200));
+      const d = await published(await commit());
+      expect(d.at.getTime() - d.created.getTime()).toBeLessThan(turnMs - 100);
+    } finally {
+      await publisher.stop();
+      await channel.purgeQueue(queueName(env.config.queuePrefix, 'postprocess'));
+      central = await startCentral(env.config);
+    }
+  });
 });
