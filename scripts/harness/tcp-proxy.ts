@@ -60,10 +60,10 @@ export interface TcpProxy {
 /**
  * A TCP proxy on 127.0.0.1 piping every connection to the target, for fault tests: a cut
  * behaves like a network outage (open connections reset, new ones dropped at once).
- * Accepts either explicit options or an `http(s)://host:port` URL of the target.
+ * Accepts either explicit options or a URL of the target (http, https, postgres, amqp).
  */
 export async function startTcpProxy(target: TcpProxyOptions | string): Promise<TcpProxy> {
-  const options = typeof target === 'string' ? optionsFromUrl(target) : target;
+  const options = typeof target === 'string' ? targetOfUrl(target) : target;
   const sockets = new Set<net.Socket>();
   let isCut = false;
   let isBlackholed = false;
@@ -194,11 +194,29 @@ export async function startTcpProxy(target: TcpProxyOptions | string): Promise<T
   };
 }
 
-function optionsFromUrl(url: string): TcpProxyOptions {
+/** `url` with its host and port replaced by the proxy's, so the connection runs through it. */
+export function throughProxy(url: string, port: number): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(port);
+  return u.toString();
+}
+
+/** The host and port a service URL names, for a proxy in front of it that also takes options. */
+export function targetOfUrl(url: string): TcpProxyOptions {
   const parsed = new URL(url);
-  const targetPort = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  const targetPort = Number(parsed.port || DEFAULT_PORTS[parsed.protocol] || 80);
   return { targetHost: parsed.hostname, targetPort };
 }
+
+// The port a URL of each scheme means when it names none.
+const DEFAULT_PORTS: Record<string, number> = {
+  'https:': 443,
+  'postgres:': 5432,
+  'postgresql:': 5432,
+  'amqp:': 5672,
+  'amqps:': 5671,
+};
 
 // How far ahead of the link the proxy reads before it stops reading (TCP's own window then
 // holds the sender back, as a real slow link would).

@@ -2,8 +2,12 @@ import pino from 'pino';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../scripts/harness/postgres.ts';
-import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
-import { throughProxy } from '../testing/log-capture.ts';
+import {
+  startTcpProxy,
+  targetOfUrl,
+  throughProxy,
+  type TcpProxy,
+} from '../../../scripts/harness/tcp-proxy.ts';
 import { runMigrations } from './migrate.ts';
 
 let db: TestDatabase | undefined;
@@ -21,12 +25,10 @@ describe('runMigrations', () => {
   // instead of waiting, because node-pg-migrate rewraps that failure as plain text.
   it('waits out a connection lost while node-pg-migrate checks its own table, then applies every migration', async () => {
     db = await createTestDatabase('migrate_cut');
-    const target = new URL(db.url);
     let cutDone = false;
     // Cut at node-pg-migrate's first look at its table (the query is dropped with the link).
     const proxy = await startTcpProxy({
-      targetHost: target.hostname,
-      targetPort: Number(target.port || 5432),
+      ...targetOfUrl(db.url),
       onData: (direction, chunk) => {
         if (cutDone || direction !== 'to-target') return;
         if (!chunk.includes('information_schema.tables')) return;

@@ -2,13 +2,13 @@ import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createPark } from '../parks/park-store.ts';
-import { captureLog, throughProxy, type CapturedLog } from '../testing/log-capture.ts';
+import { captureLog, type CapturedLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
   type TestEnvironment,
 } from '../testing/test-central.ts';
-import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -18,10 +18,7 @@ let apiLog: CapturedLog;
 
 beforeAll(async () => {
   env = await createTestEnvironment('fault-api-db-cut');
-  proxy = await startTcpProxy({
-    targetHost: '127.0.0.1',
-    targetPort: Number(new URL(env.config.databaseUrl).port || 5432),
-  });
+  proxy = await startTcpProxy(env.config.databaseUrl);
   apiLog = captureLog('info');
   central = await startCentral(
     { ...env.config, databaseUrl: throughProxy(env.config.databaseUrl, proxy.port) },

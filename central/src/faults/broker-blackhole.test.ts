@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createPark } from '../parks/park-store.ts';
-import { captureLog, throughProxy, type CapturedLog } from '../testing/log-capture.ts';
+import { captureLog, type CapturedLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
@@ -10,7 +10,7 @@ import {
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startWorker, type RunningWorker } from '../worker/worker.ts';
-import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { metricValue } from './metric-value.ts';
 
@@ -25,10 +25,7 @@ beforeAll(async () => {
   env = await createTestEnvironment('fault-mq-blackhole');
   // Heartbeats every second and 2 s for a connection or a confirm (production: 10 s / 15 s).
   env.config.timeouts = { ...env.config.timeouts, amqpHeartbeatS: 1, amqpTimeoutMs: 2000 };
-  proxy = await startTcpProxy({
-    targetHost: '127.0.0.1',
-    targetPort: Number(new URL(env.config.amqpUrl).port || 5672),
-  });
+  proxy = await startTcpProxy(env.config.amqpUrl);
   // The API (publisher, probe) and the worker reach RabbitMQ only through the proxy.
   env.config.amqpUrl = throughProxy(env.config.amqpUrl, proxy.port);
   apiLog = captureLog('info');

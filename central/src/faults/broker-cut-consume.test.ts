@@ -26,10 +26,7 @@ let token: string;
 beforeAll(async () => {
   env = await createTestEnvironment('fault-consume-cut');
   bins = await faultyBinDir({ realBinDir: env.config.rustBinDir, holdFirst: true });
-  proxy = await startTcpProxy({
-    targetHost: '127.0.0.1',
-    targetPort: Number(new URL(env.config.amqpUrl).port || 5672),
-  });
+  proxy = await startTcpProxy(env.config.amqpUrl);
   // The API publishes straight to the broker; only the worker's link goes through the proxy.
   central = await startCentral(env.config, { scheduler: false, stuckJobSweeper: false });
   ({ token } = await createPark(env.pool, {

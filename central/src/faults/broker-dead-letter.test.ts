@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createPark } from '../parks/park-store.ts';
 import { queueName } from '../queue/queue-names.ts';
-import { captureLog, throughProxy } from '../testing/log-capture.ts';
+import { captureLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
@@ -12,7 +12,7 @@ import {
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startWorker, type RunningWorker } from '../worker/worker.ts';
-import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { faultyBinDir, type FaultyBinDir } from './job-binaries.ts';
 
@@ -28,10 +28,7 @@ beforeAll(async () => {
   // The broker dead-letters a message returned more than once: two lost links are enough.
   env.config.deliveryLimit = 1;
   bins = await faultyBinDir({ realBinDir: env.config.rustBinDir, holdAll: true });
-  proxy = await startTcpProxy({
-    targetHost: '127.0.0.1',
-    targetPort: Number(new URL(env.config.amqpUrl).port || 5672),
-  });
+  proxy = await startTcpProxy(env.config.amqpUrl);
   central = await startCentral(env.config, { scheduler: false, stuckJobSweeper: false });
   ({ token } = await createPark(env.pool, {
     id: 'test-park',

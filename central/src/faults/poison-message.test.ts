@@ -13,7 +13,7 @@ import {
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startWorker, type RunningWorker } from '../worker/worker.ts';
-import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { startTcpProxy, targetOfUrl, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { faultyBinDir, type FaultyBinDir } from './job-binaries.ts';
 
@@ -33,8 +33,7 @@ beforeAll(async () => {
   env = await createTestEnvironment('fault-poison');
   bins = await faultyBinDir({ realBinDir: env.config.rustBinDir, crashOn: poisonSha });
   proxy = await startTcpProxy({
-    targetHost: '127.0.0.1',
-    targetPort: Number(new URL(env.config.amqpUrl).port || 5672),
+    ...targetOfUrl(env.config.amqpUrl),
     onData: (direction, chunk) => {
       if (direction === 'to-client') toWorker += chunk.toString('latin1');
     },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createPark } from '../parks/park-store.ts';
-import { captureLog, throughProxy, type CapturedLog } from '../testing/log-capture.ts';
+import { captureLog, type CapturedLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
@@ -10,7 +10,7 @@ import {
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startWorker, type RunningWorker } from '../worker/worker.ts';
-import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { faultyBinDir, type FaultyBinDir } from './job-binaries.ts';
 import { metricValue } from './metric-value.ts';
@@ -33,10 +33,7 @@ beforeAll(async () => {
     dbQueryMs: 2500,
   };
   bins = await faultyBinDir({ realBinDir: env.config.rustBinDir, holdFirst: true });
-  proxy = await startTcpProxy({
-    targetHost: '127.0.0.1',
-    targetPort: Number(new URL(env.config.databaseUrl).port || 5432),
-  });
+  proxy = await startTcpProxy(env.config.databaseUrl);
   // The API and the worker both reach PostgreSQL only through the proxy.
   env.config.databaseUrl = throughProxy(env.config.databaseUrl, proxy.port);
   apiLog = captureLog('info');

@@ -15,6 +15,7 @@ import {
 import { buildTestDrop, type TestDrop } from '../testing/test-drop.ts';
 import {
   startTcpProxy,
+  targetOfUrl,
   type ProxyDirection,
   type TcpProxy,
 } from '../../../scripts/harness/tcp-proxy.ts';
@@ -35,10 +36,8 @@ const COMMIT = Buffer.from('record_stored_drop', 'latin1');
 
 beforeAll(async () => {
   env = await createTestEnvironment('fault-pg-cut');
-  const db = new URL(env.config.databaseUrl);
   proxy = await startTcpProxy({
-    targetHost: db.hostname,
-    targetPort: Number(db.port || 5432),
+    ...targetOfUrl(env.config.databaseUrl),
     onData: (direction, chunk) => {
       if (armed === direction && chunk.includes(COMMIT)) {
         armed = null;

@@ -4,7 +4,7 @@ import { startCentral, type RunningCentral } from '../central.ts';
 import { createPark } from '../parks/park-store.ts';
 import { sleep } from '../queue/sleep.ts';
 import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
-import { captureLog, throughProxy } from '../testing/log-capture.ts';
+import { captureLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
@@ -13,7 +13,7 @@ import {
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import { startWorker, type RunningWorker } from '../worker/worker.ts';
-import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { faultyBinDir, type FaultyBinDir } from './job-binaries.ts';
 
@@ -27,10 +27,7 @@ let token: string;
 beforeAll(async () => {
   env = await createTestEnvironment('fault-pg-cut-job');
   bins = await faultyBinDir({ realBinDir: env.config.rustBinDir, holdFirst: true });
-  proxy = await startTcpProxy({
-    targetHost: '127.0.0.1',
-    targetPort: Number(new URL(env.config.databaseUrl).port || 5432),
-  });
+  proxy = await startTcpProxy(env.config.databaseUrl);
   // The API and its publisher use the database directly; only the worker's link is cut.
   central = await startCentral(env.config, { scheduler: false, stuckJobSweeper: false });
   ({ token } = await createPark(env.pool, {

@@ -4,11 +4,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CentralConfig } from '../config.ts';
 import { startCliProcess } from '../testing/cli-process.ts';
-import { throughProxy } from '../testing/log-capture.ts';
 import { watchLogs } from '../testing/process-logs.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import { createTestDatabase, type TestDatabase } from '../../../scripts/harness/postgres.ts';
-import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 
 // The test environment gives a broker prefix and a blob folder; each case uses a database of
@@ -103,10 +102,7 @@ describe('replicas starting together', () => {
 
   it('serve started while its database link is cut waits, says what it waits for, and comes up once the link is back', async () => {
     const config = await freshDatabase('serve-cut');
-    proxy = await startTcpProxy({
-      targetHost: '127.0.0.1',
-      targetPort: Number(new URL(config.databaseUrl).port || 5432),
-    });
+    proxy = await startTcpProxy(config.databaseUrl);
     proxy.cut();
     const serve = start({ ...config, databaseUrl: throughProxy(config.databaseUrl, proxy.port) }, [
       'serve',

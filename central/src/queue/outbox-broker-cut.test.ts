@@ -9,7 +9,7 @@ import {
   type TestEnvironment,
 } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
-import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { startTcpProxy, targetOfUrl, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { queueName } from './queue-names.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 
@@ -26,8 +26,7 @@ let armed = false;
 beforeAll(async () => {
   env = await createTestEnvironment('broker-cut');
   proxy = await startTcpProxy({
-    targetHost: '127.0.0.1',
-    targetPort: Number(new URL(env.config.amqpUrl).port || 5672),
+    ...targetOfUrl(env.config.amqpUrl),
     onData: (direction, chunk) => {
       if (direction !== 'to-target' || proxy.cuts > 0) return;
       const ids = [...chunk.toString('latin1').matchAll(BATCH_ID)].map((m) => m[1] ?? '');

@@ -36,11 +36,3 @@ export function captureLog(level = 'info'): CapturedLog {
       waitFor(what, async () => lines.find(match), { timeoutMs, intervalMs: 50 }),
   };
 }
-
-/** `url` with its port replaced by the TCP proxy's, so the connection runs through it. */
-export function throughProxy(url: string, port: number): string {
-  const u = new URL(url);
-  u.hostname = '127.0.0.1';
-  u.port = String(port);
-  return u.toString();
-}
