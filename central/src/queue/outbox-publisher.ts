@@ -24,11 +24,6 @@ export interface OutboxPublisherOptions {
   log: Logger;
   /** How often to look for new rows when the outbox is empty. */
   pollMs?: number;
-  /**
-   * Claims at most this often (default 25 ms): under steady ingest every commit kicks, and the
-   * commits made meanwhile then share one claim instead of a transaction each.
-   */
-  claimEveryMs?: number;
   /** Rows per transaction; one confirm wait covers them all. */
   batchSize?: number;
   /**
@@ -74,7 +69,6 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
   const { pool, log } = options;
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const pollMs = options.pollMs ?? 250;
-  const claimEveryMs = options.claimEveryMs ?? 25;
   const batchSize = options.batchSize ?? 100;
   const parkShare = options.parkShare ?? 1_000_000;
   const inFlightMs = options.inFlightMs ?? 15 * 60_000;
@@ -192,17 +186,8 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
   async function run(): Promise<void> {
     let backoff = 500;
     let failing = false;
-    let lastClaim = -Infinity;
     while (!stopping.signal.aborted) {
       try {
-        // A claim is a transaction of three statements or more that reads every unpublished
-        // row; at 75 commits a second, one claim each was more than half of the statements the
-        // API sent PostgreSQL. A kick soon after a claim waits for the next turn; one after a
-        // quiet spell goes at once.
-        const early = lastClaim + claimEveryMs - performance.now();
-        if (early > 0) await sleep(early, stopping.signal);
-        if (stopping.signal.aborted) break;
-        lastClaim = performance.now();
         const published = await publishPending(await getChannel());
         if (failing) log.info('outbox publisher recovered');
         failing = false;
