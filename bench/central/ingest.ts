@@ -56,6 +56,7 @@ import {
   describeCpuUse,
   machineCpu,
   processCpuSeconds,
+  untilQuiet,
 } from '../lib/machine-cpu.ts';
 import { cachedDrops, type CachedDrop } from '../lib/drop-cache.ts';
 import { megabytesPerSecond, median, percentile } from '../lib/stats.ts';
@@ -361,9 +362,15 @@ async function startCentral(parks: string[], workers: number): Promise<Central> 
     ...(garage ? objectStoreEnv(garage) : {}),
   };
   const api = startChild('central API', [cli, 'serve'], env);
-  for (let w = 1; w <= workers; w++) startChild(`worker ${w}`, [cli, 'worker'], env);
+  const started = [api.child];
+  for (let w = 1; w <= workers; w++) {
+    started.push(startChild(`worker ${w}`, [cli, 'worker'], env).child);
+  }
   const url = await waitFor('the API to listen', async () => api.url(), { timeoutMs: 60_000 });
   await waitForReady(url, 60_000);
+  // Ready is not done starting: the API's verifier threads load their modules for a second or
+  // two more, 1.2 CPU-s on this machine, which a wire phase begun at once charged to its puts.
+  await untilQuiet(started.map((c) => c.pid ?? 0));
   return {
     pool,
     url,
@@ -497,6 +504,7 @@ async function wire(): Promise<void> {
   try {
     const sink = startChild('bare sink', [join(repoRoot, 'bench/central/bare-sink.ts'), sinkDir]);
     const url = await waitFor('the sink to listen', async () => sink.url(), { timeoutMs: 60_000 });
+    await untilQuiet([sink.child.pid ?? 0]);
     say('');
     sinkMbs = report(
       'bare sink (write, fsync, hash)',
