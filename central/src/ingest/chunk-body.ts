@@ -32,7 +32,7 @@ export async function readDropBody(
   return data;
 }
 
-/** The whole body read; its first `limit` bytes kept (up to a whole piece), and how many it held. */
+/** The whole body read: its pieces kept while they fit in `limit` bytes, and how many it held. */
 async function readUpTo(
   body: AsyncIterable<Uint8Array>,
   limit: number,
