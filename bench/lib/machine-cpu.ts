@@ -62,10 +62,9 @@ export function commandCpuSeconds(name: string): number {
  * Waits until the processes have settled after starting: a half-second in which they used
  * together under a twentieth of a core, or `timeoutMs`. A process that just listens is not done
  * starting: its worker threads may still be loading and compiling their modules for seconds,
- * which a measurement begun at once would charge to the first requests. Answers how long it
- * waited, in ms.
+ * which a measurement begun at once would charge to the first requests.
  */
-export async function untilQuiet(pids: number[], timeoutMs = 30_000): Promise<number> {
+export async function untilQuiet(pids: number[], timeoutMs = 30_000): Promise<void> {
   const start = Date.now();
   const used = () => pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   let before = used();
@@ -75,5 +74,4 @@ export async function untilQuiet(pids: number[], timeoutMs = 30_000): Promise<nu
     if (now - before < 0.025) break;
     before = now;
   }
-  return Date.now() - start;
 }

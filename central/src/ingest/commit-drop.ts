@@ -54,7 +54,7 @@ export async function recordDrop(pool: pg.Pool, drop: DropToRecord): Promise<Com
   const batchId = randomUUID();
   const { verdict } = drop;
   if (verdict.ok && !drop.before && !drop.after) {
-    await pool.query({ ...RECORD_STORED_DROP, values: storedDropParams(batchId, drop, verdict) });
+    await pool.query(recordStoredDrop(batchId, drop, verdict));
     return { status: 'stored', batchId };
   }
   return withTransaction(pool, async (c) => {
@@ -70,19 +70,13 @@ export async function recordDrop(pool: pg.Pool, drop: DropToRecord): Promise<Com
       );
       outcome = { status: 'quarantined', batchId, code: verdict.code, reason: verdict.reason };
     } else {
-      await c.query({ ...RECORD_STORED_DROP, values: storedDropParams(batchId, drop, verdict) });
+      await c.query(recordStoredDrop(batchId, drop, verdict));
       outcome = { status: 'stored', batchId };
     }
     await drop.after?.(c, outcome);
     return outcome;
   });
 }
-
-// Named, so a connection parses it once and keeps its plan (it runs at every commit).
-const RECORD_STORED_DROP = {
-  name: 'record-stored-drop',
-  text: `SELECT record_stored_drop($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-};
 
 /** What every batch row records, stored or quarantined: id, park, bytes and where they are. */
 function batchValues(batchId: string, drop: DropToRecord): unknown[] {
@@ -97,14 +91,18 @@ function batchValues(batchId: string, drop: DropToRecord): unknown[] {
   ];
 }
 
-function storedDropParams(
+/**
+ * The statement that records a stored drop. Named, so a connection parses it once and keeps
+ * its plan (it runs at every commit).
+ */
+function recordStoredDrop(
   batchId: string,
   drop: DropToRecord,
   verdict: Extract<Verdict, { ok: true }>,
-): unknown[] {
+): pg.QueryConfig {
   const m = verdict.manifest;
   const message: QueueMessages['postprocess'] = { batchId };
-  return [
+  const values = [
     ...batchValues(batchId, drop),
     m.ride,
     m.model,
@@ -115,6 +113,11 @@ function storedDropParams(
     JSON.stringify(message),
     drop.uploadId ?? null,
   ];
+  return {
+    name: 'record-stored-drop',
+    text: `SELECT record_stored_drop($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    values,
+  };
 }
 
 /** The commit lost to a concurrent commit of the same content (or of the same bad bytes). */
