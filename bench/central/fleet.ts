@@ -30,6 +30,7 @@ import pg from 'pg';
 import { loadRideModels } from '@zra/shared';
 import { createLogger, createPool, createUser, runMigrations } from '@zra/central';
 import { createBrokerProbe } from '../../central/src/queue/broker-probe.ts';
+import { setHeapGrowth } from '../../central/src/server/heap-growth.ts';
 import { everyRead } from '../../central/src/testing/dashboard-reads.ts';
 import {
   LARGE_TABLES,
@@ -391,6 +392,8 @@ async function main(): Promise<void> {
       const drops = await generateLiveDrops(agents, perAgent, LIVE_HZ, dropDir, models, (l) =>
         say(l),
       );
+      // The simulated agents are this process: their collector must not take the API's cores.
+      setHeapGrowth();
       const cpuLive = machineCpu();
       const live = await runLiveIngest(central.url, pool, login, agents, drops, LIVE_RATE, (l) =>
         say(l),

@@ -42,6 +42,7 @@ import type pg from 'pg';
 import { createPark, createPool, runMigrations, createLogger } from '@zra/central';
 import { createParkClient, putDrop, sendChunk } from '@zra/central/testing';
 import { generateDrops, verifyDrop } from '@zra/shared';
+import { setHeapGrowth } from '../../central/src/server/heap-growth.ts';
 import { createTestDatabase } from '../../scripts/harness/postgres.ts';
 import {
   AMQP_URL,
@@ -680,6 +681,8 @@ async function catchUp(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // The simulated parks are this process: their collector must not take the API's cores.
+  setHeapGrowth();
   if (flags['keep-logs']) mkdirSync(flags['keep-logs'], { recursive: true });
   if (SCENARIO === 'wire') await wire();
   else await catchUp();

@@ -29,7 +29,7 @@ import {
 } from './users/user-store.ts';
 import { PULL_USAGE, pullCommand } from './pull/pull-cli.ts';
 import { QUEUES } from './queue/queue-names.ts';
-import { setApiHeapGrowth } from './server/heap-growth.ts';
+import { setHeapGrowth } from './server/heap-growth.ts';
 import { startWorker } from './worker/worker.ts';
 
 const USAGE = `usage: cli.ts <command>
@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
       // Files this process and its children write (blobs, uploads, reports) are never
       // readable by other users of the machine.
       process.umask(0o007);
-      setApiHeapGrowth();
+      setHeapGrowth();
       const log = createLogger(config.logLevel);
       // Listen before starting: a SIGTERM during start-up (the API may already be listening,
       // or still be waiting for PostgreSQL) must still shut down in order.
