@@ -136,6 +136,18 @@ describe('report rule firings (R6)', () => {
     });
   }
 
+  it('counts a firing exactly at the end of the range, and none just before the next', () => {
+    // A daily 06:00 rule in Rome (05:00Z in winter) that last fired on the 5th.
+    const last = new Date('2026-12-05T05:00:00Z');
+    const due = new Date('2026-12-06T05:00:00Z');
+    const justBefore = new Date(due.getTime() - 1000);
+    // Asked twice, as the catch-up pass does every reload until the rule fires again.
+    expect(firingsBetween('0 6 * * *', 'Europe/Rome', last, justBefore)).toEqual([]);
+    expect(firingsBetween('0 6 * * *', 'Europe/Rome', last, justBefore)).toEqual([]);
+    expect(firingsBetween('0 6 * * *', 'Europe/Rome', last, due)).toEqual([due]);
+    expect(firingsBetween('0 6 * * *', 'Europe/Rome', due, due)).toEqual([]);
+  });
+
   it('makes up only the latest firings of a per-second rule after a month off', () => {
     const until = new Date('2026-03-29T01:00:30Z');
     const firings = firingsBetween(
