@@ -40,7 +40,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { createPark, createPool, runMigrations, createLogger } from '@zra/central';
-import { createParkClient, putDrop, sendChunk } from '@zra/central/testing';
+import { createParkClient } from '@zra/central/testing';
 import { generateDrops, verifyDrop } from '@zra/shared';
 import { setHeapGrowth } from '../../central/src/server/heap-growth.ts';
 import { createTestDatabase } from '../../scripts/harness/postgres.ts';
@@ -60,7 +60,8 @@ import {
   untilQuiet,
 } from '../lib/machine-cpu.ts';
 import { cachedDrops, type CachedDrop } from '../lib/drop-cache.ts';
-import { megabytesPerSecond, median, percentile } from '../lib/stats.ts';
+import { latencyTail, megabytesPerSecond, median, percentile } from '../lib/stats.ts';
+import { COMMIT_TARGET_MS, rateLimitedSoFar, uploadToCentral, type Upload } from './park-upload.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const cli = join(repoRoot, 'central/src/cli.ts');
@@ -211,80 +212,6 @@ function generateAfresh(park: string, seed: number, count: number): BenchDrop[] 
 }
 
 const bytesOf = (drops: BenchDrop[]) => drops.reduce((n, d) => n + d.zip.length, 0);
-
-/** One upload: how long begin + chunks and the commit took, and the batch it became. */
-interface Upload {
-  park: string;
-  bytes: number;
-  sendMs: number;
-  commitMs: number;
-  batchId: string;
-}
-
-/** 429 answers the bench's park clients waited out (central's per-park request limit). */
-let rateLimited = 0;
-
-/**
- * Runs one call, waiting out central's per-park rate limit as the agent does: a
- * TOO_MANY_REQUESTS answer is retried after the retryAfterS it names.
- */
-async function obeyRateLimit<T>(call: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      return await call();
-    } catch (err) {
-      const data = (err as { data?: { code?: string; retryAfterS?: number } }).data;
-      if (data?.code !== 'TOO_MANY_REQUESTS') throw err;
-      rateLimited++;
-      await new Promise((r) => setTimeout(r, (data.retryAfterS ?? 1) * 1000));
-    }
-  }
-}
-
-/** Uploads one drop to central as the agent does (tRPC, FormData chunks, rate limit obeyed). */
-async function uploadToCentral(
-  client: ReturnType<typeof createParkClient>,
-  park: string,
-  drop: BenchDrop,
-): Promise<Upload> {
-  if (drop.zip.length <= CHUNK) {
-    // Whole, in one request (`ingest.put`), as the agent sends a drop that fits in one chunk:
-    // the request is the commit, and its time counts as the commit's.
-    const started = performance.now();
-    const put = await obeyRateLimit(() =>
-      putDrop(client, drop.zip, drop.fileName, { sha256: drop.sha256, contentId: drop.contentId }),
-    );
-    const commitMs = performance.now() - started;
-    if (put.status !== 'stored') throw new Error(`${drop.fileName}: ${put.status}`);
-    return { park, bytes: drop.zip.length, sendMs: 0, commitMs, batchId: put.batchId };
-  }
-  const sendStarted = performance.now();
-  const begun = await obeyRateLimit(() =>
-    client.ingest.begin.mutate({
-      sha256: drop.sha256,
-      contentId: drop.contentId,
-      bytes: drop.zip.length,
-      fileName: drop.fileName,
-    }),
-  );
-  if (begun.status !== 'upload') throw new Error(`${drop.fileName}: ${begun.status}`);
-  let offset = begun.offset;
-  while (offset < drop.zip.length) {
-    const at = offset;
-    const next = await obeyRateLimit(() =>
-      sendChunk(client, begun.uploadId, at, drop.zip.subarray(at, at + CHUNK)),
-    );
-    offset = next.offset;
-  }
-  const sendMs = performance.now() - sendStarted;
-  const started = performance.now();
-  const committed = await obeyRateLimit(() =>
-    client.ingest.commit.mutate({ uploadId: begun.uploadId }),
-  );
-  const commitMs = performance.now() - started;
-  if (committed.status !== 'stored') throw new Error(`${drop.fileName}: ${committed.status}`);
-  return { park, bytes: drop.zip.length, sendMs, commitMs, batchId: committed.batchId };
-}
 
 /** Uploads one drop to the bare sink, with the same chunks, as raw HTTP bodies. */
 async function uploadToSink(url: string, park: string, drop: BenchDrop): Promise<Upload> {
@@ -522,7 +449,7 @@ async function wire(): Promise<void> {
       parks.map((p) => [p, createParkClient(central.url, central.tokens.get(p) ?? '')]),
     );
     const result = await run(
-      (p, d) => uploadToCentral(clients.get(p) as ReturnType<typeof createParkClient>, p, d),
+      (p, d) => uploadToCentral(clients.get(p) as ReturnType<typeof createParkClient>, p, d, CHUNK),
       central.api,
     );
     const centralMbs = report(
@@ -575,6 +502,7 @@ async function catchUp(): Promise<void> {
             client(p),
             p,
             (p === behind ? backlog : (drops.get(p) ?? []))[0] as BenchDrop,
+            CHUNK,
           ),
         ),
       );
@@ -590,7 +518,7 @@ async function catchUp(): Promise<void> {
             const c = client(behind);
             const out: Upload[] = [];
             for (const drop of backlog.slice(1)) {
-              out.push(await uploadToCentral(c, behind, drop));
+              out.push(await uploadToCentral(c, behind, drop, CHUNK));
               if (liveDone) break;
             }
             return out;
@@ -605,7 +533,7 @@ async function catchUp(): Promise<void> {
             const due = started + (i / LIVE_PARKS + k) * LIVE_INTERVAL_MS;
             const wait = due - performance.now();
             if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-            out.push(await uploadToCentral(c, p, drop));
+            out.push(await uploadToCentral(c, p, drop, CHUNK));
           }
           return out;
         }),
@@ -645,7 +573,12 @@ async function catchUp(): Promise<void> {
       .filter((v): v is number => v !== null);
     say('');
     say(`${label}: live phase ${r.liveSeconds.toFixed(1)} s (${r.cpu})`);
-    say(`  live commit: ${p50p99(r.liveUploads.map((u) => u.commitMs))}`);
+    say(
+      `  live commit: ${latencyTail(
+        r.liveUploads.map((u) => u.commitMs),
+        COMMIT_TARGET_MS,
+      )}`,
+    );
     say(`  live commit → processed: ${p50p99(toProcessed)} (${toProcessed.length} drops)`);
     // Which stage the tail is in: the outbox, the queue (FIFO behind other parks' jobs) or the job.
     const stage = (key: 'to_queued_ms' | 'queue_wait_ms' | 'job_ms') =>
@@ -671,9 +604,9 @@ async function catchUp(): Promise<void> {
     return percentile(toProcessed, 0.99);
   };
   const quiet = show('live parks alone', await runOnce(false));
-  const waitsBefore = rateLimited;
+  const waitsBefore = rateLimitedSoFar();
   const busy = show('live parks + one park catching up', await runOnce(true));
-  say(`  429 answers waited out (central's per-park limit): ${rateLimited - waitsBefore}`);
+  say(`  429 answers waited out (central's per-park limit): ${rateLimitedSoFar() - waitsBefore}`);
   say('');
   say(
     `live commit → processed p99 with the catch-up ÷ without: ${(busy / quiet).toFixed(2)}× (target ≤ 2×)`,

@@ -22,3 +22,14 @@ export function percentile(values: readonly number[], fraction: number): number 
 export function megabytesPerSecond(bytes: number, seconds: number): number {
   return Math.round((bytes / 1e6 / seconds) * 10) / 10;
 }
+
+/**
+ * A latency's p50, p95 and p99, and how many of the values passed `targetMs`: whether a p99
+ * near its target is a handful of slow requests or a shifted tail.
+ */
+export function latencyTail(values: readonly number[], targetMs: number): string {
+  if (values.length === 0) return 'none';
+  const ms = (v: number) => `${Math.round(v)} ms`;
+  const over = values.filter((v) => v > targetMs).length;
+  return `p50 ${ms(median(values))}, p95 ${ms(percentile(values, 0.95))}, p99 ${ms(percentile(values, 0.99))}; ${over} of ${values.length} over ${targetMs} ms`;
+}

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, waitForReady } from '../../../scripts/harness/wait-for.ts';
 
@@ -14,14 +15,17 @@ export interface CentralProcesses {
 /**
  * Starts `serve` and `workers` × `worker` with `env` and waits until the API is ready. A child
  * that exits before `stop` is reported on stderr with the end of its log and fails the run.
+ * With `logDir`, each child's log is kept there too (`central-API.log`, `worker-1.log`, …).
  */
 export async function startCentral(
   env: NodeJS.ProcessEnv,
   workers: number,
+  logDir?: string,
 ): Promise<CentralProcesses> {
   const children: ChildProcess[] = [];
   let stopping = false;
   let listening: string | null = null;
+  if (logDir) mkdirSync(logDir, { recursive: true });
   const start = (name: string, args: string[]) => {
     // node itself with the tsx loader, so SIGTERM reaches the process that handles it.
     const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
@@ -29,8 +33,12 @@ export async function startCentral(
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let tail = '';
+    const keep = logDir
+      ? createWriteStream(join(logDir, `${name.replaceAll(' ', '-')}.log`), { flags: 'a' })
+      : null;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
+      keep?.write(text);
       tail = (tail + text).slice(-4000);
       const m = /"url":"(http:[^"]+)","msg":"central API listening"/.exec(tail);
       if (m?.[1]) listening = m[1];
