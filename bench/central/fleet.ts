@@ -435,9 +435,9 @@ async function main(): Promise<void> {
         `| processed while sending | ${live.processedPerS.toFixed(2)} drops/s; the rest ${live.drainS.toFixed(0)} s after the last commit; failed ${live.failed} |`,
       );
       say(`| put (or commit) | ${latencyTail(live.commits, COMMIT_TARGET_MS)} |`);
-      if (live.sendP50 !== null && live.sendP99 !== null) {
+      if (live.sends.length > 0) {
         say(
-          `| begin + chunks p50 / p99 (${live.chunked} drops over 4 MiB) | ${ms(live.sendP50)} / ${ms(live.sendP99)} |`,
+          `| begin + chunks p50 / p99 (${live.sends.length} drops over 4 MiB) | ${ms(median(live.sends))} / ${ms(percentile(live.sends, 0.99))} |`,
         );
       }
       say(

@@ -116,11 +116,8 @@ export interface LiveResult {
   megabytesPerS: number;
   /** Each drop's put (its one request) or, for one sent in chunks, its commit, in ms. */
   commits: number[];
-  /** Drops sent in chunks (larger than 4 MiB), whose begin + chunks `send` measures. */
-  chunked: number;
-  /** Null when no drop went in chunks. */
-  sendP50: number | null;
-  sendP99: number | null;
+  /** Begin + chunks of each drop sent in chunks (over 4 MiB), in ms; empty when none was. */
+  sends: number[];
   toProcessedP50: number;
   toProcessedP99: number;
   /** How late agents started a drop behind their schedule (their previous upload still ran). */
@@ -231,9 +228,7 @@ export async function runLiveIngest(
     drainS,
     megabytesPerS: bytes / 1e6 / seconds,
     commits,
-    chunked: sends.length,
-    sendP50: sends.length > 0 ? median(sends) : null,
-    sendP99: sends.length > 0 ? percentile(sends, 0.99) : null,
+    sends,
     toProcessedP50: median(toProcessed),
     toProcessedP99: percentile(toProcessed, 0.99),
     lateP99: percentile(late, 0.99),
