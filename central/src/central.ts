@@ -8,7 +8,7 @@ import { DEFAULT_PARK_QUOTA, type CentralConfig } from './config.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { createStallCounter } from './infra/stall-counter.ts';
-import { checkUploadFile, type DropVerifier } from './ingest/drop-verifier.ts';
+import { inProcessChecker, type DropVerifier } from './ingest/drop-verifier.ts';
 import { createVerifierPool } from './ingest/verifier-pool.ts';
 import { createIngestService } from './ingest/ingest-service.ts';
 import { TokenBucketLimiter } from './ingest/rate-limiter.ts';
@@ -110,13 +110,12 @@ export async function startCentral(
   });
   const custom = options.verifyDrop;
   const verifiers = custom ? null : createVerifierPool(config.verifyThreads, log);
+  const checkDrop = verifiers ? verifiers.check : inProcessChecker(custom ?? verifyDrop);
   const ingest = countIngestedBytes(
     createIngestService({
       pool,
       blobs,
-      checkUpload: verifiers
-        ? verifiers.check
-        : (path, fileName) => checkUploadFile(custom ?? verifyDrop, path, fileName),
+      checkUpload: checkDrop,
       log: log.child({ component: 'ingest' }),
       onEnqueued: () => publisher?.kick(),
       ...(options.now ? { now: options.now } : {}),
@@ -204,6 +203,7 @@ export async function startCentral(
           log,
         }),
         blobs,
+        checkDrop,
         broker,
         ingest,
         auth,

@@ -3,9 +3,11 @@ import { createHash } from 'node:crypto';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { verifyDrop } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { loadConfig, type CentralConfig } from '../config.ts';
+import { inProcessChecker } from '../ingest/drop-verifier.ts';
 import { createPark } from '../parks/park-store.ts';
 import { deletePulledDrop, recheckPulledDrop } from '../pull/pulled-quarantine.ts';
 import { reportStatus, requestReport } from '../reports/report-store.ts';
@@ -200,7 +202,9 @@ describe('central (API and worker) with BLOB_STORE=s3 on Garage', () => {
     const before = await bucketKeys();
 
     // Checked again from the bucket (not "the stored file is gone"): stored like a new drop.
-    expect(await recheckPulledDrop(env.pool, store, kept)).toMatchObject({ outcome: 'stored' });
+    expect(
+      await recheckPulledDrop(env.pool, store, inProcessChecker(verifyDrop), kept),
+    ).toMatchObject({ outcome: 'stored' });
     // Deleted: the row and the object go.
     const ref = (
       await env.pool.query<{ blob_path: string }>('SELECT blob_path FROM batches WHERE id = $1', [

@@ -7,6 +7,7 @@ import { DEFAULT_DROP_LIMITS, generateSmallDrop, verifyDrop } from '@zra/shared'
 import { putOnGateway } from '@zra/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../blob/blob-store.ts';
+import { inProcessChecker } from '../ingest/drop-verifier.ts';
 import { createLogger } from '../logger.ts';
 import { downloadJob } from '../pull/download-job.ts';
 import { recheckPulledDrop } from '../pull/pulled-quarantine.ts';
@@ -342,6 +343,7 @@ describe('bad files on the gateway', () => {
     const rechecked = await recheckPulledDrop(
       f.env.pool,
       new BlobStore(f.config.blobDir),
+      inProcessChecker(verifyDrop),
       futureId,
       next.getTime() + 60_000,
     );

@@ -30,3 +30,8 @@ export async function checkUploadFile(
   const sha256 = createHash('sha256').update(zip).digest('hex');
   return { found: true, bytes: zip.length, sha256, verdict: verify(zip, { fileName }) };
 }
+
+/** An {@link UploadChecker} that verifies on the calling thread (tests; a custom verifier). */
+export function inProcessChecker(verify: DropVerifier): UploadChecker {
+  return (path, fileName) => checkUploadFile(verify, path, fileName);
+}

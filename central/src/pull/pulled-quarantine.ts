@@ -1,10 +1,9 @@
-import { verifyDrop } from '@zra/shared';
 import type pg from 'pg';
 import { BlobMissingError, type BlobStore } from '../blob/blob-store.ts';
 import { withTransaction } from '../db/pool.ts';
 import { DomainError } from '../domain-error.ts';
 import { isDuplicateCommit, judgeInContext, recordDrop } from '../ingest/commit-drop.ts';
-import { checkUploadFile } from '../ingest/drop-verifier.ts';
+import type { UploadChecker } from '../ingest/drop-verifier.ts';
 import type { Queryable } from '../worker/job-kind.ts';
 
 /** A drop central pull quarantined, as the dashboard lists it (the app's quarantine's fields). */
@@ -64,11 +63,13 @@ export type RecheckResult =
  * the ride's current settings (as the app's "check again"): a drop refused for something that
  * has changed since (the ride's folder or id, a PLC clock that is right now) is committed like
  * a new one, its quarantined record replaced in the same transaction; one that is still bad
- * stays quarantined with the verdict of now.
+ * stays quarantined with the verdict of now. `checkDrop` reads and verifies the stored file
+ * (the API's verifier threads).
  */
 export async function recheckPulledDrop(
   pool: pg.Pool,
   blobs: BlobStore,
+  checkDrop: UploadChecker,
   batchId: string,
   now: number = Date.now(),
 ): Promise<RecheckResult> {
@@ -86,7 +87,7 @@ export async function recheckPulledDrop(
   // The stored copy, wherever the blob store keeps it (an object store's is fetched to a
   // checked scratch file); a missing one is "gone", as a missing file is.
   const checked = await blobs
-    .withLocalFile(row.blob_path, (path) => checkUploadFile(verifyDrop, path, row.file_name))
+    .withLocalFile(row.blob_path, (path) => checkDrop(path, row.file_name))
     .catch((err: unknown) => {
       if (err instanceof BlobMissingError) return { found: false as const };
       throw err;

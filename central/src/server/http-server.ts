@@ -110,6 +110,7 @@ export async function startHttpServer(
         onEnqueued: deps.onEnqueued,
         gatewayCredentialsKey: deps.gatewayCredentialsKey,
         blobs: deps.blobs,
+        checkDrop: deps.checkDrop,
         log: requestLogs.get(req) ?? log,
         authorization: req.headers.authorization,
         sessionId,

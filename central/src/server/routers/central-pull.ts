@@ -110,7 +110,7 @@ export const centralPullRouter = router({
   }),
   /** Checks a quarantined pulled drop again with today's rules and the ride's settings. */
   recheck: adminProcedure.input(batchRefSchema).mutation(async ({ ctx, input }) => {
-    const result = await recheckPulledDrop(ctx.pool, ctx.blobs, input.batchId);
+    const result = await recheckPulledDrop(ctx.pool, ctx.blobs, ctx.checkDrop, input.batchId);
     if (result.outcome === 'stored') ctx.onEnqueued();
     return result;
   }),
