@@ -17,6 +17,7 @@ export * from './time/local-time.ts';
 export * from './time/cron-firings.ts';
 export * from './time/rule-timer.ts';
 export * from './threads/thread-pool.ts';
+export * from './concurrency/map-in-slices.ts';
 export * from './concurrency/semaphore.ts';
 export * from './threads/serve-thread-tasks.ts';
 export { DEFAULT_OPENING_HOURS } from './generator/park-plan.ts';

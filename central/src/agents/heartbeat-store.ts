@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { mapInSlices } from '@zra/shared';
 import type { ParkIdentity } from '../server/park-identity.ts';
 import { z } from 'zod';
 import {
@@ -128,7 +129,9 @@ export async function parkAgentHealth(
       ORDER BY p.id`,
     [silentAfterMs, park ?? null],
   );
-  return r.rows.map((row) => ({
+  // In slices: each row's rides are checked again (rows of older versions), ≈ 0.1 ms a park,
+  // 95 ms in one block at a thousand parks.
+  return mapInSlices(r.rows, (row) => ({
     park: row.park,
     lastHeartbeatAt: row.received_at?.toISOString() ?? null,
     version: row.version,

@@ -7,7 +7,6 @@ import {
   dropDetailSchema,
   dropListSchema,
   failureListSchema,
-  fleetOverviewSchema,
   jobRunListSchema,
   parkDetailSchema,
   queueStatusSchema,
@@ -38,7 +37,9 @@ import { router, userProcedure } from '../trpc.ts';
  * change every role may make: requesting a report.
  */
 export const dashboardRouter = router({
-  fleet: userProcedure.output(fleetOverviewSchema).query(({ ctx }) => ctx.fleet.get()),
+  // Checked against fleetOverviewSchema park by park as the snapshot is computed
+  // (fleet-overview.ts), not on every call: at a thousand parks that took 19-42 ms a call.
+  fleet: userProcedure.query(({ ctx }) => ctx.fleet.get()),
   park: userProcedure
     .input(parkInputSchema)
     .output(parkDetailSchema)
