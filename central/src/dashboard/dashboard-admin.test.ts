@@ -371,6 +371,12 @@ describe('parks: tokens, disable, delete', () => {
       disabled: true,
       attention: ['disabled'],
     });
+    // The park page and the park pickers say so too.
+    const page = await viewer.client.dashboard.park.query({ park: 'quiet' });
+    expect(page.attention).toEqual(['disabled']);
+    const { parks } = await viewer.client.dashboard.parks.query();
+    expect(parks.find((p) => p.id === 'quiet')).toMatchObject({ disabled: true });
+    expect(parks.filter((p) => p.disabled).map((p) => p.id)).toEqual(['quiet']);
     const rules = await viewer.client.dashboard.reportRules.query();
     expect(rules.rules.find((r) => r.id === rule.id)).toMatchObject({
       parkDisabled: true,

@@ -178,6 +178,14 @@ describe('dashboard read API', () => {
     expect(bravo?.today.byState.processed).toBe(1);
   });
 
+  it("parks: every park's name, zone and whether it is disabled, none of the fleet's figures", async () => {
+    const { parks } = await viewer.client.dashboard.parks.query();
+    expect(parks).toEqual([
+      { id: 'alpha', name: 'ALPHA', timezone: 'Europe/Rome', disabled: false },
+      { id: 'bravo', name: 'BRAVO', timezone: 'Europe/Rome', disabled: false },
+    ]);
+  });
+
   it('park: rides, drops per park-local day by state, agent and token metadata', async () => {
     const park = await viewer.client.dashboard.park.query({ park: 'alpha', days: 7 });
     expect(park.park).toMatchObject({ id: 'alpha', name: 'ALPHA', timezone: 'Europe/Rome' });
@@ -189,6 +197,12 @@ describe('dashboard read API', () => {
     expect(park.dropsByDay.slice(0, -1).every((d) => d.drops === 0)).toBe(true);
     expect(park.tokens).toHaveLength(1);
     expect(JSON.stringify(park)).not.toMatch(/[0-9a-f]{64}/);
+    // What needs a person, as the fleet page says it for the same park.
+    const fleet = await viewer.client.dashboard.fleet.query();
+    const inFleet = fleet.parks.find((p) => p.id === 'alpha');
+    expect(park.failedNow).toBe(1);
+    expect(park.attention).toEqual(['failed_drops', 'quarantined_today']);
+    expect(park.attention).toEqual(inFleet?.attention);
     const missing = await failure(viewer.client.dashboard.park.query({ park: 'nowhere' }));
     expect(missing.code).toBe('NOT_FOUND');
   });

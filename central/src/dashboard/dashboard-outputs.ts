@@ -63,6 +63,11 @@ export const ATTENTION = [
   'rides_paused',
 ] as const;
 
+/** Every park's name and zone: what forms and pickers need, without the fleet page's figures. */
+export const parkListSchema = z.strictObject({
+  parks: z.array(z.strictObject({ id: text, name: text, timezone: text, disabled: z.boolean() })),
+});
+
 export const fleetOverviewSchema = z.strictObject({
   generatedAt: text,
   parks: z.array(
@@ -122,6 +127,10 @@ export const parkDetailSchema = z.strictObject({
   ),
   /** The park has drops or reports: it can be disabled, but not deleted. */
   hasData: z.boolean(),
+  /** Live drops (not replaced by a revision) that failed at central. */
+  failedNow: count,
+  /** Why the park needs a person, as the fleet page says it. */
+  attention: z.array(z.enum(ATTENTION)),
 });
 
 export const rideDetailSchema = z.strictObject({

@@ -90,6 +90,7 @@ export type Attention = (typeof out.ATTENTION)[number];
 export type FailureView = z.infer<typeof out.failureViewSchema>;
 export type ReportRuleView = z.infer<typeof out.reportRuleViewSchema>;
 export type ReportRuleList = z.infer<typeof out.reportRuleListSchema>;
+export type ParkList = z.infer<typeof out.parkListSchema>;
 export type FleetOverview = z.infer<typeof out.fleetOverviewSchema>;
 /** One park in the fleet overview. */
 export type FleetPark = FleetOverview['parks'][number];

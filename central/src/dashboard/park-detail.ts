@@ -3,6 +3,7 @@ import { parkAgentHealth } from '../agents/heartbeat-store.ts';
 import { DomainError } from '../domain-error.ts';
 import { rideAvailability } from '../reports/figures/ride-availability.ts';
 import { agentView } from './agent-view.ts';
+import { attentionOf } from './attention.ts';
 import {
   emptyByState,
   type BatchState,
@@ -85,7 +86,7 @@ export async function parkDetail(
   const days = parkLocalDays(tz, input.days, nowMs);
   const today = days.at(-1);
   if (!today) throw new Error('parkLocalDays gave no day');
-  const [rides, drops, tokens, health, hours, data] = await Promise.all([
+  const [rides, drops, tokens, health, hours, data, failed] = await Promise.all([
     pool.query<{
       id: string;
       name: string;
@@ -138,11 +139,17 @@ export async function parkDetail(
                 ORDER BY requested_at LIMIT 1) IS NOT NULL AS has`,
       [park.id],
     ),
+    pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM batches
+        WHERE park_id = $1 AND state = 'failed' AND superseded_by IS NULL`,
+      [park.id],
+    ),
   ]);
   const agent = agentView(
     health.find((h) => h.park === park.id),
     nowMs,
   );
+  const failedNow = failed.rows[0]?.n ?? 0;
   const byDay = new Map<string, ParkDetail['dropsByDay'][number]>();
   for (const row of drops.rows) {
     const day = byDay.get(row.date) ?? { date: row.date, drops: 0, byState: emptyByState() };
@@ -182,5 +189,12 @@ export async function parkDetail(
       revokedAt: t.revoked_at?.toISOString() ?? null,
     })),
     hasData: data.rows[0]?.has ?? false,
+    failedNow,
+    attention: attentionOf({
+      disabled: park.disabled_at !== null,
+      agent,
+      failedNow,
+      quarantinedToday: byDay.get(today.date)?.byState.quarantined ?? 0,
+    }),
   };
 }

@@ -3,6 +3,7 @@ import { dropDetail } from '../dashboard/drop-detail.ts';
 import { dropList } from '../dashboard/drop-list.ts';
 import { failureList } from '../dashboard/failure-list.ts';
 import { fleetOverview } from '../dashboard/fleet-overview.ts';
+import { parkList } from '../dashboard/park-list.ts';
 import { jobRunList } from '../dashboard/job-run-list.ts';
 import { parkDetail } from '../dashboard/park-detail.ts';
 import { queueStatus } from '../dashboard/queue-status.ts';
@@ -56,6 +57,7 @@ export function everyRead(t: ReadTargets): NamedRead[] {
   });
   return [
     read('dashboard.fleet', (p) => fleetOverview(p, SILENT_AFTER_MS, t.nowMs)),
+    read('dashboard.parks', (p) => parkList(p)),
     read('dashboard.park', (p) =>
       parkDetail(p, parkInputSchema.parse({ park: t.park.id }), SILENT_AFTER_MS, t.nowMs),
     ),

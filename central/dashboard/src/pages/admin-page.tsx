@@ -124,10 +124,10 @@ export function AdminPage(props: { viewer: Viewer }) {
 }
 
 function Admin(props: { viewer: Viewer }) {
-  const fleet = usePoll(() => api.dashboard.fleet.query(), 'fleet');
+  const parkList = usePoll(() => api.dashboard.parks.query(), 'parks');
   const [selected, setSelected] = useState('');
   const [token, setToken] = useState<{ park: string; token: string } | null>(null);
-  const parks = fleet.data?.parks ?? [];
+  const parks = parkList.data?.parks ?? [];
   const current = parks.some((p) => p.id === selected) ? selected : (parks[0]?.id ?? '');
   return (
     <Page
@@ -138,7 +138,7 @@ function Admin(props: { viewer: Viewer }) {
         </Link>
       }
     >
-      <ErrorBanner error={fleet.error} />
+      <ErrorBanner error={parkList.error} />
       <Card title="Roles" label="Roles">
         <ul className="problem-list">
           <li>
@@ -156,7 +156,7 @@ function Admin(props: { viewer: Viewer }) {
         onCreated={(park, t) => {
           setToken({ park, token: t });
           setSelected(park);
-          fleet.reload();
+          parkList.reload();
         }}
       />
       <Card title="Parks, rides and tokens" label="Parks, rides and tokens">
@@ -181,7 +181,7 @@ function Admin(props: { viewer: Viewer }) {
               onToken={(p, t) => setToken({ park: p, token: t })}
               onDeleted={() => {
                 setSelected('');
-                fleet.reload();
+                parkList.reload();
               }}
             />
           </>

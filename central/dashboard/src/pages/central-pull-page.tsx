@@ -29,23 +29,19 @@ type Source = Outputs['centralPull']['list']['rides'][number];
 export function CentralPullPage(props: { viewer: Viewer }) {
   const admin = props.viewer.role === 'admin';
   const list = usePoll(() => api.centralPull.list.query({}), 'central-pull');
-  const fleet = usePoll(() => api.dashboard.fleet.query(), 'fleet');
+  const parkList = usePoll(() => api.dashboard.parks.query(), 'parks');
   const [selected, setSelected] = useState<string | null>(null);
   const [editing, setEditing] = useState<Source | null>(null);
   const rides = list.data?.rides ?? [];
   const keyOf = (s: { park: string; ride: string }) => `${s.park}/${s.ride}`;
   const current = rides.find((s) => keyOf(s) === selected) ?? rides[0];
-  const parks = (fleet.data?.parks ?? []).map((p) => ({
-    id: p.id,
-    name: p.name,
-    timezone: p.timezone,
-  }));
+  const parks = parkList.data?.parks ?? [];
   return (
     <Page
       title="Central pull"
       note="Each ride is fed by the park app (it uploads) or by central pull (central downloads from the park gateway on the ride's schedule). The same drop by both paths is stored once."
     >
-      <ErrorBanner error={list.error ?? fleet.error} />
+      <ErrorBanner error={list.error ?? parkList.error} />
       {list.data?.problem ? (
         <Banner tone="error" title="Central pull is stopped">
           {list.data.problem}

@@ -26,7 +26,7 @@ import { Link, to } from '../router.tsx';
 type ParkDetail = Outputs['dashboard']['park'];
 
 /** The park-side problems of a park in sentences, with the freshness of what the agent said. */
-function ParkSideProblems(props: { d: ParkDetail; failedNow: number }) {
+function ParkSideProblems(props: { d: ParkDetail }) {
   const { agent } = props.d;
   const rides = agent.rides ?? [];
   const problems = rides.filter((r) => r.state === 'failing' || r.state === 'paused');
@@ -45,8 +45,8 @@ function ParkSideProblems(props: { d: ParkDetail; failedNow: number }) {
       `${count(agent.quarantinedDrops ?? 0, 'drop')} quarantined at the park (${freshness(agent)}): the agent found them invalid and keeps them aside; the technician sees why in the park app.`,
     );
   }
-  if (props.failedNow > 0) {
-    items.push(`${count(props.failedNow, 'drop')} failed at central: see Latest drops below.`);
+  if (props.d.failedNow > 0) {
+    items.push(`${count(props.d.failedNow, 'drop')} failed at central: see Latest drops below.`);
   }
   if (items.length === 0 && problems.length === 0) return null;
   return (
@@ -97,10 +97,8 @@ export function ParkPage(props: { park: string }) {
   const { park } = props;
   const detail = usePoll(() => api.dashboard.park.query({ park, days: 14 }), `park:${park}`);
   const drops = usePoll(() => api.dashboard.drops.query({ park, limit: 15 }), `park-drops:${park}`);
-  const fleet = usePoll(() => api.dashboard.fleet.query(), 'fleet');
   const d = detail.data;
   const tz = d?.park.timezone ?? 'UTC';
-  const inFleet = fleet.data?.parks.find((p) => p.id === park);
   return (
     <Page
       title={d ? d.park.name : park}
@@ -124,16 +122,16 @@ export function ParkPage(props: { park: string }) {
               its report schedules do not fire. An admin enables it again under Admin.
             </p>
           ) : null}
-          {inFleet && inFleet.attention.length > 0 ? (
+          {d.attention.length > 0 ? (
             <p className="badges" aria-label="Status">
-              {inFleet.attention.map((a) => (
+              {d.attention.map((a) => (
                 <Badge key={a} tone={ATTENTION_WORDS[a].tone}>
                   {ATTENTION_WORDS[a].word}
                 </Badge>
               ))}
             </p>
           ) : null}
-          <ParkSideProblems d={d} failedNow={inFleet?.failedNow ?? 0} />
+          <ParkSideProblems d={d} />
           <Stats>
             <Stat
               label="Agent"

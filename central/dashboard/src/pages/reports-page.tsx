@@ -17,16 +17,16 @@ import { ReportRules } from './report-rules.tsx';
 
 export function ReportsPage(props: { viewer: Viewer }) {
   const reports = usePoll(() => api.dashboard.reports.query({ limit: 50 }), 'reports');
-  const fleet = usePoll(() => api.dashboard.fleet.query(), 'fleet');
+  const parkList = usePoll(() => api.dashboard.parks.query(), 'parks');
   const list = reports.data?.reports;
-  const parks = fleet.data?.parks ?? [];
+  const parks = parkList.data?.parks ?? [];
   return (
     <Page
       title="Reports"
       note="Periods are shown in each park's time zone: a day is 00:00–24:00 on the park's clock."
     >
-      <ErrorBanner error={reports.error ?? fleet.error} />
-      {fleet.data ? <ReportRequestForm parks={parks} done={reports.reload} /> : null}
+      <ErrorBanner error={reports.error ?? parkList.error} />
+      {parkList.data ? <ReportRequestForm parks={parks} done={reports.reload} /> : null}
       {!list ? (
         <Loading />
       ) : list.length === 0 ? (
@@ -82,7 +82,7 @@ export function ReportsPage(props: { viewer: Viewer }) {
         </Table>
       )}
       <h2>Schedules</h2>
-      {fleet.data ? (
+      {parkList.data ? (
         <ReportRules admin={props.viewer.role === 'admin'} parks={parks} />
       ) : (
         <Loading />

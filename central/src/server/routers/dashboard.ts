@@ -9,6 +9,7 @@ import {
   failureListSchema,
   jobRunListSchema,
   parkDetailSchema,
+  parkListSchema,
   queueStatusSchema,
   reportListSchema,
   reportRuleListSchema,
@@ -27,6 +28,7 @@ import { dropList } from '../../dashboard/drop-list.ts';
 import { failureList } from '../../dashboard/failure-list.ts';
 import { jobRunList } from '../../dashboard/job-run-list.ts';
 import { parkDetail } from '../../dashboard/park-detail.ts';
+import { parkList } from '../../dashboard/park-list.ts';
 import { queueStatus } from '../../dashboard/queue-status.ts';
 import { reportList } from '../../dashboard/report-list.ts';
 import { rideDetail } from '../../dashboard/ride-detail.ts';
@@ -40,6 +42,7 @@ export const dashboardRouter = router({
   // Checked against fleetOverviewSchema park by park as the snapshot is computed
   // (fleet-overview.ts), not on every call: at a thousand parks that took 19-42 ms a call.
   fleet: userProcedure.query(({ ctx }) => ctx.fleet.get()),
+  parks: userProcedure.output(parkListSchema).query(({ ctx }) => parkList(ctx.pool)),
   park: userProcedure
     .input(parkInputSchema)
     .output(parkDetailSchema)
