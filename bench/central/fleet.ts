@@ -4,7 +4,7 @@
  *
  *   node_modules/.bin/tsx bench/central/fleet.ts [--parks 1000] [--rides 20] [--full-parks 20]
  *     [--days 365] [--recent-days 2] [--samples 20] [--report-runs 3] [--workers 2]
- *     [--live-agents 200] [--live-rate 5.6] [--live-minutes 3] [--live-rate-hz 50]
+ *     [--live-agents 200] [--live-rate 5.6] [--live-minutes 3] [--live-rate-hz 50] [--live-viewers 5]
  *     [--skip-live] [--skip-dashboard] [--retention-days 0] [--keep] [--reuse] [--keep-logs DIR]
  *
  * 1. Seeds database `zra_fleet_bench` with central/src/testing/fleet-seed.ts (INSERT … SELECT
@@ -20,8 +20,9 @@
  *    (p50 / p95 / max), a park-month and a ride-year report end to end.
  * 5. Live ingest: `--live-agents` agents upload generated 50 Hz drops on an open-loop schedule
  *    adding up to `--live-rate` drops/s (5.6/s = 1,000 parks × 20 rides, one drop per ride-hour)
- *    for `--live-minutes`, sent as the agent sends them (bench/central/park-upload.ts); put
- *    and commit→processed latencies, queue depths, drain time.
+ *    for `--live-minutes`, sent as the agent sends them (bench/central/park-upload.ts), while
+ *    `--live-viewers` people keep the fleet page open (polled every 5 s); put and
+ *    commit→processed latencies, queue depths, the fleet page's time, drain time.
  *
  * `--keep-logs DIR` keeps the JSON logs of the API and the workers; with `BENCH_LOG_LEVEL=debug`
  * they hold each request's own time.
@@ -94,6 +95,7 @@ const { values: flags } = parseArgs({
     'live-rate': { type: 'string', default: '5.6' },
     'live-minutes': { type: 'string', default: '3' },
     'live-rate-hz': { type: 'string', default: '50' },
+    'live-viewers': { type: 'string', default: '5' },
     'skip-live': { type: 'boolean', default: false },
     'skip-dashboard': { type: 'boolean', default: false },
     'retention-days': { type: 'string', default: '0' },
@@ -119,6 +121,7 @@ const LIVE_AGENTS = Math.min(num('live-agents'), PARKS - FULL);
 const LIVE_RATE = num('live-rate');
 const LIVE_SECONDS = num('live-minutes') * 60;
 const LIVE_HZ = num('live-rate-hz');
+const LIVE_VIEWERS = num('live-viewers');
 const LIVE_GAP_H = 24;
 const rideYears = (PARKS * RIDES * RECENT + FULL * RIDES * (DAYS - RECENT)) / 365;
 
@@ -417,8 +420,15 @@ async function main(): Promise<void> {
       // The simulated agents are this process: their collector must not take the API's cores.
       setHeapGrowth();
       const cpuLive = machineCpu();
-      const live = await runLiveIngest(central.url, pool, login, agents, drops, LIVE_RATE, (l) =>
-        say(l),
+      const live = await runLiveIngest(
+        central.url,
+        pool,
+        login,
+        agents,
+        drops,
+        LIVE_RATE,
+        LIVE_VIEWERS,
+        (l) => say(l),
       );
       rmSync(dropDir, { recursive: true, force: true });
       const depths = live.queueSamples.map((s) => s.postprocess);
@@ -451,6 +461,11 @@ async function main(): Promise<void> {
       if (qms.length > 0) {
         say(
           `| dashboard.queues during ingest | p50 ${ms(median(qms))}, p95 ${ms(percentile(qms, 0.95))} |`,
+        );
+      }
+      if (live.fleetCalls.length > 0) {
+        say(
+          `| dashboard.fleet during ingest (${LIVE_VIEWERS} viewers, ${live.fleetCalls.length} calls) | p50 ${ms(median(live.fleetCalls))}, p95 ${ms(percentile(live.fleetCalls, 0.95))} |`,
         );
       }
     }

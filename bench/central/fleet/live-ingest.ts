@@ -11,6 +11,8 @@ import { uploadToCentral } from '../park-upload.ts';
 const HOUR = 3_600_000;
 // The agent's default chunk size: a drop up to this size is sent whole, in one request.
 const CHUNK = 4 * 1024 * 1024;
+/** How often the dashboard polls a page (central/dashboard/src/app.tsx). */
+const POLL_MS = 5000;
 
 /** One simulated park agent: its park, token and time zone, and the rides it sends. */
 export interface LiveAgent {
@@ -123,6 +125,8 @@ export interface LiveResult {
   /** How late agents started a drop behind their schedule (their previous upload still ran). */
   lateP99: number;
   queueSamples: { atS: number; postprocess: number; outbox: number; running: number; ms: number }[];
+  /** Each `dashboard.fleet` call of the simulated viewers, in ms. */
+  fleetCalls: number[];
   failed: number;
 }
 
@@ -132,7 +136,9 @@ export interface LiveResult {
  * seconds), as the agent sends them (whole in one request up to 4 MiB, as 50 Hz drops are;
  * larger ones as begin, chunks and commit); an agent still busy with its previous drop
  * starts late (counted). Queue depths and the outbox are read through the dashboard every
- * 5 s. After the last commit it waits until every drop is processed.
+ * 5 s, and `viewers` signed-in people keep the fleet page open (`dashboard.fleet` every 5 s
+ * each, as the dashboard polls, their phases spread). After the last commit it waits until
+ * every drop is processed.
  */
 export async function runLiveIngest(
   url: string,
@@ -141,6 +147,7 @@ export async function runLiveIngest(
   agents: LiveAgent[],
   drops: Map<string, Drop[]>,
   ratePerS: number,
+  viewers: number,
   say: (line: string) => void,
 ): Promise<LiveResult> {
   const perAgent = Math.min(...agents.map((a) => drops.get(a.park)?.length ?? 0));
@@ -166,6 +173,23 @@ export async function runLiveIngest(
       await new Promise((r) => setTimeout(r, 5000));
     }
   })();
+  const fleetCalls: number[] = [];
+  const watchers: ReturnType<typeof createDashboardClient>[] = [];
+  // One after another: central hashes one password at a time and refuses a crowd of sign-ins.
+  for (let v = 0; v < viewers; v++) {
+    const viewer = createDashboardClient(url);
+    await viewer.login(login.username, login.password);
+    watchers.push(viewer);
+  }
+  const watching = watchers.map(async (viewer, v) => {
+    await new Promise((r) => setTimeout(r, (v * POLL_MS) / viewers));
+    while (sampling) {
+      const t = performance.now();
+      await viewer.client.dashboard.fleet.query();
+      fleetCalls.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  });
   const commits: number[] = [];
   const sends: number[] = [];
   const late: number[] = [];
@@ -212,6 +236,7 @@ export async function runLiveIngest(
   }
   sampling = false;
   await sampler;
+  await Promise.all(watching);
   const drainS = (performance.now() - started) / 1000 - seconds;
   const toProcessed = rows.map((b) => b.to_processed_ms).filter((v): v is number => v !== null);
   const inWindow = rows.filter(
@@ -233,6 +258,7 @@ export async function runLiveIngest(
     toProcessedP99: percentile(toProcessed, 0.99),
     lateP99: percentile(late, 0.99),
     queueSamples: samples,
+    fleetCalls,
     failed: rows.filter((b) => b.state === 'failed').length,
   };
 }
