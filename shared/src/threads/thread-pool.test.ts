@@ -11,6 +11,7 @@ const pools: ThreadPool<string, { echoed: string }>[] = [];
 
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
+  delete process.env.ZRA_THREAD_MARKER;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
