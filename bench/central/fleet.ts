@@ -173,7 +173,10 @@ async function main(): Promise<void> {
     if ((seeded.rows[0]?.n ?? 0) === 0) {
       say('Seeding (time order, indexes built after the load)…');
       const t = performance.now();
-      const summary = await seedFleet(pool, {
+      // Its own pool without the client's read timeout: a round of a thousand parks outlasts
+      // it on a busy machine (the seed sets the server's statement timeout to 0 itself).
+      const bulkPool = new pg.Pool({ connectionString: url, max: 1 });
+      const summary = await seedFleet(bulkPool, {
         parks: PARKS,
         ridesPerPark: RIDES,
         fullParks: FULL,
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
         bulk: true,
         daysPerRound: 7,
         progress: (line) => say(`  ${line}`),
-      });
+      }).finally(() => bulkPool.end());
       const load = (performance.now() - t) / 1000;
       const v = performance.now();
       await unlimited(url, 'VACUUM ANALYZE');
