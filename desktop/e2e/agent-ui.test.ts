@@ -483,7 +483,9 @@ describe(`the park agent UI, in a browser in ${BROWSER_ZONE}, for a park in Rome
     const fleet = await hq.client.dashboard.fleet.query();
     const park = fleet.parks.find((p) => p.id === PARK);
     expect(park?.attention).toContain('rides_failing');
-    expect(park?.agent.rides?.find((r) => r.id === 'wild-mouse')).toMatchObject({
+    expect(park?.agent.rideCounts?.failing).toBe(1);
+    const parkPage = await hq.client.dashboard.park.query({ park: PARK });
+    expect(parkPage.agent.rides?.find((r) => r.id === 'wild-mouse')).toMatchObject({
       state: 'failing',
     });
 

@@ -2,7 +2,9 @@ import { ago, Badge, count } from '@zra/ui';
 import type { Outputs } from './api.ts';
 import { RIDE_STATE_WORDS } from './labels.ts';
 
-type Agent = Outputs['dashboard']['fleet']['parks'][number]['agent'];
+type FleetAgent = Outputs['dashboard']['fleet']['parks'][number]['agent'];
+/** What the fleet page's agent and the park page's have in common (rides counted or listed). */
+type Agent = Omit<FleetAgent, 'rideCounts'>;
 
 /** What the agent's state means for a person, worst first. */
 export function AgentState(props: { agent: Agent }) {
@@ -40,14 +42,12 @@ function durationShort(s: number): string {
 }
 
 /** The rides at the park in one phrase: "2 of 3 failing", "all 3 pulling", "not reported". */
-export function ridesAtParkText(agent: Agent): string {
-  const rides = agent.rides;
+export function ridesAtParkText(agent: FleetAgent): string {
+  const rides = agent.rideCounts;
   if (agent.lastHeartbeatAt === null) return '—';
   if (rides === null) return 'not reported by this agent';
-  if (rides.length === 0) return 'no rides configured';
-  const failing = rides.filter((r) => r.state === 'failing').length;
-  const paused = rides.filter((r) => r.state === 'paused').length;
-  if (failing > 0) return `${failing} of ${count(rides.length, 'ride')} failing`;
-  if (paused > 0) return `${paused} of ${count(rides.length, 'ride')} paused`;
-  return `all ${count(rides.length, 'ride')} ${RIDE_STATE_WORDS.ok.word}`;
+  if (rides.total === 0) return 'no rides configured';
+  if (rides.failing > 0) return `${rides.failing} of ${count(rides.total, 'ride')} failing`;
+  if (rides.paused > 0) return `${rides.paused} of ${count(rides.total, 'ride')} paused`;
+  return `all ${count(rides.total, 'ride')} ${RIDE_STATE_WORDS.ok.word}`;
 }

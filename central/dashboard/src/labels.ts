@@ -4,7 +4,7 @@ import type { Outputs } from './api.ts';
 type FleetPark = Outputs['dashboard']['fleet']['parks'][number];
 export type Attention = FleetPark['attention'][number];
 export type Fixer = NonNullable<Outputs['dashboard']['drop']['failure']>['fixer'];
-export type RideAtPark = NonNullable<FleetPark['agent']['rides']>[number];
+export type RideAtPark = NonNullable<Outputs['dashboard']['park']['agent']['rides']>[number];
 
 /** Each reason a park needs a person, as a badge word and its tone. */
 export const ATTENTION_WORDS: Record<Attention, { word: string; tone: Tone }> = {

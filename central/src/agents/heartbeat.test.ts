@@ -8,8 +8,9 @@ import {
   type TestEnvironment,
 } from '../testing/test-central.ts';
 import type { AppRouter } from '../server/router.ts';
-import type { HeartbeatInput } from './heartbeat-schemas.ts';
-import { isGrowing, parkAgentHealth } from './heartbeat-store.ts';
+import type { HeartbeatInput, RideReport } from './heartbeat-schemas.ts';
+import { rideAtPark, rideCountsOf } from '../dashboard/agent-view.ts';
+import { fleetAgentHealth, isGrowing, parkAgentHealth } from './heartbeat-store.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -138,5 +139,47 @@ describe('agent heartbeat', () => {
     expect(text).toContain('zra_park_backlog_growing{park="beta"} 1');
     expect(text).toContain('zra_park_backlog_drops{park="beta"} 3');
     expect(text).toMatch(/zra_park_backlog_oldest_seconds\{park="beta"\} [1-9]/);
+  });
+
+  it("counts each park's rides in PostgreSQL as the dashboard's rule counts the list", async () => {
+    const ride = (id: string, r: Partial<RideReport>): RideReport => ({
+      id,
+      lastPullAt: '2026-12-02T10:00:00Z',
+      lastSuccessAt: '2026-12-02T10:00:00Z',
+      lastError: null,
+      pausedReason: null,
+      hostKeyChanged: false,
+      ...r,
+    });
+    await send('alpha', {
+      ...heartbeat(0),
+      rides: [
+        ride('ok-1', {}),
+        ride('never-1', { lastPullAt: null, lastSuccessAt: null }),
+        ride('error-1', { lastError: 'the gateway does not answer' }),
+        ride('key-1', { hostKeyChanged: true, pausedReason: 'the buffer is full' }),
+        ride('paused-1', { pausedReason: 'the buffer is full' }),
+        ride('paused-2', { pausedReason: 'the buffer is full' }),
+        ride('both-1', { lastError: 'login refused', pausedReason: 'the buffer is full' }),
+        // A blank sentence is no sentence (the schema trims it to nothing).
+        ride('blank-1', { lastError: '  ', pausedReason: ' ' }),
+      ],
+    });
+    const listed = await parkAgentHealth(env.pool, TEN_MINUTES);
+    const counted = await fleetAgentHealth(env.pool, TEN_MINUTES);
+    expect(counted.map((h) => h.park)).toEqual(listed.map((h) => h.park));
+    for (const [i, h] of listed.entries()) {
+      const { rides, ...figures } = h;
+      const { rideCounts, ...same } = counted[i] ?? { rideCounts: undefined };
+      expect(same).toEqual(figures);
+      expect(rideCounts).toEqual(rideCountsOf(rides ? rides.map(rideAtPark) : null));
+    }
+    expect(counted.find((h) => h.park === 'alpha')?.rideCounts).toEqual({
+      total: 8,
+      failing: 3,
+      paused: 2,
+    });
+    // An agent that does not report its rides: not reported, never "none failing".
+    expect(counted.find((h) => h.park === 'beta')?.rideCounts).toBeNull();
   });
 });

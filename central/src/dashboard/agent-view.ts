@@ -1,6 +1,10 @@
 import type { RideReport } from '../agents/heartbeat-schemas.ts';
-import type { ParkAgentHealth } from '../agents/heartbeat-store.ts';
-import type { AgentView, RideAtPark } from './dashboard-schemas.ts';
+import type {
+  AgentHealthFigures,
+  FleetAgentHealth,
+  ParkAgentHealth,
+} from '../agents/heartbeat-store.ts';
+import type { AgentView, FleetAgentView, RideAtPark, RideCounts } from './dashboard-schemas.ts';
 
 /** One ride's pulling in the dashboard's terms: failing beats paused beats fine. */
 export function rideAtPark(r: RideReport): RideAtPark {
@@ -47,6 +51,33 @@ export function rideAtPark(r: RideReport): RideAtPark {
  * Every figure is as of `lastHeartbeatAt`: a silent agent's backlog is the last one known.
  */
 export function agentView(h: ParkAgentHealth | undefined, now = Date.now()): AgentView {
+  return { ...figures(h, now), rides: h?.rides ? h.rides.map(rideAtPark) : null };
+}
+
+/** The fleet page's view of a park's agent: {@link agentView} with the rides counted. */
+export function fleetAgentView(h: FleetAgentHealth | undefined, now = Date.now()): FleetAgentView {
+  return { ...figures(h, now), rideCounts: h?.rideCounts ?? null };
+}
+
+/** A park page's agent counted as the fleet page counts it (for its attention flags). */
+export function withRideCounts(view: AgentView): FleetAgentView {
+  const { rides, ...rest } = view;
+  return { ...rest, rideCounts: rideCountsOf(rides) };
+}
+
+/** The rides by state, as the fleet page and the attention flags count them. */
+export function rideCountsOf(rides: RideAtPark[] | null): RideCounts | null {
+  if (rides === null) return null;
+  let failing = 0;
+  let paused = 0;
+  for (const r of rides) {
+    if (r.state === 'failing') failing += 1;
+    else if (r.state === 'paused') paused += 1;
+  }
+  return { total: rides.length, failing, paused };
+}
+
+function figures(h: AgentHealthFigures | undefined, now: number): Omit<AgentView, 'rides'> {
   return {
     lastHeartbeatAt: h?.lastHeartbeatAt ?? null,
     version: h?.version ?? null,
@@ -65,7 +96,6 @@ export function agentView(h: ParkAgentHealth | undefined, now = Date.now()): Age
     offlineSince: h?.offlineSince ?? null,
     silent: h?.silent ?? true,
     backlogGrowing: h?.backlogGrowing ?? false,
-    rides: h?.rides ? h.rides.map(rideAtPark) : null,
     quarantinedDrops: h?.quarantinedDrops ?? null,
     quarantineLatestAt: h?.quarantineLatestAt ?? null,
   };

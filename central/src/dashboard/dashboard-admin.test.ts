@@ -139,18 +139,22 @@ describe('park-side problems from the heartbeat', () => {
     const rome = fleet.parks.find((p) => p.id === 'rome');
     expect(rome?.attention).toEqual(['rides_failing', 'quarantined_at_park', 'rides_paused']);
     expect(rome?.agent.quarantinedDrops).toBe(2);
-    expect(rome?.agent.rides?.map((r) => [r.id, r.state])).toEqual([
+    // The fleet page counts the rides; the park page lists them with the agent's words.
+    expect(rome?.agent.rideCounts).toEqual({ total: 3, failing: 2, paused: 1 });
+    const page = await viewer.client.dashboard.park.query({ park: 'rome' });
+    expect(page.agent.rides?.map((r) => [r.id, r.state])).toEqual([
       ['revolution-1', 'failing'],
       ['wave-2', 'paused'],
       ['tower-3', 'failing'],
     ]);
     // The agent's text is one line when shown.
-    expect(rome?.agent.rides?.[0]?.problem).toBe(
+    expect(page.agent.rides?.[0]?.problem).toBe(
       'the gateway 10.0.0.7:22 does not answer: check its power and cable',
     );
-    expect(rome?.agent.rides?.[2]?.problem).toContain('host key');
+    expect(page.agent.rides?.[2]?.problem).toContain('host key');
+    expect(page.attention).toEqual(rome?.attention);
     const old = fleet.parks.find((p) => p.id === 'old');
-    expect(old?.agent).toMatchObject({ rides: null, quarantinedDrops: null, silent: false });
+    expect(old?.agent).toMatchObject({ rideCounts: null, quarantinedDrops: null, silent: false });
     expect(old?.attention).toEqual([]);
     const quiet = fleet.parks.find((p) => p.id === 'quiet');
     expect(quiet?.attention).toEqual(['never_heard']);

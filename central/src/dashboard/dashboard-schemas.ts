@@ -86,6 +86,9 @@ export function emptyByState(): ByState {
 /** The agent side of a park, from its latest heartbeat (null fields: never heard from). */
 export type AgentView = z.infer<typeof out.agentViewSchema>;
 export type RideAtPark = z.infer<typeof out.rideAtParkSchema>;
+export type RideCounts = z.infer<typeof out.rideCountsSchema>;
+/** The fleet page's agent: rides counted, not listed. */
+export type FleetAgentView = z.infer<typeof out.fleetAgentSchema>;
 export type Attention = (typeof out.ATTENTION)[number];
 export type FailureView = z.infer<typeof out.failureViewSchema>;
 export type ReportRuleView = z.infer<typeof out.reportRuleViewSchema>;

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { mapInSlices } from '@zra/shared';
-import { parkAgentHealth } from '../agents/heartbeat-store.ts';
+import { fleetAgentHealth } from '../agents/heartbeat-store.ts';
 import { rideAvailability } from '../reports/figures/ride-availability.ts';
-import { agentView } from './agent-view.ts';
+import { fleetAgentView } from './agent-view.ts';
 import { attentionOf } from './attention.ts';
 import { fleetOverviewSchema } from './dashboard-outputs.ts';
 import { emptyByState, type BatchState, type FleetOverview } from './dashboard-schemas.ts';
@@ -67,7 +67,7 @@ export async function fleetOverview(
         new Date(Math.max(nowMs, ...buckets.map((b) => b.end.getTime()))),
       ],
     ),
-    parkAgentHealth(pool, silentAfterMs),
+    fleetAgentHealth(pool, silentAfterMs),
     rideAvailability(pool, { buckets, ride: null }),
   ]);
   // Grouped by park once: looking each park up in the fleet's rows made this part quadratic
@@ -80,7 +80,7 @@ export async function fleetOverview(
   const checked = await mapInSlices(parks.rows, (p) => {
     const byState = emptyByState();
     for (const s of statesOf.get(p.id) ?? []) byState[s.state] = s.n;
-    const agent = agentView(healthOf.get(p.id), nowMs);
+    const agent = fleetAgentView(healthOf.get(p.id), nowMs);
     return fleetParkSchema.parse({
       id: p.id,
       name: p.name,

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { parkAgentHealth } from '../agents/heartbeat-store.ts';
 import { DomainError } from '../domain-error.ts';
 import { rideAvailability } from '../reports/figures/ride-availability.ts';
-import { agentView } from './agent-view.ts';
+import { agentView, withRideCounts } from './agent-view.ts';
 import { attentionOf } from './attention.ts';
 import {
   emptyByState,
@@ -192,7 +192,7 @@ export async function parkDetail(
     failedNow,
     attention: attentionOf({
       disabled: park.disabled_at !== null,
-      agent,
+      agent: withRideCounts(agent),
       failedNow,
       quarantinedToday: byDay.get(today.date)?.byState.quarantined ?? 0,
     }),

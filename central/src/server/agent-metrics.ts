@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { Gauge, type Registry } from 'prom-client';
-import { parkAgentHealth } from '../agents/heartbeat-store.ts';
+import { fleetAgentHealth } from '../agents/heartbeat-store.ts';
 import { oncePerScrape } from './once-per-scrape.ts';
 
 /**
@@ -9,7 +9,7 @@ import { oncePerScrape } from './once-per-scrape.ts';
  * behind them. One label value per park: a bounded set that operators create.
  */
 export function registerAgentMetrics(registry: Registry, pool: pg.Pool, silentAfterMs: number) {
-  const health = oncePerScrape(() => parkAgentHealth(pool, silentAfterMs));
+  const health = oncePerScrape(() => fleetAgentHealth(pool, silentAfterMs));
   const gauge = (
     name: string,
     help: string,
