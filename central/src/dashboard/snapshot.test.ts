@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.ts';
-import { createSnapshot } from './snapshot.ts';
+import { createSnapshot, KEEP_PER_COMPUTE } from './snapshot.ts';
 
 /**
  * A computation on a clock the test moves: each call is answered (or failed) by hand, after
@@ -36,7 +36,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe('createSnapshot', () => {
   it('answers a fresh snapshot at once, refreshes it in the background past half its age, and waits once it is too old', async () => {
     const { clock, calls, snapshot: s, finish } = controlled();
-    // None yet: two requests share one computation (2 s: fresh for min(10 s, 10 × 2 s)).
+    // None yet: two requests share one computation (2 s: fresh for min(10 s, KEEP_PER_COMPUTE × 2 s)).
     const a = s.get();
     const b = s.get();
     expect(calls).toHaveLength(1);
@@ -67,15 +67,15 @@ describe('createSnapshot', () => {
     expect(answered).toBe(3);
   });
 
-  it('keeps a cheap computation only ten times as long as it took', async () => {
+  it('keeps a cheap computation only KEEP_PER_COMPUTE times as long as it took', async () => {
     const { clock, calls, snapshot: s, finish } = controlled();
     const first = s.get();
-    finish(0, 1, 5); // 5 ms: fresh for 50 ms
+    finish(0, 1, 5); // 5 ms: fresh for 5 × KEEP_PER_COMPUTE ms
     expect(await first).toBe(1);
-    clock.t = 20;
+    clock.t = (5 * KEEP_PER_COMPUTE) / 2 - 10; // fresh, and not yet half its age
     expect(await s.get()).toBe(1);
     expect(calls).toHaveLength(1);
-    clock.t = 60; // 60 ms after it started: too old
+    clock.t = 5 * KEEP_PER_COMPUTE + 10; // 10 ms past that since it started: too old
     const second = s.get();
     expect(calls).toHaveLength(2);
     finish(1, 2, 5);

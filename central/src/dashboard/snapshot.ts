@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 
-/** A snapshot is kept at most this many times as long as it took to compute. */
-export const KEEP_PER_COMPUTE = 10;
+/**
+ * A snapshot is kept at most this many times as long as it took to compute: refreshed past half
+ * that, a watched page costs at most a twenty-fifth of a core per API replica. (At ten, a
+ * thousand parks' page, 0.2 s without its availability, was computed every second or two while
+ * five people watched, and the puts' tail grew with it.)
+ */
+export const KEEP_PER_COMPUTE = 50;
 
 /**
  * A read computed once and shared by everyone asking for a while: the fleet page, which at a
