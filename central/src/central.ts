@@ -24,6 +24,7 @@ import { startMaintenance } from './retention/maintenance.ts';
 import { startReportScheduler } from './scheduler/report-scheduler.ts';
 import { startDownloadScheduler } from './pull/download-scheduler.ts';
 import { fleetOverview } from './dashboard/fleet-overview.ts';
+import { keepAvailability } from './dashboard/fleet-availability.ts';
 import { createSnapshot } from './dashboard/snapshot.ts';
 import { startHttpServer } from './server/http-server.ts';
 import { createMetrics, type CentralMetrics } from './server/metrics.ts';
@@ -193,12 +194,14 @@ export async function startCentral(
       port: config.metricsPort ?? 0,
       allowedHosts: config.allowedHosts ?? [],
     });
+    const fleetAvailability = keepAvailability(config.fleetAvailabilityMs);
     http = await startHttpServer(
       {
         pool,
         fleet: createSnapshot({
           what: 'fleet page',
-          compute: () => fleetOverview(pool, config.heartbeatSilentMs),
+          compute: () =>
+            fleetOverview(pool, config.heartbeatSilentMs, Date.now(), fleetAvailability),
           freshMs: config.fleetSnapshotMs,
           log,
         }),

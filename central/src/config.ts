@@ -25,6 +25,8 @@ const HINTS: Record<string, string> = {
     "set RIDE_DAYS_PER_MIN to how many rides' year of days may be computed ahead of their first view each minute (0-600; 0 leaves it to the first view)",
   FLEET_SNAPSHOT_S:
     'set FLEET_SNAPSHOT_S to the seconds one computed fleet page may be shown to everyone asking (0-300; 0 computes it per request)',
+  FLEET_AVAILABILITY_S:
+    "set FLEET_AVAILABILITY_S to the seconds the fleet page's availability today may be kept (0-600; 0 counts it with every fleet page)",
   HEARTBEAT_SILENT_MIN:
     'set HEARTBEAT_SILENT_MIN to the minutes without a heartbeat after which a park counts as silent',
   ABANDONED_UPLOAD_H:
@@ -151,6 +153,7 @@ const fullEnvSchema = databaseEnvSchema.extend({
   SHUTDOWN_GRACE_S: z.coerce.number().int().min(0).max(3600).default(30),
   HEARTBEAT_SILENT_MIN: z.coerce.number().positive().max(10_080).default(10),
   FLEET_SNAPSHOT_S: z.coerce.number().min(0).max(300).default(10),
+  FLEET_AVAILABILITY_S: z.coerce.number().min(0).max(600).default(60),
   RIDE_DAYS_PER_MIN: z.coerce.number().int().min(0).max(600).default(4),
   ABANDONED_UPLOAD_H: z.coerce.number().positive().max(8_760).default(24),
   SESSION_TTL_H: z.coerce
@@ -277,6 +280,8 @@ export interface CentralConfig extends DatabaseConfig {
   heartbeatSilentMs: number;
   /** How long one computed fleet page is shown to everyone asking (dashboard/snapshot.ts). */
   fleetSnapshotMs: number;
+  /** How long the fleet page's availability today may be kept (dashboard/fleet-availability.ts). */
+  fleetAvailabilityMs: number;
   /** Rides per minute whose ride-page days are computed before anyone asks (maintenance). */
   rideDaysPerMinute: number;
   /** An upload not touched for this long is deleted (row and temp file). */
@@ -446,6 +451,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CentralConfig 
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     heartbeatSilentMs: e.HEARTBEAT_SILENT_MIN * 60_000,
     fleetSnapshotMs: e.FLEET_SNAPSHOT_S * 1000,
+    fleetAvailabilityMs: e.FLEET_AVAILABILITY_S * 1000,
     rideDaysPerMinute: e.RIDE_DAYS_PER_MIN,
     abandonedUploadMs: e.ABANDONED_UPLOAD_H * 3_600_000,
     sessionTtlMs: e.SESSION_TTL_H * 3_600_000,

@@ -82,6 +82,8 @@ export const parkListSchema = z.strictObject({
 
 export const fleetOverviewSchema = z.strictObject({
   generatedAt: text,
+  /** When today's availability was counted: it is kept longer than the rest (fleet-availability.ts). */
+  availabilityCountedAt: text,
   parks: z.array(
     z.strictObject({
       id: text,

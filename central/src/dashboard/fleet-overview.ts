@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import { mapInSlices } from '@zra/shared';
 import { fleetAgentHealth } from '../agents/heartbeat-store.ts';
-import { rideAvailability } from '../reports/figures/ride-availability.ts';
 import { fleetAgentView } from './agent-view.ts';
 import { attentionOf } from './attention.ts';
 import { fleetOverviewSchema } from './dashboard-outputs.ts';
+import { countAvailability, type AvailabilityKeeper } from './fleet-availability.ts';
+import { groupByPark } from './group-by-park.ts';
 import { emptyByState, type BatchState, type FleetOverview } from './dashboard-schemas.ts';
 import { availabilityOf } from './park-detail.ts';
 import { parkLocalDays, type LocalDay } from './park-local-days.ts';
@@ -13,12 +14,14 @@ import { parkLocalDays, type LocalDay } from './park-local-days.ts';
  * Every park at a glance: its agent (heartbeat, backlog age, silent / backlog-growing flags),
  * last upload, today's drops by state (park-local day; a drop a revision replaced is not
  * counted), today's availability by the counting rule, and current failures. A handful of
- * grouped queries, whatever the number of parks.
+ * grouped queries, whatever the number of parks. With `availability`, today's availability is
+ * the one it keeps (fleet-availability.ts), else counted now.
  */
 export async function fleetOverview(
   pool: pg.Pool,
   silentAfterMs: number,
   nowMs = Date.now(),
+  availability?: AvailabilityKeeper,
 ): Promise<FleetOverview> {
   const parks = await pool.query<{
     id: string;
@@ -49,7 +52,7 @@ export async function fleetOverview(
     if (day) today.set(p.id, day);
   }
   const buckets = [...today].map(([park, d]) => ({ park, start: d.start, end: d.end }));
-  const [states, health, hours] = await Promise.all([
+  const [states, health, counted] = await Promise.all([
     pool.query<{ park_id: string; state: BatchState; n: number }>(
       // $4/$5 (earliest start, latest end) tell the planner that today is a sliver of the
       // batches; from the arrays alone it guesses a ninth and scans them all.
@@ -68,12 +71,9 @@ export async function fleetOverview(
       ],
     ),
     fleetAgentHealth(pool, silentAfterMs),
-    rideAvailability(pool, { buckets, ride: null }),
+    availability ? availability.today(pool, today, nowMs) : countAvailability(pool, today, nowMs),
   ]);
-  // Grouped by park once: looking each park up in the fleet's rows made this part quadratic
-  // (a thousand parks × twenty thousand ride rows).
   const statesOf = groupByPark(states.rows, (s) => s.park_id);
-  const hoursOf = groupByPark(hours, (h) => h.park);
   const healthOf = new Map(health.map((h) => [h.park, h]));
   // Each park checked against the answer's schema as it is made, in slices: tRPC's output check
   // of the whole answer took 19-42 ms in one block on every call, at a thousand parks.
@@ -92,7 +92,7 @@ export async function fleetOverview(
         date: today.get(p.id)?.date ?? '',
         drops: Object.values(byState).reduce((a, b) => a + b, 0),
         byState,
-        availability: availabilityOf(hoursOf.get(p.id) ?? []),
+        availability: availabilityOf(counted.hoursOf.get(p.id) ?? []),
       },
       failedNow: p.failed_now,
       disabled: p.disabled_at !== null,
@@ -104,19 +104,12 @@ export async function fleetOverview(
       }),
     });
   });
-  return { generatedAt: new Date(nowMs).toISOString(), parks: checked };
+  return {
+    generatedAt: new Date(nowMs).toISOString(),
+    availabilityCountedAt: counted.countedAt.toISOString(),
+    parks: checked,
+  };
 }
 
 /** One park of the answer, as docs/central.md promises it. */
 const fleetParkSchema = fleetOverviewSchema.shape.parks.element;
-
-function groupByPark<T>(rows: T[], parkOf: (row: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const row of rows) {
-    const park = parkOf(row);
-    const list = out.get(park);
-    if (list) list.push(row);
-    else out.set(park, [row]);
-  }
-  return out;
-}

@@ -63,5 +63,7 @@ describe('the shared fleet page (FLEET_SNAPSHOT_S)', () => {
     const fresh = await perRequest.client.dashboard.fleet.query();
     expect(fresh.parks.map((p) => p.id)).toEqual(['alpha', 'bravo']);
     expect(Date.parse(fresh.generatedAt)).toBeGreaterThan(Date.parse(first.generatedAt));
+    // Counted with the page (FLEET_AVAILABILITY_S 0 here), availability says so.
+    expect(fresh.availabilityCountedAt).toBe(fresh.generatedAt);
   });
 });

@@ -32,6 +32,7 @@ export function startCliProcess(
       DELIVERY_LIMIT: String(config.deliveryLimit),
       PARK_QUEUE_SHARE: String(config.parkQueueShare),
       FLEET_SNAPSHOT_S: String(config.fleetSnapshotMs / 1000),
+      FLEET_AVAILABILITY_S: String(config.fleetAvailabilityMs / 1000),
       // As for an in-process worker, no wait unless the test sets one: a test with no publisher
       // running leaves rows in the outbox that no wait would see published.
       WORKER_DRAIN_WAIT_S: String((config.workerDrainWaitMs ?? 0) / 1000),

@@ -59,6 +59,7 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     heartbeatSilentMs: 600_000,
     // Tests change the fleet and read it back at once; the shared snapshot has its own test.
     fleetSnapshotMs: 0,
+    fleetAvailabilityMs: 0,
     // Tests keep ride days themselves (ride-day-backfill.test.ts), not on a timer.
     rideDaysPerMinute: 0,
     abandonedUploadMs: 24 * 3_600_000,

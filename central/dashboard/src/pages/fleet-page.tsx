@@ -73,6 +73,8 @@ export function FleetPage() {
                 </th>
                 <th scope="col" className="num">
                   Availability today
+                  {/* Counted less often than the rest (FLEET_AVAILABILITY_S): say when. */}
+                  <div className="sub">counted {ago(data.availabilityCountedAt)}</div>
                 </th>
               </tr>
             </thead>
