@@ -43,8 +43,17 @@ export function FleetPage() {
       ) : (
         <>
           <Stats>
-            {/* One computed page is shared for a few seconds (FLEET_SNAPSHOT_S): say when. */}
-            <Stat label="Parks" value={parks.length} hint={`counted ${ago(data.generatedAt)}`} />
+            {/* One computed page is shared for a few seconds (FLEET_SNAPSHOT_S), and its
+                availability counted less often (FLEET_AVAILABILITY_S): say when. */}
+            <Stat
+              label="Parks"
+              value={parks.length}
+              hint={
+                data.availabilityCountedAt === data.generatedAt
+                  ? `counted ${ago(data.generatedAt)}`
+                  : `counted ${ago(data.generatedAt)}; availability ${ago(data.availabilityCountedAt)}`
+              }
+            />
             <Stat
               label="Needing attention"
               value={attention.length}
@@ -73,8 +82,6 @@ export function FleetPage() {
                 </th>
                 <th scope="col" className="num">
                   Availability today
-                  {/* Counted less often than the rest (FLEET_AVAILABILITY_S): say when. */}
-                  <div className="sub">counted {ago(data.availabilityCountedAt)}</div>
                 </th>
               </tr>
             </thead>
