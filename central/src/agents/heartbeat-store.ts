@@ -177,29 +177,25 @@ export async function fleetAgentHealth(
   pool: pg.Pool,
   silentAfterMs: number,
 ): Promise<FleetAgentHealth[]> {
-  const r = await pool.query<
-    FiguresRow & { rides_total: number | null; rides_failing: number; rides_paused: number }
-  >(
+  const r = await pool.query<FiguresRow & { ride_counts: number[] | null }>(
     healthSql(`
-      CASE WHEN jsonb_typeof(h.rides) = 'array' THEN jsonb_array_length(h.rides) END
-        AS rides_total,
-      (SELECT count(*)::int FROM jsonb_array_elements(
-          CASE WHEN jsonb_typeof(h.rides) = 'array' THEN h.rides ELSE '[]' END) x
-        WHERE x->>'hostKeyChanged' = 'true' OR coalesce(x->>'lastError', '') <> '')
-        AS rides_failing,
-      (SELECT count(*)::int FROM jsonb_array_elements(
-          CASE WHEN jsonb_typeof(h.rides) = 'array' THEN h.rides ELSE '[]' END) x
-        WHERE x->>'hostKeyChanged' IS DISTINCT FROM 'true' AND coalesce(x->>'lastError', '') = ''
-          AND coalesce(x->>'pausedReason', '') <> '') AS rides_paused`),
+      CASE WHEN jsonb_typeof(h.rides) = 'array' THEN (
+        SELECT ARRAY[count(*), count(*) FILTER (WHERE failing),
+                     count(*) FILTER (WHERE NOT failing AND paused)]::int[]
+          FROM (SELECT coalesce(x->>'hostKeyChanged' = 'true', false)
+                         OR coalesce(x->>'lastError', '') <> '' AS failing,
+                       coalesce(x->>'pausedReason', '') <> '' AS paused
+                  FROM jsonb_array_elements(h.rides) x) r)
+      END AS ride_counts`),
     [silentAfterMs, null],
   );
-  return r.rows.map((row) => ({
-    ...figuresOf(row),
-    rideCounts:
-      row.rides_total === null
-        ? null
-        : { total: row.rides_total, failing: row.rides_failing, paused: row.rides_paused },
-  }));
+  return r.rows.map((row) => {
+    const [total = 0, failing = 0, paused = 0] = row.ride_counts ?? [];
+    return {
+      ...figuresOf(row),
+      rideCounts: row.ride_counts === null ? null : { total, failing, paused },
+    };
+  });
 }
 
 /** The stored ride reports; a row that no longer parses counts as not reported. */

@@ -4,7 +4,7 @@ import { groupByPark } from './group-by-park.ts';
 import type { LocalDay } from './park-local-days.ts';
 
 /** Today's availability is kept at most this many times as long as counting it took. */
-export const AVAILABILITY_KEEP_PER_COMPUTE = 100;
+const AVAILABILITY_KEEP_PER_COMPUTE = 100;
 
 /** Each park's availability today, by park and ride, as of `countedAt`. */
 export interface FleetAvailability {
@@ -49,8 +49,7 @@ export function keepAvailability(keepMs: number): AvailabilityKeeper {
   };
 }
 
-/** Counted now, kept by nobody: the fleet page computed per request (tests, a CLI). */
-export async function countAvailability(
+async function countAvailability(
   pool: pg.Pool,
   today: Map<string, LocalDay>,
   nowMs: number,

@@ -4,7 +4,7 @@ import { fleetAgentHealth } from '../agents/heartbeat-store.ts';
 import { fleetAgentView } from './agent-view.ts';
 import { attentionOf } from './attention.ts';
 import { fleetOverviewSchema } from './dashboard-outputs.ts';
-import { countAvailability, type AvailabilityKeeper } from './fleet-availability.ts';
+import { keepAvailability, type AvailabilityKeeper } from './fleet-availability.ts';
 import { groupByPark } from './group-by-park.ts';
 import { emptyByState, type BatchState, type FleetOverview } from './dashboard-schemas.ts';
 import { availabilityOf } from './park-detail.ts';
@@ -14,14 +14,14 @@ import { parkLocalDays, type LocalDay } from './park-local-days.ts';
  * Every park at a glance: its agent (heartbeat, backlog age, silent / backlog-growing flags),
  * last upload, today's drops by state (park-local day; a drop a revision replaced is not
  * counted), today's availability by the counting rule, and current failures. A handful of
- * grouped queries, whatever the number of parks. With `availability`, today's availability is
- * the one it keeps (fleet-availability.ts), else counted now.
+ * grouped queries, whatever the number of parks. Today's availability is the one `availability`
+ * keeps (fleet-availability.ts); by default it is counted now.
  */
 export async function fleetOverview(
   pool: pg.Pool,
   silentAfterMs: number,
   nowMs = Date.now(),
-  availability?: AvailabilityKeeper,
+  availability: AvailabilityKeeper = keepAvailability(0),
 ): Promise<FleetOverview> {
   const parks = await pool.query<{
     id: string;
@@ -71,7 +71,7 @@ export async function fleetOverview(
       ],
     ),
     fleetAgentHealth(pool, silentAfterMs),
-    availability ? availability.today(pool, today, nowMs) : countAvailability(pool, today, nowMs),
+    availability.today(pool, today, nowMs),
   ]);
   const statesOf = groupByPark(states.rows, (s) => s.park_id);
   const healthOf = new Map(health.map((h) => [h.park, h]));
