@@ -677,6 +677,11 @@ describe(`central dashboard in a browser (browser zone ${BROWSER_ZONE})`, () => 
     await page.getByRole('button', { name: 'Disable park' }).click();
     await page.getByRole('button', { name: 'Yes, disable' }).click();
     await page.getByRole('button', { name: 'Enable park' }).waitFor();
+    // The picker says so at once, not at its next poll five seconds later.
+    await page
+      .getByLabel('Park', { exact: true })
+      .locator('option', { hasText: 'Foxtrot Park (foxtrot) — disabled' })
+      .waitFor({ state: 'attached', timeout: 1_500 });
     await shoot(page, 'admin');
     await page.getByRole('link', { name: 'Fleet', exact: true }).click();
     await page.locator('tr[data-park="foxtrot"]').getByText('disabled').waitFor();

@@ -179,6 +179,7 @@ function Admin(props: { viewer: Viewer }) {
               key={current}
               park={current}
               onToken={(p, t) => setToken({ park: p, token: t })}
+              onDisabledChanged={parkList.reload}
               onDeleted={() => {
                 setSelected('');
                 parkList.reload();

@@ -18,6 +18,8 @@ import { OpeningHoursFields, type OpeningHours } from './opening-hours-fields.ts
 export function ParkSettings(props: {
   park: string;
   onToken: (park: string, token: string) => void;
+  /** The park was disabled or enabled: lists that name it as such (the picker) reload now. */
+  onDisabledChanged: () => void;
   onDeleted: () => void;
 }) {
   const { park } = props;
@@ -170,7 +172,10 @@ export function ParkSettings(props: {
               : { question: `Disable ${d.park.name}? Its agent is refused.`, yes: 'Yes, disable' }
           }
           run={() => api.admin.setParkDisabled.mutate({ park, disabled: !d.park.disabledAt })}
-          done={detail.reload}
+          done={() => {
+            detail.reload();
+            props.onDisabledChanged();
+          }}
         />
         <ActionButton
           label="Delete park"
