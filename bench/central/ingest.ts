@@ -16,13 +16,15 @@
  * the local disk, so the ratio then also measures the object store.
  *
  *   node_modules/.bin/tsx bench/central/ingest.ts catch-up [--live-parks 16] [--live-drops 6]
- *     [--live-interval-ms 8000] [--backlog 150] [--workers 2] [--rate-hz 50]
+ *     [--live-interval-ms 8000] [--backlog 150] [--held 0] [--workers 2] [--rate-hz 50]
  *
  * `catch-up`: live parks each send a drop every interval (open loop, phases spread over the
  * interval) while W workers run; once without and once with one more park sending a week's
  * backlog as fast as it can (an agent back online). Prints the live parks' commit→processed
  * p50/p99 of both runs and their ratio (fairness: the target is ≤ 2×), and what the backlog
- * park got meanwhile.
+ * park got meanwhile. `--held N`: in both runs one more park has N drops committed earlier
+ * and waiting in the outbox behind its share (synthetic rows, synthetic-batches.ts): what a
+ * park back from a long outage leaves there while its agent's uploads are processed.
  *
  * `--keep-logs DIR` keeps the JSON logs of the API and the workers; with `BENCH_LOG_LEVEL=debug`
  * they hold every request's route, status and server-side milliseconds ("request finished").
@@ -62,6 +64,7 @@ import {
 import { cachedDrops, type CachedDrop } from '../lib/drop-cache.ts';
 import { latencyTail, megabytesPerSecond, median, percentile } from '../lib/stats.ts';
 import { COMMIT_TARGET_MS, rateLimitedSoFar, uploadToCentral, type Upload } from './park-upload.ts';
+import { holdRows } from './synthetic-batches.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const cli = join(repoRoot, 'central/src/cli.ts');
@@ -79,6 +82,7 @@ const { values: flags, positionals } = parseArgs({
     'live-drops': { type: 'string', default: '6' },
     'live-interval-ms': { type: 'string', default: '8000' },
     backlog: { type: 'string', default: '150' },
+    held: { type: 'string', default: '0' },
     'blob-store': { type: 'string', default: 'filesystem' },
     /** A folder for the JSON logs of the API and the workers (one file each). */
     'keep-logs': { type: 'string' },
@@ -101,6 +105,7 @@ const LIVE_PARKS = num('live-parks');
 const LIVE_DROPS = num('live-drops');
 const LIVE_INTERVAL_MS = num('live-interval-ms');
 const BACKLOG = num('backlog');
+const HELD = num('held');
 if (!['wire', 'catch-up'].includes(SCENARIO)) throw new Error('scenario: wire or catch-up');
 const BLOB_STORE = flags['blob-store'];
 if (BLOB_STORE !== 'filesystem' && BLOB_STORE !== 's3') {
@@ -478,6 +483,9 @@ async function wire(): Promise<void> {
 
 // --- scenario: catch-up ---------------------------------------------------------------------
 
+/** The park of `--held`: it never uploads, its rows only wait. */
+const HELD_PARK = 'held-park';
+
 async function catchUp(): Promise<void> {
   const live = Array.from({ length: LIVE_PARKS }, (_, i) => `live-park-${i + 1}`);
   const behind = 'backlog-park';
@@ -490,10 +498,15 @@ async function catchUp(): Promise<void> {
   say(
     `  live: a drop every ${LIVE_INTERVAL_MS} ms per park (${liveRate.toFixed(1)} drops/s together), ${WORKERS} workers`,
   );
+  if (HELD > 0) say(`  in both runs ${HELD_PARK} has ${HELD} drops waiting behind its share`);
 
   const runOnce = async (withBacklog: boolean) => {
     const central = await startCentral([...live, behind], WORKERS);
     try {
+      if (HELD > 0) {
+        await createPark(central.pool, { id: HELD_PARK, name: HELD_PARK, timezone: 'Europe/Rome' });
+        await holdRows(central.pool, HELD_PARK, HELD);
+      }
       const client = (p: string) => createParkClient(central.url, central.tokens.get(p) ?? '');
       // Warm-up: one drop per park, processed before the clock starts.
       const warm = await Promise.all(
@@ -551,7 +564,9 @@ async function catchUp(): Promise<void> {
         [behind, liveSeconds + 60],
       );
       const depth = await central.pool.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM batches WHERE state IN ('stored', 'queued', 'processing')",
+        `SELECT count(*)::int AS n FROM batches
+          WHERE state IN ('stored', 'queued', 'processing') AND park_id <> $1`,
+        [HELD_PARK],
       );
       return {
         liveUploads,

@@ -120,6 +120,51 @@ describe("the outbox publisher's fair share per park", () => {
     expect((await states(backlog)).slice(3)).toEqual(['stored', 'stored', 'stored']);
   });
 
+  it('finds every park waiting, holds each beyond its share, and never holds reports or rows without a batch', async () => {
+    const parks = Array.from({ length: 12 }, (_, i) => `many-${String(i).padStart(2, '0')}`);
+    for (const park of parks) {
+      await createPark(env.pool, { id: park, name: park, timezone: 'Europe/Rome' });
+      await env.pool.query(
+        `INSERT INTO rides (park_id, id, model, name) VALUES ($1, 'rev-1', 'discovery-revolution', 'Rev')`,
+        [park],
+      );
+    }
+    // Three rounds, one drop of every park each, so the parks' rows interleave in the outbox.
+    const round = async () => {
+      const ids: string[] = [];
+      for (const park of [...parks].reverse()) ids.push(await storedBatch(park));
+      return ids;
+    };
+    const [first, second, third] = [await round(), await round(), await round()];
+    const report = randomUUID();
+    const gone = [randomUUID(), randomUUID(), randomUUID()];
+    await env.pool.query(
+      `INSERT INTO outbox (queue, message, message_id)
+       SELECT 'postprocess', jsonb_build_object('batchId', id), id FROM unnest($1::text[]) id
+       UNION ALL SELECT 'report', jsonb_build_object('reportId', $2::text), $2`,
+      [gone, report],
+    );
+
+    publisher = publish();
+    await waitFor('the rows without a batch sent', async () => {
+      const r = await env.pool.query(
+        'SELECT 1 FROM outbox WHERE message_id = ANY($1) AND published_at IS NOT NULL',
+        [gone],
+      );
+      return r.rowCount === gone.length;
+    });
+
+    // The first two of every park (share two), in the order they were written, and the rows
+    // without a park; each park's third waits for an earlier one to finish.
+    expect(await drainQueue()).toEqual([...first, ...second, ...gone]);
+    expect(await states(third)).toEqual(third.map(() => 'stored'));
+    const sent = await env.pool.query<{ queue: string }>(
+      'SELECT queue FROM outbox WHERE message_id = $1 AND published_at IS NOT NULL',
+      [report],
+    );
+    expect(sent.rows).toEqual([{ queue: 'report' }]);
+  });
+
   it('does not let a batch queued for longer than the stuck-job limit hold its park back', async () => {
     const lost = [await storedBatch('stale'), await storedBatch('stale')];
     // Published an hour ago and never finished: messages that were lost.

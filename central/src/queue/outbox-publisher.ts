@@ -11,7 +11,7 @@ import {
 import type { StallCounter } from '../infra/stall-counter.ts';
 import { assertTopology } from './amqp-topology.ts';
 import { closeBroker, connectBroker } from './broker-connection.ts';
-import type { QueueName } from './queue-names.ts';
+import { claimOutboxRows } from './outbox-claim.ts';
 import { queueName } from './queue-names.ts';
 import { sleep } from './sleep.ts';
 
@@ -47,13 +47,6 @@ export interface OutboxPublisher {
   /** Look for rows now instead of at the next poll (e.g. right after a commit). */
   kick(): void;
   stop(): Promise<void>;
-}
-
-interface OutboxRow {
-  id: string;
-  queue: QueueName;
-  message: Record<string, unknown>;
-  message_id: string;
 }
 
 // Short enough that publishing resumes within seconds of the broker's return.
@@ -112,36 +105,7 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
   async function publishPending(ch: ConfirmChannel): Promise<number> {
     stage = 'postgres';
     return withTransaction(pool, async (c) => {
-      // Fair share: the postprocess queue is one FIFO for every park, so a park sending a
-      // week's backlog would put thousands of drops ahead of everyone's live ones. Each park
-      // gets at most `parkShare` batches queued or processing; the rest of its rows wait
-      // here, in order, and go as its earlier ones finish. Other queues' rows, and rows
-      // whose batch is gone, are not held. (Replicas each claim their own rows, so with N
-      // API pods a park can briefly hold up to N shares.)
-      const { rows } = await c.query<OutboxRow>({
-        // Named, so a connection parses and plans it once: it runs after every commit.
-        name: 'outbox-claim',
-        text: `WITH in_flight AS (
-           SELECT park_id, count(*)::int AS n FROM batches
-            WHERE state IN ('queued', 'processing')
-              AND updated_at > now() - make_interval(secs => $3::float8 / 1000)
-            GROUP BY park_id
-         ), pending AS (
-           SELECT o.id, b.park_id,
-                  row_number() OVER (PARTITION BY b.park_id ORDER BY o.id) AS nth
-             FROM outbox o
-             LEFT JOIN batches b
-               ON b.id = CASE WHEN o.queue = 'postprocess' THEN o.message_id::uuid END
-            WHERE o.published_at IS NULL
-         )
-         SELECT id, queue, message, message_id FROM outbox
-          WHERE id IN (
-            SELECT p.id FROM pending p LEFT JOIN in_flight f ON f.park_id = p.park_id
-             WHERE p.park_id IS NULL OR coalesce(f.n, 0) + p.nth <= $2
-             ORDER BY p.id LIMIT $1)
-          ORDER BY id FOR UPDATE SKIP LOCKED`,
-        values: [batchSize, parkShare, inFlightMs],
-      });
+      const rows = await claimOutboxRows(c, { batchSize, parkShare, inFlightMs });
       if (rows.length === 0) return 0;
       // The batches read `queued` before their messages exist: this holds their rows' locks
       // until the commit, so a worker that takes a message at once waits for it to move the
