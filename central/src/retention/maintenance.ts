@@ -4,6 +4,7 @@ import { foldBatchStateCounts } from '../batches/batch-state-counts.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { RetentionSettings } from '../config.ts';
 import { keepDaysOfUnviewedRides } from '../dashboard/ride-day-backfill.ts';
+import { pruneOutbox } from '../queue/outbox-prune.ts';
 import { sleep } from '../queue/sleep.ts';
 import { sweepRetention } from './retention-sweeper.ts';
 
@@ -20,7 +21,8 @@ export interface Maintenance {
 /**
  * The database's housekeeping in every `serve`: folds the batch-state count rows every minute,
  * keeps the days of `rideDaysPerMinute` rides whose ride page has none yet (each minute, after
- * folding), and runs retention every hour (and a minute after start). Every replica runs it;
+ * folding), and runs retention and removes week-old published outbox rows every hour (and a
+ * minute after start). Every replica runs it;
  * folding is one statement any replica may run at any time, keeping days and retention take
  * locks that the others skip. A failure (database down) is logged and tried again next time.
  */
@@ -64,6 +66,15 @@ export function startMaintenance(options: {
         await sweepRetention(options.pool, options.blobs, options.retention, options.log);
       } catch (err) {
         options.log.warn({ err }, 'retention sweep failed (database down?); trying again later');
+      }
+      try {
+        const removed = await pruneOutbox(options.pool);
+        if (removed > 0) options.log.info({ removed }, 'removed week-old published outbox rows');
+      } catch (err) {
+        options.log.warn(
+          { err },
+          'removing old published outbox rows failed (database down?); trying again later',
+        );
       }
     }
   })();

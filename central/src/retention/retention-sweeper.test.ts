@@ -181,10 +181,15 @@ describe('retention sweep', () => {
     expect(again).toEqual({ cycles: 0, blobs: 0 });
   });
 
-  it('runs in the maintenance loop, which also folds the batch counts', async () => {
+  it('runs in the maintenance loop, which also folds the batch counts and removes old published outbox rows', async () => {
     // The seed's statements left one count row per statement and state; the loop folds them.
     await env.pool.query(
       `INSERT INTO batch_state_counts (state, n) VALUES ('stored', 1), ('stored', -1)`,
+    );
+    await env.pool.query(
+      `INSERT INTO outbox (queue, message, message_id, created_at, published_at) VALUES
+         ('report', '{}', 'published a month ago', now() - interval '30 days', now() - interval '30 days'),
+         ('report', '{}', 'published today', now() - interval '1 hour', now() - interval '1 hour')`,
     );
     const loop = startMaintenance({
       pool: env.pool,
@@ -202,6 +207,16 @@ describe('retention sweep', () => {
         );
         return r.rows[0]?.rows === r.rows[0]?.states;
       });
+      await waitFor('the month-old outbox row removed', async () => {
+        const r = await env.pool.query(
+          "SELECT 1 FROM outbox WHERE message_id = 'published a month ago'",
+        );
+        return r.rowCount === 0;
+      });
+      const kept = await env.pool.query(
+        "SELECT 1 FROM outbox WHERE message_id = 'published today'",
+      );
+      expect(kept.rowCount).toBe(1);
     } finally {
       await loop.stop();
     }

@@ -1,6 +1,7 @@
 import { loadRideModels, type RideModel } from '@zra/shared';
 import type pg from 'pg';
 import { foldBatchStateCounts } from '../batches/batch-state-counts.ts';
+import { OUTBOX_KEEP_MS } from '../queue/outbox-prune.ts';
 
 /**
  * A realistic fleet written straight into PostgreSQL with INSERT … SELECT generate_series, for
@@ -22,8 +23,8 @@ import { foldBatchStateCounts } from '../batches/batch-state-counts.ts';
  * - revisions (0.5 % of ride-windows re-exported, both versions with their results), failed
  *   drops (0.1 %), quarantined ones (0.05 %), parks offline for part of a day (3 % of park-days:
  *   their drops arrive hours late), breaches, data-quality findings (15 % of drops), hourly
- *   aggregates, job runs (2 % retried), published outbox rows, a daily report per park (ready,
- *   1 % failed) from a report rule, and heartbeats.
+ *   aggregates, job runs (2 % retried), the last week's published outbox rows, a daily report
+ *   per park (ready, 1 % failed) from a report rule, and heartbeats.
  *
  * Rows are inserted in time order, a few days of the whole fleet at a time, so their physical
  * order on disk is the one a live system produces (parks interleaved), not one park after the
@@ -741,12 +742,16 @@ async function seedRound(c: pg.PoolClient, r: Round) {
       ORDER BY b.received_at, b.id, r.attempt`,
     [s + 50],
   );
+  // Only the last week's published rows: the maintenance loop removes older ones.
   await timed(
     c,
     `INSERT INTO outbox (queue, message, message_id, created_at, published_at)
      SELECT 'postprocess', jsonb_build_object('batchId', id), id::text, received_at,
             received_at + interval '200 milliseconds'
-       FROM seed_b ORDER BY received_at, id`,
+       FROM seed_b
+      WHERE received_at >= $1::timestamptz - make_interval(secs => $2::float8 / 1000)
+      ORDER BY received_at, id`,
+    [r.now, OUTBOX_KEEP_MS],
   );
   // The daily report rule of each park fired at 06:00 park-local every day of the round (open
   // or not), for the day that had just ended; 1 % of the reports failed.
@@ -784,8 +789,10 @@ async function seedRound(c: pg.PoolClient, r: Round) {
      INSERT INTO outbox (queue, message, message_id, created_at, published_at)
      SELECT 'report', jsonb_build_object('reportId', id), id::text, requested_at,
             requested_at + interval '200 milliseconds'
-       FROM ins ORDER BY requested_at, id`,
-    [r.now, s + 60, r.youngest, r.oldest],
+       FROM ins
+      WHERE requested_at >= $1::timestamptz - make_interval(secs => $5::float8 / 1000)
+      ORDER BY requested_at, id`,
+    [r.now, s + 60, r.youngest, r.oldest, OUTBOX_KEEP_MS],
   );
   const batches = await timed<{ n: string }>(c, 'SELECT count(*)::text AS n FROM seed_b');
   return {
