@@ -3,7 +3,7 @@
 -- The outbox claim (queue/outbox-claim.ts) holds each park's postprocess rows beyond its share
 -- of the queue. It found a row's park by joining every unpublished row to its batch and
 -- ranking them per park, so a park catching up, with thousands of rows held, made every claim
--- (one after each commit) read them all: 9–14 ms at 5,000 held rows, 31–57 ms at 20,000.
+-- (one after each commit) read them all: 10–14 ms at 5,000 held rows, 29–54 ms at 20,000.
 -- With the park on the row and in a partial index, a claim reads the first few rows of each
 -- park waiting and no more.
 ALTER TABLE outbox ADD COLUMN park_id text;

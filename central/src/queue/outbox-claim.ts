@@ -31,7 +31,7 @@ export interface ClaimLimits {
  * own rows, so with N API pods a park can briefly hold up to N shares.
  *
  * The parks waiting are found one index probe each, and only each one's first rows are read: a
- * park catching up holds thousands, and ranking them all made every claim read them (31–57 ms
+ * park catching up holds thousands, and ranking them all made every claim read them (29–54 ms
  * at 20,000 held; docs/performance.md, "The outbox claim with a park catching up").
  */
 export async function claimOutboxRows(
