@@ -49,7 +49,8 @@ export async function plantDamage(system: ChaosSystem): Promise<void> {
       [d],
     );
     await db.query(
-      `INSERT INTO outbox (queue, message, message_id) VALUES ('postprocess', '{}', 'planted')`,
+      `INSERT INTO outbox (queue, message, message_id)
+       VALUES ('postprocess', '{}', gen_random_uuid()::text)`,
     );
     await db.query(
       `INSERT INTO job_runs (type, subject, attempt, worker)
