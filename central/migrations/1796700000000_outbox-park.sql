@@ -10,10 +10,12 @@ ALTER TABLE outbox ADD COLUMN park_id text;
 
 -- Set on insert from the batch, whoever inserts: the stored drop's commit (record_stored_drop),
 -- a retry, the stuck-job sweeper and a job's own re-queue all insert postprocess rows. A row
--- whose batch does not exist (gone before its message) has no park and is never held.
+-- whose batch does not exist (gone before its message), or whose message id is not a batch id
+-- at all, has no park and is never held: the insert it is part of must not fail for it.
 CREATE FUNCTION outbox_park() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW.queue = 'postprocess' THEN
+  IF NEW.queue = 'postprocess'
+     AND NEW.message_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
     NEW.park_id := (SELECT park_id FROM batches WHERE id = NEW.message_id::uuid);
   END IF;
   RETURN NEW;
@@ -24,7 +26,7 @@ CREATE TRIGGER outbox_park BEFORE INSERT ON outbox
 -- Rows published already are never claimed again: only the waiting ones need their park.
 UPDATE outbox o SET park_id = b.park_id
   FROM batches b
- WHERE o.published_at IS NULL AND o.queue = 'postprocess' AND b.id = o.message_id::uuid;
+ WHERE o.published_at IS NULL AND o.queue = 'postprocess' AND b.id::text = o.message_id;
 
 CREATE INDEX outbox_unpublished_park_idx ON outbox (park_id, id) WHERE published_at IS NULL;
 

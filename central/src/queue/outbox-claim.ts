@@ -27,7 +27,8 @@ export interface ClaimLimits {
  * backlog would put thousands of drops ahead of everyone's live ones. Each park gets at most
  * `parkShare` batches queued or processing; the rest of its rows wait here, in order, and go as
  * its earlier ones finish. Other queues' rows, and rows whose batch was gone when they were
- * written, have no park (the outbox_park trigger) and are not held. Replicas each claim their
+ * written (or whose id is no batch id), have no park (the outbox_park trigger) and are not
+ * held. Replicas each claim their
  * own rows, so with N API pods a park can briefly hold up to N shares.
  *
  * The parks waiting are found one index probe each, and only each one's first rows are read: a

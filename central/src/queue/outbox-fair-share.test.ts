@@ -137,7 +137,8 @@ describe("the outbox publisher's fair share per park", () => {
     };
     const [first, second, third] = [await round(), await round(), await round()];
     const report = randomUUID();
-    const gone = [randomUUID(), randomUUID(), randomUUID()];
+    // Two whose batch does not exist, one whose id is not a batch id at all.
+    const gone = [randomUUID(), randomUUID(), 'not-a-batch-id'];
     await env.pool.query(
       `INSERT INTO outbox (queue, message, message_id)
        SELECT 'postprocess', jsonb_build_object('batchId', id), id FROM unnest($1::text[]) id

@@ -1,6 +1,7 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { DEFAULT_TIMEOUTS, type NetworkTimeouts } from '../config.ts';
 import { withTransaction } from '../db/pool.ts';
 import {
@@ -111,7 +112,11 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
       // until the commit, so a worker that takes a message at once waits for it to move the
       // batch on. Marked after the confirms, a fast job could start first and its batch
       // would never show when it was queued.
-      const batchIds = rows.filter((r) => r.queue === 'postprocess').map((r) => r.message_id);
+      // Only ids a batch can have: one malformed row would otherwise fail this statement, and
+      // with it every claim after, holding up every park's messages behind it.
+      const batchIds = rows
+        .filter((r) => r.queue === 'postprocess' && z.guid().safeParse(r.message_id).success)
+        .map((r) => r.message_id);
       if (batchIds.length > 0) {
         await c.query(
           `UPDATE batches SET state = 'queued', queued_at = now(), updated_at = now()
