@@ -12,21 +12,26 @@ ALTER TABLE outbox ADD COLUMN park_id text;
 -- a retry, the stuck-job sweeper and a job's own re-queue all insert postprocess rows. A row
 -- whose batch does not exist (gone before its message), or whose message id is not a batch id
 -- at all, has no park and is never held: the insert it is part of must not fail for it.
+CREATE FUNCTION outbox_batch_id(message_id text) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN message_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+              THEN message_id::uuid END
+$$;
 CREATE FUNCTION outbox_park() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW.queue = 'postprocess'
-     AND NEW.message_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
-    NEW.park_id := (SELECT park_id FROM batches WHERE id = NEW.message_id::uuid);
+  IF NEW.queue = 'postprocess' THEN
+    NEW.park_id := (SELECT park_id FROM batches WHERE id = outbox_batch_id(NEW.message_id));
   END IF;
   RETURN NEW;
 END $$;
 CREATE TRIGGER outbox_park BEFORE INSERT ON outbox
   FOR EACH ROW EXECUTE FUNCTION outbox_park();
 
--- Rows published already are never claimed again: only the waiting ones need their park.
+-- Rows published already are never claimed again: only the waiting ones need their park
+-- (each found by the batches' primary key).
 UPDATE outbox o SET park_id = b.park_id
   FROM batches b
- WHERE o.published_at IS NULL AND o.queue = 'postprocess' AND b.id::text = o.message_id;
+ WHERE o.published_at IS NULL AND o.queue = 'postprocess'
+   AND b.id = outbox_batch_id(o.message_id);
 
 CREATE INDEX outbox_unpublished_park_idx ON outbox (park_id, id) WHERE published_at IS NULL;
 
@@ -34,4 +39,5 @@ CREATE INDEX outbox_unpublished_park_idx ON outbox (park_id, id) WHERE published
 DROP INDEX outbox_unpublished_park_idx;
 DROP TRIGGER outbox_park ON outbox;
 DROP FUNCTION outbox_park();
+DROP FUNCTION outbox_batch_id(text);
 ALTER TABLE outbox DROP COLUMN park_id;
