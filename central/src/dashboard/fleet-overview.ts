@@ -1,21 +1,22 @@
 import type pg from 'pg';
 import { mapInSlices } from '@zra/shared';
 import { fleetAgentHealth } from '../agents/heartbeat-store.ts';
+import { parkDayStates } from '../batches/park-day-states.ts';
 import { fleetAgentView } from './agent-view.ts';
 import { attentionOf } from './attention.ts';
 import { fleetOverviewSchema } from './dashboard-outputs.ts';
 import { keepAvailability, type AvailabilityKeeper } from './fleet-availability.ts';
 import { groupByPark } from './group-by-park.ts';
-import { emptyByState, type BatchState, type FleetOverview } from './dashboard-schemas.ts';
+import { emptyByState, type FleetOverview } from './dashboard-schemas.ts';
 import { availabilityOf } from './park-detail.ts';
 import { parkLocalDays, type LocalDay } from './park-local-days.ts';
 
 /**
  * Every park at a glance: its agent (heartbeat, backlog age, silent / backlog-growing flags),
- * last upload, today's drops by state (park-local day; a drop a revision replaced is not
- * counted), today's availability by the counting rule, and current failures. A handful of
- * grouped queries, whatever the number of parks. Today's availability is the one `availability`
- * keeps (fleet-availability.ts); by default it is counted now.
+ * last upload, today's drops by state (park-local day, from the counts triggers keep; a drop a
+ * revision replaced is not counted), today's availability by the counting rule, and current
+ * failures. A handful of grouped queries, whatever the number of parks. Today's availability is
+ * the one `availability` keeps (fleet-availability.ts); by default it is counted now.
  */
 export async function fleetOverview(
   pool: pg.Pool,
@@ -51,29 +52,15 @@ export async function fleetOverview(
     const day = dayOfZone.get(p.timezone);
     if (day) today.set(p.id, day);
   }
-  const buckets = [...today].map(([park, d]) => ({ park, start: d.start, end: d.end }));
   const [states, health, counted] = await Promise.all([
-    pool.query<{ park_id: string; state: BatchState; n: number }>(
-      // $4/$5 (earliest start, latest end) tell the planner that today is a sliver of the
-      // batches; from the arrays alone it guesses a ninth and scans them all.
-      `SELECT b.park_id, b.state, count(*)::int AS n
-         FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS d(park_id, start, "end")
-         JOIN batches b ON b.park_id = d.park_id AND b.superseded_by IS NULL
-          AND b.received_at >= d.start AND b.received_at < d."end"
-        WHERE b.received_at >= $4::timestamptz AND b.received_at < $5::timestamptz
-        GROUP BY b.park_id, b.state`,
-      [
-        buckets.map((b) => b.park),
-        buckets.map((b) => b.start),
-        buckets.map((b) => b.end),
-        new Date(Math.min(nowMs, ...buckets.map((b) => b.start.getTime()))),
-        new Date(Math.max(nowMs, ...buckets.map((b) => b.end.getTime()))),
-      ],
+    parkDayStates(
+      pool,
+      [...today].map(([park, d]) => ({ park, date: d.date })),
     ),
     fleetAgentHealth(pool, silentAfterMs),
     availability.today(pool, today, nowMs),
   ]);
-  const statesOf = groupByPark(states.rows, (s) => s.park_id);
+  const statesOf = groupByPark(states, (s) => s.park);
   const healthOf = new Map(health.map((h) => [h.park, h]));
   // Each park checked against the answer's schema as it is made, in slices: tRPC's output check
   // of the whole answer took 19-42 ms in one block on every call, at a thousand parks.

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { foldBatchStateCounts } from '../batches/batch-state-counts.ts';
+import { foldParkDayStates } from '../batches/park-day-states.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { RetentionSettings } from '../config.ts';
 import { keepDaysOfUnviewedRides } from '../dashboard/ride-day-backfill.ts';
@@ -8,7 +9,7 @@ import { pruneOutbox } from '../queue/outbox-prune.ts';
 import { sleep } from '../queue/sleep.ts';
 import { sweepRetention } from './retention-sweeper.ts';
 
-/** How often the batch-state rows are folded: a reader then sums at most a minute of changes. */
+/** How often the batches' count rows are folded: a reader then sums at most a minute of changes. */
 export const FOLD_EVERY_MS = 60_000;
 /** How often retention runs: it removes a day's worth at a time, a few times a day suffices. */
 export const RETENTION_EVERY_MS = 3_600_000;
@@ -19,12 +20,12 @@ export interface Maintenance {
 }
 
 /**
- * The database's housekeeping in every `serve`: folds the batch-state count rows every minute,
- * keeps the days of `rideDaysPerMinute` rides whose ride page has none yet (each minute, after
- * folding), and runs retention and removes week-old published outbox rows every hour (and a
- * minute after start). Every replica runs it;
- * folding is one statement any replica may run at any time, keeping days and retention take
- * locks that the others skip. A failure (database down) is logged and tried again next time.
+ * The database's housekeeping in every `serve`: folds the batches' count rows (by state, and by
+ * park, day and state) every minute, keeps the days of `rideDaysPerMinute` rides whose ride
+ * page has none yet (each minute, after folding), and runs retention and removes week-old
+ * published outbox rows every hour (and a minute after start). Every replica runs it; any
+ * replica may fold at any time, keeping days and retention take locks that the others skip. A
+ * failure (database down) is logged and tried again next time.
  */
 export function startMaintenance(options: {
   pool: pg.Pool;
@@ -46,6 +47,7 @@ export function startMaintenance(options: {
       if (stopping.signal.aborted) break;
       try {
         await foldBatchStateCounts(options.pool);
+        await foldParkDayStates(options.pool);
       } catch (err) {
         options.log.warn(
           { err },

@@ -1,6 +1,7 @@
 import { loadRideModels, type RideModel } from '@zra/shared';
 import type pg from 'pg';
 import { foldBatchStateCounts } from '../batches/batch-state-counts.ts';
+import { foldParkDayStates } from '../batches/park-day-states.ts';
 import { OUTBOX_KEEP_MS } from '../queue/outbox-prune.ts';
 
 /**
@@ -359,13 +360,25 @@ async function seedWith(c: pg.PoolClient, o: FleetSeedOptions): Promise<FleetSee
     );
   }
   await c.query(`SELECT setval('batches_commit_seq', (SELECT max(commit_seq) FROM batches))`);
-  if (!o.bulk) await foldBatchStateCounts(c);
+  if (!o.bulk) {
+    await foldBatchStateCounts(c);
+    await foldParkDayStates(c);
+  }
   if (o.bulk) {
     await c.query('RESET session_replication_role');
-    // The triggers that keep batch_state_counts were off with the foreign keys: count afresh.
+    // The triggers that keep the batches' counts were off with the foreign keys: count afresh.
     await c.query('DELETE FROM batch_state_counts');
     await c.query(
       'INSERT INTO batch_state_counts (state, n) SELECT state, count(*) FROM batches GROUP BY state',
+    );
+    await c.query('DELETE FROM park_day_state_changes');
+    await c.query('DELETE FROM park_day_states');
+    await c.query(
+      `INSERT INTO park_day_states (day, park_id, state, n)
+       SELECT (b.received_at AT TIME ZONE p.timezone)::date, b.park_id, b.state, count(*)
+         FROM batches b JOIN parks p ON p.id = b.park_id
+        WHERE b.superseded_by IS NULL
+        GROUP BY 1, 2, 3`,
     );
     await c.query(`SET maintenance_work_mem = '1GB'`);
     for (const def of rebuild) {
@@ -388,6 +401,7 @@ export const LARGE_TABLES = [
   'outbox',
   'reports',
   'report_firings',
+  'park_day_states',
 ] as const;
 
 /** Drops the large tables' plain (non-unique, non-constraint) indexes; returns their DDL. */
