@@ -100,6 +100,25 @@ describe('cli', () => {
     expect(parks.rows).toEqual([]);
   });
 
+  it('park create refuses a zone this program knows and PostgreSQL does not', async () => {
+    // Node's zone data still has this retired name; Debian's (PostgreSQL's) dropped it. The
+    // park's drops are counted by local day in PostgreSQL, which would refuse every one.
+    const r = await cli([
+      'park',
+      'create',
+      '--id',
+      'cli-zone',
+      '--name',
+      'Zone',
+      '--timezone',
+      'Canada/East-Saskatchewan',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('PostgreSQL does not know the time zone "Canada/East-Saskatchewan"');
+    const parks = await env.pool.query("SELECT id FROM parks WHERE id = 'cli-zone'");
+    expect(parks.rows).toEqual([]);
+  });
+
   it('report request prints an id that report status then describes as queued', async () => {
     const req = await cli([
       'report',

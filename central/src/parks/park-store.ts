@@ -2,6 +2,7 @@ import { slugSchema, timezoneSchema } from '@zra/shared';
 import type pg from 'pg';
 import { z } from 'zod';
 import { isUniqueViolation, withTransaction } from '../db/pool.ts';
+import { DomainError } from '../domain-error.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
 import { DEFAULT_OPENING_HOURS, openingHoursSchema, type OpeningHours } from './opening-hours.ts';
 import { generateParkToken, hashParkToken } from './park-tokens.ts';
@@ -35,6 +36,7 @@ export async function createPark(
   const token = generateParkToken();
   try {
     await withTransaction(pool, async (c) => {
+      await checkZoneKnown(c, park.timezone);
       await c.query(
         `INSERT INTO parks (id, name, timezone, language, opening_hours)
          VALUES ($1, $2, $3, $4, $5)`,
@@ -61,6 +63,23 @@ export async function createPark(
     park: { id: park.id, name: park.name, timezone: park.timezone, language: park.language },
     token,
   };
+}
+
+/**
+ * PostgreSQL keys a park's drops by its local day with its own copy of the zone rules (the
+ * park-day-states migration): a zone this process knows and the server does not would refuse
+ * every drop of the park, so the park is refused instead.
+ */
+async function checkZoneKnown(c: pg.PoolClient, timezone: string): Promise<void> {
+  try {
+    await c.query('SELECT now() AT TIME ZONE $1', [timezone]);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== '22023') throw err;
+    throw new DomainError(
+      'invalid_input',
+      `PostgreSQL does not know the time zone "${timezone}" (its zone data is older than this program's): update the server's tzdata package, or choose the zone's older name`,
+    );
+  }
 }
 
 /** Replaces a park's opening hours (they shape every later report's data completeness). */
