@@ -194,7 +194,7 @@ export async function startCentral(
       port: config.metricsPort ?? 0,
       allowedHosts: config.allowedHosts ?? [],
     });
-    const fleetAvailability = keepAvailability(config.fleetAvailabilityMs);
+    const fleetAvailability = keepAvailability(config.fleetAvailabilityMs, log);
     http = await startHttpServer(
       {
         pool,

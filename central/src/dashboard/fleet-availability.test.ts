@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { createPark } from '../parks/park-store.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
@@ -45,7 +45,7 @@ describe("the fleet page's availability today (FLEET_AVAILABILITY_S)", () => {
     );
   });
 
-  it('keeps a costly count for its time, counts again after it, and at once on a new day', async () => {
+  it('keeps a costly count for its time, counts again after it without a wait, and at once on a new day', async () => {
     const keeper = keepAvailability(60_000);
     const t0 = Date.now();
     // One day map throughout, whatever the clock: only the calls' times move.
@@ -55,14 +55,31 @@ describe("the fleet page's availability today (FLEET_AVAILABILITY_S)", () => {
     // Half a minute later, the same day: the count is kept, and says when it was made.
     const kept = await keeper.today(env.pool, day, t0 + 30_000);
     expect(kept.countedAt.getTime()).toBe(t0);
-    // Past its time: counted again.
-    const later = await keeper.today(env.pool, day, t0 + 61_000);
-    expect(later.countedAt.getTime()).toBe(t0 + 61_000);
-    // Another park-local day is never answered from the day before, however recent the count.
+    // Past its time: still answered, without waiting, while it is counted again behind it.
+    const lock = await env.pool.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE batches IN ACCESS EXCLUSIVE MODE');
+      const stale = await keeper.today(env.pool, day, t0 + 61_000);
+      expect(stale.countedAt.getTime()).toBe(t0);
+      await lock.query('COMMIT');
+    } finally {
+      lock.release();
+    }
+    await vi.waitFor(async () => {
+      const next = await keeper.today(env.pool, day, t0 + 62_000);
+      expect(next.countedAt.getTime()).toBe(t0 + 61_000);
+    });
+    // Twice its time past, a count is never answered: the request waits for a new one.
     const again = await costly(() => keeper.today(env.pool, day, t0 + 200_000));
     expect(again.countedAt.getTime()).toBe(t0 + 200_000);
-    const tomorrow = await keeper.today(env.pool, todayAt(t0 + DAY), t0 + 201_000);
-    expect(tomorrow.countedAt.getTime()).toBe(t0 + 201_000);
+    const old = await keeper.today(env.pool, day, t0 + 321_000);
+    expect(old.countedAt.getTime()).toBe(t0 + 321_000);
+    // Another park-local day is never answered from the day before, however recent the count.
+    const recent = await costly(() => keeper.today(env.pool, day, t0 + 400_000));
+    expect(recent.countedAt.getTime()).toBe(t0 + 400_000);
+    const tomorrow = await keeper.today(env.pool, todayAt(t0 + DAY), t0 + 401_000);
+    expect(tomorrow.countedAt.getTime()).toBe(t0 + 401_000);
   });
 
   it('counts with every page at 0', async () => {
