@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPark } from '../parks/park-store.ts';
+import { findSeqScans, recordingPool, type RecordedQuery } from '../testing/query-plans.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import { foldParkDayStates, parkDayStates } from './park-day-states.ts';
 
@@ -226,5 +227,31 @@ describe('park_day_states (kept by triggers)', () => {
         sorted(await counted()),
       );
     }
+  });
+
+  it('reads a day of a year of a thousand parks by its index, not by a scan', async () => {
+    // The seeds leave this table small (only their few full parks have history), where a scan
+    // is the right plan; at a year of a thousand parks it holds about a million rows.
+    await env.pool.query(
+      `INSERT INTO park_day_states (day, park_id, state, n)
+       SELECT DATE '2026-12-06' - d, 'p' || p, s, 40
+         FROM generate_series(1, 365) AS d, generate_series(1, 1000) AS p,
+              unnest(ARRAY['processed', 'failed', 'quarantined']) AS s`,
+    );
+    await env.pool.query('ANALYZE park_day_states');
+    const sent: RecordedQuery[] = [];
+    const days = Array.from({ length: 1000 }, (_, p) => ({
+      park: `p${p + 1}`,
+      date: '2026-12-05',
+    }));
+    const states = await parkDayStates(
+      recordingPool(env.pool, () => 'fleet today', sent),
+      days,
+    );
+    expect(states).toHaveLength(3000);
+    // park_day_state_changes holds a minute's rows between folds: a scan of it is fine.
+    const scans = await findSeqScans(env.pool, sent, ['park_day_states']);
+    expect(scans.map((s) => s.plan)).toEqual([]);
+    await env.pool.query(`DELETE FROM park_day_states WHERE park_id LIKE 'p%'`);
   });
 });

@@ -401,7 +401,6 @@ export const LARGE_TABLES = [
   'outbox',
   'reports',
   'report_firings',
-  'park_day_states',
 ] as const;
 
 /** Drops the large tables' plain (non-unique, non-constraint) indexes; returns their DDL. */
