@@ -22,7 +22,8 @@ CREATE TABLE park_day_states (
   n bigint NOT NULL,
   PRIMARY KEY (day, park_id, state)
 );
--- Rows a fold brought to zero (a day whose drops retention removed), found without a scan.
+-- Rows a fold brought to zero (mostly the passing states, stored to processing, once the
+-- drops have moved on), found without a scan.
 CREATE INDEX park_day_states_zero_idx ON park_day_states (day) WHERE n = 0;
 
 CREATE TABLE park_day_state_changes (

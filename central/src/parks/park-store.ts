@@ -67,8 +67,9 @@ export async function createPark(
 
 /**
  * PostgreSQL keys a park's drops by its local day with its own copy of the zone rules (the
- * park-day-states migration): a zone this process knows and the server does not would refuse
- * every drop of the park, so the park is refused instead.
+ * park-day-states migration): a zone Node's zone data accepts and the server's does not (a
+ * retired alias such as US/Pacific-New, or a zone newer than its tzdata) would refuse every drop
+ * of the park, so the park is refused instead.
  */
 async function checkZoneKnown(c: pg.PoolClient, timezone: string): Promise<void> {
   try {
@@ -77,7 +78,7 @@ async function checkZoneKnown(c: pg.PoolClient, timezone: string): Promise<void>
     if ((err as { code?: unknown }).code !== '22023') throw err;
     throw new DomainError(
       'invalid_input',
-      `PostgreSQL does not know the time zone "${timezone}" (its zone data is older than this program's): update the server's tzdata package, or choose the zone's older name`,
+      `PostgreSQL does not know the time zone "${timezone}" (its zone data and this program's differ: a retired name, or a zone newer than the server's tzdata): give the zone's current IANA name, such as America/Regina, or update the database server's tzdata package`,
     );
   }
 }
