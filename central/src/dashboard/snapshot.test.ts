@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.ts';
-import { createSnapshot, KEEP_PER_COMPUTE } from './snapshot.ts';
+import { ANSWER_PER_COMPUTE, createSnapshot, REFRESH_PER_COMPUTE } from './snapshot.ts';
 
 /**
  * A computation on a clock the test moves: each call is answered (or failed) by hand, after
@@ -36,7 +36,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe('createSnapshot', () => {
   it('answers a fresh snapshot at once, refreshes it in the background past half its age, and waits once it is too old', async () => {
     const { clock, calls, snapshot: s, finish } = controlled();
-    // None yet: two requests share one computation (2 s: fresh for min(10 s, KEEP_PER_COMPUTE × 2 s)).
+    // None yet: two requests share one computation (2 s: answered until min(10 s, 100 × 2 s), refreshed past 5 s).
     const a = s.get();
     const b = s.get();
     expect(calls).toHaveLength(1);
@@ -67,19 +67,37 @@ describe('createSnapshot', () => {
     expect(answered).toBe(3);
   });
 
-  it('keeps a cheap computation only KEEP_PER_COMPUTE times as long as it took', async () => {
+  it('refreshes a cheap computation past REFRESH_PER_COMPUTE times what it took, and answers it until ANSWER_PER_COMPUTE times', async () => {
     const { clock, calls, snapshot: s, finish } = controlled();
     const first = s.get();
-    finish(0, 1, 5); // 5 ms: fresh for 5 × KEEP_PER_COMPUTE ms
+    finish(0, 1, 20); // 20 ms, as a thousand parks' page: refreshed past 0.5 s, answered until 2 s
     expect(await first).toBe(1);
-    clock.t = (5 * KEEP_PER_COMPUTE) / 2 - 10; // fresh, and not yet half its age
+    clock.t = 20 * REFRESH_PER_COMPUTE - 10; // not yet due
     expect(await s.get()).toBe(1);
     expect(calls).toHaveLength(1);
-    clock.t = 5 * KEEP_PER_COMPUTE + 10; // 10 ms past that since it started: too old
-    const second = s.get();
+
+    // Viewers a second apart: each is answered at once, and each starts the next refresh.
+    clock.t = 1_000;
+    expect(await s.get()).toBe(1);
     expect(calls).toHaveLength(2);
-    finish(1, 2, 5);
-    expect(await second).toBe(2);
+    finish(1, 2, 20); // started at 1 s
+    await tick();
+    clock.t = 2_000;
+    expect(await s.get()).toBe(2);
+    expect(calls).toHaveLength(3);
+    finish(2, 3, 20); // started at 2 s
+    await tick();
+
+    // Nobody asked for longer than ANSWER_PER_COMPUTE times its cost: the request waits.
+    clock.t = 2_000 + 20 * ANSWER_PER_COMPUTE + 10;
+    let answered: number | undefined;
+    const late = s.get().then((v) => (answered = v));
+    await tick();
+    expect(answered).toBeUndefined();
+    expect(calls).toHaveLength(4);
+    finish(3, 4, 20);
+    await late;
+    expect(answered).toBe(4);
   });
 
   it('keeps no failure: the waiting requests get the error, and the next one computes again', async () => {
