@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../blob/blob-store.ts';
+import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
 import { createLogger } from '../logger.ts';
 import { startMaintenance } from '../retention/maintenance.ts';
 import { fleetParkId, fleetRideId, SEEDED_NOW, seedOnePark } from '../testing/fleet-seed.ts';
@@ -82,10 +83,10 @@ describe('keeping the days of rides nobody has viewed yet', () => {
     await env.pool.query('DELETE FROM ride_day_figures');
     const other = await env.pool.connect();
     try {
-      await other.query('SELECT pg_advisory_lock($1, $2)', [0x5a5203, 1]);
+      await other.query('SELECT pg_advisory_lock($1, $2)', [...ADVISORY_LOCK.rideDayBackfill]);
       expect(await keepDaysOfUnviewedRides(env.pool, 5, NOW)).toBe(0);
       expect(await keptDays()).toEqual({});
-      await other.query('SELECT pg_advisory_unlock($1, $2)', [0x5a5203, 1]);
+      await other.query('SELECT pg_advisory_unlock($1, $2)', [...ADVISORY_LOCK.rideDayBackfill]);
     } finally {
       other.release();
     }

@@ -1,10 +1,11 @@
 import type pg from 'pg';
+import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
 import { RIDE_PAGE_MAX_DAYS } from './dashboard-schemas.ts';
 import { parkLocalDays } from './park-local-days.ts';
 import { RIDE_DAY_FORMAT, rideDays } from './ride-day-store.ts';
 
 /** Advisory lock (session) held by the one replica keeping days; the others skip the round. */
-const BACKFILL_LOCK = [0x5a5203, 1] as const;
+const BACKFILL_LOCK = ADVISORY_LOCK.rideDayBackfill;
 
 // Rides with a drop in the last year whose page-year is not known to be current (no row in
 // ride_year_kept for the park's zone and these figure queries) or that have no day kept in

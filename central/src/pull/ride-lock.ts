@@ -1,13 +1,11 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
 import { sleep } from '../queue/sleep.ts';
 import { JobStoppedError } from '../worker/run-job-binary.ts';
 
-/**
- * Key space of the locks that keep two downloads of one ride apart (beside the commit lock's
- * 0x5a5201; the two-integer form never meets node-pg-migrate's single-bigint lock).
- */
-const RIDE_DOWNLOAD_LOCK = 0x5a5202;
+/** Key space of the locks that keep two downloads of one ride apart. */
+const RIDE_DOWNLOAD_LOCK = ADVISORY_LOCK.rideDownload;
 
 /** How often a download waiting for its ride's lock asks again. */
 const POLL_MS = 500;

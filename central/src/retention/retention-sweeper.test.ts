@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchRetryError, retryBatch } from '../batches/batch-retry.ts';
 import { BlobStore } from '../blob/blob-store.ts';
+import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
 import { createLogger } from '../logger.ts';
 import { buildReportInput } from '../reports/report-input.ts';
 import { ReportRequestError, requestReport } from '../reports/report-store.ts';
@@ -99,14 +100,43 @@ describe('retention sweep', () => {
     expect(before.oldFindings).toBeGreaterThan(0);
   });
 
+  it('leaves the round to the replica that holds the sweep lock', async () => {
+    const other = await env.pool.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock($1, $2)', [...ADVISORY_LOCK.retentionSweep]);
+      const swept = await sweepRetention(
+        env.pool,
+        blobs,
+        { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS },
+        log,
+        NOW,
+      );
+      expect(swept).toEqual({ cycles: 0, blobs: 0 });
+      expect(await counts()).toEqual(before);
+      await other.query('SELECT pg_advisory_unlock($1, $2)', [...ADVISORY_LOCK.retentionSweep]);
+    } finally {
+      other.release();
+    }
+  });
+
   it('removes per-cycle rows of drops received before the horizon, and nothing else', async () => {
-    const swept = await sweepRetention(
-      env.pool,
-      blobs,
-      { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS },
-      log,
-      NOW,
-    );
+    // A download holding the lock of a ride whose id hashes to 1 (the sweep's key once shared
+    // that class) does not keep the sweep from running.
+    const download = await env.pool.connect();
+    let swept;
+    try {
+      await download.query('SELECT pg_advisory_lock($1, 1)', [ADVISORY_LOCK.rideDownload]);
+      swept = await sweepRetention(
+        env.pool,
+        blobs,
+        { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS },
+        log,
+        NOW,
+      );
+      await download.query('SELECT pg_advisory_unlock($1, 1)', [ADVISORY_LOCK.rideDownload]);
+    } finally {
+      download.release();
+    }
     expect(swept.cycles).toBeGreaterThan(0);
     const after = await counts();
     expect(after).toEqual({

@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
+import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
 import type { RetentionSettings } from '../config.ts';
 import type { RetentionKind } from './retention-state.ts';
 
 /** Advisory lock (session) held by the one replica sweeping; the others skip the round. */
-const SWEEP_LOCK = [0x5a5202, 1] as const;
+const SWEEP_LOCK = ADVISORY_LOCK.retentionSweep;
 /** Batches per transaction: small enough that a chunk's locks and WAL stay short. */
 const CHUNK = 500;
 /**
