@@ -61,6 +61,7 @@ import {
   processCpuSeconds,
   untilQuiet,
 } from '../lib/machine-cpu.ts';
+import { bodyAsIsFetch } from '../lib/body-as-is-fetch.ts';
 import { cachedDrops, type CachedDrop } from '../lib/drop-cache.ts';
 import { latencyTail, megabytesPerSecond, median, percentile } from '../lib/stats.ts';
 import { COMMIT_TARGET_MS, rateLimitedSoFar, uploadToCentral, type Upload } from './park-upload.ts';
@@ -221,7 +222,7 @@ const bytesOf = (drops: BenchDrop[]) => drops.reduce((n, d) => n + d.zip.length,
 /** Uploads one drop to the bare sink, with the same chunks, as raw HTTP bodies. */
 async function uploadToSink(url: string, park: string, drop: BenchDrop): Promise<Upload> {
   const post = async (path: string, body: string | Uint8Array) => {
-    const r = await fetch(`${url}${path}`, { method: 'POST', body });
+    const r = await bodyAsIsFetch(`${url}${path}`, { method: 'POST', body });
     if (!r.ok) throw new Error(`sink ${path}: ${r.status} ${await r.text()}`);
     return (await r.json()) as Record<string, unknown>;
   };
@@ -451,7 +452,10 @@ async function wire(): Promise<void> {
   const central = await startCentral(parks, 0);
   try {
     const clients = new Map(
-      parks.map((p) => [p, createParkClient(central.url, central.tokens.get(p) ?? '')]),
+      parks.map((p) => [
+        p,
+        createParkClient(central.url, central.tokens.get(p) ?? '', { fetch: bodyAsIsFetch }),
+      ]),
     );
     const result = await run(
       (p, d) => uploadToCentral(clients.get(p) as ReturnType<typeof createParkClient>, p, d, CHUNK),
@@ -507,7 +511,8 @@ async function catchUp(): Promise<void> {
         await createPark(central.pool, { id: HELD_PARK, name: HELD_PARK, timezone: 'Europe/Rome' });
         await holdRows(central.pool, HELD_PARK, HELD);
       }
-      const client = (p: string) => createParkClient(central.url, central.tokens.get(p) ?? '');
+      const client = (p: string) =>
+        createParkClient(central.url, central.tokens.get(p) ?? '', { fetch: bodyAsIsFetch });
       // Warm-up: one drop per park, processed before the clock starts.
       const warm = await Promise.all(
         [...live, behind].map((p) =>

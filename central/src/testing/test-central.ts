@@ -99,12 +99,12 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
 /**
  * A tRPC client as the park agent builds it: a drop sent whole to `POST /ingest/put`, binary
  * chunks and FormData through `httpLink` (a chunk's place in its headers), JSON batched.
- * `putPath` reaches the put's link (its clock and its "path unknown" callback).
+ * `putPath` reaches the put's link (its clock, its "path unknown" callback, its fetch).
  */
 export function createParkClient(
   baseUrl: string,
   token: string,
-  putPath: Pick<DropPutLinkOptions, 'now' | 'onPathUnknown'> = {},
+  putPath: Pick<DropPutLinkOptions, 'now' | 'onPathUnknown' | 'fetch'> = {},
 ): TRPCClient<AppRouter> {
   const url = `${baseUrl}/trpc`;
   const headers = () => ({ authorization: `Bearer ${token}` });
