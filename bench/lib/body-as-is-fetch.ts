@@ -8,8 +8,8 @@ const agent = new http.Agent({ keepAlive: true });
  * is. The platform's fetch copies a byte body first (the Fetch standard's "extract a body"), so
  * a simulated park made a drop's size in memory outside V8's heap per put, twice with the file
  * read; V8 answers every 64 MB of that with a full collection, which at 5.6 drops a second was
- * one every 3.75 s on the cores the API under test shares, and 27 of its 30 slowest puts
- * overlapped one (docs/performance.md, "The simulated parks' memory outside the heap"). Only
+ * one every 3.75 s on the cores the API under test shares, and 27 of its 30 puts over 40 ms
+ * overlapped one (docs/performance.md, "… the simulated parks' memory outside the heap"). Only
  * what the benches' puts use is supported: method, headers as a plain object, a byte or
  * text body, signal.
  *
