@@ -69,6 +69,11 @@ const recentReport = () =>
     language: 'en',
   });
 
+/** One sweep with this file's horizons, as the maintenance loop runs it. */
+const sweepWithHorizons = () =>
+  sweepRetention(env.pool, blobs, { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS }, log, NOW);
+type Swept = Awaited<ReturnType<typeof sweepWithHorizons>>;
+
 let before: Counts;
 let recentBefore: Awaited<ReturnType<typeof recentReport>>;
 
@@ -104,13 +109,7 @@ describe('retention sweep', () => {
     const other = await env.pool.connect();
     try {
       await other.query('SELECT pg_advisory_lock($1, $2)', [...ADVISORY_LOCK.retentionSweep]);
-      const swept = await sweepRetention(
-        env.pool,
-        blobs,
-        { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS },
-        log,
-        NOW,
-      );
+      const swept = await sweepWithHorizons();
       expect(swept).toEqual({ cycles: 0, blobs: 0 });
       expect(await counts()).toEqual(before);
       await other.query('SELECT pg_advisory_unlock($1, $2)', [...ADVISORY_LOCK.retentionSweep]);
@@ -123,21 +122,15 @@ describe('retention sweep', () => {
     // A download holding the lock of a ride whose id hashes to 1 (the sweep's key once shared
     // that class) does not keep the sweep from running.
     const download = await env.pool.connect();
-    let swept;
+    let swept: Swept | undefined;
     try {
       await download.query('SELECT pg_advisory_lock($1, 1)', [ADVISORY_LOCK.rideDownload]);
-      swept = await sweepRetention(
-        env.pool,
-        blobs,
-        { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS },
-        log,
-        NOW,
-      );
+      swept = await sweepWithHorizons();
       await download.query('SELECT pg_advisory_unlock($1, 1)', [ADVISORY_LOCK.rideDownload]);
     } finally {
       download.release();
     }
-    expect(swept.cycles).toBeGreaterThan(0);
+    expect(swept?.cycles).toBeGreaterThan(0);
     const after = await counts();
     expect(after).toEqual({
       ...before,
@@ -201,13 +194,7 @@ describe('retention sweep', () => {
   });
 
   it('a second sweep finds nothing more to remove', async () => {
-    const again = await sweepRetention(
-      env.pool,
-      blobs,
-      { cyclesMs: CYCLES_MS, blobsMs: BLOBS_MS },
-      log,
-      NOW,
-    );
+    const again = await sweepWithHorizons();
     expect(again).toEqual({ cycles: 0, blobs: 0 });
   });
 
