@@ -1,6 +1,10 @@
 import type pg from 'pg';
 import type { QueueName } from './queue-names.ts';
 
+/** A batch id's text as the claim accepts it: a UUID with its hyphens, either case. */
+const UUID_PATTERN =
+  '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
+
 /** An outbox row taken to publish. */
 export interface OutboxRow {
   id: string;
@@ -21,7 +25,11 @@ export interface ClaimLimits {
 
 /**
  * Locks the next rows to publish, oldest first, inside the caller's transaction (FOR UPDATE
- * SKIP LOCKED, so several API pods share the work).
+ * SKIP LOCKED, so several API pods share the work), and moves their batches to `queued` in the
+ * same statement: claims follow the commits, and each statement is a round trip that
+ * costs the API's main thread (docs/performance.md, "The outbox's claims"). The batches read
+ * `queued` before their messages exist; the caller holds their rows' locks until its commit,
+ * after the broker's confirms, so a worker that takes a message at once waits for that.
  *
  * Fair share: the postprocess queue is one FIFO for every park, so a park sending a week's
  * backlog would put thousands of drops ahead of everyone's live ones. Each park gets at most
@@ -39,6 +47,9 @@ export async function claimOutboxRows(
   client: Pick<pg.PoolClient, 'query'>,
   limits: ClaimLimits,
 ): Promise<OutboxRow[]> {
+  // The batches' ids are cast inside CASE so that only what the pattern passed is cast: one
+  // malformed row would otherwise fail the statement, and with it every claim after, holding up
+  // every park's messages behind it.
   const { rows } = await client.query<OutboxRow>({
     // Named, so a connection parses and plans it once: it runs after every commit.
     name: 'outbox-claim',
@@ -65,10 +76,17 @@ export async function claimOutboxRows(
        UNION ALL
        (SELECT id FROM outbox WHERE published_at IS NULL AND park_id IS NULL
          ORDER BY id LIMIT $1)
+     ), claimed AS (
+       SELECT id, queue, message, message_id FROM outbox
+        WHERE id IN (SELECT id FROM claimable ORDER BY id LIMIT $1)
+        ORDER BY id FOR UPDATE SKIP LOCKED
+     ), queued AS (
+       UPDATE batches SET state = 'queued', queued_at = now(), updated_at = now()
+        WHERE state = 'stored' AND id IN (
+          SELECT CASE WHEN message_id ~ '${UUID_PATTERN}' THEN message_id::uuid END
+            FROM claimed WHERE queue = 'postprocess')
      )
-     SELECT id, queue, message, message_id FROM outbox
-      WHERE id IN (SELECT id FROM claimable ORDER BY id LIMIT $1)
-      ORDER BY id FOR UPDATE SKIP LOCKED`,
+     SELECT id, queue, message, message_id FROM claimed ORDER BY id`,
     values: [limits.batchSize, limits.parkShare, limits.inFlightMs],
   });
   return rows;

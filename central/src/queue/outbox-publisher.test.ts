@@ -83,6 +83,8 @@ describe('outbox publisher', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [stored.batchId]);
+      const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+        .rows[0]?.pid;
       await env.pool.query(
         "INSERT INTO outbox (queue, message, message_id) VALUES ('postprocess', $1, $2)",
         [JSON.stringify({ batchId: stored.batchId }), stored.batchId],
@@ -92,7 +94,8 @@ describe('outbox publisher', () => {
         async () =>
           (
             await env.pool.query(
-              "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE batches SET state = ''queued''%'",
+              'SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))',
+              [holderPid],
             )
           ).rowCount === 1,
         { timeoutMs: 15_000 },

@@ -1,7 +1,6 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { DEFAULT_TIMEOUTS, type NetworkTimeouts } from '../config.ts';
 import { withTransaction } from '../db/pool.ts';
 import {
@@ -106,24 +105,11 @@ export function startOutboxPublisher(options: OutboxPublisherOptions): OutboxPub
   async function publishPending(ch: ConfirmChannel): Promise<number> {
     stage = 'postgres';
     return withTransaction(pool, async (c) => {
+      // The batches are `queued` from here, their rows locked until the commit below: marked
+      // after the confirms, a fast job could start first and its batch would never show when
+      // it was queued.
       const rows = await claimOutboxRows(c, { batchSize, parkShare, inFlightMs });
       if (rows.length === 0) return 0;
-      // The batches read `queued` before their messages exist: this holds their rows' locks
-      // until the commit, so a worker that takes a message at once waits for it to move the
-      // batch on. Marked after the confirms, a fast job could start first and its batch
-      // would never show when it was queued.
-      // Only ids a batch can have: one malformed row would otherwise fail this statement, and
-      // with it every claim after, holding up every park's messages behind it.
-      const batchIds = rows
-        .filter((r) => r.queue === 'postprocess' && z.guid().safeParse(r.message_id).success)
-        .map((r) => r.message_id);
-      if (batchIds.length > 0) {
-        await c.query(
-          `UPDATE batches SET state = 'queued', queued_at = now(), updated_at = now()
-            WHERE id = ANY($1::uuid[]) AND state = 'stored'`,
-          [batchIds],
-        );
-      }
       for (const row of rows) {
         ch.publish(
           '',
