@@ -3,7 +3,7 @@
  * PostgreSQL and RabbitMQ, `serve` and `worker` as child processes, the way they run in
  * production). Two scenarios:
  *
- *   node_modules/.bin/tsx bench/central/ingest.ts [wire] [--parks 8] [--drops 6]
+ *   node_modules/.bin/tsx bench/central/ingest.ts [wire] [--parks 8] [--drops 6] [--rounds 1]
  *     [--workers 2] [--rate-hz 50] [--chunk-kib 4096] [--blob-store filesystem|s3]
  *     [--keep-logs DIR] [--cpu-prof DIR]
  *
@@ -11,6 +11,9 @@
  * HTTP sink that only writes, fsyncs and hashes the bytes (bare-sink.ts: the wire's speed on
  * this machine), then through central with no worker running (the API alone); prints MB/s of
  * both, their ratio and the commit latencies. Then W workers post-process what was stored.
+ * `--rounds N`: that N times, each server fresh each time, alternating which goes first; prints
+ * the median MB/s and ratio (the sink's own speed varies by a third between runs, so one
+ * round decides little; workers run after the last round only).
  * `--blob-store s3`: central keeps its blobs in a private Garage (scripts/harness/garage.ts,
  * built by bootstrap) instead of BLOB_DIR, as the prod overlay does; the sink still writes to
  * the local disk, so the ratio then also measures the object store.
@@ -77,6 +80,7 @@ const { values: flags, positionals } = parseArgs({
     parks: { type: 'string', default: '8' },
     drops: { type: 'string', default: '6' },
     workers: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '1' },
     'rate-hz': { type: 'string', default: '50' },
     'chunk-kib': { type: 'string', default: '4096' },
     'live-parks': { type: 'string', default: '16' },
@@ -100,6 +104,7 @@ const num = (name: keyof typeof flags): number => {
 const PARKS = num('parks');
 const DROPS = num('drops');
 const WORKERS = num('workers');
+const ROUNDS = Math.max(1, num('rounds'));
 const RATE_HZ = num('rate-hz');
 const CHUNK = num('chunk-kib') * 1024;
 const LIVE_PARKS = num('live-parks');
@@ -448,56 +453,91 @@ async function wire(): Promise<void> {
     return mbs;
   };
 
-  const sinkDir = mkdtempSync(join(tmpdir(), 'zra-bench-sink-'));
-  let sinkMbs: number;
-  try {
-    const sink = startChild('bare sink', [join(repoRoot, 'bench/central/bare-sink.ts'), sinkDir]);
-    const url = await waitFor('the sink to listen', async () => sink.url(), { timeoutMs: 60_000 });
-    await untilQuiet([sink.child.pid ?? 0]);
-    say('');
-    sinkMbs = report(
-      'bare sink (write, fsync, hash)',
-      await run((p, d) => uploadToSink(url, p, d), sink.child),
-    );
-  } finally {
-    await stopChildren();
-    rmSync(sinkDir, { recursive: true, force: true });
-  }
-
-  const central = await startCentral(parks, 0, UNLIMITED_INGEST);
-  try {
-    const clients = new Map(
-      parks.map((p) => [
-        p,
-        createParkClient(central.url, central.tokens.get(p) ?? '', { fetch: bodyAsIsFetch }),
-      ]),
-    );
-    const result = await run(
-      (p, d) => uploadToCentral(clients.get(p) as ReturnType<typeof createParkClient>, p, d, CHUNK),
-      central.api,
-    );
-    const centralMbs = report(
-      `central (API alone, no worker running${BLOB_STORE === 's3' ? ', blobs in Garage' : ''})`,
-      result,
-    );
-    say(`ratio central ÷ sink: ${(centralMbs / sinkMbs).toFixed(2)}× (target ≥ 0.7×)`);
-    if (WORKERS > 0) {
-      for (let w = 1; w <= WORKERS; w++) startChild(`worker ${w}`, [cli, 'worker'], central.env);
-      const started = performance.now();
-      const rows = await waitForProcessed(
-        central.pool,
-        result.uploads.map((u) => u.batchId),
+  /** The bare sink, fresh, takes every park's drops: its MB/s. */
+  const sinkPhase = async (): Promise<number> => {
+    const sinkDir = mkdtempSync(join(tmpdir(), 'zra-bench-sink-'));
+    try {
+      const sink = startChild('bare sink', [join(repoRoot, 'bench/central/bare-sink.ts'), sinkDir]);
+      const url = await waitFor('the sink to listen', async () => sink.url(), {
+        timeoutMs: 60_000,
+      });
+      await untilQuiet([sink.child.pid ?? 0]);
+      return report(
+        'bare sink (write, fsync, hash)',
+        await run((p, d) => uploadToSink(url, p, d), sink.child),
       );
-      const seconds = (performance.now() - started) / 1000;
-      const failed = rows.filter((b) => b.state !== 'processed').length;
-      say(
-        `then ${WORKERS} workers post-processed them in ${seconds.toFixed(2)} s (${(rows.length / seconds).toFixed(1)} drops/s); not processed: ${failed}`,
-      );
-      if (failed > 0) process.exitCode = 1;
+    } finally {
+      await stopChildren();
+      rmSync(sinkDir, { recursive: true, force: true });
     }
-  } finally {
-    await central.close();
+  };
+
+  /** A fresh central takes the same drops: its MB/s; then `workers` process them. */
+  const centralPhase = async (workers: number): Promise<number> => {
+    const central = await startCentral(parks, 0, UNLIMITED_INGEST);
+    try {
+      const clients = new Map(
+        parks.map((p) => [
+          p,
+          createParkClient(central.url, central.tokens.get(p) ?? '', { fetch: bodyAsIsFetch }),
+        ]),
+      );
+      const result = await run(
+        (p, d) =>
+          uploadToCentral(clients.get(p) as ReturnType<typeof createParkClient>, p, d, CHUNK),
+        central.api,
+      );
+      const centralMbs = report(
+        `central (API alone, no worker running${BLOB_STORE === 's3' ? ', blobs in Garage' : ''})`,
+        result,
+      );
+      if (workers > 0) await postprocess(central, workers, result.uploads);
+      return centralMbs;
+    } finally {
+      await central.close();
+    }
+  };
+
+  // Rounds alternate which server goes first, so that a machine getting busier or quieter
+  // during the run weighs on both; the ratio is each round's, and their median.
+  const rounds: { sink: number; central: number }[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    say('');
+    if (ROUNDS > 1) say(`round ${round} of ${ROUNDS}`);
+    const last = round === ROUNDS;
+    if (round % 2 === 1) {
+      const sink = await sinkPhase();
+      rounds.push({ sink, central: await centralPhase(last ? WORKERS : 0) });
+    } else {
+      const central = await centralPhase(last ? WORKERS : 0);
+      rounds.push({ sink: await sinkPhase(), central });
+    }
+    const { sink, central } = rounds.at(-1) as { sink: number; central: number };
+    say(`ratio central ÷ sink: ${(central / sink).toFixed(2)}× (target ≥ 0.7×)`);
   }
+  if (ROUNDS > 1) {
+    const ratios = rounds.map((r) => r.central / r.sink);
+    say('');
+    say(
+      `median of ${ROUNDS} rounds: sink ${median(rounds.map((r) => r.sink)).toFixed(1)} MB/s, central ${median(rounds.map((r) => r.central)).toFixed(1)} MB/s, ratio ${median(ratios).toFixed(2)}× (target ≥ 0.7×; rounds ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+    );
+  }
+}
+
+/** Starts `workers` workers on what central stored and waits until each batch is settled. */
+async function postprocess(central: Central, workers: number, uploads: Upload[]): Promise<void> {
+  for (let w = 1; w <= workers; w++) startChild(`worker ${w}`, [cli, 'worker'], central.env);
+  const started = performance.now();
+  const rows = await waitForProcessed(
+    central.pool,
+    uploads.map((u) => u.batchId),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const failed = rows.filter((b) => b.state !== 'processed').length;
+  say(
+    `then ${workers} workers post-processed them in ${seconds.toFixed(2)} s (${(rows.length / seconds).toFixed(1)} drops/s); not processed: ${failed}`,
+  );
+  if (failed > 0) process.exitCode = 1;
 }
 
 // --- scenario: catch-up ---------------------------------------------------------------------
