@@ -11,6 +11,8 @@
  * HTTP sink that only writes, fsyncs and hashes the bytes (bare-sink.ts: the wire's speed on
  * this machine), then through central with no worker running (the API alone); prints MB/s of
  * both, their ratio and the commit latencies. Then W workers post-process what was stored.
+ * A sink phase first warms the machine up and is not counted (the first phase of a run was
+ * slower than the rest, whichever server took it).
  * `--rounds N`: that N times, each server fresh each time, alternating which goes first; prints
  * the median MB/s and ratio (the sink's own speed varies by a third between runs, so one
  * round decides little; workers run after the last round only).
@@ -498,6 +500,13 @@ async function wire(): Promise<void> {
     }
   };
 
+  // The first phase of a run was slower than the rest whichever server took it: at 16 parks ×
+  // 72 drops the sink took 6.7 s and 9.1 CPU-s first, 4.1–4.7 s and 5.2–6.1 CPU-s in later
+  // rounds of the same run (the kernel's share; docs/performance.md, "The wire phase at 72
+  // drops a park"). A sink phase nobody counts takes that first.
+  say('');
+  say('warm-up (not counted):');
+  await sinkPhase();
   // Rounds alternate which server goes first, so that a machine getting busier or quieter
   // during the run weighs on both; the ratio is each round's, and their median.
   const rounds: { sink: number; central: number }[] = [];
