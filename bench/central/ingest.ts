@@ -502,8 +502,8 @@ async function wire(): Promise<void> {
 
   // The first phase of a run was slower than the rest whichever server took it: at 16 parks ×
   // 72 drops the sink took 6.7 s and 9.1 CPU-s first, 4.1–4.7 s and 5.2–6.1 CPU-s in later
-  // rounds of the same run (the kernel's share; docs/performance.md, "The wire phase at 72
-  // drops a park"). A sink phase nobody counts takes that first.
+  // rounds of the same run (docs/performance.md, "The wire phase at 72 drops a park"). A sink
+  // phase nobody counts takes that first.
   say('');
   say('warm-up (not counted):');
   await sinkPhase();
