@@ -1,10 +1,6 @@
 import type pg from 'pg';
 import type { QueueName } from './queue-names.ts';
 
-/** A batch id's text as the claim accepts it: a UUID with its hyphens, either case. */
-const UUID_PATTERN =
-  '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
-
 /** An outbox row taken to publish. */
 export interface OutboxRow {
   id: string;
@@ -47,9 +43,9 @@ export async function claimOutboxRows(
   client: Pick<pg.PoolClient, 'query'>,
   limits: ClaimLimits,
 ): Promise<OutboxRow[]> {
-  // The batches' ids are cast inside CASE so that only what the pattern passed is cast: one
-  // malformed row would otherwise fail the statement, and with it every claim after, holding up
-  // every park's messages behind it.
+  // The batches' ids through `outbox_batch_id` (migration 1796700000000_outbox-park), which
+  // casts only what looks like a UUID: one malformed row would otherwise fail the statement, and
+  // with it every claim after, holding up every park's messages behind it.
   const { rows } = await client.query<OutboxRow>({
     // Named, so a connection parses and plans it once: it runs after every commit.
     name: 'outbox-claim',
@@ -83,8 +79,7 @@ export async function claimOutboxRows(
      ), queued AS (
        UPDATE batches SET state = 'queued', queued_at = now(), updated_at = now()
         WHERE state = 'stored' AND id IN (
-          SELECT CASE WHEN message_id ~ '${UUID_PATTERN}' THEN message_id::uuid END
-            FROM claimed WHERE queue = 'postprocess')
+          SELECT outbox_batch_id(message_id) FROM claimed WHERE queue = 'postprocess')
      )
      SELECT id, queue, message, message_id FROM claimed ORDER BY id`,
     values: [limits.batchSize, limits.parkShare, limits.inFlightMs],
