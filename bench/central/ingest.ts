@@ -513,15 +513,13 @@ async function wire(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     say('');
     if (ROUNDS > 1) say(`round ${round} of ${ROUNDS}`);
-    const last = round === ROUNDS;
-    if (round % 2 === 1) {
-      const sink = await sinkPhase();
-      rounds.push({ sink, central: await centralPhase(last ? WORKERS : 0) });
-    } else {
-      const central = await centralPhase(last ? WORKERS : 0);
-      rounds.push({ sink: await sinkPhase(), central });
-    }
-    const { sink, central } = rounds.at(-1) as { sink: number; central: number };
+    const workers = round === ROUNDS ? WORKERS : 0;
+    // A literal's properties are evaluated in the order written: the first named runs first.
+    const { sink, central } =
+      round % 2 === 1
+        ? { sink: await sinkPhase(), central: await centralPhase(workers) }
+        : { central: await centralPhase(workers), sink: await sinkPhase() };
+    rounds.push({ sink, central });
     say(`ratio central ÷ sink: ${(central / sink).toFixed(2)}× (target ≥ 0.7×)`);
   }
   if (ROUNDS > 1) {
