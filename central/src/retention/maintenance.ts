@@ -5,6 +5,7 @@ import { foldParkDayStates } from '../batches/park-day-states.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { RetentionSettings } from '../config.ts';
 import { keepDaysOfUnviewedRides } from '../dashboard/ride-day-backfill.ts';
+import { foldParkKeptBytes } from '../ingest/park-kept-bytes.ts';
 import { pruneOutbox } from '../queue/outbox-prune.ts';
 import { sleep } from '../queue/sleep.ts';
 import { sweepRetention } from './retention-sweeper.ts';
@@ -21,7 +22,7 @@ export interface Maintenance {
 
 /**
  * The database's housekeeping in every `serve`: folds the batches' count rows (by state, and by
- * park, day and state) every minute, keeps the days of `rideDaysPerMinute` rides whose ride
+ * park, day and state) and the parks' kept bytes every minute, keeps the days of `rideDaysPerMinute` rides whose ride
  * page has none yet (each minute, after folding), and runs retention and removes week-old
  * published outbox rows every hour (and a minute after start). Every replica runs it; any
  * replica may fold at any time, keeping days and retention take locks that the others skip. A
@@ -48,6 +49,7 @@ export function startMaintenance(options: {
       try {
         await foldBatchStateCounts(options.pool);
         await foldParkDayStates(options.pool);
+        await foldParkKeptBytes(options.pool);
       } catch (err) {
         options.log.warn(
           { err },

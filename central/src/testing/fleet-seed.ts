@@ -2,6 +2,7 @@ import { loadRideModels, type RideModel } from '@zra/shared';
 import type pg from 'pg';
 import { foldBatchStateCounts } from '../batches/batch-state-counts.ts';
 import { foldParkDayStates } from '../batches/park-day-states.ts';
+import { foldParkKeptBytes } from '../ingest/park-kept-bytes.ts';
 import { OUTBOX_KEEP_MS } from '../queue/outbox-prune.ts';
 
 /**
@@ -363,6 +364,7 @@ async function seedWith(c: pg.PoolClient, o: FleetSeedOptions): Promise<FleetSee
   if (!o.bulk) {
     await foldBatchStateCounts(c);
     await foldParkDayStates(c);
+    await foldParkKeptBytes(c);
   }
   if (o.bulk) {
     await c.query('RESET session_replication_role');
@@ -380,6 +382,7 @@ async function seedWith(c: pg.PoolClient, o: FleetSeedOptions): Promise<FleetSee
         WHERE b.superseded_by IS NULL
         GROUP BY 1, 2, 3`,
     );
+    await c.query('SELECT park_kept_bytes_recount()');
     await c.query(`SET maintenance_work_mem = '1GB'`);
     for (const def of rebuild) {
       await timed(c, def);
