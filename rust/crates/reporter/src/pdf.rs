@@ -10,6 +10,9 @@ const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
 const MARGIN: f32 = 50.0;
 const ROW_H: f32 = 16.0;
+/// A table cell's type size, and how far each further line of a cell sits below the first.
+const CELL_SIZE: f32 = 9.5;
+const LINE_H: f32 = 11.0;
 const ACCENT: [f32; 3] = [0.784, 0.063, 0.18];
 const HEADER_BG: [f32; 3] = [0.91, 0.91, 0.91];
 const ZEBRA_BG: [f32; 3] = [0.97, 0.97, 0.97];
@@ -54,6 +57,48 @@ struct Col<'a> {
     x: f32,
     w: f32,
     right: bool,
+}
+
+impl Col<'_> {
+    /// `text` as the lines this column shows it in: one, or two when a left-aligned text is
+    /// too long (cut after a space, `.`, `_`, `/` or `-` where it can be), the second
+    /// shortened with an ellipsis if it still does not fit.
+    fn lines(&self, text: &str, bold: bool) -> Vec<String> {
+        let max = self.w - 8.0;
+        if self.right || width(text, CELL_SIZE, bold) <= max {
+            return vec![fit(text, max, CELL_SIZE, bold)];
+        }
+        let fits = |t: &str| width(t, CELL_SIZE, bold) <= max;
+        // The longest head that fits, ending where a break reads well; else any head that fits.
+        let ends: Vec<usize> = text.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
+        let at_break = |e: usize| {
+            let c = text[..e].chars().next_back();
+            matches!(c, Some(' ' | '.' | '_' | '/' | '-')) && fits(text[..e].trim_end())
+        };
+        let cut = ends
+            .iter()
+            .rev()
+            .copied()
+            .find(|&e| at_break(e))
+            .or_else(|| {
+                ends.iter()
+                    .copied()
+                    .take_while(|&e| fits(&text[..e]))
+                    .last()
+            })
+            .unwrap_or(0);
+        let (head, rest) = text.split_at(cut);
+        vec![
+            head.trim_end().to_owned(),
+            fit(rest.trim_start(), max, CELL_SIZE, bold),
+        ]
+    }
+}
+
+/// The height of a table row whose cells hold these lines.
+fn row_height(lines: &[Vec<String>]) -> f32 {
+    let n = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    ROW_H + (n - 1) as f32 * LINE_H
 }
 
 /// Pages of drawing operations with a cursor that moves down and breaks pages.
@@ -109,33 +154,58 @@ impl Layout {
         self.y -= 6.0;
     }
 
-    /// A table whose header (if any) repeats on each page it spans.
+    /// A table whose header (if any) repeats on each page it spans. A left-aligned cell too
+    /// long for its column goes on to a second line (its row grows); right-aligned cells are
+    /// numbers, times and dates, which their columns are made wide enough for.
     fn table(&mut self, cols: &[Col<'_>], rows: &[Vec<String>]) {
         let has_header = cols.iter().any(|c| !c.header.is_empty());
         let header = |l: &mut Layout| {
             if !has_header {
                 return;
             }
-            l.row_bg(HEADER_BG);
-            for c in cols {
-                l.cell(c, c.header, true);
-            }
-            l.y -= ROW_H;
+            let lines: Vec<Vec<String>> = cols.iter().map(|c| c.lines(c.header, true)).collect();
+            l.row(cols, &lines, true, Some(HEADER_BG));
         };
         header(self);
         for (i, row) in rows.iter().enumerate() {
-            if self.y - ROW_H < MARGIN + 20.0 {
-                self.need(ROW_H * 2.0);
+            let lines: Vec<Vec<String>> = cols
+                .iter()
+                .zip(row)
+                .map(|(c, text)| c.lines(text, false))
+                .collect();
+            if self.y - row_height(&lines) < MARGIN + 20.0 {
+                self.need(ROW_H * 2.0 + LINE_H);
                 header(self);
             }
-            if i % 2 == 1 {
-                self.row_bg(ZEBRA_BG);
-            }
-            for (c, text) in cols.iter().zip(row) {
-                self.cell(c, text, false);
-            }
-            self.y -= ROW_H;
+            self.row(cols, &lines, false, (i % 2 == 1).then_some(ZEBRA_BG));
         }
+    }
+
+    /// One row of a table, as tall as its cell with the most lines.
+    fn row(&mut self, cols: &[Col<'_>], lines: &[Vec<String>], bold: bool, bg: Option<[f32; 3]>) {
+        let h = row_height(lines);
+        if let Some(color) = bg {
+            let y = self.y - h;
+            self.ops().push(Op::Rect {
+                x: MARGIN,
+                y,
+                w: PAGE_W - 2.0 * MARGIN,
+                h,
+                color,
+            });
+        }
+        for (c, cell) in cols.iter().zip(lines) {
+            for (k, text) in cell.iter().enumerate() {
+                let x = if c.right {
+                    c.x + c.w - 4.0 - width(text, CELL_SIZE, bold)
+                } else {
+                    c.x + 4.0
+                };
+                let y = self.y - ROW_H + 4.5 - k as f32 * LINE_H;
+                self.text(x, y, CELL_SIZE, bold, BLACK, text);
+            }
+        }
+        self.y -= h;
     }
 
     fn row_bg(&mut self, color: [f32; 3]) {
@@ -150,14 +220,13 @@ impl Layout {
     }
 
     fn cell(&mut self, c: &Col<'_>, text: &str, bold: bool) {
-        let size = 9.5;
-        let text = fit(text, c.w - 8.0, size, bold);
+        let text = fit(text, c.w - 8.0, CELL_SIZE, bold);
         let x = if c.right {
-            c.x + c.w - 4.0 - width(&text, size, bold)
+            c.x + c.w - 4.0 - width(&text, CELL_SIZE, bold)
         } else {
             c.x + 4.0
         };
-        self.text(x, self.y - ROW_H + 4.5, size, bold, BLACK, &text);
+        self.text(x, self.y - ROW_H + 4.5, CELL_SIZE, bold, BLACK, &text);
     }
 
     /// Text wrapped at word boundaries to the page's width.
@@ -570,36 +639,29 @@ pub fn render(v: &ReportView) -> Result<Vec<u8>, String> {
         lay.text(MARGIN, lay.y, 10.0, false, GRAY, l.no_anomalies);
     } else {
         // A ride report names its ride in the title; a park report needs the column.
-        let park = v.anomalies_with_ride;
-        let widths: &[f32] = if park {
-            &[55.0, 118.0, 125.0, 40.0, 95.0]
-        } else {
-            &[0.0, 140.0, 138.0, 42.0, 97.0]
-        };
-        let headers = [l.ride, l.what, l.channel, l.times, l.first, l.worst];
-        let mut cols = Vec::new();
+        let first = usize::from(!v.anomalies_with_ride);
+        let headers = &[l.ride, l.what, l.channel, l.times, l.first, l.worst][first..];
+        let rows: Vec<Vec<String>> = v.anomalies.iter().map(|r| r[first..].to_vec()).collect();
+        // Count, first seen and worst / limit are never cut: a cut number is a wrong one.
+        let keep = &[false, false, false, true, true, true][first..];
+        let right = &[false, false, false, true, false, true][first..];
+        let widths = fitted_widths(headers, &rows, keep, PAGE_W - 2.0 * MARGIN);
         let mut x = MARGIN;
-        for (i, h) in headers.iter().enumerate() {
-            let w = widths.get(i).copied().unwrap_or(PAGE_W - MARGIN - x);
-            if w > 0.0 {
-                cols.push((
-                    i,
-                    Col {
-                        header: h,
-                        x,
-                        w,
-                        right: i == 3 || i == 5,
-                    },
-                ));
-            }
-            x += w;
-        }
-        let rows: Vec<Vec<String>> = v
-            .anomalies
+        let cols: Vec<Col<'_>> = headers
             .iter()
-            .map(|r| cols.iter().map(|(i, _)| r[*i].clone()).collect())
+            .zip(widths)
+            .zip(right)
+            .map(|((header, w), right)| {
+                let c = Col {
+                    header,
+                    x,
+                    w,
+                    right: *right,
+                };
+                x += w;
+                c
+            })
             .collect();
-        let cols: Vec<Col<'_>> = cols.into_iter().map(|(_, c)| c).collect();
         lay.table(&cols, &rows);
     }
 
@@ -743,6 +805,64 @@ fn content(ops: &[Op], fonts: &mut [Embed; 2]) -> Vec<u8> {
         }
     }
     c.finish().to_vec()
+}
+
+/// Column widths for a table's text in `total` points. Each column is as wide as its widest
+/// cell (the header in bold) when all fit, the room left given to the text columns. Otherwise
+/// the `keep` columns (numbers, dates) keep their width and the text columns give up theirs,
+/// widest first, down to a common width (their cells then take a second line).
+fn fitted_widths(headers: &[&str], rows: &[Vec<String>], keep: &[bool], total: f32) -> Vec<f32> {
+    // A cell's text is inset 4 points each side; half a point more against rounding.
+    let natural: Vec<f32> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let widest = rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|t| width(t, CELL_SIZE, false))
+                .fold(width(h, CELL_SIZE, true), f32::max);
+            widest + 8.5
+        })
+        .collect();
+    let text_cols = keep.iter().filter(|k| !**k).count().max(1) as f32;
+    let spare = total - natural.iter().sum::<f32>();
+    if spare >= 0.0 {
+        return natural
+            .iter()
+            .zip(keep)
+            .map(|(w, k)| if *k { *w } else { w + spare / text_cols })
+            .collect();
+    }
+    let kept: f32 = natural
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(w, _)| w)
+        .sum();
+    let mut texts: Vec<f32> = natural
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| !**k)
+        .map(|(w, _)| *w)
+        .collect();
+    texts.sort_by(f32::total_cmp);
+    // The common width `cap` at which the text columns, each min(natural, cap), fill the room.
+    let mut room = (total - kept).max(0.0);
+    let mut cap = room / text_cols;
+    for (i, w) in texts.iter().enumerate() {
+        let left = (texts.len() - i) as f32;
+        if w * left > room {
+            cap = room / left;
+            break;
+        }
+        room -= w;
+    }
+    natural
+        .iter()
+        .zip(keep)
+        .map(|(w, k)| if *k { *w } else { w.min(cap) })
+        .collect()
 }
 
 /// Width of text in points, from the embedded font's advances.

@@ -601,6 +601,73 @@ fn lists_breaches_and_quality_findings_as_anomalies() {
     assert!(html.contains("Nessun superamento di soglia"));
 }
 
+#[test]
+fn a_park_reports_anomalies_cut_no_number_ride_or_channel() {
+    // A park report has a ride column too: with long channel names and Italian labels the
+    // table used to end "113.9 / 1…", hiding the limit, and cut ride and channel names.
+    let breach = |ride: &str, kind: &str, channel: &str, worst: f64, limit: f64| {
+        json!({ "ride": ride, "kind": kind, "channel": channel, "count": 14,
+                "first": "2026-03-29T10:12:00Z", "worst": worst, "limit": limit })
+    };
+    let finding = |ride: &str, kind: &str| {
+        json!({ "ride": ride, "kind": kind, "channel": null, "count": 3,
+                "first": "2026-03-29T08:00:00Z", "worst": null, "limit": null })
+    };
+    for (lang, numbers) in [
+        ("en", ["113.9 / 110", "112.4 / 120"]),
+        ("it", ["113,9 / 110", "112,4 / 120"]),
+    ] {
+        let mut park = input(lang);
+        park["ride"] = Value::Null;
+        park["anomalies"] = json!([
+            breach(
+                "revo-1",
+                "breach_max",
+                "main_motor.temperature",
+                113.94,
+                110.0
+            ),
+            breach(
+                "revo-1",
+                "breach_min",
+                "hydraulics.brake_pressure",
+                112.4,
+                120.0
+            ),
+            finding("discovery-2", "riders_over_capacity"),
+            finding("discovery-2", "counter_outside_window"),
+        ]);
+        let (o, out) = run(&format!("park-anomalies-{lang}"), &park);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = pdf_text(&out);
+        // The table's heading, on a line of its own (the narrative names it too).
+        let heading = if lang == "en" {
+            "\nAnomalies\n"
+        } else {
+            "\nAnomalie\n"
+        };
+        let at = text
+            .find(heading)
+            .unwrap_or_else(|| panic!("{lang}: {text}"));
+        let table = &text[at..];
+        assert!(
+            !table.contains('\u{2026}'),
+            "{lang}: a cell was cut: {table}"
+        );
+        for number in numbers {
+            assert!(table.contains(number), "{lang}: no {number} in {table}");
+        }
+        let joined: String = table.split_whitespace().collect();
+        for name in [
+            "discovery-2",
+            "main_motor.temperature",
+            "hydraulics.brake_pressure",
+        ] {
+            assert!(joined.contains(name), "{lang}: no {name} in {table}");
+        }
+    }
+}
+
 /// The DST input with opening hours: Saturday 09:30-19:00 (CET, 08:30Z-18:00Z), Sunday the
 /// 29th (the DST day) closed, Monday 09:00-22:00 (CEST, 07:00Z-20:00Z); data every hour
 /// 08:00Z-19:59Z except Monday 12:00Z.
