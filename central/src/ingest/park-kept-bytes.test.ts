@@ -138,4 +138,50 @@ describe('park_kept_bytes (kept by triggers)', () => {
     expect(rows.rows.every((r) => r.n === 1)).toBe(true);
     expect(await counted()).toEqual(await summedFromBatches());
   });
+
+  it('takes off no drop that is refused while the sweep passes it', async () => {
+    // The sweep's cursor forgotten, then a stored drop received 30 days ago.
+    await env.pool.query(`DELETE FROM retention_state WHERE what = 'blobs'`);
+    const id = randomUUID();
+    await env.pool.query(
+      `INSERT INTO batches (id, park_id, sha256, content_id, bytes, file_name, blob_path, state,
+                            received_at)
+       VALUES ($1::uuid, 'kept-a', md5($2) || md5($2), md5($2), 4242, 'r.zip', 'blobs/r',
+               'stored', now() - interval '30 days')`,
+      [id, id],
+    );
+    // Its refusal (commit-drop.ts) has begun and holds the row when the sweep passes it.
+    const refusing = await env.pool.connect();
+    try {
+      await refusing.query('BEGIN');
+      await refusing.query(
+        `UPDATE batches SET state = 'quarantined', content_id = NULL WHERE id = $1`,
+        [id],
+      );
+      let swept = false;
+      const sweeping = sweepRetention(
+        env.pool,
+        blobs,
+        { cyclesMs: null, blobsMs: 20 * DAY },
+        createLogger('silent'),
+      ).finally(() => {
+        swept = true;
+      });
+      // Until the sweep waits for the refusal's row (or, if it would not wait, has ended).
+      for (let i = 0; i < 500 && !swept; i++) {
+        const r = await env.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if ((r.rows[0]?.n ?? 0) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await refusing.query('COMMIT');
+      await sweeping;
+    } finally {
+      refusing.release();
+    }
+    // Quarantined, its file is kept: it counts, as the sum over the batches says.
+    expect(await counted()).toEqual(await summedFromBatches());
+  });
 });
