@@ -22,11 +22,12 @@ export interface Maintenance {
 
 /**
  * The database's housekeeping in every `serve`: folds the batches' count rows (by state, and by
- * park, day and state) and the parks' kept bytes every minute, keeps the days of `rideDaysPerMinute` rides whose ride
- * page has none yet (each minute, after folding), and runs retention and removes week-old
- * published outbox rows every hour (and a minute after start). Every replica runs it; any
- * replica may fold at any time, keeping days and retention take locks that the others skip. A
- * failure (database down) is logged and tried again next time.
+ * park, day and state) and the parks' kept bytes every minute, keeps the days of
+ * `rideDaysPerMinute` rides whose ride page has none yet (each minute, after folding), and
+ * runs retention and removes week-old published outbox rows every hour (and a minute after
+ * start). Every replica runs it; any replica may fold at any time, keeping days and retention
+ * take locks that the others skip. A failure (database down) is logged and tried again next
+ * time.
  */
 export function startMaintenance(options: {
   pool: pg.Pool;

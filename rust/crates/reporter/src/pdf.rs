@@ -155,8 +155,8 @@ impl Layout {
     }
 
     /// A table whose header (if any) repeats on each page it spans. A left-aligned cell too
-    /// long for its column goes on to a second line (its row grows); right-aligned cells are
-    /// numbers, times and dates, which their columns are made wide enough for.
+    /// long for its column goes on to a second line (its row grows); a right-aligned one (a
+    /// number or a time) stays on one line.
     fn table(&mut self, cols: &[Col<'_>], rows: &[Vec<String>]) {
         let has_header = cols.iter().any(|c| !c.header.is_empty());
         let header = |l: &mut Layout| {
