@@ -21,11 +21,13 @@ CREATE INDEX park_kept_bytes_park_idx ON park_kept_bytes (park_id);
 -- (batches_park_received_idx has the same columns, descending, for the lists by park.)
 DROP INDEX batches_park_kept_bytes_idx;
 
-CREATE FUNCTION park_kept_bytes_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Rows inserted add their kept bytes, rows deleted take theirs off (both triggers name their
+-- transition table park_kept_rows).
+CREATE FUNCTION park_kept_bytes_added_or_removed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO park_kept_bytes (park_id, bytes)
-  SELECT b.park_id, sum(b.bytes)
-    FROM park_kept_new b LEFT JOIN retention_state s ON s.what = 'blobs'
+  SELECT b.park_id, CASE TG_OP WHEN 'DELETE' THEN -1 ELSE 1 END * sum(b.bytes)
+    FROM park_kept_rows b LEFT JOIN retention_state s ON s.what = 'blobs'
    WHERE b.content_id IS NULL OR s.what IS NULL OR (b.received_at, b.id) > (s.cursor_at, s.cursor_id)
    GROUP BY b.park_id;
   RETURN NULL;
@@ -33,30 +35,20 @@ END $$;
 
 -- Only a change of content_id (a stored drop refused after commit becomes quarantined) or of
 -- bytes can change what a batch keeps; the rest of the updates (every state change) add none.
+-- Such a row adds what it keeps now and takes off what it kept before.
 CREATE FUNCTION park_kept_bytes_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO park_kept_bytes (park_id, bytes)
   SELECT d.park_id, sum(d.bytes)
-    FROM (SELECT n.park_id, n.bytes, n.received_at, n.id, n.content_id
-            FROM park_kept_new n JOIN park_kept_old o ON o.id = n.id
-           WHERE (n.content_id IS NULL) <> (o.content_id IS NULL) OR n.bytes <> o.bytes
-          UNION ALL
-          SELECT o.park_id, -o.bytes, o.received_at, o.id, o.content_id
-            FROM park_kept_old o JOIN park_kept_new n ON n.id = o.id
-           WHERE (n.content_id IS NULL) <> (o.content_id IS NULL) OR n.bytes <> o.bytes) d
+    FROM park_kept_new n JOIN park_kept_old o ON o.id = n.id
+   CROSS JOIN LATERAL (VALUES (n.park_id, n.bytes, n.received_at, n.id, n.content_id),
+                              (o.park_id, -o.bytes, o.received_at, o.id, o.content_id))
+         AS d (park_id, bytes, received_at, id, content_id)
     LEFT JOIN retention_state s ON s.what = 'blobs'
-   WHERE d.content_id IS NULL OR s.what IS NULL OR (d.received_at, d.id) > (s.cursor_at, s.cursor_id)
+   WHERE ((n.content_id IS NULL) <> (o.content_id IS NULL) OR n.bytes <> o.bytes)
+     AND (d.content_id IS NULL OR s.what IS NULL
+          OR (d.received_at, d.id) > (s.cursor_at, s.cursor_id))
    GROUP BY d.park_id HAVING sum(d.bytes) <> 0;
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION park_kept_bytes_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO park_kept_bytes (park_id, bytes)
-  SELECT b.park_id, -sum(b.bytes)
-    FROM park_kept_old b LEFT JOIN retention_state s ON s.what = 'blobs'
-   WHERE b.content_id IS NULL OR s.what IS NULL OR (b.received_at, b.id) > (s.cursor_at, s.cursor_id)
-   GROUP BY b.park_id;
   RETURN NULL;
 END $$;
 
@@ -116,14 +108,14 @@ LOCK TABLE batches, retention_state IN SHARE ROW EXCLUSIVE MODE;
 SELECT park_kept_bytes_recount();
 
 CREATE TRIGGER park_kept_bytes_inserted AFTER INSERT ON batches
-  REFERENCING NEW TABLE AS park_kept_new
-  FOR EACH STATEMENT EXECUTE FUNCTION park_kept_bytes_inserted();
+  REFERENCING NEW TABLE AS park_kept_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION park_kept_bytes_added_or_removed();
 CREATE TRIGGER park_kept_bytes_updated AFTER UPDATE ON batches
   REFERENCING OLD TABLE AS park_kept_old NEW TABLE AS park_kept_new
   FOR EACH STATEMENT EXECUTE FUNCTION park_kept_bytes_updated();
 CREATE TRIGGER park_kept_bytes_deleted AFTER DELETE ON batches
-  REFERENCING OLD TABLE AS park_kept_old
-  FOR EACH STATEMENT EXECUTE FUNCTION park_kept_bytes_deleted();
+  REFERENCING OLD TABLE AS park_kept_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION park_kept_bytes_added_or_removed();
 CREATE TRIGGER park_kept_bytes_truncated AFTER TRUNCATE ON batches
   FOR EACH STATEMENT EXECUTE FUNCTION park_kept_bytes_truncated();
 CREATE TRIGGER park_kept_bytes_swept AFTER INSERT OR UPDATE OF cursor_at, cursor_id
@@ -139,7 +131,7 @@ DROP TRIGGER park_kept_bytes_truncated ON batches;
 DROP TRIGGER park_kept_bytes_deleted ON batches;
 DROP TRIGGER park_kept_bytes_updated ON batches;
 DROP TRIGGER park_kept_bytes_inserted ON batches;
-DROP FUNCTION park_kept_bytes_swept(), park_kept_bytes_truncated(), park_kept_bytes_deleted(),
-  park_kept_bytes_updated(), park_kept_bytes_inserted(), park_kept_bytes_recount();
+DROP FUNCTION park_kept_bytes_swept(), park_kept_bytes_truncated(), park_kept_bytes_updated(),
+  park_kept_bytes_added_or_removed(), park_kept_bytes_recount();
 DROP TABLE park_kept_bytes;
 CREATE INDEX batches_park_kept_bytes_idx ON batches (park_id, received_at, id) INCLUDE (bytes);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { foldCounterRows } from '../db/fold-counter-rows.ts';
 
 /**
  * Batches per state from the counts the triggers of migration `batch-state-counts` keep (a few
@@ -14,17 +15,7 @@ export async function batchStateCounts(
   return r.rows;
 }
 
-/**
- * Folds the rows the triggers appended into one per state, in one statement: a reader sees
- * either the rows or their sum. Rows committed meanwhile are not in this statement's snapshot,
- * stay, and are folded next time. Returns how many rows it folded.
- */
-export async function foldBatchStateCounts(db: pg.Pool | pg.PoolClient): Promise<number> {
-  const r = await db.query<{ folded: number }>(
-    `WITH gone AS (DELETE FROM batch_state_counts RETURNING state, n),
-          kept AS (INSERT INTO batch_state_counts (state, n)
-                   SELECT state, sum(n) FROM gone GROUP BY state HAVING sum(n) <> 0)
-     SELECT count(*)::int AS folded FROM gone`,
-  );
-  return r.rows[0]?.folded ?? 0;
+/** Folds the rows the triggers appended into one per state ({@link foldCounterRows}). */
+export function foldBatchStateCounts(db: pg.Pool | pg.PoolClient): Promise<number> {
+  return foldCounterRows(db, { table: 'batch_state_counts', key: 'state', value: 'n' });
 }
