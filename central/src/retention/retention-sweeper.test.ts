@@ -83,6 +83,7 @@ beforeAll(async () => {
   await blobs.init();
   // One park, 45 days: both horizons inside.
   await seedFleet(env.pool, oneParkSeed(new Date(NOW)));
+  await quarantineCopiesInAnotherPark();
   // Every drop's zip file, where the ingest path puts it.
   const rows = await env.pool.query<{ sha256: string }>('SELECT sha256 FROM batches');
   for (const { sha256 } of rows.rows) {
@@ -93,6 +94,27 @@ beforeAll(async () => {
   before = await counts();
   recentBefore = await recentReport();
 }, 120_000);
+
+/**
+ * Another park's gateway held copies of two of the park's old drops: quarantined there
+ * (`park_mismatch`), one received long ago, one yesterday. Same bytes, so the same file.
+ */
+async function quarantineCopiesInAnotherPark(): Promise<void> {
+  await env.pool.query(
+    `INSERT INTO parks (id, name, timezone) VALUES ('other-park', 'Other park', 'Europe/Rome')`,
+  );
+  await env.pool.query(
+    `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code,
+                          error, received_at)
+     SELECT gen_random_uuid(), 'other-park', sha256, bytes, file_name, blob_path, 'quarantined',
+            'park_mismatch', 'the drop belongs to another park',
+            CASE WHEN n = 1 THEN $2::timestamptz ELSE received_at END
+       FROM (SELECT b.*, row_number() OVER (ORDER BY received_at DESC) AS n
+               FROM batches b WHERE received_at < $1 AND state = 'processed') old
+      WHERE n <= 2`,
+    [BLOBS_HORIZON, new Date(NOW - DAY)],
+  );
+}
 
 afterAll(async () => {
   await env?.cleanup();
@@ -166,15 +188,23 @@ describe('retention sweep', () => {
     ).resolves.toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('removes the zip files of drops received before the blob horizon, except quarantined ones', async () => {
+  it('removes the zip files of drops received before the blob horizon, except those a quarantined drop holds', async () => {
     const rows = await env.pool.query<{ sha256: string; state: string; old: boolean }>(
       'SELECT sha256, state, received_at < $1 AS old FROM batches',
       [BLOBS_HORIZON],
     );
-    const kept = (r: { state: string; old: boolean }) => !r.old || r.state === 'quarantined';
-    expect(rows.rows.some((r) => r.old && r.state !== 'quarantined')).toBe(true);
+    // A file stays while any drop holding it is kept: received after the horizon, or quarantined.
+    const keptFiles = new Set(
+      rows.rows.filter((r) => !r.old || r.state === 'quarantined').map((r) => r.sha256),
+    );
+    const swept = rows.rows.filter((r) => r.old && r.state !== 'quarantined');
+    expect(swept.length).toBeGreaterThan(0);
+    // The other park's two copies keep two of the swept drops' files.
+    expect(swept.filter((r) => keptFiles.has(r.sha256))).toHaveLength(2);
     for (const r of rows.rows) {
-      expect(existsSync(blobs.blobPath(r.sha256)), `${r.state} old=${r.old}`).toBe(kept(r));
+      expect(existsSync(blobs.blobPath(r.sha256)), `${r.state} old=${r.old}`).toBe(
+        keptFiles.has(r.sha256),
+      );
     }
   });
 

@@ -31,9 +31,10 @@ interface BatchRow {
  * Removes what retention says is too old, oldest received first, in chunks of 500 batches:
  * the per-cycle rows (cycles, breaches, data-quality findings) of drops received more than
  * `cyclesMs` ago, and the zip files of drops received more than `blobsMs` ago (quarantined
- * drops' files stay: they may be another park's drop, and they are few). Hourly aggregates,
- * alarms and batches stay. Progress is kept in retention_state in the same transaction as each
- * chunk, so a sweep stopped anywhere goes on where it was. Only one replica sweeps at a time.
+ * drops' files stay, and so does a file one of them shares: they may be another park's drop,
+ * and they are few). Hourly aggregates, alarms and batches stay. Progress is kept in
+ * retention_state in the same transaction as each chunk, so a sweep stopped anywhere goes on
+ * where it was. Only one replica sweeps at a time.
  */
 export async function sweepRetention(
   pool: pg.Pool,
@@ -154,10 +155,16 @@ async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): 
   const rows = await nextBatches(pool, 'blobs', horizon);
   const last = rows.at(-1);
   if (!last) return 0;
+  const keep = await quarantinedBytes(
+    pool,
+    rows.filter((r) => r.state !== 'quarantined').map((r) => r.sha256),
+  );
   // Files first, then the cursor: a crash in between removes the same files again (a missing
   // one is fine). Through the store, so an object store's objects go too.
   for (const r of rows) {
-    if (r.state !== 'quarantined') await blobs.remove(blobs.blobPath(r.sha256));
+    if (r.state !== 'quarantined' && !keep.has(r.sha256)) {
+      await blobs.remove(blobs.blobPath(r.sha256));
+    }
   }
   const c = await pool.connect();
   try {
@@ -171,4 +178,22 @@ async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): 
     c.release();
   }
   return rows.length;
+}
+
+/**
+ * Which of these files a quarantined drop holds too. A file is named by its bytes' SHA-256, so
+ * a quarantined drop with the bytes of a drop being swept shares its file: another park's copy
+ * (`park_mismatch`), or a copy refused after commit whose twin ended `failed`. Quarantined
+ * files are kept, so that file stays. Only quarantined drops need looking for: the same bytes
+ * give the same content id, so at most one batch holding them is not quarantined.
+ */
+async function quarantinedBytes(pool: pg.Pool, sha256s: string[]): Promise<Set<string>> {
+  if (sha256s.length === 0) return new Set();
+  // content_id IS NULL is how the schema marks a quarantined row: the partial unique index
+  // on (park_id, sha256) answers this from the quarantined rows alone, however many batches.
+  const r = await pool.query<{ sha256: string }>(
+    'SELECT DISTINCT sha256 FROM batches WHERE content_id IS NULL AND sha256 = ANY ($1::text[])',
+    [sha256s],
+  );
+  return new Set(r.rows.map((row) => row.sha256));
 }
