@@ -4,6 +4,7 @@ import { createLogger } from '../logger.ts';
 import { createParkToken } from '../parks/park-store.ts';
 import { hashParkToken } from '../parks/park-tokens.ts';
 import { createBrokerProbe, type BrokerProbe } from '../queue/broker-probe.ts';
+import { quarantinedBytes } from '../retention/retention-sweeper.ts';
 import { everyRead, type ReadTargets } from '../testing/dashboard-reads.ts';
 import {
   LARGE_TABLES,
@@ -123,6 +124,25 @@ describe('query plans on a seeded fleet', () => {
     );
 
     expect(found?.park.id).toBe(targets.park.id);
+    const scans = await findSeqScans(env.pool, sent, LARGE_TABLES);
+    expect(scans.map((s) => `${s.tables.join(', ')}, plan ${s.kind}:\n${s.plan}`)).toEqual([]);
+  });
+
+  it("the blob sweep's look for quarantined copies of a chunk's files reads no large table with a sequential scan", async () => {
+    // A chunk of the sweep: the 500 oldest drops' files, one of them held by a quarantined drop.
+    const chunk = await env.pool.query<{ sha256: string }>(
+      `(SELECT sha256 FROM batches ORDER BY received_at, id LIMIT 499)
+       UNION ALL (SELECT sha256 FROM batches WHERE content_id IS NULL LIMIT 1)`,
+    );
+    const held = chunk.rows.at(-1)?.sha256;
+    const sent: RecordedQuery[] = [];
+
+    const kept = await quarantinedBytes(
+      recordingPool(env.pool, () => 'blob sweep', sent),
+      chunk.rows.map((r) => r.sha256),
+    );
+
+    expect(held && kept.has(held)).toBe(true);
     const scans = await findSeqScans(env.pool, sent, LARGE_TABLES);
     expect(scans.map((s) => `${s.tables.join(', ')}, plan ${s.kind}:\n${s.plan}`)).toEqual([]);
   });
