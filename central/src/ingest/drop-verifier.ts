@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { VerifyResult } from '@zra/shared';
 
-/** Checks a whole drop zip (shared's `verifyDrop`); injected so the ingest service stays testable. */
-export type DropVerifier = (zip: Buffer, options: { fileName: string }) => VerifyResult;
+/**
+ * Checks a whole drop zip (shared's `verifyDrop`); injected so the ingest service stays testable.
+ * Without a file name, the name rule is not checked (the bytes' own verdict).
+ */
+export type DropVerifier = (zip: Buffer, options: { fileName?: string }) => VerifyResult;
 
 /** What commit learns about an uploaded file: its size, SHA-256 and the drop's verdict. */
 export type UploadCheck =
@@ -11,14 +14,17 @@ export type UploadCheck =
   /** The file is gone: a concurrent commit of the same upload finished first. */
   | { found: false };
 
-/** Reads, hashes and verifies an uploaded file (in a worker thread, or in-process). */
-export type UploadChecker = (path: string, fileName: string) => Promise<UploadCheck>;
+/**
+ * Reads, hashes and verifies an uploaded file (in a worker thread, or in-process), under the
+ * name it came by; without one, whatever its name.
+ */
+export type UploadChecker = (path: string, fileName?: string) => Promise<UploadCheck>;
 
 /** The check itself; runs wherever it is called (a worker thread, or a test's own process). */
 export async function checkUploadFile(
   verify: DropVerifier,
   path: string,
-  fileName: string,
+  fileName?: string,
 ): Promise<UploadCheck> {
   let zip: Buffer;
   try {
@@ -28,7 +34,12 @@ export async function checkUploadFile(
     throw err;
   }
   const sha256 = createHash('sha256').update(zip).digest('hex');
-  return { found: true, bytes: zip.length, sha256, verdict: verify(zip, { fileName }) };
+  return {
+    found: true,
+    bytes: zip.length,
+    sha256,
+    verdict: verify(zip, fileName === undefined ? {} : { fileName }),
+  };
 }
 
 /** An {@link UploadChecker} that verifies on the calling thread (tests; a custom verifier). */

@@ -20,7 +20,7 @@ export interface VerifierPool {
  * start: about 2.5 CPU-s and 90 MB that most API processes never used (docs/performance.md).
  */
 export function createVerifierPool(threads: number, log: Logger): VerifierPool {
-  const pool = createThreadPool<{ path: string; fileName: string }, UploadCheck>({
+  const pool = createThreadPool<{ path: string; fileName?: string }, UploadCheck>({
     workerUrl: new URL('./verify-worker.mjs', import.meta.url),
     threads,
     lazy: true,
@@ -30,7 +30,7 @@ export function createVerifierPool(threads: number, log: Logger): VerifierPool {
     onCrash: (err) => log.error({ err }, 'verifier thread crashed'),
   });
   return {
-    check: (path, fileName) => pool.run({ path, fileName }),
+    check: (path, fileName) => pool.run(fileName === undefined ? { path } : { path, fileName }),
     close: () => pool.close(),
   };
 }
