@@ -211,7 +211,7 @@ describe('central (API and worker) with BLOB_STORE=s3 on Garage', () => {
         dropped,
       ])
     ).rows[0]?.blob_path;
-    await deletePulledDrop(env.pool, store, dropped);
+    await deletePulledDrop(env.pool, store, inProcessChecker(verifyDrop), dropped);
 
     expect(await store.exists(ref ?? '')).toBe(false);
     expect((await bucketKeys()).length).toBe(before.length - 1);

@@ -151,29 +151,81 @@ export async function recheckPulledDrop(
 }
 
 /**
- * Deletes a drop central pull quarantined, and its stored file unless another batch has the
+ * Deletes a drop central pull quarantined, and its stored file unless another batch holds the
  * same bytes. The gateway file is not pulled again unless it changes (its record stays as
  * `deleted`), as the app's delete of a kept drop; remove or fix it on the gateway.
  */
 export async function deletePulledDrop(
   pool: pg.Pool,
   blobs: BlobStore,
+  checkDrop: UploadChecker,
   batchId: string,
 ): Promise<void> {
   const row = await quarantinedRow(pool, batchId);
+  const content = await contentOfFile(blobs, checkDrop, row);
+  if (content === 'gone') {
+    await withTransaction(pool, (c) => forget(c, batchId));
+    return;
+  }
   const stillUsed = await withTransaction(pool, async (c) => {
-    await c.query("UPDATE pulled_files SET outcome = 'deleted' WHERE batch_id = $1", [batchId]);
-    const gone = await c.query(
-      "DELETE FROM batches WHERE id = $1 AND state = 'quarantined' RETURNING id",
-      [batchId],
-    );
-    if (gone.rowCount === 0) throw changedMeanwhile(batchId);
-    const others = await c.query('SELECT 1 FROM batches WHERE blob_path = $1 LIMIT 1', [
-      row.blob_path,
-    ]);
-    return (others.rowCount ?? 0) > 0;
+    await forget(c, batchId);
+    return heldByAnother(c, row.sha256, content);
   });
   if (!stillUsed) await blobs.remove(row.blob_path);
+}
+
+/** The record of a quarantined pulled drop deleted, its gateway file marked `deleted`. */
+async function forget(c: Queryable, batchId: string): Promise<void> {
+  await c.query("UPDATE pulled_files SET outcome = 'deleted' WHERE batch_id = $1", [batchId]);
+  const gone = await c.query(
+    "DELETE FROM batches WHERE id = $1 AND state = 'quarantined' RETURNING id",
+    [batchId],
+  );
+  if (gone.rowCount === 0) throw changedMeanwhile(batchId);
+}
+
+/**
+ * Whose content the stored file is, when its bytes pass the full check (the only bytes a batch
+ * that is not quarantined can hold): what `heldByAnother` looks for; `gone` when the file is.
+ * Checked whatever its name: a copy quarantined for a wrong name holds the bytes of the drop
+ * sent under the right one.
+ */
+async function contentOfFile(
+  blobs: BlobStore,
+  checkDrop: UploadChecker,
+  row: QuarantineRow,
+): Promise<{ park: string; contentId: string } | null | 'gone'> {
+  const checked = await blobs
+    .withLocalFile(row.blob_path, (path) => checkDrop(path))
+    .catch((err: unknown) => {
+      if (err instanceof BlobMissingError) return { found: false as const };
+      throw err;
+    });
+  if (!checked.found) return 'gone';
+  const { verdict } = checked;
+  return verdict.ok ? { park: verdict.manifest.park, contentId: verdict.contentId } : null;
+}
+
+/**
+ * Whether a batch still holds the file of these bytes (files are named by their SHA-256): a
+ * quarantined one (another park's copy, the same bytes refused again), found through the
+ * quarantined rows' partial index; or the batch of their content in the park their manifest
+ * names (a `park_mismatch` copy's valid original), if it holds these very bytes (the same
+ * content zipped again is another file). Each read by an index, however many batches: asked by
+ * the file's own name it was a sequential scan of every batch.
+ */
+export async function heldByAnother(
+  c: Queryable,
+  sha256: string,
+  content: { park: string; contentId: string } | null,
+): Promise<boolean> {
+  const r = await c.query<{ held: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM batches WHERE content_id IS NULL AND sha256 = $1)
+         OR EXISTS (SELECT 1 FROM batches
+                     WHERE park_id = $2 AND content_id = $3 AND sha256 = $1) AS held`,
+    [sha256, content?.park ?? null, content?.contentId ?? null],
+  );
+  return r.rows[0]?.held ?? true;
 }
 
 async function quarantinedRow(db: Queryable, batchId: string): Promise<QuarantineRow> {

@@ -3,6 +3,7 @@ import { parkHoldingsOfToken } from '../ingest/park-quota.ts';
 import { createLogger } from '../logger.ts';
 import { createParkToken } from '../parks/park-store.ts';
 import { hashParkToken } from '../parks/park-tokens.ts';
+import { heldByAnother } from '../pull/pulled-quarantine.ts';
 import { createBrokerProbe, type BrokerProbe } from '../queue/broker-probe.ts';
 import { quarantinedBytes } from '../retention/retention-sweeper.ts';
 import { everyRead, type ReadTargets } from '../testing/dashboard-reads.ts';
@@ -143,6 +144,24 @@ describe('query plans on a seeded fleet', () => {
     );
 
     expect(held && kept.has(held)).toBe(true);
+    const scans = await findSeqScans(env.pool, sent, LARGE_TABLES);
+    expect(scans.map((s) => `${s.tables.join(', ')}, plan ${s.kind}:\n${s.plan}`)).toEqual([]);
+  });
+
+  it('deleting a pulled drop looks for other holders of its file without a sequential scan', async () => {
+    const b = await env.pool.query<{ park_id: string; sha256: string; content_id: string }>(
+      `SELECT park_id, sha256, content_id FROM batches WHERE content_id IS NOT NULL
+        ORDER BY received_at DESC LIMIT 1`,
+    );
+    const batch = b.rows[0];
+    if (!batch) throw new Error('the seed has no stored batch');
+    const sent: RecordedQuery[] = [];
+    const db = recordingPool(env.pool, () => 'pulled drop delete', sent);
+
+    expect(
+      await heldByAnother(db, batch.sha256, { park: batch.park_id, contentId: batch.content_id }),
+    ).toBe(true);
+    expect(await heldByAnother(db, 'f'.repeat(64), null)).toBe(false);
     const scans = await findSeqScans(env.pool, sent, LARGE_TABLES);
     expect(scans.map((s) => `${s.tables.join(', ')}, plan ${s.kind}:\n${s.plan}`)).toEqual([]);
   });

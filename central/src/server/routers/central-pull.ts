@@ -115,7 +115,7 @@ export const centralPullRouter = router({
     return result;
   }),
   deleteQuarantined: adminProcedure.input(batchRefSchema).mutation(async ({ ctx, input }) => {
-    await deletePulledDrop(ctx.pool, ctx.blobs, input.batchId);
+    await deletePulledDrop(ctx.pool, ctx.blobs, ctx.checkDrop, input.batchId);
     return { batchId: input.batchId };
   }),
 });

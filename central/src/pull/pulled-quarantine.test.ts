@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { verifyDrop } from '@zra/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobStore } from '../blob/blob-store.ts';
+import { BytePieces } from '../blob/byte-pieces.ts';
+import { inProcessChecker } from '../ingest/drop-verifier.ts';
+import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
+import { buildTestDrop } from '../testing/test-drop.ts';
+import { deletePulledDrop } from './pulled-quarantine.ts';
+
+/*
+ * Deleting a drop central pull quarantined removes its stored file only when no other batch
+ * holds it. Files are named by their bytes' SHA-256, so a copy of one park's drop pulled from
+ * another park's gateway (`park_mismatch`) shares the original's file.
+ */
+
+let env: TestEnvironment;
+let blobs: BlobStore;
+const check = inProcessChecker(verifyDrop);
+
+beforeAll(async () => {
+  env = await createTestEnvironment('pulled_quarantine');
+  blobs = new BlobStore(env.config.blobDir);
+  await blobs.init();
+  await env.pool.query(
+    `INSERT INTO parks (id, name, timezone) VALUES
+       ('test-park', 'Test park', 'Europe/Rome'),
+       ('other-park', 'Other park', 'Europe/Rome'),
+       ('third-park', 'Third park', 'Europe/Rome')`,
+  );
+  await env.pool.query(
+    `INSERT INTO rides (park_id, id, model, name)
+     VALUES ('test-park', 'revolution-1', 'discovery-revolution', 'Revolution')`,
+  );
+});
+
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+/** The file of these bytes in the blob store, as ingest leaves it. */
+async function stored(zip: Buffer): Promise<{ sha256: string; ref: string }> {
+  const sha256 = createHash('sha256').update(zip).digest('hex');
+  return { sha256, ref: await blobs.storeBytes(new BytePieces([zip]), sha256) };
+}
+
+/** A drop central pull quarantined in `park`, holding the file `ref`. */
+async function quarantinedCopy(
+  park: string,
+  file: { sha256: string; ref: string },
+  code: string,
+): Promise<string> {
+  const r = await env.pool.query<{ id: string }>(
+    `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code,
+                          error, source)
+     VALUES (gen_random_uuid(), $1, $2, 1000, 'copy.zip', $3, 'quarantined', $4, 'refused',
+             'central')
+     RETURNING id`,
+    [park, file.sha256, file.ref, code],
+  );
+  return r.rows[0]?.id ?? '';
+}
+
+const rowExists = async (id: string) =>
+  ((await env.pool.query('SELECT 1 FROM batches WHERE id = $1', [id])).rowCount ?? 0) > 0;
+
+describe('deleting a drop central pull quarantined', () => {
+  it("keeps the file while the park its manifest names has the drop (a copy on another park's gateway)", async () => {
+    const drop = buildTestDrop({ park: 'test-park', sequence: 1 });
+    const verdict = verifyDrop(drop.zip);
+    if (!verdict.ok) throw new Error(`the test drop is refused: ${verdict.reason}`);
+    const file = await stored(drop.zip);
+    await env.pool.query(
+      `INSERT INTO batches (id, park_id, ride_id, sequence, window_start, window_end, sha256,
+                            bytes, file_name, blob_path, state, content_id)
+       VALUES (gen_random_uuid(), 'test-park', 'revolution-1', 1, $1, $2, $3, $4, $5, $6,
+               'processed', $7)`,
+      [
+        verdict.manifest.window.start,
+        verdict.manifest.window.end,
+        file.sha256,
+        drop.zip.length,
+        drop.fileName,
+        file.ref,
+        verdict.contentId,
+      ],
+    );
+    // Under another name, as a copy that lay on the wrong gateway may well be.
+    const copy = await quarantinedCopy('other-park', file, 'park_mismatch');
+
+    await deletePulledDrop(env.pool, blobs, check, copy);
+
+    expect(await rowExists(copy)).toBe(false);
+    expect(existsSync(file.ref)).toBe(true);
+  });
+
+  it('keeps the file while another quarantined copy holds it, and removes it with the last', async () => {
+    const drop = buildTestDrop({ park: 'test-park', sequence: 2 });
+    const file = await stored(drop.zip);
+    const first = await quarantinedCopy('other-park', file, 'park_mismatch');
+    const second = await quarantinedCopy('third-park', file, 'park_mismatch');
+
+    await deletePulledDrop(env.pool, blobs, check, first);
+    expect(existsSync(file.ref)).toBe(true);
+
+    await deletePulledDrop(env.pool, blobs, check, second);
+    expect(await rowExists(second)).toBe(false);
+    expect(existsSync(file.ref)).toBe(false);
+  });
+
+  it('removes the file of bytes that are no drop at all', async () => {
+    const file = await stored(Buffer.from('not a zip, and nobody else has it'));
+    const corrupt = await quarantinedCopy('other-park', file, 'zip_corrupt');
+
+    await deletePulledDrop(env.pool, blobs, check, corrupt);
+
+    expect(await rowExists(corrupt)).toBe(false);
+    expect(existsSync(file.ref)).toBe(false);
+  });
+
+  it('deletes the record of a drop whose file is gone already', async () => {
+    const file = await stored(Buffer.from('removed by hand'));
+    const lost = await quarantinedCopy('other-park', file, 'zip_corrupt');
+    await blobs.remove(file.ref);
+
+    await deletePulledDrop(env.pool, blobs, check, lost);
+
+    expect(await rowExists(lost)).toBe(false);
+  });
+});
