@@ -163,25 +163,16 @@ export async function deletePulledDrop(
 ): Promise<void> {
   const row = await quarantinedRow(pool, batchId);
   const content = await contentOfFile(blobs, checkDrop, row);
-  if (content === 'gone') {
-    await withTransaction(pool, (c) => forget(c, batchId));
-    return;
-  }
-  const stillUsed = await withTransaction(pool, async (c) => {
-    await forget(c, batchId);
-    return heldByAnother(c, row.sha256, content);
+  const removeFile = await withTransaction(pool, async (c) => {
+    await c.query("UPDATE pulled_files SET outcome = 'deleted' WHERE batch_id = $1", [batchId]);
+    const gone = await c.query(
+      "DELETE FROM batches WHERE id = $1 AND state = 'quarantined' RETURNING id",
+      [batchId],
+    );
+    if (gone.rowCount === 0) throw changedMeanwhile(batchId);
+    return content !== 'gone' && !(await heldByAnother(c, row.sha256, content));
   });
-  if (!stillUsed) await blobs.remove(row.blob_path);
-}
-
-/** The record of a quarantined pulled drop deleted, its gateway file marked `deleted`. */
-async function forget(c: Queryable, batchId: string): Promise<void> {
-  await c.query("UPDATE pulled_files SET outcome = 'deleted' WHERE batch_id = $1", [batchId]);
-  const gone = await c.query(
-    "DELETE FROM batches WHERE id = $1 AND state = 'quarantined' RETURNING id",
-    [batchId],
-  );
-  if (gone.rowCount === 0) throw changedMeanwhile(batchId);
+  if (removeFile) await blobs.remove(row.blob_path);
 }
 
 /**
