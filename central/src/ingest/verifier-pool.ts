@@ -26,7 +26,7 @@ export function createVerifierPool(threads: number, log: Logger): VerifierPool {
     lazy: true,
     name: 'drop verifier',
     failurePrefix: 'drop verification failed',
-    retryHint: 'commit again',
+    retryHint: 'try again (the drop is checked afresh)',
     onCrash: (err) => log.error({ err }, 'verifier thread crashed'),
   });
   return {

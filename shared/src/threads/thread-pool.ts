@@ -26,7 +26,7 @@ export interface ThreadPoolOptions {
   threads: number;
   /** What the threads do, for error messages ("drop verifier"). */
   name: string;
-  /** What the caller should do when a thread died mid-task ("commit again"). */
+  /** What the caller should do when a thread died mid-task ("try again"). */
   retryHint: string;
   /** Put before a task's own error message ("drop verification failed"). */
   failurePrefix: string;
