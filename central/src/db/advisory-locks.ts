@@ -16,4 +16,6 @@ export const ADVISORY_LOCK = {
    * and new replicas side by side, each may sweep the same round: a sweep is idempotent.
    */
   retentionSweep: [0x5a5205, 1],
+  /** Class of the per-file locks (key: `hashtext(sha256)`) in db/blob-bytes-lock.ts. */
+  blobBytes: 0x5a5206,
 } as const;

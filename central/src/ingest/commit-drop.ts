@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { windowInFutureReason } from '@zra/shared';
 import type { DropRejectionCode, VerifyResult } from '@zra/shared';
 import type pg from 'pg';
+import { holdBlobBytesShared } from '../db/blob-bytes-lock.ts';
 import { isUniqueViolation, withTransaction } from '../db/pool.ts';
 import type { QueueMessages } from '../queue/messages.ts';
 import type { ParkIdentity } from '../server/park-identity.ts';
@@ -19,14 +20,19 @@ export type Verdict =
       reason: string;
     };
 
-/** A checked drop, its blob durable in the blob store, ready to be recorded. */
+/** A checked drop, ready to be recorded. */
 export interface DropToRecord {
   park: ParkIdentity;
   source: DropSource;
   fileName: string;
   bytes: number;
   sha256: string;
-  blobPath: string;
+  /**
+   * The drop's file in the blob store, or how to put it there. A rejected drop's file is put
+   * there inside the commit, under its bytes' lock (db/blob-bytes-lock.ts), so that retention
+   * or a delete removing the same bytes' file meanwhile cannot leave the row without it.
+   */
+  blob: string | (() => Promise<string>);
   verdict: Verdict;
   /** The upload that brought it (the park app's path): its row goes with the commit. */
   uploadId?: string;
@@ -47,48 +53,56 @@ export interface DropToRecord {
  * is the database's: a concurrent commit of the same content (or the same bad bytes) fails on
  * the unique constraint, which the caller turns into `duplicate` ({@link isDuplicateCommit}).
  *
- * A stored drop is recorded by the database function `record_stored_drop` (its migration says
- * why): with nothing else to do in the transaction, as one statement.
+ * A stored drop's file is put in the blob store first, and the drop recorded by the database
+ * function `record_stored_drop` (its migration says why): with nothing else to do in the
+ * transaction, as one statement. A quarantined drop's file is put there inside the
+ * transaction, under its bytes' lock.
  */
 export async function recordDrop(pool: pg.Pool, drop: DropToRecord): Promise<CommitOutput> {
   const batchId = randomUUID();
   const { verdict } = drop;
-  if (verdict.ok && !drop.before && !drop.after) {
-    await pool.query(recordStoredDrop(batchId, drop, verdict));
+  // A valid drop's file needs no lock (db/blob-bytes-lock.ts): it is put there first.
+  const commit = verdict.ok
+    ? {
+        stored: true as const,
+        statement: recordStoredDrop(batchId, drop, await placeBlob(drop.blob), verdict),
+      }
+    : { stored: false as const, refusal: verdict };
+  if (commit.stored && !drop.before && !drop.after) {
+    await pool.query(commit.statement);
     return { status: 'stored', batchId };
   }
   return withTransaction(pool, async (c) => {
     await drop.before?.(c);
     let outcome: CommitOutput;
-    if (!verdict.ok) {
+    if (commit.stored) {
+      await c.query(commit.statement);
+      outcome = { status: 'stored', batchId };
+    } else {
+      const { code, reason } = commit.refusal;
       if (drop.uploadId) await c.query('DELETE FROM uploads WHERE id = $1', [drop.uploadId]);
+      await holdBlobBytesShared(c, drop.sha256);
+      const blobPath = await placeBlob(drop.blob);
       await c.query(
         `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, source, state,
                               error_code, error)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'quarantined', $8, $9)`,
-        [...batchValues(batchId, drop), verdict.code, verdict.reason],
+        [...batchValues(batchId, drop, blobPath), code, reason],
       );
-      outcome = { status: 'quarantined', batchId, code: verdict.code, reason: verdict.reason };
-    } else {
-      await c.query(recordStoredDrop(batchId, drop, verdict));
-      outcome = { status: 'stored', batchId };
+      outcome = { status: 'quarantined', batchId, code, reason };
     }
     await drop.after?.(c, outcome);
     return outcome;
   });
 }
 
+function placeBlob(blob: DropToRecord['blob']): Promise<string> {
+  return typeof blob === 'string' ? Promise.resolve(blob) : blob();
+}
+
 /** What every batch row records, stored or quarantined: id, park, bytes and where they are. */
-function batchValues(batchId: string, drop: DropToRecord): unknown[] {
-  return [
-    batchId,
-    drop.park.id,
-    drop.sha256,
-    drop.bytes,
-    drop.fileName,
-    drop.blobPath,
-    drop.source,
-  ];
+function batchValues(batchId: string, drop: DropToRecord, blobPath: string): unknown[] {
+  return [batchId, drop.park.id, drop.sha256, drop.bytes, drop.fileName, blobPath, drop.source];
 }
 
 /**
@@ -98,12 +112,13 @@ function batchValues(batchId: string, drop: DropToRecord): unknown[] {
 function recordStoredDrop(
   batchId: string,
   drop: DropToRecord,
+  blobPath: string,
   verdict: Extract<Verdict, { ok: true }>,
 ): pg.QueryConfig {
   const m = verdict.manifest;
   const message: QueueMessages['postprocess'] = { batchId };
   const values = [
-    ...batchValues(batchId, drop),
+    ...batchValues(batchId, drop, blobPath),
     m.ride,
     m.model,
     m.sequence,

@@ -283,15 +283,15 @@ export function createIngestService(deps: IngestDeps): IngestService {
     park: ParkIdentity,
     upload: Settling,
     verdict: Verdict,
-    stored: { sha256: string; blobPath: string },
+    sha256: string,
   ): Promise<CommitOutput> {
     return recordDrop(pool, {
       park,
       source: 'app',
       fileName: upload.file_name,
       bytes: Number(upload.bytes),
-      sha256: stored.sha256,
-      blobPath: stored.blobPath,
+      sha256,
+      blob: () => storeBlob(upload, sha256),
       verdict,
       ...(upload.held ? {} : { uploadId: upload.id }),
     });
@@ -314,10 +314,9 @@ export function createIngestService(deps: IngestDeps): IngestService {
     if (same && 'batchId' in same) return { status: 'duplicate', batchId: same.batchId };
     if (same) judged = { verdict: same.verdict, full: true };
     const { verdict } = judged;
-    const blobPath = await storeBlob(upload, sha256);
     let result: CommitOutput;
     try {
-      result = await recordBatch(park, upload, verdict, { sha256, blobPath });
+      result = await recordBatch(park, upload, verdict, sha256);
     } catch (err) {
       // A concurrent commit of the same content won the unique constraint: same drop.
       if (isDuplicateCommit(err)) {

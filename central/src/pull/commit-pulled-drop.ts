@@ -31,7 +31,7 @@ export interface PulledFrom {
  * Commits one downloaded, fsynced and checked file through the one commit every path shares
  * (ingest/commit-drop.ts), exactly as an agent upload is committed: the same contextual checks
  * (park, central's clock; for a pull also the ride whose folder it lay in), the blob stored
- * durably first, the batch and its outbox row in one transaction. A content the park already
+ * durably before the batch is recorded, the batch and its outbox row in one transaction. A content the park already
  * has, whichever path brought it, is a duplicate: no second batch, no second blob. The file's
  * record (name, size, mtime → batch) commits in the same transaction, so a crash leaves the
  * file either recorded with its batch or not at all (then the next pull takes it again and
@@ -51,7 +51,6 @@ export async function commitPulledDrop(
     await recordPulledFile(deps.pool, from, file, checked.sha256, known, 'duplicate');
     return { outcome: 'duplicate', batchId: known };
   }
-  const blobPath = await deps.blobs.storeBlob(tmp, checked.sha256);
   try {
     const committed = await recordDrop(deps.pool, {
       park: from.park,
@@ -59,7 +58,7 @@ export async function commitPulledDrop(
       fileName: file.name,
       bytes: checked.size,
       sha256: checked.sha256,
-      blobPath,
+      blob: () => deps.blobs.storeBlob(tmp, checked.sha256),
       verdict,
       after: (c, out) =>
         recordPulledFile(

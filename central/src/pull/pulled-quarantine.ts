@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { BlobMissingError, type BlobStore } from '../blob/blob-store.ts';
+import { holdBlobBytes } from '../db/blob-bytes-lock.ts';
 import { withTransaction } from '../db/pool.ts';
 import { DomainError } from '../domain-error.ts';
 import { isDuplicateCommit, judgeInContext, recordDrop } from '../ingest/commit-drop.ts';
@@ -127,7 +128,7 @@ export async function recheckPulledDrop(
       fileName: row.file_name,
       bytes: Number(row.bytes),
       sha256: row.sha256,
-      blobPath: row.blob_path,
+      blob: row.blob_path,
       verdict,
       before: removeQuarantined,
       after: (c, committed) => repointFiles(c, row, committed.batchId, 'stored'),
@@ -163,16 +164,21 @@ export async function deletePulledDrop(
 ): Promise<void> {
   const row = await quarantinedRow(pool, batchId);
   const content = await contentOfFile(blobs, checkDrop, row);
-  const removeFile = await withTransaction(pool, async (c) => {
+  await withTransaction(pool, async (c) => {
+    // A quarantined copy of the same bytes committed meanwhile is seen below, or waits and
+    // writes the file again (db/blob-bytes-lock.ts).
+    await holdBlobBytes(c, [row.sha256]);
     await c.query("UPDATE pulled_files SET outcome = 'deleted' WHERE batch_id = $1", [batchId]);
     const gone = await c.query(
       "DELETE FROM batches WHERE id = $1 AND state = 'quarantined' RETURNING id",
       [batchId],
     );
     if (gone.rowCount === 0) throw changedMeanwhile(batchId);
-    return content !== 'gone' && !(await heldByAnother(c, row.sha256, content));
+    // Removed before the commit: a store that fails leaves the drop as it was, to delete again.
+    if (content !== 'gone' && !(await heldByAnother(c, row.sha256, content))) {
+      await blobs.remove(row.blob_path);
+    }
   });
-  if (removeFile) await blobs.remove(row.blob_path);
 }
 
 /**

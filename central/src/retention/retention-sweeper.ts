@@ -2,7 +2,9 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
+import { holdBlobBytes } from '../db/blob-bytes-lock.ts';
 import type { RetentionSettings } from '../config.ts';
+import type { Queryable } from '../worker/job-kind.ts';
 import type { RetentionKind } from './retention-state.ts';
 
 /** Advisory lock (session) held by the one replica sweeping; the others skip the round. */
@@ -152,32 +154,34 @@ async function sweepCyclesChunk(pool: pg.Pool, horizon: Date): Promise<number> {
 }
 
 async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): Promise<number> {
-  const rows = await nextBatches(pool, 'blobs', horizon);
-  const last = rows.at(-1);
-  if (!last) return 0;
-  const keep = await quarantinedBytes(
-    pool,
-    rows.filter((r) => r.state !== 'quarantined').map((r) => r.sha256),
-  );
-  // Files first, then the cursor: a crash in between removes the same files again (a missing
-  // one is fine). Through the store, so an object store's objects go too.
-  for (const r of rows) {
-    if (r.state !== 'quarantined' && !keep.has(r.sha256)) {
-      await blobs.remove(blobs.blobPath(r.sha256));
-    }
-  }
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
+    const rows = await nextBatches(c, 'blobs', horizon);
+    const last = rows.at(-1);
+    if (!last) {
+      await c.query('COMMIT');
+      return 0;
+    }
+    const passed = rows.filter((r) => r.state !== 'quarantined').map((r) => r.sha256);
+    // Under the files' locks, a quarantined drop committed with the same bytes is either seen
+    // here (its file stays) or waits, and writes the file again once this chunk is done.
+    await holdBlobBytes(c, passed);
+    const keep = await quarantinedBytes(c, passed);
+    // Files first, then the cursor: a crash in between removes the same files again (a missing
+    // one is fine). Through the store, so an object store's objects go too.
+    for (const sha256 of new Set(passed)) {
+      if (!keep.has(sha256)) await blobs.remove(blobs.blobPath(sha256));
+    }
     await advance(c, 'blobs', last, null);
     await c.query('COMMIT');
+    return rows.length;
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     c.release();
   }
-  return rows.length;
 }
 
 /**
@@ -188,13 +192,13 @@ async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): 
  * give the same content id, so at most one batch holding them is not quarantined.
  */
 export async function quarantinedBytes(
-  pool: Pick<pg.Pool, 'query'>,
+  db: Queryable,
   sha256s: string[],
 ): Promise<Set<string>> {
   if (sha256s.length === 0) return new Set();
   // content_id IS NULL is how the schema marks a quarantined row: the partial unique index
   // on (park_id, sha256) answers this from the quarantined rows alone, however many batches.
-  const r = await pool.query<{ sha256: string }>(
+  const r = await db.query<{ sha256: string }>(
     'SELECT DISTINCT sha256 FROM batches WHERE content_id IS NULL AND sha256 = ANY ($1::text[])',
     [sha256s],
   );
