@@ -119,6 +119,26 @@ describe('deleting a drop central pull quarantined', () => {
     expect(existsSync(file.ref)).toBe(false);
   });
 
+  it('keeps the file while a drop of the same park that failed its full check holds the same bytes', async () => {
+    // The park app sent the bytes of a copy pull had quarantined; its commit took them and the
+    // job's full check refused them: with a quarantined copy already there it ended `failed`
+    // (commit-drop.ts, refuseStoredDrop), still holding the file.
+    const file = await stored(Buffer.from('passed the outline, failed the full check'));
+    const copy = await quarantinedCopy('other-park', file, 'ride_mismatch');
+    await env.pool.query(
+      `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, content_id,
+                            error_code, error)
+       VALUES (gen_random_uuid(), 'other-park', $1, 1000, 'sent.zip', $2, 'failed', 'c-sent',
+               'zip_corrupt', 'refused by the full check')`,
+      [file.sha256, file.ref],
+    );
+
+    await deletePulledDrop(env.pool, blobs, check, copy);
+
+    expect(await rowExists(copy)).toBe(false);
+    expect(existsSync(file.ref)).toBe(true);
+  });
+
   it('deletes the record of a drop whose file is gone already', async () => {
     const file = await stored(Buffer.from('removed by hand'));
     const lost = await quarantinedCopy('other-park', file, 'zip_corrupt');

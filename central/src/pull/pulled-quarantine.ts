@@ -175,7 +175,7 @@ export async function deletePulledDrop(
     );
     if (gone.rowCount === 0) throw changedMeanwhile(batchId);
     // Removed before the commit: a store that fails leaves the drop as it was, to delete again.
-    if (content !== 'gone' && !(await heldByAnother(c, row.sha256, content))) {
+    if (content !== 'gone' && !(await heldByAnother(c, row.sha256, row.park_id, content))) {
       await blobs.remove(row.blob_path);
     }
   });
@@ -206,7 +206,9 @@ async function contentOfFile(
 /**
  * Whether a batch still holds the file of these bytes (files are named by their SHA-256): a
  * quarantined one (another park's copy, the same bytes refused again), found through the
- * quarantined rows' partial index; or the batch of their content in the park their manifest
+ * quarantined rows' partial index; a `failed` one of the same park (a drop refused after
+ * commit while this copy was quarantined ends `failed`, holding the same bad bytes), through
+ * the failed rows' partial index; or the batch of their content in the park their manifest
  * names (a `park_mismatch` copy's valid original), if it holds these very bytes (the same
  * content zipped again is another file). Each read by an index, however many batches: asked by
  * the file's own name it was a sequential scan of every batch.
@@ -214,13 +216,16 @@ async function contentOfFile(
 export async function heldByAnother(
   c: Queryable,
   sha256: string,
+  park: string,
   content: { park: string; contentId: string } | null,
 ): Promise<boolean> {
   const r = await c.query<{ held: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM batches WHERE content_id IS NULL AND sha256 = $1)
          OR EXISTS (SELECT 1 FROM batches
-                     WHERE park_id = $2 AND content_id = $3 AND sha256 = $1) AS held`,
-    [sha256, content?.park ?? null, content?.contentId ?? null],
+                     WHERE state = 'failed' AND park_id = $2 AND sha256 = $1)
+         OR EXISTS (SELECT 1 FROM batches
+                     WHERE park_id = $3 AND content_id = $4 AND sha256 = $1) AS held`,
+    [sha256, park, content?.park ?? null, content?.contentId ?? null],
   );
   return r.rows[0]?.held ?? true;
 }

@@ -159,9 +159,12 @@ describe('query plans on a seeded fleet', () => {
     const db = recordingPool(env.pool, () => 'pulled drop delete', sent);
 
     expect(
-      await heldByAnother(db, batch.sha256, { park: batch.park_id, contentId: batch.content_id }),
+      await heldByAnother(db, batch.sha256, batch.park_id, {
+        park: batch.park_id,
+        contentId: batch.content_id,
+      }),
     ).toBe(true);
-    expect(await heldByAnother(db, 'f'.repeat(64), null)).toBe(false);
+    expect(await heldByAnother(db, 'f'.repeat(64), batch.park_id, null)).toBe(false);
     const scans = await findSeqScans(env.pool, sent, LARGE_TABLES);
     expect(scans.map((s) => `${s.tables.join(', ')}, plan ${s.kind}:\n${s.plan}`)).toEqual([]);
   });
