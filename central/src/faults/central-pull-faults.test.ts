@@ -354,6 +354,11 @@ describe('bad files on the gateway', () => {
     );
     expect(now.rows).toEqual([{ state: 'stored', source: 'central' }]);
     expect(await batchOfContent(future.fileName)).toHaveLength(1);
+    const pulled = await f.env.pool.query<{ batch_id: string; outcome: string }>(
+      'SELECT batch_id, outcome FROM pulled_files WHERE ride_id = $1 AND name = $2',
+      [ride, future.fileName],
+    );
+    expect(pulled.rows).toEqual([{ batch_id: rechecked.batchId, outcome: 'stored' }]);
     // …and its gateway file is handled like any committed one at the next pull.
     await pullNow(f, ride);
     expect(await readdir(join(f.gw.root, 'bad'))).not.toContain(future.fileName);

@@ -37,11 +37,9 @@ export interface DropToRecord {
   /** The upload that brought it (the park app's path): its row goes with the commit. */
   uploadId?: string;
   /**
-   * Runs first inside the commit's transaction (a re-check removes the quarantined row it
-   * replaces), so it commits or rolls back with it.
+   * Runs last inside the commit's transaction, with the outcome, so it commits or rolls back
+   * with it (central pull's file record; a re-check's removal of the quarantined row).
    */
-  before?: (c: pg.PoolClient) => Promise<void>;
-  /** Runs last inside the same transaction, with the outcome (central pull's file record). */
   after?: (c: pg.PoolClient, outcome: CommitOutput) => Promise<void>;
 }
 
@@ -68,12 +66,11 @@ export async function recordDrop(pool: pg.Pool, drop: DropToRecord): Promise<Com
         statement: recordStoredDrop(batchId, drop, await placeBlob(drop.blob), verdict),
       }
     : { stored: false as const, refusal: verdict };
-  if (commit.stored && !drop.before && !drop.after) {
+  if (commit.stored && !drop.after) {
     await pool.query(commit.statement);
     return { status: 'stored', batchId };
   }
   return withTransaction(pool, async (c) => {
-    await drop.before?.(c);
     let outcome: CommitOutput;
     if (commit.stored) {
       await c.query(commit.statement);

@@ -114,7 +114,15 @@ export async function recheckPulledDrop(
     );
     return { outcome: 'quarantined', batchId, code: verdict.code, reason: verdict.reason };
   }
-  const removeQuarantined = async (c: pg.PoolClient) => {
+  // The gateway file records name what the drop became (found by the quarantined batch's id,
+  // before its delete sets that to NULL), and the quarantined record goes, in the transaction
+  // that records the drop.
+  const replaceQuarantined = async (c: Queryable, by: string, outcome: 'stored' | 'duplicate') => {
+    await c.query(
+      `UPDATE pulled_files SET batch_id = $2, outcome = $3, remote_handled = NULL
+        WHERE batch_id = $1`,
+      [batchId, by, outcome],
+    );
     const gone = await c.query(
       "DELETE FROM batches WHERE id = $1 AND state = 'quarantined' RETURNING id",
       [batchId],
@@ -130,8 +138,7 @@ export async function recheckPulledDrop(
       sha256: row.sha256,
       blob: row.blob_path,
       verdict,
-      before: removeQuarantined,
-      after: (c, committed) => repointFiles(c, row, committed.batchId, 'stored'),
+      after: (c, committed) => replaceQuarantined(c, committed.batchId, 'stored'),
     });
     return { outcome: 'stored', batchId: out.batchId };
   } catch (err) {
@@ -144,8 +151,7 @@ export async function recheckPulledDrop(
       );
       const winner = existing.rows[0]?.id;
       if (!winner) throw err;
-      await removeQuarantined(c);
-      await repointFiles(c, row, winner, 'duplicate');
+      await replaceQuarantined(c, winner, 'duplicate');
       return { outcome: 'duplicate' as const, batchId: winner };
     });
   }
@@ -244,21 +250,6 @@ async function quarantinedRow(db: Queryable, batchId: string): Promise<Quarantin
     );
   }
   return row;
-}
-
-/** The gateway file records of the replaced quarantined drop now name what it became. */
-async function repointFiles(
-  c: Queryable,
-  row: QuarantineRow,
-  batchId: string,
-  outcome: 'stored' | 'duplicate',
-): Promise<void> {
-  // The quarantined batch's delete set their batch_id to NULL: find them by their bytes.
-  await c.query(
-    `UPDATE pulled_files SET batch_id = $3, outcome = $4, remote_handled = NULL
-      WHERE park_id = $1 AND sha256 = $2 AND outcome = 'quarantined'`,
-    [row.park_id, row.sha256, batchId, outcome],
-  );
 }
 
 function changedMeanwhile(batchId: string): DomainError {
