@@ -191,10 +191,7 @@ async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): 
  * files are kept, so that file stays. Only quarantined drops need looking for: the same bytes
  * give the same content id, so at most one batch holding them is not quarantined.
  */
-export async function quarantinedBytes(
-  db: Queryable,
-  sha256s: string[],
-): Promise<Set<string>> {
+export async function quarantinedBytes(db: Queryable, sha256s: string[]): Promise<Set<string>> {
   if (sha256s.length === 0) return new Set();
   // content_id IS NULL is how the schema marks a quarantined row: the partial unique index
   // on (park_id, sha256) answers this from the quarantined rows alone, however many batches.
