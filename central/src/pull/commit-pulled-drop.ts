@@ -31,11 +31,11 @@ export interface PulledFrom {
  * Commits one downloaded, fsynced and checked file through the one commit every path shares
  * (ingest/commit-drop.ts), exactly as an agent upload is committed: the same contextual checks
  * (park, central's clock; for a pull also the ride whose folder it lay in), the blob stored
- * durably before the batch is recorded, the batch and its outbox row in one transaction. A content the park already
- * has, whichever path brought it, is a duplicate: no second batch, no second blob. The file's
- * record (name, size, mtime → batch) commits in the same transaction, so a crash leaves the
- * file either recorded with its batch or not at all (then the next pull takes it again and
- * finds the duplicate).
+ * durably before the batch is recorded, the batch and its outbox row in one transaction. A
+ * content the park already has, whichever path brought it, is a duplicate: no second batch, no
+ * second blob. The file's record (name, size, mtime → batch) commits in the same transaction,
+ * so a crash leaves the file either recorded with its batch or not at all (then the next pull
+ * takes it again and finds the duplicate).
  */
 export async function commitPulledDrop(
   deps: { pool: pg.Pool; blobs: BlobStore },

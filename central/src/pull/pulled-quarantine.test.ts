@@ -7,7 +7,7 @@ import { BytePieces } from '../blob/byte-pieces.ts';
 import { inProcessChecker } from '../ingest/drop-verifier.ts';
 import { createTestEnvironment, type TestEnvironment } from '../testing/test-central.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
-import { deletePulledDrop } from './pulled-quarantine.ts';
+import { deletePulledDrop, recheckPulledDrop } from './pulled-quarantine.ts';
 
 /*
  * Deleting a drop central pull quarantined removes its stored file only when no other batch
@@ -147,5 +147,41 @@ describe('deleting a drop central pull quarantined', () => {
     await deletePulledDrop(env.pool, blobs, check, lost);
 
     expect(await rowExists(lost)).toBe(false);
+  });
+});
+
+describe('checking again a drop central pull quarantined', () => {
+  it('points the gateway file records at the drop it became: the quarantined one as stored, a second copy still a duplicate', async () => {
+    // Refused when its window had not begun by central's clock; valid now.
+    const drop = buildTestDrop({ park: 'test-park', sequence: 9, start: '2026-06-02T10:00:00Z' });
+    const file = await stored(drop.zip);
+    const q = await env.pool.query<{ id: string }>(
+      `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code,
+                            error, source)
+       VALUES (gen_random_uuid(), 'test-park', $1, $2, $3, $4, 'quarantined', 'window_in_future',
+               'the window starts later than central''s clock', 'central')
+       RETURNING id`,
+      [file.sha256, drop.zip.length, drop.fileName, file.ref],
+    );
+    const quarantined = q.rows[0]?.id ?? '';
+    await env.pool.query(
+      `INSERT INTO pulled_files (park_id, ride_id, name, size, mtime_ms, sha256, batch_id, outcome)
+       VALUES ('test-park', 'revolution-1', $1, $2, 1, $3, $4, 'quarantined'),
+              ('test-park', 'revolution-1', 'copy-of-it.zip', $2, 2, $3, $4, 'duplicate')`,
+      [drop.fileName, drop.zip.length, file.sha256, quarantined],
+    );
+
+    const rechecked = await recheckPulledDrop(env.pool, blobs, check, quarantined);
+
+    expect(rechecked.outcome).toBe('stored');
+    expect(await rowExists(quarantined)).toBe(false);
+    const records = await env.pool.query<{ name: string; batch_id: string; outcome: string }>(
+      `SELECT name, batch_id, outcome FROM pulled_files WHERE sha256 = $1 ORDER BY mtime_ms`,
+      [file.sha256],
+    );
+    expect(records.rows).toEqual([
+      { name: drop.fileName, batch_id: rechecked.batchId, outcome: 'stored' },
+      { name: 'copy-of-it.zip', batch_id: rechecked.batchId, outcome: 'duplicate' },
+    ]);
   });
 });

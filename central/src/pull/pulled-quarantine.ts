@@ -116,10 +116,11 @@ export async function recheckPulledDrop(
   }
   // The gateway file records name what the drop became (found by the quarantined batch's id,
   // before its delete sets that to NULL), and the quarantined record goes, in the transaction
-  // that records the drop.
+  // that records the drop. A record of a second file with the same bytes stays a duplicate.
   const replaceQuarantined = async (c: Queryable, by: string, outcome: 'stored' | 'duplicate') => {
     await c.query(
-      `UPDATE pulled_files SET batch_id = $2, outcome = $3, remote_handled = NULL
+      `UPDATE pulled_files SET batch_id = $2, remote_handled = NULL,
+              outcome = CASE outcome WHEN 'quarantined' THEN $3 ELSE outcome END
         WHERE batch_id = $1`,
       [batchId, by, outcome],
     );
