@@ -101,6 +101,11 @@ export interface BlobStore {
   withLocalFile<T>(ref: string, fn: (path: string) => Promise<T>): Promise<T>;
   /** Removes an object; a missing one is fine. */
   remove(ref: string): Promise<void>;
+  /**
+   * Removes objects; missing ones are fine. An object store takes up to 1,000 in one request
+   * (the retention sweep's chunk of 500 files was 500 round trips).
+   */
+  removeAll(refs: readonly string[]): Promise<void>;
 
   /** Uploads in progress. */
   readonly uploads: UploadArea;

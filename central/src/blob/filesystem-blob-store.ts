@@ -167,6 +167,10 @@ export class FilesystemBlobStore implements BlobStore {
   async remove(ref: string): Promise<void> {
     await rm(ref, { force: true });
   }
+
+  async removeAll(refs: readonly string[]): Promise<void> {
+    for (const ref of refs) await this.remove(ref);
+  }
 }
 
 /** Uploads in progress as one `.part` file each, fsynced after every chunk. */

@@ -195,6 +195,15 @@ export class S3BlobStore implements BlobStore {
     await this.deleteKeys([this.key(ref)], ref);
   }
 
+  async removeAll(refs: readonly string[]): Promise<void> {
+    const [first] = refs;
+    if (first === undefined) return;
+    await this.deleteKeys(
+      refs.map((ref) => this.key(ref)),
+      refs.length === 1 ? first : `${first} and ${refs.length - 1} more`,
+    );
+  }
+
   // --- the calls every method above is made of -----------------------------------------------
 
   /**
@@ -408,7 +417,7 @@ export class S3BlobStore implements BlobStore {
   async deleteKeys(keys: string[], ref: string): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const Objects = keys.slice(i, i + 1000).map((Key) => ({ Key }));
-      await this.call('delete objects', ref, (signal) =>
+      const answer = await this.call('delete objects', ref, (signal) =>
         this.client.send(
           new DeleteObjectsCommand({
             Bucket: this.settings.bucket,
@@ -417,6 +426,21 @@ export class S3BlobStore implements BlobStore {
           { abortSignal: signal },
         ),
       );
+      // The call succeeds and lists the keys it could not delete (a missing key is not one):
+      // each of those is still there, so the delete failed.
+      const failed = answer.Errors ?? [];
+      const [first] = failed;
+      if (first) {
+        throw s3Failure(
+          {
+            name: first.Code,
+            message: first.Message,
+            $metadata: { httpStatusCode: first.Code === 'AccessDenied' ? 403 : 500 },
+          },
+          `delete ${failed.length} of ${Objects.length} objects`,
+          ref,
+        );
+      }
     }
   }
 

@@ -169,10 +169,9 @@ async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): 
     await holdBlobBytes(c, passed);
     const keep = await quarantinedBytes(c, passed);
     // Files first, then the cursor: a crash in between removes the same files again (a missing
-    // one is fine). Through the store, so an object store's objects go too.
-    for (const sha256 of new Set(passed)) {
-      if (!keep.has(sha256)) await blobs.remove(blobs.blobPath(sha256));
-    }
+    // one is fine). Through the store, so an object store's objects go too, in one request.
+    const gone = [...new Set(passed)].filter((sha256) => !keep.has(sha256));
+    await blobs.removeAll(gone.map((sha256) => blobs.blobPath(sha256)));
     await advance(c, 'blobs', last, null);
     await c.query('COMMIT');
     return rows.length;

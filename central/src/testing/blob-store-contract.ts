@@ -100,6 +100,23 @@ export function blobStoreContract(
       await store.remove(ref);
     });
 
+    it('removes several objects at once, a missing one among them, and leaves the others', async () => {
+      const kept = await localFile(1000);
+      const keptRef = await store.storeBlob(kept.path, sha256(kept.data));
+      const gone: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const { path, data } = await localFile(1000);
+        gone.push(await store.storeBlob(path, sha256(data)));
+      }
+      const missing = store.blobPath(sha256(randomBytes(16)));
+
+      await store.removeAll([...gone, missing]);
+
+      for (const ref of gone) expect(await store.exists(ref)).toBe(false);
+      expect(await store.exists(keptRef)).toBe(true);
+      await store.removeAll([]);
+    });
+
     it('says a missing drop is missing: exists is false, read throws BlobMissingError, a local file of it ENOENT', async () => {
       const ref = store.blobPath(sha256(randomBytes(16)));
       expect(await store.exists(ref)).toBe(false);
