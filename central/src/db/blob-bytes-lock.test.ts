@@ -91,6 +91,19 @@ async function oldDrop(file: { sha256: string; ref: string }, daysAgo: number): 
   );
 }
 
+/** A file of the test park that central pull quarantined as no zip; its batch id. */
+async function pulledQuarantined(file: { sha256: string; ref: string }): Promise<string> {
+  const r = await env.pool.query<{ id: string }>(
+    `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code,
+                          error, source)
+     VALUES (gen_random_uuid(), 'test-park', $1, 4096, 'copy.zip', $2, 'quarantined',
+             'invalid_zip', 'not a zip', 'central')
+     RETURNING id`,
+    [file.sha256, file.ref],
+  );
+  return r.rows[0]?.id ?? '';
+}
+
 /** The other park commits a copy of these bytes, refused as another park's drop. */
 function quarantineCopy(
   file: { bytes: Buffer; sha256: string },
@@ -180,15 +193,7 @@ describe('a quarantined drop and a removal of the same bytes’ file', () => {
 
   it('deleting a quarantined copy of the same bytes: the new copy waits, then writes the file again', async () => {
     const file = await storedFile();
-    const pulled = await env.pool.query<{ id: string }>(
-      `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code,
-                            error, source)
-       VALUES (gen_random_uuid(), 'test-park', $1, 4096, 'copy.zip', $2, 'quarantined',
-               'invalid_zip', 'not a zip', 'central')
-       RETURNING id`,
-      [file.sha256, file.ref],
-    );
-    const id = pulled.rows[0]?.id ?? '';
+    const id = await pulledQuarantined(file);
     const removing = new Gate();
     blobs.removing = removing;
     // The bytes are no zip: nothing but quarantined rows can hold their file.
@@ -203,15 +208,7 @@ describe('a quarantined drop and a removal of the same bytes’ file', () => {
 
   it('a delete whose file the store fails to remove changes nothing, and can be done again', async () => {
     const file = await storedFile();
-    const pulled = await env.pool.query<{ id: string }>(
-      `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code,
-                            error, source)
-       VALUES (gen_random_uuid(), 'test-park', $1, 4096, 'bad.zip', $2, 'quarantined',
-               'invalid_zip', 'not a zip', 'central')
-       RETURNING id`,
-      [file.sha256, file.ref],
-    );
-    const id = pulled.rows[0]?.id ?? '';
+    const id = await pulledQuarantined(file);
     const failing = new (class extends BlobStore {
       override async remove(): Promise<void> {
         throw Object.assign(new Error('EIO: i/o error, unlink'), {

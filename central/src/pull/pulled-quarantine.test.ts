@@ -50,14 +50,14 @@ async function quarantinedCopy(
   park: string,
   file: { sha256: string; ref: string },
   code: string,
+  named: { fileName: string; bytes: number } = { fileName: 'copy.zip', bytes: 1000 },
 ): Promise<string> {
   const r = await env.pool.query<{ id: string }>(
     `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code,
                           error, source)
-     VALUES (gen_random_uuid(), $1, $2, 1000, 'copy.zip', $3, 'quarantined', $4, 'refused',
-             'central')
+     VALUES (gen_random_uuid(), $1, $2, $5, $6, $3, 'quarantined', $4, 'refused', 'central')
      RETURNING id`,
-    [park, file.sha256, file.ref, code],
+    [park, file.sha256, file.ref, code, named.bytes, named.fileName],
   );
   return r.rows[0]?.id ?? '';
 }
@@ -155,15 +155,10 @@ describe('checking again a drop central pull quarantined', () => {
     // Refused when its window had not begun by central's clock; valid now.
     const drop = buildTestDrop({ park: 'test-park', sequence: 9, start: '2026-06-02T10:00:00Z' });
     const file = await stored(drop.zip);
-    const q = await env.pool.query<{ id: string }>(
-      `INSERT INTO batches (id, park_id, sha256, bytes, file_name, blob_path, state, error_code,
-                            error, source)
-       VALUES (gen_random_uuid(), 'test-park', $1, $2, $3, $4, 'quarantined', 'window_in_future',
-               'the window starts later than central''s clock', 'central')
-       RETURNING id`,
-      [file.sha256, drop.zip.length, drop.fileName, file.ref],
-    );
-    const quarantined = q.rows[0]?.id ?? '';
+    const quarantined = await quarantinedCopy('test-park', file, 'window_in_future', {
+      fileName: drop.fileName,
+      bytes: drop.zip.length,
+    });
     await env.pool.query(
       `INSERT INTO pulled_files (park_id, ride_id, name, size, mtime_ms, sha256, batch_id, outcome)
        VALUES ('test-park', 'revolution-1', $1, $2, 1, $3, $4, 'quarantined'),
