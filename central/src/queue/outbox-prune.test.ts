@@ -55,10 +55,23 @@ describe('removing published outbox rows', () => {
       'young',
       'waiting',
     ]);
-    // Nothing more to remove: the next round reads one chunk and stops.
+    // Nothing more to remove: the round stops at the chunk holding a row written within the week.
     expect(await pruneOutbox(env.pool, NOW, 2)).toBe(0);
     // A day later the row published within the week has passed it too.
     expect(await pruneOutbox(env.pool, NOW + DAY, 2)).toBe(1);
     expect(await left()).toEqual(['waiting since long ago', 'young', 'waiting']);
+  });
+
+  it('reaches published rows behind a chunk of rows left waiting for over a week', async () => {
+    await env.pool.query('DELETE FROM outbox');
+    await row('waiting 1', 12, null);
+    await row('waiting 2', 12, null);
+    await row('waiting 3', 11, null);
+    await row('old-6', 10, 10);
+    await row('old-7', 9, 9);
+    await row('young', 1, 1);
+
+    expect(await pruneOutbox(env.pool, NOW, 2)).toBe(2);
+    expect(await left()).toEqual(['waiting 1', 'waiting 2', 'waiting 3', 'young']);
   });
 });
