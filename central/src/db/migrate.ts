@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_TIMEOUTS, type NetworkTimeouts } from '../config.ts';
 import { StoppedWaitingError, untilAvailable } from '../infra/until-available.ts';
 import { sleep } from '../queue/sleep.ts';
+import { analyzeTablesWithoutStatistics } from './missing-statistics.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -29,7 +30,8 @@ export interface MigrationOptions {
  * retries instead of failing the second process with "Another migration is already running".
  * The process that holds it applies the migrations; the others then find nothing to do.
  * Errors that cannot change by waiting (wrong password, missing database, a failing
- * migration) are thrown.
+ * migration) are thrown. Then, still under the lock, large tables without planner statistics
+ * get theirs (a restored database: `missing-statistics.ts`).
  */
 export async function runMigrations(
   databaseUrl: string,
@@ -77,6 +79,8 @@ export async function runMigrations(
           error: (msg: string) => log.error(msg),
         },
       });
+      // Still under the lock: after a restore, before the API serves its first commit.
+      await analyzeTablesWithoutStatistics(client, log);
       // The lock is the session's: ending the connection below releases it as well.
       await client.query('SELECT pg_advisory_unlock($1)', [PG_MIGRATE_LOCK_ID]).catch(() => 0);
       return applied.map((m) => m.name);
