@@ -79,8 +79,16 @@ export async function runMigrations(
           error: (msg: string) => log.error(msg),
         },
       });
-      // Still under the lock: after a restore, before the API serves its first commit.
-      await analyzeTablesWithoutStatistics(client, log);
+      // Still under the lock: after a restore, before the API serves its first commit. Worth
+      // having, not worth refusing to start over: a lost connection is waited out as above,
+      // anything else is said and the start goes on.
+      await analyzeTablesWithoutStatistics(client, log).catch((err: unknown) => {
+        if (lost) throw lost;
+        log.warn(
+          { err },
+          'could not gather planner statistics for the tables that have none; starting without them (run ANALYZE on the database)',
+        );
+      });
       // The lock is the session's: ending the connection below releases it as well.
       await client.query('SELECT pg_advisory_unlock($1)', [PG_MIGRATE_LOCK_ID]).catch(() => 0);
       return applied.map((m) => m.name);
