@@ -192,7 +192,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async remove(ref: string): Promise<void> {
-    await this.deleteKeys([this.key(ref)], ref);
+    await this.removeAll([ref]);
   }
 
   async removeAll(refs: readonly string[]): Promise<void> {
