@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPark } from './parks/park-store.ts';
 import { startCliProcess } from './testing/cli-process.ts';
 import { watchLogs } from './testing/process-logs.ts';
 import { buildTestDrop } from './testing/test-drop.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from './testing/test-central.ts';
@@ -25,11 +25,7 @@ afterAll(async () => {
 
 describe('serve as the image runs it (node --import tsx)', () => {
   it('verifies commits on its worker threads, quarantines a bad drop, and still exits 0 on SIGTERM', async () => {
-    const { token } = await createPark(env.pool, {
-      id: 'test-park',
-      name: 'Test Park',
-      timezone: 'Europe/Rome',
-    });
+    const token = await createTestPark(env.pool);
     // The verifier threads must load TypeScript the way the process itself does: the image's
     // entrypoint, not vitest's transform, which is what in-process tests exercise.
     const started = startCliProcess(env.config, ['serve'], {

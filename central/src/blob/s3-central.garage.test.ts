@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { loadConfig, type CentralConfig } from '../config.ts';
 import { inProcessChecker } from '../ingest/drop-verifier.ts';
-import { createPark } from '../parks/park-store.ts';
 import { deletePulledDrop, recheckPulledDrop } from '../pull/pulled-quarantine.ts';
 import { reportStatus, requestReport } from '../reports/report-store.ts';
 import { GARAGE_HOOK_TIMEOUT_MS, rawGarageClient } from '../testing/garage-store.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   putDrop,
   uploadDrop,
   type TestEnvironment,
@@ -55,11 +55,7 @@ beforeAll(async () => {
   config = { ...env.config, blobStore: fromEnv.blobStore };
   central = await startCentral(config, { scheduler: false });
   worker = await startWorker(config);
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 }, GARAGE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {

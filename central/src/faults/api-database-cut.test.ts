@@ -1,14 +1,15 @@
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
 import { captureLog, type CapturedLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   type TestEnvironment,
 } from '../testing/test-central.ts';
 import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
+import { tearDownFaultTest } from './fault-teardown.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -24,19 +25,10 @@ beforeAll(async () => {
     { ...env.config, databaseUrl: throughProxy(env.config.databaseUrl, proxy.port) },
     { scheduler: false, stuckJobSweeper: false, uploadSweeper: false, log: apiLog.log },
   );
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
-afterAll(async () => {
-  proxy?.restore();
-  await central?.close();
-  await proxy?.close();
-  await env?.cleanup();
-});
+afterAll(() => tearDownFaultTest({ env, central, proxy }));
 
 describe("the API's database link cut under a request", () => {
   it('answers 503 with a sentence that says what to do, never the driver text or an address', async () => {

@@ -5,7 +5,6 @@ import type { TRPCClient } from '@trpc/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import type { CentralConfig } from '../config.ts';
-import { createPark } from '../parks/park-store.ts';
 import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
 import type { AppRouter } from '../server/router.ts';
 import {
@@ -17,6 +16,7 @@ import { captureLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   putDrop,
   sendChunk,
   type TestEnvironment,
@@ -49,11 +49,7 @@ beforeAll(async () => {
   env = await createTestEnvironment('fault-blob-store');
   config = { ...env.config, blobStore: garageSettings(garage, { timeoutMs: TIMEOUT_MS }) };
   central = await startCentral(config, { scheduler: false });
-  const { token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  });
+  const token = await createTestPark(env.pool);
   client = createParkClient(central.url, token);
 }, GARAGE_HOOK_TIMEOUT_MS);
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
 import { captureLog, type CapturedLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -13,6 +13,7 @@ import { startWorker, type RunningWorker } from '../worker/worker.ts';
 import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { metricValue } from './metric-value.ts';
+import { tearDownFaultTest } from './fault-teardown.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -34,20 +35,10 @@ beforeAll(async () => {
     stuckJobSweeper: false,
     log: apiLog.log,
   });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
-afterAll(async () => {
-  proxy?.restore();
-  await worker?.stop();
-  await central?.close();
-  await proxy?.close();
-  await env?.cleanup();
-});
+afterAll(() => tearDownFaultTest({ env, central, worker, proxy }));
 
 async function metrics(): Promise<string> {
   const res = await fetch(`${central.metricsUrl}/metrics`);

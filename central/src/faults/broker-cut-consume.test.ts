@@ -2,11 +2,11 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createLogger } from '../logger.ts';
-import { createPark } from '../parks/park-store.ts';
 import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -15,6 +15,7 @@ import { startWorker, type RunningWorker } from '../worker/worker.ts';
 import { startTcpProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { faultyBinDir, type FaultyBinDir } from './job-binaries.ts';
+import { tearDownFaultTest } from './fault-teardown.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -29,21 +30,10 @@ beforeAll(async () => {
   proxy = await startTcpProxy(env.config.amqpUrl);
   // The API publishes straight to the broker; only the worker's link goes through the proxy.
   central = await startCentral(env.config, { scheduler: false, stuckJobSweeper: false });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
-afterAll(async () => {
-  await bins?.release();
-  await worker?.stop();
-  await central?.close();
-  await proxy?.close();
-  await bins?.remove();
-  await env?.cleanup();
-});
+afterAll(() => tearDownFaultTest({ env, central, worker, proxy, bins }));
 
 describe('broker connection cut while the worker holds a job', () => {
   it('redelivers the message after the link returns; the batch ends processed with its results once', async () => {

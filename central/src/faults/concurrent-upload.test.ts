@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { verifyDrop, writeDropZip } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
 import {
   createParkClient,
   beginUpload,
   createTestEnvironment,
+  createTestPark,
   sendChunk,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -26,11 +26,7 @@ beforeAll(async () => {
     scheduler: false,
     uploadSweeper: false,
   });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
 afterAll(async () => {

@@ -3,11 +3,11 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createLogger } from '../logger.ts';
-import { createPark } from '../parks/park-store.ts';
 import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -16,6 +16,7 @@ import { startWorker, type RunningWorker } from '../worker/worker.ts';
 import { startTcpProxy, targetOfUrl, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { faultyBinDir, type FaultyBinDir } from './job-binaries.ts';
+import { tearDownFaultTest } from './fault-teardown.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -39,20 +40,10 @@ beforeAll(async () => {
     },
   });
   central = await startCentral(env.config, { scheduler: false, stuckJobSweeper: false });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
-afterAll(async () => {
-  await worker?.stop();
-  await central?.close();
-  await proxy?.close();
-  await bins?.remove();
-  await env?.cleanup();
-});
+afterAll(() => tearDownFaultTest({ env, central, worker, proxy, bins }));
 
 async function states(ids: string[]): Promise<Map<string, { state: string; error: string }>> {
   const r = await env.pool.query<{ id: string; state: string; error: string }>(

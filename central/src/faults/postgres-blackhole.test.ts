@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
 import { captureLog, type CapturedLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -14,6 +14,7 @@ import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/har
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { faultyBinDir, type FaultyBinDir } from './job-binaries.ts';
 import { metricValue } from './metric-value.ts';
+import { tearDownFaultTest } from './fault-teardown.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -42,22 +43,10 @@ beforeAll(async () => {
     stuckJobSweeper: false,
     log: apiLog.log,
   });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
-afterAll(async () => {
-  proxy?.restore();
-  await bins?.release();
-  await worker?.stop();
-  await central?.close();
-  await proxy?.close();
-  await bins?.remove();
-  await env?.cleanup();
-});
+afterAll(() => tearDownFaultTest({ env, central, worker, proxy, bins }));
 
 async function metrics(): Promise<string> {
   const res = await fetch(`${central.metricsUrl}/metrics`);

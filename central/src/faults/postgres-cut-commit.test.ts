@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { verifyDrop } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   putDrop,
   sendChunk,
   type TestEnvironment,
@@ -20,6 +20,7 @@ import {
   type TcpProxy,
 } from '../../../scripts/harness/tcp-proxy.ts';
 import { trpcCode } from './agent-like-upload.ts';
+import { tearDownFaultTest } from './fault-teardown.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -52,18 +53,10 @@ beforeAll(async () => {
     { ...env.config, databaseUrl: viaProxy.toString() },
     { publisher: false, scheduler: false, uploadSweeper: false, stuckJobSweeper: false },
   );
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
-afterAll(async () => {
-  await central?.close();
-  await proxy?.close();
-  await env?.cleanup();
-});
+afterAll(() => tearDownFaultTest({ env, central, proxy }));
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

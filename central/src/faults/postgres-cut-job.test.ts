@@ -1,13 +1,13 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
 import { sleep } from '../queue/sleep.ts';
 import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
 import { captureLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -16,6 +16,7 @@ import { startWorker, type RunningWorker } from '../worker/worker.ts';
 import { startTcpProxy, throughProxy, type TcpProxy } from '../../../scripts/harness/tcp-proxy.ts';
 import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { faultyBinDir, type FaultyBinDir } from './job-binaries.ts';
+import { tearDownFaultTest } from './fault-teardown.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
@@ -30,22 +31,10 @@ beforeAll(async () => {
   proxy = await startTcpProxy(env.config.databaseUrl);
   // The API and its publisher use the database directly; only the worker's link is cut.
   central = await startCentral(env.config, { scheduler: false, stuckJobSweeper: false });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
-afterAll(async () => {
-  proxy?.restore();
-  await bins?.release();
-  await worker?.stop();
-  await central?.close();
-  await proxy?.close();
-  await bins?.remove();
-  await env?.cleanup();
-});
+afterAll(() => tearDownFaultTest({ env, central, worker, proxy, bins }));
 
 const CUT_MS = 5000;
 

@@ -2,11 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
 import { deadLetterQueueName, queueName } from '../queue/queue-names.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -26,11 +26,7 @@ beforeAll(async () => {
   bins = await faultyBinDir({ realBinDir: env.config.rustBinDir, holdFirst: true });
   // No stuck-job sweeper: the redelivery itself must close the killed attempt.
   central = await startCentral(env.config, { scheduler: false, stuckJobSweeper: false });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
 afterAll(async () => {

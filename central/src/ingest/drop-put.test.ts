@@ -19,6 +19,7 @@ import {
   beginInputOf,
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   putDrop,
   uploadDrop,
   type TestEnvironment,
@@ -35,11 +36,7 @@ beforeAll(async () => {
   env = await createTestEnvironment('drop_put');
   // No publisher: these tests look at what the put wrote, before anything is queued.
   central = await startCentral(env.config, { publisher: false });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
 afterAll(async () => {

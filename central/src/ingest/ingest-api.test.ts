@@ -9,6 +9,7 @@ import { buildTestDrop } from '../testing/test-drop.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   beginInputOf,
   beginUpload,
   sendChunk,
@@ -27,11 +28,7 @@ beforeAll(async () => {
   env = await createTestEnvironment('ingest');
   // No publisher: these tests look at what commit wrote, before anything is queued.
   central = await startCentral(env.config, { publisher: false });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
 afterAll(async () => {

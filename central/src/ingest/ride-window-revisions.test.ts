@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { MAX_WINDOW_START_AFTER_RECEIVED_MS, verifyDrop, type WrittenDrop } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
 import type { AppRouter } from '../server/router.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   sendChunk,
   uploadDrop,
   type TestEnvironment,
@@ -31,11 +31,7 @@ beforeAll(async () => {
     stuckJobSweeper: false,
     now: () => clockMs,
   });
-  const { token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  });
+  const token = await createTestPark(env.pool);
   client = createParkClient(central.url, token);
 });
 

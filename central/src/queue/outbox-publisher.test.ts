@@ -2,10 +2,10 @@ import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createLogger } from '../logger.ts';
-import { createPark } from '../parks/park-store.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -23,11 +23,7 @@ let channel: Channel;
 beforeAll(async () => {
   env = await createTestEnvironment('outbox');
   central = await startCentral(env.config);
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
   broker = await amqp.connect(env.config.amqpUrl);
   channel = await broker.createChannel();
 });

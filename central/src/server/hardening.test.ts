@@ -2,12 +2,12 @@ import { TRPCClientError } from '@trpc/client';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
-import { createPark } from '../parks/park-store.ts';
 import { createDashboardClient } from '../testing/dashboard-client.ts';
 import { captureLog, type CapturedLog } from '../testing/log-capture.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   type TestEnvironment,
 } from '../testing/test-central.ts';
 import { createUser } from '../users/user-store.ts';
@@ -28,11 +28,7 @@ beforeAll(async () => {
     { ...env.config, allowedHosts: ['central.example.com'] },
     { publisher: false, scheduler: false, uploadSweeper: false, log: logs.log },
   );
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
   await createUser(env.pool, {
     username: 'alice',
     password: 'correct horse battery staple',

@@ -2,13 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPark } from '../parks/park-store.ts';
 import { startCliProcess, type CliProcess } from '../testing/cli-process.ts';
 import { watchLogs } from '../testing/process-logs.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -31,11 +31,7 @@ beforeAll(async () => {
   await writeFile(join(dashboardDir, 'index.html'), '<!doctype html><title>ZRA</title>');
   // Read in 64 KiB pieces, each one a job on libuv's thread pool: what scrypt starved.
   await writeFile(join(dashboardDir, 'assets', 'big.js'), Buffer.alloc(BIG_FILE_BYTES, 'x'));
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
   await createUser(env.pool, {
     username: 'alice',
     password: 'alice long password 1',

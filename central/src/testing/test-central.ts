@@ -23,6 +23,7 @@ import pg from 'pg';
 import { DEFAULT_TIMEOUTS, type CentralConfig } from '../config.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { createLogger } from '../logger.ts';
+import { createPark } from '../parks/park-store.ts';
 import type { AppRouter } from '../server/router.ts';
 import { createTestDatabase } from '../../../scripts/harness/postgres.ts';
 import { AMQP_URL, deleteQueues, uniqueQueuePrefix } from '../../../scripts/harness/rabbitmq.ts';
@@ -94,6 +95,19 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
       await rm(blobDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The park most tests send drops as: `test-park`, in Europe/Rome (a zone an hour or two off
+ * UTC, so a day's edges are not the UTC ones). Returns its token.
+ */
+export async function createTestPark(pool: pg.Pool): Promise<string> {
+  const { token } = await createPark(pool, {
+    id: 'test-park',
+    name: 'Test Park',
+    timezone: 'Europe/Rome',
+  });
+  return token;
 }
 
 /**

@@ -3,12 +3,12 @@ import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createLogger } from '../logger.ts';
 import { captureLog } from '../testing/log-capture.ts';
-import { createPark } from '../parks/park-store.ts';
 import { startOutboxPublisher, type OutboxPublisher } from '../queue/outbox-publisher.ts';
 import type { QueueName } from '../queue/queue-names.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -34,11 +34,7 @@ let hour = 0;
 beforeAll(async () => {
   env = await createTestEnvironment('drain_wait');
   central = await startCentral({ ...env.config, parkQueueShare: 1 });
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
 });
 
 afterAll(async () => {

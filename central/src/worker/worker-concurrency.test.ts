@@ -5,10 +5,10 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import { createLogger } from '../logger.ts';
-import { createPark } from '../parks/park-store.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -56,11 +56,7 @@ exec "${real}" "$@"
 
 describe('worker concurrency (long-running mode)', () => {
   it(`runs ${JOBS} jobs at once and acks each on its own`, async () => {
-    const { token } = await createPark(env.pool, {
-      id: 'test-park',
-      name: 'Test Park',
-      timezone: 'Europe/Rome',
-    });
+    const token = await createTestPark(env.pool);
     const client = createParkClient(central.url, token);
     const ids: string[] = [];
     for (let s = 1; s <= JOBS; s++) {

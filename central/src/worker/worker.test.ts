@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type RunningCentral } from '../central.ts';
 import type { CentralConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { createPark } from '../parks/park-store.ts';
 import { queueName, type QueueName } from '../queue/queue-names.ts';
 import { reportStatus, requestReport } from '../reports/report-store.ts';
 import { retryBatch } from '../batches/batch-retry.ts';
 import {
   createParkClient,
   createTestEnvironment,
+  createTestPark,
   uploadDrop,
   type TestEnvironment,
 } from '../testing/test-central.ts';
@@ -32,11 +32,7 @@ let channel: ConfirmChannel;
 beforeAll(async () => {
   env = await createTestEnvironment('worker');
   central = await startCentral(env.config);
-  ({ token } = await createPark(env.pool, {
-    id: 'test-park',
-    name: 'Test Park',
-    timezone: 'Europe/Rome',
-  }));
+  token = await createTestPark(env.pool);
   broker = await amqp.connect(env.config.amqpUrl);
   // Confirmed: a test that publishes and then drains must know the broker holds the message.
   channel = await broker.createConfirmChannel();
