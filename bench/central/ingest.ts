@@ -5,7 +5,7 @@
  *
  *   node_modules/.bin/tsx bench/central/ingest.ts [wire] [--parks 8] [--drops 6] [--rounds 1]
  *     [--workers 2] [--rate-hz 50] [--chunk-kib 4096] [--blob-store filesystem|s3]
- *     [--keep-logs DIR] [--cpu-prof DIR]
+ *     [--keep-logs DIR] [--cpu-prof DIR] [--pin]
  *
  * `wire` (the default): the same drops, at the same concurrency, first through a bare Node
  * HTTP sink that only writes, fsyncs and hashes the bytes (bare-sink.ts: the wire's speed on
@@ -20,6 +20,10 @@
  * `--blob-store s3`: central keeps its blobs in a private Garage (scripts/harness/garage.ts,
  * built by bootstrap) instead of BLOB_DIR, as the prod overlay does; the sink still writes to
  * the local disk, so the ratio then also measures the object store.
+ * `--pin`: each server alone on CPU 0, as the API runs in its pod (a limit of one CPU), and the
+ * parks, PostgreSQL and RabbitMQ (on other machines in production) on CPU 1
+ * (bench/lib/cpu-pinning.ts; the machine's services get their CPUs back at the end). Unpinned,
+ * everything shares both cores and central's figure includes the database's work.
  *
  *   node_modules/.bin/tsx bench/central/ingest.ts catch-up [--live-parks 16] [--live-drops 6]
  *     [--live-interval-ms 8000] [--backlog 150] [--held 0] [--workers 2] [--rate-hz 50]
@@ -60,10 +64,12 @@ import {
 } from '../../scripts/harness/rabbitmq.ts';
 import { startGarage, type GarageServer } from '../../scripts/harness/garage.ts';
 import { waitFor, waitForReady } from '../../scripts/harness/wait-for.ts';
+import { onServerCpu, OTHERS_CPU, pinForServerAlone, SERVER_CPU } from '../lib/cpu-pinning.ts';
 import {
   commandCpuSeconds,
   describeCpuUse,
   machineCpu,
+  type MachineCpu,
   processCpuSeconds,
   untilQuiet,
 } from '../lib/machine-cpu.ts';
@@ -96,6 +102,8 @@ const { values: flags, positionals } = parseArgs({
     'keep-logs': { type: 'string' },
     /** A folder for a V8 CPU profile of the API process (node --cpu-prof). */
     'cpu-prof': { type: 'string' },
+    /** wire: each server alone on CPU 0, the parks, PostgreSQL and RabbitMQ on CPU 1. */
+    pin: { type: 'boolean', default: false },
   },
 });
 const SCENARIO = positionals[0] ?? 'wire';
@@ -117,6 +125,8 @@ const BACKLOG = num('backlog');
 const HELD = num('held');
 if (!['wire', 'catch-up'].includes(SCENARIO)) throw new Error('scenario: wire or catch-up');
 const BLOB_STORE = flags['blob-store'];
+const PIN = flags.pin;
+if (PIN && SCENARIO !== 'wire') throw new Error('--pin is for the wire scenario');
 if (BLOB_STORE !== 'filesystem' && BLOB_STORE !== 's3') {
   throw new Error('--blob-store must be filesystem or s3');
 }
@@ -133,7 +143,7 @@ let stopping = false;
 function startChild(name: string, command: string[], env: NodeJS.ProcessEnv = {}) {
   const [script, ...args] = command;
   const prof = name === 'central API' && flags['cpu-prof'];
-  const child = spawn(
+  const node: [string, string[]] = [
     process.execPath,
     [
       ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []),
@@ -142,8 +152,12 @@ function startChild(name: string, command: string[], env: NodeJS.ProcessEnv = {}
       script ?? '',
       ...args,
     ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  ];
+  const [file, argv] = PIN ? onServerCpu(...node) : node;
+  const child = spawn(file, argv, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
   let listening: string | null = null;
   const keep = flags['keep-logs']
@@ -419,6 +433,8 @@ async function wire(): Promise<void> {
   ) => {
     await Promise.all(parks.map((p) => upload(p, (drops.get(p) ?? [])[0] as BenchDrop)));
     const cpu = machineCpu();
+    const serverCore = machineCpu(SERVER_CPU);
+    const otherCore = machineCpu(OTHERS_CPU);
     const own = process.cpuUsage();
     const serverCpu = processCpuSeconds(server.pid ?? 0);
     const postgresCpu = commandCpuSeconds('postgres');
@@ -444,7 +460,12 @@ async function wire(): Promise<void> {
       `clients ${((used.user + used.system) / 1e6).toFixed(1)}`,
     ].join(', ');
     const after = machineCpu();
-    const machine = describeCpuUse(cpu, after);
+    const busyOf = (before: MachineCpu, now: MachineCpu) => (now.busy - before.busy).toFixed(1);
+    // Pinned, whether the server's own CPU is what ran out (docs/performance.md).
+    const cores = PIN
+      ? `; CPU ${SERVER_CPU} (the server) busy ${busyOf(serverCore, machineCpu(SERVER_CPU))}, CPU ${OTHERS_CPU} (the rest) ${busyOf(otherCore, machineCpu(OTHERS_CPU))} CPU-s`
+      : '';
+    const machine = describeCpuUse(cpu, after) + cores;
     return {
       uploads: perPark.flat(),
       seconds,
@@ -724,8 +745,18 @@ async function main(): Promise<void> {
   // The simulated parks are this process: their collector must not take the API's cores.
   setHeapGrowth();
   if (flags['keep-logs']) mkdirSync(flags['keep-logs'], { recursive: true });
-  if (SCENARIO === 'wire') await wire();
-  else await catchUp();
+  if (SCENARIO !== 'wire') return catchUp();
+  const pinning = PIN ? pinForServerAlone() : null;
+  if (pinning) {
+    say(
+      `pinned: each server alone on CPU ${SERVER_CPU}; the parks, PostgreSQL and RabbitMQ on CPU ${OTHERS_CPU}`,
+    );
+  }
+  try {
+    await wire();
+  } finally {
+    pinning?.restore();
+  }
 }
 
 // A rejection nobody awaited yet (one park's upload while the others still run) ends the

@@ -10,13 +10,16 @@ export interface MachineCpu {
   idle: number;
 }
 
-/** Reads the machine's CPU counters, to tell a run that waited from one that ran out of CPU. */
-export function machineCpu(): MachineCpu {
-  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
+/**
+ * Reads the machine's CPU counters, to tell a run that waited from one that ran out of CPU;
+ * with `cpu`, that one CPU's (a bench that pins its server to one).
+ */
+export function machineCpu(cpu?: number): MachineCpu {
+  const prefix = cpu === undefined ? 'cpu ' : `cpu${cpu} `;
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(prefix));
+  const fields = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
   // idle + iowait count as idle; everything else (user, nice, system, irq, softirq, steal) as busy.
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   const total = fields.reduce((a, b) => a + b, 0);
