@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
+import { withClient } from '../db/pool.ts';
 import { RIDE_PAGE_MAX_DAYS } from './dashboard-schemas.ts';
 import { parkLocalDays } from './park-local-days.ts';
 import { RIDE_DAY_FORMAT, rideDays } from './ride-day-store.ts';
@@ -44,8 +45,10 @@ export async function keepDaysOfUnviewedRides(
   nowMs = Date.now(),
 ): Promise<number> {
   if (rides <= 0) return 0;
-  const lock = await pool.connect();
-  try {
+  // The session lock's own connection, held through the round (withClient: a connection lost
+  // meanwhile fails this round, as the maintenance loop expects, instead of the process).
+  return withClient(pool, async (held) => {
+    const lock = held.client;
     const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
       ...BACKFILL_LOCK,
     ]);
@@ -65,9 +68,8 @@ export async function keepDaysOfUnviewedRides(
       }
       return next.rows.length;
     } finally {
-      await lock.query('SELECT pg_advisory_unlock($1, $2)', [...BACKFILL_LOCK]);
+      // A lost connection took its session's lock with it.
+      if (!held.lost) await lock.query('SELECT pg_advisory_unlock($1, $2)', [...BACKFILL_LOCK]);
     }
-  } finally {
-    lock.release();
-  }
+  });
 }

@@ -67,42 +67,79 @@ export function createPool(
   return pool;
 }
 
-/** Runs `fn` in one transaction: commits on success, rolls back on any throw. */
-export async function withTransaction<T>(
+/** A client of the pool held by one caller, and whether its connection is gone. */
+export interface HeldClient {
+  client: pg.PoolClient;
+  /** The error that ended its connection (or made the caller give up on it), if any. */
+  readonly lost: Error | undefined;
+  /** Gives the client back destroyed, not for reuse (its session is in an unknown state). */
+  discard(err: Error): void;
+}
+
+/**
+ * Runs `fn` with a client of the pool to itself (a transaction's, or a session lock's
+ * connection), and gives it back. A checked-out client has no pool listener: a connection that
+ * drops while it is out (a database restart, a cut link) emits an 'error' event that would end
+ * the process. Here it is noted instead — the pending query, if any, rejects with the same
+ * error — and a client whose connection was lost, or whose link failed or went silent under
+ * `fn`, is destroyed on release rather than reused: its session, and any lock the session
+ * held, end with it on the server.
+ */
+export async function withClient<T>(
   pool: pg.Pool,
-  fn: (client: pg.PoolClient) => Promise<T>,
+  fn: (held: HeldClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
-  // A checked-out client has no pool listener: a connection that drops mid-transaction emits
-  // an 'error' event that would end the process. The pending query rejects with the same
-  // error, so it is only noted here, and the broken client is destroyed on release.
   let lost: Error | undefined;
   const onError = (err: Error) => {
-    lost = err;
+    lost ??= err;
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
+    return await fn({
+      client,
+      get lost() {
+        return lost;
+      },
+      discard(err) {
+        lost ??= err;
+      },
+    });
   } catch (err) {
     const fault = infrastructureFault(err);
     if (fault?.timeout) stallCounters.get(pool)?.note('postgres');
-    if (fault && !lost) {
-      // The link is dead or silent: a ROLLBACK would only wait out another timeout. Destroying
-      // the connection ends the transaction on the server (or its idle timeout does).
-      lost = err instanceof Error ? err : new Error(String(err));
-    } else if (!lost) {
-      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-        lost = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-      });
-    }
+    if (fault) lost ??= err instanceof Error ? err : new Error(String(err));
     throw err;
   } finally {
     client.off('error', onError);
     client.release(lost);
   }
+}
+
+/** Runs `fn` in one transaction: commits on success, rolls back on any throw. */
+export function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  return withClient(pool, async (held) => {
+    const { client } = held;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A dead or silent link: a ROLLBACK would only wait out another timeout, and the
+      // connection is destroyed (withClient), which ends the transaction on the server.
+      if (!held.lost && !infrastructureFault(err)) {
+        // Not given back for reuse with a transaction that may still be open.
+        await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+          held.discard(rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr)));
+        });
+      }
+      throw err;
+    }
+  });
 }
 
 /** True when `err` is PostgreSQL's unique-violation, optionally on one named constraint. */

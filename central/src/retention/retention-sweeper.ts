@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
 import { holdBlobBytes } from '../db/blob-bytes-lock.ts';
+import { withClient, withTransaction } from '../db/pool.ts';
 import type { RetentionSettings } from '../config.ts';
 import type { Queryable } from '../worker/job-kind.ts';
 import type { RetentionKind } from './retention-state.ts';
@@ -47,12 +48,14 @@ export async function sweepRetention(
 ): Promise<Swept> {
   const swept: Swept = { cycles: 0, blobs: 0 };
   if (settings.cyclesMs === null && settings.blobsMs === null) return swept;
-  const lock = await pool.connect();
-  try {
-    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
+  // The session lock's own connection, held through the sweep (withClient: a connection lost
+  // meanwhile fails this round, as the maintenance loop expects, instead of the process).
+  await withClient(pool, async (held) => {
+    const lock = held.client;
+    const r = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
       ...SWEEP_LOCK,
     ]);
-    if (!got.rows[0]?.ok) return swept;
+    if (!r.rows[0]?.ok) return; // another replica is sweeping
     try {
       if (settings.cyclesMs !== null) {
         const horizon = new Date(nowMs - settings.cyclesMs - WINDOW_SLACK_MS);
@@ -71,11 +74,10 @@ export async function sweepRetention(
         }
       }
     } finally {
-      await lock.query('SELECT pg_advisory_unlock($1, $2)', [...SWEEP_LOCK]);
+      // A lost connection took its session's lock with it.
+      if (!held.lost) await lock.query('SELECT pg_advisory_unlock($1, $2)', [...SWEEP_LOCK]);
     }
-  } finally {
-    lock.release();
-  }
+  });
   if (swept.cycles + swept.blobs > 0) {
     log.info(
       { batches: swept },
@@ -125,15 +127,10 @@ async function advance(
 }
 
 async function sweepCyclesChunk(pool: pg.Pool, horizon: Date): Promise<number> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
+  return withTransaction(pool, async (c) => {
     const rows = await nextBatches(c, 'cycles', horizon);
     const last = rows.at(-1);
-    if (!last) {
-      await c.query('COMMIT');
-      return 0;
-    }
+    if (!last) return 0;
     const ids = rows.map((r) => r.id);
     for (const table of ['cycles', 'breaches', 'quality_findings']) {
       await c.query(`DELETE FROM ${table} WHERE batch_id = ANY ($1::uuid[])`, [ids]);
@@ -143,26 +140,15 @@ async function sweepCyclesChunk(pool: pg.Pool, horizon: Date): Promise<number> {
       [ids],
     );
     await advance(c, 'cycles', last, end.rows[0]?.w ?? null);
-    await c.query('COMMIT');
     return rows.length;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): Promise<number> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
+  return withTransaction(pool, async (c) => {
     const rows = await nextBatches(c, 'blobs', horizon);
     const last = rows.at(-1);
-    if (!last) {
-      await c.query('COMMIT');
-      return 0;
-    }
+    if (!last) return 0;
     const passed = rows.filter((r) => r.state !== 'quarantined').map((r) => r.sha256);
     // Under the files' locks, a quarantined drop committed with the same bytes is either seen
     // here (its file stays) or waits, and writes the file again once this chunk is done.
@@ -173,14 +159,8 @@ async function sweepBlobsChunk(pool: pg.Pool, blobs: BlobStore, horizon: Date): 
     const gone = [...new Set(passed)].filter((sha256) => !keep.has(sha256));
     await blobs.removeAll(gone.map((sha256) => blobs.blobPath(sha256)));
     await advance(c, 'blobs', last, null);
-    await c.query('COMMIT');
     return rows.length;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 /**
