@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { DEFAULT_TIMEOUTS, type NetworkTimeouts } from '../config.ts';
-import { infrastructureFault } from '../infra/infrastructure-fault.ts';
+import { infrastructureFault, type InfrastructureFault } from '../infra/infrastructure-fault.ts';
 import type { StallCounter } from '../infra/stall-counter.ts';
 import { createLogger } from '../logger.ts';
 
@@ -106,7 +106,7 @@ export async function withClient<T>(
       },
     });
   } catch (err) {
-    const fault = infrastructureFault(err);
+    const fault = databaseFault(err);
     if (fault?.timeout) stallCounters.get(pool)?.note('postgres');
     if (fault) lost ??= err instanceof Error ? err : new Error(String(err));
     throw err;
@@ -131,7 +131,7 @@ export function withTransaction<T>(
     } catch (err) {
       // A dead or silent link: a ROLLBACK would only wait out another timeout, and the
       // connection is destroyed (withClient), which ends the transaction on the server.
-      if (!held.lost && !infrastructureFault(err)) {
+      if (!held.lost && !databaseFault(err)) {
         // Not given back for reuse with a transaction that may still be open.
         await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
           held.discard(rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr)));
@@ -140,6 +140,17 @@ export function withTransaction<T>(
       throw err;
     }
   });
+}
+
+/**
+ * The fault of PostgreSQL's link or server in `err`, if that is what it is. `fn` may also fail
+ * on another dependency while it holds a client (the outbox publisher waits for the broker's
+ * confirms inside its transaction): that is neither a database stall nor a reason to give up
+ * on the connection.
+ */
+function databaseFault(err: unknown): InfrastructureFault | null {
+  const fault = infrastructureFault(err);
+  return fault?.dependency === 'postgres' ? fault : null;
 }
 
 /** True when `err` is PostgreSQL's unique-violation, optionally on one named constraint. */

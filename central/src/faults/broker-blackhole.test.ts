@@ -95,6 +95,11 @@ describe('a RabbitMQ link that silently stops answering (blackhole)', () => {
       return n !== null && n >= 1 ? text : null;
     });
     expect(metricValue(during, 'zra_broker_up')).toBe(0);
+    // PostgreSQL answered all along: a broker timeout inside the publisher's transaction is
+    // not one of its stalls.
+    expect(
+      metricValue(during, 'zra_dependency_timeouts_total', { dependency: 'postgres' }) ?? 0,
+    ).toBe(0);
     expect(await states(held)).toEqual(['stored', 'stored']);
 
     proxy.restore();
