@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
-import { withClient } from '../db/pool.ts';
+import { withSessionLockOrSkip } from '../db/session-lock.ts';
 import { RIDE_PAGE_MAX_DAYS } from './dashboard-schemas.ts';
 import { parkLocalDays } from './park-local-days.ts';
 import { RIDE_DAY_FORMAT, rideDays } from './ride-day-store.ts';
@@ -45,31 +45,21 @@ export async function keepDaysOfUnviewedRides(
   nowMs = Date.now(),
 ): Promise<number> {
   if (rides <= 0) return 0;
-  // The session lock's own connection, held through the round (withClient: a connection lost
-  // meanwhile fails this round, as the maintenance loop expects, instead of the process).
-  return withClient(pool, async (held) => {
-    const lock = held.client;
-    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
-      ...BACKFILL_LOCK,
+  // One replica at a time; a lost connection fails this round, as the maintenance loop expects.
+  const done = await withSessionLockOrSkip(pool, BACKFILL_LOCK, async () => {
+    const next = await pool.query<{ park_id: string; id: string; timezone: string }>(NEXT_SQL, [
+      new Date(nowMs - RIDE_PAGE_MAX_DAYS * 86_400_000),
+      rides,
+      RIDE_DAY_FORMAT,
     ]);
-    if (!got.rows[0]?.ok) return 0;
-    try {
-      const next = await pool.query<{ park_id: string; id: string; timezone: string }>(NEXT_SQL, [
-        new Date(nowMs - RIDE_PAGE_MAX_DAYS * 86_400_000),
-        rides,
-        RIDE_DAY_FORMAT,
-      ]);
-      for (const r of next.rows) {
-        await rideDays(
-          pool,
-          { park: r.park_id, ride: r.id, timezone: r.timezone },
-          parkLocalDays(r.timezone, RIDE_PAGE_MAX_DAYS, nowMs),
-        );
-      }
-      return next.rows.length;
-    } finally {
-      // A lost connection took its session's lock with it.
-      if (!held.lost) await lock.query('SELECT pg_advisory_unlock($1, $2)', [...BACKFILL_LOCK]);
+    for (const r of next.rows) {
+      await rideDays(
+        pool,
+        { park: r.park_id, ride: r.id, timezone: r.timezone },
+        parkLocalDays(r.timezone, RIDE_PAGE_MAX_DAYS, nowMs),
+      );
     }
+    return next.rows.length;
   });
+  return done ?? 0;
 }

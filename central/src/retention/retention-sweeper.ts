@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { ADVISORY_LOCK } from '../db/advisory-locks.ts';
 import { holdBlobBytes } from '../db/blob-bytes-lock.ts';
-import { withClient, withTransaction } from '../db/pool.ts';
+import { withTransaction } from '../db/pool.ts';
+import { withSessionLockOrSkip } from '../db/session-lock.ts';
 import type { RetentionSettings } from '../config.ts';
 import type { Queryable } from '../worker/job-kind.ts';
 import type { RetentionKind } from './retention-state.ts';
@@ -48,34 +49,23 @@ export async function sweepRetention(
 ): Promise<Swept> {
   const swept: Swept = { cycles: 0, blobs: 0 };
   if (settings.cyclesMs === null && settings.blobsMs === null) return swept;
-  // The session lock's own connection, held through the sweep (withClient: a connection lost
-  // meanwhile fails this round, as the maintenance loop expects, instead of the process).
-  await withClient(pool, async (held) => {
-    const lock = held.client;
-    const r = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
-      ...SWEEP_LOCK,
-    ]);
-    if (!r.rows[0]?.ok) return; // another replica is sweeping
-    try {
-      if (settings.cyclesMs !== null) {
-        const horizon = new Date(nowMs - settings.cyclesMs - WINDOW_SLACK_MS);
-        for (;;) {
-          const n = await sweepCyclesChunk(pool, horizon);
-          swept.cycles += n;
-          if (n < CHUNK) break;
-        }
+  // One replica at a time; a lost connection fails this round, as the maintenance loop expects.
+  await withSessionLockOrSkip(pool, SWEEP_LOCK, async () => {
+    if (settings.cyclesMs !== null) {
+      const horizon = new Date(nowMs - settings.cyclesMs - WINDOW_SLACK_MS);
+      for (;;) {
+        const n = await sweepCyclesChunk(pool, horizon);
+        swept.cycles += n;
+        if (n < CHUNK) break;
       }
-      if (settings.blobsMs !== null) {
-        const horizon = new Date(nowMs - settings.blobsMs);
-        for (;;) {
-          const n = await sweepBlobsChunk(pool, blobs, horizon);
-          swept.blobs += n;
-          if (n < CHUNK) break;
-        }
+    }
+    if (settings.blobsMs !== null) {
+      const horizon = new Date(nowMs - settings.blobsMs);
+      for (;;) {
+        const n = await sweepBlobsChunk(pool, blobs, horizon);
+        swept.blobs += n;
+        if (n < CHUNK) break;
       }
-    } finally {
-      // A lost connection took its session's lock with it.
-      if (!held.lost) await lock.query('SELECT pg_advisory_unlock($1, $2)', [...SWEEP_LOCK]);
     }
   });
   if (swept.cycles + swept.blobs > 0) {
