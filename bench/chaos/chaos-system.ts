@@ -6,9 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createLogger, createPark, runMigrations } from '@zra/central';
-import { portAccepts } from '../../scripts/harness/port.ts';
+import { freePort, portAccepts } from '../../scripts/harness/port.ts';
 import {
-  freePort,
   startPrivatePostgres,
   type PrivatePostgres,
 } from '../../scripts/harness/private-postgres.ts';

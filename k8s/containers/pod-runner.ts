@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { freePort } from '../../scripts/harness/port.ts';
 import { mustPodman, podman } from '../../scripts/images/podman.mjs';
 import type { PodTemplate } from '../test-support/pod-specs.ts';
 
@@ -41,18 +41,6 @@ export interface PodEnvironment {
 export interface RunningContainer {
   name: string;
   hostPorts: Map<string | number, number>;
-}
-
-/** A TCP port nothing listens on now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

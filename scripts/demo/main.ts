@@ -15,7 +15,8 @@ import { startSftpGateway } from '../harness/sftp-gateway.ts';
 import { PG_ADMIN_URL } from '../harness/postgres.ts';
 import { AMQP_URL, CENTRAL_QUEUES, deleteQueues } from '../harness/rabbitmq.ts';
 import { runToEnd, startPart, type RunningPart } from './child-process.ts';
-import { freePort, waitForHttp } from './net.ts';
+import { freePort } from '../harness/port.ts';
+import { waitForHttp } from './wait-for-http.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const demoDir = join(repoRoot, '.data', 'demo');

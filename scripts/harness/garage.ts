@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { portAccepts } from './port.ts';
-import { freePort } from './private-postgres.ts';
+import { freePort } from './port.ts';
 import { isAlive, killTree } from './process-tree.ts';
 
 const run = promisify(execFile);

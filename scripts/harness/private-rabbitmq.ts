@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { portAccepts } from './port.ts';
-import { freePort } from './private-postgres.ts';
+import { freePort } from './port.ts';
 import { isAlive, killTree } from './process-tree.ts';
 
 const run = promisify(execFile);
