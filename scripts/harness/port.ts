@@ -22,11 +22,11 @@ const handedOut = new Set<number>();
 /**
  * A TCP port nothing is bound to now, for a server the caller starts soon after, taken at
  * random from below the kernel's ephemeral range. Why not the port the kernel hands out for
- * port 0: the harnesses stop and restart servers (a killed PostgreSQL, RabbitMQ, sshd or API)
- * on the port they had, and while a server is down the kernel may give that very port to any
- * outgoing connection on the machine as its local port; the restart then fails with
- * EADDRINUSE for as long as that connection lives. Outgoing connections never take a port
- * below the ephemeral range.
+ * port 0: that port is free only until the probe closes it, and the harnesses start a server on
+ * it seconds later and restart killed ones (PostgreSQL, RabbitMQ, sshd, an API) on it. Until
+ * then the kernel may give it to any other server asking for port 0 (tests run side by side)
+ * or to any outgoing connection as its local port, and the start fails with EADDRINUSE for as
+ * long as that one lives. The kernel hands out neither from below the ephemeral range.
  */
 export async function freePort(): Promise<number> {
   const highest = ephemeralRangeStart() - 1;
