@@ -51,4 +51,37 @@ describe('the TypeScript and Rust verifiers', () => {
     }
     // Bounded by its work (a few CPU seconds); the margin is for a machine shared by many.
   }, 180_000);
+
+  it('refuse an emptied entry whose header claims bytes (mutations that could not be built once)', async () => {
+    // Found by the differential bench (seeds 5011 and 5015): "wrong size" made such an
+    // entry's size -1, which no zip can hold, and the bench stopped there.
+    const schedule = mutationSchedule(mutationBases(buildTestVectors()));
+    const dir = mkdtempSync(join(tmpdir(), 'zra-verifiers-'));
+    try {
+      for (const [seed, index] of [
+        [5011, 1613],
+        [5015, 3606],
+      ] as const) {
+        const base = schedule[index % schedule.length];
+        if (!base) throw new Error('no base');
+        const drop = mutateDrop(base, seed, index);
+        expect(drop.about).toContain('wrong size');
+        const path = join(dir, `${seed}-${index}.zip`);
+        writeFileSync(path, drop.zip);
+        const ts = verifyDrop(drop.zip, verifyOptionsOf(drop));
+        expect(ts.ok).toBe(false);
+        const [rust] = await rustVerifyMany([
+          {
+            path,
+            fileName: drop.fileName,
+            ...(drop.receivedAt ? { receivedAt: drop.receivedAt } : {}),
+            ...(drop.limits ? { limits: drop.limits } : {}),
+          },
+        ]);
+        expect(compareVerdicts(ts, rust)).toBeNull();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
