@@ -12,7 +12,7 @@ import { inProcessChecker, type DropVerifier } from './ingest/drop-verifier.ts';
 import { createVerifierPool } from './ingest/verifier-pool.ts';
 import { createIngestService } from './ingest/ingest-service.ts';
 import { TokenBucketLimiter } from './ingest/rate-limiter.ts';
-import { startUploadSweeper } from './ingest/upload-sweeper.ts';
+import { orphanUploadAgeMs, startUploadSweeper } from './ingest/upload-sweeper.ts';
 import { createLogger } from './logger.ts';
 import { parkForToken } from './parks/park-store.ts';
 import type { DropsInput, ReportsInput } from './parks/park-read-schemas.ts';
@@ -141,15 +141,19 @@ export async function startCentral(
           onEnqueued: () => publisher?.kick(),
           credentialsKey: config.gatewayCredentialsKey,
         });
+  const uploadLimits = {
+    idleMs: config.abandonedUploadMs,
+    orphanMs: orphanUploadAgeMs(config.timeouts, config.abandonedUploadMs),
+  };
   const sweeper =
     options.uploadSweeper === false
       ? null
       : startUploadSweeper({
           pool,
           blobs,
-          idleMs: config.abandonedUploadMs,
-          // Often enough that a file outlives its limit by a quarter at most, at most every 15 min.
-          intervalMs: Math.min(15 * 60_000, config.abandonedUploadMs / 4),
+          limits: uploadLimits,
+          // At least every 15 minutes, and often enough that a file outlives its limit by half.
+          intervalMs: Math.min(15 * 60_000, uploadLimits.orphanMs / 2, uploadLimits.idleMs / 4),
           log: log.child({ component: 'upload-sweeper' }),
         });
   const stuckJobs =

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyDrop } from '@zra/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import {
   type ProxyDirection,
   type TcpProxy,
 } from '../../../scripts/harness/tcp-proxy.ts';
+import { waitFor } from '../../../scripts/harness/wait-for.ts';
 import { trpcCode } from './agent-like-upload.ts';
 import { tearDownFaultTest } from './fault-teardown.ts';
 
@@ -101,7 +102,7 @@ async function blobFiles(drop: TestDrop): Promise<string[]> {
 
 /**
  * Upload files central holds. A put's must be gone once it answered, whatever it answered; a
- * chunked upload cut after its commit leaves its file to the orphan sweep (upload-sweeper.ts).
+ * chunked upload cut after its commit is removed once the database answers again.
  */
 async function uploadFiles(): Promise<string[]> {
   return (await readdir(join(env.config.blobDir, 'uploads'))).sort();
@@ -179,6 +180,20 @@ describe('PostgreSQL connection cut during commit', () => {
     expect(begun).toEqual({ status: 'duplicate', batchId: committed.batches[0] });
     expect(await rows(drop)).toEqual({ ...committed, uploadBytes: [] });
     expect(await blobFiles(drop)).toEqual([`${sha(drop.zip)}.zip`]);
+
+    // The commit's own removal of the upload's file never ran: central looks again once the
+    // database answers, finds the row gone, and removes it (no sweeper runs in this test);
+    // the drop's blob stays whole.
+    const part = `${uploadId}.part`;
+    await waitFor(
+      "the lost commit's upload file to be removed",
+      async () => !(await uploadFiles()).includes(part),
+      { timeoutMs: 15_000 },
+    );
+    const blob = await readFile(
+      join(env.config.blobDir, 'blobs', sha(drop.zip).slice(0, 2), `${sha(drop.zip)}.zip`),
+    );
+    expect(sha(blob)).toBe(sha(drop.zip));
   });
 
   it('during a whole-drop put: a retryable 503 that leaves no file behind, and the same put again stores it once', async () => {

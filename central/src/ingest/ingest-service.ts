@@ -21,6 +21,7 @@ import type { UploadChecker } from './drop-verifier.ts';
 import { outlineDrop } from './drop-outline.ts';
 import type { CommitOutput } from './ingest-schemas.ts';
 import { provenDuplicate, type KnownBatch, type KnownContent } from './park-quota.ts';
+import { removeUploadFileOnceStored } from './lost-commit-cleanup.ts';
 import { UploadHashes } from './upload-hashes.ts';
 
 interface UploadRow {
@@ -329,6 +330,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
         // The COMMIT may or may not have reached PostgreSQL: the outcome is unknown here, and
         // a retry finds out without storing twice (a retried commit, then begin on NOT_FOUND;
         // a retried put answers duplicate).
+        if (!upload.held) removeUploadFileOnceStored(deps, upload);
         throw new DomainError(
           'unavailable',
           `the database did not confirm the commit (${fault.summary}); ${upload.held ? 'send the drop again (central answers duplicate when it was stored)' : 'retry the commit (if central then answers that the upload is unknown, call begin again: it answers duplicate when the drop was stored)'}`,

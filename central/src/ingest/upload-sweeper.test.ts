@@ -3,6 +3,7 @@ import { access, utimes, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FilesystemBlobStore } from '../blob/filesystem-blob-store.ts';
 import { startCentral, type RunningCentral } from '../central.ts';
+import { DEFAULT_TIMEOUTS } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createPark } from '../parks/park-store.ts';
 import { buildTestDrop } from '../testing/test-drop.ts';
@@ -12,13 +13,15 @@ import {
   sendChunk,
   type TestEnvironment,
 } from '../testing/test-central.ts';
-import { sweepAbandonedUploads } from './upload-sweeper.ts';
+import { orphanUploadAgeMs, sweepAbandonedUploads } from './upload-sweeper.ts';
 
 let env: TestEnvironment;
 let central: RunningCentral;
 let client: ReturnType<typeof createParkClient>;
 let blobs: FilesystemBlobStore;
 const DAY = 24 * 3_600_000;
+const MINUTE = 60_000;
+const LIMITS = { idleMs: DAY, orphanMs: orphanUploadAgeMs(DEFAULT_TIMEOUTS, DAY) };
 const log = createLogger('silent');
 
 beforeAll(async () => {
@@ -75,7 +78,7 @@ describe('abandoned upload sweeper', () => {
     await idleFor(old.uploadId, 2 * DAY);
     await idleFor(fresh.uploadId, DAY / 2);
 
-    const result = await sweepAbandonedUploads(env.pool, blobs, DAY, log);
+    const result = await sweepAbandonedUploads(env.pool, blobs, LIMITS, log);
     expect(result.uploads).toBe(1);
     const rows = await env.pool.query<{ id: string }>('SELECT id FROM uploads');
     expect(rows.rows.map((r) => r.id)).toEqual([fresh.uploadId]);
@@ -94,27 +97,38 @@ describe('abandoned upload sweeper', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM uploads WHERE id = $1 FOR UPDATE', [busy.uploadId]);
-      const result = await sweepAbandonedUploads(env.pool, blobs, DAY, log);
+      const result = await sweepAbandonedUploads(env.pool, blobs, LIMITS, log);
       expect(result.uploads).toBe(0);
       await holder.query('ROLLBACK');
     } finally {
       holder.release();
     }
     expect(await exists(blobs.uploadPath(busy.uploadId))).toBe(true);
-    expect((await sweepAbandonedUploads(env.pool, blobs, DAY, log)).uploads).toBe(1);
+    expect((await sweepAbandonedUploads(env.pool, blobs, LIMITS, log)).uploads).toBe(1);
   });
 
-  it('removes old temp files that have no upload row, and leaves young ones', async () => {
-    const oldOrphan = blobs.uploadPath(randomUUID());
-    const youngOrphan = blobs.uploadPath(randomUUID());
-    await writeFile(oldOrphan, 'stray bytes');
-    await writeFile(youngOrphan, 'being created');
-    const twoDaysAgo = new Date(Date.now() - 2 * DAY);
-    await utimes(oldOrphan, twoDaysAgo, twoDaysAgo);
+  it('removes temp files with no upload row within minutes, not after the idle limit; a begun upload keeps its file however old', async () => {
+    expect(LIMITS.orphanMs).toBe(5 * MINUTE);
+    const orphan = blobs.uploadPath(randomUUID());
+    const young = blobs.uploadPath(randomUUID());
+    const begun = await startUpload(4);
+    await writeFile(orphan, 'left by a commit whose answer was lost');
+    await writeFile(young, 'a begin before its row');
+    const ago = (ms: number) => new Date(Date.now() - ms);
+    await utimes(orphan, ago(6 * MINUTE), ago(6 * MINUTE));
+    await utimes(young, ago(4 * MINUTE), ago(4 * MINUTE));
+    await utimes(blobs.uploadPath(begun.uploadId), ago(DAY / 2), ago(DAY / 2));
 
-    const result = await sweepAbandonedUploads(env.pool, blobs, DAY, log);
+    const result = await sweepAbandonedUploads(env.pool, blobs, LIMITS, log);
     expect(result.orphanFiles).toBe(1);
-    expect(await exists(oldOrphan)).toBe(false);
-    expect(await exists(youngOrphan)).toBe(true);
+    expect(await exists(orphan)).toBe(false);
+    expect(await exists(young)).toBe(true);
+    expect(await exists(blobs.uploadPath(begun.uploadId))).toBe(true);
+  });
+
+  it('waits for a begin as long as its statement may take, and never past the idle limit', () => {
+    const slow = { ...DEFAULT_TIMEOUTS, dbConnectMs: 30_000, dbQueryMs: 605_000 };
+    expect(orphanUploadAgeMs(slow, DAY)).toBe(2 * 635_000);
+    expect(orphanUploadAgeMs(DEFAULT_TIMEOUTS, 3 * MINUTE)).toBe(3 * MINUTE);
   });
 });

@@ -1,14 +1,38 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
+import type { NetworkTimeouts } from '../config.ts';
 import { sleep } from '../queue/sleep.ts';
 
 /** What one sweep removed. */
 export interface SweepResult {
   /** Upload rows (and their temp files) idle for longer than the limit. */
   uploads: number;
-  /** Uploads' bytes with no upload row (a crash between the bytes and the row), just as old. */
+  /** Uploads' bytes with no upload row, older than the orphan age. */
   orphanFiles: number;
+}
+
+/** When a sweep takes an upload away. */
+export interface SweepLimits {
+  /** An upload row untouched this long goes, with its file (ABANDONED_UPLOAD_H). */
+  idleMs: number;
+  /** A file with no upload row this old goes: see {@link orphanUploadAgeMs}. */
+  orphanMs: number;
+}
+
+/**
+ * How old an upload's file with no row must be before it is an orphan. Orphans are the files
+ * of uploads whose commit stored the drop and deleted the row, but whose own removal of the
+ * file never ran: the API killed right after the commit, or the commit's answer lost with its
+ * database connection (the agent then begins again and is told duplicate). They hold disk
+ * until swept, so they are swept within minutes, not after ABANDONED_UPLOAD_H. The one file
+ * with no row that is no orphan is a begin's: it makes the file a statement before the row
+ * that names it, and that statement ends within a connection and a query timeout. Twice
+ * that, at least five minutes.
+ */
+export function orphanUploadAgeMs(timeouts: NetworkTimeouts, idleMs: number): number {
+  const beginAtWorst = timeouts.dbConnectMs + timeouts.dbQueryMs;
+  return Math.min(idleMs, Math.max(5 * 60_000, 2 * beginAtWorst));
 }
 
 /**
@@ -21,7 +45,7 @@ export interface SweepResult {
 export async function sweepAbandonedUploads(
   pool: pg.Pool,
   blobs: BlobStore,
-  idleMs: number,
+  { idleMs, orphanMs }: SweepLimits,
   log: Logger,
 ): Promise<SweepResult> {
   const r = await pool.query<{ id: string; park_id: string; temp_path: string }>(
@@ -36,8 +60,8 @@ export async function sweepAbandonedUploads(
     log.info({ uploadId: row.id, park: row.park_id }, 'abandoned upload removed');
   }
 
-  // Bytes first, rows second: a row that appears after this listing has fresh bytes anyway.
-  const cutoff = Date.now() - idleMs;
+  // Bytes first, rows second: no row can appear for a file this old (orphanUploadAgeMs).
+  const cutoff = Date.now() - orphanMs;
   let orphanFiles = 0;
   for await (const upload of blobs.uploads.list()) {
     if (upload.modifiedMs >= cutoff) continue;
@@ -59,7 +83,7 @@ export interface UploadSweeper {
 export function startUploadSweeper(options: {
   pool: pg.Pool;
   blobs: BlobStore;
-  idleMs: number;
+  limits: SweepLimits;
   intervalMs: number;
   log: Logger;
 }): UploadSweeper {
@@ -67,7 +91,7 @@ export function startUploadSweeper(options: {
   const running = (async () => {
     while (!stopping.signal.aborted) {
       try {
-        await sweepAbandonedUploads(options.pool, options.blobs, options.idleMs, options.log);
+        await sweepAbandonedUploads(options.pool, options.blobs, options.limits, options.log);
       } catch (err) {
         options.log.warn({ err }, 'upload sweep failed (database down?); trying again later');
       }
